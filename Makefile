@@ -1,0 +1,57 @@
+# Every target sets up what it needs on a fresh machine with only Python 3.11 and the
+# package registries: a pinned uv in .tools/, then the locked environment in .venv/.
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+RUN := .venv/bin
+
+.PHONY: demo test lint typecheck imports pytest bench bench-backtest format clean lock
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --group dev
+	touch $@
+
+demo: .venv/.synced  ## the main job: a backtest on the embedded generated market
+	$(RUN)/tradewind backtest
+
+test: lint typecheck imports pytest  ## the whole test suite, as CI runs it
+
+lint: .venv/.synced
+	$(RUN)/ruff check src tests bench
+	$(RUN)/ruff format --check src tests bench
+
+typecheck: .venv/.synced
+	$(RUN)/mypy
+
+imports: .venv/.synced
+	$(RUN)/lint-imports
+
+pytest: .venv/.synced
+	$(RUN)/pytest -n 2 -q
+
+format: .venv/.synced
+	$(RUN)/ruff format src tests bench
+	$(RUN)/ruff check --fix src tests bench
+
+# Benchmarks use their own environment so the anchors' dependencies (pandas, numba, ...)
+# never leak into the test environment.
+.venv-bench/.synced: $(UV) uv.lock pyproject.toml
+	UV_PROJECT_ENVIRONMENT=.venv-bench $(UV) sync --frozen --group dev --group bench
+	touch $@
+
+bench: bench-backtest
+
+bench-backtest: .venv-bench/.synced
+	.venv-bench/bin/python bench/backtest.py
+
+lock: $(UV)
+	$(UV) lock
+
+clean:
+	rm -rf .venv .venv-bench .tools .mypy_cache .ruff_cache .pytest_cache

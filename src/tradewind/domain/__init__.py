@@ -1,0 +1,1 @@
+"""Pure trading rules. Imports only the standard library, numpy and itself."""

@@ -1,0 +1,55 @@
+"""Small enums and value types shared across the domain."""
+
+from __future__ import annotations
+
+from enum import Enum, IntEnum
+
+
+class Side(str, Enum):
+    """Direction of an order."""
+
+    BUY = "BUY"
+    SELL = "SELL"
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class PositionType(str, Enum):
+    """Which market a bot trades: spot (long only) or USDⓈ-M futures (long and short)."""
+
+    SPOT = "spot"
+    FUTURES = "futures"
+
+
+class PositionSide(str, Enum):
+    """The side of an open position."""
+
+    LONG = "long"
+    SHORT = "short"
+
+    @property
+    def entry_side(self) -> Side:
+        return Side.BUY if self is PositionSide.LONG else Side.SELL
+
+    @property
+    def exit_side(self) -> Side:
+        return Side.SELL if self is PositionSide.LONG else Side.BUY
+
+
+class Signal(IntEnum):
+    """What the strategy says at a closed candle. Values are used in numpy int8 arrays."""
+
+    NONE = 0
+    BUY = 1
+    SELL = -1
+
+
+class ExitReason(str, Enum):
+    """Why a position was closed."""
+
+    STOP_LOSS = "stop_loss"
+    TAKE_PROFIT = "take_profit"
+    TRAILING_STOP = "trailing_stop"
+    SIGNAL = "signal"
