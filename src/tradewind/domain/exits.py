@@ -1,0 +1,182 @@
+"""Protective exits: stop-loss, take-profit and trailing stop (docs/strategy.md, "Exits").
+
+`exit_in_candle` is the definition, in Decimal, for one candle. `first_exit` finds the first
+candle of a window where it fires: a float pass over the arrays proposes candidates and
+`exit_in_candle` decides each one exactly, so the fast path can never disagree with the
+definition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from tradewind.domain.candles import FloatArray, to_decimal
+from tradewind.domain.params import ExitRules
+from tradewind.domain.types import ExitReason, PositionSide
+
+ONE = Decimal(1)
+# Float levels may be off by a few ulps from the exact Decimal levels; widen the float
+# filter by far more than that so a true hit is never filtered out.
+_FILTER_SLACK = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class ExitHit:
+    """Where and why a position closes: candle index, fill price, reason."""
+
+    index: int
+    price: Decimal
+    reason: ExitReason
+
+
+def stop_loss_level(side: PositionSide, entry: Decimal, rules: ExitRules) -> Decimal | None:
+    """Return the fixed stop-loss price, or None when no stop-loss is set."""
+    if rules.stop_loss is None:
+        return None
+    return entry * (ONE - rules.stop_loss) if side is PositionSide.LONG else entry * (ONE + rules.stop_loss)
+
+
+def take_profit_level(side: PositionSide, entry: Decimal, rules: ExitRules) -> Decimal | None:
+    """Return the take-profit price, or None when no take-profit is set."""
+    if rules.take_profit is None:
+        return None
+    if side is PositionSide.LONG:
+        return entry * (ONE + rules.take_profit)
+    return entry * (ONE - rules.take_profit)
+
+
+def trailing_level(side: PositionSide, peak: Decimal, rules: ExitRules) -> Decimal | None:
+    """Return the trailing-stop price for the best price seen (`peak`), or None if unset."""
+    if rules.trailing_stop is None:
+        return None
+    if side is PositionSide.LONG:
+        return peak * (ONE - rules.trailing_stop)
+    return peak * (ONE + rules.trailing_stop)
+
+
+def active_stop(
+    side: PositionSide, entry: Decimal, peak: Decimal, rules: ExitRules
+) -> tuple[Decimal, ExitReason] | None:
+    """Return the stop that would be hit first (nearer the price), with its reason."""
+    stops = [
+        (level, reason)
+        for level, reason in (
+            (stop_loss_level(side, entry, rules), ExitReason.STOP_LOSS),
+            (trailing_level(side, peak, rules), ExitReason.TRAILING_STOP),
+        )
+        if level is not None
+    ]
+    if not stops:
+        return None
+    # A long's nearer stop is the higher one; a short's the lower one. Ties go to stop-loss.
+    if side is PositionSide.LONG:
+        return max(stops, key=lambda s: s[0])
+    return min(stops, key=lambda s: s[0])
+
+
+def exit_in_candle(
+    side: PositionSide,
+    entry: Decimal,
+    peak: Decimal,
+    rules: ExitRules,
+    open_: Decimal,
+    high: Decimal,
+    low: Decimal,
+) -> tuple[Decimal, ExitReason] | None:
+    """Return the fill price and reason if an exit fires inside this candle, else None.
+
+    `peak` is the best price known at the end of the previous candle (the entry price in
+    the entry candle). A level the candle opened beyond fills at the open (gap); when both
+    a stop and the take-profit lie inside the candle, the stop is assumed to come first.
+    """
+    stop = active_stop(side, entry, peak, rules)
+    target = take_profit_level(side, entry, rules)
+    long = side is PositionSide.LONG
+    if stop is not None and (open_ <= stop[0] if long else open_ >= stop[0]):
+        return open_, stop[1]
+    if target is not None and (open_ >= target if long else open_ <= target):
+        return open_, ExitReason.TAKE_PROFIT
+    if stop is not None and (low <= stop[0] if long else high >= stop[0]):
+        return stop[0], stop[1]
+    if target is not None and (high >= target if long else low <= target):
+        return target, ExitReason.TAKE_PROFIT
+    return None
+
+
+def updated_peak(side: PositionSide, peak: Decimal, high: Decimal, low: Decimal) -> Decimal:
+    """Return the best price seen after a candle: the highest high (long), lowest low (short)."""
+    return max(peak, high) if side is PositionSide.LONG else min(peak, low)
+
+
+def first_exit(
+    side: PositionSide,
+    entry: Decimal,
+    peak: Decimal,
+    rules: ExitRules,
+    open_: FloatArray,
+    high: FloatArray,
+    low: FloatArray,
+) -> tuple[ExitHit | None, Decimal]:
+    """Scan candles in order for the first exit; return it (or None) and the final peak.
+
+    Indices in the hit are positions within the given arrays. The peak returned is the one
+    known after the last candle scanned (up to and including the exit candle).
+    """
+    n = int(open_.shape[0])
+    if n == 0 or (rules.stop_loss is None and rules.take_profit is None and rules.trailing_stop is None):
+        return None, _peak_after(side, peak, high, low, n)
+    long = side is PositionSide.LONG
+    # Best price known at the start of each candle: the previous candles' extreme (NaN
+    # for the first candle, where only `peak` is known).
+    extremes = np.empty(n)
+    extremes[0] = np.nan
+    if long:
+        np.maximum.accumulate(high[:-1], out=extremes[1:])
+        peaks = np.fmax(extremes, float(peak))
+    else:
+        np.minimum.accumulate(low[:-1], out=extremes[1:])
+        peaks = np.fmin(extremes, float(peak))
+    up, down = 1 + _FILTER_SLACK, 1 - _FILTER_SLACK
+    candidate = np.zeros(n, dtype=bool)
+    stop = stop_loss_level(side, entry, rules)
+    target = take_profit_level(side, entry, rules)
+    if long:
+        if stop is not None:
+            candidate |= low <= float(stop) * up
+        if target is not None:
+            candidate |= high >= float(target) * down
+        if rules.trailing_stop is not None:
+            candidate |= low <= peaks * (1 - float(rules.trailing_stop)) * up
+    else:
+        if stop is not None:
+            candidate |= high >= float(stop) * down
+        if target is not None:
+            candidate |= low <= float(target) * up
+        if rules.trailing_stop is not None:
+            candidate |= high >= peaks * (1 + float(rules.trailing_stop)) * down
+    for j in np.flatnonzero(candidate).tolist():
+        peak_j = peak if j == 0 else _best(side, peak, to_decimal(float(extremes[j])))
+        hit = exit_in_candle(
+            side, entry, peak_j, rules,
+            to_decimal(float(open_[j])), to_decimal(float(high[j])), to_decimal(float(low[j])),
+        )
+        if hit is not None:
+            return ExitHit(j, hit[0], hit[1]), _peak_after(side, peak, high, low, j + 1)
+    return None, _peak_after(side, peak, high, low, n)
+
+
+def _best(side: PositionSide, a: Decimal, b: Decimal) -> Decimal:
+    return max(a, b) if side is PositionSide.LONG else min(a, b)
+
+
+def _peak_after(
+    side: PositionSide, peak: Decimal, high: FloatArray, low: FloatArray, count: int
+) -> Decimal:
+    if count == 0:
+        return peak
+    if side is PositionSide.LONG:
+        return _best(side, peak, to_decimal(float(np.max(high[:count]))))
+    return _best(side, peak, to_decimal(float(np.min(low[:count]))))

@@ -1,0 +1,211 @@
+"""The backtester: signals on whole arrays, then a walk from one event to the next.
+
+It uses the domain's own rules, so it decides exactly as the live bot: `signals` for
+entries and signal exits, `first_exit` (which defers to `exit_in_candle`) for protective
+exits, `size_entry` for sizing and normalization, `entry_pause_reason` for daily limits and
+`realized_pnl` for PnL. Money is Decimal; the float arrays only locate events.
+
+Timing (docs/strategy.md, "Fills"): an order decided at the close of candle i is sized at
+close[i] and fills at open[i+1]. Exits are watched from the entry candle on; a closing
+signal at candle s fills at open[s+1] and that tick opens nothing.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from tradewind.domain.candles import Candles, FloatArray, to_decimal
+from tradewind.domain.exits import first_exit
+from tradewind.domain.limits import DayTally, entry_pause_reason, utc_day
+from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.normalization import NoOrder
+from tradewind.domain.params import (
+    DEFAULT_TAKER_FEE,
+    DailyLimits,
+    ExitRules,
+    SizingRule,
+    StrategyParams,
+)
+from tradewind.domain.pnl import realized_pnl, taker_fee
+from tradewind.domain.sizing import size_entry
+from tradewind.domain.strategy import signals
+from tradewind.domain.types import ExitReason, PositionSide, PositionType, Signal
+from tradewind.services.backtest.result import BacktestResult, RoundTrip
+
+SECONDS_PER_DAY = 86_400
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestSpec:
+    """One bot's settings as the backtester needs them (leverage already effective)."""
+
+    position_type: PositionType
+    rules: MarketRules
+    strategy: StrategyParams = StrategyParams()
+    exits: ExitRules = ExitRules()
+    sizing: SizingRule = SizingRule()
+    limits: DailyLimits = DailyLimits()
+    leverage: int = 1
+    fee_rate: Decimal | None = None  # None = the default taker rate of the market
+    initial_balance: Decimal = Decimal(10_000)
+
+    @property
+    def taker_rate(self) -> Decimal:
+        return self.fee_rate if self.fee_rate is not None else DEFAULT_TAKER_FEE[self.position_type]
+
+
+def run_backtest(
+    candles: Candles, spec: BacktestSpec, on_progress: ProgressCallback | None = None
+) -> BacktestResult:
+    """Replay the strategy over closed candles and return every round trip."""
+    walk = _Walk(candles, spec, on_progress)
+    walk.run()
+    return BacktestResult(
+        trades=walk.trades,
+        open_position=walk.trades[-1] if walk.trades and walk.trades[-1].is_open else None,
+        initial_balance=spec.initial_balance,
+        final_balance=walk.balance,
+        equity=equity_curve(candles.close, spec.initial_balance, walk.trades),
+        skipped=walk.skipped,
+    )
+
+
+class _Walk:
+    """The event walk's state; `run` reads like the tick: limits, size, fill, exit."""
+
+    def __init__(
+        self, candles: Candles, spec: BacktestSpec, on_progress: ProgressCallback | None
+    ) -> None:
+        self.c = candles
+        self.spec = spec
+        self.on_progress = on_progress
+        self.balance = spec.initial_balance
+        self.trades: list[RoundTrip] = []
+        self.skipped: Counter[str] = Counter()
+        self.days: dict[int, DayTally] = {}
+        sig = signals(candles.close, spec.strategy)
+        buys = np.flatnonzero(sig == Signal.BUY).tolist()
+        sells = np.flatnonzero(sig == Signal.SELL).tolist()
+        self.signal = sig
+        self.closing = {PositionSide.LONG: sells, PositionSide.SHORT: buys}
+        # Spot only opens longs; futures open on either signal.
+        self.openings = buys if spec.position_type is PositionType.SPOT else sorted(buys + sells)
+
+    def run(self) -> None:
+        n = len(self.c)
+        cursor = 0
+        next_report = 0
+        while True:
+            if self.on_progress is not None and cursor >= next_report:
+                self.on_progress(cursor)
+                next_report = cursor + max(n // 100, 1)
+            k = bisect_left(self.openings, cursor)
+            if k == len(self.openings) or self.openings[k] + 1 >= n:
+                break
+            i = self.openings[k]
+            side = PositionSide.LONG if self.signal[i] == Signal.BUY else PositionSide.SHORT
+            entry = self._enter(i, side)
+            if entry is None:
+                cursor = i + 1
+                continue
+            cursor = self._hold(entry)
+            if cursor >= n:
+                break
+        if self.on_progress is not None:
+            self.on_progress(n)
+
+    def _tally(self, unix_seconds: int) -> DayTally:
+        day = unix_seconds // SECONDS_PER_DAY
+        tally = self.days.get(day)
+        if tally is None:
+            tally = self.days[day] = DayTally(day=utc_day(unix_seconds))
+        return tally
+
+    def _enter(self, i: int, side: PositionSide) -> RoundTrip | None:
+        spec, c = self.spec, self.c
+        fill_time = int(c.open_time[i + 1])  # the decision moment: close of i = open of i+1
+        tally = self._tally(fill_time)
+        pause = entry_pause_reason(spec.limits, tally)
+        if pause is not None:
+            self.skipped[f"paused: {pause.value}"] += 1
+            return None
+        sized = size_entry(
+            spec.sizing, self.balance, to_decimal(float(c.close[i])), spec.leverage, spec.rules
+        )
+        if isinstance(sized, NoOrder):
+            self.skipped[f"no order: {sized.reason.value}"] += 1
+            return None
+        price = to_decimal(float(c.open[i + 1]))
+        fee = taker_fee(price, sized, spec.taker_rate)
+        # The fill may be dearer than the price the order was sized at; the exchange would
+        # refuse an order the free balance cannot pay for (margin, for futures).
+        cost = price * sized / spec.leverage + fee
+        if cost > self.balance:
+            self.skipped["no order: insufficient_balance_at_fill"] += 1
+            return None
+        tally.entries += 1
+        trade = RoundTrip(side, i + 1, fill_time, price, sized, fee)
+        self.trades.append(trade)
+        return trade
+
+    def _hold(self, trade: RoundTrip) -> int:
+        """Close `trade` at its first exit; return the first candle a new entry may use."""
+        c, n, e = self.c, len(self.c), trade.entry_index
+        closing = self.closing[trade.side]
+        k = bisect_left(closing, e)
+        s = closing[k] if k < len(closing) else n - 1
+        hit, _ = first_exit(
+            trade.side,
+            trade.entry_price,
+            trade.entry_price,
+            self.spec.exits,
+            c.open[e : s + 1],
+            c.high[e : s + 1],
+            c.low[e : s + 1],
+        )
+        if hit is not None:
+            x, price, reason, resume = e + hit.index, hit.price, hit.reason, e + hit.index
+        elif k < len(closing) and s + 1 < n:
+            x, reason, resume = s + 1, ExitReason.SIGNAL, s + 1
+            price = to_decimal(float(c.open[x]))
+        else:
+            return n  # still open when the data ends: reported as open
+        fee = taker_fee(price, trade.quantity, self.spec.taker_rate)
+        pnl = realized_pnl(
+            trade.side, trade.entry_price, price, trade.quantity, trade.entry_fee + fee
+        )
+        exit_time = int(c.open_time[x])
+        self.trades[-1] = RoundTrip(
+            trade.side, e, trade.entry_time, trade.entry_price, trade.quantity,
+            trade.entry_fee, x, exit_time, price, fee, reason, pnl,
+        )  # fmt: skip
+        self.balance += pnl
+        self._tally(exit_time).realized_pnl += pnl
+        return resume
+
+
+def equity_curve(close: FloatArray, initial: Decimal, trades: list[RoundTrip]) -> FloatArray:
+    """Mark the account to market at every close: balance, plus open PnL when in position."""
+    n = int(close.shape[0])
+    equity = np.empty(n)
+    balance = float(initial)
+    prev = 0
+    for t in trades:
+        equity[prev : t.entry_index] = balance
+        end = n if t.exit_index is None else t.exit_index
+        sign = 1.0 if t.side is PositionSide.LONG else -1.0
+        qty, entry = float(t.quantity), float(t.entry_price)
+        base = balance - float(t.entry_fee)
+        equity[t.entry_index : end] = base + sign * qty * (close[t.entry_index : end] - entry)
+        if t.pnl is not None:
+            balance += float(t.pnl)
+        prev = end
+    equity[prev:] = balance
+    return equity

@@ -1,0 +1,116 @@
+"""Summary figures of a backtest: trades, win rate, return, drawdown, fees, Sharpe.
+
+Definitions (also in docs/strategy.md, "Backtest report"):
+- return: final balance / initial balance - 1 (closed trades only; an open position's
+  unrealized PnL is shown apart);
+- max drawdown: the largest fall of the equity curve (marked to market at every close)
+  from its running peak, as a fraction of that peak;
+- Sharpe: mean / standard deviation of daily (UTC) equity returns × √365, crypto trading
+  every day; none when fewer than two full days are covered or the returns do not vary.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from tradewind.domain.candles import Candles
+from tradewind.services.backtest.result import BacktestResult
+
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonTally:
+    """Closed trades of one exit reason."""
+
+    count: int
+    pnl: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The headline figures of one backtest."""
+
+    candles: int
+    start_time: int
+    end_time: int
+    trades: int
+    wins: int
+    total_pnl: Decimal
+    fees: Decimal
+    initial_balance: Decimal
+    final_balance: Decimal
+    max_drawdown: float
+    sharpe: float | None
+    buy_and_hold: float
+    by_reason: dict[str, ReasonTally]
+    open_pnl: float
+    skipped: dict[str, int]
+
+    @property
+    def win_rate(self) -> float:
+        return self.wins / self.trades if self.trades else 0.0
+
+    @property
+    def total_return(self) -> Decimal:
+        return self.final_balance / self.initial_balance - 1
+
+
+def summarize(result: BacktestResult, candles: Candles) -> Summary:
+    """Compute the summary figures of a backtest result."""
+    closed = result.closed
+    by_reason: dict[str, ReasonTally] = {}
+    fees = Decimal(0)
+    for t in result.trades:
+        fees += t.entry_fee + (t.exit_fee or 0)
+        if t.exit_reason is not None and t.pnl is not None:
+            prev = by_reason.get(t.exit_reason.value, ReasonTally(0, Decimal(0)))
+            by_reason[t.exit_reason.value] = ReasonTally(prev.count + 1, prev.pnl + t.pnl)
+    n = len(candles)
+    equity = result.equity
+    open_pnl = float(equity[-1]) - float(result.final_balance) if n else 0.0
+    return Summary(
+        candles=n,
+        start_time=int(candles.open_time[0]) if n else 0,
+        end_time=int(candles.open_time[-1]) if n else 0,
+        trades=len(closed),
+        wins=sum(1 for t in closed if t.pnl is not None and t.pnl > 0),
+        total_pnl=sum((t.pnl for t in closed if t.pnl is not None), Decimal(0)),
+        fees=fees,
+        initial_balance=result.initial_balance,
+        final_balance=result.final_balance,
+        max_drawdown=max_drawdown(equity),
+        sharpe=daily_sharpe(candles.open_time, equity),
+        buy_and_hold=float(candles.close[-1] / candles.open[0] - 1) if n else 0.0,
+        by_reason=by_reason,
+        open_pnl=open_pnl,
+        skipped=dict(result.skipped),
+    )
+
+
+def max_drawdown(equity: np.ndarray) -> float:  # type: ignore[type-arg]
+    """Return the largest peak-to-trough fall of the curve as a fraction of the peak."""
+    if equity.size == 0:
+        return 0.0
+    peaks = np.maximum.accumulate(equity)
+    return float(np.max((peaks - equity) / peaks))
+
+
+def daily_sharpe(open_time: np.ndarray, equity: np.ndarray) -> float | None:  # type: ignore[type-arg]
+    """Return the annualized Sharpe ratio of daily equity returns, or None if undefined."""
+    if equity.size < 2:
+        return None
+    days = open_time // SECONDS_PER_DAY
+    last_of_day = np.flatnonzero(np.diff(days)) # index of each day's last candle but the end
+    closes = np.concatenate(([equity[0]], equity[last_of_day], [equity[-1]]))
+    returns = np.diff(closes) / closes[:-1]
+    if returns.size < 2:
+        return None
+    std = float(np.std(returns, ddof=1))
+    if std == 0 or not math.isfinite(std):
+        return None
+    return float(np.mean(returns)) / std * math.sqrt(365)

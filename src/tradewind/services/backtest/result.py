@@ -1,0 +1,48 @@
+"""What a backtest produces: round trips, skipped entries, and the equity curve."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tradewind.domain.candles import FloatArray
+from tradewind.domain.types import ExitReason, PositionSide
+
+
+@dataclass(frozen=True, slots=True)
+class RoundTrip:
+    """One position from entry fill to exit fill; `exit_*` are None while still open."""
+
+    side: PositionSide
+    entry_index: int
+    entry_time: int
+    entry_price: Decimal
+    quantity: Decimal
+    entry_fee: Decimal
+    exit_index: int | None = None
+    exit_time: int | None = None
+    exit_price: Decimal | None = None
+    exit_fee: Decimal | None = None
+    exit_reason: ExitReason | None = None
+    pnl: Decimal | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.exit_index is None
+
+
+@dataclass(slots=True)
+class BacktestResult:
+    """Everything a report needs. `equity` is marked to market at every candle close."""
+
+    trades: list[RoundTrip]
+    open_position: RoundTrip | None
+    initial_balance: Decimal
+    final_balance: Decimal
+    equity: FloatArray
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def closed(self) -> list[RoundTrip]:
+        return [t for t in self.trades if not t.is_open]
