@@ -1,1 +1,1 @@
-"""reporting layer."""
+"""Reports of backtests: trade lists and charts written to files."""
