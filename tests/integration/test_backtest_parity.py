@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-
 from tests.conftest import shared_file
-from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.marketdata.csv_candles import read_candles_csv
+
+from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.domain.candles import Candles
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.params import DailyLimits, ExitRules, SizingRule
@@ -119,7 +119,9 @@ def reference_trades(
                 lvl = pos.entry * (1 - ex.stop_loss) if long else pos.entry * (1 + ex.stop_loss)
                 stops.append((lvl, "stop_loss"))
             if ex.trailing_stop is not None:
-                lvl = pos.peak * (1 - ex.trailing_stop) if long else pos.peak * (1 + ex.trailing_stop)
+                lvl = (
+                    pos.peak * (1 - ex.trailing_stop) if long else pos.peak * (1 + ex.trailing_stop)
+                )
                 stops.append((lvl, "trailing_stop"))
             stop = None
             if stops:
@@ -142,7 +144,10 @@ def reference_trades(
         f0, s0, f1, s1, r1 = fast[i - 1], slow[i - 1], fast[i], slow[i], rs[i]
         if None in (f0, s0, f1, s1, r1) or rs[i - 1] is None:
             continue
-        assert f0 is not None and s0 is not None and f1 is not None and s1 is not None
+        assert f0 is not None
+        assert s0 is not None
+        assert f1 is not None
+        assert s1 is not None
         assert r1 is not None
         sig = None
         if f0 <= s0 and f1 > s1 and r1 < 65:
@@ -174,13 +179,22 @@ def reference_trades(
     return trades
 
 
+SPOT, FUTURES = PositionType.SPOT, PositionType.FUTURES
 CASES = {
     "spot with stop, target, trailing and a daily trade cap": (
-        PositionType.SPOT, 1, ExitRules(D("0.01"), D("0.015"), D("0.008")), DailyLimits(max_trades=12)),
-    "spot with signals only": (PositionType.SPOT, 1, ExitRules(), DailyLimits()),
+        SPOT,
+        1,
+        ExitRules(D("0.01"), D("0.015"), D("0.008")),
+        DailyLimits(max_trades=12),
+    ),
+    "spot with signals only": (SPOT, 1, ExitRules(), DailyLimits()),
     "futures 10x long and short with stop and target and a daily loss cap": (
-        PositionType.FUTURES, 10, ExitRules(D("0.006"), D("0.01")), DailyLimits(max_loss=D("40"))),
-}  # fmt: skip
+        FUTURES,
+        10,
+        ExitRules(D("0.006"), D("0.01")),
+        DailyLimits(max_loss=D("40")),
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(CASES))

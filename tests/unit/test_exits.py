@@ -66,7 +66,9 @@ def test_the_trailing_peak_inside_a_candle_is_the_one_known_before_it() -> None:
     hit, peak = first_exit(LONG, D(100), D(100), rules, o, h, lo)
     assert hit is None
     assert peak == D(200)
-    hit, _ = first_exit(LONG, D(100), peak, rules, np.array([190.0]), np.array([191.0]), np.array([179.0]))
+    hit, _ = first_exit(
+        LONG, D(100), peak, rules, np.array([190.0]), np.array([191.0]), np.array([179.0])
+    )
     assert hit == ExitHit(0, D("180.0"), ExitReason.TRAILING_STOP)
 
 
@@ -122,7 +124,5 @@ def test_the_fast_scan_finds_the_same_exit_as_the_candle_by_candle_definition(
             expected = ExitHit(j, hit[0], hit[1])
             break
         peak = updated_peak(side, peak, dh, dl)
-    got, _ = first_exit(
-        side, entry, entry, rules, np.array(opens), np.array(highs), np.array(lows)
-    )
+    got, _ = first_exit(side, entry, entry, rules, np.array(opens), np.array(highs), np.array(lows))
     assert got == expected

@@ -36,7 +36,11 @@ def stop_loss_level(side: PositionSide, entry: Decimal, rules: ExitRules) -> Dec
     """Return the fixed stop-loss price, or None when no stop-loss is set."""
     if rules.stop_loss is None:
         return None
-    return entry * (ONE - rules.stop_loss) if side is PositionSide.LONG else entry * (ONE + rules.stop_loss)
+    return (
+        entry * (ONE - rules.stop_loss)
+        if side is PositionSide.LONG
+        else entry * (ONE + rules.stop_loss)
+    )
 
 
 def take_profit_level(side: PositionSide, entry: Decimal, rules: ExitRules) -> Decimal | None:
@@ -126,7 +130,9 @@ def first_exit(
     known after the last candle scanned (up to and including the exit candle).
     """
     n = int(open_.shape[0])
-    if n == 0 or (rules.stop_loss is None and rules.take_profit is None and rules.trailing_stop is None):
+    if n == 0 or (
+        rules.stop_loss is None and rules.take_profit is None and rules.trailing_stop is None
+    ):
         return None, _peak_after(side, peak, high, low, n)
     long = side is PositionSide.LONG
     # Best price known at the start of each candle: the previous candles' extreme (NaN
@@ -160,8 +166,13 @@ def first_exit(
     for j in np.flatnonzero(candidate).tolist():
         peak_j = peak if j == 0 else _best(side, peak, to_decimal(float(extremes[j])))
         hit = exit_in_candle(
-            side, entry, peak_j, rules,
-            to_decimal(float(open_[j])), to_decimal(float(high[j])), to_decimal(float(low[j])),
+            side,
+            entry,
+            peak_j,
+            rules,
+            to_decimal(float(open_[j])),
+            to_decimal(float(high[j])),
+            to_decimal(float(low[j])),
         )
         if hit is not None:
             return ExitHit(j, hit[0], hit[1]), _peak_after(side, peak, high, low, j + 1)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from tradewind.domain.params import DailyLimits
 
 
-class PauseReason(str, Enum):
+class PauseReason(StrEnum):
     """Which daily limit stopped new entries for the rest of the UTC day."""
 
     MAX_DAILY_TRADES = "max_daily_trades"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     """Direction of an order."""
 
     BUY = "BUY"
@@ -16,14 +16,14 @@ class Side(str, Enum):
         return Side.SELL if self is Side.BUY else Side.BUY
 
 
-class PositionType(str, Enum):
+class PositionType(StrEnum):
     """Which market a bot trades: spot (long only) or USDⓈ-M futures (long and short)."""
 
     SPOT = "spot"
     FUTURES = "futures"
 
 
-class PositionSide(str, Enum):
+class PositionSide(StrEnum):
     """The side of an open position."""
 
     LONG = "long"
@@ -46,7 +46,7 @@ class Signal(IntEnum):
     SELL = -1
 
 
-class ExitReason(str, Enum):
+class ExitReason(StrEnum):
     """Why a position was closed."""
 
     STOP_LOSS = "stop_loss"

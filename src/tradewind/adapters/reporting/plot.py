@@ -45,7 +45,8 @@ def write_chart(outcome: BacktestOutcome, path: Path) -> None:
 
 
 def _envelope(
-    x: np.ndarray, y: np.ndarray  # type: ignore[type-arg]
+    x: np.ndarray,
+    y: np.ndarray,  # type: ignore[type-arg]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[type-arg]
     """Reduce a long series to per-bucket x, min and max."""
     n = y.shape[0]
@@ -69,7 +70,10 @@ def _figure(outcome: BacktestOutcome) -> Figure:
         price_ax.plot(x, c.close, lw=0.8, color="#445")
     else:
         price_ax.fill_between(x, low, high, color="#445", lw=0, alpha=0.7)
-    for side, marker, color in ((PositionSide.LONG, "^", "#1a9850"), (PositionSide.SHORT, "v", "#d73027")):
+    for side, marker, color in (
+        (PositionSide.LONG, "^", "#1a9850"),
+        (PositionSide.SHORT, "v", "#d73027"),
+    ):
         entries = [t for t in result.trades if t.side is side]
         if entries:
             price_ax.scatter(
@@ -110,7 +114,9 @@ def _page(outcome: BacktestOutcome, svg: str) -> str:
         ("Sharpe", "n/a" if s.sharpe is None else f"{s.sharpe:.2f}"),
         ("period", f"{start} → {end} UTC"),
     ]
-    cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in figures)
+    cells = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in figures
+    )
     title = html.escape(f"tradewind backtest · {outcome.config.name} · {outcome.config.symbol}")
     svg_body = svg[svg.index("<svg") :]
     return (

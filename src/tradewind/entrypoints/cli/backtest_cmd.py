@@ -22,45 +22,134 @@ Opt = typer.Option
 
 
 def backtest(
-    csv: Annotated[Path | None, Opt(help="Candle CSV: open_time,open,high,low,close,volume. Default: a generated market.", rich_help_panel=_RUN)] = None,
-    config: Annotated[Path | None, Opt(help="TOML file with bot config fields (top level or a [bot] table).", rich_help_panel=_RUN)] = None,
-    exchange_info: Annotated[Path | None, Opt(help="Binance exchangeInfo JSON for symbol rules. Default: built-in rules.", rich_help_panel=_RUN)] = None,
-    candles: Annotated[int, Opt(min=100, max=20_000_000, help="Candles to generate when no --csv is given.", rich_help_panel=_RUN)] = 43_200,
+    csv: Annotated[
+        Path | None,
+        Opt(
+            help="Candle CSV: open_time,open,high,low,close,volume. Default: a generated market.",
+            rich_help_panel=_RUN,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        Opt(
+            help="TOML file with bot config fields (top level or a [bot] table).",
+            rich_help_panel=_RUN,
+        ),
+    ] = None,
+    exchange_info: Annotated[
+        Path | None,
+        Opt(
+            help="Binance exchangeInfo JSON for symbol rules. Default: built-in rules.",
+            rich_help_panel=_RUN,
+        ),
+    ] = None,
+    candles: Annotated[
+        int,
+        Opt(
+            min=100,
+            max=20_000_000,
+            help="Candles to generate when no --csv is given.",
+            rich_help_panel=_RUN,
+        ),
+    ] = 43_200,
     seed: Annotated[int, Opt(help="Seed of the generated market.", rich_help_panel=_RUN)] = 7,
-    initial_balance: Annotated[str, Opt(help="Starting quote balance (USDT).", rich_help_panel=_RUN)] = "10000",
-    fee_rate: Annotated[str | None, Opt(help="Taker fee per fill, e.g. 0.001. Default: spot 0.001, futures 0.0004.", rich_help_panel=_RUN)] = None,
+    initial_balance: Annotated[
+        str, Opt(help="Starting quote balance (USDT).", rich_help_panel=_RUN)
+    ] = "10000",
+    fee_rate: Annotated[
+        str | None,
+        Opt(
+            help="Taker fee per fill, e.g. 0.001. Default: spot 0.001, futures 0.0004.",
+            rich_help_panel=_RUN,
+        ),
+    ] = None,
     name: Annotated[str | None, Opt(help="Bot name.", rich_help_panel=_CFG)] = None,
-    symbol: Annotated[str | None, Opt(help="Symbol, e.g. BTCUSDT (default).", rich_help_panel=_CFG)] = None,
-    timeframe: Annotated[str | None, Opt(help="Candle timeframe, e.g. 1m (default; taken from --csv when unset).", rich_help_panel=_CFG)] = None,
-    position_type: Annotated[str | None, Opt(help="spot (default) or futures.", rich_help_panel=_CFG)] = None,
+    symbol: Annotated[
+        str | None, Opt(help="Symbol, e.g. BTCUSDT (default).", rich_help_panel=_CFG)
+    ] = None,
+    timeframe: Annotated[
+        str | None,
+        Opt(
+            help="Candle timeframe, e.g. 1m (default; taken from --csv when unset).",
+            rich_help_panel=_CFG,
+        ),
+    ] = None,
+    position_type: Annotated[
+        str | None, Opt(help="spot (default) or futures.", rich_help_panel=_CFG)
+    ] = None,
     strategy: Annotated[str | None, Opt(help="Strategy: ema_rsi.", rich_help_panel=_CFG)] = None,
-    leverage: Annotated[int | None, Opt(help="Futures leverage; capped at 50 and the symbol's maximum.", rich_help_panel=_CFG)] = None,
-    custom_ema_fast: Annotated[int | None, Opt(help="Fast EMA period (8).", rich_help_panel=_CFG)] = None,
-    custom_ema_slow: Annotated[int | None, Opt(help="Slow EMA period (21).", rich_help_panel=_CFG)] = None,
-    custom_rsi_period: Annotated[int | None, Opt(help="RSI period (7).", rich_help_panel=_CFG)] = None,
-    custom_rsi_oversold: Annotated[str | None, Opt(help="RSI oversold level (35).", rich_help_panel=_CFG)] = None,
-    custom_rsi_overbought: Annotated[str | None, Opt(help="RSI overbought level (65).", rich_help_panel=_CFG)] = None,
-    custom_stop_loss: Annotated[str | None, Opt(help="Stop-loss in percent, e.g. 2.", rich_help_panel=_CFG)] = None,
-    custom_take_profit: Annotated[str | None, Opt(help="Take-profit in percent.", rich_help_panel=_CFG)] = None,
-    custom_trailing_stop: Annotated[str | None, Opt(help="Trailing stop in percent.", rich_help_panel=_CFG)] = None,
-    position_size_fixed: Annotated[str | None, Opt(help="Quote amount per entry (margin for futures).", rich_help_panel=_CFG)] = None,
-    position_size_perc: Annotated[str | None, Opt(help="Percent of free quote balance per entry.", rich_help_panel=_CFG)] = None,
-    max_daily_trades: Annotated[int | None, Opt(help="Most entries per UTC day.", rich_help_panel=_CFG)] = None,
-    max_daily_loss: Annotated[str | None, Opt(help="Pause entries when today's realized loss reaches this (quote).", rich_help_panel=_CFG)] = None,
-    daily_profit_target: Annotated[str | None, Opt(help="Pause entries when today's realized profit reaches this (quote).", rich_help_panel=_CFG)] = None,
-    trades_out: Annotated[Path | None, Opt(help="Write the trade list to a .csv or .json file.", rich_help_panel=_OUT)] = None,
-    plot: Annotated[Path | None, Opt(help="Write a chart (price, entries/exits, equity) to a .png or .html file.", rich_help_panel=_OUT)] = None,
-    show_trades: Annotated[int, Opt(min=0, help="How many of the last trades to list.", rich_help_panel=_OUT)] = 10,
-    quiet: Annotated[bool, Opt("--quiet", "-q", help="Print only a one-line JSON summary.", rich_help_panel=_OUT)] = False,
-) -> None:  # fmt: skip
+    leverage: Annotated[
+        int | None,
+        Opt(help="Futures leverage; capped at 50 and the symbol's maximum.", rich_help_panel=_CFG),
+    ] = None,
+    custom_ema_fast: Annotated[
+        int | None, Opt(help="Fast EMA period (8).", rich_help_panel=_CFG)
+    ] = None,
+    custom_ema_slow: Annotated[
+        int | None, Opt(help="Slow EMA period (21).", rich_help_panel=_CFG)
+    ] = None,
+    custom_rsi_period: Annotated[
+        int | None, Opt(help="RSI period (7).", rich_help_panel=_CFG)
+    ] = None,
+    custom_rsi_oversold: Annotated[
+        str | None, Opt(help="RSI oversold level (35).", rich_help_panel=_CFG)
+    ] = None,
+    custom_rsi_overbought: Annotated[
+        str | None, Opt(help="RSI overbought level (65).", rich_help_panel=_CFG)
+    ] = None,
+    custom_stop_loss: Annotated[
+        str | None, Opt(help="Stop-loss in percent, e.g. 2.", rich_help_panel=_CFG)
+    ] = None,
+    custom_take_profit: Annotated[
+        str | None, Opt(help="Take-profit in percent.", rich_help_panel=_CFG)
+    ] = None,
+    custom_trailing_stop: Annotated[
+        str | None, Opt(help="Trailing stop in percent.", rich_help_panel=_CFG)
+    ] = None,
+    position_size_fixed: Annotated[
+        str | None, Opt(help="Quote amount per entry (margin for futures).", rich_help_panel=_CFG)
+    ] = None,
+    position_size_perc: Annotated[
+        str | None, Opt(help="Percent of free quote balance per entry.", rich_help_panel=_CFG)
+    ] = None,
+    max_daily_trades: Annotated[
+        int | None, Opt(help="Most entries per UTC day.", rich_help_panel=_CFG)
+    ] = None,
+    max_daily_loss: Annotated[
+        str | None,
+        Opt(
+            help="Pause entries when today's realized loss reaches this (quote).",
+            rich_help_panel=_CFG,
+        ),
+    ] = None,
+    daily_profit_target: Annotated[
+        str | None,
+        Opt(
+            help="Pause entries when today's realized profit reaches this (quote).",
+            rich_help_panel=_CFG,
+        ),
+    ] = None,
+    trades_out: Annotated[
+        Path | None, Opt(help="Write the trade list to a .csv or .json file.", rich_help_panel=_OUT)
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        Opt(
+            help="Write a chart (price, entries/exits, equity) to a .png or .html file.",
+            rich_help_panel=_OUT,
+        ),
+    ] = None,
+    show_trades: Annotated[
+        int, Opt(min=0, help="How many of the last trades to list.", rich_help_panel=_OUT)
+    ] = 10,
+    quiet: Annotated[
+        bool, Opt("--quiet", "-q", help="Print only a one-line JSON summary.", rich_help_panel=_OUT)
+    ] = False,
+) -> None:
     """Backtest the EMA/RSI strategy on candles, with fills, fees and exits as live."""
     started = time.perf_counter()
     console = Console(stderr=quiet)
-    fields = {
-        k: v
-        for k, v in locals().items()
-        if k in _CONFIG_FLAGS and v is not None
-    }
+    fields = {k: v for k, v in locals().items() if k in _CONFIG_FLAGS and v is not None}
     with user_errors(console):
         from tradewind.entrypoints.cli.backtest_run import BacktestRequest, execute
 
@@ -96,11 +185,14 @@ def backtest(
 
 
 _CONFIG_FLAGS = frozenset(
-    """name symbol timeframe position_type strategy leverage custom_ema_fast custom_ema_slow
-    custom_rsi_period custom_rsi_oversold custom_rsi_overbought custom_stop_loss
-    custom_take_profit custom_trailing_stop position_size_fixed position_size_perc
-    max_daily_trades max_daily_loss daily_profit_target""".split()
-)
+    (
+        "name", "symbol", "timeframe", "position_type", "strategy", "leverage",
+        "custom_ema_fast", "custom_ema_slow", "custom_rsi_period", "custom_rsi_oversold",
+        "custom_rsi_overbought", "custom_stop_loss", "custom_take_profit",
+        "custom_trailing_stop", "position_size_fixed", "position_size_perc",
+        "max_daily_trades", "max_daily_loss", "daily_profit_target",
+    )
+)  # fmt: skip
 
 
 def _decimal(flag: str, text: str) -> Decimal:

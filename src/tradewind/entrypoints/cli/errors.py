@@ -29,5 +29,3 @@ def user_errors(console: Console) -> Iterator[None]:
 def _fail(console: Console, message: str) -> None:
     console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
     raise typer.Exit(USER_ERROR)
-
-

@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -48,10 +48,10 @@ class BacktestSpec:
 
     position_type: PositionType
     rules: MarketRules
-    strategy: StrategyParams = StrategyParams()
-    exits: ExitRules = ExitRules()
-    sizing: SizingRule = SizingRule()
-    limits: DailyLimits = DailyLimits()
+    strategy: StrategyParams = field(default_factory=StrategyParams)
+    exits: ExitRules = field(default_factory=ExitRules)
+    sizing: SizingRule = field(default_factory=SizingRule)
+    limits: DailyLimits = field(default_factory=DailyLimits)
     leverage: int = 1
     fee_rate: Decimal | None = None  # None = the default taker rate of the market
     initial_balance: Decimal = Decimal(10_000)

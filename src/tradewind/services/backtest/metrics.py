@@ -105,7 +105,7 @@ def daily_sharpe(open_time: np.ndarray, equity: np.ndarray) -> float | None:  # 
     if equity.size < 2:
         return None
     days = open_time // SECONDS_PER_DAY
-    last_of_day = np.flatnonzero(np.diff(days)) # index of each day's last candle but the end
+    last_of_day = np.flatnonzero(np.diff(days))  # index of each day's last candle but the end
     closes = np.concatenate(([equity[0]], equity[last_of_day], [equity[-1]]))
     returns = np.diff(closes) / closes[:-1]
     if returns.size < 2:
