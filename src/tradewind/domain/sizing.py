@@ -1,0 +1,80 @@
+"""How big an entry is: quote amount, leverage, quantity, then exchange normalization.
+
+Docs: STRATEGY.md, "Sizing". The amount is `position_size_fixed` if set, else a fraction of
+the free quote balance, else 25 USDT. For futures the amount is the margin and the notional is
+amount x leverage, with leverage = min(configured, 50, the exchange's maximum).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal, localcontext
+
+from tradewind.domain.errors import DomainError
+from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.normalization import NoOrder, NoOrderReason, normalize_quantity
+from tradewind.domain.params import MAX_LEVERAGE, SizingRule
+from tradewind.domain.types import PositionType
+
+ZERO = Decimal(0)
+
+
+def effective_leverage(configured: int, exchange_max: int) -> int:
+    """Return min(configured, 50, exchange_max when known (> 0)), and at least 1."""
+    cap = MAX_LEVERAGE if exchange_max <= 0 else min(MAX_LEVERAGE, exchange_max)
+    return max(1, min(configured, cap))
+
+
+def quote_amount(rule: SizingRule, free_quote: Decimal) -> Decimal:
+    """Return the quote amount to commit: fixed, else a fraction of the free balance, else 25."""
+    if rule.fixed_quote is not None:
+        return rule.fixed_quote
+    if rule.balance_fraction is not None:
+        return max(free_quote, ZERO) * rule.balance_fraction
+    return rule.default_quote
+
+
+def entry_quantity(
+    amount: Decimal, price: Decimal, leverage: int, position_type: PositionType
+) -> Decimal:
+    """Return the base quantity `amount` buys at `price` (x leverage for futures margin)."""
+    if not price.is_finite() or price <= 0:
+        raise DomainError(f"price must be a finite Decimal > 0, got {price}")
+    if leverage < 1:
+        raise DomainError(f"leverage must be >= 1, got {leverage}")
+    notional = amount if position_type is PositionType.SPOT else amount * leverage
+    # Rounding down keeps quantity x price within the amount even when the step is 0.
+    with localcontext() as ctx:
+        ctx.rounding = ROUND_DOWN
+        return notional / price
+
+
+def size_entry(
+    rule: SizingRule,
+    free_quote: Decimal,
+    price: Decimal,
+    leverage: int,
+    rules: MarketRules,
+) -> Decimal | NoOrder:
+    """Return the normalized entry quantity at `price`, or why there is no order.
+
+    `leverage` is capped here too (min of it, 50 and `rules.max_leverage`), so a caller that
+    passes the configured value and one that passes the effective value size alike. Spot
+    ignores leverage.
+    """
+    if not price.is_finite() or price <= 0:
+        return NoOrder(NoOrderReason.INVALID_PRICE, f"price {price} is not a finite > 0")
+    amount = quote_amount(rule, free_quote)
+    what = "margin" if rules.position_type is PositionType.FUTURES else "amount"
+    if amount <= 0 or amount > free_quote:
+        return NoOrder(
+            NoOrderReason.INSUFFICIENT_BALANCE,
+            f"{what} {amount} {rules.quote_asset} is more than the free balance "
+            f"{free_quote} {rules.quote_asset}"
+            if amount > 0
+            else f"free balance {free_quote} {rules.quote_asset} leaves nothing to trade",
+        )
+    lev = 1
+    if rules.position_type is PositionType.FUTURES:
+        lev = effective_leverage(leverage, rules.max_leverage)
+    wish = entry_quantity(amount, price, lev, rules.position_type)
+    return normalize_quantity(wish, price, rules)

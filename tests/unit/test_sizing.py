@@ -1,0 +1,164 @@
+"""Entries are sized from the quote amount, capped leverage and the market rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tradewind.adapters.exchange.builtin_rules import BUILTIN_RULES, rules_for
+from tradewind.domain.errors import DomainError
+from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.normalization import NoOrder, NoOrderReason, normalize_quantity
+from tradewind.domain.params import MAX_LEVERAGE, SizingRule
+from tradewind.domain.sizing import effective_leverage, entry_quantity, quote_amount, size_entry
+from tradewind.domain.types import PositionType
+
+D = Decimal
+SPOT = PositionType.SPOT
+FUTURES = PositionType.FUTURES
+
+
+@pytest.mark.parametrize(
+    ("configured", "exchange_max", "expected"),
+    [(10, 125, 10), (75, 125, 50), (75, 0, 50), (75, 20, 20), (30, 20, 20), (1, 0, 1), (0, 0, 1)],
+)
+def test_effective_leverage_is_the_least_of_configured_fifty_and_the_exchange_maximum(
+    configured: int, exchange_max: int, expected: int
+) -> None:
+    assert effective_leverage(configured, exchange_max) == expected
+
+
+@given(configured=st.integers(-10, 1000), exchange_max=st.integers(-5, 200))
+def test_effective_leverage_never_exceeds_fifty_or_the_known_exchange_maximum(
+    configured: int, exchange_max: int
+) -> None:
+    lev = effective_leverage(configured, exchange_max)
+    assert 1 <= lev <= MAX_LEVERAGE
+    if exchange_max >= 1:
+        assert lev <= exchange_max
+    assert lev <= max(configured, 1)
+
+
+def test_quote_amount_is_fixed_when_set_else_a_fraction_of_free_balance_else_25() -> None:
+    assert quote_amount(SizingRule(fixed_quote=D(100)), D(50)) == D(100)
+    assert quote_amount(SizingRule(D(100), balance_fraction=D("0.5")), D(1000)) == D(100)
+    assert quote_amount(SizingRule(balance_fraction=D("0.1")), D(1234)) == D("123.4")
+    assert quote_amount(SizingRule(), D(1_000_000)) == D(25)
+
+
+def test_entry_quantity_is_amount_over_price_on_spot_and_times_leverage_on_futures() -> None:
+    assert entry_quantity(D(25), D(50000), 10, SPOT) == D("0.0005")
+    assert entry_quantity(D(25), D(50000), 10, FUTURES) == D("0.005")
+
+
+@pytest.mark.parametrize(("price", "leverage"), [(D(0), 1), (D(-5), 1), (D(100), 0)])
+def test_entry_quantity_refuses_an_impossible_price_or_leverage(
+    price: Decimal, leverage: int
+) -> None:
+    with pytest.raises(DomainError):
+        entry_quantity(D(25), price, leverage, FUTURES)
+
+
+def test_the_default_25_usdt_buys_btc_floored_to_the_spot_step() -> None:
+    qty = size_entry(SizingRule(), D(1000), D(60000), 1, rules_for("BTCUSDT", SPOT))
+    assert qty == D("0.00041")  # 25 / 60000 = 0.000416…
+
+
+def test_spot_ignores_leverage() -> None:
+    rules = rules_for("BTCUSDT", SPOT)
+    assert size_entry(SizingRule(), D(1000), D(60000), 20, rules) == D("0.00041")
+
+
+def test_futures_margin_times_leverage_is_the_notional() -> None:
+    qty = size_entry(SizingRule(), D(1000), D(60000), 10, rules_for("BTCUSDT", FUTURES))
+    assert qty == D("0.004")  # 25 x 10 / 60000 = 0.004166…
+
+
+def test_futures_leverage_is_capped_at_fifty_even_where_the_exchange_allows_more() -> None:
+    rules = rules_for("BTCUSDT", FUTURES)  # exchange maximum 125
+    qty = size_entry(SizingRule(fixed_quote=D(100)), D(1000), D(50000), 125, rules)
+    assert qty == D("0.1")  # 100 x 50 / 50000
+
+
+def test_futures_leverage_is_capped_at_the_exchange_maximum_when_it_is_lower() -> None:
+    rules = MarketRules("ABCUSDT", FUTURES, "ABC", "USDT", step=D("0.1"), max_leverage=20)
+    assert size_entry(SizingRule(fixed_quote=D(10)), D(100), D(1), 50, rules) == D(200)
+
+
+def test_a_futures_entry_below_the_minimum_notional_is_not_sent() -> None:
+    # BTCUSDT perpetuals need 100 USDT of notional: 25 USDT x 3 buys 0.001 BTC, worth 60.
+    result = size_entry(SizingRule(), D(1000), D(60000), 3, rules_for("BTCUSDT", FUTURES))
+    assert isinstance(result, NoOrder)
+    assert result.reason is NoOrderReason.BELOW_MIN_NOTIONAL
+
+
+def test_an_amount_above_the_free_balance_is_insufficient_balance_naming_the_margin() -> None:
+    rules = rules_for("ETHUSDT", FUTURES)
+    result = size_entry(SizingRule(fixed_quote=D(100)), D(40), D(3000), 5, rules)
+    assert isinstance(result, NoOrder)
+    assert result.reason is NoOrderReason.INSUFFICIENT_BALANCE
+    assert "margin 100 USDT" in result.detail
+    assert "free balance 40 USDT" in result.detail
+
+
+def test_a_fraction_of_an_empty_balance_is_insufficient_balance() -> None:
+    rule = SizingRule(balance_fraction=D("0.5"))
+    result = size_entry(rule, D(0), D(3000), 1, rules_for("ETHUSDT", SPOT))
+    assert isinstance(result, NoOrder)
+    assert result.reason is NoOrderReason.INSUFFICIENT_BALANCE
+
+
+def test_an_invalid_price_gives_no_order() -> None:
+    result = size_entry(SizingRule(), D(1000), D(0), 1, rules_for("ETHUSDT", SPOT))
+    assert isinstance(result, NoOrder)
+    assert result.reason is NoOrderReason.INVALID_PRICE
+
+
+sizing_rules = st.one_of(
+    st.builds(SizingRule, fixed_quote=st.decimals("0.01", "100000", places=2)),
+    st.builds(SizingRule, balance_fraction=st.decimals("0.01", "1", places=4)),
+    st.just(SizingRule()),
+)
+balances = st.one_of(
+    st.decimals("0", "100", places=8),
+    st.decimals("100", "10000000", places=2),
+)
+# Wide prices, and prices near where the five majors trade.
+prices = st.one_of(
+    st.decimals("0.00001", "1000000", places=5),
+    st.sampled_from(["0.52", "2.31", "148.7", "602.1", "3150.25", "64012.5"]).map(Decimal),
+)
+
+
+@given(
+    rule=sizing_rules,
+    free=balances,
+    price=prices,
+    leverage=st.integers(1, 200),
+    rules=st.sampled_from(list(BUILTIN_RULES.values())),
+)
+def test_a_sized_entry_never_commits_more_than_the_amount_nor_the_free_balance(
+    rule: SizingRule, free: Decimal, price: Decimal, leverage: int, rules: MarketRules
+) -> None:
+    result = size_entry(rule, free, price, leverage, rules)
+    amount = quote_amount(rule, free)
+    if isinstance(result, NoOrder):
+        insufficient = amount <= 0 or amount > free
+        assert (result.reason is NoOrderReason.INSUFFICIENT_BALANCE) == insufficient
+        return
+    lev = effective_leverage(leverage, rules.max_leverage) if rules.position_type is FUTURES else 1
+    notional = result * price
+    margin = notional / lev
+    assert margin <= amount <= free
+    # The leverage actually used never exceeds 50 nor the exchange's maximum.
+    assert notional <= amount * MAX_LEVERAGE
+    if rules.max_leverage:
+        assert notional <= amount * rules.max_leverage
+    if rules.position_type is SPOT:
+        assert notional <= amount
+    # And the quantity is exactly the normalized wish.
+    wish = entry_quantity(amount, price, lev, rules.position_type)
+    assert result == normalize_quantity(wish, price, rules)
