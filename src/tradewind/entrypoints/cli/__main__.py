@@ -1,0 +1,5 @@
+"""Run the CLI as `python -m tradewind.entrypoints.cli`."""
+
+from tradewind.entrypoints.cli.main import app
+
+app()
