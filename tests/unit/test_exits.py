@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradewind.domain.exits import ExitHit, exit_in_candle, first_exit, updated_peak
+from tradewind.domain.exits import ExitHit, exit_in_candle, first_exit, peak_after, updated_peak
 from tradewind.domain.params import ExitRules
 from tradewind.domain.types import ExitReason, PositionSide
 
@@ -63,10 +63,10 @@ def test_the_trailing_peak_inside_a_candle_is_the_one_known_before_it() -> None:
     rules = ExitRules(trailing_stop=D("0.10"))
     # The candle rises to 200 then falls to 95: the stop is 90 (from peak 100), not 180.
     o, h, lo = np.array([100.0]), np.array([200.0]), np.array([95.0])
-    hit, peak = first_exit(LONG, D(100), D(100), rules, o, h, lo)
-    assert hit is None
+    assert first_exit(LONG, D(100), D(100), rules, o, h, lo) is None
+    peak = peak_after(LONG, D(100), h, lo)
     assert peak == D(200)
-    hit, _ = first_exit(
+    hit = first_exit(
         LONG, D(100), peak, rules, np.array([190.0]), np.array([191.0]), np.array([179.0])
     )
     assert hit == ExitHit(0, D("180.0"), ExitReason.TRAILING_STOP)
@@ -74,8 +74,7 @@ def test_the_trailing_peak_inside_a_candle_is_the_one_known_before_it() -> None:
 
 def test_no_exit_rules_means_no_exit() -> None:
     o = np.array([1.0, 2.0, 0.5])
-    hit, _ = first_exit(LONG, D(1), D(1), ExitRules(), o, o * 2, o / 2)
-    assert hit is None
+    assert first_exit(LONG, D(1), D(1), ExitRules(), o, o * 2, o / 2) is None
 
 
 percent = st.none() | st.decimals(min_value=D("0.001"), max_value=D("0.2"), places=3)
@@ -124,5 +123,5 @@ def test_the_fast_scan_finds_the_same_exit_as_the_candle_by_candle_definition(
             expected = ExitHit(j, hit[0], hit[1])
             break
         peak = updated_peak(side, peak, dh, dl)
-    got, _ = first_exit(side, entry, entry, rules, np.array(opens), np.array(highs), np.array(lows))
+    got = first_exit(side, entry, entry, rules, np.array(opens), np.array(highs), np.array(lows))
     assert got == expected

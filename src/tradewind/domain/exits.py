@@ -123,48 +123,50 @@ def first_exit(
     open_: FloatArray,
     high: FloatArray,
     low: FloatArray,
-) -> tuple[ExitHit | None, Decimal]:
-    """Scan candles in order for the first exit; return it (or None) and the final peak.
+) -> ExitHit | None:
+    """Return the first exit in these candles (index within the arrays), or None.
 
-    Indices in the hit are positions within the given arrays. The peak returned is the one
-    known after the last candle scanned (up to and including the exit candle).
+    `peak` is the best price known before the first candle (the entry price when the first
+    candle is the entry candle).
     """
     n = int(open_.shape[0])
-    if n == 0 or (
-        rules.stop_loss is None and rules.take_profit is None and rules.trailing_stop is None
-    ):
-        return None, _peak_after(side, peak, high, low, n)
+    if n == 0:
+        return None
     long = side is PositionSide.LONG
-    # Best price known at the start of each candle: the previous candles' extreme (NaN
-    # for the first candle, where only `peak` is known).
-    extremes = np.empty(n)
-    extremes[0] = np.nan
-    if long:
-        np.maximum.accumulate(high[:-1], out=extremes[1:])
-        peaks = np.fmax(extremes, float(peak))
-    else:
-        np.minimum.accumulate(low[:-1], out=extremes[1:])
-        peaks = np.fmin(extremes, float(peak))
     up, down = 1 + _FILTER_SLACK, 1 - _FILTER_SLACK
-    candidate = np.zeros(n, dtype=bool)
+    masks = []
     stop = stop_loss_level(side, entry, rules)
+    if stop is not None:
+        masks.append(low <= float(stop) * up if long else high >= float(stop) * down)
     target = take_profit_level(side, entry, rules)
-    if long:
-        if stop is not None:
-            candidate |= low <= float(stop) * up
-        if target is not None:
-            candidate |= high >= float(target) * down
-        if rules.trailing_stop is not None:
-            candidate |= low <= peaks * (1 - float(rules.trailing_stop)) * up
-    else:
-        if stop is not None:
-            candidate |= high >= float(stop) * down
-        if target is not None:
-            candidate |= low <= float(target) * up
-        if rules.trailing_stop is not None:
-            candidate |= high >= peaks * (1 + float(rules.trailing_stop)) * down
-    for j in np.flatnonzero(candidate).tolist():
-        peak_j = peak if j == 0 else _best(side, peak, to_decimal(float(extremes[j])))
+    if target is not None:
+        masks.append(high >= float(target) * down if long else low <= float(target) * up)
+    extremes = None
+    if rules.trailing_stop is not None:
+        # Best price known at the start of each candle: the previous candles' extreme, or
+        # NaN in the first candle, where only `peak` is known.
+        extremes = np.empty(n)
+        extremes[0] = np.nan
+        ts = float(rules.trailing_stop)
+        if long:
+            np.maximum.accumulate(high[:-1], out=extremes[1:])
+            masks.append(low <= np.fmax(extremes, float(peak)) * ((1 - ts) * up))
+        else:
+            np.minimum.accumulate(low[:-1], out=extremes[1:])
+            masks.append(high >= np.fmin(extremes, float(peak)) * ((1 + ts) * down))
+    if not masks:
+        return None
+    candidate = masks[0]
+    for mask in masks[1:]:
+        candidate |= mask
+    start = 0
+    while start < n:
+        j = start + int(np.argmax(candidate[start:]))
+        if not candidate[j]:
+            return None
+        peak_j = peak
+        if extremes is not None and j > 0:
+            peak_j = _best(side, peak, to_decimal(float(extremes[j])))
         hit = exit_in_candle(
             side,
             entry,
@@ -175,19 +177,19 @@ def first_exit(
             to_decimal(float(low[j])),
         )
         if hit is not None:
-            return ExitHit(j, hit[0], hit[1]), _peak_after(side, peak, high, low, j + 1)
-    return None, _peak_after(side, peak, high, low, n)
+            return ExitHit(j, hit[0], hit[1])
+        start = j + 1
+    return None
+
+
+def peak_after(side: PositionSide, peak: Decimal, high: FloatArray, low: FloatArray) -> Decimal:
+    """Return the best price known after these candles, starting from `peak`."""
+    if high.shape[0] == 0:
+        return peak
+    if side is PositionSide.LONG:
+        return _best(side, peak, to_decimal(float(np.max(high))))
+    return _best(side, peak, to_decimal(float(np.min(low))))
 
 
 def _best(side: PositionSide, a: Decimal, b: Decimal) -> Decimal:
     return max(a, b) if side is PositionSide.LONG else min(a, b)
-
-
-def _peak_after(
-    side: PositionSide, peak: Decimal, high: FloatArray, low: FloatArray, count: int
-) -> Decimal:
-    if count == 0:
-        return peak
-    if side is PositionSide.LONG:
-        return _best(side, peak, to_decimal(float(np.max(high[:count]))))
-    return _best(side, peak, to_decimal(float(np.min(low[:count]))))

@@ -166,11 +166,11 @@ def backtest(
         show = _progress(console, quiet)
         outcome = execute(request, show)
         if trades_out is not None:
-            from tradewind.adapters.reporting.trades_out import write_trades
+            from tradewind.entrypoints.cli.trade_files import write_trades
 
             write_trades(outcome.result.trades, trades_out)
         if plot is not None:
-            from tradewind.adapters.reporting.plot import write_chart
+            from tradewind.entrypoints.cli.charts import write_chart
 
             write_chart(outcome, plot)
         elapsed = time.perf_counter() - started

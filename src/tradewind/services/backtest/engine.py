@@ -77,6 +77,18 @@ def run_backtest(
     )
 
 
+@dataclass(slots=True)
+class _Entry:
+    """An entry fill whose exit is not known yet."""
+
+    side: PositionSide
+    index: int
+    time: int
+    price: Decimal
+    quantity: Decimal
+    fee: Decimal
+
+
 class _Walk:
     """The event walk's state; `run` reads like the tick: limits, size, fill, exit."""
 
@@ -85,6 +97,7 @@ class _Walk:
     ) -> None:
         self.c = candles
         self.spec = spec
+        self.rate = spec.taker_rate
         self.on_progress = on_progress
         self.balance = spec.initial_balance
         self.trades: list[RoundTrip] = []
@@ -93,10 +106,15 @@ class _Walk:
         sig = signals(candles.close, spec.strategy)
         buys = np.flatnonzero(sig == Signal.BUY).tolist()
         sells = np.flatnonzero(sig == Signal.SELL).tolist()
-        self.signal = sig
         self.closing = {PositionSide.LONG: sells, PositionSide.SHORT: buys}
         # Spot only opens longs; futures open on either signal.
-        self.openings = buys if spec.position_type is PositionType.SPOT else sorted(buys + sells)
+        if spec.position_type is PositionType.SPOT:
+            self.openings = [(i, PositionSide.LONG) for i in buys]
+        else:
+            self.openings = sorted(
+                [(i, PositionSide.LONG) for i in buys] + [(i, PositionSide.SHORT) for i in sells]
+            )
+        self.opening_index = [i for i, _ in self.openings]
 
     def run(self) -> None:
         n = len(self.c)
@@ -106,11 +124,10 @@ class _Walk:
             if self.on_progress is not None and cursor >= next_report:
                 self.on_progress(cursor)
                 next_report = cursor + max(n // 100, 1)
-            k = bisect_left(self.openings, cursor)
-            if k == len(self.openings) or self.openings[k] + 1 >= n:
+            k = bisect_left(self.opening_index, cursor)
+            if k == len(self.openings) or self.opening_index[k] + 1 >= n:
                 break
-            i = self.openings[k]
-            side = PositionSide.LONG if self.signal[i] == Signal.BUY else PositionSide.SHORT
+            i, side = self.openings[k]
             entry = self._enter(i, side)
             if entry is None:
                 cursor = i + 1
@@ -128,7 +145,7 @@ class _Walk:
             tally = self.days[day] = DayTally(day=utc_day(unix_seconds))
         return tally
 
-    def _enter(self, i: int, side: PositionSide) -> RoundTrip | None:
+    def _enter(self, i: int, side: PositionSide) -> _Entry | None:
         spec, c = self.spec, self.c
         fill_time = int(c.open_time[i + 1])  # the decision moment: close of i = open of i+1
         tally = self._tally(fill_time)
@@ -143,48 +160,49 @@ class _Walk:
             self.skipped[f"no order: {sized.reason.value}"] += 1
             return None
         price = to_decimal(float(c.open[i + 1]))
-        fee = taker_fee(price, sized, spec.taker_rate)
+        fee = taker_fee(price, sized, self.rate)
         # The fill may be dearer than the price the order was sized at; the exchange would
         # refuse an order the free balance cannot pay for (margin, for futures).
-        cost = price * sized / spec.leverage + fee
-        if cost > self.balance:
+        if price * sized / spec.leverage + fee > self.balance:
             self.skipped["no order: insufficient_balance_at_fill"] += 1
             return None
         tally.entries += 1
-        trade = RoundTrip(side, i + 1, fill_time, price, sized, fee)
-        self.trades.append(trade)
-        return trade
+        return _Entry(side, i + 1, fill_time, price, sized, fee)
 
-    def _hold(self, trade: RoundTrip) -> int:
-        """Close `trade` at its first exit; return the first candle a new entry may use."""
-        c, n, e = self.c, len(self.c), trade.entry_index
-        closing = self.closing[trade.side]
+    def _hold(self, entry: _Entry) -> int:
+        """Close the position at its first exit; return the first candle a new entry may use."""
+        c, n, e = self.c, len(self.c), entry.index
+        closing = self.closing[entry.side]
         k = bisect_left(closing, e)
         s = closing[k] if k < len(closing) else n - 1
-        hit, _ = first_exit(
-            trade.side,
-            trade.entry_price,
-            trade.entry_price,
+        hit = first_exit(
+            entry.side,
+            entry.price,
+            entry.price,
             self.spec.exits,
             c.open[e : s + 1],
             c.high[e : s + 1],
             c.low[e : s + 1],
         )
         if hit is not None:
-            x, price, reason, resume = e + hit.index, hit.price, hit.reason, e + hit.index
+            x, price, reason = e + hit.index, hit.price, hit.reason
+            resume = x  # flat again before this candle's close, which may open anew
         elif k < len(closing) and s + 1 < n:
             x, reason, resume = s + 1, ExitReason.SIGNAL, s + 1
             price = to_decimal(float(c.open[x]))
-        else:
-            return n  # still open when the data ends: reported as open
-        fee = taker_fee(price, trade.quantity, self.spec.taker_rate)
-        pnl = realized_pnl(
-            trade.side, trade.entry_price, price, trade.quantity, trade.entry_fee + fee
-        )
+        else:  # still open when the data ends: reported as open
+            self.trades.append(
+                RoundTrip(entry.side, e, entry.time, entry.price, entry.quantity, entry.fee)
+            )
+            return n
+        fee = taker_fee(price, entry.quantity, self.rate)
+        pnl = realized_pnl(entry.side, entry.price, price, entry.quantity, entry.fee + fee)
         exit_time = int(c.open_time[x])
-        self.trades[-1] = RoundTrip(
-            trade.side, e, trade.entry_time, trade.entry_price, trade.quantity,
-            trade.entry_fee, x, exit_time, price, fee, reason, pnl,
+        self.trades.append(
+            RoundTrip(
+                entry.side, e, entry.time, entry.price, entry.quantity, entry.fee,
+                x, exit_time, price, fee, reason, pnl,
+            )
         )  # fmt: skip
         self.balance += pnl
         self._tally(exit_time).realized_pnl += pnl

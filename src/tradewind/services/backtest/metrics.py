@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from tradewind.domain.candles import Candles
+from tradewind.domain.candles import Candles, FloatArray, IntArray
 from tradewind.services.backtest.result import BacktestResult
 
 SECONDS_PER_DAY = 86_400
@@ -92,7 +92,7 @@ def summarize(result: BacktestResult, candles: Candles) -> Summary:
     )
 
 
-def max_drawdown(equity: np.ndarray) -> float:  # type: ignore[type-arg]
+def max_drawdown(equity: FloatArray) -> float:
     """Return the largest peak-to-trough fall of the curve as a fraction of the peak."""
     if equity.size == 0:
         return 0.0
@@ -100,7 +100,7 @@ def max_drawdown(equity: np.ndarray) -> float:  # type: ignore[type-arg]
     return float(np.max((peaks - equity) / peaks))
 
 
-def daily_sharpe(open_time: np.ndarray, equity: np.ndarray) -> float | None:  # type: ignore[type-arg]
+def daily_sharpe(open_time: IntArray, equity: FloatArray) -> float | None:
     """Return the annualized Sharpe ratio of daily equity returns, or None if undefined."""
     if equity.size < 2:
         return None

@@ -11,10 +11,12 @@ import html
 import io
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
+from tradewind.domain.candles import FloatArray
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.types import PositionSide
 
@@ -44,10 +46,7 @@ def write_chart(outcome: BacktestOutcome, path: Path) -> None:
         raise ConfigurationError(f"--plot {path}: cannot write ({e.strerror})") from e
 
 
-def _envelope(
-    x: np.ndarray,
-    y: np.ndarray,  # type: ignore[type-arg]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+def _envelope(x: NDArray[Any], y: FloatArray) -> tuple[NDArray[Any], FloatArray, FloatArray]:
     """Reduce a long series to per-bucket x, min and max."""
     n = y.shape[0]
     if n <= MAX_POINTS:

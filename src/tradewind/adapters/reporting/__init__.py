@@ -1,1 +1,0 @@
-"""Reports of backtests: trade lists and charts written to files."""
