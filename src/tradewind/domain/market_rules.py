@@ -39,7 +39,9 @@ class MarketRules:
         for name in ("tick_size", "step", "min_qty", "max_qty", "min_notional", "max_notional"):
             value = getattr(self, name)
             if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
-                raise DomainError(f"MarketRules.{name} must be a finite Decimal >= 0, got {value!r}")
+                raise DomainError(
+                    f"MarketRules.{name} must be a finite Decimal >= 0, got {value!r}"
+                )
         if self.max_qty and self.min_qty > self.max_qty:
             raise DomainError(f"MarketRules for {self.symbol}: min_qty > max_qty")
         if self.max_leverage < 0:
