@@ -52,9 +52,10 @@ def _envelope(x: NDArray[Any], y: FloatArray) -> tuple[NDArray[Any], FloatArray,
     if n <= MAX_POINTS:
         return x, y, y
     size = -(-n // MAX_POINTS)
-    pad = size * MAX_POINTS - n
-    yy = np.concatenate((y, np.full(pad, y[-1]))).reshape(MAX_POINTS, size)
-    return x[::size][:MAX_POINTS], yy.min(axis=1), yy.max(axis=1)
+    buckets = -(-n // size)
+    pad = size * buckets - n
+    yy = np.concatenate((y, np.full(pad, y[-1]))).reshape(buckets, size)
+    return x[::size], yy.min(axis=1), yy.max(axis=1)
 
 
 def _figure(outcome: BacktestOutcome) -> Figure:

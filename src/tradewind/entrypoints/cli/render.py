@@ -9,8 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
+
+from tradewind.domain.types import ExitReason
 
 if TYPE_CHECKING:
     from tradewind.entrypoints.cli.backtest_run import BacktestOutcome
@@ -44,6 +47,26 @@ def _time(ts: int | None) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M")
 
 
+_REASON_LABEL = {
+    ExitReason.STOP_LOSS: "stop",
+    ExitReason.TAKE_PROFIT: "target",
+    ExitReason.TRAILING_STOP: "trail",
+    ExitReason.SIGNAL: "signal",
+}
+
+
+def _price(value: Decimal, tick: Decimal) -> str:
+    """Show a price to the market's tick (a stop level may carry more digits)."""
+    shown = value.quantize(tick) if tick > 0 else value.normalize()
+    return f"{shown:f}"
+
+
+def _short_time(ts: int | None) -> str:
+    if ts is None:
+        return "-"
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%m-%d %H:%M")
+
+
 def _money(value: Decimal | float | None, places: int = 2) -> str:
     if value is None:
         return "-"
@@ -68,7 +91,7 @@ def render_report(
         console.print(f"[yellow]warning:[/] {warning}")
     head = Table(title=f"Backtest · {cfg.name}", show_header=False, title_justify="left")
     head.add_column(style="bold")
-    head.add_column(justify="right")
+    head.add_column()
     rows: list[tuple[str, str]] = [
         ("market", f"{cfg.symbol} {cfg.position_type.value} {cfg.timeframe}"),
         ("data", outcome.source),
@@ -114,19 +137,27 @@ def render_report(
 
 def _render_trades(console: Console, outcome: BacktestOutcome, count: int) -> None:
     trades = outcome.result.trades[-count:]
-    table = Table(title=f"Last {len(trades)} trades", title_justify="left")
+    table = Table(
+        title=f"Last {len(trades)} trades (UTC)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    tick = outcome.spec.rules.tick_size
     for col in ("side", "entry", "price", "qty", "exit", "price", "reason", "PnL"):
-        table.add_column(col, justify="right" if col in ("price", "qty", "PnL") else "left")
+        numeric = col in ("price", "qty", "PnL")
+        table.add_column(col, justify="right" if numeric else "left", no_wrap=True)
     for t in trades:
         pnl = "-" if t.pnl is None else f"[{'green' if t.pnl > 0 else 'red'}]{_money(t.pnl, 4)}[/]"
         table.add_row(
             t.side.value,
-            _time(t.entry_time),
-            f"{t.entry_price:f}",
+            _short_time(t.entry_time),
+            _price(t.entry_price, tick),
             f"{t.quantity:f}",
-            _time(t.exit_time),
-            "-" if t.exit_price is None else f"{t.exit_price.normalize():f}",
-            "open" if t.exit_reason is None else t.exit_reason.value,
+            _short_time(t.exit_time),
+            "-" if t.exit_price is None else _price(t.exit_price, tick),
+            "open" if t.exit_reason is None else _REASON_LABEL[t.exit_reason],
             pnl,
         )
     console.print(table)
