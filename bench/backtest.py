@@ -92,11 +92,13 @@ def main() -> int:
                 run = measure(tool.command(dataset.path), tool.env, args.timeout)
                 dataset.results.setdefault(tool.name, []).append(run)
                 log(f"{dataset.name} #{repeat + 1} {tool.name}: {describe(run)}")
+    load = os.getloadavg()
     summaries = [summarize(dataset) for dataset in datasets]
     targets = targets_for(summaries)
     print_report(summaries, targets, notes=tool_notes)
     written = write_json(args, datasets, summaries, targets, tool_notes)
-    print(f"\nresults: {written.relative_to(ROOT)}")
+    print(f"\nload average at the end (1/5/15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"results: {written.relative_to(ROOT)}")
     return 0
 
 
@@ -121,7 +123,7 @@ def available_tools(args: argparse.Namespace) -> tuple[list[Tool], list[str]]:
     tools: list[Tool] = []
     tradewind = bin_dir / "tradewind"
     if tradewind.exists():
-        tools.append(Tool("tradewind", [str(tradewind)]))
+        tools.append(Tool("tradewind", [str(tradewind), "backtest"]))
     else:
         notes.append(f"tradewind skipped: no console script at {tradewind}")
     python = sys.executable
@@ -180,7 +182,7 @@ def generated_csv(candles: int, seed: int) -> Path:
     from tradewind.adapters.marketdata.synthetic import generate_market
 
     log(f"generating {candles:,} candles (seed {seed}) into {path.relative_to(ROOT)}")
-    partial = path.with_suffix(".partial")
+    partial = path.with_name(path.stem + ".partial.csv")
     write_candles_csv(generate_market(candles, 60, seed=seed), partial)
     partial.replace(path)  # only a complete file ever carries the cache name
     return path
@@ -220,9 +222,17 @@ def measure(argv: list[str], extra_env: dict[str, str], timeout: float) -> Run:
     report = last_json_line(stdout)
     error = ""
     if exit_code != 0 or report is None:
-        error = (stderr.strip() or stdout.strip()).splitlines()[-1:] or ["no output"]
-        error = f"exit {exit_code}: {error[0][:300]}"
+        error = f"exit {exit_code}: {last_words(stderr) or last_words(stdout) or 'no output'}"
     return Run(round(wall, 4), round(rss_mb, 1), exit_code, report, error)
+
+
+def last_words(text: str) -> str:
+    """Return the last line that says something, without rich's box-drawing frame."""
+    for line in reversed(text.splitlines()):
+        words = line.strip(" \t│╭╮╰╯─┃━")
+        if any(char.isalnum() for char in words):
+            return words[:300]
+    return ""
 
 
 def last_json_line(text: str) -> dict[str, Any] | None:
@@ -316,6 +326,7 @@ def write_json(
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
+            "load_average_at_end": os.getloadavg(),
         },
         "versions": versions(),
         "settings": vars(args),
