@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import shared_file
 
 CLI = [sys.executable, "-m", "tradewind.entrypoints.cli"]

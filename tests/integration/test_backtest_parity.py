@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from tests.conftest import shared_file
-from tradewind.adapters.marketdata.csv_candles import read_candles_csv
 
+from tests.conftest import shared_file
 from tradewind.adapters.exchange.builtin_rules import rules_for
+from tradewind.adapters.marketdata.csv_candles import read_candles_csv
 from tradewind.domain.candles import Candles
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.params import DailyLimits, ExitRules, SizingRule
@@ -167,6 +167,8 @@ def reference_trades(
             continue
         if lim.max_loss is not None and pnl_by_day.get(day, D(0)) <= -lim.max_loss:
             continue
+        if lim.profit_target is not None and pnl_by_day.get(day, D(0)) >= lim.profit_target:
+            continue
         price = cl[i]
         qty = fixed * lev / price
         qty = (qty // rules.step) * rules.step
@@ -193,6 +195,12 @@ CASES = {
         10,
         ExitRules(D("0.006"), D("0.01")),
         DailyLimits(max_loss=D("40")),
+    ),
+    "futures 3x with a trailing stop and a daily profit target": (
+        FUTURES,
+        3,
+        ExitRules(trailing_stop=D("0.005")),
+        DailyLimits(profit_target=D("2")),
     ),
 }
 

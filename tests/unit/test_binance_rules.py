@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from tests.conftest import shared_file
 
+from tests.conftest import shared_file
 from tradewind.adapters.exchange.binance_rules import (
     BinanceLotSize,
     BinanceSymbol,

@@ -7,8 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.conftest import shared_file
 
+from tests.conftest import shared_file
 from tradewind.adapters.exchange.builtin_rules import (
     BUILTIN_MAX_LEVERAGE,
     BUILTIN_RULES,

@@ -1,7 +1,7 @@
 """Closed candles of one symbol and timeframe as parallel numpy arrays.
 
 Floats are fine here: candle prices feed indicators and are compared with levels. Any
-price that sizes or prices an order is turned into a `Decimal` with `price_at`, which
+price that sizes or prices an order is turned into a `Decimal` with `to_decimal`, which
 recovers the exact decimal the venue sent (a float parsed from a decimal string with at
 most 15 significant digits prints back to that same string).
 """

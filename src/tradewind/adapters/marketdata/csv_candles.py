@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tradewind.domain.candles import Candles, FloatArray, IntArray
@@ -198,6 +197,8 @@ def _dtype(name: str) -> np.dtype[Any]:
 def _numpy_view(path: Path, name: str, array: Any, first_row: int) -> Any:
     """A read-only numpy view of an Arrow array's data buffer (no pandas, no copy)."""
     if array.null_count:
+        import pyarrow.compute as pc  # only on this error path: it costs 30 ms to import
+
         row = first_row + pc.index(array.is_null(), True).as_py()
         raise CandleFileError(path, _line_of_row(path, row), f"empty value in column '{name}'")
     dtype = _dtype(name)
@@ -380,6 +381,8 @@ def _first_failing_cast(texts: Any, target: Any, limit: int, block: int = 4096) 
 
 
 def _casts(texts: Any, target: Any) -> bool:
+    import pyarrow.compute as pc  # only on this error path: it costs 30 ms to import
+
     try:
         pc.cast(pc.cast(texts, pa.string()), target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

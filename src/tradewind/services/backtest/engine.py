@@ -210,20 +210,31 @@ class _Walk:
 
 
 def equity_curve(close: FloatArray, initial: Decimal, trades: list[RoundTrip]) -> FloatArray:
-    """Mark the account to market at every close: balance, plus open PnL when in position."""
+    """Mark the account to market at every close: balance, plus open PnL when in position.
+
+    Built from segments without a per-candle loop: each candle's equity is
+    `base + slope × (close − entry)`, with slope 0 while flat and ±quantity in a position.
+    """
     n = int(close.shape[0])
-    equity = np.empty(n)
+    bases, slopes, entries, lengths = [], [], [], []
     balance = float(initial)
     prev = 0
     for t in trades:
-        equity[prev : t.entry_index] = balance
         end = n if t.exit_index is None else t.exit_index
         sign = 1.0 if t.side is PositionSide.LONG else -1.0
-        qty, entry = float(t.quantity), float(t.entry_price)
-        base = balance - float(t.entry_fee)
-        equity[t.entry_index : end] = base + sign * qty * (close[t.entry_index : end] - entry)
+        bases += [balance, balance - float(t.entry_fee)]
+        slopes += [0.0, sign * float(t.quantity)]
+        entries += [0.0, float(t.entry_price)]
+        lengths += [t.entry_index - prev, end - t.entry_index]
         if t.pnl is not None:
             balance += float(t.pnl)
         prev = end
-    equity[prev:] = balance
+    bases.append(balance)
+    slopes.append(0.0)
+    entries.append(0.0)
+    lengths.append(n - prev)
+    counts = np.array(lengths)
+    equity = close - np.repeat(np.array(entries), counts)
+    equity *= np.repeat(np.array(slopes), counts)
+    equity += np.repeat(np.array(bases), counts)
     return equity
