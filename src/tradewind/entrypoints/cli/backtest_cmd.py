@@ -32,7 +32,7 @@ def backtest(
     config: Annotated[
         Path | None,
         Opt(
-            help="TOML file with bot config fields (top level or a [bot] table).",
+            help="TOML file with bot config fields (top level or a \\[bot] table).",
             rich_help_panel=_RUN,
         ),
     ] = None,
@@ -54,11 +54,12 @@ def backtest(
     ] = 43_200,
     seed: Annotated[int, Opt(help="Seed of the generated market.", rich_help_panel=_RUN)] = 7,
     initial_balance: Annotated[
-        str, Opt(help="Starting quote balance (USDT).", rich_help_panel=_RUN)
+        str, Opt(metavar="USDT", help="Starting quote balance (USDT).", rich_help_panel=_RUN)
     ] = "10000",
     fee_rate: Annotated[
         str | None,
         Opt(
+            metavar="RATE",
             help="Taker fee per fill, e.g. 0.001. Default: spot 0.001, futures 0.0004.",
             rich_help_panel=_RUN,
         ),
@@ -92,25 +93,34 @@ def backtest(
         int | None, Opt(help="RSI period (7).", rich_help_panel=_CFG)
     ] = None,
     custom_rsi_oversold: Annotated[
-        str | None, Opt(help="RSI oversold level (35).", rich_help_panel=_CFG)
+        str | None, Opt(metavar="LEVEL", help="RSI oversold level (35).", rich_help_panel=_CFG)
     ] = None,
     custom_rsi_overbought: Annotated[
-        str | None, Opt(help="RSI overbought level (65).", rich_help_panel=_CFG)
+        str | None, Opt(metavar="LEVEL", help="RSI overbought level (65).", rich_help_panel=_CFG)
     ] = None,
     custom_stop_loss: Annotated[
-        str | None, Opt(help="Stop-loss in percent, e.g. 2.", rich_help_panel=_CFG)
+        str | None,
+        Opt(metavar="PERCENT", help="Stop-loss in percent, e.g. 2.", rich_help_panel=_CFG),
     ] = None,
     custom_take_profit: Annotated[
-        str | None, Opt(help="Take-profit in percent.", rich_help_panel=_CFG)
+        str | None, Opt(metavar="PERCENT", help="Take-profit in percent.", rich_help_panel=_CFG)
     ] = None,
     custom_trailing_stop: Annotated[
-        str | None, Opt(help="Trailing stop in percent.", rich_help_panel=_CFG)
+        str | None, Opt(metavar="PERCENT", help="Trailing stop in percent.", rich_help_panel=_CFG)
     ] = None,
     position_size_fixed: Annotated[
-        str | None, Opt(help="Quote amount per entry (margin for futures).", rich_help_panel=_CFG)
+        str | None,
+        Opt(
+            metavar="USDT",
+            help="Quote amount per entry (margin for futures).",
+            rich_help_panel=_CFG,
+        ),
     ] = None,
     position_size_perc: Annotated[
-        str | None, Opt(help="Percent of free quote balance per entry.", rich_help_panel=_CFG)
+        str | None,
+        Opt(
+            metavar="PERCENT", help="Percent of free quote balance per entry.", rich_help_panel=_CFG
+        ),
     ] = None,
     max_daily_trades: Annotated[
         int | None, Opt(help="Most entries per UTC day.", rich_help_panel=_CFG)
@@ -118,6 +128,7 @@ def backtest(
     max_daily_loss: Annotated[
         str | None,
         Opt(
+            metavar="USDT",
             help="Pause entries when today's realized loss reaches this (quote).",
             rich_help_panel=_CFG,
         ),
@@ -125,6 +136,7 @@ def backtest(
     daily_profit_target: Annotated[
         str | None,
         Opt(
+            metavar="USDT",
             help="Pause entries when today's realized profit reaches this (quote).",
             rich_help_panel=_CFG,
         ),

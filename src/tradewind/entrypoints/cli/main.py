@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from tradewind import __version__
 from tradewind.entrypoints.cli import backtest_cmd
 
 app = typer.Typer(
@@ -16,6 +19,17 @@ app = typer.Typer(
 app.command("backtest")(backtest_cmd.backtest)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"tradewind {__version__}")
+        raise typer.Exit
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
     """Automated EMA/RSI crypto trading bots: backtest, paper and live on Binance."""
