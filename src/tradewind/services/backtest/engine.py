@@ -103,6 +103,12 @@ class _Walk:
         self.trades: list[RoundTrip] = []
         self.skipped: Counter[str] = Counter()
         self.days: dict[int, DayTally] = {}
+        limits = spec.limits
+        self.has_limits = (
+            limits.max_trades is not None
+            or limits.max_loss is not None
+            or limits.profit_target is not None
+        )
         sig = signals(candles.close, spec.strategy)
         buys = np.flatnonzero(sig == Signal.BUY).tolist()
         sells = np.flatnonzero(sig == Signal.SELL).tolist()
@@ -148,11 +154,13 @@ class _Walk:
     def _enter(self, i: int, side: PositionSide) -> _Entry | None:
         spec, c = self.spec, self.c
         fill_time = int(c.open_time[i + 1])  # the decision moment: close of i = open of i+1
-        tally = self._tally(fill_time)
-        pause = entry_pause_reason(spec.limits, tally)
-        if pause is not None:
-            self.skipped[f"paused: {pause.value}"] += 1
-            return None
+        tally = None
+        if self.has_limits:
+            tally = self._tally(fill_time)
+            pause = entry_pause_reason(spec.limits, tally)
+            if pause is not None:
+                self.skipped[f"paused: {pause.value}"] += 1
+                return None
         sized = size_entry(
             spec.sizing, self.balance, to_decimal(float(c.close[i])), spec.leverage, spec.rules
         )
@@ -166,7 +174,8 @@ class _Walk:
         if price * sized / spec.leverage + fee > self.balance:
             self.skipped["no order: insufficient_balance_at_fill"] += 1
             return None
-        tally.entries += 1
+        if tally is not None:
+            tally.entries += 1
         return _Entry(side, i + 1, fill_time, price, sized, fee)
 
     def _hold(self, entry: _Entry) -> int:
@@ -205,7 +214,8 @@ class _Walk:
             )
         )  # fmt: skip
         self.balance += pnl
-        self._tally(exit_time).realized_pnl += pnl
+        if self.has_limits:
+            self._tally(exit_time).realized_pnl += pnl
         return resume
 
 
