@@ -244,7 +244,7 @@ def equity_curve(close: FloatArray, initial: Decimal, trades: list[RoundTrip]) -
     entries.append(0.0)
     lengths.append(n - prev)
     counts = np.array(lengths)
-    equity = close - np.repeat(np.array(entries), counts)
+    equity: FloatArray = close - np.repeat(np.array(entries), counts)
     equity *= np.repeat(np.array(slopes), counts)
     equity += np.repeat(np.array(bases), counts)
     return equity
