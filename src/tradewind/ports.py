@@ -1,14 +1,32 @@
 """The interfaces services depend on. Adapters implement them; bootstrap wires them.
 
-Only the ports the current services use are defined; the exchange, unit of work and
-notifier ports arrive with the bot engine.
+Money crosses every port as `Decimal`. Errors cross as the domain's error hierarchy
+(`tradewind.domain.errors`): an adapter maps venue codes and exceptions to those types.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from types import TracebackType
+from typing import Protocol, Self
 
+from tradewind.bot_config import BotConfig
+from tradewind.domain.bots import BotState
 from tradewind.domain.candles import Candles
+from tradewind.domain.limits import DayTally
+from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.orders import (
+    ExchangePosition,
+    OrderPurpose,
+    OrderReport,
+    OrderRequest,
+    OrderStatus,
+    ProtectionRequest,
+)
+from tradewind.domain.types import PositionType, Side
 
 
 class Clock(Protocol):
@@ -22,6 +40,233 @@ class Clock(Protocol):
 class MarketData(Protocol):
     """Serves closed candles of one symbol and timeframe."""
 
-    def closed_candles(self, symbol: str, timeframe: str, limit: int) -> Candles:
-        """Return up to `limit` most recent closed candles, oldest first."""
+    def closed_candles(
+        self, symbol: str, timeframe: str, position_type: PositionType, until: int, limit: int
+    ) -> Candles:
+        """Return up to `limit` candles that closed at or before `until`, oldest first."""
         ...
+
+
+class Exchange(Protocol):
+    """One exchange account (its spot and USDⓈ-M futures wallets), as the tick needs it.
+
+    Raises `OrderRejected` (nothing placed), `OutcomeUnknown` (may have been placed),
+    `TemporaryExchangeError` (retry later), `AuthenticationFailed`, `ConfigurationError`.
+    """
+
+    def market_rules(self, symbol: str, position_type: PositionType) -> MarketRules:
+        """Return the symbol's order rules (and the futures maximum leverage)."""
+        ...
+
+    def free_balance(self, asset: str, position_type: PositionType) -> Decimal:
+        """Return the free balance of `asset` in the spot or futures wallet."""
+        ...
+
+    def place_market_order(self, order: OrderRequest) -> OrderReport:
+        """Place a MARKET order under our client order id and return its outcome."""
+        ...
+
+    def find_order(
+        self, symbol: str, position_type: PositionType, client_order_id: str
+    ) -> OrderReport | None:
+        """Return the order with this client id, or None when the exchange has none."""
+        ...
+
+    def protect_position(self, request: ProtectionRequest) -> list[OrderReport]:
+        """Rest protective exit orders on the exchange; one filling cancels the others."""
+        ...
+
+    def cancel_order(
+        self, symbol: str, position_type: PositionType, client_order_id: str
+    ) -> OrderReport | None:
+        """Cancel an open (protective) order; None when there was none to cancel."""
+        ...
+
+    def set_leverage(self, symbol: str, leverage: int) -> int:
+        """Set the futures leverage and return what the exchange applied."""
+        ...
+
+    def set_isolated_margin(self, symbol: str) -> None:
+        """Put the futures symbol in isolated margin mode (already isolated is fine)."""
+        ...
+
+    def transfer_spot_to_futures(self, asset: str, amount: Decimal) -> str:
+        """Move funds from the spot to the futures wallet; return the transfer id."""
+        ...
+
+    def position(self, symbol: str) -> ExchangePosition | None:
+        """Return the open futures position of `symbol`, if any."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccountAccess:
+    """What an exchange adapter needs to act for one account (secrets decrypted)."""
+
+    account_id: int
+    kind: str  # "paper" or "binance"
+    api_key: str
+    api_secret: str
+    testnet: bool = False
+
+
+class ExchangeProvider(Protocol):
+    """Gives the Exchange of an account."""
+
+    def for_account(self, access: AccountAccess) -> Exchange:
+        """Return the exchange adapter acting for this account."""
+        ...
+
+
+class BotLock(Protocol):
+    """Keeps one bot to one tick at a time, across threads, processes and machines."""
+
+    def try_acquire(self, bot_id: int) -> bool:
+        """Take the bot's lock without waiting; False when another tick holds it."""
+        ...
+
+    def release(self, bot_id: int) -> None:
+        """Give the lock back."""
+        ...
+
+
+# --- Records the repositories hand out ------------------------------------------------
+
+
+@dataclass(slots=True)
+class Bot:
+    """A bot with its validated config and its state."""
+
+    id: int
+    user_id: int
+    account_id: int
+    config: BotConfig
+    active: bool
+    state: BotState
+
+
+@dataclass(slots=True)
+class OrderRecord:
+    """One row of `orders`: the intent first, then what the exchange said."""
+
+    bot_id: int
+    user_id: int
+    client_order_id: str
+    symbol: str
+    position_type: PositionType
+    side: Side
+    purpose: OrderPurpose
+    status: OrderStatus
+    requested_qty: Decimal
+    slot: int
+    created_at: int
+    exchange_order_id: str | None = None
+    filled_qty: Decimal = Decimal(0)
+    avg_price: Decimal | None = None
+    quote_qty: Decimal = Decimal(0)
+    fee: Decimal = Decimal(0)
+    fee_asset: str | None = None
+    reason: str | None = None
+    raw: Mapping[str, object] | None = None
+    updated_at: int | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TradeRecord:
+    """One fill of an order, with the realized PnL when it closed a position."""
+
+    bot_id: int
+    user_id: int
+    exchange_order_id: str
+    client_order_id: str
+    symbol: str
+    side: Side
+    order_type: str
+    purpose: OrderPurpose
+    price: Decimal
+    quantity: Decimal
+    quote_quantity: Decimal
+    fee: Decimal
+    fee_asset: str
+    realized_pnl: Decimal | None
+    timestamp: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEvent:
+    """A notification-worthy event, written in the transaction of the change it reports."""
+
+    event_type: str
+    user_id: int
+    bot_id: int | None
+    payload: Mapping[str, object]
+    created_at: int
+
+
+# --- Repositories and the unit of work ---------------------------------------------------
+
+
+class BotRepository(Protocol):
+    def get(self, bot_id: int) -> Bot | None: ...
+    def active_ids(self) -> list[int]: ...
+    def save_state(self, bot_id: int, state: BotState) -> None: ...
+
+
+class OrderRepository(Protocol):
+    def add(self, order: OrderRecord) -> None: ...
+    def get(self, client_order_id: str) -> OrderRecord | None: ...
+    def unresolved(self, bot_id: int) -> list[OrderRecord]: ...
+    def save(self, order: OrderRecord) -> None: ...
+
+
+class TradeRepository(Protocol):
+    def add(self, trade: TradeRecord) -> bool:
+        """Insert the trade; False when its exchange order id is already recorded."""
+        ...
+
+
+class DailyCounterRepository(Protocol):
+    def get(self, bot_id: int, day: date) -> DayTally: ...
+    def save(self, bot_id: int, tally: DayTally) -> None: ...
+
+
+class SlotRepository(Protocol):
+    def claim(self, bot_id: int, slot: int, claimed_at: int) -> bool:
+        """Record (bot, slot) as taken; False when it already was. Never waits."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    def add(self, event: OutboxEvent) -> None: ...
+
+
+class AccountRepository(Protocol):
+    def access(self, account_id: int) -> AccountAccess | None:
+        """Return the account with its secrets decrypted, or None when it does not exist."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction over every repository; rolls back unless committed."""
+
+    bots: BotRepository
+    orders: OrderRepository
+    trades: TradeRepository
+    counters: DailyCounterRepository
+    slots: SlotRepository
+    outbox: OutboxRepository
+    accounts: AccountRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

@@ -1,0 +1,49 @@
+"""A bot's state: what it is doing and why, and the position it holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from tradewind.domain.limits import PauseReason
+from tradewind.domain.orders import OrderPurpose
+from tradewind.domain.types import PositionSide, Signal
+
+
+class BotStatus(StrEnum):
+    """What a bot is doing. `reason` on the state says why, in words for its owner."""
+
+    IDLE = "idle"  # created, never started
+    WAITING = "waiting"  # running, flat, waiting for a signal (or for a rule to allow one)
+    IN_POSITION = "in_position"
+    PAUSED = "paused"  # a daily limit stops new entries until the next UTC day
+    ERROR = "error"  # needs the owner: credentials, config, an order outcome unresolved
+    STOPPED = "stopped"
+
+
+@dataclass(slots=True)
+class OpenPosition:
+    """The position a bot holds, as recorded from its entry fill."""
+
+    side: PositionSide
+    quantity: Decimal
+    entry_price: Decimal
+    entry_time: int
+    entry_fee: Decimal
+    entry_client_order_id: str
+    protection: dict[OrderPurpose, str] = field(default_factory=dict)  # purpose -> client id
+
+
+@dataclass(slots=True)
+class BotState:
+    """Everything the tick reads and writes about a bot besides its config."""
+
+    status: BotStatus = BotStatus.IDLE
+    reason: str | None = None
+    pause_reason: PauseReason | None = None
+    last_run_at: int | None = None
+    last_slot: int | None = None
+    last_signal: Signal | None = None
+    last_signal_at: int | None = None
+    position: OpenPosition | None = None
