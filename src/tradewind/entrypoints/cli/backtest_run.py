@@ -20,14 +20,11 @@ from tradewind.bot_config import BotConfig, load_bot_config_toml
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.sizing import effective_leverage
+from tradewind.domain.timeframes import TIMEFRAME_SECONDS
 from tradewind.domain.types import PositionType
 from tradewind.services.backtest import BacktestResult, BacktestSpec, run_backtest
 from tradewind.services.backtest.metrics import Summary, summarize
 
-TIMEFRAME_SECONDS = {
-    "1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600, "2h": 7200,
-    "4h": 14_400, "6h": 21_600, "8h": 28_800, "12h": 43_200, "1d": 86_400,
-}  # fmt: skip
 DEFAULTS: dict[str, object] = {"name": "backtest", "symbol": "BTCUSDT", "position_type": "spot"}
 
 ProgressFactory = Callable[[int], AbstractContextManager[Callable[[int], None]]]
