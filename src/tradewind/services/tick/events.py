@@ -16,7 +16,7 @@ def _json(value: object) -> object:
 
 def event(bot: Bot, event_type: str, at: int, **payload: Any) -> OutboxEvent:
     """Build an outbox event about `bot`; Decimals become strings so nothing is rounded."""
-    body = {"bot": bot.config.name, "symbol": bot.config.symbol}
+    body: dict[str, object] = {"bot": bot.config.name, "symbol": bot.config.symbol}
     body.update({k: _json(v) for k, v in payload.items()})
     return OutboxEvent(
         event_type=event_type, user_id=bot.user_id, bot_id=bot.id, payload=body, created_at=at

@@ -1,0 +1,84 @@
+"""Keep an open position protected by resting exit orders, and lift them to close it."""
+
+from __future__ import annotations
+
+from tradewind.domain.errors import ExchangeError
+from tradewind.domain.exits import stop_loss_level, take_profit_level
+from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus, ProtectionRequest
+from tradewind.ports import Exchange, OrderRecord
+from tradewind.services.tick.context import Tick
+from tradewind.services.tick.recording import record_report
+
+
+def ensure_protection(tick: Tick, exchange: Exchange) -> None:
+    """Place stop-loss / take-profit / trailing orders for the position unless they rest."""
+    bot, cfg = tick.bot, tick.bot.config
+    position = bot.state.position
+    rules = cfg.exit_rules()
+    if position is None or (
+        rules.stop_loss is None and rules.take_profit is None and rules.trailing_stop is None
+    ):
+        return
+    with tick.deps.uow() as uow:
+        resting = [
+            o
+            for cid in position.protection.values()
+            if (o := uow.orders.get(cid)) is not None and o.status is OrderStatus.NEW
+        ]
+    if resting:
+        return
+    wanted = {
+        OrderPurpose.STOP_LOSS: rules.stop_loss,
+        OrderPurpose.TAKE_PROFIT: rules.take_profit,
+        OrderPurpose.TRAILING_STOP: rules.trailing_stop,
+    }
+    ids = {p: ClientOrderId.for_slot(bot.id, tick.slot, p) for p, v in wanted.items() if v}
+    request = ProtectionRequest(
+        symbol=cfg.symbol,
+        position_type=cfg.position_type,
+        position_side=position.side,
+        quantity=position.quantity,
+        entry_price=position.entry_price,
+        stop_loss=stop_loss_level(position.side, position.entry_price, rules),
+        take_profit=take_profit_level(position.side, position.entry_price, rules),
+        trailing_rate=rules.trailing_stop,
+        ids=ids,
+    )
+    try:
+        reports = exchange.protect_position(request)
+    except ExchangeError as e:
+        bot.state.reason = f"position not protected yet ({e}); retrying next slot"
+        return
+    with tick.deps.uow() as uow:
+        for report in reports:
+            assert report.purpose is not None
+            order = OrderRecord(
+                bot_id=bot.id, user_id=bot.user_id, client_order_id=report.client_order_id,
+                symbol=cfg.symbol, position_type=cfg.position_type, side=report.side,
+                purpose=report.purpose, status=OrderStatus.NEW, requested_qty=position.quantity,
+                slot=tick.slot, created_at=tick.now,
+            )  # fmt: skip
+            uow.orders.add(order)
+            record_report(uow, bot, order, report)
+        position.protection = {p: cid.value for p, cid in ids.items()}
+        uow.bots.save_state(bot.id, bot.state)
+        uow.commit()
+
+
+def lift_protection(tick: Tick, exchange: Exchange) -> None:
+    """Cancel the position's resting exit orders before closing it by signal.
+
+    If one filled meanwhile, its fill is recorded (and the position may be gone).
+    """
+    bot = tick.bot
+    position = bot.state.position
+    if position is None:
+        return
+    for client_id in list(position.protection.values()):
+        report = exchange.cancel_order(bot.config.symbol, bot.config.position_type, client_id)
+        with tick.deps.uow() as uow:
+            order = uow.orders.get(client_id)
+            if order is not None and report is not None:
+                record_report(uow, bot, order, report)
+            uow.bots.save_state(bot.id, bot.state)
+            uow.commit()

@@ -1,0 +1,48 @@
+"""Settle orders whose outcome the database does not know yet (ARCHITECTURE.md §2, step 3).
+
+SUBMITTING (written, maybe sent), UNKNOWN (sent, no answer) and NEW (protective orders
+resting on the exchange) are asked about by client order id. An order the exchange does
+not have was never placed; it is closed as REJECTED and a later slot may try again under
+a new id. Nothing is ever resent blindly.
+"""
+
+from __future__ import annotations
+
+from tradewind.domain.errors import OutcomeUnknown, TemporaryExchangeError
+from tradewind.domain.orders import OrderStatus
+from tradewind.ports import Exchange, OrderRecord
+from tradewind.services.tick.context import Tick
+from tradewind.services.tick.recording import record_report
+
+_UNSENT = (OrderStatus.SUBMITTING, OrderStatus.UNKNOWN)
+
+
+def reconcile_orders(tick: Tick, exchange: Exchange) -> OrderRecord | None:
+    """Settle the bot's open orders; return the first one that is still unresolved."""
+    bot = tick.bot
+    with tick.deps.uow() as uow:
+        pending = uow.orders.unresolved(bot.id)
+    stuck: OrderRecord | None = None
+    for order in pending:
+        try:
+            report = exchange.find_order(order.symbol, order.position_type, order.client_order_id)
+        except (TemporaryExchangeError, OutcomeUnknown):
+            stuck = stuck or order
+            continue
+        if report is not None and report.status is order.status and order.status is OrderStatus.NEW:
+            continue  # a protective order still resting: nothing to write
+        with tick.deps.uow() as uow:
+            fresh = uow.orders.get(order.client_order_id)
+            assert fresh is not None
+            if report is None:
+                fresh.status = (
+                    OrderStatus.REJECTED if fresh.status in _UNSENT else OrderStatus.CANCELED
+                )
+                fresh.reason = "not on the exchange: it was never placed (or no longer rests)"
+                fresh.updated_at = tick.now
+                uow.orders.save(fresh)
+            else:
+                record_report(uow, bot, fresh, report)
+            uow.bots.save_state(bot.id, bot.state)
+            uow.commit()
+    return stuck

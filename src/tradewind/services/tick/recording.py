@@ -1,0 +1,135 @@
+"""Record what the exchange said: order row, trade, position, counters, events.
+
+Every fill goes through `record_report`, whether it comes back from sending an order or
+from reconciling one later. The trade's exchange order id is unique, so a fill seen twice
+changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from tradewind.domain.bots import BotStatus, OpenPosition
+from tradewind.domain.limits import utc_day
+from tradewind.domain.orders import OrderPurpose, OrderReport, OrderStatus
+from tradewind.domain.pnl import realized_pnl
+from tradewind.domain.types import PositionSide, Side
+from tradewind.ports import Bot, OrderRecord, TradeRecord, UnitOfWork
+from tradewind.services.tick.events import event
+
+ZERO = Decimal(0)
+_EXIT_EVENTS = {
+    OrderPurpose.STOP_LOSS: "stop_loss_hit",
+    OrderPurpose.TAKE_PROFIT: "take_profit_hit",
+    OrderPurpose.TRAILING_STOP: "trailing_stop_hit",
+}
+
+
+def record_report(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport) -> None:
+    """Settle `order` from the exchange's report and apply its fill to the bot."""
+    order.status = report.status
+    order.exchange_order_id = report.exchange_order_id
+    order.filled_qty = report.executed_qty
+    order.avg_price = report.avg_price if report.executed_qty > 0 else None
+    order.quote_qty = report.quote_qty
+    order.fee = report.fee
+    order.fee_asset = report.fee_asset
+    order.raw = dict(report.raw)
+    order.updated_at = report.time
+    uow.orders.save(order)
+    if report.executed_qty <= 0 or report.status not in (
+        OrderStatus.FILLED,
+        OrderStatus.EXPIRED,  # a MARKET order that ran out of liquidity keeps what it filled
+        OrderStatus.PARTIALLY_FILLED,
+    ):
+        return
+    if order.purpose is OrderPurpose.ENTRY:
+        _record_entry(uow, bot, order, report)
+    else:
+        _record_exit(uow, bot, order, report)
+
+
+def _trade(bot: Bot, order: OrderRecord, report: OrderReport, pnl: Decimal | None) -> TradeRecord:
+    return TradeRecord(
+        bot_id=bot.id,
+        user_id=bot.user_id,
+        exchange_order_id=report.exchange_order_id,
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        side=order.side,
+        order_type="MARKET",
+        purpose=order.purpose,
+        price=report.avg_price,
+        quantity=report.executed_qty,
+        quote_quantity=report.quote_qty,
+        fee=report.fee,
+        fee_asset=report.fee_asset,
+        realized_pnl=pnl,
+        timestamp=report.time,
+    )
+
+
+def _record_entry(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport) -> None:
+    if not uow.trades.add(_trade(bot, order, report, None)):
+        return  # this fill is recorded already
+    side = PositionSide.LONG if order.side is Side.BUY else PositionSide.SHORT
+    state = bot.state
+    state.position = OpenPosition(
+        side=side,
+        quantity=report.executed_qty,
+        entry_price=report.avg_price,
+        entry_time=report.time,
+        entry_fee=report.fee,
+        entry_client_order_id=order.client_order_id,
+    )
+    state.status = BotStatus.IN_POSITION
+    state.reason = f"{side.value} {report.executed_qty} {bot.config.symbol} at {report.avg_price}"
+    tally = uow.counters.get(bot.id, utc_day(report.time))
+    tally.entries += 1
+    uow.counters.save(bot.id, tally)
+    uow.outbox.add(
+        event(
+            bot, "order_filled", report.time, purpose=order.purpose.value, side=order.side.value,
+            quantity=report.executed_qty, price=report.avg_price, fee=report.fee,
+            client_order_id=order.client_order_id,
+        )
+    )  # fmt: skip
+
+
+def _record_exit(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport) -> None:
+    position = bot.state.position
+    if position is None:
+        uow.trades.add(_trade(bot, order, report, None))
+        return
+    qty = min(report.executed_qty, position.quantity)
+    share = qty / position.quantity
+    entry_fee = position.entry_fee * share
+    pnl = realized_pnl(
+        position.side, position.entry_price, report.avg_price, qty, entry_fee + report.fee
+    )
+    if not uow.trades.add(_trade(bot, order, report, pnl)):
+        return
+    state = bot.state
+    if qty < position.quantity:
+        state.position = replace(
+            position, quantity=position.quantity - qty, entry_fee=position.entry_fee - entry_fee
+        )
+    else:
+        state.position = None
+        state.status = BotStatus.WAITING
+        state.reason = f"closed by {order.purpose.value.replace('_', ' ')}: PnL {pnl}"
+    tally = uow.counters.get(bot.id, utc_day(report.time))
+    tally.realized_pnl += pnl
+    uow.counters.save(bot.id, tally)
+    common: dict[str, object] = {
+        "side": position.side.value,
+        "quantity": qty,
+        "entry_price": position.entry_price,
+        "exit_price": report.avg_price,
+        "realized_pnl": pnl,
+        "reason": order.purpose.value,
+    }
+    if order.purpose in _EXIT_EVENTS:
+        uow.outbox.add(event(bot, _EXIT_EVENTS[order.purpose], report.time, **common))
+    uow.outbox.add(event(bot, "position_closed", report.time, **common))

@@ -1,0 +1,92 @@
+"""Write the intent, send the order, settle the answer (ARCHITECTURE.md §2, steps 8-10)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tradewind.domain.bots import BotStatus
+from tradewind.domain.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    OrderRejected,
+    OutcomeUnknown,
+    TemporaryExchangeError,
+)
+from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderRequest, OrderStatus
+from tradewind.domain.types import Side
+from tradewind.ports import Bot, Exchange, OrderRecord, UnitOfWork
+from tradewind.services.tick.context import Tick
+from tradewind.services.tick.events import event
+from tradewind.services.tick.recording import record_report
+
+
+def send_market_order(
+    tick: Tick, exchange: Exchange, side: Side, quantity: Decimal, purpose: OrderPurpose
+) -> bool:
+    """Place one MARKET order for the tick's bot; return True when it filled.
+
+    The `orders` row is committed as SUBMITTING before anything is sent, so a crash
+    between sending and recording leaves a row the next tick reconciles by client id.
+    """
+    bot, cfg = tick.bot, tick.bot.config
+    client_id = ClientOrderId.for_slot(bot.id, tick.slot, purpose)
+    request = OrderRequest(
+        client_order_id=client_id,
+        symbol=cfg.symbol,
+        position_type=cfg.position_type,
+        side=side,
+        quantity=quantity,
+        reduce_only=purpose is not OrderPurpose.ENTRY,
+    )
+    with tick.deps.uow() as uow:
+        uow.orders.add(
+            OrderRecord(
+                bot_id=bot.id, user_id=bot.user_id, client_order_id=client_id.value,
+                symbol=cfg.symbol, position_type=cfg.position_type, side=side,
+                purpose=purpose, status=OrderStatus.SUBMITTING, requested_qty=quantity,
+                slot=tick.slot, created_at=tick.now,
+            )
+        )  # fmt: skip
+        uow.commit()
+    try:
+        report = exchange.place_market_order(request)
+    except OutcomeUnknown as e:
+        _fail(tick, client_id.value, OrderStatus.UNKNOWN, f"outcome unknown: {e}", None)
+        return False
+    except (OrderRejected, TemporaryExchangeError) as e:
+        # Nothing was placed: the order row says why and the bot waits for a later slot.
+        _fail(tick, client_id.value, OrderStatus.REJECTED, f"order not placed: {e}", None)
+        return False
+    except (AuthenticationFailed, ConfigurationError) as e:
+        _fail(tick, client_id.value, OrderStatus.REJECTED, f"order not placed: {e}", str(e))
+        return False
+    with tick.deps.uow() as uow:
+        order = uow.orders.get(client_id.value)
+        assert order is not None
+        record_report(uow, bot, order, report)
+        uow.bots.save_state(bot.id, bot.state)
+        uow.commit()
+    return report.executed_qty > 0
+
+
+def _fail(tick: Tick, client_id: str, status: OrderStatus, reason: str, error: str | None) -> None:
+    bot = tick.bot
+    with tick.deps.uow() as uow:
+        order = uow.orders.get(client_id)
+        assert order is not None
+        order.status = status
+        order.reason = reason
+        order.updated_at = tick.now
+        uow.orders.save(order)
+        bot.state.reason = reason
+        if error is not None:
+            mark_error(uow, bot, tick.now, error)
+        uow.bots.save_state(bot.id, bot.state)
+        uow.commit()
+
+
+def mark_error(uow: UnitOfWork, bot: Bot, now: int, error: str) -> None:
+    """Put the bot in error state and tell its owner (credentials, config, …)."""
+    bot.state.status = BotStatus.ERROR
+    bot.state.reason = error
+    uow.outbox.add(event(bot, "bot_error", now, error=error))
