@@ -1,0 +1,99 @@
+"""Run every active bot at its slots: each minute, a candle close or an exit check.
+
+A slot is a minute boundary (Unix seconds). At each one every active bot ticks once: on
+its timeframe's candle closes the tick decides on signals; in between it checks exits.
+The same loop serves the live clock (sleeping to the next minute) and a replay (stepping
+a replay clock through the data as fast as asked).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from tradewind.services.tick import TickDeps, TickOutcome, run_tick
+
+SLOT_SECONDS = 60
+# Live ticks start this long after the minute so the exchange has closed the candle.
+SETTLE_SECONDS = 2
+
+
+def slots_between(after: int, until: int) -> Iterator[int]:
+    """Yield the minute boundaries in (after, until]."""
+    first = (after // SLOT_SECONDS + 1) * SLOT_SECONDS
+    yield from range(first, until + 1, SLOT_SECONDS)
+
+
+@dataclass(slots=True)
+class SlotReport:
+    """How the ticks of one slot ended."""
+
+    slot: int
+    outcomes: Counter[TickOutcome]
+    seconds: float
+
+
+def run_slot(deps: TickDeps, bot_ids: list[int], slot: int) -> SlotReport:
+    """Tick every bot in `bot_ids` once at `slot`."""
+    started = time.perf_counter()
+    outcomes: Counter[TickOutcome] = Counter()
+    for bot_id in bot_ids:
+        outcomes[run_tick(deps, bot_id, slot)] += 1
+    return SlotReport(slot, outcomes, time.perf_counter() - started)
+
+
+def active_bots(deps: TickDeps) -> list[int]:
+    """Return the ids of the bots that should tick."""
+    with deps.uow() as uow:
+        return uow.bots.active_ids()
+
+
+def run_live(
+    deps: TickDeps,
+    on_slot: Callable[[SlotReport], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Tick all active bots at every minute of the wall clock until told to stop."""
+    last = deps.clock.now() // SLOT_SECONDS * SLOT_SECONDS
+    while not should_stop():
+        now = deps.clock.now()
+        due = list(slots_between(last, now - SETTLE_SECONDS))
+        if not due:
+            sleep(min(1.0, last + SLOT_SECONDS + SETTLE_SECONDS - now))
+            continue
+        # After a pause (laptop asleep, broker down) only the latest slot is decided:
+        # old slots cannot be traded at their prices any more.
+        report = run_slot(deps, active_bots(deps), due[-1])
+        last = due[-1]
+        if on_slot is not None:
+            on_slot(report)
+
+
+def run_replay(
+    deps: TickDeps,
+    set_time: Callable[[int], None],
+    start: int,
+    end: int,
+    speed: float = 0.0,
+    on_slot: Callable[[SlotReport], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """Step a replay clock through [start, end] a minute at a time; return slots run.
+
+    `speed` is how many replayed seconds pass per real second (0 = as fast as possible).
+    """
+    count = 0
+    for slot in slots_between(start, end):
+        if should_stop():
+            break
+        set_time(slot)
+        report = run_slot(deps, active_bots(deps), slot)
+        count += 1
+        if on_slot is not None:
+            on_slot(report)
+        if speed > 0:
+            time.sleep(max(0.0, SLOT_SECONDS / speed - report.seconds))
+    return count
