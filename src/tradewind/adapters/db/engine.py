@@ -1,0 +1,139 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL, migrations, and the start check.
+
+SQLite runs in WAL mode with foreign keys on. It has one writer, so every transaction takes
+the write lock when it begins (`BEGIN IMMEDIATE`): a transaction never fails half-way when
+it upgrades from reading to writing, and a second writer waits up to `BUSY_TIMEOUT_S`.
+PostgreSQL goes through psycopg 3 (`postgresql+psycopg://`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from tradewind.adapters.db.types import dumps_json
+from tradewind.domain.errors import ConfigurationError
+
+# The revision `tradewind init` migrates to; checked against the scripts by a test, so
+# the start-up check needs no Alembic import.
+HEAD_REVISION = "0001"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_S = 5.0
+
+
+def database_url(url: str) -> URL:
+    """Parse a database URL; PostgreSQL URLs without a driver get psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as e:
+        raise ConfigurationError(f"database_url: cannot parse {url!r}") from e
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"database_url: use sqlite:///FILE or postgresql://…, got {parsed.drivername}"
+        )
+    return parsed
+
+
+def shown(engine: Engine) -> str:
+    """Return the engine's URL fit for messages: the password hidden."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Return an engine for `url`, configured for how tradewind uses the database."""
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed,
+            echo=echo,
+            json_serializer=dumps_json,
+            connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(parsed, echo=echo, json_serializer=dumps_json, pool_pre_ping=True)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Take transaction control away from the sqlite3 module; `_sqlite_begin` emits BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable across crashes of the process in WAL
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return the factory of sessions the unit of work opens."""
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """Return the SQLite file behind `engine`, or None (PostgreSQL, in-memory)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """Return the migration the database is at; None when it was never migrated."""
+    path = sqlite_path(engine)
+    if path is not None and not path.exists():
+        return None  # never let a check create an empty database file
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(
+                select(text("version_num")).select_from(text("alembic_version"))
+            ).scalar()
+    except DBAPIError as e:
+        raise ConfigurationError(f"cannot open database {shown(engine)}: {e.orig}") from e
+
+
+def ensure_migrated(engine: Engine) -> None:
+    """Refuse to run on a database whose schema is not the one this code expects."""
+    revision = schema_revision(engine)
+    if revision == HEAD_REVISION:
+        return
+    if revision is None or revision < HEAD_REVISION:
+        raise ConfigurationError(f"database {shown(engine)} is not migrated: run `tradewind init`")
+    raise ConfigurationError(
+        f"database {shown(engine)} was migrated by a newer tradewind (revision {revision}); "
+        "upgrade tradewind"
+    )
+
+
+def migrate(engine: Engine) -> tuple[str | None, str]:
+    """Bring the schema to the latest migration; return (revision before, revision after)."""
+    from alembic import command
+    from alembic.config import Config
+
+    before = schema_revision(engine)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except DBAPIError as e:
+        raise ConfigurationError(f"cannot migrate database {shown(engine)}: {e.orig}") from e
+    return before, HEAD_REVISION

@@ -1,0 +1,1 @@
+"""Alembic migrations of tradewind's database; run them with `tradewind init`."""

@@ -1,0 +1,103 @@
+"""Repositories of users and their exchange accounts (secrets encrypted at rest)."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from tradewind.adapters.db.rows import account_from, balances_json, user_from
+from tradewind.adapters.db.secrets import SecretBox
+from tradewind.adapters.db.tables import AccountRow, UserRow
+from tradewind.ports import Account, AccountAccess, NewAccount, User
+
+
+class SqlUserRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, email: str, name: str | None, created_at: int) -> User:
+        """Store a user; the email is expected unique (callers check first)."""
+        user_id = self._session.execute(
+            insert(UserRow)
+            .values(email=email, name=name, created_at=created_at)
+            .returning(UserRow.id)
+        ).scalar_one()
+        return User(id=user_id, email=email, name=name, created_at=created_at)
+
+    def get(self, user_id: int) -> User | None:
+        row = self._session.get(UserRow, user_id)
+        return None if row is None else user_from(row)
+
+    def by_email(self, email: str) -> User | None:
+        row = self._session.execute(
+            select(UserRow).where(UserRow.email == email)
+        ).scalar_one_or_none()
+        return None if row is None else user_from(row)
+
+    def all(self) -> list[User]:
+        rows = self._session.execute(select(UserRow).order_by(UserRow.id)).scalars()
+        return [user_from(row) for row in rows]
+
+
+class SqlAccountRepository:
+    """Exchange accounts; API key and secret are Fernet tokens under the master key."""
+
+    def __init__(self, session: Session, secrets: SecretBox) -> None:
+        self._session = session
+        self._secrets = secrets
+
+    def access(self, account_id: int) -> AccountAccess | None:
+        """Return the account with its secrets decrypted, or None when it does not exist."""
+        row = self._session.get(AccountRow, account_id)
+        if row is None:
+            return None
+        return AccountAccess(
+            account_id=row.id,
+            kind=row.kind,
+            api_key=self._secrets.decrypt(row.api_key_enc),
+            api_secret=self._secrets.decrypt(row.api_secret_enc),
+            testnet=row.testnet,
+        )
+
+    def add(self, account: NewAccount) -> Account:
+        """Store the account with its secrets encrypted under the master key."""
+        self._refuse_a_foreign_key()
+        api_key = account.api_key.get_secret_value()
+        api_secret = account.api_secret.get_secret_value()
+        row = AccountRow(
+            user_id=account.user_id,
+            name=account.name,
+            kind=account.kind.value,
+            testnet=account.testnet,
+            api_key_enc=self._secrets.encrypt(api_key),
+            api_secret_enc=self._secrets.encrypt(api_secret),
+            has_api_key=bool(api_key),
+            paper_balances=balances_json(account.paper_balances),
+            created_at=account.created_at,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return account_from(row)
+
+    def _refuse_a_foreign_key(self) -> None:
+        # A wrong master key would store this account's secrets under a key that no other
+        # account shares; decrypting one stored token first refuses that.
+        token = self._session.execute(select(AccountRow.api_key_enc).limit(1)).scalar()
+        if token is not None:
+            self._secrets.decrypt(token)
+
+    def get(self, account_id: int) -> Account | None:
+        row = self._session.get(AccountRow, account_id)
+        return None if row is None else account_from(row)
+
+    def by_name(self, user_id: int, name: str) -> Account | None:
+        row = self._session.execute(
+            select(AccountRow).where(AccountRow.user_id == user_id, AccountRow.name == name)
+        ).scalar_one_or_none()
+        return None if row is None else account_from(row)
+
+    def of_user(self, user_id: int) -> list[Account]:
+        rows = self._session.execute(
+            select(AccountRow).where(AccountRow.user_id == user_id).order_by(AccountRow.id)
+        ).scalars()
+        return [account_from(row) for row in rows]

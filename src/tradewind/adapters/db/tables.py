@@ -1,0 +1,228 @@
+"""The database schema as typed SQLAlchemy models. Times are Unix seconds (UTC) in BIGINT.
+
+Money is `Money` (exact Decimal). Enum-like values are short strings holding the enum's
+value, so a new status never needs a schema change. The Alembic migrations in
+`migrations/versions` create exactly this schema (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from tradewind.adapters.db.types import BigId, JsonDoc, Money
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+metadata = Base.metadata
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class AccountRow(Base):
+    __tablename__ = "exchange_accounts"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # AccountKind
+    testnet: Mapped[bool] = mapped_column(Boolean)
+    api_key_enc: Mapped[str] = mapped_column(Text)  # Fernet token under the master key
+    api_secret_enc: Mapped[str] = mapped_column(Text)
+    has_api_key: Mapped[bool] = mapped_column(Boolean)
+    # {"spot": {"USDT": "10000"}, "futures": {...}}: decimal strings, exact.
+    paper_balances: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class BotConfigRow(Base):
+    """Every `BotConfig` field as a column of the same name, plus ownership and lifecycle."""
+
+    __tablename__ = "bot_configs"
+    __table_args__ = (
+        # Names are unique among a user's bots that are not deleted, so a retired bot's
+        # name can be reused while its orders and trades stay attached to it.
+        Index(
+            "uq_bot_configs_user_id_name_live",
+            "user_id",
+            "name",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("exchange_accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    symbol: Mapped[str] = mapped_column(String(20))
+    timeframe: Mapped[str] = mapped_column(String(4))
+    position_type: Mapped[str] = mapped_column(String(8))
+    strategy: Mapped[str] = mapped_column(String(16))
+    leverage: Mapped[int] = mapped_column(Integer)
+    custom_ema_slow: Mapped[int] = mapped_column(Integer)
+    custom_ema_fast: Mapped[int] = mapped_column(Integer)
+    custom_rsi_period: Mapped[int] = mapped_column(Integer)
+    # RSI levels are indicator values (floats in BotConfig), not money.
+    custom_rsi_overbought: Mapped[float] = mapped_column(Double)
+    custom_rsi_oversold: Mapped[float] = mapped_column(Double)
+    custom_stop_loss: Mapped[Decimal | None] = mapped_column(Money)
+    custom_take_profit: Mapped[Decimal | None] = mapped_column(Money)
+    custom_trailing_stop: Mapped[Decimal | None] = mapped_column(Money)
+    position_size_fixed: Mapped[Decimal | None] = mapped_column(Money)
+    position_size_perc: Mapped[Decimal | None] = mapped_column(Money)
+    max_daily_trades: Mapped[int | None] = mapped_column(Integer)
+    max_daily_loss: Mapped[Decimal | None] = mapped_column(Money)
+    daily_profit_target: Mapped[Decimal | None] = mapped_column(Money)
+    auto_transfer_funds: Mapped[bool] = mapped_column(Boolean)
+    transfer_amount: Mapped[Decimal | None] = mapped_column(Money)
+    active: Mapped[bool] = mapped_column(Boolean, index=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    deleted_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class BotStateRow(Base):
+    __tablename__ = "bot_states"
+
+    bot_id: Mapped[int] = mapped_column(
+        ForeignKey("bot_configs.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16))  # BotStatus
+    reason: Mapped[str | None] = mapped_column(Text)
+    pause_reason: Mapped[str | None] = mapped_column(String(32))  # PauseReason
+    last_run_at: Mapped[int | None] = mapped_column(BigInteger)
+    last_slot: Mapped[int | None] = mapped_column(BigInteger)
+    last_signal: Mapped[str | None] = mapped_column(String(8))  # Signal name
+    last_signal_at: Mapped[int | None] = mapped_column(BigInteger)
+    position_side: Mapped[str | None] = mapped_column(String(8))  # PositionSide
+    position_quantity: Mapped[Decimal | None] = mapped_column(Money)
+    position_entry_price: Mapped[Decimal | None] = mapped_column(Money)
+    position_entry_time: Mapped[int | None] = mapped_column(BigInteger)
+    position_entry_fee: Mapped[Decimal | None] = mapped_column(Money)
+    position_entry_client_order_id: Mapped[str | None] = mapped_column(String(36))
+    # {"stop_loss": "<client order id>", ...}: the protective orders resting on the exchange.
+    position_protection: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_bot_id_status", "bot_id", "status"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    client_order_id: Mapped[str] = mapped_column(String(36), unique=True)
+    exchange_order_id: Mapped[str | None] = mapped_column(String(64))
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bot_configs.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    symbol: Mapped[str] = mapped_column(String(20))
+    position_type: Mapped[str] = mapped_column(String(8))
+    side: Mapped[str] = mapped_column(String(4))
+    purpose: Mapped[str] = mapped_column(String(16))  # OrderPurpose
+    status: Mapped[str] = mapped_column(String(16))  # OrderStatus
+    requested_qty: Mapped[Decimal] = mapped_column(Money)
+    filled_qty: Mapped[Decimal] = mapped_column(Money)
+    avg_price: Mapped[Decimal | None] = mapped_column(Money)
+    quote_qty: Mapped[Decimal] = mapped_column(Money)
+    fee: Mapped[Decimal] = mapped_column(Money)
+    fee_asset: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)  # the venue's last answer
+    slot: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class TradeRow(Base):
+    __tablename__ = "trades"
+    # Binance numbers orders per symbol, so the id is unique per bot, not globally.
+    __table_args__ = (
+        UniqueConstraint("bot_id", "exchange_order_id"),
+        Index("ix_trades_user_id_timestamp", "user_id", "timestamp"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bot_configs.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    exchange_order_id: Mapped[str] = mapped_column(String(64))
+    client_order_id: Mapped[str] = mapped_column(String(36), index=True)
+    symbol: Mapped[str] = mapped_column(String(20))
+    side: Mapped[str] = mapped_column(String(4))
+    order_type: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(16))
+    price: Mapped[Decimal] = mapped_column(Money)
+    quantity: Mapped[Decimal] = mapped_column(Money)
+    quote_quantity: Mapped[Decimal] = mapped_column(Money)
+    fee: Mapped[Decimal] = mapped_column(Money)
+    fee_asset: Mapped[str] = mapped_column(String(16))
+    realized_pnl: Mapped[Decimal | None] = mapped_column(Money)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class DailyCounterRow(Base):
+    __tablename__ = "daily_counters"
+
+    bot_id: Mapped[int] = mapped_column(
+        ForeignKey("bot_configs.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # UTC calendar day
+    entries: Mapped[int] = mapped_column(Integer)
+    realized_pnl: Mapped[Decimal] = mapped_column(Money)
+
+
+class TickSlotRow(Base):
+    __tablename__ = "tick_slots"
+
+    bot_id: Mapped[int] = mapped_column(
+        ForeignKey("bot_configs.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    claimed_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    bot_id: Mapped[int | None] = mapped_column(ForeignKey("bot_configs.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    delivered_at: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

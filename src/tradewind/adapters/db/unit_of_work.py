@@ -1,0 +1,124 @@
+"""Units of work over one SQLAlchemy session: roll back unless `commit()` is called."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tradewind.adapters.db.bots import SqlBotRepository
+from tradewind.adapters.db.owners import SqlAccountRepository, SqlUserRepository
+from tradewind.adapters.db.secrets import SecretBox
+from tradewind.adapters.db.trading import (
+    SqlDailyCounterRepository,
+    SqlOrderRepository,
+    SqlOutboxRepository,
+    SqlSlotRepository,
+    SqlTradeRepository,
+)
+from tradewind.domain.errors import ConfigurationError
+from tradewind.ports import (
+    AccountCatalog,
+    AccountRepository,
+    BotCatalog,
+    BotRepository,
+    DailyCounterRepository,
+    OrderHistory,
+    OrderRepository,
+    OutboxRepository,
+    SlotRepository,
+    TradeHistory,
+    TradeRepository,
+    UserRepository,
+)
+
+
+def _no_master_key() -> list[bytes]:
+    raise ConfigurationError("no master key was given to decrypt account secrets")
+
+
+class _SqlTransaction:
+    """A session opened on entry; closed on exit, after a rollback of anything uncommitted."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], secrets: SecretBox | None = None
+    ) -> None:
+        self._session_factory = session_factory
+        self._secrets = secrets or SecretBox(_no_master_key, "no master key")
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is used outside its `with` block")
+        return self._session
+
+    def _open(self) -> Session:
+        self._session = self._session_factory()
+        return self._session
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            session.rollback()  # a no-op after commit(); undoes everything otherwise
+        finally:
+            session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        """Make every change of this unit of work durable, all at once."""
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Drop every change since the last commit."""
+        self.session.rollback()
+
+
+class SqlUnitOfWork(_SqlTransaction):
+    """The tick's unit of work (ports.UnitOfWork) on SQLite or PostgreSQL."""
+
+    bots: BotRepository
+    orders: OrderRepository
+    trades: TradeRepository
+    counters: DailyCounterRepository
+    slots: SlotRepository
+    outbox: OutboxRepository
+    accounts: AccountRepository
+
+    def __enter__(self) -> Self:
+        session = self._open()
+        self.bots = SqlBotRepository(session)
+        self.orders = SqlOrderRepository(session)
+        self.trades = SqlTradeRepository(session)
+        self.counters = SqlDailyCounterRepository(session)
+        self.slots = SqlSlotRepository(session)
+        self.outbox = SqlOutboxRepository(session)
+        self.accounts = SqlAccountRepository(session, self._secrets)
+        return self
+
+
+class SqlManageUnitOfWork(_SqlTransaction):
+    """The management commands' unit of work (ports.ManageUnitOfWork)."""
+
+    users: UserRepository
+    accounts: AccountCatalog
+    bots: BotCatalog
+    orders: OrderHistory
+    trades: TradeHistory
+    counters: DailyCounterRepository
+
+    def __enter__(self) -> Self:
+        session = self._open()
+        self.users = SqlUserRepository(session)
+        self.accounts = SqlAccountRepository(session, self._secrets)
+        self.bots = SqlBotRepository(session)
+        self.orders = SqlOrderRepository(session)
+        self.trades = SqlTradeRepository(session)
+        self.counters = SqlDailyCounterRepository(session)
+        return self
