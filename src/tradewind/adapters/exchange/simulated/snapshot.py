@@ -1,0 +1,146 @@
+"""Save and load the venue's state as JSON, so paper accounts survive a restart.
+
+Decimals are written as strings (exact both ways), enums by value. The file is replaced
+atomically (write a temporary file beside it, then `os.replace`), so a reader or a crash
+never sees half a snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import fields
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tradewind.adapters.exchange.simulated.book import Book, Counters
+from tradewind.adapters.exchange.simulated.state import (
+    Account,
+    Balance,
+    Position,
+    ProtectionGroup,
+    SimOrder,
+)
+from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.orders import OrderPurpose, OrderStatus
+from tradewind.domain.types import PositionSide, PositionType, Side
+
+FORMAT = "tradewind-simulated-venue"
+VERSION = 1
+
+_DECIMALS = {"free", "locked", "quantity", "cost", "margin", "executed_qty", "price", "fee"}
+_OPTIONAL_DECIMALS = {"stop_price", "trailing_rate", "stop_loss", "take_profit", "peak"}
+_ENUMS: dict[str, type[Any]] = {
+    "status": OrderStatus,
+    "position_type": PositionType,
+    "purpose": OrderPurpose,
+}
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, PositionSide | Side | OrderStatus | PositionType | OrderPurpose):
+        return value.value
+    if isinstance(value, dict):
+        return {str(_encode(k)): _encode(v) for k, v in value.items()}
+    return value
+
+
+def _record(obj: object) -> dict[str, object]:
+    return {f.name: _encode(getattr(obj, f.name)) for f in fields(obj)}  # type: ignore[arg-type]
+
+
+def to_document(book: Book) -> dict[str, object]:
+    """Return the whole state of `book` as JSON-ready data."""
+    version, internal, gauss = book.rng.getstate()
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "processed_until": book.processed_until,
+        "counters": _record(book.counters),
+        "rng": [version, list(internal), gauss],
+        "accounts": [_account_document(book.accounts[i]) for i in sorted(book.accounts)],
+    }
+
+
+def _account_document(account: Account) -> dict[str, object]:
+    return {
+        "account_id": account.account_id,
+        "spot": {asset: _record(b) for asset, b in sorted(account.spot.items())},
+        "futures": {asset: str(v) for asset, v in sorted(account.futures.items())},
+        "leverage": dict(sorted(account.leverage.items())),
+        "isolated": dict(sorted(account.isolated.items())),
+        "positions": [_record(p) for _, p in sorted(account.positions.items())],
+        "orders": [_record(o) for _, o in sorted(account.orders.items())],
+        "groups": [_record(g) for _, g in sorted(account.groups.items())],
+    }
+
+
+def save(book: Book, path: Path) -> None:
+    """Write the snapshot of `book` to `path` atomically."""
+    text = json.dumps(to_document(book), separators=(",", ":"))
+    temporary = path.with_name(f".{path.name}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def load(book: Book, path: Path) -> None:
+    """Fill `book` from the snapshot at `path`; raise ConfigurationError if it is unusable."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            raise ValueError("not a simulated venue snapshot")
+        if doc.get("version") != VERSION:
+            raise ValueError(f"snapshot version {doc.get('version')}, expected {VERSION}")
+        book.processed_until = doc["processed_until"]
+        book.counters = Counters(**doc["counters"])
+        version, internal, gauss = doc["rng"]
+        book.rng.setstate((version, tuple(internal), gauss))
+        book.accounts = {a["account_id"]: _account(a) for a in doc["accounts"]}
+    except OSError as e:
+        raise ConfigurationError(f"cannot read paper exchange state {path}: {e.strerror}") from e
+    except (ValueError, KeyError, TypeError) as e:
+        raise ConfigurationError(f"paper exchange state {path} is not usable: {e}") from e
+    book.dirty = False
+
+
+def _decode(name: str, value: Any) -> Any:
+    if name in _DECIMALS or (name in _OPTIONAL_DECIMALS and value is not None):
+        return Decimal(value)
+    if name in _ENUMS and value is not None:
+        return _ENUMS[name](value)
+    return value
+
+
+def _build(kind: type[Any], data: dict[str, Any], side: type[Any], **overrides: Any) -> Any:
+    """Build a record; `side` is the enum of its `side` field (order Side, PositionSide)."""
+    values = {
+        f.name: _decode(f.name, data[f.name])
+        for f in fields(kind)
+        if f.name in data and f.name != "side"
+    }
+    if "side" in data:
+        values["side"] = side(data["side"])
+    values.update(overrides)
+    return kind(**values)
+
+
+def _account(data: dict[str, Any]) -> Account:
+    account = Account(account_id=int(data["account_id"]))
+    account.spot = {asset: _build(Balance, b, Side) for asset, b in data["spot"].items()}
+    account.futures = {asset: Decimal(v) for asset, v in data["futures"].items()}
+    account.leverage = {s: int(v) for s, v in data["leverage"].items()}
+    account.isolated = {s: bool(v) for s, v in data["isolated"].items()}
+    for p in data["positions"]:
+        position: Position = _build(Position, p, PositionSide)
+        account.positions[position.symbol] = position
+    for o in data["orders"]:
+        account.add_order(_build(SimOrder, o, Side))
+    for g in data["groups"]:
+        orders = {OrderPurpose(k): int(v) for k, v in g["orders"].items()}
+        group: ProtectionGroup = _build(ProtectionGroup, g, PositionSide, orders=orders)
+        account.groups[group.group_id] = group
+    return account

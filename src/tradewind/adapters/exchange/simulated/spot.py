@@ -1,0 +1,104 @@
+"""Spot wallet rules: symbol filters, MARKET fills and the base locked by protective orders.
+
+Fees are the taker rate x notional, paid in the quote asset (STRATEGY.md "Fills"): a BUY
+spends quantity x price + fee, a SELL receives quantity x price - fee.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tradewind.adapters.exchange.simulated import errors
+from tradewind.adapters.exchange.simulated.state import Account
+from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.normalization import floor_to_step, notional_of
+from tradewind.domain.pnl import taker_fee
+from tradewind.domain.types import Side
+
+
+def check_spot_order(rules: MarketRules, quantity: Decimal, price: Decimal) -> None:
+    """Raise the rejection Binance gives a spot MARKET order that breaks a filter.
+
+    The built-in rules take step and minimum from LOT_SIZE and the maximum from
+    MARKET_LOT_SIZE, so those are the filters named.
+    """
+    where = f"{rules.symbol} quantity {quantity}"
+    if not quantity.is_finite() or quantity <= 0:
+        raise errors.filter_failure("LOT_SIZE", f"{where} is not positive")
+    if rules.min_qty and quantity < rules.min_qty:
+        raise errors.filter_failure("LOT_SIZE", f"{where} < minQty {rules.min_qty}")
+    if rules.max_qty and quantity > rules.max_qty:
+        raise errors.filter_failure("MARKET_LOT_SIZE", f"{where} > maxQty {rules.max_qty}")
+    if rules.step and floor_to_step(quantity, rules.step) != quantity:
+        raise errors.filter_failure("LOT_SIZE", f"{where} is not a multiple of {rules.step}")
+    notional = notional_of(quantity, price)
+    if rules.min_notional and notional < rules.min_notional:
+        raise errors.filter_failure(
+            "NOTIONAL", f"{rules.symbol} notional {notional} < minNotional {rules.min_notional}"
+        )
+    if rules.max_notional and notional > rules.max_notional:
+        raise errors.filter_failure(
+            "NOTIONAL", f"{rules.symbol} notional {notional} > maxNotional {rules.max_notional}"
+        )
+
+
+def fill_spot_market(
+    account: Account,
+    rules: MarketRules,
+    side: Side,
+    quantity: Decimal,
+    price: Decimal,
+    fee_rate: Decimal,
+) -> Decimal:
+    """Move the balances of a MARKET fill at `price` and return its fee (in the quote).
+
+    Raises -2010 when the free balance does not cover it; nothing changes then.
+    """
+    base, quote = account.balance(rules.base_asset), account.balance(rules.quote_asset)
+    notional = notional_of(quantity, price)
+    fee = taker_fee(price, quantity, fee_rate)
+    if side is Side.BUY:
+        if quote.free < notional + fee:
+            raise errors.insufficient_balance(
+                f"buy {quantity} {rules.symbol} needs {notional + fee} {rules.quote_asset}, "
+                f"free {quote.free}"
+            )
+        quote.free -= notional + fee
+        base.free += quantity
+    else:
+        if base.free < quantity:
+            raise errors.insufficient_balance(
+                f"sell {quantity} {rules.symbol}: free {base.free} {rules.base_asset}"
+            )
+        base.free -= quantity
+        quote.free += notional - fee
+    return fee
+
+
+def lock_base(account: Account, rules: MarketRules, quantity: Decimal) -> None:
+    """Set aside the base a protective SELL will deliver (as an OCO order does on Binance)."""
+    base = account.balance(rules.base_asset)
+    if base.free < quantity:
+        raise errors.insufficient_balance(
+            f"protect {quantity} {rules.symbol}: free {base.free} {rules.base_asset}"
+        )
+    base.free -= quantity
+    base.locked += quantity
+
+
+def unlock_base(account: Account, rules: MarketRules, quantity: Decimal) -> None:
+    """Give back the base a protection group had locked."""
+    base = account.balance(rules.base_asset)
+    base.locked -= quantity
+    base.free += quantity
+
+
+def fill_locked_sell(
+    account: Account, rules: MarketRules, quantity: Decimal, price: Decimal, fee_rate: Decimal
+) -> Decimal:
+    """Sell locked base at a protective level; return the fee."""
+    base, quote = account.balance(rules.base_asset), account.balance(rules.quote_asset)
+    fee = taker_fee(price, quantity, fee_rate)
+    base.locked -= quantity
+    quote.free += notional_of(quantity, price) - fee
+    return fee

@@ -1,0 +1,141 @@
+"""The simulated venue's records: wallets, positions, orders and protection groups.
+
+Plain mutable dataclasses, owned by the venue and changed only under its lock. Money is
+`Decimal`; times are Unix seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tradewind.domain.orders import OrderPurpose, OrderStatus
+from tradewind.domain.types import PositionSide, PositionType, Side
+
+ZERO = Decimal(0)
+
+
+@dataclass(slots=True)
+class Balance:
+    """A spot asset: free to use, and locked by resting (protective) orders."""
+
+    free: Decimal = ZERO
+    locked: Decimal = ZERO
+
+
+@dataclass(slots=True)
+class Position:
+    """A one-way USDⓈ-M position.
+
+    `cost` is the sum of quantity x fill price of the open quantity, so the entry price is
+    `cost / quantity` (weighted on adds) and realized PnL over a whole position telescopes
+    exactly to sells minus buys.
+    """
+
+    symbol: str
+    quote_asset: str
+    side: PositionSide
+    quantity: Decimal
+    cost: Decimal
+    margin: Decimal  # the initial margin set aside for it (its isolated wallet when isolated)
+    isolated: bool
+
+    @property
+    def entry_price(self) -> Decimal:
+        return self.cost / self.quantity
+
+
+@dataclass(slots=True)
+class SimOrder:
+    """One order as the venue keeps it; every report is built from this record."""
+
+    order_id: int
+    client_order_id: str
+    symbol: str
+    position_type: PositionType
+    side: Side
+    status: OrderStatus
+    quantity: Decimal
+    quote_asset: str
+    created_at: int
+    updated_at: int
+    purpose: OrderPurpose | None = None  # set for protective orders (and liquidations)
+    reduce_only: bool = False
+    executed_qty: Decimal = ZERO
+    price: Decimal = ZERO  # the fill price (every fill of the simulation is one price)
+    fee: Decimal = ZERO
+    trade_id: int | None = None
+    stop_price: Decimal | None = None  # a stop-loss or take-profit level
+    trailing_rate: Decimal | None = None
+    group_id: int | None = None  # the protection group (Binance's orderListId)
+    liquidation: bool = False
+
+    @property
+    def quote_qty(self) -> Decimal:
+        return self.executed_qty * self.price
+
+    @property
+    def resting(self) -> bool:
+        return self.status is OrderStatus.NEW
+
+
+@dataclass(slots=True)
+class ProtectionGroup:
+    """Protective exit orders for one position; the first to fill cancels the others.
+
+    Watched candle by candle from the candle that contains `placed_at`; `peak` is the best
+    price known at the end of the last candle applied (the entry price before the first).
+    """
+
+    group_id: int
+    symbol: str
+    position_type: PositionType
+    side: PositionSide
+    quantity: Decimal
+    stop_loss: Decimal | None
+    take_profit: Decimal | None
+    trailing_rate: Decimal | None
+    peak: Decimal
+    placed_at: int
+    orders: dict[OrderPurpose, int] = field(default_factory=dict)  # purpose -> order id
+
+
+@dataclass(slots=True)
+class Account:
+    """One paper account: a spot wallet and a USDⓈ-M futures wallet with its positions."""
+
+    account_id: int
+    spot: dict[str, Balance] = field(default_factory=dict)
+    futures: dict[str, Decimal] = field(default_factory=dict)  # wallet balance per asset
+    leverage: dict[str, int] = field(default_factory=dict)
+    isolated: dict[str, bool] = field(default_factory=dict)
+    positions: dict[str, Position] = field(default_factory=dict)
+    orders: dict[int, SimOrder] = field(default_factory=dict)
+    # (market, symbol, client order id) -> the newest order with that id
+    client_ids: dict[tuple[PositionType, str, str], int] = field(default_factory=dict)
+    groups: dict[int, ProtectionGroup] = field(default_factory=dict)  # resting groups only
+
+    def balance(self, asset: str) -> Balance:
+        """Return the spot balance of `asset`, created empty on first use."""
+        return self.spot.setdefault(asset, Balance())
+
+    def margin_in_use(self, asset: str) -> Decimal:
+        """Return the initial margin of the open positions settled in `asset`."""
+        return sum(
+            (p.margin for p in self.positions.values() if p.quote_asset == asset), start=ZERO
+        )
+
+    def available(self, asset: str) -> Decimal:
+        """Return the futures balance free for new positions: wallet minus margin in use."""
+        return self.futures.get(asset, ZERO) - self.margin_in_use(asset)
+
+    def add_order(self, order: SimOrder) -> None:
+        """Keep `order` and index it by client order id."""
+        self.orders[order.order_id] = order
+        key = (order.position_type, order.symbol, order.client_order_id)
+        self.client_ids[key] = order.order_id
+
+    def find(self, position_type: PositionType, symbol: str, client_id: str) -> SimOrder | None:
+        """Return the newest order with this client order id, if any."""
+        order_id = self.client_ids.get((position_type, symbol, client_id))
+        return None if order_id is None else self.orders[order_id]

@@ -1,0 +1,288 @@
+"""What every `Exchange` adapter must do, whatever venue is behind it.
+
+Each adapter joins through `EXCHANGE_BUILDERS`: a builder gets the scripted market below
+(1m candles of BTCUSDT, the same on spot and futures) and a clock the test moves, and
+returns the Exchange of a fresh account holding 10,000 USDT in spot and 10,000 USDT in
+futures. The simulated exchange is the first; the Binance adapter joins against the
+project's Binance-compatible server, which serves the same market.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from tests.market_script import (
+    MINUTE,
+    T0,
+    ManualClock,
+    minute_candles,
+    same_candles_for_both_markets,
+)
+from tradewind.adapters.exchange.simulated import CandlesPriceFeed, PriceFeed, SimulatedVenue
+from tradewind.domain.errors import ConfigurationError, OrderRejected
+from tradewind.domain.orders import (
+    ClientOrderId,
+    OrderPurpose,
+    OrderReport,
+    OrderRequest,
+    OrderStatus,
+    ProtectionRequest,
+)
+from tradewind.domain.types import PositionSide, PositionType, Side
+from tradewind.ports import Exchange
+
+D = Decimal
+SPOT, FUTURES = PositionType.SPOT, PositionType.FUTURES
+SYMBOL = "BTCUSDT"
+START_USDT = D(10_000)
+
+# Minute 1 opens at 40,000; minute 2 falls to 38,000 (a 2 % stop at 39,200 fires there).
+MARKET = minute_candles(
+    [
+        ("39990", "40010", "39980", "40000"),
+        ("40000", "40100", "39900", "40050"),
+        ("40050", "40060", "38000", "38500"),
+        ("38500", "38600", "38400", "38550"),
+        ("38550", "38600", "38500", "38550"),
+    ]
+)
+
+ExchangeBuilder = Callable[[PriceFeed, ManualClock], Exchange]
+
+
+def simulated(feed: PriceFeed, clock: ManualClock) -> Exchange:
+    venue = SimulatedVenue(feed, clock, seed=1)
+    return venue.account(
+        1, spot_balances={"USDT": START_USDT}, futures_balances={"USDT": START_USDT}
+    )
+
+
+EXCHANGE_BUILDERS: dict[str, ExchangeBuilder] = {"simulated": simulated}
+
+
+@dataclass
+class Venue:
+    exchange: Exchange
+    clock: ManualClock
+
+
+@pytest.fixture(params=sorted(EXCHANGE_BUILDERS))
+def venue(request: pytest.FixtureRequest) -> Venue:
+    clock = ManualClock(T0 + MINUTE)  # the close of minute 0: orders fill at minute 1's open
+    feed = CandlesPriceFeed(same_candles_for_both_markets(SYMBOL, MARKET))
+    return Venue(EXCHANGE_BUILDERS[request.param](feed, clock), clock)
+
+
+def buy(
+    exchange: Exchange, client_id: str, quantity: str, kind: PositionType = SPOT
+) -> OrderReport:
+    return exchange.place_market_order(
+        OrderRequest(ClientOrderId(client_id), SYMBOL, kind, Side.BUY, D(quantity))
+    )
+
+
+def code_of(error: BaseException) -> int:
+    code = getattr(error, "code", None)
+    assert isinstance(code, int), f"{error!r} carries no venue code"
+    return code
+
+
+# --- Rules and balances ---------------------------------------------------------------------
+
+
+def test_rules_describe_the_symbol_in_market_order_terms(venue: Venue) -> None:
+    spot = venue.exchange.market_rules(SYMBOL, SPOT)
+    futures = venue.exchange.market_rules(SYMBOL, FUTURES)
+    assert (spot.symbol, spot.base_asset, spot.quote_asset) == (SYMBOL, "BTC", "USDT")
+    assert spot.step > 0
+    assert spot.min_notional > 0
+    assert futures.position_type is FUTURES
+    assert futures.max_leverage >= 1
+
+
+def test_an_unknown_symbol_is_a_configuration_error(venue: Venue) -> None:
+    with pytest.raises(ConfigurationError):
+        venue.exchange.market_rules("NOPEUSDT", SPOT)
+
+
+def test_a_fresh_account_shows_its_starting_balances(venue: Venue) -> None:
+    assert venue.exchange.free_balance("USDT", SPOT) == START_USDT
+    assert venue.exchange.free_balance("USDT", FUTURES) == START_USDT
+    assert venue.exchange.free_balance("BTC", SPOT) == 0
+
+
+# --- Market orders --------------------------------------------------------------------------
+
+
+def test_a_market_buy_reports_its_fill_and_moves_the_balances(venue: Venue) -> None:
+    report = buy(venue.exchange, "c-buy-1", "0.01")
+    assert report.client_order_id == "c-buy-1"
+    assert report.exchange_order_id
+    assert (report.symbol, report.side, report.status) == (SYMBOL, Side.BUY, OrderStatus.FILLED)
+    assert report.requested_qty == report.executed_qty == D("0.01")
+    assert report.avg_price == D(40_000)  # the open of the minute after the decision
+    assert report.quote_qty == D(400)
+    assert report.fee > 0
+    assert report.fee_asset == "USDT"
+    assert report.raw  # the venue's own answer is kept
+    assert venue.exchange.free_balance("BTC", SPOT) == D("0.01")
+    assert venue.exchange.free_balance("USDT", SPOT) == START_USDT - D(400) - report.fee
+
+
+def test_a_market_sell_returns_the_quote_less_the_fee(venue: Venue) -> None:
+    buy(venue.exchange, "c-buy-2", "0.01")
+    before = venue.exchange.free_balance("USDT", SPOT)
+    venue.clock.at_minute(2)
+    sold = venue.exchange.place_market_order(
+        OrderRequest(ClientOrderId("c-sell-2"), SYMBOL, SPOT, Side.SELL, D("0.01"))
+    )
+    assert sold.status is OrderStatus.FILLED
+    assert sold.avg_price == D(40_050)
+    assert venue.exchange.free_balance("USDT", SPOT) == before + sold.quote_qty - sold.fee
+    assert venue.exchange.free_balance("BTC", SPOT) == 0
+
+
+def test_find_order_by_client_id_returns_the_same_report(venue: Venue) -> None:
+    placed = buy(venue.exchange, "c-find-1", "0.01")
+    assert venue.exchange.find_order(SYMBOL, SPOT, "c-find-1") == placed
+
+
+def test_find_order_of_an_unknown_client_id_is_none(venue: Venue) -> None:
+    assert venue.exchange.find_order(SYMBOL, SPOT, "never-sent") is None
+
+
+# --- Protective orders ----------------------------------------------------------------------
+
+
+def protect_spot(exchange: Exchange, quantity: str, prefix: str) -> list[OrderReport]:
+    return exchange.protect_position(
+        ProtectionRequest(
+            symbol=SYMBOL,
+            position_type=SPOT,
+            position_side=PositionSide.LONG,
+            quantity=D(quantity),
+            entry_price=D(40_000),
+            stop_loss=D(39_200),
+            take_profit=D(44_000),
+            trailing_rate=None,
+            ids={
+                OrderPurpose.STOP_LOSS: ClientOrderId(f"{prefix}-s"),
+                OrderPurpose.TAKE_PROFIT: ClientOrderId(f"{prefix}-t"),
+            },
+        )
+    )
+
+
+def test_protective_orders_rest_then_one_fills_and_cancels_the_other(venue: Venue) -> None:
+    buy(venue.exchange, "p-entry", "0.01")
+    resting = protect_spot(venue.exchange, "0.01", "p")
+    assert {r.purpose for r in resting} == {OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT}
+    assert all(r.status is OrderStatus.NEW for r in resting)
+    found = venue.exchange.find_order(SYMBOL, SPOT, "p-s")
+    assert found is not None
+    assert found.status is OrderStatus.NEW
+
+    venue.clock.at_minute(4)  # minute 2 (down to 38,000) has closed
+    stop = venue.exchange.find_order(SYMBOL, SPOT, "p-s")
+    target = venue.exchange.find_order(SYMBOL, SPOT, "p-t")
+    assert stop is not None
+    assert target is not None
+    assert (stop.status, stop.purpose) == (OrderStatus.FILLED, OrderPurpose.STOP_LOSS)
+    assert stop.executed_qty == D("0.01")
+    assert stop.avg_price == D(39_200)
+    assert stop.time == T0 + 2 * MINUTE  # the open time of the candle where it fired
+    assert target.status is OrderStatus.CANCELED
+
+
+def test_a_resting_protective_order_can_be_cancelled(venue: Venue) -> None:
+    buy(venue.exchange, "k-entry", "0.01")
+    protect_spot(venue.exchange, "0.01", "k")
+    cancelled = venue.exchange.cancel_order(SYMBOL, SPOT, "k-s")
+    assert cancelled is not None
+    assert cancelled.status is OrderStatus.CANCELED
+    found = venue.exchange.find_order(SYMBOL, SPOT, "k-s")
+    assert found is not None
+    assert found.status is OrderStatus.CANCELED
+    assert venue.exchange.cancel_order(SYMBOL, SPOT, "never-sent") is None
+
+
+# --- Rejects --------------------------------------------------------------------------------
+
+
+def test_a_quantity_off_the_step_is_rejected_with_a_code(venue: Venue) -> None:
+    with pytest.raises(OrderRejected) as caught:
+        buy(venue.exchange, "r-step", "0.000015")
+    assert code_of(caught.value) == -1013
+    assert venue.exchange.find_order(SYMBOL, SPOT, "r-step") is None
+
+
+def test_a_notional_below_the_minimum_is_rejected(venue: Venue) -> None:
+    with pytest.raises(OrderRejected) as caught:
+        buy(venue.exchange, "r-small", "0.00001")  # 0.40 USDT
+    assert code_of(caught.value) == -1013
+
+
+def test_an_order_beyond_the_balance_is_rejected_and_changes_nothing(venue: Venue) -> None:
+    with pytest.raises(OrderRejected) as caught:
+        buy(venue.exchange, "r-big", "1")  # 40,000 USDT
+    assert code_of(caught.value) == -2010
+    assert venue.exchange.free_balance("USDT", SPOT) == START_USDT
+
+
+def test_selling_what_the_account_does_not_hold_is_rejected(venue: Venue) -> None:
+    with pytest.raises(OrderRejected):
+        venue.exchange.place_market_order(
+            OrderRequest(ClientOrderId("r-sell"), SYMBOL, SPOT, Side.SELL, D("0.01"))
+        )
+
+
+# --- Futures --------------------------------------------------------------------------------
+
+
+def test_leverage_within_the_bracket_is_applied_and_outside_it_rejected(venue: Venue) -> None:
+    assert venue.exchange.set_leverage(SYMBOL, 10) == 10
+    with pytest.raises(OrderRejected) as caught:
+        venue.exchange.set_leverage(SYMBOL, 0)
+    assert code_of(caught.value) == -4028
+
+
+def test_isolated_margin_can_be_asked_for_twice(venue: Venue) -> None:
+    venue.exchange.set_isolated_margin(SYMBOL)
+    venue.exchange.set_isolated_margin(SYMBOL)
+
+
+def test_a_futures_position_opens_and_a_reduce_only_order_closes_it(venue: Venue) -> None:
+    venue.exchange.set_leverage(SYMBOL, 10)
+    venue.exchange.set_isolated_margin(SYMBOL)
+    opened = buy(venue.exchange, "f-open", "0.01", FUTURES)
+    assert opened.status is OrderStatus.FILLED
+    assert opened.avg_price == D(40_000)
+    position = venue.exchange.position(SYMBOL)
+    assert position is not None
+    assert (position.side, position.quantity, position.entry_price) == (
+        PositionSide.LONG,
+        D("0.01"),
+        D(40_000),
+    )
+    assert position.isolated
+    assert position.leverage == 10
+    assert 0 < position.liquidation_price < position.entry_price
+    venue.exchange.place_market_order(
+        OrderRequest(ClientOrderId("f-close"), SYMBOL, FUTURES, Side.SELL, D("0.01"), True)
+    )
+    assert venue.exchange.position(SYMBOL) is None
+
+
+def test_a_transfer_moves_spot_funds_to_futures_and_not_more_than_spot_holds(
+    venue: Venue,
+) -> None:
+    transfer_id = venue.exchange.transfer_spot_to_futures("USDT", D(250))
+    assert transfer_id
+    assert venue.exchange.free_balance("USDT", SPOT) == START_USDT - 250
+    assert venue.exchange.free_balance("USDT", FUTURES) == START_USDT + 250
+    with pytest.raises(OrderRejected):
+        venue.exchange.transfer_spot_to_futures("USDT", D(1_000_000))
