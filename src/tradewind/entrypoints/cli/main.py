@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from tradewind import __version__
-from tradewind.entrypoints.cli import backtest_cmd
+from tradewind.entrypoints.cli import backtest_cmd, bot_cmd, people_cmd, setup_cmd
 
 app = typer.Typer(
     name="tradewind",
@@ -17,6 +17,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("backtest")(backtest_cmd.backtest)
+app.command("init")(setup_cmd.init)
+app.add_typer(people_cmd.user_app, name="user")
+app.add_typer(people_cmd.account_app, name="account")
+app.add_typer(bot_cmd.bot_app, name="bot")
+app.command("orders")(bot_cmd.orders)
+app.command("trades")(bot_cmd.trades)
+app.command("state")(bot_cmd.state)
+app.add_typer(setup_cmd.keys_app, name="keys")
 
 
 def _show_version(value: bool) -> None:
