@@ -1,0 +1,139 @@
+"""Databases for integration tests: a migrated, empty one per test, on SQLite and PostgreSQL.
+
+PostgreSQL is the server on 127.0.0.1:5432 (user postgres, trust auth). Each test session
+creates its own database there and drops it at the end; the tests that need it are
+skipped, saying why, when the server cannot be reached.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from pydantic import SecretStr
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from tradewind.adapters.db.engine import make_engine, migrate, session_factory
+from tradewind.adapters.db.secrets import SecretBox, generate_key
+from tradewind.adapters.db.tables import metadata
+from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
+from tradewind.bot_config import BotConfig
+from tradewind.domain.types import PositionType
+from tradewind.ports import AccountKind, Bot, NewAccount
+
+POSTGRES_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """Yield the URL of a migrated database of its own on the local PostgreSQL."""
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as e:
+        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432 as user postgres: {e}")
+    name = f"tradewind_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        url = POSTGRES_URL.format(name=name)
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+        try:
+            yield url
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a migrated SQLite file to copy: faster than migrating for every test."""
+    path = tmp_path_factory.mktemp("template") / "tradewind.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Return the URL of a migrated, empty database."""
+    if request.param == "sqlite":
+        target = tmp_path / "tradewind.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    url: str = request.getfixturevalue("postgres_database")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        tables = ", ".join(table.name for table in metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+def secrets() -> SecretBox:
+    return SecretBox.from_keys([generate_key()], "the test key")
+
+
+@pytest.fixture
+def tick_uow(sessions: sessionmaker[Session], secrets: SecretBox) -> Callable[[], SqlUnitOfWork]:
+    """Return a factory of the tick's unit of work."""
+    return lambda: SqlUnitOfWork(sessions, secrets)
+
+
+@pytest.fixture
+def manage_uow(
+    sessions: sessionmaker[Session], secrets: SecretBox
+) -> Callable[[], SqlManageUnitOfWork]:
+    """Return a factory of the management unit of work."""
+    return lambda: SqlManageUnitOfWork(sessions, secrets)
+
+
+def spot_config(name: str = "spot-btc", **fields: object) -> BotConfig:
+    """Return a valid spot bot config; `fields` override."""
+    return BotConfig.model_validate(
+        {"name": name, "symbol": "BTCUSDT", "timeframe": "1m", "position_type": "spot"} | fields
+    )
+
+
+@pytest.fixture
+def bot(manage_uow: Callable[[], SqlManageUnitOfWork]) -> Bot:
+    """Return an active spot bot of a user with a paper account, all committed."""
+    with manage_uow() as uow:
+        user = uow.users.add("owner@example.com", "Owner", 1_700_000_000)
+        account = uow.accounts.add(
+            NewAccount(
+                user_id=user.id,
+                name="paper",
+                kind=AccountKind.PAPER,
+                api_key=SecretStr(""),
+                api_secret=SecretStr(""),
+                created_at=1_700_000_000,
+                paper_balances={PositionType.SPOT: {"USDT": Decimal(10_000)}},
+            )
+        )
+        created = uow.bots.add(user.id, account.id, spot_config(), 1_700_000_000)
+        uow.bots.set_active(created.id, True)
+        uow.commit()
+    created.active = True
+    return created
