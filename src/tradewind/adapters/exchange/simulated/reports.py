@@ -29,8 +29,8 @@ _FUTURES_TYPES = {
 
 
 def text(value: Decimal) -> str:
-    """Write a decimal the way Binance sends numbers: a plain string, no exponent."""
-    return f"{value:f}"
+    """Write a decimal as a plain string without exponent or trailing zeros."""
+    return f"{value.normalize():f}"
 
 
 def order_type(order: SimOrder) -> str:

@@ -1,0 +1,324 @@
+"""Protective orders on the simulated exchange fire as STRATEGY.md "Fills" says."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.market_script import (
+    MINUTE,
+    T0,
+    ManualClock,
+    minute_candles,
+    same_candles_for_both_markets,
+)
+from tradewind.adapters.exchange.simulated import (
+    CandlesPriceFeed,
+    SimulatedExchange,
+    SimulatedVenue,
+    VenueRejection,
+)
+from tradewind.adapters.exchange.simulated.triggers import exit_at_levels
+from tradewind.domain.candles import Candles
+from tradewind.domain.exits import exit_in_candle, stop_loss_level, take_profit_level
+from tradewind.domain.orders import (
+    ClientOrderId,
+    OrderPurpose,
+    OrderReport,
+    OrderRequest,
+    OrderStatus,
+    ProtectionRequest,
+)
+from tradewind.domain.params import ExitRules
+from tradewind.domain.types import PositionSide, PositionType, Side
+
+D = Decimal
+SPOT, FUTURES = PositionType.SPOT, PositionType.FUTURES
+LONG, SHORT = PositionSide.LONG, PositionSide.SHORT
+SL, TP, TS = OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT, OrderPurpose.TRAILING_STOP
+FLAT = ("100", "100", "100", "100")
+
+
+def entered(
+    rows: list[tuple[str, str, str, str]], kind: PositionType = SPOT, side: Side = Side.BUY
+) -> tuple[SimulatedExchange, ManualClock]:
+    """An account that bought (or sold) 1 BTC at minute 1's open, protected from then on."""
+    candles: Candles = minute_candles([FLAT, *rows])
+    clock = ManualClock(T0 + MINUTE)
+    venue = SimulatedVenue(
+        CandlesPriceFeed(same_candles_for_both_markets("BTCUSDT", candles)), clock
+    )
+    exchange = venue.account(1, futures_balances={"USDT": D(10_000)})
+    exchange.place_market_order(OrderRequest(ClientOrderId("entry"), "BTCUSDT", kind, side, D(1)))
+    return exchange, clock
+
+
+def protect(
+    exchange: SimulatedExchange,
+    stop: str | None = None,
+    target: str | None = None,
+    trailing: str | None = None,
+    kind: PositionType = SPOT,
+    side: PositionSide = LONG,
+    entry: str = "100",
+    prefix: str = "p",
+) -> list[OrderReport]:
+    levels = {SL: stop, TP: target, TS: trailing}
+    return exchange.protect_position(
+        ProtectionRequest(
+            symbol="BTCUSDT",
+            position_type=kind,
+            position_side=side,
+            quantity=D(1),
+            entry_price=D(entry),
+            stop_loss=None if stop is None else D(stop),
+            take_profit=None if target is None else D(target),
+            trailing_rate=None if trailing is None else D(trailing),
+            ids={p: ClientOrderId(f"{prefix}-{p.code}") for p, v in levels.items() if v},
+        )
+    )
+
+
+def status(
+    exchange: SimulatedExchange, purpose: OrderPurpose, kind: PositionType = SPOT
+) -> OrderReport:
+    report = exchange.find_order("BTCUSDT", kind, f"p-{purpose.code}")
+    assert report is not None
+    return report
+
+
+def test_a_stop_fills_at_its_level_at_the_open_time_of_its_candle_and_cancels_the_target() -> None:
+    exchange, clock = entered([("100", "101", "99", "100"), ("100", "100.5", "97", "98.5")])
+    protect(exchange, stop="98", target="110")
+    clock.at_minute(3)
+    stop = status(exchange, SL)
+    assert (stop.status, stop.avg_price, stop.executed_qty) == (OrderStatus.FILLED, D(98), D(1))
+    assert stop.time == T0 + 2 * MINUTE
+    assert stop.purpose is SL
+    assert stop.fee == D("0.098")
+    assert status(exchange, TP).status is OrderStatus.CANCELED
+    assert exchange.spot_balance("BTC").locked == 0
+
+
+def test_nothing_fires_before_its_candle_has_closed() -> None:
+    exchange, clock = entered([("100", "101", "99", "100"), ("100", "100.5", "97", "98.5")])
+    protect(exchange, stop="98")
+    clock.at_minute(2, second=59)  # minute 2 is still forming
+    assert status(exchange, SL).status is OrderStatus.NEW
+
+
+def test_a_candle_that_opens_beyond_the_stop_fills_at_its_open() -> None:
+    exchange, clock = entered([("100", "101", "99", "100"), ("95", "96", "94", "95")])
+    protect(exchange, stop="98", target="110")
+    clock.at_minute(3)
+    assert status(exchange, SL).avg_price == D(95)
+
+
+def test_a_target_gap_fills_at_the_open_too() -> None:
+    exchange, clock = entered([("100", "101", "99", "100"), ("112", "113", "111", "112")])
+    protect(exchange, stop="98", target="110")
+    clock.at_minute(3)
+    report = status(exchange, TP)
+    assert (report.status, report.avg_price) == (OrderStatus.FILLED, D(112))
+    assert status(exchange, SL).status is OrderStatus.CANCELED
+
+
+def test_when_stop_and_target_lie_in_one_candle_the_stop_comes_first() -> None:
+    exchange, clock = entered([("100", "111", "97", "105")])
+    protect(exchange, stop="98", target="110")
+    clock.at_minute(2)
+    assert status(exchange, SL).status is OrderStatus.FILLED
+    assert status(exchange, TP).status is OrderStatus.CANCELED
+
+
+def test_the_entry_candle_counts() -> None:
+    exchange, clock = entered([("100", "100", "97", "99")])  # minute 1: the entry candle
+    protect(exchange, stop="98")
+    clock.at_minute(2)
+    report = status(exchange, SL)
+    assert (report.status, report.time) == (OrderStatus.FILLED, T0 + MINUTE)
+
+
+def test_the_trailing_stop_uses_the_peak_known_at_the_end_of_the_previous_candle() -> None:
+    # Minute 1 reaches 110 then dips to 104: the trailing level there is still 100 x 0.95
+    # (the same candle's high must not count). Minute 2 uses the 110 peak: 104.5.
+    exchange, clock = entered(
+        [("100", "110", "104", "106"), ("106", "107", "104", "105"), ("105", "105", "105", "105")]
+    )
+    protect(exchange, trailing="0.05")
+    clock.at_minute(2)
+    assert status(exchange, TS).status is OrderStatus.NEW
+    clock.at_minute(3)
+    report = status(exchange, TS)
+    assert (report.status, report.avg_price, report.time) == (
+        OrderStatus.FILLED,
+        D("104.50"),
+        T0 + 2 * MINUTE,
+    )
+
+
+def test_a_short_trailing_stop_follows_the_lowest_low() -> None:
+    exchange, clock = entered(
+        [("100", "101", "90", "92"), ("92", "95", "91", "94")], kind=FUTURES, side=Side.SELL
+    )
+    protect(exchange, trailing="0.05", kind=FUTURES, side=SHORT)
+    clock.at_minute(3)
+    report = status(exchange, TS, FUTURES)
+    assert (report.status, report.avg_price, report.side) == (
+        OrderStatus.FILLED,
+        D("94.50"),
+        Side.BUY,
+    )
+    assert exchange.position("BTCUSDT") is None
+
+
+def test_protective_orders_are_new_while_they_rest_and_carry_their_purpose() -> None:
+    exchange, _ = entered([FLAT])
+    reports = protect(exchange, stop="98", target="110", trailing="0.03")
+    assert [(r.purpose, r.status, r.side) for r in reports] == [
+        (SL, OrderStatus.NEW, Side.SELL),
+        (TP, OrderStatus.NEW, Side.SELL),
+        (TS, OrderStatus.NEW, Side.SELL),
+    ]
+    assert [r.raw["type"] for r in reports] == ["STOP_LOSS", "TAKE_PROFIT", "STOP_LOSS"]
+    assert reports[2].raw["trailingDelta"] == 300
+    assert status(exchange, TP) == reports[1]
+
+
+def test_a_spot_group_locks_the_base_it_will_sell_until_cancelled() -> None:
+    exchange, _ = entered([FLAT])
+    protect(exchange, stop="98", target="110")
+    assert (exchange.spot_balance("BTC").free, exchange.spot_balance("BTC").locked) == (D(0), D(1))
+    with pytest.raises(VenueRejection) as caught:
+        exchange.place_market_order(
+            OrderRequest(ClientOrderId("close"), "BTCUSDT", SPOT, Side.SELL, D(1))
+        )
+    assert caught.value.code == -2010
+    exchange.cancel_order("BTCUSDT", SPOT, "p-s")
+    assert exchange.spot_balance("BTC").locked == 1  # the target still rests
+    cancelled = exchange.cancel_order("BTCUSDT", SPOT, "p-t")
+    assert cancelled is not None
+    assert cancelled.status is OrderStatus.CANCELED
+    assert (exchange.spot_balance("BTC").free, exchange.spot_balance("BTC").locked) == (D(1), D(0))
+
+
+def test_a_cancelled_leg_no_longer_fires() -> None:
+    exchange, clock = entered([("100", "111", "97", "105")])
+    protect(exchange, stop="98", target="110")
+    exchange.cancel_order("BTCUSDT", SPOT, "p-s")
+    clock.at_minute(2)
+    assert status(exchange, SL).status is OrderStatus.CANCELED
+    assert status(exchange, TP).avg_price == D(110)
+
+
+def test_cancelling_a_filled_order_returns_its_fill_and_an_unknown_one_none() -> None:
+    exchange, clock = entered([("100", "100", "97", "99")])
+    protect(exchange, stop="98")
+    clock.at_minute(2)
+    report = exchange.cancel_order("BTCUSDT", SPOT, "p-s")
+    assert report is not None
+    assert report.status is OrderStatus.FILLED
+    assert exchange.cancel_order("BTCUSDT", SPOT, "nothing") is None
+
+
+def test_protecting_more_base_than_is_free_is_rejected() -> None:
+    exchange, _ = entered([FLAT])
+    protect(exchange, stop="98")
+    with pytest.raises(VenueRejection) as caught:
+        protect(exchange, stop="97", prefix="q")
+    assert caught.value.code == -2010
+
+
+def test_a_resting_client_id_cannot_be_used_again() -> None:
+    exchange, _ = entered([FLAT])
+    exchange.place_market_order(
+        OrderRequest(ClientOrderId("more"), "BTCUSDT", SPOT, Side.BUY, D(1))
+    )
+    protect(exchange, stop="98")
+    with pytest.raises(VenueRejection) as caught:
+        protect(exchange, stop="97")
+    assert (caught.value.code, caught.value.msg) == (-2010, "Duplicate order sent.")
+
+
+def test_a_request_without_any_level_is_rejected() -> None:
+    exchange, _ = entered([FLAT])
+    with pytest.raises(VenueRejection) as caught:
+        protect(exchange)
+    assert caught.value.code == -1102
+
+
+def test_futures_protection_needs_a_position_on_that_side() -> None:
+    exchange, _ = entered([FLAT], kind=FUTURES)
+    with pytest.raises(VenueRejection) as caught:
+        protect(exchange, stop="102", kind=FUTURES, side=SHORT)
+    assert caught.value.code == -2022
+
+
+def test_futures_protection_is_cancelled_when_the_position_closes_otherwise() -> None:
+    exchange, _ = entered([FLAT], kind=FUTURES)
+    reports = protect(exchange, stop="98", target="110", kind=FUTURES)
+    assert reports[0].raw["type"] == "STOP_MARKET"
+    assert reports[0].raw["reduceOnly"] is True
+    exchange.place_market_order(
+        OrderRequest(ClientOrderId("close"), "BTCUSDT", FUTURES, Side.SELL, D(1), True)
+    )
+    assert status(exchange, SL, FUTURES).status is OrderStatus.CANCELED
+    assert status(exchange, TP, FUTURES).status is OrderStatus.CANCELED
+
+
+def test_a_futures_stop_realizes_its_loss_in_the_wallet() -> None:
+    exchange, clock = entered([("100", "100", "97", "99")], kind=FUTURES)
+    wallet = exchange.futures_wallet("USDT")
+    protect(exchange, stop="98", kind=FUTURES)
+    clock.at_minute(2)
+    report = status(exchange, SL, FUTURES)
+    assert report.fee == D("0.0392")
+    assert exchange.futures_wallet("USDT") == wallet - D(2) - D("0.0392")
+    assert exchange.position("BTCUSDT") is None
+
+
+# --- The venue's rule is the domain's rule ----------------------------------------------------
+
+prices = st.decimals(min_value=D(50), max_value=D(150), places=2)
+fractions = st.none() | st.decimals(min_value=D("0.001"), max_value=D("0.3"), places=3)
+
+
+@given(
+    side=st.sampled_from([LONG, SHORT]),
+    entry=prices,
+    peak=prices,
+    sl=fractions,
+    tp=fractions,
+    ts=fractions,
+    a=prices,
+    b=prices,
+    c=prices,
+)
+def test_levels_fire_exactly_as_the_domain_exit_rule_says(
+    side: PositionSide,
+    entry: Decimal,
+    peak: Decimal,
+    sl: Decimal | None,
+    tp: Decimal | None,
+    ts: Decimal | None,
+    a: Decimal,
+    b: Decimal,
+    c: Decimal,
+) -> None:
+    low, open_, high = sorted((a, b, c))
+    rules = ExitRules(stop_loss=sl, take_profit=tp, trailing_stop=ts)
+    expected = exit_in_candle(side, entry, peak, rules, open_, high, low)
+    got = exit_at_levels(
+        side,
+        stop_loss_level(side, entry, rules),
+        take_profit_level(side, entry, rules),
+        ts,
+        peak,
+        open_,
+        high,
+        low,
+    )
+    assert got == expected

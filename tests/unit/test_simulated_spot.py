@@ -1,0 +1,222 @@
+"""Spot on the simulated exchange: fills at the next open, fees in the quote, Binance rejects."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.market_script import (
+    MINUTE,
+    T0,
+    ManualClock,
+    flat_candles,
+    minute_candles,
+    same_candles_for_both_markets,
+)
+from tradewind.adapters.exchange.simulated import (
+    CandlesPriceFeed,
+    SimulatedExchange,
+    SimulatedVenue,
+    VenueRejection,
+    VenueTemporaryError,
+    VenueUnknownSymbol,
+)
+from tradewind.domain.candles import Candles
+from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.orders import ClientOrderId, OrderRequest, OrderStatus
+from tradewind.domain.types import PositionType, Side
+
+D = Decimal
+SPOT = PositionType.SPOT
+
+# Each candle's open differs from the previous close, so a fill at the wrong one shows.
+MARKET = minute_candles(
+    [
+        ("100", "101", "99", "100.5"),
+        ("101", "102", "100", "101.5"),
+        ("102", "103", "101", "102.5"),
+    ]
+)
+
+
+def account(
+    candles: Candles = MARKET, usdt: str = "10000", **venue_args: object
+) -> tuple[SimulatedExchange, ManualClock]:
+    clock = ManualClock(T0 + MINUTE)
+    feed = CandlesPriceFeed(same_candles_for_both_markets("BTCUSDT", candles))
+    venue = SimulatedVenue(feed, clock, **venue_args)  # type: ignore[arg-type]
+    return venue.account(7, spot_balances={"USDT": D(usdt)}), clock
+
+
+def order(
+    side: Side, quantity: str, client_id: str = "o1", symbol: str = "BTCUSDT"
+) -> OrderRequest:
+    return OrderRequest(ClientOrderId(client_id), symbol, SPOT, side, D(quantity))
+
+
+def rejection(exchange: SimulatedExchange, request: OrderRequest) -> VenueRejection:
+    with pytest.raises(VenueRejection) as caught:
+        exchange.place_market_order(request)
+    return caught.value
+
+
+def test_an_order_sent_at_a_candle_close_fills_at_the_next_candles_open() -> None:
+    exchange, _ = account()  # the clock stands at the close of minute 0
+    report = exchange.place_market_order(order(Side.BUY, "1"))
+    assert report.avg_price == D(101)  # minute 1's open, not minute 0's close 100.5
+    assert report.time == T0 + MINUTE
+
+
+def test_an_order_inside_a_minute_fills_at_that_minutes_open() -> None:
+    exchange, clock = account()
+    clock.at_minute(2, second=42)
+    assert exchange.place_market_order(order(Side.BUY, "1")).avg_price == D(102)
+
+
+def test_after_the_last_candle_an_order_fills_at_the_last_close() -> None:
+    exchange, clock = account()
+    clock.at_minute(10)
+    assert exchange.place_market_order(order(Side.BUY, "1")).avg_price == D("102.5")
+
+
+def test_with_no_price_at_all_the_order_is_a_temporary_error_and_nothing_is_placed() -> None:
+    exchange, clock = account()
+    clock.time = T0 - 90 * 86_400
+    with pytest.raises(VenueTemporaryError):
+        exchange.place_market_order(order(Side.BUY, "1"))
+    assert exchange.find_order("BTCUSDT", SPOT, "o1") is None
+
+
+def test_a_buy_spends_notional_plus_a_tenth_of_a_percent_fee_in_the_quote() -> None:
+    exchange, _ = account()
+    report = exchange.place_market_order(order(Side.BUY, "2.5"))
+    assert report.quote_qty == D("252.5")
+    assert report.fee == D("0.2525")
+    assert report.fee_asset == "USDT"
+    assert exchange.spot_balance("USDT").free == D(10_000) - D("252.5") - D("0.2525")
+    assert exchange.spot_balance("BTC").free == D("2.5")
+
+
+def test_a_sell_receives_notional_minus_the_fee() -> None:
+    exchange, clock = account()
+    exchange.place_market_order(order(Side.BUY, "2", "b"))
+    usdt = exchange.free_balance("USDT", SPOT)
+    clock.at_minute(2)
+    sold = exchange.place_market_order(order(Side.SELL, "2", "s"))
+    assert sold.quote_qty == D(204)
+    assert exchange.free_balance("USDT", SPOT) == usdt + D(204) - D("0.204")
+    assert exchange.free_balance("BTC", SPOT) == 0
+
+
+def test_the_fee_rate_can_be_set_per_market() -> None:
+    exchange, _ = account(fee_rates={SPOT: D("0.00075"), PositionType.FUTURES: D("0.0004")})
+    assert exchange.place_market_order(order(Side.BUY, "4")).fee == D("0.303")
+
+
+def test_the_raw_answer_is_shaped_like_binances_spot_response() -> None:
+    exchange, _ = account()
+    raw = exchange.place_market_order(order(Side.BUY, "1.5")).raw
+    assert raw["clientOrderId"] == "o1"
+    assert raw["transactTime"] == (T0 + MINUTE) * 1000
+    assert (raw["origQty"], raw["executedQty"], raw["cummulativeQuoteQty"]) == (
+        "1.5",
+        "1.5",
+        "151.5",
+    )
+    assert (raw["status"], raw["type"], raw["side"]) == ("FILLED", "MARKET", "BUY")
+    fills = raw["fills"]
+    assert isinstance(fills, list)
+    assert fills[0]["price"] == "101"
+    assert fills[0]["commission"] == "0.1515"
+    assert fills[0]["commissionAsset"] == "USDT"
+
+
+def test_find_order_returns_the_report_the_order_got() -> None:
+    exchange, _ = account()
+    placed = exchange.place_market_order(order(Side.BUY, "1"))
+    assert exchange.find_order("BTCUSDT", SPOT, "o1") == placed
+    assert exchange.find_order("BTCUSDT", SPOT, "o2") is None
+
+
+def test_a_filled_market_orders_client_id_can_be_used_again_as_on_binance() -> None:
+    exchange, _ = account()
+    first = exchange.place_market_order(order(Side.BUY, "1"))
+    second = exchange.place_market_order(order(Side.BUY, "1"))
+    assert second.exchange_order_id != first.exchange_order_id
+    assert exchange.find_order("BTCUSDT", SPOT, "o1") == second
+
+
+# --- Rejects --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("quantity", "message"),
+    [
+        ("0.000015", "Filter failure: LOT_SIZE"),  # off the 0.00001 step
+        ("0.000001", "Filter failure: LOT_SIZE"),  # below the minimum quantity
+        ("0", "Filter failure: LOT_SIZE"),
+        ("96.18440000", "Filter failure: MARKET_LOT_SIZE"),  # above the market maximum
+        ("0.04", "Filter failure: NOTIONAL"),  # 4.04 USDT < 5
+    ],
+)
+def test_a_quantity_that_breaks_a_filter_is_rejected_with_1013(quantity: str, message: str) -> None:
+    exchange, _ = account(usdt="100000000")
+    error = rejection(exchange, order(Side.BUY, quantity))
+    assert (error.code, error.msg) == (-1013, message)
+
+
+def test_a_buy_beyond_the_free_quote_is_rejected_with_2010_and_changes_nothing() -> None:
+    exchange, _ = account(usdt="100")
+    error = rejection(exchange, order(Side.BUY, "1"))  # 101 + 0.101 > 100
+    assert error.code == -2010
+    assert error.msg == "Account has insufficient balance for requested action."
+    assert exchange.spot_balance("USDT").free == D(100)
+    assert exchange.find_order("BTCUSDT", SPOT, "o1") is None
+
+
+def test_the_fee_counts_when_checking_the_balance() -> None:
+    exchange, _ = account(usdt="101")
+    assert rejection(exchange, order(Side.BUY, "1")).code == -2010
+    exchange, _ = account(usdt="101.101")
+    assert exchange.place_market_order(order(Side.BUY, "1")).status is OrderStatus.FILLED
+
+
+def test_selling_more_base_than_is_free_is_rejected_with_2010() -> None:
+    exchange, _ = account()
+    exchange.place_market_order(order(Side.BUY, "1", "b"))
+    assert rejection(exchange, order(Side.SELL, "1.5", "s")).code == -2010
+
+
+def test_an_unknown_symbol_is_refused_with_1121_as_a_configuration_error() -> None:
+    exchange, _ = account()
+    with pytest.raises(VenueUnknownSymbol) as caught:
+        exchange.place_market_order(order(Side.BUY, "1", symbol="DOGEUSDT"))
+    assert caught.value.code == -1121
+    assert isinstance(caught.value, ConfigurationError)
+    with pytest.raises(ConfigurationError):
+        exchange.market_rules("DOGEUSDT", SPOT)
+
+
+def test_a_rejected_order_uses_no_order_id() -> None:
+    exchange, _ = account()
+    first = exchange.place_market_order(order(Side.BUY, "1", "a"))
+    rejection(exchange, order(Side.BUY, "0", "b"))
+    third = exchange.place_market_order(order(Side.BUY, "1", "c"))
+    assert int(third.exchange_order_id) == int(first.exchange_order_id) + 1
+
+
+def test_the_rules_are_the_built_in_rules_of_the_symbol() -> None:
+    exchange, _ = account()
+    rules = exchange.market_rules("BTCUSDT", SPOT)
+    assert (rules.step, rules.min_notional) == (D("0.00001"), D(5))
+
+
+def test_a_new_account_gets_ten_thousand_usdt_unless_told_otherwise() -> None:
+    clock = ManualClock()
+    venue = SimulatedVenue(CandlesPriceFeed({("BTCUSDT", SPOT): flat_candles("100", 5)}), clock)
+    first = venue.account(1)
+    assert first.free_balance("USDT", SPOT) == D(10_000)
+    again = venue.account(1, spot_balances={"USDT": D(5)})  # an existing account keeps its own
+    assert again.free_balance("USDT", SPOT) == D(10_000)
+    assert venue.account(2, spot_balances={}).free_balance("USDT", SPOT) == 0
