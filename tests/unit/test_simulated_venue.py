@@ -231,11 +231,11 @@ def test_the_snapshot_is_json_with_decimals_as_strings_and_no_temporary_file(
 ) -> None:
     path = tmp_path / "venue.json"
     _, exchange, _ = venue(state_path=path)
-    exchange.place_market_order(request("a", qty="0.5"))
+    report = exchange.place_market_order(request("a", qty="0.5"))
     document = json.loads(path.read_text())
     (account,) = document["accounts"]
     assert account["spot"]["BTC"]["free"] == "0.5"
-    assert isinstance(account["orders"][0]["price"], str)
+    assert document["orders"][0]["price"] == str(report.avg_price)
     assert [p.name for p in tmp_path.iterdir()] == ["venue.json"]
 
 

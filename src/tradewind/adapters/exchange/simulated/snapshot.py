@@ -52,8 +52,7 @@ def _record(obj: object) -> dict[str, object]:
     return {f.name: _encode(getattr(obj, f.name)) for f in fields(obj)}  # type: ignore[arg-type]
 
 
-def to_document(book: Book) -> dict[str, object]:
-    """Return the whole state of `book` as JSON-ready data."""
+def _head(book: Book) -> dict[str, object]:
     version, internal, gauss = book.rng.getstate()
     return {
         "format": FORMAT,
@@ -73,18 +72,53 @@ def _account_document(account: Account) -> dict[str, object]:
         "leverage": dict(sorted(account.leverage.items())),
         "isolated": dict(sorted(account.isolated.items())),
         "positions": [_record(p) for _, p in sorted(account.positions.items())],
-        "orders": [_record(o) for _, o in sorted(account.orders.items())],
         "groups": [_record(g) for _, g in sorted(account.groups.items())],
     }
 
 
-def save(book: Book, path: Path) -> None:
-    """Write the snapshot of `book` to `path` atomically."""
-    text = json.dumps(to_document(book), separators=(",", ":"))
-    temporary = path.with_name(f".{path.name}.tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+class SnapshotWriter:
+    """Writes snapshots, keeping the JSON of final orders: they never change again.
+
+    Orders are most of a long-lived venue's state; re-encoding only the resting ones keeps
+    a snapshot after every call cheap however long the history grows.
+    """
+
+    def __init__(self) -> None:
+        self._final: dict[tuple[int, int], str] = {}
+
+    def text(self, book: Book) -> str:
+        """Return the snapshot of `book` as JSON text."""
+        head = json.dumps(_head(book), separators=(",", ":"))
+        orders = ",".join(
+            self._order_text(account_id, order)
+            for account_id in sorted(book.accounts)
+            for _, order in sorted(book.accounts[account_id].orders.items())
+        )
+        # `head` is one JSON object: reopen it to append the orders array.
+        return f'{head[:-1]},"orders":[{orders}]}}'
+
+    def save(self, book: Book, path: Path) -> None:
+        """Write the snapshot of `book` to `path` atomically."""
+        temporary = path.with_name(f".{path.name}.tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(self.text(book), encoding="utf-8")
+        os.replace(temporary, path)
+
+    def _order_text(self, account_id: int, order: SimOrder) -> str:
+        key = (account_id, order.order_id)
+        cached = self._final.get(key)
+        if cached is not None:
+            return cached
+        text = json.dumps({"account_id": account_id, **_record(order)}, separators=(",", ":"))
+        if order.status.is_final:
+            self._final[key] = text
+        return text
+
+
+def to_document(book: Book) -> dict[str, object]:
+    """Return the whole state of `book` as JSON data, as a snapshot file holds it."""
+    document: dict[str, object] = json.loads(SnapshotWriter().text(book))
+    return document
 
 
 def load(book: Book, path: Path) -> None:
@@ -99,7 +133,10 @@ def load(book: Book, path: Path) -> None:
         book.counters = Counters(**doc["counters"])
         version, internal, gauss = doc["rng"]
         book.rng.setstate((version, tuple(internal), gauss))
-        book.accounts = {a["account_id"]: _account(a) for a in doc["accounts"]}
+        accounts = {a["account_id"]: _account(a) for a in doc["accounts"]}
+        for o in doc["orders"]:
+            accounts[o["account_id"]].add_order(_build(SimOrder, o, Side))
+        book.accounts = accounts
     except OSError as e:
         raise ConfigurationError(f"cannot read paper exchange state {path}: {e.strerror}") from e
     except (ValueError, KeyError, TypeError) as e:
@@ -137,8 +174,6 @@ def _account(data: dict[str, Any]) -> Account:
     for p in data["positions"]:
         position: Position = _build(Position, p, PositionSide)
         account.positions[position.symbol] = position
-    for o in data["orders"]:
-        account.add_order(_build(SimOrder, o, Side))
     for g in data["groups"]:
         orders = {OrderPurpose(k): int(v) for k, v in g["orders"].items()}
         group: ProtectionGroup = _build(ProtectionGroup, g, PositionSide, orders=orders)

@@ -25,7 +25,7 @@ from tradewind.adapters.exchange.simulated.catchup import catch_up
 from tradewind.adapters.exchange.simulated.exchange import SimulatedExchange
 from tradewind.adapters.exchange.simulated.faults import FaultMode, Faults
 from tradewind.adapters.exchange.simulated.feed import PriceFeed
-from tradewind.adapters.exchange.simulated.snapshot import load, save, to_document
+from tradewind.adapters.exchange.simulated.snapshot import SnapshotWriter, load, to_document
 from tradewind.adapters.exchange.simulated.state import Account, Balance
 from tradewind.domain.params import DEFAULT_TAKER_FEE
 from tradewind.domain.types import PositionType
@@ -59,6 +59,7 @@ class SimulatedVenue:
         )
         self.faults = Faults(rng)
         self._state_path = state_path
+        self._writer = SnapshotWriter()
         if state_path is not None and state_path.exists():
             load(self._book, state_path)
 
@@ -120,5 +121,5 @@ class SimulatedVenue:
 
     def _save_if_dirty(self) -> None:
         if self._book.dirty and self._state_path is not None:
-            save(self._book, self._state_path)
+            self._writer.save(self._book, self._state_path)
         self._book.dirty = False
