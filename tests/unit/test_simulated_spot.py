@@ -220,3 +220,23 @@ def test_a_new_account_gets_ten_thousand_usdt_unless_told_otherwise() -> None:
     again = venue.account(1, spot_balances={"USDT": D(5)})  # an existing account keeps its own
     assert again.free_balance("USDT", SPOT) == D(10_000)
     assert venue.account(2, spot_balances={}).free_balance("USDT", SPOT) == 0
+
+
+def test_a_feed_of_coarser_candles_is_refused() -> None:
+    five_minutes = minute_candles([("100", "100", "100", "100")] * 3)
+    coarse = type(five_minutes)(
+        five_minutes.open_time * 5 - 4 * T0,
+        five_minutes.open,
+        five_minutes.high,
+        five_minutes.low,
+        five_minutes.close,
+        five_minutes.volume,
+    )
+    with pytest.raises(ConfigurationError, match="1m candles"):
+        CandlesPriceFeed({("BTCUSDT", SPOT): coarse})
+
+
+def test_one_series_can_move_both_markets_of_a_symbol() -> None:
+    feed = CandlesPriceFeed.both_markets({"BTCUSDT": MARKET})
+    for kind in PositionType:
+        assert len(feed.minute_candles("BTCUSDT", kind, T0, T0 + 2 * MINUTE)) == 2

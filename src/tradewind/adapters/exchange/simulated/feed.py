@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from tradewind.domain.candles import Candles, to_decimal
+from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.types import PositionType
 
 MINUTE = 60
@@ -40,10 +41,24 @@ def empty_candles() -> Candles:
 
 
 class CandlesPriceFeed:
-    """A PriceFeed over candles held in memory, for tests and replays."""
+    """A PriceFeed over 1m candles held in memory, for tests and replays."""
 
     def __init__(self, candles: Mapping[tuple[str, PositionType], Candles]) -> None:
+        for (symbol, kind), series in candles.items():
+            # Coarser candles would let the venue see a close before it happened.
+            if len(series) > 1 and series.interval_seconds != MINUTE:
+                raise ConfigurationError(
+                    f"{symbol} {kind.value}: the simulated exchange moves on 1m candles, "
+                    f"got {series.interval_seconds}s candles"
+                )
         self._candles = dict(candles)
+
+    @classmethod
+    def both_markets(cls, candles: Mapping[str, Candles]) -> CandlesPriceFeed:
+        """Return a feed where each symbol's spot and futures markets move on one series."""
+        return cls(
+            {(symbol, kind): series for symbol, series in candles.items() for kind in PositionType}
+        )
 
     def minute_candles(
         self, symbol: str, position_type: PositionType, start: int, end: int

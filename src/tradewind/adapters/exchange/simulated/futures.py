@@ -4,6 +4,8 @@ Money model, in the margin asset (USDT):
 - The wallet balance changes only by realized PnL and fees. Opening sets aside initial
   margin = notional / leverage; `available` = wallet - margin in use. An order needs
   margin + fee <= available (after any part of it that closes the position), else -2019.
+- Symbols start in cross margin and at 1x, as on Binance. A leverage change applies to
+  later fills; an open position keeps the margin it has.
 - A fill against the position closes first; in one-way mode the rest opens the other way
   (never for reduce-only orders, which only ever close, and fill at most the position).
 - Liquidation price, Binance's one-way formula with the first bracket (maintenance
