@@ -10,23 +10,20 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
-from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.integration.db_builders import paper_account, spot_config
 from tradewind.adapters.db.engine import make_engine, migrate, session_factory
 from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.tables import metadata
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
-from tradewind.bot_config import BotConfig
-from tradewind.domain.types import PositionType
-from tradewind.ports import AccountKind, Bot, NewAccount
+from tradewind.ports import Bot
 
 POSTGRES_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
@@ -109,29 +106,12 @@ def manage_uow(
     return lambda: SqlManageUnitOfWork(sessions, secrets)
 
 
-def spot_config(name: str = "spot-btc", **fields: object) -> BotConfig:
-    """Return a valid spot bot config; `fields` override."""
-    return BotConfig.model_validate(
-        {"name": name, "symbol": "BTCUSDT", "timeframe": "1m", "position_type": "spot"} | fields
-    )
-
-
 @pytest.fixture
 def bot(manage_uow: Callable[[], SqlManageUnitOfWork]) -> Bot:
     """Return an active spot bot of a user with a paper account, all committed."""
     with manage_uow() as uow:
         user = uow.users.add("owner@example.com", "Owner", 1_700_000_000)
-        account = uow.accounts.add(
-            NewAccount(
-                user_id=user.id,
-                name="paper",
-                kind=AccountKind.PAPER,
-                api_key=SecretStr(""),
-                api_secret=SecretStr(""),
-                created_at=1_700_000_000,
-                paper_balances={PositionType.SPOT: {"USDT": Decimal(10_000)}},
-            )
-        )
+        account = uow.accounts.add(paper_account(user.id))
         created = uow.bots.add(user.id, account.id, spot_config(), 1_700_000_000)
         uow.bots.set_active(created.id, True)
         uow.commit()
