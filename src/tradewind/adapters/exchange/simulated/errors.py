@@ -44,8 +44,9 @@ class VenueOutcomeUnknown(OutcomeUnknown):
     """The request may or may not have been carried out (-1007 timeout)."""
 
     def __init__(self, detail: str | None = None) -> None:
-        msg = "Timeout waiting for response from backend server. Send status unknown; " + (
-            "execution status unknown."
+        msg = (
+            "Timeout waiting for response from backend server. "
+            "Send status unknown; execution status unknown."
         )
         super().__init__(_text(-1007, msg, detail))
         self.code = -1007
