@@ -111,6 +111,8 @@ class AccountAccess:
     api_key: str = field(repr=False)  # never in a repr, so never in a log line
     api_secret: str = field(repr=False)
     testnet: bool = False
+    # A paper account's starting balances: wallet -> asset -> amount.
+    paper_balances: Mapping[PositionType, Mapping[str, Decimal]] = field(default_factory=dict)
 
 
 class ExchangeProvider(Protocol):

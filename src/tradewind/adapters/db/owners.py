@@ -57,6 +57,7 @@ class SqlAccountRepository:
             api_key=self._secrets.decrypt(row.api_key_enc),
             api_secret=self._secrets.decrypt(row.api_secret_enc),
             testnet=row.testnet,
+            paper_balances=account_from(row).paper_balances,
         )
 
     def add(self, account: NewAccount) -> Account:
