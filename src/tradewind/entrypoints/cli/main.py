@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from tradewind import __version__
-from tradewind.entrypoints.cli import backtest_cmd, bot_cmd, people_cmd, setup_cmd
+from tradewind.entrypoints.cli import backtest_cmd, bot_cmd, people_cmd, run_cmd, setup_cmd
 
 app = typer.Typer(
     name="tradewind",
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.command("backtest")(backtest_cmd.backtest)
 app.command("init")(setup_cmd.init)
+app.command("run")(run_cmd.run)
 app.add_typer(people_cmd.user_app, name="user")
 app.add_typer(people_cmd.account_app, name="account")
 app.add_typer(bot_cmd.bot_app, name="bot")

@@ -1,0 +1,125 @@
+"""`tradewind run`: tick every active bot at every minute, on the wall clock or a replay."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from tradewind.entrypoints.cli.errors import user_errors
+
+if TYPE_CHECKING:
+    from tradewind.bootstrap import PaperRuntime
+    from tradewind.services.scheduler import SlotReport
+    from tradewind.settings import Settings
+
+Opt = typer.Option
+GENERATED_DAYS = 30
+HISTORY_MINUTES = 2 * 1440  # generated candles behind "now", for the indicators
+
+
+def run(
+    replay: Annotated[
+        list[str] | None,
+        Opt(
+            metavar="FILE|SYMBOL=FILE",
+            help="Replay 1-minute candles from a CSV (for every symbol, or SYMBOL=FILE; "
+            "repeatable) instead of running on the wall clock.",
+        ),
+    ] = None,
+    speed: Annotated[
+        float, Opt(min=0, help="Replayed seconds per real second; 0 = as fast as possible.")
+    ] = 0.0,
+    seed: Annotated[int, Opt(help="Seed of the generated live market and the paper venue.")] = 7,
+    quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Run the active bots: paper trading on the simulated exchange."""
+    console = Console()
+    with user_errors(console):
+        from tradewind.entrypoints.cli.store import load_settings
+
+        settings = load_settings()
+        if replay:
+            totals = _replay(console, settings, replay, speed, seed, quiet)
+            done = ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
+            console.print(f"replay done: {done or 'no active bots'}")
+        else:
+            _live(console, settings, seed, quiet)
+
+
+def _replay(
+    console: Console, settings: Settings, specs: list[str], speed: float, seed: int, quiet: bool
+) -> Counter[str]:
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    from tradewind.adapters.clocks import ReplayClock
+    from tradewind.bootstrap import paper_runtime
+    from tradewind.entrypoints.cli.market_sources import replay_files
+    from tradewind.services.scheduler import run_replay
+
+    market = replay_files(specs)
+    start, end = market.span()
+    clock = ReplayClock(start)
+    runtime = paper_runtime(settings, market, clock, seed=seed)
+    totals: Counter[str] = Counter()
+    try:
+        with Progress(
+            "[progress.description]{task.description}", BarColumn(), TaskProgressColumn(),
+            TimeRemainingColumn(), console=console, disable=quiet, transient=True,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("replaying", total=(end - start) // 60)
+
+            def on_slot(report: SlotReport) -> None:
+                totals.update(o.value for o in report.outcomes.elements())
+                progress.advance(task)
+
+            run_replay(runtime.deps, clock.set, start, end, speed, on_slot)
+    finally:
+        runtime.close()
+    return totals
+
+
+def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
+    from tradewind.adapters.clocks import SystemClock
+    from tradewind.bootstrap import paper_runtime
+    from tradewind.entrypoints.cli.market_sources import generated_markets
+    from tradewind.services.scheduler import run_live
+
+    wall = SystemClock()
+    symbols = _active_symbols()
+    market = generated_markets(
+        symbols, wall.now() - HISTORY_MINUTES * 60, HISTORY_MINUTES + GENERATED_DAYS * 1440, seed
+    )
+    state = Path(settings.data_dir) / "paper-venue.json"
+    runtime: PaperRuntime = paper_runtime(settings, market, wall, seed=seed, venue_state=state)
+
+    def show(report: SlotReport) -> None:
+        if not quiet:
+            console.print(slot_line(report))
+
+    console.print(f"paper trading {', '.join(symbols)} on a generated market; Ctrl-C stops")
+    try:
+        run_live(runtime.deps, show)
+    except KeyboardInterrupt:
+        console.print("stopped")
+    finally:
+        runtime.close()
+
+
+def slot_line(report: SlotReport) -> str:
+    """Describe one slot's ticks in a line."""
+    when = datetime.fromtimestamp(report.slot, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    parts = ", ".join(f"{k.value} {v}" for k, v in sorted(report.outcomes.items()))
+    return f"{when} UTC  {parts or 'no active bots'}  ({report.seconds * 1000:.0f} ms)"
+
+
+def _active_symbols() -> list[str]:
+    from tradewind.entrypoints.cli.store import open_store
+
+    with open_store() as store, store.uow() as uow:
+        symbols = {b.config.symbol for b in uow.bots.find() if b.active}
+    return sorted(symbols) or ["BTCUSDT"]
