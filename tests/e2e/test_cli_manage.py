@@ -99,7 +99,7 @@ def test_init_creates_the_data_dir_key_and_schema_and_is_safe_to_repeat(tw: Trad
 
 
 def test_every_command_before_init_says_to_run_init_and_creates_nothing(tw: Tradewind) -> None:
-    for command in (["bot", "list"], ["user", "add", "a@example.com"], ["orders"]):
+    for command in (["bot", "list"], ["user", "add", "a@example.com"], ["bot", "start", "b"]):
         message = tw.refused(*command)
         assert "is not migrated: run `tradewind init`" in message
     assert not (tw.data_dir / "tradewind.db").exists()
@@ -179,8 +179,8 @@ def test_a_bot_lives_through_create_list_show_start_stop_and_delete(ready: Trade
     assert "waiting" in ready.ok("state", "--bot", "btc")
     assert "stopped bot 'btc'" in ready.ok("bot", "stop", "btc", "--user", "ann@example.com")
     assert "stopped" in ready.ok("state")
-    assert "orders" in ready.ok("orders", "--bot", "btc")
-    assert "trades" in ready.ok("trades", "--user", "ann@example.com")
+    assert "no orders yet" in ready.ok("orders", "--bot", "btc")
+    assert "no trades yet" in ready.ok("trades", "--user", "ann@example.com")
     assert "deleted bot 'btc'" in ready.ok("bot", "delete", "btc")
     assert "btc" not in ready.ok("bot", "list")
     assert "bot: there is no bot named 'btc'" in ready.refused("bot", "start", "btc")

@@ -32,12 +32,17 @@ def database_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError as e:
-        raise ConfigurationError(f"database_url: cannot parse {url!r}") from e
+        # Never echo the URL: it may hold a password.
+        raise ConfigurationError(
+            "TRADEWIND_DATABASE_URL: not a database URL "
+            "(expected sqlite:///FILE or postgresql://user@host/db)"
+        ) from e
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigurationError(
-            f"database_url: use sqlite:///FILE or postgresql://…, got {parsed.drivername}"
+            "TRADEWIND_DATABASE_URL: use sqlite:///FILE or postgresql://user@host/db, "
+            f"not {parsed.drivername}"
         )
     return parsed
 

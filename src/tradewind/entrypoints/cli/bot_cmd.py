@@ -25,6 +25,7 @@ UserOpt = Annotated[
 BotOpt = Annotated[str | None, Opt("--bot", metavar="BOT", help="Only this bot (name or id).")]
 OwnerOpt = Annotated[str | None, Opt("--user", metavar="EMAIL", help="Only this user's.")]
 LimitOpt = Annotated[int, Opt(min=1, max=10_000, help="How many to show, newest first.")]
+_NO_BOTS = "no bots yet: create one with `tradewind bot create`"
 
 
 def _ref(name: str | None, user: str | None) -> BotRef | None:
@@ -44,7 +45,7 @@ def bot_list(user: OwnerOpt = None) -> None:
 
         with open_store() as store:
             views = bot_views(store.uow, store.clock, user_email=user)
-        out.print(bots_table(views))
+        out.print(bots_table(views) if views else _NO_BOTS)
 
 
 @bot_app.command("show")
@@ -125,7 +126,7 @@ def orders(bot: BotOpt = None, user: OwnerOpt = None, limit: LimitOpt = 50) -> N
 
         with open_store() as store:
             found = overview.orders(store.uow, user_email=user, ref=_ref(bot, user), limit=limit)
-        out.print(orders_table(found))
+        out.print(orders_table(found) if found.records else "no orders yet")
 
 
 def trades(bot: BotOpt = None, user: OwnerOpt = None, limit: LimitOpt = 50) -> None:
@@ -138,7 +139,7 @@ def trades(bot: BotOpt = None, user: OwnerOpt = None, limit: LimitOpt = 50) -> N
 
         with open_store() as store:
             found = overview.trades(store.uow, user_email=user, ref=_ref(bot, user), limit=limit)
-        out.print(trades_table(found))
+        out.print(trades_table(found) if found.records else "no trades yet")
 
 
 def state(bot: BotOpt = None, user: OwnerOpt = None) -> None:
@@ -151,4 +152,4 @@ def state(bot: BotOpt = None, user: OwnerOpt = None) -> None:
 
         with open_store() as store:
             views = bot_views(store.uow, store.clock, user_email=user, ref=_ref(bot, user))
-        out.print(states_table(views))
+        out.print(states_table(views) if views else _NO_BOTS)

@@ -51,7 +51,9 @@ def user_list() -> None:
 
         with open_store() as store:
             users = list_users(store.uow)
-        out.print(users_table(users))
+        out.print(
+            users_table(users) if users else "no users yet: add one with `tradewind user add`"
+        )
 
 
 @account_app.command("add")
