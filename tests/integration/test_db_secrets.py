@@ -209,4 +209,23 @@ def test_a_failed_key_file_rotation_keeps_the_old_key(
     _store_account(sessions, SecretBox.from_keys([generate_key()]))  # not the file's key
     with pytest.raises(ConfigurationError, match="cannot decrypt"):
         rotate_key_file(sessions, path)
-    assert path.read_bytes() == before
+    assert path.read_bytes() == before  # refused before the file was touched
+
+
+def test_a_rotation_failing_half_way_keeps_the_old_key_encrypting(
+    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = key_file_path(tmp_path)
+    create_key_file(path)
+    old_keys = read_key_file(path)
+    account_id = _store_account(sessions, SecretBox.from_keys(old_keys))
+
+    def database_gone(*_: object) -> int:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr("tradewind.adapters.db.secrets.rotate_master_key", database_gone)
+    with pytest.raises(ConnectionError):
+        rotate_key_file(sessions, path)
+    keys = read_key_file(path)
+    assert keys[0] == old_keys[0]
+    assert _access(sessions, SecretBox.from_keys(keys), account_id).api_secret == SECRET

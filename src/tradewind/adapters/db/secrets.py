@@ -144,6 +144,16 @@ def write_key_file(path: Path, keys: Sequence[bytes], *, exclusive: bool = False
         os.close(fd)
     if not exclusive:
         os.replace(target, path)
+    _sync_directory(path.parent)
+
+
+def _sync_directory(directory: Path) -> None:
+    # The new name must be on disk before the database commits to the key it holds.
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # --- Rotation ----------------------------------------------------------------------------
@@ -187,16 +197,18 @@ def rotate_key_file(sessions: sessionmaker[Session], path: Path) -> int:
 
     The file holds the new and the old key while the database changes, so a crash at any
     point leaves every secret readable; the old key is dropped once the change committed.
+    A failed rotation leaves the old key first (encrypting) and the new one readable.
     """
     old_keys = read_key_file(path)
-    current = SecretBox.from_keys(old_keys, f"key file {path}")
-    check_master_key(sessions, current)
+    check_master_key(sessions, SecretBox.from_keys(old_keys, f"key file {path}"))
     new_key = generate_key()
     write_key_file(path, [new_key, *old_keys])
+    # Another process may encrypt under the new key while this runs: read either key.
+    either = SecretBox.from_keys([*old_keys, new_key], f"key file {path}")
     try:
-        count = rotate_master_key(sessions, current, new_key)
+        count = rotate_master_key(sessions, either, new_key)
     except BaseException:
-        write_key_file(path, old_keys)
+        write_key_file(path, [*old_keys, new_key])  # the old key encrypts again
         raise
     write_key_file(path, [new_key])
     return count
