@@ -311,6 +311,7 @@ def test_an_account_gives_back_its_secrets_decrypted_and_stores_them_encrypted(
         assert uow.accounts.access(account.id + 1) is None
     assert access is not None
     assert (access.api_key, access.api_secret) == ("KEY-plain-1234", "SECRET-5678")
+    assert access.paper_balances == {PositionType.SPOT: {"USDT": Decimal(10_000)}}
     assert "SECRET-5678" not in repr(access)
     with engine.connect() as connection:
         stored = " ".join(
