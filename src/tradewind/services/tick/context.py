@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tradewind.ports import Bot, BotLock, Clock, ExchangeProvider, MarketData, UnitOfWork
+from tradewind.domain.limits import DayTally
+from tradewind.domain.orders import OrderStatus
+from tradewind.ports import (
+    Bot,
+    BotLock,
+    Clock,
+    ExchangeProvider,
+    MarketData,
+    OrderRecord,
+    UnitOfWork,
+)
 
 INDICATOR_HISTORY = 1_000  # closed candles fed to the indicators at each decision
 
@@ -30,3 +40,13 @@ class Tick:
     bot: Bot
     slot: int
     now: int
+    open_orders: list[OrderRecord]  # loaded with the bot: unresolved and resting orders
+    today: DayTally  # the counters of the slot's UTC day, as loaded
+    recorded: bool = False  # a fill was recorded: counters must be read again
+
+    def resting(self, client_ids: list[str]) -> bool:
+        """Tell whether any of these orders still rests on the exchange (status NEW)."""
+        wanted = set(client_ids)
+        return any(
+            o.client_order_id in wanted and o.status is OrderStatus.NEW for o in self.open_orders
+        )

@@ -14,7 +14,7 @@ from tradewind.domain.sizing import effective_leverage, quote_amount, size_entry
 from tradewind.domain.strategy import signal_at
 from tradewind.domain.timeframes import timeframe_seconds
 from tradewind.domain.types import PositionSide, PositionType, Signal
-from tradewind.ports import Exchange
+from tradewind.ports import Exchange, UnitOfWork
 from tradewind.services.tick.context import Tick
 from tradewind.services.tick.sending import send_market_order
 
@@ -62,10 +62,16 @@ def pause_reason(tick: Tick, tally: DayTally) -> PauseReason | None:
     return entry_pause_reason(tick.bot.config.daily_limits(), tally)
 
 
-def today(tick: Tick) -> DayTally:
-    """Read today's counters (the UTC day of the decision moment)."""
-    with tick.deps.uow() as uow:
-        return uow.counters.get(tick.bot.id, utc_day(tick.slot))
+def today(tick: Tick, uow: UnitOfWork | None = None) -> DayTally:
+    """Return today's counters (the UTC day of the decision moment), read again after fills."""
+    if tick.recorded:
+        if uow is None:
+            with tick.deps.uow() as own:
+                tick.today = own.counters.get(tick.bot.id, utc_day(tick.slot))
+        else:
+            tick.today = uow.counters.get(tick.bot.id, utc_day(tick.slot))
+        tick.recorded = False
+    return tick.today
 
 
 def enter(tick: Tick, exchange: Exchange, signal: Signal, price: Decimal) -> bool:

@@ -19,13 +19,7 @@ def ensure_protection(tick: Tick, exchange: Exchange) -> None:
         rules.stop_loss is None and rules.take_profit is None and rules.trailing_stop is None
     ):
         return
-    with tick.deps.uow() as uow:
-        resting = [
-            o
-            for cid in position.protection.values()
-            if (o := uow.orders.get(cid)) is not None and o.status is OrderStatus.NEW
-        ]
-    if resting:
+    if tick.resting(list(position.protection.values())):
         return
     wanted = {
         OrderPurpose.STOP_LOSS: rules.stop_loss,
@@ -60,6 +54,7 @@ def ensure_protection(tick: Tick, exchange: Exchange) -> None:
             )  # fmt: skip
             uow.orders.add(order)
             record_report(uow, bot, order, report)
+            tick.open_orders.append(order)
         position.protection = {p: cid.value for p, cid in ids.items()}
         uow.bots.save_state(bot.id, bot.state)
         uow.commit()
@@ -80,5 +75,6 @@ def lift_protection(tick: Tick, exchange: Exchange) -> None:
             order = uow.orders.get(client_id)
             if order is not None and report is not None:
                 record_report(uow, bot, order, report)
+                tick.recorded = True
             uow.bots.save_state(bot.id, bot.state)
             uow.commit()

@@ -20,10 +20,8 @@ _UNSENT = (OrderStatus.SUBMITTING, OrderStatus.UNKNOWN)
 def reconcile_orders(tick: Tick, exchange: Exchange) -> OrderRecord | None:
     """Settle the bot's open orders; return the first one that is still unresolved."""
     bot = tick.bot
-    with tick.deps.uow() as uow:
-        pending = uow.orders.unresolved(bot.id)
     stuck: OrderRecord | None = None
-    for order in pending:
+    for order in list(tick.open_orders):
         try:
             report = exchange.find_order(order.symbol, order.position_type, order.client_order_id)
         except (TemporaryExchangeError, OutcomeUnknown):
@@ -43,6 +41,8 @@ def reconcile_orders(tick: Tick, exchange: Exchange) -> OrderRecord | None:
                 uow.orders.save(fresh)
             else:
                 record_report(uow, bot, fresh, report)
+                tick.recorded = True
             uow.bots.save_state(bot.id, bot.state)
             uow.commit()
+        order.status = fresh.status  # keep the loaded list current for this tick
     return stuck

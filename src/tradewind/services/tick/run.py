@@ -47,15 +47,18 @@ def run_tick(deps: TickDeps, bot_id: int, slot: int) -> TickOutcome:
         return TickOutcome.BUSY
     try:
         now = deps.clock.now()
-        with deps.uow() as uow:
+        with deps.uow() as uow:  # 1 claim and 2 load, in one transaction
             if not uow.slots.claim(bot_id, slot, now):
                 return TickOutcome.SLOT_TAKEN
             bot = uow.bots.get(bot_id)
-            access = None if bot is None else uow.accounts.access(bot.account_id)
+            if bot is None or not bot.active:
+                uow.commit()
+                return TickOutcome.INACTIVE
+            access = uow.accounts.access(bot.account_id)
+            open_orders = uow.orders.unresolved(bot_id)
+            today = uow.counters.get(bot_id, utc_day(slot))
             uow.commit()
-        if bot is None or not bot.active:
-            return TickOutcome.INACTIVE
-        tick = Tick(deps, bot, slot, now)
+        tick = Tick(deps, bot, slot, now, open_orders, today)
         if access is None:
             return _error(tick, "the bot's exchange account no longer exists")
         try:
@@ -72,7 +75,7 @@ def run_tick(deps: TickDeps, bot_id: int, slot: int) -> TickOutcome:
 
 def _decide(tick: Tick, exchange: Exchange) -> TickOutcome:
     state = tick.bot.state
-    stuck = reconcile_orders(tick, exchange)
+    stuck = reconcile_orders(tick, exchange) if tick.open_orders else None
     if stuck is not None:
         state.reason = f"waiting for the outcome of order {stuck.client_order_id}"
         _finish(tick, None)
@@ -92,8 +95,7 @@ def _decide(tick: Tick, exchange: Exchange) -> TickOutcome:
                     OrderPurpose.CLOSE,
                 )  # fmt: skip
     elif signal is not Signal.NONE and price is not None:
-        tally = today(tick)
-        pause = pause_reason(tick, tally)
+        pause = pause_reason(tick, today(tick))
         if pause is None and enter(tick, exchange, signal, price):
             ensure_protection(tick, exchange)
     elif note is not None:
@@ -114,7 +116,7 @@ def _finish(tick: Tick, signal: Signal | None) -> None:
             if state.position is not None:
                 state.status = BotStatus.IN_POSITION
             else:
-                pause = pause_reason(tick, uow.counters.get(bot.id, utc_day(tick.slot)))
+                pause = pause_reason(tick, today(tick, uow))
                 if pause is not None:
                     if state.pause_reason is not pause:
                         uow.outbox.add(event(bot, "bot_paused", tick.now, limit=pause.value))

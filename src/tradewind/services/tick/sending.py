@@ -66,6 +66,7 @@ def send_market_order(
         record_report(uow, bot, order, report)
         uow.bots.save_state(bot.id, bot.state)
         uow.commit()
+    tick.recorded = True
     return report.executed_qty > 0
 
 

@@ -1,0 +1,91 @@
+"""A bot replayed through `tradewind run --replay` trades exactly as `tradewind backtest`.
+
+Both run as a user runs them: real processes, the real tick service on a SQLite database,
+the simulated exchange, the real BTCUSDT 1m candles. The trades are read back from the
+database and compared fill by fill with the backtest's trade list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_file
+from tradewind.adapters.db.engine import make_engine, session_factory
+from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
+
+CONFIG = [
+    "--symbol", "BTCUSDT", "--timeframe", "1m", "--position-type", "spot",
+    "--custom-stop-loss", "1", "--custom-take-profit", "1.5", "--custom-trailing-stop", "0.8",
+    "--position-size-fixed", "100", "--max-daily-trades", "12",
+]  # fmt: skip
+REASONS = {"signal": "close"}  # the backtest's exit reason -> the order purpose recorded
+
+
+def tradewind(*args: str | Path, data_dir: Path) -> str:
+    env = {**os.environ, "TRADEWIND_DATA_DIR": str(data_dir), "NO_COLOR": "1"}
+    env.pop("TRADEWIND_DATABASE_URL", None)
+    env.pop("TRADEWIND_SECRET_KEY", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "tradewind.entrypoints.cli", *map(str, args)],
+        capture_output=True, text=True, timeout=900, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_a_replayed_bot_makes_exactly_the_backtests_trades(tmp_path: Path) -> None:
+    candles = shared_file("BTCUSDT-1m-binanceus-2023-03.csv")
+    data = tmp_path / "data"
+    tradewind("init", data_dir=data)
+    tradewind("user", "add", "ann@example.com", data_dir=data)
+    tradewind("account", "add", "--user", "ann@example.com", "--name", "paper",
+              "--kind", "paper", data_dir=data)  # fmt: skip
+    tradewind("bot", "create", "--user", "ann@example.com", "--name", "replayed", *CONFIG,
+              data_dir=data)  # fmt: skip
+    tradewind("bot", "start", "replayed", data_dir=data)
+    tradewind("run", "--replay", candles, "--quiet", data_dir=data)
+    trade_file = tmp_path / "backtest.json"
+    tradewind("backtest", "--csv", candles, *CONFIG, "--trades-out", trade_file, "--quiet",
+              data_dir=data)  # fmt: skip
+
+    engine = make_engine(f"sqlite:///{data / 'tradewind.db'}")
+    with SqlManageUnitOfWork(session_factory(engine)) as uow:
+        fills = sorted(
+            uow.trades.recent(limit=100_000),
+            key=lambda t: (t.timestamp, t.purpose.value != "entry"),
+        )
+    engine.dispose()
+    replayed = []
+    for entry, exit_ in zip(fills[0::2], fills[1::2], strict=False):
+        assert entry.purpose.value == "entry"
+        replayed.append(
+            (entry.timestamp, entry.price, entry.quantity, entry.fee, exit_.timestamp,
+             exit_.price, exit_.fee, exit_.purpose.value, exit_.realized_pnl)
+        )  # fmt: skip
+    expected = []
+    for t in json.loads(trade_file.read_text()):
+        if t["exit_time"] is None:
+            continue
+        reason = REASONS.get(t["exit_reason"], t["exit_reason"])
+        expected.append(
+            (_ts(t["entry_time"]), Decimal(t["entry_price"]), Decimal(t["quantity"]),
+             Decimal(t["entry_fee"]), _ts(t["exit_time"]), Decimal(t["exit_price"]),
+             Decimal(t["exit_fee"]), reason, Decimal(t["pnl"]))
+        )  # fmt: skip
+    assert len(expected) > 200
+    assert {row[7] for row in expected} >= {"close", "take_profit", "trailing_stop"}
+    assert replayed == expected
+
+
+def _ts(text: str) -> int:
+    from datetime import datetime
+
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
