@@ -56,7 +56,7 @@ def generated_markets(symbols: list[str], start: int, minutes: int, seed: int) -
             start_price=START_PRICES.get(symbol, Decimal(100)),
             start_time=begin,
             tick=rules_for(symbol, PositionType.SPOT).tick_size,
-        )  # fmt: skip
+        )
         for i, symbol in enumerate(sorted(set(symbols)))
     }
     return ReplayMarketData(series)
