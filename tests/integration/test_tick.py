@@ -168,3 +168,25 @@ def test_a_slot_is_decided_once_and_a_busy_bot_is_skipped(world: World) -> None:
 
 def _days(count: int) -> list[date]:
     return [(START + timedelta(days=i)).date() for i in range(count + 1)]
+
+
+def test_a_futures_bot_tops_up_its_wallet_from_spot_caps_leverage_and_goes_short(
+    engine: Engine,
+    tick_uow: Callable[[], SqlUnitOfWork],
+    manage_uow: Callable[[], SqlManageUnitOfWork],
+) -> None:
+    world = World(
+        engine, tick_uow, manage_uow, position_type="futures", leverage=75,
+        auto_transfer_funds=True, position_size_fixed="50",
+    )  # fmt: skip
+    world.run_until(
+        lambda: any(
+            t.purpose is OrderPurpose.ENTRY and t.side.value == "SELL" for t in world.trades()
+        )
+    )
+    exchange = world.venue.account(1)
+    spot = exchange.spot_balance("USDT")
+    assert spot.free < Decimal(10_000)  # funds moved to the futures wallet
+    entry = next(t for t in world.trades() if t.purpose is OrderPurpose.ENTRY)
+    # 50 USDT of margin at the capped leverage of 50x: about 2,500 USDT of notional.
+    assert Decimal(2_400) < entry.quote_quantity <= Decimal(2_500)
