@@ -175,7 +175,11 @@ def test_a_released_lock_leaves_no_lock_on_the_pooled_connection(engine: Engine)
         lock.release(7)
     with engine.connect() as connection:
         held = connection.execute(
-            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND objsubid = 1 AND classid = 0 AND objid = 7 AND database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
         ).scalar()
     assert held == 0
 
