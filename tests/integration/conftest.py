@@ -67,12 +67,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         return f"sqlite:///{target}"
     url: str = request.getfixturevalue("postgres_database")
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        tables = ", ".join(table.name for table in metadata.sorted_tables)
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    _empty(request.getfixturevalue("postgres_cleaner"))
     return url
+
+
+@pytest.fixture(scope="session")
+def postgres_cleaner(postgres_database: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_database)
+    yield engine
+    engine.dispose()
+
+
+def _empty(engine: Engine) -> None:
+    """Delete every row and restart the ids (DELETE: far cheaper than TRUNCATE on tiny tables)."""
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+        for table in metadata.sorted_tables:
+            if "id" in table.c:
+                connection.execute(
+                    text("SELECT setval(pg_get_serial_sequence(:name, 'id'), 1, false)"),
+                    {"name": table.name},
+                )
 
 
 @pytest.fixture
