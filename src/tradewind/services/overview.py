@@ -46,14 +46,17 @@ def bot_views(
     with uow_factory() as uow:
         bots = _scope(uow, user_email, ref)
         owners = {user.id: user.email for user in uow.users.all()}
+        accounts: dict[int, str] = {}
         views = []
         for bot in bots:
-            account = uow.accounts.get(bot.account_id)
+            if bot.account_id not in accounts:
+                account = uow.accounts.get(bot.account_id)
+                accounts[bot.account_id] = "-" if account is None else account.name
             views.append(
                 BotView(
                     bot=bot,
                     owner=owners.get(bot.user_id, f"#{bot.user_id}"),
-                    account="-" if account is None else account.name,
+                    account=accounts[bot.account_id],
                     today=uow.counters.get(bot.id, day),
                 )
             )
