@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from tradewind import __version__
-from tradewind.entrypoints.cli import backtest_cmd, bot_cmd, people_cmd, run_cmd, setup_cmd
+from tradewind.entrypoints.cli import (
+    backtest_cmd,
+    bot_cmd,
+    demo_cmd,
+    people_cmd,
+    run_cmd,
+    setup_cmd,
+)
 
 app = typer.Typer(
     name="tradewind",
@@ -16,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("demo")(demo_cmd.demo)
 app.command("backtest")(backtest_cmd.backtest)
 app.command("init")(setup_cmd.init)
 app.command("run")(run_cmd.run)

@@ -1,0 +1,215 @@
+"""`tradewind demo`: three paper bots on a replayed market, watched live, then summed up.
+
+Everything is real except the clock and the exchange: the demo makes its own SQLite
+database and key file, adds a user, a paper account and three bots through the management
+use cases, and replays a generated market (or candle files) through the scheduler and the
+tick service. What it shows comes back from the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from tradewind.entrypoints.cli.errors import user_errors
+
+if TYPE_CHECKING:
+    from tradewind.adapters.clocks import ReplayClock
+    from tradewind.adapters.marketdata.replay import ReplayMarketData
+    from tradewind.bootstrap import PaperRuntime
+    from tradewind.entrypoints.cli.demo_board import Wallets
+    from tradewind.entrypoints.cli.demo_run import ReplayStats
+    from tradewind.services.demo import DemoSetup
+    from tradewind.settings import Settings
+
+Opt = typer.Option
+SYMBOLS = ["BTCUSDT", "ETHUSDT"]
+# A fixed Monday morning, so a seed always replays the same market on the same calendar,
+# and a day-long demo crosses midnight UTC (when the daily counters start over).
+GENERATED_START = int(datetime(2024, 3, 4, 8, tzinfo=UTC).timestamp())
+WARMUP_MINUTES = 1440  # candles before the replay starts, for the indicators
+DEFAULT_HOURS = 24.0
+
+
+def demo(
+    hours: Annotated[
+        float,
+        Opt(min=1 / 60, max=24 * 31, help="Simulated hours to replay (a minute per slot)."),
+    ] = DEFAULT_HOURS,
+    seed: Annotated[int, Opt(help="Seed of the generated market and the paper venue.")] = 7,
+    csv: Annotated[
+        list[str] | None,
+        Opt(
+            metavar="FILE|SYMBOL=FILE",
+            help="Replay 1-minute candle CSVs instead of a generated market: SYMBOL=FILE "
+            "for BTCUSDT and ETHUSDT, or one FILE for both (repeatable).",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        Opt(
+            help="Where the demo keeps its database: a new or empty folder, or an earlier "
+            "demo's (started over). Default: a new temporary folder.",
+        ),
+    ] = None,
+    no_live: Annotated[
+        bool, Opt("--no-live", help="Print a line per simulated hour instead of a dashboard.")
+    ] = False,
+) -> None:
+    """Watch three paper bots trade a replayed market, from a fresh database."""
+    console = Console(highlight=False)
+    with user_errors(Console(stderr=True)):
+        from tradewind.adapters.clocks import ReplayClock
+        from tradewind.adapters.exchange.builtin_rules import rules_for
+        from tradewind.bootstrap import paper_runtime
+        from tradewind.entrypoints.cli.demo_home import prepare_home
+        from tradewind.entrypoints.cli.demo_run import replay_with_board
+        from tradewind.services.demo import set_up_demo
+
+        settings, reused = prepare_home(data_dir)
+        market, start, end, source = _market(csv, seed, hours)
+        clock = ReplayClock(start)
+        runtime = paper_runtime(settings, market, clock, seed=seed)
+        try:
+            setup = set_up_demo(runtime.manage_uow, clock, rules_for)
+            _introduce(console, settings.data_dir, reused, setup, source, (start, end))
+            wallets = _wallet_reader(runtime, setup)
+            live = console.is_terminal and not no_live
+            stats = replay_with_board(
+                console, runtime, clock, (start, end), wallets, live=live,
+                title=f"tradewind demo · {source}",
+            )  # fmt: skip
+            _conclude(console, runtime, clock, None if live else wallets, stats, settings)
+        finally:
+            runtime.close()
+
+
+def _market(
+    csv: list[str] | None, seed: int, hours: float
+) -> tuple[ReplayMarketData, int, int, str]:
+    """Return the candles, the replay's first and last slot, and a title for them."""
+    from tradewind.domain.errors import ConfigurationError
+    from tradewind.domain.types import PositionType
+    from tradewind.entrypoints.cli.market_sources import generated_markets, replay_files
+
+    minutes = max(1, round(hours * 60))
+    if not csv:
+        first = GENERATED_START - WARMUP_MINUTES * 60
+        market = generated_markets(SYMBOLS, first, WARMUP_MINUTES + minutes, seed)
+        end = GENERATED_START + minutes * 60
+        return market, GENERATED_START, end, f"generated market, seed {seed}"
+    try:
+        market = replay_files(csv)
+    except ConfigurationError as e:
+        raise ConfigurationError(str(e).replace("--replay", "--csv", 1)) from e
+    first, last = market.span()
+    # Up to a day of the files warms the indicators up; the bots trade on the rest.
+    start = first + min(WARMUP_MINUTES, (last - first) // 120) * 60
+    end = min(last, start + minutes * 60)
+    for symbol in SYMBOLS:
+        try:
+            have = len(market.minute_candles(symbol, PositionType.SPOT, start, end))
+        except ConfigurationError:
+            have = 0
+        if have == 0:
+            raise ConfigurationError(
+                f"--csv: no candles for {symbol} between {_utc(start)} and {_utc(end)}; give "
+                f"{symbol}=FILE, or one plain FILE for every symbol"
+            )
+    names = ", ".join(Path(spec.partition("=")[2] or spec).name for spec in csv)
+    return market, start, end, f"candles from {names}"
+
+
+def _utc(ts: int) -> str:
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _introduce(
+    console: Console, home: Path, reused: bool, setup: DemoSetup, source: str, span: tuple[int, int]
+) -> None:
+    from rich.markup import escape
+
+    from tradewind.entrypoints.cli.demo_board import bot_lines
+    from tradewind.services.demo import DEMO_BALANCE, transfer_note
+
+    again = " (an earlier demo's, started over)" if reused else ""
+    console.print(f"[bold]tradewind demo[/] in {escape(str(home))}{again}")
+    console.print("  database  tradewind.db (SQLite, migrated) and master key file secret.key")
+    console.print(
+        f"  user      {setup.user.email}, paper account {setup.account.name!r}: "
+        f"{DEMO_BALANCE:,} USDT in spot"
+    )
+    note = transfer_note([bot.config for bot in setup.bots])
+    console.print(f"  futures   the wallet starts empty; {escape(note)}")
+    console.print("  bots      created and started:")
+    for bot in setup.bots:
+        what, rules = bot_lines(bot.config)
+        console.print(f"    {bot.config.name:<17}{escape(what)}\n    {'':<17}{escape(rules)}")
+    hours = (span[1] - span[0]) / 3600
+    console.print(f"  market    {escape(source)}: {hours:g} h from {_utc(span[0])}")
+    console.print("            every minute through the scheduler and the real tick service")
+
+
+def _wallet_reader(runtime: PaperRuntime, setup: DemoSetup) -> Callable[[], Wallets]:
+    """Return a reader of the demo account's wallets on the paper venue."""
+    from tradewind.adapters.exchange.simulated import SimulatedExchange
+    from tradewind.entrypoints.cli.demo_board import Wallets
+
+    with runtime.manage_uow() as uow:
+        access = uow.accounts.access(setup.account.id)
+    assert access is not None
+    exchange = runtime.deps.exchanges.for_account(access)
+    assert isinstance(exchange, SimulatedExchange)
+    bases = sorted({bot.config.symbol.removesuffix("USDT") for bot in setup.bots})
+
+    def read() -> Wallets:
+        usdt = exchange.spot_balance("USDT")
+        held = {}
+        for asset in bases:
+            balance = exchange.spot_balance(asset)
+            held[asset] = balance.free + balance.locked
+        return Wallets(usdt.free + usdt.locked, exchange.futures_wallet("USDT"), held)
+
+    return read
+
+
+def _conclude(
+    console: Console,
+    runtime: PaperRuntime,
+    clock: ReplayClock,
+    wallets: Callable[[], Wallets] | None,
+    stats: ReplayStats,
+    settings: Settings,
+) -> None:
+    """Sum up each bot from the database and say how to look further.
+
+    `wallets` is None when the last frame of the dashboard shows them already.
+    """
+    from rich.markup import escape
+
+    from tradewind.entrypoints.cli.demo_board import summary_table, wallets_text
+    from tradewind.entrypoints.cli.demo_home import look_further
+    from tradewind.services.demo import bot_reports, transfer_note
+
+    reports = bot_reports(runtime.manage_uow, clock)
+    console.print()
+    console.print(summary_table(reports))
+    if wallets is not None:
+        console.print(wallets_text(wallets(), transfer_note([r.bot.config for r in reports])))
+    console.print(stats.describe())
+    prefix = look_further(settings)
+    names = [r.name for r in reports] or ["BOT"]
+    console.print("\nlook further: the demo's database stays where it is")
+    for command in (
+        "tradewind state",
+        f"tradewind trades --bot {names[0]}",
+        "tradewind orders --limit 20",
+        f"tradewind bot show {names[-1]}",
+    ):
+        console.print(f"  {escape(prefix)} {command}", soft_wrap=True)
+    console.print("  tradewind demo --seed 8 --hours 12    another market (or --csv your candles)")
