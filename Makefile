@@ -21,8 +21,8 @@ $(UV):
 	$(RUN)/python -m compileall -q src
 	touch $@
 
-demo: .venv/.synced  ## the main job: a backtest on the embedded generated market
-	$(RUN)/tradewind backtest
+demo: .venv/.synced  ## the main job: three paper bots trade a day of a generated market, live
+	$(RUN)/tradewind demo
 
 test: lint typecheck imports pytest  ## the whole test suite, as CI runs it
 
