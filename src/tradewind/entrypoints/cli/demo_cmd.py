@@ -39,9 +39,16 @@ DEFAULT_HOURS = 24.0
 def demo(
     hours: Annotated[
         float,
-        Opt(min=1 / 60, max=24 * 31, help="Simulated hours to replay (a minute per slot)."),
+        Opt(
+            min=0.1,
+            max=24 * 31,
+            metavar="HOURS",
+            help="Simulated hours to replay, a minute per slot (24 h take about 15 s).",
+        ),
     ] = DEFAULT_HOURS,
-    seed: Annotated[int, Opt(help="Seed of the generated market and the paper venue.")] = 7,
+    seed: Annotated[
+        int, Opt(metavar="N", help="Seed of the generated market and the paper venue.")
+    ] = 7,
     csv: Annotated[
         list[str] | None,
         Opt(
@@ -53,6 +60,7 @@ def demo(
     data_dir: Annotated[
         Path | None,
         Opt(
+            metavar="DIR",
             help="Where the demo keeps its database: a new or empty folder, or an earlier "
             "demo's (started over). Default: a new temporary folder.",
         ),
@@ -71,8 +79,8 @@ def demo(
         from tradewind.entrypoints.cli.demo_run import replay_with_board
         from tradewind.services.demo import set_up_demo
 
-        settings, reused = prepare_home(data_dir)
         market, start, end, source = _market(csv, seed, hours)
+        settings, reused = prepare_home(data_dir)
         clock = ReplayClock(start)
         runtime = paper_runtime(settings, market, clock, seed=seed)
         try:
