@@ -11,12 +11,13 @@ import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import shared_file
 from tradewind.adapters.db.engine import make_engine, session_factory
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.domain.orders import OrderPurpose
@@ -222,3 +223,27 @@ def test_the_demo_with_no_flags_completes_in_a_new_temporary_folder(tmp_path: Pa
     db = read_database(made)
     traded = {bot.config.name for bot in db.bots if any(t.bot_id == bot.id for t in db.trades)}
     assert traded == BOT_NAMES
+
+
+def test_csv_files_that_miss_a_demo_symbol_are_refused_before_anything_is_made(
+    tmp_path: Path,
+) -> None:
+    candles = shared_file("BTCUSDT-1m-binanceus-2023-03.csv")
+    folder = tmp_path / "never"
+    done = demo("--no-live", "--csv", f"BTCUSDT={candles}", "--data-dir", folder, home=tmp_path)
+    assert done.returncode == 2
+    assert "ETHUSDT" in done.stderr
+    assert not folder.exists()
+
+
+def test_the_demo_replays_candle_files_after_a_warm_up(tmp_path: Path) -> None:
+    candles = shared_file("BTCUSDT-1m-binanceus-2023-03.csv")
+    folder = tmp_path / "csv"
+    done = demo("--no-live", "--hours", "3", "--csv", candles, "--data-dir", folder, home=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    db = read_database(folder)
+    # The file starts on 2023-03-01; its first day warms the indicators up.
+    replay_start = datetime(2023, 3, 2, tzinfo=UTC).timestamp()
+    assert db.trades
+    for trade in db.trades:
+        assert replay_start <= trade.timestamp <= replay_start + 3 * 3_600
