@@ -122,15 +122,21 @@ def set_up_demo(
     return DemoSetup(user, account, started)
 
 
-def bot_reports(uow_factory: UowFactory, clock: Clock, email: str = DEMO_EMAIL) -> list[BotReport]:
-    """Return each of the user's bots with its state and totals, read from the database."""
+def bot_reports(
+    uow_factory: UowFactory, clock: Clock, email: str = DEMO_EMAIL, *, count_orders: bool = True
+) -> list[BotReport]:
+    """Return each of the user's bots with its state and totals, read from the database.
+
+    `count_orders=False` leaves `orders_by_status` empty: the dashboard does not show it,
+    and reading every order (with the exchange's raw answer) is most of the cost.
+    """
     day = utc_day(clock.now())
     with uow_factory() as uow:
         user = resolve_user(uow, email)
         reports = []
         for bot in uow.bots.find(user_id=user.id):
             trades = uow.trades.recent(bot_id=bot.id, limit=ALL_ROWS)
-            orders = uow.orders.recent(bot_id=bot.id, limit=ALL_ROWS)
+            orders = uow.orders.recent(bot_id=bot.id, limit=ALL_ROWS) if count_orders else []
             closing = [t for t in trades if t.realized_pnl is not None]
             fees: dict[str, Decimal] = {}
             for trade in trades:

@@ -21,7 +21,7 @@ from tradewind.services.demo import BotReport, bot_reports, transfer_note
 from tradewind.services.scheduler import SLOT_SECONDS, SlotReport, run_replay
 
 DRAW_EVERY = 1 / 8
-READ_EVERY = 1 / 4
+READ_EVERY = 1 / 2
 HOUR = 3_600
 
 
@@ -62,7 +62,7 @@ def replay_with_board(
     began = time.perf_counter()
 
     def read() -> list[BotReport]:
-        return bot_reports(runtime.manage_uow, clock)
+        return bot_reports(runtime.manage_uow, clock, count_orders=False)
 
     def count(report: SlotReport) -> None:
         stats.slots += 1
