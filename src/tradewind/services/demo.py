@@ -43,12 +43,14 @@ ZERO = Decimal(0)
 # warm-up): each bot makes about 8-30 round trips a day, and between them they show every
 # exit there is. ETH's 5m bot uses faster averages and wider RSI bounds: it sees five
 # times fewer candles than the 1m bots, and should still trade within the first hours.
+# BTC's spot bot stops at 10 entries a day, so a day-long demo shows a pause and its end
+# at midnight UTC (seed 7: paused for the last hour or so before midnight).
 DEMO_BOTS: tuple[BotConfig, ...] = (
     BotConfig(
         name="btc-spot-1m", symbol="BTCUSDT", timeframe="1m", position_type=PositionType.SPOT,
         custom_stop_loss=Decimal("0.4"), custom_take_profit=Decimal("0.8"),
         custom_trailing_stop=Decimal("0.6"), position_size_perc=Decimal(10),
-        max_daily_trades=30,
+        max_daily_trades=10,
     ),
     BotConfig(
         name="eth-spot-5m", symbol="ETHUSDT", timeframe="5m", position_type=PositionType.SPOT,

@@ -168,11 +168,15 @@ def hour_line(progress: Progress, reports: list[BotReport]) -> str:
     """One line for each simulated hour when there is no live display."""
     share = progress.slots_done / max(1, progress.slots_total)
     bots = "  ".join(
-        f"{r.name} {r.state.status.value.replace('_', ' ')}, {r.trades} fills, "
-        f"{money(r.realized_pnl)}"
-        for r in reports
+        f"{r.name} {_plain_status(r)}, {r.trades} fills, {money(r.realized_pnl)}" for r in reports
     )
     return f"{clock_text(progress.now)} {share:4.0%}  {bots}"
+
+
+def _plain_status(report: BotReport) -> str:
+    text = report.state.status.value.replace("_", " ")
+    pause = report.state.pause_reason
+    return text if pause is None else f"{text} ({pause.value})"
 
 
 def summary_table(reports: list[BotReport]) -> Table:

@@ -34,6 +34,7 @@ SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 GENERATED_START = int(datetime(2024, 3, 4, 8, tzinfo=UTC).timestamp())
 WARMUP_MINUTES = 1440  # candles before the replay starts, for the indicators
 DEFAULT_HOURS = 24.0
+INTERRUPTED = 130  # the shell's code for Ctrl-C; the summary is shown all the same
 
 
 def demo(
@@ -93,6 +94,8 @@ def demo(
                 title=f"tradewind demo · {source}",
             )  # fmt: skip
             _conclude(console, runtime, clock, None if live else wallets, stats, settings)
+            if stats.interrupted:
+                raise typer.Exit(INTERRUPTED)
         finally:
             runtime.close()
 
