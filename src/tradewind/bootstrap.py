@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from tradewind.adapters.db.engine import ensure_migrated, make_engine, session_factory
-from tradewind.adapters.db.locks import make_bot_lock
+from tradewind.adapters.db.locks import lent_connections, make_bot_lock
 from tradewind.adapters.db.secrets import SecretBox, check_master_key
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.simulated import SimulatedVenue
@@ -80,15 +80,17 @@ def paper_runtime(
         engine.dispose()
         raise
     venue = SimulatedVenue(market_data, clock, seed=seed, state_path=venue_state)
+    lock = make_bot_lock(engine)
+    lent = lent_connections(lock)  # a tick's transactions run on its lock's connection
 
     def uow() -> UnitOfWork:
-        return SqlUnitOfWork(sessions, secrets)
+        return SqlUnitOfWork(sessions, secrets, lent)
 
     deps = TickDeps(
         uow=uow,
         exchanges=PaperExchanges(venue),
         market_data=market_data,
-        lock=make_bot_lock(engine),
+        lock=lock,
         clock=clock,
     )
     return PaperRuntime(engine, deps, venue, market_data, secrets)

@@ -209,6 +209,16 @@ class OutboxEvent:
     created_at: int
 
 
+@dataclass(slots=True)
+class TickLoad:
+    """What a tick reads about its bot, in the transaction that claims its slot."""
+
+    bot: Bot
+    access: AccountAccess | None  # None: the bot's exchange account no longer exists
+    open_orders: list[OrderRecord]  # unresolved and resting orders, oldest first
+    today: DayTally  # the counters of the day asked for
+
+
 # --- Repositories and the unit of work ---------------------------------------------------
 
 
@@ -217,6 +227,27 @@ class BotRepository(Protocol):
     def active_ids(self) -> list[int]: ...
     def save_state(self, bot_id: int, state: BotState) -> None:
         """Write the bot's state; a bot that is not active is saved as STOPPED."""
+        ...
+
+    def load_for_tick(self, bot_id: int, day: date) -> TickLoad | None:
+        """Return the bot with its account access, open orders and `day`'s counters.
+
+        None when the bot does not exist (or was deleted). The same as `get`,
+        `accounts.access`, `orders.unresolved` and `counters.get`, in fewer statements.
+        """
+        ...
+
+    def claim_and_load(
+        self, bot_id: int, slot: int, claimed_at: int, day: date
+    ) -> tuple[bool, TickLoad | None]:
+        """Claim the slot as `SlotRepository.claim` does; if claimed, load as `load_for_tick`.
+
+        A claimed slot is also the bot's last run: when the bot is active, its state's
+        `last_run_at` and `last_slot` become `claimed_at` and `slot`, written and loaded.
+        Returns (claimed, what was loaded); one round trip where the database allows.
+        As the first call of a unit of work, its writes may be final at once, whatever
+        becomes of the unit of work (a claim is never taken back once a tick decides).
+        """
         ...
 
 
@@ -240,6 +271,12 @@ class TradeRepository(Protocol):
 class DailyCounterRepository(Protocol):
     def get(self, bot_id: int, day: date) -> DayTally: ...
     def save(self, bot_id: int, tally: DayTally) -> None: ...
+
+    def add(
+        self, bot_id: int, day: date, *, entries: int = 0, realized_pnl: Decimal = Decimal(0)
+    ) -> None:
+        """Add to the tally of `day` (a day without one starts from nothing), exactly."""
+        ...
 
 
 class SlotRepository(Protocol):

@@ -136,12 +136,14 @@ def test_of_eight_processes_ticking_one_bot_at_one_slot_one_decides_and_none_wai
 
 def advisory_locks_of(engine: Engine, bot_id: int) -> int:
     # A one-bigint advisory key shows as (classid, objid) = (high, low 32 bits), objsubid 1.
+    # pg_locks lists every database of the server: other tests' databases have bot 1 too.
     with engine.connect() as connection:
         return int(
             connection.execute(
                 text(
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                    "AND objsubid = 1 AND classid = 0 AND objid = :bot"
+                    "AND objsubid = 1 AND classid = 0 AND objid = :bot AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
                 ),
                 {"bot": bot_id},
             ).scalar_one()

@@ -8,12 +8,16 @@ PostgreSQL goes through psycopg 3 (`postgresql+psycopg://`).
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -25,6 +29,11 @@ from tradewind.domain.errors import ConfigurationError
 HEAD_REVISION = "0001"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_S = 5.0
+# Inside `trusting_recent`, a pooled PostgreSQL connection is pinged before use only if it
+# sat idle this long.
+PING_AFTER_IDLE_S = 1.0
+_IDLE_SINCE, _FRESH = "tradewind_idle_since", "tradewind_fresh"
+_checkouts = threading.local()  # .trusting: inside `trusting_recent`
 
 
 def database_url(url: str) -> URL:
@@ -65,7 +74,57 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(parsed, echo=echo, json_serializer=dumps_json, pool_pre_ping=True)
+    engine = create_engine(parsed, echo=echo, json_serializer=dumps_json)
+    _ping_before_use(engine)
+    return engine
+
+
+def _ping_before_use(engine: Engine) -> None:
+    """Ping a pooled connection before use, and replace it when it is dead.
+
+    The same as SQLAlchemy's `pool_pre_ping`, but a checkout inside `trusting_recent()`
+    skips the ping of a connection that was in use within `PING_AFTER_IDLE_S`: the bot
+    lock checks out a connection for every tick, and handles a dead one itself.
+    """
+
+    @event.listens_for(engine, "connect")
+    def fresh(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_FRESH] = True
+
+    @event.listens_for(engine, "checkin")
+    def back(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        if record.info.pop(_FRESH, False):
+            return  # connected a moment ago
+        since = record.info.get(_IDLE_SINCE)
+        if (
+            getattr(_checkouts, "trusting", False)
+            and since is not None
+            and time.monotonic() - since < PING_AFTER_IDLE_S
+        ):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as e:
+            # As pool_pre_ping does: a dead connection makes every pooled one suspect.
+            raise InvalidatePoolError("a pooled connection did not answer a ping") from e
+
+
+@contextmanager
+def trusting_recent() -> Iterator[None]:
+    """Check out PostgreSQL connections used a moment ago without pinging them first.
+
+    For callers that detect a dead connection at their first statement and retry.
+    """
+    before = getattr(_checkouts, "trusting", False)
+    _checkouts.trusting = True
+    try:
+        yield
+    finally:
+        _checkouts.trusting = before
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

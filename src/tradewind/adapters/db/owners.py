@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from tradewind.adapters.db.rows import account_from, balances_json, user_from
+from tradewind.adapters.db.rows import account_from, balances_from, balances_json, user_from
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import AccountRow, UserRow
 from tradewind.ports import Account, AccountAccess, NewAccount, User
@@ -39,6 +41,26 @@ class SqlUserRepository:
         return [user_from(row) for row in rows]
 
 
+def account_access(
+    secrets: SecretBox,
+    account_id: int,
+    kind: str,
+    testnet: bool,
+    api_key_enc: str,
+    api_secret_enc: str,
+    paper_balances: Mapping[str, Mapping[str, str]] | None,
+) -> AccountAccess:
+    """Return what an exchange adapter needs to act for the account, secrets decrypted."""
+    return AccountAccess(
+        account_id=account_id,
+        kind=kind,
+        api_key=secrets.decrypt(api_key_enc),
+        api_secret=secrets.decrypt(api_secret_enc),
+        testnet=testnet,
+        paper_balances=balances_from(paper_balances),
+    )
+
+
 class SqlAccountRepository:
     """Exchange accounts; API key and secret are Fernet tokens under the master key."""
 
@@ -51,14 +73,10 @@ class SqlAccountRepository:
         row = self._session.get(AccountRow, account_id)
         if row is None:
             return None
-        return AccountAccess(
-            account_id=row.id,
-            kind=row.kind,
-            api_key=self._secrets.decrypt(row.api_key_enc),
-            api_secret=self._secrets.decrypt(row.api_secret_enc),
-            testnet=row.testnet,
-            paper_balances=account_from(row).paper_balances,
-        )
+        return account_access(
+            self._secrets, row.id, row.kind, row.testnet, row.api_key_enc, row.api_secret_enc,
+            row.paper_balances,
+        )  # fmt: skip
 
     def add(self, account: NewAccount) -> Account:
         """Store the account with its secrets encrypted under the master key."""

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Insert
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from tradewind.adapters.db.tables import (
-    AccountRow,
-    Base,
-    BotConfigRow,
-    BotStateRow,
-    OrderRow,
-    TradeRow,
-    UserRow,
-)
+from tradewind.adapters.db.tables import AccountRow, TradeRow, UserRow
 from tradewind.bot_config import BotConfig, format_validation_error
 from tradewind.domain.bots import BotState, BotStatus, OpenPosition
 from tradewind.domain.errors import ConfigurationError
@@ -30,36 +20,9 @@ from tradewind.domain.types import PositionSide, PositionType, Side, Signal
 from tradewind.ports import Account, AccountKind, Bot, OrderRecord, TradeRecord, User
 
 CONFIG_FIELDS = tuple(BotConfig.model_fields)
-
-
-def insert_new(
-    session: Session, row_type: type[Base], values: Mapping[str, object], keys: Sequence[str]
-) -> Insert:
-    """Return INSERT … ON CONFLICT (keys) DO NOTHING, on either database."""
-    if session.get_bind().dialect.name == "postgresql":
-        return (
-            postgresql.insert(row_type).values(values).on_conflict_do_nothing(index_elements=keys)
-        )
-    return sqlite.insert(row_type).values(values).on_conflict_do_nothing(index_elements=keys)
-
-
-def insert_or_replace(
-    session: Session,
-    row_type: type[Base],
-    values: Mapping[str, object],
-    keys: Sequence[str],
-) -> Insert:
-    """Return INSERT … ON CONFLICT (keys) DO UPDATE of every other column, on either database."""
-    replaced = [name for name in values if name not in keys]
-    if session.get_bind().dialect.name == "postgresql":
-        pg = postgresql.insert(row_type).values(values)
-        return pg.on_conflict_do_update(
-            index_elements=keys, set_={name: pg.excluded[name] for name in replaced}
-        )
-    lite = sqlite.insert(row_type).values(values)
-    return lite.on_conflict_do_update(
-        index_elements=keys, set_={name: lite.excluded[name] for name in replaced}
-    )
+# A row read by an ORM query, or a Core row with the same column names: both are read by
+# attribute, so one translation serves the management commands and the tick's Core reads.
+RowLike = Any
 
 
 def _value(value: object) -> object:
@@ -82,11 +45,18 @@ def balances_json(
     }
 
 
-def account_from(row: AccountRow) -> Account:
-    balances = {
+def balances_from(
+    document: Mapping[str, Mapping[str, str]] | None,
+) -> dict[PositionType, dict[str, Decimal]]:
+    """Return the paper balances stored as JSON (decimal strings) as Decimals."""
+    return {
         PositionType(wallet): {asset: Decimal(amount) for asset, amount in assets.items()}
-        for wallet, assets in (row.paper_balances or {}).items()
+        for wallet, assets in (document or {}).items()
     }
+
+
+def account_from(row: AccountRow) -> Account:
+    balances = balances_from(row.paper_balances)
     return Account(
         id=row.id,
         user_id=row.user_id,
@@ -106,13 +76,21 @@ def config_columns(config: BotConfig) -> dict[str, object]:
     return {name: _value(getattr(config, name)) for name in CONFIG_FIELDS}
 
 
-def config_from(row: BotConfigRow) -> BotConfig:
+def config_from(row: RowLike) -> BotConfig:
+    """Return the validated config of a bot row; equal rows share one (frozen) config."""
     try:
-        return BotConfig.model_validate({name: getattr(row, name) for name in CONFIG_FIELDS})
+        return _validated_config(tuple(getattr(row, name) for name in CONFIG_FIELDS))
     except ValidationError as e:
         raise ConfigurationError(
             f"bot {row.id}: the stored config is no longer valid:\n{format_validation_error(e)}"
         ) from e
+
+
+@lru_cache(maxsize=8192)
+def _validated_config(values: tuple[object, ...]) -> BotConfig:
+    # Every tick reads its bot's config; validating it once per distinct row keeps the
+    # checks without paying for them at every tick. A changed row is a new key.
+    return BotConfig.model_validate(dict(zip(CONFIG_FIELDS, values, strict=True)))
 
 
 def state_columns(state: BotState) -> dict[str, Any]:
@@ -152,7 +130,7 @@ def state_columns(state: BotState) -> dict[str, Any]:
     }
 
 
-def state_from(row: BotStateRow) -> BotState:
+def state_from(row: RowLike) -> BotState:
     position = None
     if row.position_side is not None:
         position = OpenPosition(
@@ -185,7 +163,7 @@ def _required(amount: Decimal | None) -> Decimal:
     return amount
 
 
-def bot_from(config: BotConfigRow, state: BotStateRow) -> Bot:
+def bot_from(config: RowLike, state: RowLike) -> Bot:
     return Bot(
         id=config.id,
         user_id=config.user_id,
@@ -224,7 +202,7 @@ def order_columns(order: OrderRecord) -> dict[str, Any]:
     }
 
 
-def order_from(row: OrderRow) -> OrderRecord:
+def order_from(row: RowLike) -> OrderRecord:
     return OrderRecord(
         id=row.id,
         bot_id=row.bot_id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -25,14 +26,24 @@ from tradewind.settings import Settings
 
 KEY_FILE_NAME = "secret.key"
 KEY_ENV = "TRADEWIND_SECRET_KEY"
+# Decrypted tokens a box remembers (each tick needs its account's key and secret).
+PLAIN_CACHE_SIZE = 4096
 
 
 class SecretBox:
-    """Encrypts and decrypts account secrets; loads the master key on first use."""
+    """Encrypts and decrypts account secrets; loads the master key on first use.
+
+    A box keeps what it decrypted, by token, for as long as it lives: its keys never
+    change, so a token always decrypts to the same secret, and the ticks of many bots on
+    one account stop paying for the decryption. A new token (a rotation re-encrypts every
+    secret, an account's secrets replaced) is simply not found and decrypted once.
+    """
 
     def __init__(self, load_keys: Callable[[], Sequence[bytes]], source: str) -> None:
         self._load_keys = load_keys
         self._fernet: MultiFernet | None = None
+        self._plain: dict[str, str] = {}
+        self._plain_guard = threading.Lock()
         self.source = source  # where the key comes from, for messages
 
     @classmethod
@@ -66,13 +77,21 @@ class SecretBox:
 
     def decrypt(self, token: str) -> str:
         """Return the secret in `token`; a clear error when the master key is not its key."""
+        plain = self._plain.get(token)
+        if plain is not None:
+            return plain
         try:
-            return self._multi().decrypt(token.encode("ascii")).decode()
+            plain = self._multi().decrypt(token.encode("ascii")).decode()
         except InvalidToken:
             raise ConfigurationError(
                 f"the master key ({self.source}) cannot decrypt the stored account secrets: "
                 f"it is not the key they were encrypted with (check {KEY_ENV} or the key file)"
             ) from None
+        with self._plain_guard:
+            if len(self._plain) >= PLAIN_CACHE_SIZE:
+                del self._plain[next(iter(self._plain))]  # the oldest goes
+            self._plain[token] = plain
+        return plain
 
 
 def generate_key() -> bytes:

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    CursorResult,
+    Integer,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from tradewind.adapters.db.rows import (
-    insert_new,
-    insert_or_replace,
-    order_columns,
-    order_from,
-    trade_columns,
-    trade_from,
+from tradewind.adapters.db.core import (
+    connection,
+    param,
+    params,
+    per_dialect,
+    table_of,
+    unresolved,
 )
+from tradewind.adapters.db.rows import order_columns, order_from, trade_columns, trade_from
 from tradewind.adapters.db.tables import (
     DailyCounterRow,
     OrderRow,
@@ -24,13 +38,114 @@ from tradewind.adapters.db.tables import (
     TradeRow,
 )
 from tradewind.domain.limits import DayTally
-from tradewind.domain.orders import OrderStatus
 from tradewind.ports import OrderRecord, OutboxEvent, TradeRecord
 
-_UNRESOLVED = [status.value for status in OrderStatus if not status.is_final]
 _FRESH = {"populate_existing": True}
 _BULK = {"synchronize_session": False}
 _INT32 = 2**32
+
+_ORDERS, _TRADES, _SLOTS = table_of(OrderRow), table_of(TradeRow), table_of(TickSlotRow)
+_COUNTERS, _OUTBOX = table_of(DailyCounterRow), table_of(OutboxRow)
+_BOT_ID = bindparam("p_bot_id", type_=Integer())
+
+# What an order's later writes change: everything the exchange said about it.
+_CHANGING = (
+    "exchange_order_id", "status", "filled_qty", "avg_price", "quote_qty", "fee", "fee_asset",
+    "reason", "raw", "updated_at",
+)  # fmt: skip
+_ADD_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
+_ORDER_BY_CLIENT_ID = select(_ORDERS).where(
+    _ORDERS.c.client_order_id == param(_ORDERS.c.client_order_id)
+)
+_UNRESOLVED_ORDERS = (
+    select(_ORDERS).where(_ORDERS.c.bot_id == _BOT_ID, unresolved(_ORDERS)).order_by(_ORDERS.c.id)
+)
+_SAVE_ORDER = (
+    update(_ORDERS)
+    .where(_ORDERS.c.client_order_id == param(_ORDERS.c.client_order_id))
+    .values({name: param(_ORDERS.c[name]) for name in _CHANGING})
+)
+_ADD_TRADE = per_dialect(
+    lambda insert_: (
+        insert_(_TRADES)
+        .on_conflict_do_nothing(index_elements=["bot_id", "exchange_order_id"])
+        .returning(_TRADES.c.id)
+    )
+)
+_DAY_TALLY = select(_COUNTERS.c.entries, _COUNTERS.c.realized_pnl).where(
+    _COUNTERS.c.bot_id == _BOT_ID, _COUNTERS.c.day == param(_COUNTERS.c.day)
+)
+
+
+def _upsert_counters(insert_: Any) -> Any:
+    statement = insert_(_COUNTERS)
+    return statement.on_conflict_do_update(
+        index_elements=["bot_id", "day"],
+        set_={
+            "entries": statement.excluded.entries,
+            "realized_pnl": statement.excluded.realized_pnl,
+        },
+    )
+
+
+_SAVE_COUNTERS = per_dialect(_upsert_counters)
+_ADD_TO_COUNTERS = postgresql.insert(_COUNTERS)
+_ADD_TO_COUNTERS = _ADD_TO_COUNTERS.on_conflict_do_update(
+    index_elements=["bot_id", "day"],
+    set_={
+        "entries": _COUNTERS.c.entries + _ADD_TO_COUNTERS.excluded.entries,
+        "realized_pnl": _COUNTERS.c.realized_pnl + _ADD_TO_COUNTERS.excluded.realized_pnl,
+    },
+)
+_ADD_OUTBOX = insert(_OUTBOX)
+# A slot claim. On PostgreSQL the row is inserted only if the transaction lock on
+# (bot, slot) was free (see SqlSlotRepository), in the same statement.
+_CLAIM_SQLITE = (
+    sqlite.insert(_SLOTS)
+    .on_conflict_do_nothing(index_elements=["bot_id", "slot"])
+    .returning(_SLOTS.c.slot)
+)
+CLAIM_POSTGRES = (
+    postgresql.insert(_SLOTS)
+    .from_select(
+        ["bot_id", "slot", "claimed_at"],
+        select(
+            _BOT_ID,
+            bindparam("p_slot", type_=BigInteger()),
+            bindparam("p_claimed_at", type_=BigInteger()),
+        ).where(
+            func.pg_try_advisory_xact_lock(
+                bindparam("p_lock_bot", type_=Integer()), bindparam("p_lock_slot", type_=Integer())
+            )
+        ),
+    )
+    .on_conflict_do_nothing(index_elements=["bot_id", "slot"])
+    .returning(_SLOTS.c.slot)
+)
+
+
+def claim_values(bot_id: int, slot: int, claimed_at: int) -> dict[str, object]:
+    """Return the parameters of CLAIM_POSTGRES."""
+    # Two int4 keys: their key space is apart from the one-bigint keys of BotLock.
+    return {
+        "p_bot_id": bot_id, "p_slot": slot, "p_claimed_at": claimed_at,
+        "p_lock_bot": _int4(bot_id), "p_lock_slot": _int4(slot),
+    }  # fmt: skip
+
+
+def claim_slot(db: Connection, bot_id: int, slot: int, claimed_at: int) -> bool:
+    """Record (bot, slot) as taken; False when it already was (or is being). Never waits."""
+    if db.dialect.name == "postgresql":
+        return (
+            db.execute(CLAIM_POSTGRES, claim_values(bot_id, slot, claimed_at)).first() is not None
+        )
+    values = {"bot_id": bot_id, "slot": slot, "claimed_at": claimed_at}
+    return db.execute(_CLAIM_SQLITE, values).first() is not None
+
+
+def unresolved_orders(db: Connection, bot_id: int) -> list[OrderRecord]:
+    """Return the bot's orders whose status is not final, oldest first."""
+    return [order_from(row) for row in db.execute(_UNRESOLVED_ORDERS, {"p_bot_id": bot_id})]
 
 
 class SqlOrderRepository:
@@ -41,43 +156,27 @@ class SqlOrderRepository:
 
     def add(self, order: OrderRecord) -> None:
         """Insert the order and set its `id`; a client order id already used is an error."""
-        order.id = self._session.execute(
-            insert(OrderRow).values(**order_columns(order)).returning(OrderRow.id)
-        ).scalar_one()
+        order.id = connection(self._session).execute(_ADD_ORDER, order_columns(order)).scalar_one()
 
     def get(self, client_order_id: str) -> OrderRecord | None:
-        row = self._session.execute(
-            select(OrderRow)
-            .where(OrderRow.client_order_id == client_order_id)
-            .execution_options(**_FRESH)
-        ).scalar_one_or_none()
+        row = (
+            connection(self._session)
+            .execute(_ORDER_BY_CLIENT_ID, {"p_client_order_id": client_order_id})
+            .first()
+        )
         return None if row is None else order_from(row)
 
     def unresolved(self, bot_id: int) -> list[OrderRecord]:
         """Return the bot's orders whose status is not final, oldest first."""
-        rows = self._session.execute(
-            select(OrderRow)
-            .where(OrderRow.bot_id == bot_id, OrderRow.status.in_(_UNRESOLVED))
-            .order_by(OrderRow.id)
-            .execution_options(**_FRESH)
-        ).scalars()
-        return [order_from(row) for row in rows]
+        return unresolved_orders(connection(self._session), bot_id)
 
     def save(self, order: OrderRecord) -> None:
         """Write what changed since the intent: exchange id, status, fills, fee, answer."""
         columns = order_columns(order)
-        changing = (
-            "exchange_order_id", "status", "filled_qty", "avg_price", "quote_qty", "fee",
-            "fee_asset", "reason", "raw", "updated_at",
-        )  # fmt: skip
-        done = self._session.execute(
-            update(OrderRow)
-            .where(OrderRow.client_order_id == order.client_order_id)
-            .values({name: columns[name] for name in changing})
-            .returning(OrderRow.id)
-            .execution_options(**_BULK)
-        ).first()
-        if done is None:
+        values = params({name: columns[name] for name in _CHANGING})
+        values["p_client_order_id"] = order.client_order_id
+        done: Any = connection(self._session).execute(_SAVE_ORDER, values)
+        if done.rowcount == 0:
             raise LookupError(f"no order {order.client_order_id!r} to save")
 
     def recent(
@@ -99,10 +198,9 @@ class SqlTradeRepository:
 
     def add(self, trade: TradeRecord) -> bool:
         """Insert the trade; False when the bot already recorded that exchange order id."""
-        statement = insert_new(
-            self._session, TradeRow, trade_columns(trade), ["bot_id", "exchange_order_id"]
-        )
-        return self._session.execute(statement.returning(TradeRow.id)).first() is not None
+        db = connection(self._session)
+        added = db.execute(_ADD_TRADE[db.dialect.name], trade_columns(trade)).first()
+        return added is not None
 
     def recent(
         self, *, user_id: int | None = None, bot_id: int | None = None, limit: int = 50
@@ -123,11 +221,8 @@ class SqlDailyCounterRepository:
 
     def get(self, bot_id: int, day: date) -> DayTally:
         """Return the bot's tally of `day`; a day without one has seen nothing yet."""
-        row = self._session.execute(
-            select(DailyCounterRow.entries, DailyCounterRow.realized_pnl).where(
-                DailyCounterRow.bot_id == bot_id, DailyCounterRow.day == day
-            )
-        ).first()
+        db = connection(self._session)
+        row = db.execute(_DAY_TALLY, {"p_bot_id": bot_id, "p_day": day}).first()
         if row is None:
             return DayTally(day=day)
         return DayTally(day=day, entries=row.entries, realized_pnl=row.realized_pnl)
@@ -140,9 +235,23 @@ class SqlDailyCounterRepository:
             "entries": tally.entries,
             "realized_pnl": tally.realized_pnl,
         }
-        self._session.execute(
-            insert_or_replace(self._session, DailyCounterRow, values, ["bot_id", "day"])
-        )
+        db = connection(self._session)
+        db.execute(_SAVE_COUNTERS[db.dialect.name], values)
+
+    def add(
+        self, bot_id: int, day: date, *, entries: int = 0, realized_pnl: Decimal = Decimal(0)
+    ) -> None:
+        """Add to the tally of `day` (a day without one starts from nothing), exactly."""
+        db = connection(self._session)
+        if db.dialect.name == "postgresql":  # NUMERIC sums exactly, in one statement
+            values = {"bot_id": bot_id, "day": day, "entries": entries}
+            db.execute(_ADD_TO_COUNTERS, values | {"realized_pnl": realized_pnl})
+            return
+        # SQLite keeps money as text, which it would add as floats: add in Python.
+        tally = self.get(bot_id, day)
+        tally.entries += entries
+        tally.realized_pnl += realized_pnl
+        self.save(bot_id, tally)
 
 
 class SqlSlotRepository:
@@ -158,23 +267,10 @@ class SqlSlotRepository:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._postgres = session.get_bind().dialect.name == "postgresql"
 
     def claim(self, bot_id: int, slot: int, claimed_at: int) -> bool:
         """Record (bot, slot) as taken; False when it already was. Never waits."""
-        if self._postgres and not self._try_lock(bot_id, slot):
-            return False
-        values = {"bot_id": bot_id, "slot": slot, "claimed_at": claimed_at}
-        statement = insert_new(self._session, TickSlotRow, values, ["bot_id", "slot"])
-        return self._session.execute(statement.returning(TickSlotRow.slot)).first() is not None
-
-    def _try_lock(self, bot_id: int, slot: int) -> bool:
-        # Two int4 keys; their key space is apart from the one-bigint keys of BotLock.
-        return bool(
-            self._session.execute(
-                select(func.pg_try_advisory_xact_lock(_int4(bot_id), _int4(slot)))
-            ).scalar_one()
-        )
+        return claim_slot(connection(self._session), bot_id, slot, claimed_at)
 
     def forget_before(self, slot: int) -> int:
         """Delete the claims of slots before `slot` (they can never be claimed again)."""
@@ -196,13 +292,14 @@ class SqlOutboxRepository:
 
     def add(self, event: OutboxEvent) -> None:
         """Queue the event in the transaction of the change it reports."""
-        self._session.execute(
-            insert(OutboxRow).values(
-                event_type=event.event_type,
-                user_id=event.user_id,
-                bot_id=event.bot_id,
-                payload=dict(event.payload),
-                created_at=event.created_at,
-                attempts=0,
-            )
+        connection(self._session).execute(
+            _ADD_OUTBOX,
+            {
+                "event_type": event.event_type,
+                "user_id": event.user_id,
+                "bot_id": event.bot_id,
+                "payload": dict(event.payload),
+                "created_at": event.created_at,
+                "attempts": 0,
+            },
         )

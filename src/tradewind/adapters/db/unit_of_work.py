@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradewind.adapters.db.bots import SqlBotRepository
@@ -42,10 +44,14 @@ class _SqlTransaction:
     """A session opened on entry; closed on exit, after a rollback of anything uncommitted."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], secrets: SecretBox | None = None
+        self,
+        session_factory: sessionmaker[Session],
+        secrets: SecretBox | None = None,
+        lent: Callable[[], Connection | None] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._secrets = secrets or SecretBox(_no_master_key, "no master key")
+        self._lent = lent
         self._session: Session | None = None
 
     @property
@@ -55,7 +61,13 @@ class _SqlTransaction:
         return self._session
 
     def _open(self) -> Session:
-        self._session = self._session_factory()
+        # Inside a tick holding its bot lock, work on the lock's connection (see
+        # AdvisoryBotLock.lent) unless a transaction is open on it already.
+        connection = None if self._lent is None else self._lent()
+        if connection is not None and not connection.in_transaction():
+            self._session = self._session_factory(bind=connection)
+        else:
+            self._session = self._session_factory()
         return self._session
 
     def __exit__(
@@ -93,7 +105,7 @@ class SqlUnitOfWork(_SqlTransaction):
 
     def __enter__(self) -> Self:
         session = self._open()
-        self.bots = SqlBotRepository(session)
+        self.bots = SqlBotRepository(session, self._secrets)
         self.orders = SqlOrderRepository(session)
         self.trades = SqlTradeRepository(session)
         self.counters = SqlDailyCounterRepository(session)
@@ -117,7 +129,7 @@ class SqlManageUnitOfWork(_SqlTransaction):
         session = self._open()
         self.users = SqlUserRepository(session)
         self.accounts = SqlAccountRepository(session, self._secrets)
-        self.bots = SqlBotRepository(session)
+        self.bots = SqlBotRepository(session, self._secrets)
         self.orders = SqlOrderRepository(session)
         self.trades = SqlTradeRepository(session)
         self.counters = SqlDailyCounterRepository(session)
