@@ -6,6 +6,7 @@ import math
 from decimal import Decimal
 
 from tradewind.domain.candles import FloatArray, to_decimal
+from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.indicators import ema, rsi
 from tradewind.domain.limits import DayTally, PauseReason, entry_pause_reason, utc_day
 from tradewind.domain.normalization import NoOrder
@@ -80,8 +81,7 @@ def enter(tick: Tick, exchange: Exchange, signal: Signal, price: Decimal) -> boo
     side = PositionSide.LONG if signal is Signal.BUY else PositionSide.SHORT
     futures = cfg.position_type is PositionType.FUTURES
     if side is PositionSide.SHORT and not futures:
-        bot.state.reason = "sell signal while flat: a spot bot has nothing to sell"
-        return False
+        raise ConfigurationError(f"bot {bot.id}: a spot bot cannot open a short position")
     rules = exchange.market_rules(cfg.symbol, cfg.position_type)
     leverage = 1
     if futures:

@@ -7,20 +7,28 @@ from tradewind.domain.exits import stop_loss_level, take_profit_level
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus, ProtectionRequest
 from tradewind.ports import Exchange, OrderRecord
 from tradewind.services.tick.context import Tick
-from tradewind.services.tick.recording import record_report
+from tradewind.services.tick.recording import apply_report, record_fill, record_report
+
+
+def needs_protection(tick: Tick) -> bool:
+    """Tell whether the position lacks the resting exit orders its config asks for."""
+    position = tick.bot.state.position
+    if position is None:
+        return False
+    rules = tick.bot.config.exit_rules()
+    if rules.stop_loss is None and rules.take_profit is None and rules.trailing_stop is None:
+        return False
+    return not tick.resting(list(position.protection.values()))
 
 
 def ensure_protection(tick: Tick, exchange: Exchange) -> None:
     """Place stop-loss / take-profit / trailing orders for the position unless they rest."""
+    if not needs_protection(tick):
+        return
     bot, cfg = tick.bot, tick.bot.config
     position = bot.state.position
+    assert position is not None
     rules = cfg.exit_rules()
-    if position is None or (
-        rules.stop_loss is None and rules.take_profit is None and rules.trailing_stop is None
-    ):
-        return
-    if tick.resting(list(position.protection.values())):
-        return
     wanted = {
         OrderPurpose.STOP_LOSS: rules.stop_loss,
         OrderPurpose.TAKE_PROFIT: rules.take_profit,
@@ -52,11 +60,12 @@ def ensure_protection(tick: Tick, exchange: Exchange) -> None:
                 purpose=report.purpose, status=OrderStatus.NEW, requested_qty=position.quantity,
                 slot=tick.slot, created_at=tick.now,
             )  # fmt: skip
+            apply_report(order, report)  # written once, as the exchange has it
             uow.orders.add(order)
-            record_report(uow, bot, order, report)
+            record_fill(uow, bot, order, report)
             tick.open_orders.append(order)
         position.protection = {p: cid.value for p, cid in ids.items()}
-        uow.bots.save_state(bot.id, bot.state)
+        tick.save_state(uow)
         uow.commit()
 
 
@@ -76,5 +85,5 @@ def lift_protection(tick: Tick, exchange: Exchange) -> None:
             if order is not None and report is not None:
                 record_report(uow, bot, order, report)
                 tick.recorded = True
-            uow.bots.save_state(bot.id, bot.state)
+            tick.save_state(uow)
             uow.commit()

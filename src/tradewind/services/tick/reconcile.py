@@ -42,7 +42,7 @@ def reconcile_orders(tick: Tick, exchange: Exchange) -> OrderRecord | None:
             else:
                 record_report(uow, bot, fresh, report)
                 tick.recorded = True
-            uow.bots.save_state(bot.id, bot.state)
+            tick.save_state(uow)
             uow.commit()
         order.status = fresh.status  # keep the loaded list current for this tick
     return stuck

@@ -28,6 +28,13 @@ _EXIT_EVENTS = {
 
 def record_report(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport) -> None:
     """Settle `order` from the exchange's report and apply its fill to the bot."""
+    apply_report(order, report)
+    uow.orders.save(order)
+    record_fill(uow, bot, order, report)
+
+
+def apply_report(order: OrderRecord, report: OrderReport) -> None:
+    """Copy what the exchange says of the order onto its record (not written yet)."""
     order.status = report.status
     order.exchange_order_id = report.exchange_order_id
     order.filled_qty = report.executed_qty
@@ -37,7 +44,10 @@ def record_report(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderRe
     order.fee_asset = report.fee_asset
     order.raw = dict(report.raw)
     order.updated_at = report.time
-    uow.orders.save(order)
+
+
+def record_fill(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport) -> None:
+    """Apply the report's fill, if any, to the bot: trade, position, counters, events."""
     if report.executed_qty <= 0 or report.status not in (
         OrderStatus.FILLED,
         OrderStatus.EXPIRED,  # a MARKET order that ran out of liquidity keeps what it filled
@@ -85,9 +95,7 @@ def _record_entry(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderRe
     )
     state.status = BotStatus.IN_POSITION
     state.reason = f"{side.value} {report.executed_qty} {bot.config.symbol} at {report.avg_price}"
-    tally = uow.counters.get(bot.id, utc_day(report.time))
-    tally.entries += 1
-    uow.counters.save(bot.id, tally)
+    uow.counters.add(bot.id, utc_day(report.time), entries=1)
     uow.outbox.add(
         event(
             bot, "order_filled", report.time, purpose=order.purpose.value, side=order.side.value,
@@ -119,9 +127,7 @@ def _record_exit(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderRep
         state.position = None
         state.status = BotStatus.WAITING
         state.reason = f"closed by {order.purpose.value.replace('_', ' ')}: PnL {pnl}"
-    tally = uow.counters.get(bot.id, utc_day(report.time))
-    tally.realized_pnl += pnl
-    uow.counters.save(bot.id, tally)
+    uow.counters.add(bot.id, utc_day(report.time), realized_pnl=pnl)
     common: dict[str, object] = {
         "side": position.side.value,
         "quantity": qty,

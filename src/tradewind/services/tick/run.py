@@ -3,11 +3,19 @@
 1 claim the slot under the bot's lock · 2 load · 3 reconcile unknown orders · 4 exits
 (resting protective orders, settled by step 3, re-placed if missing) · 5 signal on closed
 candles · 6 risk gate · 7 size and normalize · 8 intent first · 9 send · 10 record.
+
+Most ticks need no exchange call: a flat bot, or one whose position needs no protective
+order, with no order to settle, and a signal that asks for nothing. Such a tick decides
+in the unit of work that claimed its slot. A tick that calls the exchange commits its
+claim first and never holds a transaction open across a call. The claim records the run
+(last run, last slot); the state is written again only where something else changed.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum, StrEnum
 
 from tradewind.domain.bots import BotStatus
 from tradewind.domain.errors import (
@@ -19,12 +27,16 @@ from tradewind.domain.errors import (
 from tradewind.domain.limits import utc_day
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.timeframes import is_candle_close
-from tradewind.domain.types import PositionSide, Signal
-from tradewind.ports import Exchange
+from tradewind.domain.types import PositionSide, PositionType, Signal
+from tradewind.ports import Exchange, OutboxEvent, UnitOfWork
 from tradewind.services.tick.context import Tick, TickDeps
 from tradewind.services.tick.entry import closed_signal, enter, pause_reason, today
 from tradewind.services.tick.events import event
-from tradewind.services.tick.protection import ensure_protection, lift_protection
+from tradewind.services.tick.protection import (
+    ensure_protection,
+    lift_protection,
+    needs_protection,
+)
 from tradewind.services.tick.reconcile import reconcile_orders
 from tradewind.services.tick.sending import mark_error, send_market_order
 
@@ -41,39 +53,71 @@ class TickOutcome(StrEnum):
     ERROR = "error"  # the bot needs its owner
 
 
+_FAILURES = (AuthenticationFailed, ConfigurationError, TemporaryExchangeError, OutcomeUnknown)
+
+
+class _Step(Enum):
+    WAIT = "wait"
+    CLOSE = "close"
+    ENTER = "enter"
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """The signal at the slot, the close it came at, or why there is none."""
+
+    signal: Signal
+    price: Decimal | None = None
+    note: str | None = None
+
+
 def run_tick(deps: TickDeps, bot_id: int, slot: int) -> TickOutcome:
     """Decide for `bot_id` at `slot` (Unix seconds) unless another tick has or is doing so."""
     if not deps.lock.try_acquire(bot_id):
         return TickOutcome.BUSY
     try:
-        now = deps.clock.now()
-        with deps.uow() as uow:  # 1 claim and 2 load, in one transaction
-            if not uow.slots.claim(bot_id, slot, now):
-                return TickOutcome.SLOT_TAKEN
-            bot = uow.bots.get(bot_id)
-            if bot is None or not bot.active:
-                uow.commit()
-                return TickOutcome.INACTIVE
-            access = uow.accounts.access(bot.account_id)
-            open_orders = uow.orders.unresolved(bot_id)
-            today = uow.counters.get(bot_id, utc_day(slot))
-            uow.commit()
-        tick = Tick(deps, bot, slot, now, open_orders, today)
-        if access is None:
-            return _error(tick, "the bot's exchange account no longer exists")
-        try:
-            return _decide(tick, deps.exchanges.for_account(access))
-        except (AuthenticationFailed, ConfigurationError) as e:
-            return _error(tick, str(e))
-        except (TemporaryExchangeError, OutcomeUnknown) as e:
-            tick.bot.state.reason = f"exchange unavailable ({e}); trying again next slot"
-            _finish(tick, None)
-            return TickOutcome.DEFERRED
+        return _run(deps, bot_id, slot)
     finally:
         deps.lock.release(bot_id)
 
 
-def _decide(tick: Tick, exchange: Exchange) -> TickOutcome:
+def _run(deps: TickDeps, bot_id: int, slot: int) -> TickOutcome:
+    now = deps.clock.now()
+    with deps.uow() as uow:  # 1 claim and 2 load: one statement where the database allows
+        claimed, load = uow.bots.claim_and_load(bot_id, slot, now, utc_day(slot))
+        if not claimed:
+            return TickOutcome.SLOT_TAKEN
+        if load is None or not load.bot.active:
+            uow.commit()
+            return TickOutcome.INACTIVE
+        tick = Tick(deps, load.bot, slot, now, load.open_orders, load.today)
+        tick.stored()  # the claim recorded this run already: last_run_at and last_slot
+        if load.access is None:
+            outcome = _error(tick, "the bot's exchange account no longer exists", uow)
+            uow.commit()
+            return outcome
+        reading = None
+        if not tick.open_orders and not needs_protection(tick):
+            try:
+                reading = _read(tick)
+                step, why = _plan(tick, reading)
+                if step is _Step.WAIT:
+                    _wait(tick, why)
+                    _finish(tick, reading.signal, uow)
+                    uow.commit()
+                    return TickOutcome.DECIDED
+            except _FAILURES as e:
+                outcome = _failed(tick, e, uow)
+                uow.commit()
+                return outcome
+        uow.commit()
+    try:
+        return _decide(tick, deps.exchanges.for_account(load.access), reading)
+    except _FAILURES as e:
+        return _failed(tick, e)
+
+
+def _decide(tick: Tick, exchange: Exchange, reading: _Reading | None) -> TickOutcome:
     state = tick.bot.state
     stuck = reconcile_orders(tick, exchange) if tick.open_orders else None
     if stuck is not None:
@@ -81,58 +125,118 @@ def _decide(tick: Tick, exchange: Exchange) -> TickOutcome:
         _finish(tick, None)
         return TickOutcome.UNRESOLVED
     ensure_protection(tick, exchange)
-    signal, price, note = Signal.NONE, None, None
-    if is_candle_close(tick.slot, tick.bot.config.timeframe):
-        signal, price, note = closed_signal(tick)
+    reading = reading or _read(tick)
+    step, why = _plan(tick, reading)
     position = state.position
-    if position is not None:
-        closing = Signal.SELL if position.side is PositionSide.LONG else Signal.BUY
-        if signal is closing:
-            lift_protection(tick, exchange)
-            if state.position is not None:
-                send_market_order(
-                    tick, exchange, position.side.exit_side, state.position.quantity,
-                    OrderPurpose.CLOSE,
-                )  # fmt: skip
-    elif signal is not Signal.NONE and price is not None:
-        pause = pause_reason(tick, today(tick))
-        if pause is None and enter(tick, exchange, signal, price):
+    if step is _Step.CLOSE and position is not None:
+        lift_protection(tick, exchange)
+        if state.position is not None:
+            send_market_order(
+                tick, exchange, position.side.exit_side, state.position.quantity,
+                OrderPurpose.CLOSE,
+            )  # fmt: skip
+    elif step is _Step.ENTER and reading.price is not None:
+        if enter(tick, exchange, reading.signal, reading.price):
             ensure_protection(tick, exchange)
-    elif note is not None:
-        state.reason = note
-    _finish(tick, signal)
+    else:
+        _wait(tick, why)
+    _finish(tick, reading.signal)
     return TickOutcome.DECIDED
 
 
-def _finish(tick: Tick, signal: Signal | None) -> None:
-    """Write the bot's state: last run, last signal, status and why; pause or resume."""
+def _read(tick: Tick) -> _Reading:
+    """Return the signal at the slot: only a candle close has one."""
+    if not is_candle_close(tick.slot, tick.bot.config.timeframe):
+        return _Reading(Signal.NONE)
+    return _Reading(*closed_signal(tick))
+
+
+def _plan(tick: Tick, reading: _Reading) -> tuple[_Step, str | None]:
+    """Return what the signal asks of the bot as it stands (risk gate included), or why not."""
+    position = tick.bot.state.position
+    if position is not None:
+        closing = Signal.SELL if position.side is PositionSide.LONG else Signal.BUY
+        return (_Step.CLOSE if reading.signal is closing else _Step.WAIT), None
+    if reading.signal is Signal.NONE or reading.price is None:
+        return _Step.WAIT, reading.note
+    if pause_reason(tick, today(tick)) is not None:
+        return _Step.WAIT, None  # `_finish` names the limit
+    if reading.signal is Signal.SELL and tick.bot.config.position_type is PositionType.SPOT:
+        return _Step.WAIT, "sell signal while flat: a spot bot has nothing to sell"
+    return _Step.ENTER, None
+
+
+def _wait(tick: Tick, why: str | None) -> None:
+    if why is not None:
+        tick.bot.state.reason = why
+
+
+def _failed(tick: Tick, e: Exception, uow: UnitOfWork | None = None) -> TickOutcome:
+    """End a tick the exchange (or the config) failed: the bot errs, or waits a slot."""
+    if isinstance(e, AuthenticationFailed | ConfigurationError):
+        return _error(tick, str(e), uow)
+    tick.bot.state.reason = f"exchange unavailable ({e}); trying again next slot"
+    _finish(tick, None, uow)
+    return TickOutcome.DEFERRED
+
+
+def _mark_run(tick: Tick) -> None:
+    tick.bot.state.last_run_at = tick.now
+    tick.bot.state.last_slot = tick.slot
+
+
+def _finish(tick: Tick, signal: Signal | None, uow: UnitOfWork | None = None) -> None:
+    """Write the bot's state: last run, last signal, status and why; pause or resume.
+
+    Only what changed: nothing when the state is the one the database holds (the claim
+    wrote the last run). In `uow` when given, else in a transaction of its own.
+    """
+    if uow is None and tick.recorded:  # today's counters must be read again: same transaction
+        with tick.deps.uow() as own:
+            _finish(tick, signal, own)
+            own.commit()
+        return
     bot, state = tick.bot, tick.bot.state
-    with tick.deps.uow() as uow:
-        state.last_run_at = tick.now
-        state.last_slot = tick.slot
-        if signal is not None and signal is not Signal.NONE:
-            state.last_signal, state.last_signal_at = signal, tick.slot
-        if state.status is not BotStatus.ERROR:
-            if state.position is not None:
-                state.status = BotStatus.IN_POSITION
+    _mark_run(tick)
+    if signal is not None and signal is not Signal.NONE:
+        state.last_signal, state.last_signal_at = signal, tick.slot
+    events: list[OutboxEvent] = []
+    if state.status is not BotStatus.ERROR:
+        if state.position is not None:
+            state.status = BotStatus.IN_POSITION
+        else:
+            pause = pause_reason(tick, today(tick, uow))
+            if pause is not None:
+                if state.pause_reason is not pause:
+                    events.append(event(bot, "bot_paused", tick.now, limit=pause.value))
+                state.status, state.pause_reason = BotStatus.PAUSED, pause
+                state.reason = f"{pause.value} reached today: no new entries until 00:00 UTC"
             else:
-                pause = pause_reason(tick, today(tick, uow))
-                if pause is not None:
-                    if state.pause_reason is not pause:
-                        uow.outbox.add(event(bot, "bot_paused", tick.now, limit=pause.value))
-                    state.status, state.pause_reason = BotStatus.PAUSED, pause
-                    state.reason = f"{pause.value} reached today: no new entries until 00:00 UTC"
-                else:
-                    if state.status is BotStatus.PAUSED:
-                        uow.outbox.add(event(bot, "bot_resumed", tick.now))
-                    state.status, state.pause_reason = BotStatus.WAITING, None
-        uow.bots.save_state(bot.id, state)
-        uow.commit()
+                if state.status is BotStatus.PAUSED:
+                    events.append(event(bot, "bot_resumed", tick.now))
+                state.status, state.pause_reason = BotStatus.WAITING, None
+    if not events and not tick.state_changed():
+        return
+    if uow is not None:
+        _write(tick, events, uow)
+    else:
+        with tick.deps.uow() as own:
+            _write(tick, events, own)
+            own.commit()
 
 
-def _error(tick: Tick, message: str) -> TickOutcome:
-    with tick.deps.uow() as uow:
-        mark_error(uow, tick.bot, tick.now, message)
-        uow.bots.save_state(tick.bot.id, tick.bot.state)
-        uow.commit()
+def _write(tick: Tick, events: list[OutboxEvent], uow: UnitOfWork) -> None:
+    for item in events:
+        uow.outbox.add(item)
+    tick.save_state(uow)
+
+
+def _error(tick: Tick, message: str, uow: UnitOfWork | None = None) -> TickOutcome:
+    if uow is None:
+        with tick.deps.uow() as own:
+            _error(tick, message, own)
+            own.commit()
+        return TickOutcome.ERROR
+    mark_error(uow, tick.bot, tick.now, message)
+    tick.save_state(uow)
     return TickOutcome.ERROR

@@ -38,43 +38,41 @@ def send_market_order(
         quantity=quantity,
         reduce_only=purpose is not OrderPurpose.ENTRY,
     )
+    order = OrderRecord(
+        bot_id=bot.id, user_id=bot.user_id, client_order_id=client_id.value,
+        symbol=cfg.symbol, position_type=cfg.position_type, side=side,
+        purpose=purpose, status=OrderStatus.SUBMITTING, requested_qty=quantity,
+        slot=tick.slot, created_at=tick.now,
+    )  # fmt: skip
     with tick.deps.uow() as uow:
-        uow.orders.add(
-            OrderRecord(
-                bot_id=bot.id, user_id=bot.user_id, client_order_id=client_id.value,
-                symbol=cfg.symbol, position_type=cfg.position_type, side=side,
-                purpose=purpose, status=OrderStatus.SUBMITTING, requested_qty=quantity,
-                slot=tick.slot, created_at=tick.now,
-            )
-        )  # fmt: skip
+        uow.orders.add(order)
         uow.commit()
     try:
         report = exchange.place_market_order(request)
     except OutcomeUnknown as e:
-        _fail(tick, client_id.value, OrderStatus.UNKNOWN, f"outcome unknown: {e}", None)
+        _fail(tick, order, OrderStatus.UNKNOWN, f"outcome unknown: {e}", None)
         return False
     except (OrderRejected, TemporaryExchangeError) as e:
         # Nothing was placed: the order row says why and the bot waits for a later slot.
-        _fail(tick, client_id.value, OrderStatus.REJECTED, f"order not placed: {e}", None)
+        _fail(tick, order, OrderStatus.REJECTED, f"order not placed: {e}", None)
         return False
     except (AuthenticationFailed, ConfigurationError) as e:
-        _fail(tick, client_id.value, OrderStatus.REJECTED, f"order not placed: {e}", str(e))
+        _fail(tick, order, OrderStatus.REJECTED, f"order not placed: {e}", str(e))
         return False
+    # The bot's lock keeps every other tick off its orders: the record in hand is the row.
     with tick.deps.uow() as uow:
-        order = uow.orders.get(client_id.value)
-        assert order is not None
         record_report(uow, bot, order, report)
-        uow.bots.save_state(bot.id, bot.state)
+        tick.save_state(uow)
         uow.commit()
     tick.recorded = True
     return report.executed_qty > 0
 
 
-def _fail(tick: Tick, client_id: str, status: OrderStatus, reason: str, error: str | None) -> None:
+def _fail(
+    tick: Tick, order: OrderRecord, status: OrderStatus, reason: str, error: str | None
+) -> None:
     bot = tick.bot
     with tick.deps.uow() as uow:
-        order = uow.orders.get(client_id)
-        assert order is not None
         order.status = status
         order.reason = reason
         order.updated_at = tick.now
@@ -82,7 +80,7 @@ def _fail(tick: Tick, client_id: str, status: OrderStatus, reason: str, error: s
         bot.state.reason = reason
         if error is not None:
             mark_error(uow, bot, tick.now, error)
-        uow.bots.save_state(bot.id, bot.state)
+        tick.save_state(uow)
         uow.commit()
 
 
