@@ -253,6 +253,19 @@ class BotRepository(Protocol):
 
 class OrderRepository(Protocol):
     def add(self, order: OrderRecord) -> None: ...
+
+    def add_all(self, orders: list[OrderRecord]) -> None:
+        """Insert the orders (setting each one's `id`) in as few statements as can be."""
+        ...
+
+    def add_intent(self, order: OrderRecord) -> None:
+        """Insert the intent row of an order about to be sent, then commit as usual.
+
+        As the first call of a unit of work the row may be committed at once, where a
+        statement of its own saves round trips: an intent is meant to be durable anyway.
+        """
+        ...
+
     def get(self, client_order_id: str) -> OrderRecord | None: ...
     def unresolved(self, bot_id: int) -> list[OrderRecord]: ...
     def save(self, order: OrderRecord) -> None: ...

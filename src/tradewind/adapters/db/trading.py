@@ -26,6 +26,7 @@ from tradewind.adapters.db.core import (
     param,
     params,
     per_dialect,
+    statement_is_transaction,
     table_of,
     unresolved,
 )
@@ -54,6 +55,7 @@ _CHANGING = (
     "reason", "raw", "updated_at",
 )  # fmt: skip
 _ADD_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
+_ADD_ORDERS = insert(_ORDERS).returning(_ORDERS.c.id, sort_by_parameter_order=True)
 _ORDER_BY_CLIENT_ID = select(_ORDERS).where(
     _ORDERS.c.client_order_id == param(_ORDERS.c.client_order_id)
 )
@@ -157,6 +159,21 @@ class SqlOrderRepository:
     def add(self, order: OrderRecord) -> None:
         """Insert the order and set its `id`; a client order id already used is an error."""
         order.id = connection(self._session).execute(_ADD_ORDER, order_columns(order)).scalar_one()
+
+    def add_all(self, orders: list[OrderRecord]) -> None:
+        """Insert the orders, setting their ids, in one statement."""
+        if not orders:
+            return
+        rows = [order_columns(order) for order in orders]
+        ids = connection(self._session).execute(_ADD_ORDERS, rows).scalars().all()
+        for order, order_id in zip(orders, ids, strict=True):
+            order.id = order_id
+
+    def add_intent(self, order: OrderRecord) -> None:
+        """Insert an intent row; on PostgreSQL, first in the unit of work, it commits at once."""
+        db = connection(self._session)
+        with statement_is_transaction(db):
+            order.id = db.execute(_ADD_ORDER, order_columns(order)).scalar_one()
 
     def get(self, client_order_id: str) -> OrderRecord | None:
         row = (

@@ -51,17 +51,20 @@ def ensure_protection(tick: Tick, exchange: Exchange) -> None:
     except ExchangeError as e:
         bot.state.reason = f"position not protected yet ({e}); retrying next slot"
         return
+    orders = []
+    for report in reports:
+        assert report.purpose is not None
+        order = OrderRecord(
+            bot_id=bot.id, user_id=bot.user_id, client_order_id=report.client_order_id,
+            symbol=cfg.symbol, position_type=cfg.position_type, side=report.side,
+            purpose=report.purpose, status=OrderStatus.NEW, requested_qty=position.quantity,
+            slot=tick.slot, created_at=tick.now,
+        )  # fmt: skip
+        apply_report(order, report)  # written once, as the exchange has it
+        orders.append(order)
     with tick.deps.uow() as uow:
-        for report in reports:
-            assert report.purpose is not None
-            order = OrderRecord(
-                bot_id=bot.id, user_id=bot.user_id, client_order_id=report.client_order_id,
-                symbol=cfg.symbol, position_type=cfg.position_type, side=report.side,
-                purpose=report.purpose, status=OrderStatus.NEW, requested_qty=position.quantity,
-                slot=tick.slot, created_at=tick.now,
-            )  # fmt: skip
-            apply_report(order, report)  # written once, as the exchange has it
-            uow.orders.add(order)
+        uow.orders.add_all(orders)
+        for order, report in zip(orders, reports, strict=True):
             record_fill(uow, bot, order, report)
             tick.open_orders.append(order)
         position.protection = {p: cid.value for p, cid in ids.items()}

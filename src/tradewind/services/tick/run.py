@@ -127,6 +127,7 @@ def _decide(tick: Tick, exchange: Exchange, reading: _Reading | None) -> TickOut
     ensure_protection(tick, exchange)
     reading = reading or _read(tick)
     step, why = _plan(tick, reading)
+    _saw(tick, reading.signal)  # before acting, so the state written with a fill has it
     position = state.position
     if step is _Step.CLOSE and position is not None:
         lift_protection(tick, exchange)
@@ -180,6 +181,11 @@ def _failed(tick: Tick, e: Exception, uow: UnitOfWork | None = None) -> TickOutc
     return TickOutcome.DEFERRED
 
 
+def _saw(tick: Tick, signal: Signal | None) -> None:
+    if signal is not None and signal is not Signal.NONE:
+        tick.bot.state.last_signal, tick.bot.state.last_signal_at = signal, tick.slot
+
+
 def _mark_run(tick: Tick) -> None:
     tick.bot.state.last_run_at = tick.now
     tick.bot.state.last_slot = tick.slot
@@ -198,8 +204,7 @@ def _finish(tick: Tick, signal: Signal | None, uow: UnitOfWork | None = None) ->
         return
     bot, state = tick.bot, tick.bot.state
     _mark_run(tick)
-    if signal is not None and signal is not Signal.NONE:
-        state.last_signal, state.last_signal_at = signal, tick.slot
+    _saw(tick, signal)
     events: list[OutboxEvent] = []
     if state.status is not BotStatus.ERROR:
         if state.position is not None:

@@ -45,7 +45,7 @@ def send_market_order(
         slot=tick.slot, created_at=tick.now,
     )  # fmt: skip
     with tick.deps.uow() as uow:
-        uow.orders.add(order)
+        uow.orders.add_intent(order)
         uow.commit()
     try:
         report = exchange.place_market_order(request)

@@ -1,0 +1,158 @@
+"""What a tick reads when it starts: claim, run record and bot, in as few statements as can be.
+
+SQLite runs in the process, so there a claim, the run record and the read are three cheap
+statements in the unit of work's transaction. PostgreSQL is a round trip away: one
+statement claims the slot, records the run and reads the bot, as a transaction of its own.
+
+Validating a config costs more than reading it, so `config_from` validates each distinct
+row once per process; a changed row is validated anew.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Date,
+    Integer,
+    Join,
+    and_,
+    bindparam,
+    exists,
+    select,
+    update,
+)
+
+from tradewind.adapters.db.core import columns_except, statement_is_transaction, table_of
+from tradewind.adapters.db.core import unresolved as unresolved_status
+from tradewind.adapters.db.owners import account_access
+from tradewind.adapters.db.rows import CONFIG_FIELDS, config_from, state_from
+from tradewind.adapters.db.secrets import SecretBox
+from tradewind.adapters.db.tables import (
+    AccountRow,
+    BotConfigRow,
+    BotStateRow,
+    DailyCounterRow,
+    OrderRow,
+)
+from tradewind.adapters.db.trading import (
+    CLAIM_POSTGRES,
+    claim_slot,
+    claim_values,
+    unresolved_orders,
+)
+from tradewind.domain.limits import DayTally
+from tradewind.ports import Bot, TickLoad
+
+_CONFIGS, _STATES = table_of(BotConfigRow), table_of(BotStateRow)
+_ACCOUNTS, _COUNTERS, _ORDERS = table_of(AccountRow), table_of(DailyCounterRow), table_of(OrderRow)
+_BOT_ID = bindparam("p_bot_id", type_=Integer())
+
+# The bot's config and state, its account, the counters of the day, and whether it has open orders
+# (read next only when it has).
+_BOT_COLUMNS = [
+    _CONFIGS.c.id, _CONFIGS.c.user_id, _CONFIGS.c.account_id, _CONFIGS.c.active,
+    *(_CONFIGS.c[name] for name in CONFIG_FIELDS),
+    *columns_except(_STATES, ["bot_id"]),
+    _ACCOUNTS.c.id.label("account_found"),
+    _ACCOUNTS.c.kind.label("account_kind"),
+    _ACCOUNTS.c.testnet.label("account_testnet"),
+    _ACCOUNTS.c.api_key_enc,
+    _ACCOUNTS.c.api_secret_enc,
+    _ACCOUNTS.c.paper_balances,
+    _COUNTERS.c.entries.label("day_entries"),
+    _COUNTERS.c.realized_pnl.label("day_pnl"),
+    exists()
+    .where(_ORDERS.c.bot_id == _CONFIGS.c.id, unresolved_status(_ORDERS))
+    .label("has_open_orders"),
+]  # fmt: skip
+_BOT = _CONFIGS.join(_STATES, _STATES.c.bot_id == _CONFIGS.c.id)
+_THIS_LIVE_BOT = and_(_CONFIGS.c.id == _BOT_ID, _CONFIGS.c.deleted_at.is_(None))
+
+
+def _with_account_and_day(source: Join) -> Join:
+    return source.outerjoin(_ACCOUNTS, _ACCOUNTS.c.id == _CONFIGS.c.account_id).outerjoin(
+        _COUNTERS,
+        and_(
+            _COUNTERS.c.bot_id == _CONFIGS.c.id,
+            _COUNTERS.c.day == bindparam("p_day", type_=Date()),
+        ),
+    )
+
+
+_LOAD = select(*_BOT_COLUMNS).select_from(_with_account_and_day(_BOT)).where(_THIS_LIVE_BOT)
+# A claimed slot is the bot's last run, if the bot is running (active, not deleted).
+_RUNNING = exists().where(
+    _CONFIGS.c.id == _BOT_ID, _CONFIGS.c.active, _CONFIGS.c.deleted_at.is_(None)
+)
+_RUN_AT = {
+    "last_run_at": bindparam("p_claimed_at", type_=BigInteger()),
+    "last_slot": bindparam("p_slot", type_=BigInteger()),
+}
+_RECORD_RUN = update(_STATES).where(_STATES.c.bot_id == _BOT_ID, _RUNNING).values(_RUN_AT)
+# PostgreSQL: claim the slot, record the run and read the bot in one statement. No row:
+# not claimed; a row of NULLs but the claimed slot: claimed, and the bot is gone. The read
+# sees the state as it was before the statement (one snapshot for the whole statement).
+_CLAIMED = CLAIM_POSTGRES.cte("claimed")
+_RAN = (
+    update(_STATES)
+    .where(_STATES.c.bot_id == _BOT_ID, _RUNNING, exists(select(_CLAIMED.c.slot)))
+    .values(_RUN_AT)
+    .returning(_STATES.c.bot_id)
+    .cte("ran")
+)
+_CLAIM_AND_LOAD = (
+    select(_CLAIMED.c.slot.label("claimed_slot"), *_BOT_COLUMNS)
+    .select_from(_with_account_and_day(_CLAIMED.outerjoin(_BOT, _THIS_LIVE_BOT)))
+    .add_cte(_RAN)
+)
+
+
+def load_for_tick(db: Connection, secrets: SecretBox, bot_id: int, day: date) -> TickLoad | None:
+    """Return the bot (None if deleted) with its account access, open orders and the
+    counters of `day`: one statement, and a second only when it has open orders."""
+    row = db.execute(_LOAD, {"p_bot_id": bot_id, "p_day": day}).first()
+    return None if row is None else _tick_load(db, secrets, row, day)
+
+
+def claim_and_load(
+    db: Connection, secrets: SecretBox, bot_id: int, slot: int, claimed_at: int, day: date
+) -> tuple[bool, TickLoad | None]:
+    """Claim the slot; if claimed, record the run of a running bot and load it."""
+    if db.dialect.name != "postgresql":
+        if not claim_slot(db, bot_id, slot, claimed_at):
+            return False, None
+        db.execute(_RECORD_RUN, {"p_bot_id": bot_id, "p_claimed_at": claimed_at, "p_slot": slot})
+        return True, load_for_tick(db, secrets, bot_id, day)
+    values = claim_values(bot_id, slot, claimed_at) | {"p_day": day}
+    with statement_is_transaction(db):  # and the reads that may follow
+        row = db.execute(_CLAIM_AND_LOAD, values).first()
+        if row is None:
+            return False, None
+        if row.id is None:
+            return True, None
+        load = _tick_load(db, secrets, row, day)
+    if load.bot.active:
+        load.bot.state.last_run_at, load.bot.state.last_slot = claimed_at, slot
+    return True, load
+
+
+def _tick_load(db: Connection, secrets: SecretBox, row: Any, day: date) -> TickLoad:
+    bot = Bot(
+        id=row.id, user_id=row.user_id, account_id=row.account_id, config=config_from(row),
+        active=row.active, state=state_from(row),
+    )  # fmt: skip
+    access = None
+    if row.account_found is not None:
+        access = account_access(
+            secrets, row.account_found, row.account_kind, row.account_testnet,
+            row.api_key_enc, row.api_secret_enc, row.paper_balances,
+        )  # fmt: skip
+    today = DayTally(day=day)
+    if row.day_entries is not None:
+        today = DayTally(day=day, entries=row.day_entries, realized_pnl=row.day_pnl)
+    orders = unresolved_orders(db, bot.id) if row.has_open_orders else []
+    return TickLoad(bot, access, orders, today)
