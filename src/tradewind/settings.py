@@ -31,6 +31,31 @@ class Settings(BaseSettings):
         "comma-separated, the first encrypts). Default: the key file in data_dir.",
     )
 
+    binance_url: str = Field(
+        default="",
+        description="One base URL for every Binance API, instead of Binance's own hosts "
+        "(e.g. http://127.0.0.1:8765, the project's Binance-compatible test server).",
+    )
+    binance_timeout: float = Field(
+        default=10.0, gt=0, le=120, description="Seconds to wait for a Binance answer."
+    )
+    binance_recv_window: int = Field(
+        default=5_000, ge=1, le=60_000, description="Binance recvWindow, in milliseconds."
+    )
+    redis_url: str = Field(
+        default="",
+        description="Redis URL (redis://host:6379/0) shared by every process: the Binance "
+        "request-weight budget lives there when set.",
+    )
+
+    @field_validator("binance_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
     @field_validator("data_dir")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
@@ -46,3 +71,19 @@ class Settings(BaseSettings):
         if not self.database_url.strip():
             self.database_url = f"sqlite:///{self.data_dir.absolute() / DATABASE_FILE}"
         return self
+
+
+class BinanceRetrySettings(BaseSettings):
+    """How Binance calls are retried (BINANCE_RETRY_MAX_ATTEMPTS, BINANCE_RETRY_BACKOFF_BASE)."""
+
+    model_config = SettingsConfigDict(env_prefix="BINANCE_RETRY_", extra="ignore")
+
+    max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Tries per call, the first included."
+    )
+    backoff_base: float = Field(
+        default=0.5,
+        ge=0,
+        le=60,
+        description="Seconds: retry n waits a random time up to base * 2**n (full jitter).",
+    )

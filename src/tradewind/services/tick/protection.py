@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tradewind.domain.errors import ExchangeError
+from tradewind.domain.errors import ExchangeError, OutcomeUnknown
 from tradewind.domain.exits import stop_loss_level, take_profit_level
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus, ProtectionRequest
 from tradewind.ports import Exchange, OrderRecord
 from tradewind.services.tick.context import Tick
-from tradewind.services.tick.recording import apply_report, record_fill, record_report
+from tradewind.services.tick.recording import record_report
 
 
 def needs_protection(tick: Tick) -> bool:
@@ -22,7 +22,11 @@ def needs_protection(tick: Tick) -> bool:
 
 
 def ensure_protection(tick: Tick, exchange: Exchange) -> None:
-    """Place stop-loss / take-profit / trailing orders for the position unless they rest."""
+    """Place stop-loss / take-profit / trailing orders for the position unless they rest.
+
+    Their rows are written first (SUBMITTING), as for any order: a lost answer or a crash
+    leaves rows the next tick settles by client id, never an order the database lacks.
+    """
     if not needs_protection(tick):
         return
     bot, cfg = tick.bot, tick.bot.config
@@ -46,28 +50,54 @@ def ensure_protection(tick: Tick, exchange: Exchange) -> None:
         trailing_rate=rules.trailing_stop,
         ids=ids,
     )
+    intents = [_intent(tick, purpose, cid) for purpose, cid in ids.items()]
+    with tick.deps.uow() as uow:
+        uow.orders.add_all(intents)
+        position.protection = {p: cid.value for p, cid in ids.items()}
+        tick.save_state(uow)
+        uow.commit()
+    tick.open_orders.extend(intents)
     try:
-        reports = exchange.protect_position(request)
+        reports = {r.client_order_id: r for r in exchange.protect_position(request)}
+    except OutcomeUnknown as e:
+        _settle_intents(tick, intents, OrderStatus.UNKNOWN, f"outcome unknown: {e}")
+        bot.state.reason = f"position protection sent, outcome unknown ({e}); settling next slot"
+        return
     except ExchangeError as e:
+        _settle_intents(tick, intents, OrderStatus.REJECTED, f"not placed: {e}")
         bot.state.reason = f"position not protected yet ({e}); retrying next slot"
         return
-    orders = []
-    for report in reports:
-        assert report.purpose is not None
-        order = OrderRecord(
-            bot_id=bot.id, user_id=bot.user_id, client_order_id=report.client_order_id,
-            symbol=cfg.symbol, position_type=cfg.position_type, side=report.side,
-            purpose=report.purpose, status=OrderStatus.NEW, requested_qty=position.quantity,
-            slot=tick.slot, created_at=tick.now,
-        )  # fmt: skip
-        apply_report(order, report)  # written once, as the exchange has it
-        orders.append(order)
     with tick.deps.uow() as uow:
-        uow.orders.add_all(orders)
-        for order, report in zip(orders, reports, strict=True):
-            record_fill(uow, bot, order, report)
-            tick.open_orders.append(order)
-        position.protection = {p: cid.value for p, cid in ids.items()}
+        for order in intents:
+            report = reports.get(order.client_order_id)
+            if report is None:
+                order.status, order.updated_at = OrderStatus.REJECTED, tick.now
+                order.reason = "not placed: the exchange cannot hold it beside the other exits"
+                uow.orders.save(order)
+            else:
+                record_report(uow, bot, order, report)
+        tick.save_state(uow)
+        uow.commit()
+
+
+def _intent(tick: Tick, purpose: OrderPurpose, client_id: ClientOrderId) -> OrderRecord:
+    bot, position = tick.bot, tick.bot.state.position
+    assert position is not None
+    return OrderRecord(
+        bot_id=bot.id, user_id=bot.user_id, client_order_id=client_id.value,
+        symbol=bot.config.symbol, position_type=bot.config.position_type,
+        side=position.side.exit_side, purpose=purpose, status=OrderStatus.SUBMITTING,
+        requested_qty=position.quantity, slot=tick.slot, created_at=tick.now,
+    )  # fmt: skip
+
+
+def _settle_intents(
+    tick: Tick, intents: list[OrderRecord], status: OrderStatus, reason: str
+) -> None:
+    with tick.deps.uow() as uow:
+        for order in intents:
+            order.status, order.reason, order.updated_at = status, reason, tick.now
+            uow.orders.save(order)
         tick.save_state(uow)
         uow.commit()
 

@@ -9,12 +9,13 @@ a new id. Nothing is ever resent blindly.
 from __future__ import annotations
 
 from tradewind.domain.errors import OutcomeUnknown, TemporaryExchangeError
-from tradewind.domain.orders import OrderStatus
+from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.ports import Exchange, OrderRecord
 from tradewind.services.tick.context import Tick
 from tradewind.services.tick.recording import record_report
 
 _UNSENT = (OrderStatus.SUBMITTING, OrderStatus.UNKNOWN)
+_PROTECTIVE = (OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT, OrderPurpose.TRAILING_STOP)
 
 
 def reconcile_orders(tick: Tick, exchange: Exchange) -> OrderRecord | None:
@@ -45,4 +46,31 @@ def reconcile_orders(tick: Tick, exchange: Exchange) -> OrderRecord | None:
             tick.save_state(uow)
             uow.commit()
         order.status = fresh.status  # keep the loaded list current for this tick
+    if bot.state.position is None:
+        _cancel_orphans(tick, exchange)
     return stuck
+
+
+def _cancel_orphans(tick: Tick, exchange: Exchange) -> None:
+    """Cancel protective orders still resting for a position that is gone.
+
+    A venue may leave the other exits of a position resting when one fires (Binance
+    futures does): left alone, one could later fire against a new position.
+    """
+    for order in tick.open_orders:
+        if order.purpose not in _PROTECTIVE or order.status is not OrderStatus.NEW:
+            continue
+        try:
+            report = exchange.cancel_order(order.symbol, order.position_type, order.client_order_id)
+        except (TemporaryExchangeError, OutcomeUnknown):
+            continue  # still NEW in the database: the next tick tries again
+        with tick.deps.uow() as uow:
+            if report is None:
+                order.status, order.updated_at = OrderStatus.CANCELED, tick.now
+                order.reason = "no longer on the exchange"
+                uow.orders.save(order)
+            else:
+                record_report(uow, tick.bot, order, report)
+                tick.recorded = True
+            tick.save_state(uow)
+            uow.commit()

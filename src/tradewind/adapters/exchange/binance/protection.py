@@ -1,0 +1,225 @@
+"""Protective exit orders on Binance: spot OCO or single stops, futures algo orders.
+
+Spot holds at most one order above the price and one below for the same coins (an OCO:
+one firing cancels the other), so a position asking for a stop-loss AND a trailing stop
+gets the one that can fire first: the trailing stop when its distance is not wider than
+the stop-loss's (it then always sits at or above the fixed stop, so the fixed one could
+never fire first), else the fixed stop-loss. The leg left out is simply not reported, and
+the tick records it as not placed. Trailing distances are BIPS on spot (10-2000).
+
+Futures rest each exit as its own conditional algo order (STOP_MARKET, TAKE_PROFIT_MARKET,
+TRAILING_STOP_MARKET with a callback rate of 0.1-10 %), reduce-only for the position's
+quantity. Binance does not cancel the others when one fires; the tick does.
+
+Levels are rounded to the tick size toward the market price: a stop a hair tighter, a
+take-profit a hair nearer, never the other way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import TYPE_CHECKING
+
+from tradewind.adapters.exchange.binance import parsing
+from tradewind.adapters.exchange.binance.errors import BinanceNotFound, BinanceRejected
+from tradewind.adapters.exchange.binance.transport import Api
+from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.orders import OrderPurpose, OrderReport, ProtectionRequest
+from tradewind.domain.types import PositionSide, PositionType
+
+if TYPE_CHECKING:
+    from tradewind.adapters.exchange.binance.exchange import BinanceExchange
+
+SL, TP, TS = OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT, OrderPurpose.TRAILING_STOP
+SPOT_TRAILING_BIPS = (10, 2_000)
+FUTURES_CALLBACK_PERCENT = (Decimal("0.1"), Decimal(10))
+
+
+def level(price: Decimal, tick: Decimal, *, up: bool) -> str:
+    """Round a trigger price to the tick size, up or down."""
+    if tick <= 0:
+        return parsing.wire(price)
+    steps = (price / tick).to_integral_value(ROUND_CEILING if up else ROUND_FLOOR)
+    return parsing.wire(steps * tick)
+
+
+def protect(
+    exchange: BinanceExchange, request: ProtectionRequest, rules: MarketRules
+) -> list[OrderReport]:
+    """Place the position's protective orders; return the reports of those placed."""
+    if request.position_type is PositionType.SPOT:
+        return _protect_spot(exchange, request, rules)
+    return [_algo_order(exchange, request, rules, purpose) for purpose in _wanted(request)]
+
+
+def _wanted(request: ProtectionRequest) -> list[OrderPurpose]:
+    levels = {SL: request.stop_loss, TP: request.take_profit, TS: request.trailing_rate}
+    return [p for p in (SL, TP, TS) if levels[p] is not None and p in request.ids]
+
+
+def _long(request: ProtectionRequest) -> bool:
+    return request.position_side is PositionSide.LONG
+
+
+def _spot_stop(request: ProtectionRequest) -> OrderPurpose | None:
+    """Return the stop a spot position rests below the price: fixed or trailing."""
+    wanted = _wanted(request)
+    if TS in wanted and SL in wanted:
+        assert request.stop_loss is not None
+        assert request.trailing_rate is not None
+        stop_distance = 1 - request.stop_loss / request.entry_price
+        return TS if request.trailing_rate <= stop_distance else SL
+    return TS if TS in wanted else (SL if SL in wanted else None)
+
+
+def _protect_spot(
+    exchange: BinanceExchange, request: ProtectionRequest, rules: MarketRules
+) -> list[OrderReport]:
+    if not _long(request):
+        raise BinanceRejected(f"spot holds no short position to protect ({request.symbol})")
+    stop = _spot_stop(request)
+    above = TP if TP in _wanted(request) else None
+    legs: dict[str, object] = {}
+    if stop is not None:
+        legs.update(_spot_stop_params(request, rules, stop, "below"))
+    if above is not None:
+        assert request.take_profit is not None
+        legs.update(
+            aboveType="TAKE_PROFIT",
+            aboveStopPrice=level(request.take_profit, rules.tick_size, up=False),
+            aboveClientOrderId=request.ids[TP].value,
+        )
+    quote = rules.quote_asset
+    base = {"symbol": request.symbol, "side": "SELL", "quantity": _qty(request)}
+    if stop is not None and above is not None:
+        params = base | legs | {"listClientOrderId": f"{request.ids[TP].value}-oco"}
+        answer = exchange.transport.call(
+            Api.SPOT_PRIVATE, "POST", "orderList/oco", params, idempotent=False
+        )
+        return [
+            parsing.spot_report(leg, [], quote)
+            for leg in parsing.rows(answer.get("orderReports"), "orderReports")
+        ]
+    if stop is None and above is None:
+        return []
+    single = _single(legs)
+    raw = exchange.transport.call(
+        Api.SPOT_PRIVATE, "POST", "order", base | single | {"newOrderRespType": "RESULT"},
+        idempotent=False,
+    )  # fmt: skip
+    return [parsing.spot_report(raw, [], quote)]
+
+
+def _spot_stop_params(
+    request: ProtectionRequest, rules: MarketRules, stop: OrderPurpose, leg: str
+) -> dict[str, object]:
+    params: dict[str, object] = {
+        f"{leg}Type": "STOP_LOSS",
+        f"{leg}ClientOrderId": request.ids[stop].value,
+    }
+    if stop is TS:
+        assert request.trailing_rate is not None
+        bips = int((request.trailing_rate * 10_000).to_integral_value())
+        low, high = SPOT_TRAILING_BIPS
+        if not low <= bips <= high:
+            raise BinanceRejected(
+                f"trailing stop of {request.trailing_rate:%} is outside Binance spot's "
+                f"{low / 100:g}-{high / 100:g} % (trailingDelta {low}-{high} BIPS)"
+            )
+        params[f"{leg}TrailingDelta"] = bips
+    else:
+        assert request.stop_loss is not None
+        params[f"{leg}StopPrice"] = level(request.stop_loss, rules.tick_size, up=True)
+    return params
+
+
+def _single(legs: dict[str, object]) -> dict[str, object]:
+    """Turn one OCO leg's parameters into those of a single conditional order."""
+    side = "above" if "aboveType" in legs else "below"
+    single: dict[str, object] = {
+        "type": legs[f"{side}Type"],
+        "newClientOrderId": legs[f"{side}ClientOrderId"],
+    }
+    if f"{side}StopPrice" in legs:
+        single["stopPrice"] = legs[f"{side}StopPrice"]
+    if f"{side}TrailingDelta" in legs:
+        single["trailingDelta"] = legs[f"{side}TrailingDelta"]
+    return single
+
+
+def _qty(request: ProtectionRequest) -> str:
+    return parsing.wire(request.quantity)
+
+
+def _algo_order(
+    exchange: BinanceExchange, request: ProtectionRequest, rules: MarketRules, purpose: OrderPurpose
+) -> OrderReport:
+    long = _long(request)
+    params: dict[str, object] = {
+        "algoType": "CONDITIONAL",
+        "symbol": request.symbol,
+        "side": "SELL" if long else "BUY",
+        "type": parsing.FUTURES_TYPE[purpose],
+        "quantity": _qty(request),
+        "reduceOnly": "true",
+        "workingType": "CONTRACT_PRICE",
+        "clientAlgoId": request.ids[purpose].value,
+    }
+    if purpose is TS:
+        assert request.trailing_rate is not None
+        rate = (request.trailing_rate * 100).quantize(Decimal("0.1"))
+        low, high = FUTURES_CALLBACK_PERCENT
+        if not low <= rate <= high:
+            raise BinanceRejected(
+                f"trailing stop of {request.trailing_rate:%} is outside Binance futures' "
+                f"callback rate {low}-{high} %"
+            )
+        params["callbackRate"] = str(rate)
+    else:
+        price = request.stop_loss if purpose is SL else request.take_profit
+        assert price is not None
+        # Toward the market: a long's stop rounds up, its take-profit down; mirrored for shorts.
+        params["triggerPrice"] = level(price, rules.tick_size, up=long == (purpose is SL))
+    raw = exchange.transport.call(
+        Api.FUTURES_PRIVATE, "POST", "algoOrder", params, idempotent=False
+    )
+    return parsing.resting_algo_report(raw, rules.quote_asset)
+
+
+def find_algo(
+    exchange: BinanceExchange, symbol: str, client_id: str, quote: str
+) -> OrderReport | None:
+    """Return a futures conditional order by client id, with its fill once it fired."""
+    key = {"clientAlgoId": client_id}
+    raw = exchange.lookup(
+        lambda: exchange.transport.call(Api.FUTURES_PRIVATE, "GET", "algoOrder", key)
+    )
+    if raw is None:
+        return None
+    actual = str(raw.get("actualOrderId") or "")
+    if actual:
+        fired = exchange.futures_order_by_id(symbol, actual, quote, client_id)
+        if fired is not None:
+            return replace(fired, purpose=parsing.algo_purpose(raw))
+    return parsing.resting_algo_report(raw, quote)
+
+
+def cancel(
+    exchange: BinanceExchange, symbol: str, position_type: PositionType, client_id: str
+) -> OrderReport | None:
+    """Cancel a resting protective order; when it is no longer resting, its report."""
+    quote = exchange.quote_asset(symbol, position_type)
+    try:
+        if position_type is PositionType.SPOT:
+            raw = exchange.transport.call(
+                Api.SPOT_PRIVATE, "DELETE", "order",
+                {"symbol": symbol, "origClientOrderId": client_id},
+            )  # fmt: skip
+            return parsing.spot_report(raw, [], quote)
+        exchange.transport.call(
+            Api.FUTURES_PRIVATE, "DELETE", "algoOrder", {"clientAlgoId": client_id}
+        )
+    except BinanceNotFound:
+        pass  # not resting (filled, cancelled, or never placed): say how it ended
+    return exchange.find_order(symbol, position_type, client_id)
