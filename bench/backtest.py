@@ -165,25 +165,33 @@ def prepare_datasets(args: argparse.Namespace) -> list[Dataset]:
     if not args.skip_large:
         label = f"generated 1m, {args.candles:,} candles, seed {args.seed}"
         large = Dataset(label, None, args.repeats_large)
-        try:
-            large.path = generated_csv(args.candles, args.seed)
-        except ImportError as missing:
-            large.note = f"skipped: tradewind cannot generate a market yet ({missing})"
+        large.path = generated_csv(args.candles, args.seed)
         datasets.append(large)
     return datasets
 
 
 def generated_csv(candles: int, seed: int) -> Path:
-    """Return the cached generated CSV, writing it first if this seed has none yet."""
+    """Return the cached generated CSV, writing it first if this seed has none yet.
+
+    It is written by a child process: a parent that held a million candles would hand
+    its peak RSS on to every tool it starts (Linux keeps ru_maxrss across fork + exec).
+    """
     path = RESULTS / f"synthetic-1m-{candles}-seed{seed}.csv"
     if path.exists():
         return path
-    from tradewind.adapters.marketdata.csv_candles import write_candles_csv
-    from tradewind.adapters.marketdata.synthetic import generate_market
-
     log(f"generating {candles:,} candles (seed {seed}) into {path.relative_to(ROOT)}")
     partial = path.with_name(path.stem + ".partial.csv")
-    write_candles_csv(generate_market(candles, 60, seed=seed), partial)
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tradewind.adapters.marketdata.csv_candles import write_candles_csv\n"
+        "from tradewind.adapters.marketdata.synthetic import generate_market\n"
+        "write_candles_csv(generate_market(int(sys.argv[1]), 60, seed=int(sys.argv[2])),"
+        " Path(sys.argv[3]))\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, str(candles), str(seed), str(partial)], check=True
+    )
     partial.replace(path)  # only a complete file ever carries the cache name
     return path
 

@@ -44,10 +44,10 @@ def run_slot(deps: TickDeps, bot_ids: list[int], slot: int) -> SlotReport:
     return SlotReport(slot, outcomes, time.perf_counter() - started)
 
 
-def active_bots(deps: TickDeps) -> list[int]:
-    """Return the ids of the bots that should tick."""
+def active_bots(deps: TickDeps, account_kind: str | None = None) -> list[int]:
+    """Return the ids of the bots that should tick (on `account_kind` accounts only)."""
     with deps.uow() as uow:
-        return uow.bots.active_ids()
+        return uow.bots.active_ids(account_kind)
 
 
 def run_live(
@@ -55,8 +55,9 @@ def run_live(
     on_slot: Callable[[SlotReport], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     sleep: Callable[[float], None] = time.sleep,
+    account_kind: str | None = None,
 ) -> None:
-    """Tick all active bots at every minute of the wall clock until told to stop."""
+    """Tick the active bots (on `account_kind` accounts) every minute until told to stop."""
     last = deps.clock.now() // SLOT_SECONDS * SLOT_SECONDS
     while not should_stop():
         now = deps.clock.now()
@@ -66,7 +67,7 @@ def run_live(
             continue
         # After a pause (laptop asleep, broker down) only the latest slot is decided:
         # old slots cannot be traded at their prices any more.
-        report = run_slot(deps, active_bots(deps), due[-1])
+        report = run_slot(deps, active_bots(deps, account_kind), due[-1])
         last = due[-1]
         if on_slot is not None:
             on_slot(report)
@@ -80,6 +81,7 @@ def run_replay(
     speed: float = 0.0,
     on_slot: Callable[[SlotReport], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    account_kind: str | None = None,
 ) -> int:
     """Step a replay clock through [start, end] a minute at a time; return slots run.
 
@@ -90,7 +92,7 @@ def run_replay(
         if should_stop():
             break
         set_time(slot)
-        report = run_slot(deps, active_bots(deps), slot)
+        report = run_slot(deps, active_bots(deps, account_kind), slot)
         count += 1
         if on_slot is not None:
             on_slot(report)

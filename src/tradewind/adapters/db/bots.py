@@ -31,7 +31,7 @@ from tradewind.adapters.db.rows import (
     state_columns,
 )
 from tradewind.adapters.db.secrets import SecretBox
-from tradewind.adapters.db.tables import BotConfigRow, BotStateRow
+from tradewind.adapters.db.tables import AccountRow, BotConfigRow, BotStateRow
 from tradewind.bot_config import BotConfig
 from tradewind.domain.bots import BotState, BotStatus
 from tradewind.ports import Bot, TickLoad
@@ -83,12 +83,16 @@ class SqlBotRepository:
         found = self._session.execute(_live_bots().where(BotConfigRow.id == bot_id)).first()
         return None if found is None else bot_from(found[0], found[1])
 
-    def active_ids(self) -> list[int]:
+    def active_ids(self, account_kind: str | None = None) -> list[int]:
         query = (
             select(BotConfigRow.id)
             .where(BotConfigRow.active.is_(True), BotConfigRow.deleted_at.is_(None))
             .order_by(BotConfigRow.id)
         )
+        if account_kind is not None:
+            query = query.join(AccountRow, AccountRow.id == BotConfigRow.account_id).where(
+                AccountRow.kind == account_kind
+            )
         return list(self._session.execute(query).scalars())
 
     def save_state(self, bot_id: int, state: BotState) -> None:

@@ -35,15 +35,37 @@ def run(
         float, Opt(min=0, help="Replayed seconds per real second; 0 = as fast as possible.")
     ] = 0.0,
     seed: Annotated[int, Opt(help="Seed of the generated live market and the paper venue.")] = 7,
+    exchange: Annotated[
+        str,
+        Opt(
+            metavar="paper|binance",
+            help="Which bots to run: those on paper accounts (the simulated exchange), or "
+            "those on Binance accounts (live orders; candles from Binance).",
+        ),
+    ] = "paper",
+    testnet: Annotated[
+        bool, Opt("--testnet", help="With --exchange binance: candles from Binance's testnet.")
+    ] = False,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
-    """Run the active bots: paper trading on the simulated exchange."""
+    """Run the active bots: paper trading on the simulated exchange, or live on Binance."""
     console = Console()
     with user_errors(console):
+        from tradewind.domain.errors import ConfigurationError
         from tradewind.entrypoints.cli.store import load_settings
 
+        if exchange not in ("paper", "binance"):
+            raise ConfigurationError(f"--exchange: must be paper or binance (got {exchange!r})")
+        if exchange == "binance" and replay:
+            raise ConfigurationError(
+                "--replay: replays run paper bots only (no --exchange binance)"
+            )
+        if testnet and exchange != "binance":
+            raise ConfigurationError("--testnet: only with --exchange binance")
         settings = load_settings()
-        if replay:
+        if exchange == "binance":
+            _live_binance(console, settings, testnet, quiet)
+        elif replay:
             totals = _replay(console, settings, replay, speed, seed, quiet)
             done = ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
             console.print(f"replay done: {done or 'no active bots'}")
@@ -77,7 +99,7 @@ def _replay(
                 totals.update(o.value for o in report.outcomes.elements())
                 progress.advance(task)
 
-            run_replay(runtime.deps, clock.set, start, end, speed, on_slot)
+            run_replay(runtime.deps, clock.set, start, end, speed, on_slot, account_kind="paper")
     finally:
         runtime.close()
     return totals
@@ -103,7 +125,34 @@ def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
 
     console.print(f"paper trading {', '.join(symbols)} on a generated market; Ctrl-C stops")
     try:
-        run_live(runtime.deps, show)
+        run_live(runtime.deps, show, account_kind="paper")
+    except KeyboardInterrupt:
+        console.print("stopped")
+    finally:
+        runtime.close()
+
+
+def _live_binance(console: Console, settings: Settings, testnet: bool, quiet: bool) -> None:
+    from tradewind.adapters.clocks import SystemClock
+    from tradewind.adapters.exchange.binance.provider import BinanceExchanges
+    from tradewind.adapters.marketdata.replay import ReplayMarketData
+    from tradewind.bootstrap import binance_options, paper_runtime
+    from tradewind.services.scheduler import run_live
+
+    binance = BinanceExchanges(binance_options(settings))
+    runtime = paper_runtime(
+        settings, ReplayMarketData({}), SystemClock(),
+        bot_market_data=binance.market_data(testnet), binance=binance,
+    )  # fmt: skip
+    where = settings.binance_url or ("Binance testnet" if testnet else "Binance")
+    console.print(f"live trading the bots on Binance accounts via {where}; Ctrl-C stops")
+
+    def show(report: SlotReport) -> None:
+        if not quiet:
+            console.print(slot_line(report))
+
+    try:
+        run_live(runtime.deps, show, account_kind="binance")
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
