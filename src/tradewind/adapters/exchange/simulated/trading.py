@@ -132,6 +132,17 @@ def set_isolated_margin(book: Book, account: Account, symbol: str) -> None:
     book.dirty = True
 
 
+def set_cross_margin(book: Book, account: Account, symbol: str) -> None:
+    """Put the symbol back in cross margin mode; already cross is fine."""
+    book.rules(symbol, PositionType.FUTURES)
+    if not account.isolated.get(symbol, False):
+        return
+    if symbol in account.positions:
+        raise errors.margin_type_locked(f"{symbol} has an open isolated position")
+    account.isolated[symbol] = False
+    book.dirty = True
+
+
 def transfer_spot_to_futures(book: Book, account: Account, asset: str, amount: Decimal) -> str:
     """Move `amount` of `asset` from the spot to the futures wallet; return the transfer id."""
     if not amount.is_finite() or amount <= 0:
