@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -72,11 +73,11 @@ def test_bracket_one_is_the_symbols_maximum_leverage_and_the_ladder_adds_up(
     assert ladder[0]["maintMarginRatio"] == 0.004  # the rate the venue liquidates at
     caps = [b["notionalCap"] for b in ladder]
     assert caps == sorted(caps)
-    assert all(b["notionalFloor"] == prev["notionalCap"] for prev, b in zip(ladder, ladder[1:]))
+    assert all(b["notionalFloor"] == prev["notionalCap"] for prev, b in pairwise(ladder))
     leverages = [b["initialLeverage"] for b in ladder]
     assert leverages == sorted(leverages, reverse=True)
     assert leverages[-1] == 1
-    for below, above in zip(ladder, ladder[1:]):
+    for below, above in pairwise(ladder):
         # cum makes the maintenance margin continuous where one bracket ends and the next starts
         floor = float(above["notionalFloor"])
         at_end = floor * float(below["maintMarginRatio"]) - float(below["cum"])

@@ -64,7 +64,7 @@ class Limits:
         return self.spot_weight_per_minute
 
     def order_intervals(self, market: Market) -> list[OrderInterval]:
-        """Return the order-count intervals of `market` as exchangeInfo lists them (none for /sapi)."""
+        """Return the order-count intervals of `market` in exchangeInfo's order (none: /sapi)."""
         if market is Market.SPOT:
             return [
                 OrderInterval("10S", "10 SECOND", 10_000, self.spot_orders_per_10s),
