@@ -21,6 +21,7 @@ from tradewind.adapters.exchange.simulated import (
     SimulatedVenue,
     VenueRejection,
 )
+from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
     ClientOrderId,
@@ -343,3 +344,42 @@ def test_a_transfer_beyond_the_spot_balance_or_not_positive_is_rejected() -> Non
         exchange.transfer_spot_to_futures("USDT", D(0))
     assert caught.value.code == -1102
     assert exchange.free_balance("USDT", SPOT) == D(500)
+
+
+def test_a_transfer_back_to_spot_moves_only_what_open_positions_leave_available() -> None:
+    exchange, _ = futures_account(leverage=10)
+    trade(exchange, BUY, "1", "open")  # 10 USDT of margin set aside, 0.04 fee paid
+    with pytest.raises(VenueRejection) as caught:
+        exchange.transfer_futures_to_spot("USDT", D("989.97"))
+    assert caught.value.code == -5002
+    exchange.transfer_futures_to_spot("USDT", D("989.96"))
+    assert exchange.free_balance("USDT", FUTURES) == 0
+    assert exchange.free_balance("USDT", SPOT) == D("1489.96")
+
+
+def realized_pnl(exchange: SimulatedExchange, client_id: str) -> Decimal:
+    """Read the venue's own record of an order (the realized PnL is beyond the port)."""
+
+    def read(_book: object, account: Account, _now: int) -> Decimal:
+        order = account.find(FUTURES, "BTCUSDT", client_id)
+        assert order is not None
+        return order.realized_pnl
+
+    return exchange.venue.run("test", exchange.account_id, read)
+
+
+def test_each_futures_fill_keeps_the_pnl_it_realized_before_fees() -> None:
+    exchange, clock = futures_account()
+    trade(exchange, BUY, "1", "open")
+    clock.at_minute(2)
+    trade(exchange, SELL, "3", "flip")  # closes 1 at 110 (+10), opens 2 short
+    clock.at_minute(3)
+    trade(exchange, BUY, "2", "close", reduce_only=True)  # closes 2 at 90 (+40)
+    assert [realized_pnl(exchange, c) for c in ("open", "flip", "close")] == [0, 10, 40]
+
+
+def test_a_stop_and_a_liquidation_keep_their_realized_pnl_too() -> None:
+    stopped = liquidated([("99", "99", "89", "95")], stop="95")
+    assert realized_pnl(stopped, "stop") == D(-5)
+    wiped = liquidated([("99", "99", "89", "95")], stop="85")
+    assert realized_pnl(wiped, f"autoclose-{(T0 + 2 * MINUTE) * 1000}") == D(-10)

@@ -153,3 +153,13 @@ class SimulatedExchange:
             self.account_id,
             lambda _book, account, _now: account.futures.get(asset, ZERO),
         )
+
+    def transfer_futures_to_spot(self, asset: str, amount: Decimal) -> str:
+        """Move available funds from the futures to the spot wallet; return the transfer id."""
+        return self.venue.run(
+            "transfer_futures_to_spot",
+            self.account_id,
+            lambda book, account, _now: trading.transfer_futures_to_spot(
+                book, account, asset, amount
+            ),
+        )

@@ -90,11 +90,12 @@ def fill_futures_market(
     price: Decimal,
     fee_rate: Decimal,
     reduce_only: bool,
-) -> tuple[Decimal, Decimal]:
-    """Apply a MARKET fill at `price`; return (executed quantity, fee).
+) -> tuple[Decimal, Decimal, Decimal]:
+    """Apply a MARKET fill at `price`; return (executed quantity, fee, realized PnL).
 
-    Raises -2022 (reduce-only that would not reduce) or -2019 (margin insufficient);
-    nothing changes then.
+    The realized PnL is that of the part that closed the position, before the fee (as
+    Binance's `realizedPnl` of a trade). Raises -2022 (reduce-only that would not reduce)
+    or -2019 (margin insufficient); nothing changes then.
     """
     symbol, asset = rules.symbol, rules.quote_asset
     position = account.positions.get(symbol)
@@ -121,25 +122,27 @@ def fill_futures_market(
                     f"{account.available(asset) + freed} {asset}"
                 )
         account.futures[asset] = account.futures.get(asset, ZERO) - fee
+        realized = ZERO
         if position is not None and close_qty > 0:
-            _close(account, position, close_qty, price)
+            realized = _close(account, position, close_qty, price)
         if open_qty > 0:
             _open(account, rules, side, open_qty, price, leverage)
-    return executed, fee
+    return executed, fee, realized
 
 
-def _close(account: Account, position: Position, quantity: Decimal, price: Decimal) -> None:
+def _close(account: Account, position: Position, quantity: Decimal, price: Decimal) -> Decimal:
+    """Close `quantity` of `position` at `price`; return the realized PnL (before fees)."""
     cost = _share(position.cost, quantity, position.quantity)
     margin = _share(position.margin, quantity, position.quantity)
     asset = position.quote_asset
-    account.futures[asset] = account.futures.get(asset, ZERO) + _gross_pnl(
-        position, quantity, cost, price
-    )
+    pnl = _gross_pnl(position, quantity, cost, price)
+    account.futures[asset] = account.futures.get(asset, ZERO) + pnl
     position.quantity -= quantity
     position.cost -= cost
     position.margin -= margin
     if position.quantity == 0:
         del account.positions[position.symbol]
+    return pnl
 
 
 def _open(

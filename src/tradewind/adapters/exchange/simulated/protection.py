@@ -210,6 +210,7 @@ def fire(
     rules = book.rules(group.symbol, group.position_type)
     order = account.orders[group.orders[purpose]]
     rate = book.fee_rate(group.position_type)
+    realized = None
     if group.position_type is PositionType.SPOT:
         quantity, fee = (
             group.quantity,
@@ -220,10 +221,12 @@ def fire(
         if position is None or position.side is not group.side:
             _retire(book, account, group, OrderStatus.EXPIRED, at)
             return
-        quantity, fee = fill_futures_market(
+        quantity, fee, realized = fill_futures_market(
             account, rules, order.side, min(group.quantity, position.quantity), price, rate, True
         )
     book.fill(order, quantity, price, fee, at)
+    if realized is not None:
+        order.realized_pnl = realized
     for other in _resting(account, group).values():
         book.end(other, OrderStatus.CANCELED, at)
     del account.groups[group.group_id]

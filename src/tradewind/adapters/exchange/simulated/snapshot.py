@@ -29,7 +29,9 @@ from tradewind.domain.types import PositionSide, PositionType, Side
 FORMAT = "tradewind-simulated-venue"
 VERSION = 1
 
-_DECIMALS = {"free", "locked", "quantity", "cost", "margin", "executed_qty", "price", "fee"}
+_DECIMALS = {
+    "free", "locked", "quantity", "cost", "margin", "executed_qty", "price", "fee", "realized_pnl",
+}  # fmt: skip
 _OPTIONAL_DECIMALS = {"stop_price", "trailing_rate", "stop_loss", "take_profit", "peak"}
 _ENUMS: dict[str, type[Any]] = {
     "status": OrderStatus,

@@ -69,6 +69,7 @@ class SimOrder:
     trailing_rate: Decimal | None = None
     group_id: int | None = None  # the protection group (Binance's orderListId)
     liquidation: bool = False
+    realized_pnl: Decimal = ZERO  # futures: PnL of the part that closed a position, before fees
 
     @property
     def quote_qty(self) -> Decimal:

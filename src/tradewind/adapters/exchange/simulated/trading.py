@@ -37,6 +37,7 @@ def place_market_order(
     existing = account.find(request.position_type, request.symbol, client_id)
     if existing is not None and existing.resting:
         raise errors.duplicate_order(client_id, futures)
+    realized = ZERO
     price = fill_price(feed, request.symbol, request.position_type, now)
     if price is None:
         raise errors.VenueTemporaryError(f"no {request.symbol} price at {now} in the feed")
@@ -57,7 +58,7 @@ def place_market_order(
             liquidate_if_beyond(book, account, rules, position, price, now)
         check_futures_order(rules, request.quantity, price, request.reduce_only)
         before = account.positions.get(request.symbol)
-        executed, fee = fill_futures_market(
+        executed, fee, realized = fill_futures_market(
             account,
             rules,
             request.side,
@@ -79,6 +80,7 @@ def place_market_order(
         reduce_only=request.reduce_only,
     )
     book.fill(order, executed, price, fee, now)
+    order.realized_pnl = realized
     return order
 
 
@@ -98,12 +100,13 @@ def liquidate_position(
 ) -> SimOrder:
     """Close `position` at its liquidation price `level`, losing its margin; return the order."""
     quantity, side = position.quantity, position.side.exit_side
-    liquidate(account, position)
+    loss = liquidate(account, position)
     order = book.new_order(
         account, f"autoclose-{at * 1000}", rules, side, quantity, at, OrderPurpose.CLOSE, True
     )
     order.liquidation = True
     book.fill(order, quantity, level, ZERO, at)
+    order.realized_pnl = -loss
     cancel_groups(book, account, rules.symbol, at)
     return order
 
@@ -129,6 +132,17 @@ def set_isolated_margin(book: Book, account: Account, symbol: str) -> None:
     book.dirty = True
 
 
+def set_cross_margin(book: Book, account: Account, symbol: str) -> None:
+    """Put the symbol back in cross margin mode; already cross is fine."""
+    book.rules(symbol, PositionType.FUTURES)
+    if not account.isolated.get(symbol, False):
+        return
+    if symbol in account.positions:
+        raise errors.margin_type_locked(f"{symbol} has an open isolated position")
+    account.isolated[symbol] = False
+    book.dirty = True
+
+
 def transfer_spot_to_futures(book: Book, account: Account, asset: str, amount: Decimal) -> str:
     """Move `amount` of `asset` from the spot to the futures wallet; return the transfer id."""
     if not amount.is_finite() or amount <= 0:
@@ -138,5 +152,23 @@ def transfer_spot_to_futures(book: Book, account: Account, asset: str, amount: D
         raise errors.transfer_insufficient(f"transfer {amount} {asset}: spot free {balance.free}")
     balance.free -= amount
     account.futures[asset] = account.futures.get(asset, ZERO) + amount
+    book.dirty = True
+    return str(book.next_transfer_id())
+
+
+def transfer_futures_to_spot(book: Book, account: Account, asset: str, amount: Decimal) -> str:
+    """Move `amount` of `asset` from the futures to the spot wallet; return the transfer id.
+
+    Only the available balance can leave (the wallet minus the margin of open positions).
+    """
+    if not amount.is_finite() or amount <= 0:
+        raise errors.bad_parameter("amount", f"{amount} is not positive")
+    available = account.available(asset)
+    if available < amount:
+        raise errors.transfer_insufficient(
+            f"transfer {amount} {asset}: futures available {available}"
+        )
+    account.futures[asset] = account.futures.get(asset, ZERO) - amount
+    account.balance(asset).free += amount
     book.dirty = True
     return str(book.next_transfer_id())

@@ -27,6 +27,7 @@ from tradewind.adapters.exchange.simulated.faults import FaultMode, Faults
 from tradewind.adapters.exchange.simulated.feed import PriceFeed
 from tradewind.adapters.exchange.simulated.snapshot import SnapshotWriter, load, to_document
 from tradewind.adapters.exchange.simulated.state import Account, Balance
+from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.params import DEFAULT_TAKER_FEE
 from tradewind.domain.types import PositionType
 from tradewind.ports import Clock
@@ -85,6 +86,14 @@ class SimulatedVenue:
                 self._book.dirty = True
                 self._save_if_dirty()
         return SimulatedExchange(self, account_id)
+
+    def rules(self, symbol: str, position_type: PositionType) -> MarketRules:
+        """Return the symbol's rules on this venue; -1121 for a symbol it does not trade."""
+        return self._book.rules(symbol, position_type)
+
+    def fee_rate(self, position_type: PositionType) -> Decimal:
+        """Return the taker fee rate the venue charges on `position_type` fills."""
+        return self._book.fee_rate(position_type)
 
     def catch_up(self) -> None:
         """Apply the 1m candles that closed up to `clock.now()` (every call does this too)."""

@@ -1,0 +1,36 @@
+"""Wallet route, `/sapi/v1/asset/transfer`: universal transfer between spot and USDⓈ-M futures.
+
+Its weight counts per account (UID), as Binance counts /sapi; the key needs the
+universal-transfer permission (-2015 otherwise).
+"""
+
+from __future__ import annotations
+
+from tradewind.adapters.exchange.binance_server import errors
+from tradewind.adapters.exchange.binance_server import params as p
+from tradewind.adapters.exchange.binance_server.context import ROUTES, AccountExtras, Call, Reply
+from tradewind.adapters.exchange.binance_server.limits import Market
+from tradewind.adapters.exchange.simulated import trading
+from tradewind.adapters.exchange.simulated.book import Book
+from tradewind.adapters.exchange.simulated.state import Account
+
+_DIRECTIONS = ("MAIN_UMFUTURE", "UMFUTURE_MAIN")
+
+
+@ROUTES.add("POST", "/sapi/v1/asset/transfer", Market.SAPI, 300, signed=True, needs_transfer=True)
+def transfer(call: Call) -> Reply:
+    """Move funds between the spot (MAIN) and the USDⓈ-M futures (UMFUTURE) wallets."""
+    direction = p.required(call.params, "type")
+    if direction not in _DIRECTIONS:
+        raise errors.invalid_value("type")  # other wallets (margin, COIN-M …) are not served
+    asset = p.required(call.params, "asset").upper()
+    amount = p.decimal(call.params, "amount")
+
+    def move(book: Book, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+        if direction == "MAIN_UMFUTURE":
+            transfer_id = trading.transfer_spot_to_futures(book, held, asset, amount)
+        else:
+            transfer_id = trading.transfer_futures_to_spot(book, held, asset, amount)
+        return Reply({"tranId": int(transfer_id)})
+
+    return call.state.act(call.signer, move)
