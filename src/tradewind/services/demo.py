@@ -16,6 +16,8 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pydantic import SecretStr
+
 from tradewind.bot_config import BotConfig
 from tradewind.domain.bots import BotState
 from tradewind.domain.limits import utc_day
@@ -35,6 +37,7 @@ from tradewind.services.manage import (
 
 DEMO_EMAIL = "demo@tradewind.local"
 DEMO_ACCOUNT = "paper"
+DEMO_BINANCE_ACCOUNT = "binance-local"
 DEMO_BALANCE = Decimal(10_000)
 ALL_ROWS = 1_000_000  # "every row" for the repositories' `recent`
 ZERO = Decimal(0)
@@ -107,18 +110,31 @@ def set_up_demo(
     clock: Clock,
     rules_for: RulesLookup,
     bots: tuple[BotConfig, ...] = DEMO_BOTS,
+    binance_keys: tuple[SecretStr, SecretStr] | None = None,
 ) -> DemoSetup:
-    """Add the demo user, its paper account with 10,000 USDT, and its bots, all started."""
+    """Add the demo user, its account with 10,000 USDT, and its bots, all started.
+
+    The account is a paper one, or with `binance_keys` (API key, secret) a Binance account
+    (the local Binance-compatible server, which holds its 10,000 USDT).
+    """
     user = add_user(uow_factory, clock, DEMO_EMAIL, "Demo")
-    account = add_account(
-        uow_factory, clock, user_email=DEMO_EMAIL, name=DEMO_ACCOUNT, kind="paper",
-        balance=DEMO_BALANCE,
-    )  # fmt: skip
+    if binance_keys is None:
+        name = DEMO_ACCOUNT
+        account = add_account(
+            uow_factory, clock, user_email=DEMO_EMAIL, name=name, kind="paper",
+            balance=DEMO_BALANCE,
+        )  # fmt: skip
+    else:
+        name = DEMO_BINANCE_ACCOUNT
+        account = add_account(
+            uow_factory, clock, user_email=DEMO_EMAIL, name=name, kind="binance",
+            api_key=binance_keys[0], api_secret=binance_keys[1],
+        )  # fmt: skip
     started = []
     for config in bots:
         create_bot(
             uow_factory, clock, rules_for, user_email=DEMO_EMAIL, config=config,
-            account_name=DEMO_ACCOUNT,
+            account_name=name,
         )  # fmt: skip
         started.append(start_bot(uow_factory, BotRef(config.name, DEMO_EMAIL)))
     return DemoSetup(user, account, started)

@@ -69,35 +69,48 @@ def demo(
     no_live: Annotated[
         bool, Opt("--no-live", help="Print a line per simulated hour instead of a dashboard.")
     ] = False,
+    exchange: Annotated[
+        str,
+        Opt(
+            metavar="paper|binance-local",
+            help="Where the orders go: the in-process paper exchange, or the live Binance "
+            "adapter over HTTP to a local Binance-compatible server (no account needed).",
+        ),
+    ] = "paper",
 ) -> None:
-    """Watch three paper bots trade a replayed market, from a fresh database."""
+    """Watch three bots trade a replayed market, from a fresh database."""
     console = Console(highlight=False)
     with user_errors(Console(stderr=True)):
         from tradewind.adapters.clocks import ReplayClock
         from tradewind.adapters.exchange.builtin_rules import rules_for
-        from tradewind.bootstrap import paper_runtime
+        from tradewind.domain.errors import ConfigurationError
+        from tradewind.entrypoints.cli.demo_exchange import EXCHANGES, demo_exchange, wallet_reader
         from tradewind.entrypoints.cli.demo_home import prepare_home
         from tradewind.entrypoints.cli.demo_run import replay_with_board
         from tradewind.services.demo import set_up_demo
 
+        if exchange not in EXCHANGES:
+            raise ConfigurationError(
+                f"--exchange: must be paper or binance-local (got {exchange!r})"
+            )
         market, start, end, source = _market(csv, seed, hours)
         settings, reused = prepare_home(data_dir)
         clock = ReplayClock(start)
-        runtime = paper_runtime(settings, market, clock, seed=seed)
-        try:
-            setup = set_up_demo(runtime.manage_uow, clock, rules_for)
-            _introduce(console, settings.data_dir, reused, setup, source, (start, end))
-            wallets = _wallet_reader(runtime, setup)
+        with demo_exchange(exchange, settings, market, clock, seed) as wired:
+            runtime = wired.runtime
+            setup = set_up_demo(
+                runtime.manage_uow, clock, rules_for, binance_keys=wired.binance_keys
+            )
+            _introduce(console, settings.data_dir, reused, setup, source, (start, end), wired.where)
+            wallets = wallet_reader(wired.venue_account(setup), setup)
             live = console.is_terminal and not no_live
             stats = replay_with_board(
                 console, runtime, clock, (start, end), wallets, live=live,
-                title=f"tradewind demo · {source}",
+                title=f"tradewind demo · {source}", account_kind=wired.account_kind,
             )  # fmt: skip
             _conclude(console, runtime, clock, None if live else wallets, stats, settings)
             if stats.interrupted:
                 raise typer.Exit(INTERRUPTED)
-        finally:
-            runtime.close()
 
 
 def _market(
@@ -141,7 +154,13 @@ def _utc(ts: int) -> str:
 
 
 def _introduce(
-    console: Console, home: Path, reused: bool, setup: DemoSetup, source: str, span: tuple[int, int]
+    console: Console,
+    home: Path,
+    reused: bool,
+    setup: DemoSetup,
+    source: str,
+    span: tuple[int, int],
+    where: str,
 ) -> None:
     from rich.markup import escape
 
@@ -152,9 +171,10 @@ def _introduce(
     console.print(f"[bold]tradewind demo[/] in {escape(str(home))}{again}")
     console.print("  database  tradewind.db (SQLite, migrated) and master key file secret.key")
     console.print(
-        f"  user      {setup.user.email}, paper account {setup.account.name!r}: "
-        f"{DEMO_BALANCE:,} USDT in spot"
+        f"  user      {setup.user.email}, {setup.account.kind.value} account "
+        f"{setup.account.name!r}: {DEMO_BALANCE:,} USDT in spot"
     )
+    console.print(f"  orders    go to {escape(where)}")
     note = transfer_note([bot.config for bot in setup.bots])
     console.print(f"  futures   the wallet starts empty; {escape(note)}")
     console.print("  bots      created and started:")
@@ -164,29 +184,6 @@ def _introduce(
     hours = (span[1] - span[0]) / 3600
     console.print(f"  market    {escape(source)}: {hours:g} h from {_utc(span[0])}")
     console.print("            every minute through the scheduler and the real tick service")
-
-
-def _wallet_reader(runtime: PaperRuntime, setup: DemoSetup) -> Callable[[], Wallets]:
-    """Return a reader of the demo account's wallets on the paper venue."""
-    from tradewind.adapters.exchange.simulated import SimulatedExchange
-    from tradewind.entrypoints.cli.demo_board import Wallets
-
-    with runtime.manage_uow() as uow:
-        access = uow.accounts.access(setup.account.id)
-    assert access is not None
-    exchange = runtime.deps.exchanges.for_account(access)
-    assert isinstance(exchange, SimulatedExchange)
-    bases = sorted({bot.config.symbol.removesuffix("USDT") for bot in setup.bots})
-
-    def read() -> Wallets:
-        usdt = exchange.spot_balance("USDT")
-        held = {}
-        for asset in bases:
-            balance = exchange.spot_balance(asset)
-            held[asset] = balance.free + balance.locked
-        return Wallets(usdt.free + usdt.locked, exchange.futures_wallet("USDT"), held)
-
-    return read
 
 
 def _conclude(

@@ -54,6 +54,7 @@ def replay_with_board(
     *,
     live: bool,
     title: str,
+    account_kind: str = "paper",
 ) -> ReplayStats:
     """Replay [start, end] through the scheduler, showing the bots as they trade."""
     start, end = span
@@ -73,7 +74,7 @@ def replay_with_board(
 
     def run(on_slot: Callable[[SlotReport], None]) -> None:
         try:
-            run_replay(runtime.deps, clock.set, start, end, 0.0, on_slot)
+            run_replay(runtime.deps, clock.set, start, end, 0.0, on_slot, account_kind=account_kind)
         except KeyboardInterrupt:
             stats.interrupted = True
         stats.seconds = time.perf_counter() - began

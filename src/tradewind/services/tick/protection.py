@@ -111,7 +111,10 @@ def lift_protection(tick: Tick, exchange: Exchange) -> None:
     position = bot.state.position
     if position is None:
         return
-    for client_id in list(position.protection.values()):
+    # Only orders that may still rest: one already final (filled, cancelled, never
+    # placed) has nothing to cancel, and asking for it again costs a lookup.
+    open_ids = {o.client_order_id for o in tick.open_orders if not o.status.is_final}
+    for client_id in [c for c in position.protection.values() if c in open_ids]:
         report = exchange.cancel_order(bot.config.symbol, bot.config.position_type, client_id)
         with tick.deps.uow() as uow:
             order = uow.orders.get(client_id)

@@ -1,14 +1,15 @@
-"""Closed candles from Binance klines, fetched once per (market, symbol, timeframe, slot).
+"""Closed candles from Binance klines, kept per (market, symbol, timeframe) and topped up.
 
-Every bot on a symbol and timeframe asks for the same candles at the same slot; the first
-fetches them and the others get that answer (a lock per key keeps concurrent ticks from
-fetching in parallel). Only candles that had closed at the asked time are returned.
+Every bot on a symbol and timeframe asks for the same candles at the same slot. The first
+ask of a series fetches its history; later asks fetch only the candles that closed since
+(usually one, the lightest klines call there is), under a lock per series, so concurrent
+ticks never fetch in parallel and the weight spent per slot does not grow with the bots.
+Only candles that had closed at the asked time are returned.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 
 import numpy as np
 
@@ -19,8 +20,7 @@ from tradewind.domain.timeframes import timeframe_seconds
 from tradewind.domain.types import PositionType
 
 _MAX_LIMIT = {PositionType.SPOT: 1000, PositionType.FUTURES: 1500}
-_CACHED = 512  # answers kept: a few slots of every (symbol, timeframe) a process trades
-_Key = tuple[PositionType, str, str, int, int]
+_Key = tuple[PositionType, str, str]
 
 
 def klines_weight(position_type: PositionType, limit: int) -> int:
@@ -30,14 +30,25 @@ def klines_weight(position_type: PositionType, limit: int) -> int:
     return 1 if limit < 100 else 2 if limit < 500 else 5 if limit <= 1000 else 10
 
 
+def _concat(one: Candles, two: Candles) -> Candles:
+    return Candles(*(np.concatenate([getattr(one, f), getattr(two, f)]) for f in _FIELDS))
+
+
+def _slice(candles: Candles, begin: int, end: int) -> Candles:
+    return Candles(*(getattr(candles, f)[begin:end] for f in _FIELDS))
+
+
+_FIELDS = ("open_time", "open", "high", "low", "close", "volume")
+
+
 class BinanceMarketData:
     """The `MarketData` port on Binance's public klines (no API key needed)."""
 
     def __init__(self, transport: BinanceTransport) -> None:
         self._transport = transport
-        self._answers: OrderedDict[_Key, Candles] = OrderedDict()
         self._guard = threading.Lock()
-        self._fetching: dict[_Key, threading.Lock] = {}
+        self._series: dict[_Key, Candles] = {}
+        self._locks: dict[_Key, threading.Lock] = {}
         self.fetches = 0  # klines calls made, for benchmarks and tests
 
     def closed_candles(
@@ -45,24 +56,28 @@ class BinanceMarketData:
     ) -> Candles:
         """Return up to `limit` candles that closed at or before `until`, oldest first."""
         limit = max(1, min(limit, _MAX_LIMIT[position_type]))
-        key = (position_type, symbol, timeframe, until, limit)
+        width = timeframe_seconds(timeframe)
+        key = (position_type, symbol, timeframe)
         with self._guard:
-            known = self._answers.get(key)
-            if known is not None:
-                return known
-            fetching = self._fetching.setdefault(key, threading.Lock())
-        with fetching:
-            with self._guard:
-                known = self._answers.get(key)
-            if known is None:
-                known = self._fetch(symbol, timeframe, position_type, until, limit)
-                with self._guard:
-                    self._answers[key] = known
-                    while len(self._answers) > _CACHED:
-                        self._answers.popitem(last=False)
-            with self._guard:
-                self._fetching.pop(key, None)
-        return known
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            have = self._series.get(key)
+            last_wanted = until - width  # the open time of the candle closing at `until`
+            first_wanted = last_wanted - (limit - 1) * width
+            if have is None or len(have) == 0 or int(have.open_time[0]) > first_wanted:
+                have = self._fetch(symbol, timeframe, position_type, until, limit)
+            elif int(have.open_time[-1]) < last_wanted:
+                missing = (last_wanted - int(have.open_time[-1])) // width
+                if missing >= limit:
+                    have = self._fetch(symbol, timeframe, position_type, until, limit)
+                else:
+                    newer = self._fetch(symbol, timeframe, position_type, until, missing + 1)
+                    first_new = int(np.searchsorted(newer.open_time, have.open_time[-1], "right"))
+                    have = _concat(have, _slice(newer, first_new, len(newer)))
+            keep = max(len(have) - 2 * _MAX_LIMIT[position_type], 0)
+            self._series[key] = have = _slice(have, keep, len(have))
+        end = int(np.searchsorted(have.open_time, last_wanted, side="right"))
+        return _slice(have, max(0, end - limit), end)
 
     def _fetch(
         self, symbol: str, timeframe: str, position_type: PositionType, until: int, limit: int

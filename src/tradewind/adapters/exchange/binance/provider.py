@@ -40,7 +40,8 @@ class BinanceOptions:
     retry_max_attempts: int = 5
     retry_backoff_base: float = 0.5
     redis_url: str = ""
-    lookup_retries: int = 4
+    lookup_retries: int = 4  # lookups before "Binance has no such order" is believed
+    lookup_delay: float = 0.25  # seconds; the n-th lookup waits n times this
     seed: int | None = None  # jitter's random source; None: from the OS
 
     def hosts(self, testnet: bool) -> BinanceHosts:
@@ -83,7 +84,10 @@ class BinanceExchanges:
         host = self._host(hosts)
         transport = self._transport(hosts, host, access.api_key, access.api_secret)
         exchange = BinanceExchange(
-            transport, host.rules, lookup_retries=self.options.lookup_retries
+            transport,
+            host.rules,
+            lookup_retries=self.options.lookup_retries,
+            lookup_delay=self.options.lookup_delay,
         )
         with self._guard:
             for old in [k for k in self._accounts if k[0] == access.account_id]:

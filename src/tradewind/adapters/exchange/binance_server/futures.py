@@ -133,7 +133,9 @@ def leverage_bracket(call: Call) -> Reply:
 def set_leverage(call: Call) -> Reply:
     """Set the symbol's leverage for new positions (-4028 above its bracket)."""
     symbol = p.symbol(call.params)
-    leverage = p.integer(call.params, "leverage", low=1, high=125)
+    # Any whole number reaches the venue, which refuses what the bracket does not allow with
+    # -4028 "Leverage N is not valid", as Binance does (0 and 126 included).
+    leverage = p.integer(call.params, "leverage", low=-(10**6), high=10**6)
     rules = common.rules_of(call.state, symbol, FUTURES)
 
     def apply(book: Book, held: Account, _now: int, _extras: AccountExtras) -> Reply:
