@@ -22,7 +22,7 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True, slots=True)
 class Wallets:
-    """The demo account's wallets on the paper venue."""
+    """The demo account's wallets, as its venue holds them."""
 
     spot_usdt: Decimal
     futures_usdt: Decimal
@@ -129,12 +129,12 @@ def _position(report: BotReport) -> str:
 
 
 def wallets_text(wallets: Wallets | None, transfer_note: str) -> Text:
-    """Say what the paper account holds, and where the futures margin came from."""
+    """Say what the demo account holds, and where the futures margin came from."""
     if wallets is None:
         return Text("")
     held = "".join(f" + {amount(qty)} {asset}" for asset, qty in wallets.held.items() if qty)
     line = Text.from_markup(
-        f"paper account: spot [bold]{wallets.spot_usdt:,.2f}[/] USDT{held}  ·  "
+        f"account: spot [bold]{wallets.spot_usdt:,.2f}[/] USDT{held}  ·  "
         f"futures wallet [bold]{wallets.futures_usdt:,.2f}[/] USDT  "
     )
     line.append(f"({transfer_note})", style="dim")
