@@ -133,7 +133,7 @@ def leverage_bracket(call: Call) -> Reply:
 def set_leverage(call: Call) -> Reply:
     """Set the symbol's leverage for new positions (-4028 above its bracket)."""
     symbol = p.symbol(call.params)
-    leverage = p.integer(call.params, "leverage", low=1, high=125)
+    leverage = p.integer(call.params, "leverage")  # beyond 1 to the bracket: -4028
     rules = common.rules_of(call.state, symbol, FUTURES)
 
     def apply(book: Book, held: Account, _now: int, _extras: AccountExtras) -> Reply:
@@ -234,15 +234,17 @@ def position_risk(call: Call) -> Reply:
         seen = {r.symbol for r in asked}
         rules = list(asked)
         if p.optional(call.params, "symbol") is None:
-            rules += [common.rules_of(state, s, FUTURES) for s in sorted(held.positions)
-                      if s not in seen]  # fmt: skip
-        return Reply([_risk(held, r, common.price_at(state, r, now), now) for r in rules])
+            rules += [
+                common.rules_of(state, s, FUTURES) for s in sorted(held.positions) if s not in seen
+            ]
+        return Reply([_risk(held, r, common.known_price_at(state, r, now), now) for r in rules])
 
     return state.act(call.signer, read)
 
 
-def _risk(held: Account, rules: MarketRules, mark: Decimal, now: int) -> dict[str, object]:
+def _risk(held: Account, rules: MarketRules, known: Decimal | None, now: int) -> dict[str, object]:
     symbol = rules.symbol
+    mark = ZERO if known is None else known  # a flat symbol without market data here
     leverage = held.leverage.get(symbol, 1)
     isolated = held.isolated.get(symbol, False)
     position: Position | None = held.positions.get(symbol)

@@ -59,9 +59,13 @@ def rate_limits(limits: Limits, market: Market) -> list[dict[str, object]]:
     for interval in limits.order_intervals(market):
         number, unit = interval.words.split()
         entries.append(
-            {"rateLimitType": "ORDERS", "interval": unit, "intervalNum": int(number),
-             "limit": interval.limit}
-        )  # fmt: skip
+            {
+                "rateLimitType": "ORDERS",
+                "interval": unit,
+                "intervalNum": int(number),
+                "limit": interval.limit,
+            }
+        )
     return entries
 
 
@@ -183,17 +187,26 @@ def brackets(rules: MarketRules) -> list[dict[str, object]]:
         ratio = Decimal(ratio_text)
         cum += floor * (ratio - previous_ratio)
         entries.append(
-            {"bracket": number, "initialLeverage": leverage, "notionalCap": cap,
-             "notionalFloor": floor, "maintMarginRatio": float(ratio), "cum": float(cum)}
-        )  # fmt: skip
+            {
+                "bracket": number,
+                "initialLeverage": leverage,
+                "notionalCap": cap,
+                "notionalFloor": floor,
+                "maintMarginRatio": float(ratio),
+                "cum": float(cum),
+            }
+        )
         floor, previous_ratio = cap, ratio
     return entries
 
 
 def max_notional(rules: MarketRules, leverage: int) -> int:
     """Return the largest position notional allowed at `leverage` (its bracket's cap)."""
-    caps = [int(str(b["notionalCap"])) for b in brackets(rules)
-            if int(str(b["initialLeverage"])) >= leverage]  # fmt: skip
+    caps = [
+        int(str(b["notionalCap"]))
+        for b in brackets(rules)
+        if int(str(b["initialLeverage"])) >= leverage
+    ]
     return caps[-1] if caps else 0
 
 
@@ -220,15 +233,21 @@ def klines(
     minute = now - now % 60
     closed = feed.minute_candles(rules.symbol, kind, first, min(last + interval, minute))
     times = closed.open_time
-    opens, highs, lows, closes, volumes = (closed.open, closed.high, closed.low, closed.close,
-                                           closed.volume)  # fmt: skip
+    opens, highs, lows, closes, volumes = (
+        closed.open,
+        closed.high,
+        closed.low,
+        closed.close,
+        closed.volume,
+    )
     if last + interval > minute:
         current = feed.minute_candles(rules.symbol, kind, minute, minute + 60)
         if len(current):
             price = current.open[:1]
             times = np.concatenate([times, current.open_time[:1]])
-            opens, highs, lows, closes = (np.concatenate([a, price]) for a in
-                                          (opens, highs, lows, closes))  # fmt: skip
+            opens, highs, lows, closes = (
+                np.concatenate([a, price]) for a in (opens, highs, lows, closes)
+            )
             volumes = np.concatenate([volumes, np.zeros(1)])
     if not len(times):
         return []

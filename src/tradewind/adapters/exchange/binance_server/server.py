@@ -96,7 +96,7 @@ class BinanceServer:
         self.stopping.clear()
         self._thread = threading.Thread(
             target=self._http.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": 0.02},  # how long `stop` may wait for the loop
             name=f"binance-server-{self.port}",
             daemon=True,
         )

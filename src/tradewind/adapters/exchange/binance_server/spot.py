@@ -232,8 +232,9 @@ def new_oco(call: Call) -> Reply:
 
     def rest(book: Book, held: Account, now: int, extras: AccountExtras) -> Reply:
         request = _protection(call, symbol, quantity, legs, now)
-        orders = sorted(protection.place_protection(book, held, request, now),
-                        key=lambda o: o.order_id)  # fmt: skip
+        orders = sorted(
+            protection.place_protection(book, held, request, now), key=lambda o: o.order_id
+        )
         group = orders[0].group_id
         assert group is not None
         extras.list_ids[group] = list_id
