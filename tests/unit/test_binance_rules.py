@@ -63,11 +63,8 @@ def test_every_real_sample_entry_parses_to_the_values_binance_published(
     for symbol, (base, tick, step, min_qty, max_qty, min_notional) in expected.items():
         r = rules[symbol]
         assert (r.symbol, r.position_type, r.base_asset, r.quote_asset) == (
-            symbol,
-            position_type,
-            base,
-            "USDT",
-        )
+            symbol, position_type, base, "USDT",
+        )  # fmt: skip
         assert r.tick_size == D(tick), symbol
         assert r.step == D(step), symbol
         assert r.min_qty == D(min_qty), symbol
@@ -96,7 +93,7 @@ def spot_entry(*filters: Mapping[str, object], symbol: str = "ABCUSDT") -> dict[
             {"filterType": "LOT_SIZE", "minQty": "0.01", "maxQty": "9000", "stepSize": "0.01"},
             *filters,
         ],
-    }
+    }  # fmt: skip
 
 
 def futures_entry(*filters: Mapping[str, object]) -> dict[str, object]:
@@ -133,13 +130,9 @@ def test_notional_bounds_count_for_market_orders_only_when_their_flag_says_so(
     apply_min: bool, apply_max: bool, min_notional: Decimal, max_notional: Decimal
 ) -> None:
     notional = {
-        "filterType": "NOTIONAL",
-        "minNotional": "10.00000000",
-        "applyMinToMarket": apply_min,
-        "maxNotional": "50000.00000000",
-        "applyMaxToMarket": apply_max,
-        "avgPriceMins": 5,
-    }
+        "filterType": "NOTIONAL", "minNotional": "10.00000000", "applyMinToMarket": apply_min,
+        "maxNotional": "50000.00000000", "applyMaxToMarket": apply_max, "avgPriceMins": 5,
+    }  # fmt: skip
     r = parse_symbol_rules(spot_entry(notional), SPOT)
     assert (r.min_notional, r.max_notional) == (min_notional, max_notional)
 
@@ -173,35 +166,23 @@ def test_schema_objects_keep_binance_field_names() -> None:
     lot = entry.filters[1]
     assert isinstance(lot, BinanceLotSize)
     assert (entry.baseAsset, lot.filterType, lot.stepSize, lot.minQty, lot.maxQty) == (
-        "ABC",
-        "LOT_SIZE",
-        D("0.01"),
-        D("0.01"),
-        D(9000),
-    )
+        "ABC", "LOT_SIZE", D("0.01"), D("0.01"), D(9000),
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("entry", "words"),
     [
-        (
-            spot_entry({"filterType": "NOTIONAL", "applyMinToMarket": True}),
-            ["ABCUSDT", "NOTIONAL", "minNotional"],
-        ),
-        (
-            spot_entry({"filterType": "MARKET_LOT_SIZE", "minQty": "0", "maxQty": "1"}),
-            ["ABCUSDT", "MARKET_LOT_SIZE", "stepSize"],
-        ),
-        (
-            spot_entry({"filterType": "MIN_NOTIONAL", "minNotional": "5"}),
-            ["ABCUSDT", "MIN_NOTIONAL", "applyToMarket"],
-        ),
-        (
-            futures_entry({"filterType": "MIN_NOTIONAL", "minNotional": "5"}),
-            ["ABCUSDT", "MIN_NOTIONAL", "notional"],
-        ),
+        (spot_entry({"filterType": "NOTIONAL", "applyMinToMarket": True}),
+         ["ABCUSDT", "NOTIONAL", "minNotional"]),
+        (spot_entry({"filterType": "MARKET_LOT_SIZE", "minQty": "0", "maxQty": "1"}),
+         ["ABCUSDT", "MARKET_LOT_SIZE", "stepSize"]),
+        (spot_entry({"filterType": "MIN_NOTIONAL", "minNotional": "5"}),
+         ["ABCUSDT", "MIN_NOTIONAL", "applyToMarket"]),
+        (futures_entry({"filterType": "MIN_NOTIONAL", "minNotional": "5"}),
+         ["ABCUSDT", "MIN_NOTIONAL", "notional"]),
     ],
-)
+)  # fmt: skip
 def test_a_missing_required_field_names_the_symbol_filter_and_field(
     entry: dict[str, object], words: list[str]
 ) -> None:
