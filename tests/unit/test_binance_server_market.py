@@ -16,11 +16,14 @@ from tradewind.adapters.exchange.binance_server.market import (
     futures_symbol,
     klines,
     max_notional,
+    plain_price_text,
+    spot_price_text,
     spot_symbol,
 )
 from tradewind.adapters.exchange.binance_server.render import plain, spot_text
 from tradewind.adapters.exchange.builtin_rules import BUILTIN_RULES, rules_for
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed
+from tradewind.domain.candles import to_decimal
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType
 
@@ -142,3 +145,14 @@ def test_klines_honour_start_end_and_limit_like_binance() -> None:
     before = klines(FEED, RULES, 60, now, None, (T0 + 60) * 1000, 500)
     assert [r[0] // 1000 for r in before] == [T0, T0 + MINUTE]
     assert klines(FEED, RULES, 60, now, (T0 + 600) * 1000, None, 5) == []
+
+
+@given(
+    st.one_of(
+        st.decimals(min_value=0, max_value=10**7, places=8, allow_nan=False).map(float),
+        st.floats(min_value=1e-12, max_value=1e12, allow_nan=False, allow_infinity=False),
+    )
+)
+def test_candle_prices_are_written_exactly_as_the_decimal_they_stand_for(value: float) -> None:
+    assert spot_price_text(value) == spot_text(to_decimal(value))
+    assert D(plain_price_text(value)) == to_decimal(value)

@@ -71,7 +71,7 @@ def klines(call: Call) -> Reply:
     return Reply(common.kline_rows(call, FUTURES, max_limit=1500))
 
 
-@ROUTES.add("GET", f"{F1}/ticker/price", Market.FUTURES, 1)
+@ROUTES.add("GET", f"{F1}/ticker/price", Market.FUTURES, lambda q: 1 if q.get("symbol") else 2)
 def ticker_price(call: Call) -> Reply:
     """Answer the current price of a symbol (or of every listed symbol), with its time."""
     state = call.state

@@ -61,7 +61,7 @@ def klines(call: Call) -> Reply:
     return Reply(common.kline_rows(call, SPOT, max_limit=1000))
 
 
-@ROUTES.add("GET", f"{API}/ticker/price", Market.SPOT, 2)
+@ROUTES.add("GET", f"{API}/ticker/price", Market.SPOT, lambda q: 2 if q.get("symbol") else 4)
 def ticker_price(call: Call) -> Reply:
     """Answer the current price of a symbol (or of every listed symbol)."""
     state = call.state
