@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
+
 from tests.binance_wire import SignedClient, running_server
 from tradewind.adapters.exchange.binance_server import controls
 
@@ -107,3 +111,18 @@ def test_the_controls_answer_loopback_clients_only() -> None:
         assert status == 403
         assert body == {"error": "the test controls answer loopback clients only"}
         assert controls.handle(env.server, "GET", "/_tradewind/stats", "", "::1")[0] == 200
+
+
+def test_keys_get_venue_accounts_of_their_own_or_the_one_named() -> None:
+    with running_server() as env:
+        venue = env.server.venue
+        venue.account(7, spot_balances={"USDT": Decimal(123)})  # a paper account made elsewhere
+        taken = {env.server.account_id("tw-test-key"), 7}
+        fresh = env.server.add_account("fresh-key", "s")
+        assert fresh not in taken
+        assert env.server.add_account("named-key", "s", account_id=7) == 7
+        state = env.server.account_state("named-key")
+        assert state is not None
+        assert state["spot"] == {"USDT": {"free": "123", "locked": "0"}}  # kept as it stood
+        with pytest.raises(ValueError, match="already has an API key"):
+            env.server.add_account("second-key", "s", account_id=7)
