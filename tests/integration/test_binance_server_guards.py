@@ -156,3 +156,14 @@ def test_order_placements_carry_order_counts_and_one_too_many_gets_1015() -> Non
             "POST", "/sapi/v1/asset/transfer", type="MAIN_UMFUTURE", asset="USDT", amount="1"
         )
         assert transfer.headers["X-SAPI-USED-UID-WEIGHT-1M"] == "300"
+
+
+def test_futures_klines_weigh_by_their_limit() -> None:
+    wall = FakeWall()
+    with running_server(wall=wall) as env:
+        used = [
+            int(env.client.public("/fapi/v1/klines", symbol="BTCUSDT", interval="1m",
+                                  limit=limit).headers[WEIGHT])
+            for limit in (100, 101, 500, 1000, 1500)
+        ]  # fmt: skip
+        assert [b - a for a, b in zip([0, *used], used, strict=False)] == [1, 2, 2, 5, 10]

@@ -62,7 +62,7 @@ def _klines_weight(params: p.Params) -> int:
         limit = int(params.get("limit") or 500)
     except ValueError:
         return 1
-    return 1 if limit < 100 else 2 if limit < 500 else 5 if limit <= 1000 else 10
+    return 1 if limit <= 100 else 2 if limit <= 500 else 5 if limit <= 1000 else 10
 
 
 @ROUTES.add("GET", f"{F1}/klines", Market.FUTURES, _klines_weight)
