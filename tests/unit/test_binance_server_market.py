@@ -16,11 +16,14 @@ from tradewind.adapters.exchange.binance_server.market import (
     futures_symbol,
     klines,
     max_notional,
+    plain_price_text,
+    spot_price_text,
     spot_symbol,
 )
 from tradewind.adapters.exchange.binance_server.render import plain, spot_text
 from tradewind.adapters.exchange.builtin_rules import BUILTIN_RULES, rules_for
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed
+from tradewind.domain.candles import to_decimal
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType
 
@@ -44,7 +47,7 @@ def _fields(rules: MarketRules) -> dict[str, object]:
 
 def test_a_spot_entry_carries_binances_filters_with_eight_decimal_strings() -> None:
     entry = spot_symbol(rules_for("BTCUSDT", SPOT))
-    filters = {f["filterType"]: f for f in entry["filters"]}  # type: ignore[attr-defined]
+    filters = {f["filterType"]: f for f in entry["filters"]}
     assert filters["LOT_SIZE"] == {
         "filterType": "LOT_SIZE",
         "minQty": "0.00001000",
@@ -58,7 +61,7 @@ def test_a_spot_entry_carries_binances_filters_with_eight_decimal_strings() -> N
 
 def test_a_futures_entry_names_its_minimum_notional_notional() -> None:
     entry = futures_symbol(rules_for("BTCUSDT", FUTURES))
-    filters = {f["filterType"]: f for f in entry["filters"]}  # type: ignore[attr-defined]
+    filters = {f["filterType"]: f for f in entry["filters"]}
     assert filters["MIN_NOTIONAL"] == {"filterType": "MIN_NOTIONAL", "notional": "100"}
     assert (entry["pricePrecision"], entry["quantityPrecision"]) == (2, 3)
     assert entry["contractType"] == "PERPETUAL"
@@ -114,16 +117,20 @@ RULES = rules_for("BTCUSDT", SPOT)
 def test_klines_end_with_the_forming_candle_at_the_open_of_the_current_minute() -> None:
     rows = klines(FEED, RULES, 60, T0 + 2 * MINUTE + 30, None, None, 500)
     assert [r[0] for r in rows] == [T0 * 1000, (T0 + 60) * 1000, (T0 + 120) * 1000]
-    assert rows[0][1:6] == ["100.00000000", "101.00000000", "99.00000000", "100.50000000",
-                            "1.00000000"]  # fmt: skip
+    assert rows[0][1:6] == [
+        "100.00000000",
+        "101.00000000",
+        "99.00000000",
+        "100.50000000",
+        "1.00000000",
+    ]
     assert rows[0][6] == (T0 + 60) * 1000 - 1
     assert rows[-1][1:6] == ["102.00000000"] * 4 + ["0.00000000"]  # only its open is known
 
 
 def test_longer_intervals_aggregate_the_minutes_so_far() -> None:
     (forming,) = klines(FEED, RULES, 300, T0 + 3 * MINUTE, None, None, 500)
-    assert forming[:5] == [T0 * 1000, "100.00000000", "103.00000000", "98.00000000",
-                           "99.00000000"]  # fmt: skip
+    assert forming[:5] == [T0 * 1000, "100.00000000", "103.00000000", "98.00000000", "99.00000000"]
     assert forming[8] == 3 + 1  # three closed minutes and the one forming
 
 
@@ -138,3 +145,14 @@ def test_klines_honour_start_end_and_limit_like_binance() -> None:
     before = klines(FEED, RULES, 60, now, None, (T0 + 60) * 1000, 500)
     assert [r[0] // 1000 for r in before] == [T0, T0 + MINUTE]
     assert klines(FEED, RULES, 60, now, (T0 + 600) * 1000, None, 5) == []
+
+
+@given(
+    st.one_of(
+        st.decimals(min_value=0, max_value=10**7, places=8, allow_nan=False).map(float),
+        st.floats(min_value=1e-12, max_value=1e12, allow_nan=False, allow_infinity=False),
+    )
+)
+def test_candle_prices_are_written_exactly_as_the_decimal_they_stand_for(value: float) -> None:
+    assert spot_price_text(value) == spot_text(to_decimal(value))
+    assert D(plain_price_text(value)) == to_decimal(value)

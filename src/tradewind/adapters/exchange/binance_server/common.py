@@ -57,9 +57,21 @@ def price_at(state: ServerState, rules: MarketRules, at: int) -> Decimal:
     except ConfigurationError as e:
         raise errors.from_venue(e) from e
     if price is None:
-        raise errors.BinanceError(503, -1008, "Server is currently overloaded with other "
-                                  "requests. Please try again in a few minutes.")  # fmt: skip
+        raise errors.BinanceError(
+            503,
+            -1008,
+            "Server is currently overloaded with other "
+            "requests. Please try again in a few minutes.",
+        )
     return price
+
+
+def known_price_at(state: ServerState, rules: MarketRules, at: int) -> Decimal | None:
+    """Return the price at `at`, or None when the venue has no market data for the symbol."""
+    try:
+        return fill_price(state.venue.prices, rules.symbol, rules.position_type, at)
+    except ConfigurationError:
+        return None
 
 
 def now(state: ServerState) -> int:

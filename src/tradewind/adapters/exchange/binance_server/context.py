@@ -100,9 +100,19 @@ class ServerState:
             return list(self._accounts.values())
 
     def next_account_id(self) -> int:
-        """Return a venue account id no API key uses yet."""
+        """Return the lowest venue account id that neither an API key nor the venue uses."""
         with self._lock:
-            return max(self._extras, default=0) + 1
+            candidate = 1
+            while candidate in self._extras or self.venue.has_account(candidate):
+                candidate += 1
+            return candidate
+
+    def key_of_account(self, account_id: int) -> str | None:
+        """Return the API key reaching a venue account, if one does."""
+        with self._lock:
+            return next(
+                (a.api_key for a in self._accounts.values() if a.account_id == account_id), None
+            )
 
     def new_id(self, prefix: str = "") -> str:
         """Return a fresh id the way Binance makes client ids, from the seeded generator."""

@@ -62,7 +62,7 @@ def _klines_weight(params: p.Params) -> int:
         limit = int(params.get("limit") or 500)
     except ValueError:
         return 1
-    return 1 if limit < 100 else 2 if limit < 500 else 5 if limit <= 1000 else 10
+    return 1 if limit <= 100 else 2 if limit <= 500 else 5 if limit <= 1000 else 10
 
 
 @ROUTES.add("GET", f"{F1}/klines", Market.FUTURES, _klines_weight)
@@ -71,7 +71,7 @@ def klines(call: Call) -> Reply:
     return Reply(common.kline_rows(call, FUTURES, max_limit=1500))
 
 
-@ROUTES.add("GET", f"{F1}/ticker/price", Market.FUTURES, 1)
+@ROUTES.add("GET", f"{F1}/ticker/price", Market.FUTURES, lambda q: 1 if q.get("symbol") else 2)
 def ticker_price(call: Call) -> Reply:
     """Answer the current price of a symbol (or of every listed symbol), with its time."""
     state = call.state
@@ -133,9 +133,7 @@ def leverage_bracket(call: Call) -> Reply:
 def set_leverage(call: Call) -> Reply:
     """Set the symbol's leverage for new positions (-4028 above its bracket)."""
     symbol = p.symbol(call.params)
-    # Any whole number reaches the venue, which refuses what the bracket does not allow with
-    # -4028 "Leverage N is not valid", as Binance does (0 and 126 included).
-    leverage = p.integer(call.params, "leverage", low=-(10**6), high=10**6)
+    leverage = p.integer(call.params, "leverage")  # beyond 1 to the bracket: -4028
     rules = common.rules_of(call.state, symbol, FUTURES)
 
     def apply(book: Book, held: Account, _now: int, _extras: AccountExtras) -> Reply:
@@ -236,15 +234,17 @@ def position_risk(call: Call) -> Reply:
         seen = {r.symbol for r in asked}
         rules = list(asked)
         if p.optional(call.params, "symbol") is None:
-            rules += [common.rules_of(state, s, FUTURES) for s in sorted(held.positions)
-                      if s not in seen]  # fmt: skip
-        return Reply([_risk(held, r, common.price_at(state, r, now), now) for r in rules])
+            rules += [
+                common.rules_of(state, s, FUTURES) for s in sorted(held.positions) if s not in seen
+            ]
+        return Reply([_risk(held, r, common.known_price_at(state, r, now), now) for r in rules])
 
     return state.act(call.signer, read)
 
 
-def _risk(held: Account, rules: MarketRules, mark: Decimal, now: int) -> dict[str, object]:
+def _risk(held: Account, rules: MarketRules, known: Decimal | None, now: int) -> dict[str, object]:
     symbol = rules.symbol
+    mark = ZERO if known is None else known  # a flat symbol without market data here
     leverage = held.leverage.get(symbol, 1)
     isolated = held.isolated.get(symbol, False)
     position: Position | None = held.positions.get(symbol)

@@ -55,8 +55,9 @@ def new_algo_order(call: Call) -> Reply:
         raise errors.unsupported_combination()  # STOP / TAKE_PROFIT with a limit price
     if p.choice(params, "positionSide", ("BOTH", "LONG", "SHORT"), "BOTH") != "BOTH":
         raise errors.position_side_mismatch()
-    working_type = p.choice(params, "workingType", ("CONTRACT_PRICE", "MARK_PRICE"),
-                            "CONTRACT_PRICE")  # fmt: skip
+    working_type = p.choice(
+        params, "workingType", ("CONTRACT_PRICE", "MARK_PRICE"), "CONTRACT_PRICE"
+    )
     quantity = p.decimal(params, "quantity")
     trigger = callback = None
     if purpose is OrderPurpose.TRAILING_STOP:
@@ -136,8 +137,12 @@ def cancel_algo_order(call: Call) -> Reply:
         if algo is None or order is None or not order.resting:
             raise errors.unknown_order_sent()
         protection.cancel_order(book, held, order.symbol, FUTURES, order.client_order_id, now)
-        body = {"algoId": algo.algo_id, "clientAlgoId": algo.client_algo_id, "code": "200",
-                "msg": "success"}  # fmt: skip
+        body = {
+            "algoId": algo.algo_id,
+            "clientAlgoId": algo.client_algo_id,
+            "code": "200",
+            "msg": "success",
+        }
         return Reply(body)
 
     return call.state.act(call.signer, cancel)

@@ -59,9 +59,13 @@ def rate_limits(limits: Limits, market: Market) -> list[dict[str, object]]:
     for interval in limits.order_intervals(market):
         number, unit = interval.words.split()
         entries.append(
-            {"rateLimitType": "ORDERS", "interval": unit, "intervalNum": int(number),
-             "limit": interval.limit}
-        )  # fmt: skip
+            {
+                "rateLimitType": "ORDERS",
+                "interval": unit,
+                "intervalNum": int(number),
+                "limit": interval.limit,
+            }
+        )
     return entries
 
 
@@ -183,17 +187,26 @@ def brackets(rules: MarketRules) -> list[dict[str, object]]:
         ratio = Decimal(ratio_text)
         cum += floor * (ratio - previous_ratio)
         entries.append(
-            {"bracket": number, "initialLeverage": leverage, "notionalCap": cap,
-             "notionalFloor": floor, "maintMarginRatio": float(ratio), "cum": float(cum)}
-        )  # fmt: skip
+            {
+                "bracket": number,
+                "initialLeverage": leverage,
+                "notionalCap": cap,
+                "notionalFloor": floor,
+                "maintMarginRatio": float(ratio),
+                "cum": float(cum),
+            }
+        )
         floor, previous_ratio = cap, ratio
     return entries
 
 
 def max_notional(rules: MarketRules, leverage: int) -> int:
     """Return the largest position notional allowed at `leverage` (its bracket's cap)."""
-    caps = [int(str(b["notionalCap"])) for b in brackets(rules)
-            if int(str(b["initialLeverage"])) >= leverage]  # fmt: skip
+    caps = [
+        int(str(b["notionalCap"]))
+        for b in brackets(rules)
+        if int(str(b["initialLeverage"])) >= leverage
+    ]
     return caps[-1] if caps else 0
 
 
@@ -220,15 +233,21 @@ def klines(
     minute = now - now % 60
     closed = feed.minute_candles(rules.symbol, kind, first, min(last + interval, minute))
     times = closed.open_time
-    opens, highs, lows, closes, volumes = (closed.open, closed.high, closed.low, closed.close,
-                                           closed.volume)  # fmt: skip
+    opens, highs, lows, closes, volumes = (
+        closed.open,
+        closed.high,
+        closed.low,
+        closed.close,
+        closed.volume,
+    )
     if last + interval > minute:
         current = feed.minute_candles(rules.symbol, kind, minute, minute + 60)
         if len(current):
             price = current.open[:1]
             times = np.concatenate([times, current.open_time[:1]])
-            opens, highs, lows, closes = (np.concatenate([a, price]) for a in
-                                          (opens, highs, lows, closes))  # fmt: skip
+            opens, highs, lows, closes = (
+                np.concatenate([a, price]) for a in (opens, highs, lows, closes)
+            )
             volumes = np.concatenate([volumes, np.zeros(1)])
     if not len(times):
         return []
@@ -237,29 +256,47 @@ def klines(
     ends = np.r_[starts[1:], len(buckets)] - 1
     volume = np.add.reduceat(volumes, starts)
     quote = np.add.reduceat(volumes * closes, starts)
-    counts = np.diff(np.r_[starts, len(buckets)])
-    text = spot_text if kind is PositionType.SPOT else plain
-    rows: list[list[object]] = []
-    for i, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-        open_ms = int(buckets[s]) * 1000
-        rows.append(
-            [
-                open_ms,
-                text(to_decimal(float(opens[s]))),
-                text(to_decimal(float(np.max(highs[s : e + 1])))),
-                text(to_decimal(float(np.min(lows[s : e + 1])))),
-                text(to_decimal(float(closes[e]))),
-                _amount(float(volume[i])),
-                open_ms + interval * 1000 - 1,
-                _amount(float(quote[i])),
-                int(counts[i]),
-                _amount(float(volume[i]) / 2),
-                _amount(float(quote[i]) / 2),
-                "0",
-            ]
-        )
-    return rows
+    text = spot_price_text if kind is PositionType.SPOT else plain_price_text
+    columns = zip(
+        (buckets[starts] * 1000).tolist(),
+        opens[starts].tolist(),
+        np.maximum.reduceat(highs, starts).tolist(),
+        np.minimum.reduceat(lows, starts).tolist(),
+        closes[ends].tolist(),
+        volume.tolist(),
+        quote.tolist(),
+        np.diff(np.r_[starts, len(buckets)]).tolist(),
+        strict=True,
+    )
+    step_ms = interval * 1000
+    return [
+        [open_ms, text(o), text(h), text(lo), text(c), _amount(v), open_ms + step_ms - 1,
+         _amount(q), n, _amount(v / 2), _amount(q / 2), "0"]
+        for open_ms, o, h, lo, c, v, q, n in columns
+    ]  # fmt: skip
+
+
+def spot_price_text(value: float) -> str:
+    """Write a candle price as `spot_text(to_decimal(value))` does, with string steps only.
+
+    `repr` is the shortest decimal that reads back as the float, which is what
+    `to_decimal` returns; padding it to eight places is exact. Klines write thousands of
+    prices, and Decimal arithmetic per price made a 500-candle answer take ~30 ms.
+    """
+    written = repr(value)
+    point = written.find(".")
+    if "e" in written or "E" in written or point < 0 or len(written) - point - 1 > 8:
+        return spot_text(to_decimal(value))
+    return written + "0" * (8 - (len(written) - point - 1))
+
+
+def plain_price_text(value: float) -> str:
+    """Write a candle price as `plain(to_decimal(value))` does."""
+    written = repr(value)
+    if "e" in written or "E" in written:
+        return plain(to_decimal(value))
+    return written.removesuffix(".0")
 
 
 def _amount(value: float) -> str:
-    return f"{round(value, 8):.8f}"
+    return f"{value:.8f}"

@@ -99,8 +99,9 @@ def serve(
             )
         headers[WEIGHT_HEADER] = str(used)
     except BinanceError as e:
-        headers.setdefault(WEIGHT_HEADER, str(state.limiter.used_weight(
-            request.client_ip, ip_market, now)))  # fmt: skip
+        headers.setdefault(
+            WEIGHT_HEADER, str(state.limiter.used_weight(request.client_ip, ip_market, now))
+        )
         return _failure(e, headers)
     fault = state.faults.pick(method, path, bool(route.places_order))
     if fault is not None and fault.mode is FaultMode.LATENCY:
@@ -178,8 +179,12 @@ def _before_work(
     if mode is FaultMode.HTTP_500:
         return _failure(errors.internal(), headers)
     if mode is FaultMode.HTTP_503:
-        return _failure(BinanceError(503, -1001, "Internal error; unable to process your "
-                                     "request. Please try again."), headers)  # fmt: skip
+        return _failure(
+            BinanceError(
+                503, -1001, "Internal error; unable to process your request. Please try again."
+            ),
+            headers,
+        )
     if mode is FaultMode.CODE_1021:
         return _failure(errors.outside_recv_window(), headers)
     window_end = (now // 60_000 + 1) * 60_000
@@ -194,8 +199,9 @@ def _before_work(
         )
         return _failure(error, headers)
     assert mode is FaultMode.CODE_1015, mode
-    interval = (state.limits.order_intervals(route.market) or
-                state.limits.order_intervals(Market.SPOT))[0]  # fmt: skip
+    interval = (
+        state.limits.order_intervals(route.market) or state.limits.order_intervals(Market.SPOT)
+    )[0]
     error = BinanceError(
         429,
         -1015,
@@ -216,6 +222,7 @@ def _after_work(fault: Fault, done: Outcome) -> Outcome:
     if mode is FaultMode.HTTP_500:
         return _failure(errors.internal(), done.headers)
     assert mode is FaultMode.HTTP_503, mode
-    unknown = BinanceError(503, -1000, "Unknown error, please check your request or try again "
-                           "later.")  # fmt: skip
+    unknown = BinanceError(
+        503, -1000, "Unknown error, please check your request or try again later."
+    )
     return _failure(unknown, done.headers)

@@ -11,6 +11,8 @@
 The venue runs on the clock it was given (a test's manual clock, the demo's replay
 clock); the server's own wall clock (`wall_ms`) only checks signed timestamps and counts
 rate-limit windows. Same seed and same requests in the same order, same ids, same faults.
+The venue's own fault plan (`venue.faults`) does not touch the server's requests: faults
+here are the server's (`add_fault`), on the wire.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ class BinanceServer:
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._adding = threading.Lock()
 
     # --- Life ------------------------------------------------------------------------------
 
@@ -96,7 +99,7 @@ class BinanceServer:
         self.stopping.clear()
         self._thread = threading.Thread(
             target=self._http.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": 0.02},  # how long `stop` may wait for the loop
             name=f"binance-server-{self.port}",
             daemon=True,
         )
@@ -161,17 +164,39 @@ class BinanceServer:
         futures: Mapping[str, Decimal] | None = None,
         futures_enabled: bool = True,
         transfer_enabled: bool = True,
+        account_id: int | None = None,
     ) -> int:
-        """Create a venue account reached with this API key; return its venue account id.
+        """Give an API key a venue account; return the venue account id.
 
-        `spot` defaults to the venue's 10,000 USDT, `futures` to nothing. The key's
-        permissions: USDⓈ-M futures, and universal transfer (/sapi/v1/asset/transfer).
+        By default a new account (an id no key and no venue account has) with `spot`
+        (default: the venue's 10,000 USDT) and `futures` (default: nothing). With
+        `account_id`, that venue account: made with these balances if new, as it stands if
+        the venue already holds it (one key per account). The key's permissions: USDⓈ-M
+        futures, and universal transfer (/sapi/v1/asset/transfer).
         """
         if not api_key or not api_secret:
             raise ValueError("api_key and api_secret must not be empty")
+        with self._adding:  # choosing a free id and taking it is one step
+            return self._add_account(
+                api_key, api_secret, spot, futures, futures_enabled, transfer_enabled, account_id
+            )
+
+    def _add_account(
+        self,
+        api_key: str,
+        api_secret: str,
+        spot: Mapping[str, Decimal] | None,
+        futures: Mapping[str, Decimal] | None,
+        futures_enabled: bool,
+        transfer_enabled: bool,
+        account_id: int | None,
+    ) -> int:
         if self.state.account(api_key) is not None:
             raise ValueError(f"api_key: {api_key[:4]}… is already registered")
-        account_id = self.state.next_account_id()
+        if account_id is None:
+            account_id = self.state.next_account_id()
+        elif self.state.key_of_account(account_id) is not None:
+            raise ValueError(f"account_id: {account_id} already has an API key")
         self.venue.account(account_id, spot_balances=spot, futures_balances=futures)
         self.state.add_account(
             ApiAccount(api_key, api_secret, account_id, futures_enabled, transfer_enabled)

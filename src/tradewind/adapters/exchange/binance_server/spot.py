@@ -61,7 +61,7 @@ def klines(call: Call) -> Reply:
     return Reply(common.kline_rows(call, SPOT, max_limit=1000))
 
 
-@ROUTES.add("GET", f"{API}/ticker/price", Market.SPOT, 2)
+@ROUTES.add("GET", f"{API}/ticker/price", Market.SPOT, lambda q: 2 if q.get("symbol") else 4)
 def ticker_price(call: Call) -> Reply:
     """Answer the current price of a symbol (or of every listed symbol)."""
     state = call.state
@@ -232,8 +232,9 @@ def new_oco(call: Call) -> Reply:
 
     def rest(book: Book, held: Account, now: int, extras: AccountExtras) -> Reply:
         request = _protection(call, symbol, quantity, legs, now)
-        orders = sorted(protection.place_protection(book, held, request, now),
-                        key=lambda o: o.order_id)  # fmt: skip
+        orders = sorted(
+            protection.place_protection(book, held, request, now), key=lambda o: o.order_id
+        )
         group = orders[0].group_id
         assert group is not None
         extras.list_ids[group] = list_id

@@ -87,6 +87,11 @@ class SimulatedVenue:
                 self._save_if_dirty()
         return SimulatedExchange(self, account_id)
 
+    def has_account(self, account_id: int) -> bool:
+        """Tell whether the venue holds an account with this id (made or loaded)."""
+        with self._lock:
+            return account_id in self._book.accounts
+
     def rules(self, symbol: str, position_type: PositionType) -> MarketRules:
         """Return the symbol's rules on this venue; -1121 for a symbol it does not trade."""
         return self._book.rules(symbol, position_type)

@@ -72,9 +72,8 @@ def test_skew_is_a_clock_offset_that_clearing_removes() -> None:
 
 def test_a_rule_reads_from_the_json_of_the_control_endpoint() -> None:
     fault = Fault.from_json(
-        {"mode": "timeout_after_accept", "rate": 0.2, "paths": ["POST /api/v3/order"],
-         "hold_ms": 0}
-    )  # fmt: skip
+        {"mode": "timeout_after_accept", "rate": 0.2, "paths": ["POST /api/v3/order"], "hold_ms": 0}
+    )
     assert fault == Fault(
         FaultMode.TIMEOUT_AFTER_ACCEPT, rate=0.2, paths=("POST /api/v3/order",), hold_ms=0
     )

@@ -1,0 +1,76 @@
+"""`tradewind exchange serve` as a user runs it: a real process, real HTTP, Ctrl-C to stop."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from tradewind.adapters.exchange.binance_server import sign
+from tradewind.entrypoints.cli.main import app
+
+CLI = [sys.executable, "-m", "tradewind.entrypoints.cli", "exchange", "serve"]
+ENV = {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "NO_COLOR": "1"}
+
+
+def test_the_server_serves_a_signed_account_and_stops_cleanly_on_ctrl_c() -> None:
+    process = subprocess.Popen(
+        [*CLI, "--account", "cli-key:cli-secret", "--balance", "USDT=2500",
+         "--futures-balance", "USDT=100", "--speed", "60", "--seed", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("listening on http://127.0.0.1:"), first
+        url = first.split()[-1]
+        with httpx.Client(base_url=url, timeout=5) as client:
+            assert client.get("/api/v3/ping").json() == {}
+            payload = urlencode({"timestamp": time.time_ns() // 1_000_000})
+            signed = f"{payload}&signature={sign('cli-secret', payload)}"
+            account = client.get(f"/api/v3/account?{signed}", headers={"X-MBX-APIKEY": "cli-key"})
+            assert account.status_code == 200
+            assert account.json()["balances"] == [
+                {"asset": "USDT", "free": "2500.00000000", "locked": "0.00000000"}
+            ]
+            price = client.get("/fapi/v1/ticker/price", params={"symbol": "ETHUSDT"}).json()
+            assert float(price["price"]) > 0
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "stopped" in out
+    assert "cli-secret" not in out + err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--host", "192.0.2.10"], "--host: '192.0.2.10' is not a loopback address"),
+        (["--account", "no-secret"], "--account: give KEY:SECRET"),
+        (["--account", "k:s", "--account", "k:t"], "--account: each KEY may be given once"),
+        (["--balance", "USDT=-5"], "--balance: give ASSET=AMOUNT with an amount >= 0"),
+        (["--csv", "BTCUSDT=candles.csv"], "--csv: candle files are in the past; give --speed"),
+        (["--csv", "BTCUSDT=missing.csv", "--speed", "1"], "--csv missing.csv: cannot read"),
+        (["--symbol", "DOGEUSDT"], "--symbol: no built-in spot rules for 'DOGEUSDT'"),
+        (["--speed", "0"], "--speed: must be above 0"),
+    ],
+)
+def test_bad_input_is_refused_naming_the_flag_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], message: str
+) -> None:
+    # In-process (the command refuses before serving anything), so no interpreter start-up.
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(app, ["exchange", "serve", *args])
+    assert done.exit_code == 2, done.output
+    assert message in " ".join(done.stderr.split())
+    assert done.exception is None or isinstance(done.exception, SystemExit)
