@@ -24,12 +24,13 @@ from tradewind.adapters.db.locks import make_bot_lock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
 from tradewind.adapters.exchange.binance_server.faults import Fault, FaultMode
+from tradewind.adapters.exchange.binance_server.limits import Limits
 from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
-from tradewind.bot_config import BotConfig
 from tradewind.bootstrap import AccountExchanges, PaperExchanges
+from tradewind.bot_config import BotConfig
 from tradewind.domain.orders import OrderStatus
 from tradewind.domain.types import PositionSide, PositionType
 from tradewind.ports import AccountKind, NewAccount, OrderRecord, TradeRecord
@@ -43,13 +44,15 @@ D = Decimal
 
 # About a fifth of all requests go wrong, in every way the issue names.
 FAULTS: tuple[Fault, ...] = (
-    Fault(FaultMode.TIMEOUT_AFTER_ACCEPT, rate=0.03, hold_ms=0),
-    Fault(FaultMode.HTTP_503, rate=0.02, after=True),
-    Fault(FaultMode.HTTP_500, rate=0.02),
-    Fault(FaultMode.CODE_1007, rate=0.03),
-    Fault(FaultMode.CONNECTION_RESET, rate=0.02, after=True),
-    Fault(FaultMode.CONNECTION_RESET, rate=0.02),
-    Fault(FaultMode.CODE_1021, rate=0.03),
+    Fault(FaultMode.TIMEOUT_AFTER_ACCEPT, rate=0.035, hold_ms=0),  # done, no answer
+    Fault(FaultMode.HTTP_503, rate=0.025, after=True),
+    Fault(FaultMode.HTTP_500, rate=0.025),
+    Fault(FaultMode.CODE_1007, rate=0.035),  # done, -1007
+    Fault(FaultMode.CONNECTION_RESET, rate=0.025, after=True),
+    Fault(FaultMode.CONNECTION_RESET, rate=0.025),
+    Fault(FaultMode.CODE_1021, rate=0.035),
+    Fault(FaultMode.CODE_1003, rate=0.005, ms=1_000),  # 429, Retry-After: 1 s
+    Fault(FaultMode.CODE_1015, rate=0.01, ms=1_000),
     Fault(FaultMode.TRANSIENT_2013, rate=0.3),  # placed orders not visible to 1 lookup
 )
 
@@ -61,7 +64,7 @@ def fast_config(name: str, position_type: PositionType, protected: bool) -> BotC
         "position_type": position_type.value, "custom_ema_fast": 2, "custom_ema_slow": 3,
         "custom_rsi_period": 2, "custom_rsi_oversold": 1, "custom_rsi_overbought": 99,
         "position_size_fixed": "120" if position_type is PositionType.FUTURES else "60",
-        "leverage": 3,
+        "leverage": 3 if position_type is PositionType.FUTURES else 1,
     }  # fmt: skip
     if protected:
         fields |= {"custom_stop_loss": "0.3", "custom_take_profit": "0.3"}
@@ -91,7 +94,13 @@ class FaultRun:
         candles = generate_market(total, 60, seed=5, start_price=60_000, start_time=START)
         self.market = ReplayMarketData({"BTCUSDT": candles})
         self.clock = ReplayClock(T0 + WARMUP * 60)
-        self.server = BinanceServer(SimulatedVenue(self.market, self.clock, seed=9), seed=9)
+        # Limits far above what the replay sends: only the injected 429s count here (the
+        # adapter follows the limit the server's exchangeInfo states).
+        roomy = Limits(spot_weight_per_minute=10**7, futures_weight_per_minute=10**7,
+                       spot_orders_per_10s=10**6, futures_orders_per_10s=10**6,
+                       futures_orders_per_minute=10**6)  # fmt: skip
+        venue = SimulatedVenue(self.market, self.clock, seed=9)
+        self.server = BinanceServer(venue, limits=roomy, seed=9)
         self.deps: TickDeps | None = None
 
     def start(self, spot: int, futures: int) -> None:

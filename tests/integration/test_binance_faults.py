@@ -64,6 +64,8 @@ def test_faulted_orders_are_never_doubled_lost_or_misrecorded(
     ours = {(o.bot_id, o.client_order_id): o for o in orders}
     for key, exchange_id in theirs.items():
         assert key in ours, f"order {key} accepted by the server, unknown to the database"
+        if ours[key].filled_qty > 0:
+            assert ours[key].exchange_order_id == exchange_id, key
     for key, order in ours.items():
         if key in theirs:
             assert order.status is not OrderStatus.REJECTED, key

@@ -69,6 +69,7 @@ class BinanceExchange:
         self._guard = threading.Lock()
         self._isolated: set[str] = set()
         self._max_leverage: dict[str, int] = {}
+        self._leverage: dict[str, tuple[int, int]] = {}  # symbol -> (asked, applied)
 
     # --- Rules, balances, positions ------------------------------------------------
 
@@ -207,7 +208,14 @@ class BinanceExchange:
     # --- Futures settings, transfers -------------------------------------------------
 
     def set_leverage(self, symbol: str, leverage: int) -> int:
-        """Set the leverage (clamped to the bracket maximum once if refused); return it."""
+        """Set the leverage (clamped to the bracket maximum once if refused); return it.
+
+        Binance keeps a symbol's leverage until it is changed, so asking again for what
+        this process set last costs nothing.
+        """
+        with self._guard:
+            if self._leverage.get(symbol, (None, 0))[0] == leverage:
+                return self._leverage[symbol][1]
         try:
             raw = self._post_leverage(symbol, leverage)
         except BinanceRejected as e:
@@ -219,7 +227,10 @@ class BinanceExchange:
             if top >= leverage:
                 raise
             raw = self._post_leverage(symbol, top)
-        return int(parsing.text(raw, "leverage"))
+        applied = int(parsing.text(raw, "leverage"))
+        with self._guard:
+            self._leverage[symbol] = (leverage, applied)
+        return applied
 
     def _post_leverage(self, symbol: str, leverage: int) -> Any:
         params = {"symbol": symbol, "leverage": leverage}

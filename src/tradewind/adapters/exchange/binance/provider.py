@@ -24,6 +24,7 @@ from tradewind.adapters.exchange.binance.retry import RetryPolicy
 from tradewind.adapters.exchange.binance.rules import RulesCache
 from tradewind.adapters.exchange.binance.transport import BinanceHosts, BinanceTransport, Governors
 from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.types import PositionType
 from tradewind.ports import AccountAccess
 
 SPOT_WEIGHT_LIMIT = 6_000  # REQUEST_WEIGHT per minute (exchangeInfo.rateLimits)
@@ -53,7 +54,14 @@ class BinanceOptions:
 @dataclass(slots=True)
 class _Host:
     governors: Governors
-    rules: RulesCache = field(default_factory=RulesCache)
+    rules: RulesCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rules = RulesCache(on_weight_limit=self._weight_limit)
+
+    def _weight_limit(self, market: PositionType, limit: int) -> None:
+        governor = self.governors.spot if market is PositionType.SPOT else self.governors.futures
+        governor.limit = limit
 
 
 class BinanceExchanges:

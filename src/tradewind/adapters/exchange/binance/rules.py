@@ -29,11 +29,36 @@ class _Market:
     fetched_at: float = float("-inf")
 
 
-class RulesCache:
-    """The parsed exchangeInfo of the spot and futures markets of one Binance host."""
+def weight_limit(doc: object) -> int | None:
+    """Return the REQUEST_WEIGHT limit per minute that exchangeInfo's `rateLimits` states."""
+    if not isinstance(doc, dict):
+        return None
+    for entry in doc.get("rateLimits") or []:
+        if (
+            isinstance(entry, dict)
+            and entry.get("rateLimitType") == "REQUEST_WEIGHT"
+            and entry.get("interval") == "MINUTE"
+            and entry.get("intervalNum") == 1
+            and isinstance(entry.get("limit"), int)
+        ):
+            return int(entry["limit"])
+    return None
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+
+class RulesCache:
+    """The parsed exchangeInfo of the spot and futures markets of one Binance host.
+
+    The weight limit it states (`rateLimits`) goes to `on_weight_limit`, so the governor
+    paces against the limit Binance enforces today, not a number written down here.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        on_weight_limit: Callable[[PositionType, int], None] = lambda _market, _limit: None,
+    ) -> None:
         self._clock = clock
+        self._on_weight_limit = on_weight_limit
         self._guard = threading.Lock()
         self._markets: dict[PositionType, _Market] = {}
 
@@ -67,6 +92,9 @@ class RulesCache:
             doc = transport.call(Api.SPOT_PUBLIC, "GET", "exchangeInfo", weight=20)
         else:
             doc = transport.call(Api.FUTURES_PUBLIC, "GET", "exchangeInfo", weight=1)
+        limit = weight_limit(doc)
+        if limit is not None and limit > 0:
+            self._on_weight_limit(position_type, limit)
         rules: dict[str, MarketRules] = {}
         for raw in doc.get("symbols", []):
             if raw.get("status", "TRADING") != "TRADING":

@@ -15,7 +15,8 @@ Modes, and where they act:
   closes at once without an answer.
 - `http_500`, `http_503`: HTTP 5xx before the work, or after it with `after: true`.
 - `code_-1003` (429 + Retry-After), `code_-1015` (429), `code_-1021` (400): before the work;
-  `code_-1015` only on order placements unless `paths` says otherwise.
+  `code_-1015` only on order placements unless `paths` says otherwise. Retry-After is the
+  rest of the window, or `ms` rounded up to whole seconds when given.
 - `code_-1007`: HTTP 408 -1007 after the work (the outcome is unknown to the client).
 - `transient_-2013`: each order placed while it is on (with probability `rate`) is
   reported as -2013 "Order does not exist." by its next `count` lookups (default 1).

@@ -195,7 +195,7 @@ def _before_work(
             -1003,
             f"Too much request weight used; current limit is {limit} request weight per "
             "1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.",
-            {"Retry-After": str(max(1, -(-(window_end - now) // 1000)))},
+            {"Retry-After": _retry_after(fault, window_end - now)},
         )
         return _failure(error, headers)
     assert mode is FaultMode.CODE_1015, mode
@@ -206,9 +206,15 @@ def _before_work(
         429,
         -1015,
         f"Too many new orders; current limit is {interval.limit} orders per {interval.words}.",
-        {"Retry-After": str(max(1, -(-(interval.length_ms - now % interval.length_ms) // 1000)))},
+        {"Retry-After": _retry_after(fault, interval.length_ms - now % interval.length_ms)},
     )
     return _failure(error, headers)
+
+
+def _retry_after(fault: Fault, until_window_end_ms: int) -> str:
+    """Return Retry-After in whole seconds: the fault's `ms` when set, else to the window end."""
+    wait_ms = fault.ms if fault.ms > 0 else until_window_end_ms
+    return str(max(1, -(-wait_ms // 1000)))
 
 
 def _after_work(fault: Fault, done: Outcome) -> Outcome:
