@@ -77,7 +77,8 @@ def _replay(
                 totals.update(o.value for o in report.outcomes.elements())
                 progress.advance(task)
 
-            run_replay(runtime.deps, clock.set, start, end, speed, on_slot)
+            with runtime.dispatcher(clock):  # notifications, beside the ticks
+                run_replay(runtime.deps, clock.set, start, end, speed, on_slot)
     finally:
         runtime.close()
     return totals
@@ -103,7 +104,8 @@ def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
 
     console.print(f"paper trading {', '.join(symbols)} on a generated market; Ctrl-C stops")
     try:
-        run_live(runtime.deps, show)
+        with runtime.dispatcher(wall):  # notifications, beside the ticks
+            run_live(runtime.deps, show)
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
