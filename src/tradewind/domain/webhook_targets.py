@@ -74,15 +74,15 @@ def refusal(address: IpAddress, allowed: Sequence[IpNetwork]) -> str | None:
         address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
     if any(address.version == net.version and address in net for net in allowed):
         return None
+    if address.is_multicast or address.is_unspecified:
+        return f"{address} is not a unicast address"
     if address.is_loopback:
         return f"{address} is a loopback address"
     if address.is_link_local:
         return f"{address} is link-local (cloud metadata services live there)"
     if address.is_private:
         return f"{address} is a private address"
-    if address.is_multicast or address.is_unspecified or address.is_reserved:
-        return f"{address} is not a unicast address"
-    if not address.is_global:
+    if address.is_reserved or not address.is_global:
         return f"{address} is not a public address"
     return None
 

@@ -178,7 +178,9 @@ class SqlDeliveryRepository:
             .order_by(NotificationDeliveryRow.next_attempt_at, NotificationDeliveryRow.id)
             .limit(limit)
         )
-        claimed = dict(self._session.execute(_skip_locked(self._session, due)).tuples().all())
+        claimed: dict[int, int] = {
+            row[0]: row[1] for row in self._session.execute(_skip_locked(self._session, due))
+        }
         if not claimed:
             return []
         self._session.execute(

@@ -40,8 +40,15 @@ class SmtpServer:
                 "TRADEWIND_SMTP_SECURITY: none would send the SMTP password in clear; "
                 "use starttls or tls"
             )
+        # smtplib sends AUTH PLAIN and LOGIN as ASCII only.
+        for name, value in (("USERNAME", self.username), ("PASSWORD", self._password())):
+            if not value.isascii():
+                raise ConfigurationError(f"TRADEWIND_SMTP_{name}: must be ASCII for SMTP login")
         if self.ca_file is not None and not self.ca_file.is_file():
             raise ConfigurationError(f"TRADEWIND_SMTP_CA_FILE: no file {self.ca_file}")
+
+    def _password(self) -> str:
+        return "" if self.password is None else self.password.get_secret_value()
 
 
 class EmailSender:
@@ -58,8 +65,7 @@ class EmailSender:
         try:
             with _connect(server) as smtp:
                 if server.username:
-                    password = server.password.get_secret_value() if server.password else ""
-                    smtp.login(server.username, password)
+                    smtp.login(server.username, server._password())
                 smtp.send_message(message)
         except smtplib.SMTPAuthenticationError:
             raise DeliveryFailed("the SMTP server refused the login") from None
@@ -67,6 +73,8 @@ class EmailSender:
             raise DeliveryFailed(f"the SMTP server refused {channel.target}") from None
         except smtplib.SMTPResponseException as e:
             raise DeliveryFailed(f"the SMTP server answered {e.smtp_code}") from None
+        except smtplib.SMTPNotSupportedError:
+            raise DeliveryFailed("the SMTP server does not offer STARTTLS or AUTH") from None
         except smtplib.SMTPException as e:
             raise DeliveryFailed(f"SMTP failed ({type(e).__name__})") from None
         except ssl.SSLError as e:

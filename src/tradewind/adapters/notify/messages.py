@@ -88,7 +88,8 @@ def email_message(notification: Notification, sender: str, to: str) -> EmailMess
     message["Date"] = format_datetime(datetime.now(tz=UTC))
     domain = sender.rpartition("@")[2] or "tradewind"
     # The same on every try, so a mail client can drop a second copy.
-    message["Message-ID"] = f"<{notification.event_id}.{to}@{domain}>".replace(" ", "")
+    recipient = to.replace("@", "=").replace(" ", "")
+    message["Message-ID"] = f"<{notification.event_id}.{recipient}@{domain}>"
     message["X-Tradewind-Event-Id"] = notification.event_id
     message["X-Tradewind-Event-Type"] = notification.event_type
     rows = details(notification)

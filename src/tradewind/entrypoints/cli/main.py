@@ -11,6 +11,7 @@ from tradewind.entrypoints.cli import (
     backtest_cmd,
     bot_cmd,
     demo_cmd,
+    notify_cmd,
     people_cmd,
     run_cmd,
     setup_cmd,
@@ -34,6 +35,7 @@ app.command("orders")(bot_cmd.orders)
 app.command("trades")(bot_cmd.trades)
 app.command("state")(bot_cmd.state)
 app.add_typer(setup_cmd.keys_app, name="keys")
+app.add_typer(notify_cmd.notify_app, name="notify")
 
 
 def _show_version(value: bool) -> None:
