@@ -81,6 +81,37 @@ class PaperRuntime:
         self.engine.dispose()
 
 
+@dataclass(slots=True)
+class NotifyRuntime:
+    """A dispatcher process's database and senders (a Celery worker's, say)."""
+
+    engine: Engine
+    deps: NotifyDeps
+
+    def close(self) -> None:
+        for sender in self.deps.senders.values():
+            if isinstance(sender, WebhookSender):
+                sender.close()
+        self.engine.dispose()
+
+
+def notify_runtime(settings: Settings) -> NotifyRuntime:
+    """Open the database (refusing an unmigrated one or a wrong master key) for delivering.
+
+    Then `deliver_due(runtime.deps)` is one pass, and `summarize_yesterday(runtime.deps.uow,
+    runtime.deps.clock)` writes the daily summaries.
+    """
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_migrated(engine)
+        secrets = SecretBox.from_settings(settings)
+        check_master_key(session_factory(engine), secrets)
+        return NotifyRuntime(engine, notify_deps(settings, engine, secrets))
+    except BaseException:
+        engine.dispose()
+        raise
+
+
 def notify_deps(
     settings: Settings, engine: Engine, secrets: SecretBox, clock: Clock | None = None
 ) -> NotifyDeps:
