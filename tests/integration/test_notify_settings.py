@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.db_builders import paper_account, spot_config
 from tests.notify.desk import LOOPBACK, OWNER, Desk
-from tradewind.adapters.db.secrets import SecretBox
+from tradewind.adapters.db.secrets import SecretBox, generate_key, rotate_master_key
 from tradewind.adapters.db.tables import NotificationChannelRow, NotificationDeliveryRow
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.notify.signing import generate_secret
@@ -132,3 +132,23 @@ def test_routes_choose_events_per_bot_and_a_removed_channel_takes_its_deliveries
     with engine.connect() as connection:
         count = select(func.count()).select_from(NotificationDeliveryRow)
         assert connection.execute(count).scalar() == 0
+
+
+def test_a_key_rotation_re_encrypts_webhook_secrets_and_a_wrong_key_cannot_add_one(
+    sessions: sessionmaker[Session], engine: Engine
+) -> None:
+    old_key, new_key = generate_key(), generate_key()
+    desk = Desk(sessions, SecretBox.from_keys([old_key]))
+    desk.add_user()
+    _webhook(desk)()
+    rotate_master_key(sessions, SecretBox.from_keys([old_key]), new_key)
+    with engine.connect() as connection:
+        stored = connection.execute(select(NotificationChannelRow.secret_enc)).scalar_one()
+    assert SecretBox.from_keys([new_key]).decrypt(stored) == SECRET
+    with pytest.raises(ConfigurationError, match="cannot decrypt"):
+        SecretBox.from_keys([old_key]).decrypt(stored)
+    stranger = Desk(sessions, SecretBox.from_keys([generate_key()]))
+    with pytest.raises(ConfigurationError, match="cannot decrypt"):
+        _webhook(stranger, name="other")()
+    desk.close()
+    stranger.close()

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import (
+    AccountRow,
     NotificationChannelRow,
     NotificationDeliveryRow,
     NotificationRouteRow,
@@ -50,6 +51,8 @@ class SqlChannelRepository:
     def add(self, channel: NewChannel) -> Channel:
         """Store the channel; its secret, if any, encrypted under the master key."""
         secret = None if channel.secret is None else channel.secret.get_secret_value()
+        if secret is not None:
+            self._refuse_a_foreign_key()
         row = NotificationChannelRow(
             user_id=channel.user_id,
             name=channel.name,
@@ -61,6 +64,17 @@ class SqlChannelRepository:
         self._session.add(row)
         self._session.flush()
         return channel_from(row)
+
+    def _refuse_a_foreign_key(self) -> None:
+        # As for accounts: a wrong master key would store this secret under a key no other
+        # secret shares; decrypting one stored token first refuses that.
+        for column in (AccountRow.api_key_enc, NotificationChannelRow.secret_enc):
+            token = self._session.execute(
+                select(column).where(column.isnot(None)).limit(1)
+            ).scalar()
+            if token is not None:
+                self._secrets.decrypt(token)
+                return
 
     def by_name(self, user_id: int, name: str) -> Channel | None:
         row = self._session.execute(
