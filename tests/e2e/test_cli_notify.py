@@ -46,6 +46,10 @@ def test_an_owner_adds_a_webhook_routes_it_and_the_test_event_arrives_signed(
               "--events", "position_closed,bot_error")  # fmt: skip
         listed = tw.ok("notify", "list", *user)
         sent = tw.ok("notify", "test", *user, **LOOPBACK)
+    gone = tw("notify", "test", *user, **LOOPBACK)  # the receiver has stopped
+    assert gone.returncode == 1
+    assert "1 of 1 channel(s) did not take the test event" in gone.stderr
+    assert "could not reach the endpoint (ConnectError)" in " ".join(gone.stdout.split())
     assert "stored (encrypted)" in listed
     assert "position_closed, bot_error" in listed
     assert SECRET not in listed
