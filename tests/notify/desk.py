@@ -14,7 +14,8 @@ from tradewind.adapters.notify.email import EmailSender, SmtpServer
 from tradewind.adapters.notify.webhook import WebhookSender
 from tradewind.domain.notifications import ChannelKind, DeliveryStatus
 from tradewind.domain.webhook_targets import parse_networks
-from tradewind.ports import ChannelSender, Clock, DeliveryView, OutboxEvent
+from tradewind.notify_ports import ChannelSender, DeliveryView
+from tradewind.ports import Clock, OutboxEvent
 from tradewind.services.notify import NotifyDeps, RetryPolicy
 from tradewind.services.notify.configure import add_webhook, deliveries
 

@@ -32,17 +32,17 @@ from tradewind.adapters.db.tables import (
 )
 from tradewind.adapters.db.trading import SqlOutboxRepository, outbox_values
 from tradewind.domain.notifications import ChannelKind, DeliveryStatus
-from tradewind.ports import (
+from tradewind.notify_ports import (
     BotDay,
     Channel,
     ChannelTarget,
     DeliveryJob,
     DeliveryView,
     Notification,
-    OutboxEvent,
     Route,
     event_id,
 )
+from tradewind.ports import OutboxEvent
 
 MAX_ERROR_LENGTH = 500
 _BULK = {"synchronize_session": False}

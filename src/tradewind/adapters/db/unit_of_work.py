@@ -26,21 +26,23 @@ from tradewind.adapters.db.trading import (
     SqlTradeRepository,
 )
 from tradewind.domain.errors import ConfigurationError
+from tradewind.notify_ports import (
+    ChannelRepository,
+    DeliveryRepository,
+    NotifyOutbox,
+    RouteRepository,
+    SummaryRepository,
+)
 from tradewind.ports import (
     AccountCatalog,
     AccountRepository,
     BotCatalog,
     BotRepository,
-    ChannelRepository,
     DailyCounterRepository,
-    DeliveryRepository,
-    NotifyOutbox,
     OrderHistory,
     OrderRepository,
     OutboxRepository,
-    RouteRepository,
     SlotRepository,
-    SummaryRepository,
     TradeHistory,
     TradeRepository,
     UserRepository,

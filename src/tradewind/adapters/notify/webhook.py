@@ -27,7 +27,8 @@ from tradewind.domain.webhook_targets import (
     check_target,
     literal_address,
 )
-from tradewind.ports import ChannelTarget, Clock, Notification
+from tradewind.notify_ports import ChannelTarget, Notification
+from tradewind.ports import Clock
 
 USER_AGENT = "tradewind-webhooks/1"
 Resolver = Callable[[str, int], Sequence[IpAddress]]

@@ -24,18 +24,15 @@ from tradewind.domain.notifications import (
     webhook_key,
 )
 from tradewind.domain.webhook_targets import IpNetwork, TargetRefused, check_target
-from tradewind.ports import (
-    Bot,
+from tradewind.notify_ports import (
     Channel,
-    Clock,
     DeliveryView,
     NewChannel,
     NotifyUnitOfWork,
-    OutboxEvent,
     Route,
-    User,
     event_id,
 )
+from tradewind.ports import Bot, Clock, OutboxEvent, User
 from tradewind.services.notify.routing import TEST_CHANNELS
 
 UowFactory = Callable[[], NotifyUnitOfWork]

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 from tradewind.domain.limits import utc_day
 from tradewind.domain.notifications import EventType
-from tradewind.ports import BotDay, Clock, NotifyUnitOfWork, OutboxEvent
+from tradewind.notify_ports import BotDay, NotifyUnitOfWork
+from tradewind.ports import Clock, OutboxEvent
 
 
 def summary_key(bot_id: int, day: date) -> str:
