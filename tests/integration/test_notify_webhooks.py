@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.notify.desk import Desk
+from tests.notify.desk import LOOPBACK, Desk
 from tests.notify.servers import WebhookReceiver
-from tradewind.adapters.clocks import ReplayClock
+from tradewind.adapters.clocks import ReplayClock, SystemClock
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.notify.signing import generate_secret, signed_headers
-from tradewind.domain.notifications import DeliveryStatus
+from tradewind.adapters.notify.webhook import WebhookSender
+from tradewind.domain.notifications import ChannelKind, DeliveryStatus
+from tradewind.domain.webhook_targets import IpAddress
 from tradewind.services.notify import RetryPolicy, deliver_due
 from tradewind.services.notify.configure import retry_dead
 
@@ -192,3 +196,35 @@ def test_two_dispatchers_at_once_send_each_event_once(desk_of: Callable[..., Des
     ids = [r.webhook_id for r in receiver.received]
     assert sorted(ids) == sorted(f"evt_{n}" for n in range(1, 41))  # each once, none twice
     assert all(d.status is DeliveryStatus.DELIVERED for d in first.deliveries())
+
+
+def test_a_name_is_resolved_once_checked_and_called_at_the_checked_address(
+    sessions: sessionmaker[Session], secrets: SecretBox
+) -> None:
+    answers = {"hooks.test": [ipaddress.ip_address("127.0.0.1")],
+               "rebound.test": [ipaddress.ip_address("10.9.8.7")]}  # fmt: skip
+    asked: list[str] = []
+
+    def resolver(host: str, port: int) -> list[IpAddress]:
+        asked.append(host)
+        return answers[host]
+
+    desk = Desk(sessions, secrets)
+    desk.webhooks = WebhookSender(SystemClock(), timeout=2, allowed=LOOPBACK, resolver=resolver)
+    desk.deps = replace(desk.deps, senders={ChannelKind.WEBHOOK: desk.webhooks})
+    user = desk.add_user()
+    with WebhookReceiver(SECRET) as receiver:
+        port = receiver.url.split(":")[2].split("/")[0]
+        desk.add_webhook(f"http://hooks.test:{port}/tw", SECRET, name="named")
+        desk.add_webhook(f"http://rebound.test:{port}/tw", SECRET, name="rebound")
+        desk.write_event(user)
+        done = deliver_due(desk.deps)
+    desk.close()
+    assert (done.delivered, done.retrying) == (1, 1)
+    [taken] = receiver.received
+    assert taken.host == f"hooks.test:{port}"  # the name kept, the checked address called
+    assert sorted(asked) == ["hooks.test", "rebound.test"]
+    errors = {d.channel: d.last_error for d in desk.deliveries()}
+    assert errors["rebound"] == (
+        "the webhook URL is refused: resolves to 10.9.8.7 is a private address"
+    )

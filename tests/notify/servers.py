@@ -44,6 +44,7 @@ class Received:
     body: bytes
     status: int
     refused: str | None  # why the request was refused, None when it was taken
+    host: str = ""  # the Host header
 
 
 def verify(secret: str, headers: Any, body: bytes, now: float) -> str | None:
@@ -97,6 +98,7 @@ class WebhookReceiver:
                         body,
                         status,
                         refused,
+                        self.headers.get("host", ""),
                     )
                 )
                 self.send_response(status)
