@@ -10,7 +10,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_COMPILE_BYTECODE := 1
 RUN := .venv/bin
 
-.PHONY: demo test lint typecheck imports pytest bench bench-backtest bench-ticks format clean lock
+.PHONY: demo test lint typecheck imports pytest bench bench-backtest bench-ticks bench-notify format clean lock
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -59,6 +59,10 @@ bench-backtest: .venv-bench/.synced
 # (skipped when 127.0.0.1:5432 is down): ticks/s and p50/p99 latency without the exchange.
 bench-ticks: .venv/.synced
 	$(RUN)/python bench/ticks.py
+
+# The notification dispatcher to a webhook on loopback: idle pass, outbox write, deliveries/s.
+bench-notify: .venv/.synced
+	$(RUN)/python bench/notify.py
 
 lock: $(UV)
 	$(UV) lock

@@ -11,16 +11,28 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.db.engine import ensure_migrated, make_engine, session_factory
 from tradewind.adapters.db.locks import lent_connections, make_bot_lock
 from tradewind.adapters.db.secrets import SecretBox, check_master_key
-from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
+from tradewind.adapters.db.unit_of_work import (
+    SqlManageUnitOfWork,
+    SqlNotifyUnitOfWork,
+    SqlUnitOfWork,
+)
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
+from tradewind.adapters.notify.email import EmailSender, SmtpServer
+from tradewind.adapters.notify.webhook import WebhookSender
 from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.notifications import ChannelKind
 from tradewind.domain.types import PositionType
+from tradewind.domain.webhook_targets import parse_networks
+from tradewind.notify_ports import ChannelSender
 from tradewind.ports import AccountAccess, Clock, Exchange, MarketData, UnitOfWork
+from tradewind.services.notify import BackgroundDispatcher, NotifyDeps, RetryPolicy
+from tradewind.services.notify.dispatch import SEND_BATCH
 from tradewind.services.tick import TickDeps
 from tradewind.settings import BinanceRetrySettings, Settings
 
@@ -89,12 +101,98 @@ class PaperRuntime:
     market_data: MarketData
     secrets: SecretBox
     binance: BinanceExchanges
+    notify: NotifyDeps
+    poll_seconds: float = 1.0
 
     def manage_uow(self) -> SqlManageUnitOfWork:
         return SqlManageUnitOfWork(session_factory(self.engine), self.secrets)
 
+    def dispatcher(self, days: Clock) -> BackgroundDispatcher:
+        """Return the in-process notification dispatcher (not started), summarizing `days`."""
+        return BackgroundDispatcher(self.notify, self.poll_seconds, days)
+
     def close(self) -> None:
+        for sender in self.notify.senders.values():
+            if isinstance(sender, WebhookSender):
+                sender.close()
         self.engine.dispose()
+
+
+@dataclass(slots=True)
+class NotifyRuntime:
+    """A dispatcher process's database and senders (a Celery worker's, say)."""
+
+    engine: Engine
+    deps: NotifyDeps
+
+    def close(self) -> None:
+        for sender in self.deps.senders.values():
+            if isinstance(sender, WebhookSender):
+                sender.close()
+        self.engine.dispose()
+
+
+def notify_runtime(settings: Settings) -> NotifyRuntime:
+    """Open the database (refusing an unmigrated one or a wrong master key) for delivering.
+
+    Then `deliver_due(runtime.deps)` is one pass, and `summarize_yesterday(runtime.deps.uow,
+    runtime.deps.clock)` writes the daily summaries.
+    """
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_migrated(engine)
+        secrets = SecretBox.from_settings(settings)
+        check_master_key(session_factory(engine), secrets)
+        return NotifyRuntime(engine, notify_deps(settings, engine, secrets))
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def notify_deps(
+    settings: Settings, engine: Engine, secrets: SecretBox, clock: Clock | None = None
+) -> NotifyDeps:
+    """Wire the dispatcher: the database, the webhook and email senders, the retry policy.
+
+    `clock` is the wall clock by default: retry times and webhook timestamps are real.
+    """
+    wall = clock or SystemClock()
+    sessions = session_factory(engine)
+    smtp = None
+    if settings.smtp_host.strip():
+        smtp = SmtpServer(
+            host=settings.smtp_host.strip(),
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            sender=settings.smtp_from,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            ca_file=settings.smtp_ca_file,
+            timeout=settings.smtp_timeout_seconds,
+        )
+    senders: dict[ChannelKind, ChannelSender] = {
+        ChannelKind.WEBHOOK: WebhookSender(
+            wall,
+            timeout=settings.webhook_timeout_seconds,
+            allowed=parse_networks(settings.webhook_allow_networks),
+        ),
+        ChannelKind.EMAIL: EmailSender(smtp),
+    }
+    # One try may take a few timeouts (connect, TLS, the answer); a claimed batch holds
+    # its deliveries for all of its tries and a margin.
+    per_try = 3 * max(settings.webhook_timeout_seconds, settings.smtp_timeout_seconds)
+    policy = RetryPolicy(
+        max_attempts=settings.notify_max_attempts,
+        backoff_seconds=settings.notify_backoff_seconds,
+        backoff_cap_seconds=settings.notify_backoff_cap_seconds,
+        lease_seconds=int(SEND_BATCH * per_try) + 30,
+    )
+    return NotifyDeps(
+        uow=lambda: SqlNotifyUnitOfWork(sessions, secrets),
+        senders=senders,
+        clock=wall,
+        policy=policy,
+    )
 
 
 def paper_runtime(
@@ -137,4 +235,11 @@ def paper_runtime(
         lock=lock,
         clock=clock,
     )
-    return PaperRuntime(engine, deps, venue, decided_on, secrets, binance)
+    try:
+        notify = notify_deps(settings, engine, secrets)
+    except BaseException:
+        engine.dispose()
+        raise
+    return PaperRuntime(
+        engine, deps, venue, decided_on, secrets, binance, notify, settings.notify_poll_seconds
+    )

@@ -273,6 +273,10 @@ class OrderRepository(Protocol):
     def unresolved(self, bot_id: int) -> list[OrderRecord]: ...
     def save(self, order: OrderRecord) -> None: ...
 
+    def latest_statuses(self, bot_id: int, limit: int) -> list[OrderStatus]:
+        """Return the statuses of the bot's latest `limit` orders, newest first."""
+        ...
+
 
 class TradeRepository(Protocol):
     def add(self, trade: TradeRecord) -> bool:
@@ -303,6 +307,10 @@ class SlotRepository(Protocol):
 
 class OutboxRepository(Protocol):
     def add(self, event: OutboxEvent) -> None: ...
+
+    def add_once(self, event: OutboxEvent, key: str) -> bool:
+        """Queue the event unless one with this key was queued before; True if queued."""
+        ...
 
 
 class AccountRepository(Protocol):

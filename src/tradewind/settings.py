@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tradewind.domain.webhook_targets import parse_networks
 
 DATABASE_FILE = "tradewind.db"
 
@@ -55,6 +57,55 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    # --- Notifications (see services/notify) -------------------------------------------
+    smtp_host: str = Field(
+        default="", description="SMTP server for email notifications; empty: no email."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65_535, description="SMTP server port.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="starttls (port 587), tls (implicit TLS, port 465) or none (a local relay).",
+    )
+    smtp_username: str = Field(default="", description="SMTP login; empty: no login.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_from: str = Field(
+        default="tradewind@localhost", description="The sender address of notification mail."
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="CA certificates (PEM) to trust for the SMTP server instead of the "
+        "system's: for a server with a private certificate.",
+    )
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_allow_networks: str = Field(
+        default="",
+        description="Comma-separated networks webhooks may reach although they are not "
+        "public (e.g. 10.0.0.0/8,127.0.0.1/32). Default: none, only public addresses.",
+    )
+    notify_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Tries of one delivery before it is dead-lettered."
+    )
+    notify_backoff_seconds: float = Field(
+        default=30.0, gt=0, description="Wait after the first failed try; doubles each time."
+    )
+    notify_backoff_cap_seconds: float = Field(
+        default=6 * 3600.0, gt=0, description="The longest wait between two tries."
+    )
+    notify_poll_seconds: float = Field(
+        default=1.0, gt=0, le=300, description="How often the in-process dispatcher looks."
+    )
+
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        return ",".join(str(network) for network in parse_networks(value))
+
+    @field_validator("smtp_password")
+    @classmethod
+    def _blank_password_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None or not value.get_secret_value() else value
 
     @field_validator("data_dir")
     @classmethod

@@ -33,3 +33,8 @@ class AuthenticationFailed(ExchangeError):
 
 class OutcomeUnknown(ExchangeError):
     """The order may or may not exist: mark it UNKNOWN and settle it by client order id."""
+
+
+class DeliveryFailed(TradewindError):
+    """A notification channel did not take a notification: tried again later, with backoff,
+    until the delivery is out of tries and dead-lettered. Trading never waits for it."""

@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from tradewind.adapters.db.tables import AccountRow
+from tradewind.adapters.db.tables import AccountRow, NotificationChannelRow
 from tradewind.domain.errors import ConfigurationError
 from tradewind.settings import Settings
 
@@ -28,6 +28,9 @@ KEY_FILE_NAME = "secret.key"
 KEY_ENV = "TRADEWIND_SECRET_KEY"
 # Decrypted tokens a box remembers (each tick needs its account's key and secret).
 PLAIN_CACHE_SIZE = 4096
+_CHANNEL_SECRETS = select(NotificationChannelRow.secret_enc).where(
+    NotificationChannelRow.secret_enc.isnot(None)
+)
 
 
 class SecretBox:
@@ -179,17 +182,22 @@ def _sync_directory(directory: Path) -> None:
 
 
 def check_master_key(sessions: sessionmaker[Session], box: SecretBox) -> int:
-    """Decrypt every stored secret; return how many, or raise if the key does not fit."""
+    """Decrypt every stored secret; return how many accounts, or raise if the key does not fit."""
     with sessions() as session:
         rows = session.execute(select(AccountRow.api_key_enc, AccountRow.api_secret_enc)).all()
+        channel_tokens = session.execute(_CHANNEL_SECRETS).scalars().all()
     for key_token, secret_token in rows:
         box.decrypt(key_token)
         box.decrypt(secret_token)
+    for token in channel_tokens:
+        if token is not None:
+            box.decrypt(token)
     return len(rows)
 
 
 def rotate_master_key(sessions: sessionmaker[Session], current: SecretBox, new_key: bytes) -> int:
-    """Re-encrypt every account secret under `new_key` in one transaction; return the count.
+    """Re-encrypt every account and webhook secret under `new_key` in one transaction; return
+    the number of accounts.
 
     Nothing is written unless every secret decrypts under `current`.
     """
@@ -200,6 +208,16 @@ def rotate_master_key(sessions: sessionmaker[Session], current: SecretBox, new_k
             query = query.with_for_update()
         rows = session.execute(query).all()
         plain = [(id_, current.decrypt(k), current.decrypt(s)) for id_, k, s in rows]
+        channels = select(NotificationChannelRow.id, NotificationChannelRow.secret_enc).where(
+            NotificationChannelRow.secret_enc.isnot(None)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            channels = channels.with_for_update()
+        webhook_secrets = [
+            (id_, current.decrypt(token))
+            for id_, token in session.execute(channels)
+            if token is not None
+        ]
         for account_id, api_key, api_secret in plain:
             session.execute(
                 update(AccountRow)
@@ -207,6 +225,12 @@ def rotate_master_key(sessions: sessionmaker[Session], current: SecretBox, new_k
                 .values(
                     api_key_enc=fresh.encrypt(api_key), api_secret_enc=fresh.encrypt(api_secret)
                 )
+            )
+        for channel_id, secret in webhook_secrets:  # webhook secrets, under the same key
+            session.execute(
+                update(NotificationChannelRow)
+                .where(NotificationChannelRow.id == channel_id)
+                .values(secret_enc=fresh.encrypt(secret))
             )
     return len(plain)
 

@@ -39,6 +39,7 @@ from tradewind.adapters.db.tables import (
     TradeRow,
 )
 from tradewind.domain.limits import DayTally
+from tradewind.domain.orders import OrderStatus
 from tradewind.ports import OrderRecord, OutboxEvent, TradeRecord
 
 _FRESH = {"populate_existing": True}
@@ -100,6 +101,22 @@ _ADD_TO_COUNTERS = _ADD_TO_COUNTERS.on_conflict_do_update(
     },
 )
 _ADD_OUTBOX = insert(_OUTBOX)
+# An event written at most once: its key is unique among the keyed ones.
+_ADD_OUTBOX_ONCE = per_dialect(
+    lambda insert_: (
+        insert_(_OUTBOX)
+        .on_conflict_do_nothing(
+            index_elements=["dedupe_key"], index_where=_OUTBOX.c.dedupe_key.isnot(None)
+        )
+        .returning(_OUTBOX.c.id)
+    )
+)
+_LATEST_STATUSES = (
+    select(_ORDERS.c.status)
+    .where(_ORDERS.c.bot_id == _BOT_ID)
+    .order_by(_ORDERS.c.id.desc())
+    .limit(bindparam("p_limit", type_=Integer()))
+)
 # A slot claim. On PostgreSQL the row is inserted only if the transaction lock on
 # (bot, slot) was free (see SqlSlotRepository), in the same statement.
 _CLAIM_SQLITE = (
@@ -195,6 +212,13 @@ class SqlOrderRepository:
         done: Any = connection(self._session).execute(_SAVE_ORDER, values)
         if done.rowcount == 0:
             raise LookupError(f"no order {order.client_order_id!r} to save")
+
+    def latest_statuses(self, bot_id: int, limit: int) -> list[OrderStatus]:
+        """Return the statuses of the bot's latest `limit` orders, newest first."""
+        rows = connection(self._session).execute(
+            _LATEST_STATUSES, {"p_bot_id": bot_id, "p_limit": limit}
+        )
+        return [OrderStatus(status) for (status,) in rows]
 
     def recent(
         self, *, user_id: int | None = None, bot_id: int | None = None, limit: int = 50
@@ -309,14 +333,22 @@ class SqlOutboxRepository:
 
     def add(self, event: OutboxEvent) -> None:
         """Queue the event in the transaction of the change it reports."""
-        connection(self._session).execute(
-            _ADD_OUTBOX,
-            {
-                "event_type": event.event_type,
-                "user_id": event.user_id,
-                "bot_id": event.bot_id,
-                "payload": dict(event.payload),
-                "created_at": event.created_at,
-                "attempts": 0,
-            },
-        )
+        connection(self._session).execute(_ADD_OUTBOX, outbox_values(event))
+
+    def add_once(self, event: OutboxEvent, key: str) -> bool:
+        """Queue the event unless one with this key was queued before; True if queued."""
+        db = connection(self._session)
+        values = outbox_values(event) | {"dedupe_key": key}
+        return db.execute(_ADD_OUTBOX_ONCE[db.dialect.name], values).first() is not None
+
+
+def outbox_values(event: OutboxEvent) -> dict[str, object]:
+    """Return the outbox row of an event, not handed to any channel yet."""
+    return {
+        "event_type": event.event_type,
+        "user_id": event.user_id,
+        "bot_id": event.bot_id,
+        "payload": dict(event.payload),
+        "created_at": event.created_at,
+        "attempts": 0,
+    }

@@ -10,6 +10,12 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradewind.adapters.db.bots import SqlBotRepository
+from tradewind.adapters.db.notify_outbox import (
+    SqlDeliveryRepository,
+    SqlNotifyOutbox,
+    SqlSummaryRepository,
+)
+from tradewind.adapters.db.notify_settings import SqlChannelRepository, SqlRouteRepository
 from tradewind.adapters.db.owners import SqlAccountRepository, SqlUserRepository
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.trading import (
@@ -20,6 +26,13 @@ from tradewind.adapters.db.trading import (
     SqlTradeRepository,
 )
 from tradewind.domain.errors import ConfigurationError
+from tradewind.notify_ports import (
+    ChannelRepository,
+    DeliveryRepository,
+    NotifyOutbox,
+    RouteRepository,
+    SummaryRepository,
+)
 from tradewind.ports import (
     AccountCatalog,
     AccountRepository,
@@ -133,4 +146,27 @@ class SqlManageUnitOfWork(_SqlTransaction):
         self.orders = SqlOrderRepository(session)
         self.trades = SqlTradeRepository(session)
         self.counters = SqlDailyCounterRepository(session)
+        return self
+
+
+class SqlNotifyUnitOfWork(_SqlTransaction):
+    """Notification settings, routing and delivery (ports.NotifyUnitOfWork)."""
+
+    users: UserRepository
+    bots: BotCatalog
+    channels: ChannelRepository
+    routes: RouteRepository
+    outbox: NotifyOutbox
+    deliveries: DeliveryRepository
+    summaries: SummaryRepository
+
+    def __enter__(self) -> Self:
+        session = self._open()
+        self.users = SqlUserRepository(session)
+        self.bots = SqlBotRepository(session, self._secrets)
+        self.channels = SqlChannelRepository(session, self._secrets)
+        self.routes = SqlRouteRepository(session)
+        self.outbox = SqlNotifyOutbox(session)
+        self.deliveries = SqlDeliveryRepository(session, self._secrets)
+        self.summaries = SqlSummaryRepository(session)
         return self

@@ -104,10 +104,11 @@ def demo(
             _introduce(console, settings.data_dir, reused, setup, source, (start, end), wired.where)
             wallets = wallet_reader(wired.venue_account(setup), setup)
             live = console.is_terminal and not no_live
-            stats = replay_with_board(
-                console, runtime, clock, (start, end), wallets, live=live,
-                title=f"tradewind demo · {source}", account_kind=wired.account_kind,
-            )  # fmt: skip
+            with runtime.dispatcher(clock):  # notifications, beside the ticks
+                stats = replay_with_board(
+                    console, runtime, clock, (start, end), wallets, live=live,
+                    title=f"tradewind demo · {source}", account_kind=wired.account_kind,
+                )  # fmt: skip
             _conclude(console, runtime, clock, None if live else wallets, stats, settings)
             if stats.interrupted:
                 raise typer.Exit(INTERRUPTED)

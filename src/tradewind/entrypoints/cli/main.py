@@ -12,6 +12,7 @@ from tradewind.entrypoints.cli import (
     bot_cmd,
     demo_cmd,
     exchange_cmd,
+    notify_cmd,
     people_cmd,
     run_cmd,
     setup_cmd,
@@ -36,6 +37,7 @@ app.command("trades")(bot_cmd.trades)
 app.command("state")(bot_cmd.state)
 app.add_typer(setup_cmd.keys_app, name="keys")
 app.add_typer(exchange_cmd.exchange_app, name="exchange")
+app.add_typer(notify_cmd.notify_app, name="notify")
 
 
 def _show_version(value: bool) -> None:

@@ -99,7 +99,10 @@ def _replay(
                 totals.update(o.value for o in report.outcomes.elements())
                 progress.advance(task)
 
-            run_replay(runtime.deps, clock.set, start, end, speed, on_slot, account_kind="paper")
+            with runtime.dispatcher(clock):  # notifications, beside the ticks
+                run_replay(
+                    runtime.deps, clock.set, start, end, speed, on_slot, account_kind="paper"
+                )
     finally:
         runtime.close()
     return totals
@@ -125,7 +128,8 @@ def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
 
     console.print(f"paper trading {', '.join(symbols)} on a generated market; Ctrl-C stops")
     try:
-        run_live(runtime.deps, show, account_kind="paper")
+        with runtime.dispatcher(wall):  # notifications, beside the ticks
+            run_live(runtime.deps, show, account_kind="paper")
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
@@ -140,8 +144,9 @@ def _live_binance(console: Console, settings: Settings, testnet: bool, quiet: bo
     from tradewind.services.scheduler import run_live
 
     binance = BinanceExchanges(binance_options(settings))
+    clock = SystemClock()
     runtime = paper_runtime(
-        settings, ReplayMarketData({}), SystemClock(),
+        settings, ReplayMarketData({}), clock,
         bot_market_data=binance.market_data(testnet), binance=binance,
     )  # fmt: skip
     where = settings.binance_url or ("Binance testnet" if testnet else "Binance")
@@ -152,7 +157,8 @@ def _live_binance(console: Console, settings: Settings, testnet: bool, quiet: bo
             console.print(slot_line(report))
 
     try:
-        run_live(runtime.deps, show, account_kind="binance")
+        with runtime.dispatcher(clock):  # notifications, beside the ticks
+            run_live(runtime.deps, show, account_kind="binance")
     except KeyboardInterrupt:
         console.print("stopped")
     finally:

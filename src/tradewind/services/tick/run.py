@@ -25,10 +25,12 @@ from tradewind.domain.errors import (
     TemporaryExchangeError,
 )
 from tradewind.domain.limits import utc_day
+from tradewind.domain.notifications import ErrorCause
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.timeframes import is_candle_close
 from tradewind.domain.types import PositionSide, PositionType, Signal
 from tradewind.ports import Exchange, OutboxEvent, UnitOfWork
+from tradewind.services.tick import alerts
 from tradewind.services.tick.context import Tick, TickDeps
 from tradewind.services.tick.entry import closed_signal, enter, pause_reason, today
 from tradewind.services.tick.events import event
@@ -38,7 +40,7 @@ from tradewind.services.tick.protection import (
     needs_protection,
 )
 from tradewind.services.tick.reconcile import reconcile_orders
-from tradewind.services.tick.sending import mark_error, send_market_order
+from tradewind.services.tick.sending import error_cause, mark_error, send_market_order
 
 
 class TickOutcome(StrEnum):
@@ -123,6 +125,7 @@ def _decide(tick: Tick, exchange: Exchange, reading: _Reading | None) -> TickOut
     if stuck is not None:
         state.reason = f"waiting for the outcome of order {stuck.client_order_id}"
         _finish(tick, None)
+        alerts.if_long_unresolved(tick, stuck)
         return TickOutcome.UNRESOLVED
     ensure_protection(tick, exchange)
     reading = reading or _read(tick)
@@ -175,7 +178,7 @@ def _wait(tick: Tick, why: str | None) -> None:
 def _failed(tick: Tick, e: Exception, uow: UnitOfWork | None = None) -> TickOutcome:
     """End a tick the exchange (or the config) failed: the bot errs, or waits a slot."""
     if isinstance(e, AuthenticationFailed | ConfigurationError):
-        return _error(tick, str(e), uow)
+        return _error(tick, str(e), uow, cause=error_cause(e))
     tick.bot.state.reason = f"exchange unavailable ({e}); trying again next slot"
     _finish(tick, None, uow)
     return TickOutcome.DEFERRED
@@ -236,12 +239,17 @@ def _write(tick: Tick, events: list[OutboxEvent], uow: UnitOfWork) -> None:
     tick.save_state(uow)
 
 
-def _error(tick: Tick, message: str, uow: UnitOfWork | None = None) -> TickOutcome:
+def _error(
+    tick: Tick,
+    message: str,
+    uow: UnitOfWork | None = None,
+    cause: ErrorCause = ErrorCause.CONFIGURATION,
+) -> TickOutcome:
     if uow is None:
         with tick.deps.uow() as own:
-            _error(tick, message, own)
+            _error(tick, message, own, cause)
             own.commit()
         return TickOutcome.ERROR
-    mark_error(uow, tick.bot, tick.now, message)
+    mark_error(uow, tick.bot, tick.now, message, cause)
     tick.save_state(uow)
     return TickOutcome.ERROR

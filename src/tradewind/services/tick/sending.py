@@ -12,9 +12,11 @@ from tradewind.domain.errors import (
     OutcomeUnknown,
     TemporaryExchangeError,
 )
+from tradewind.domain.notifications import ErrorCause
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderRequest, OrderStatus
 from tradewind.domain.types import Side
 from tradewind.ports import Bot, Exchange, OrderRecord, UnitOfWork
+from tradewind.services.tick import alerts
 from tradewind.services.tick.context import Tick
 from tradewind.services.tick.events import event
 from tradewind.services.tick.recording import record_report
@@ -57,7 +59,7 @@ def send_market_order(
         _fail(tick, order, OrderStatus.REJECTED, f"order not placed: {e}", None)
         return False
     except (AuthenticationFailed, ConfigurationError) as e:
-        _fail(tick, order, OrderStatus.REJECTED, f"order not placed: {e}", str(e))
+        _fail(tick, order, OrderStatus.REJECTED, f"order not placed: {e}", str(e), error_cause(e))
         return False
     # The bot's lock keeps every other tick off its orders: the record in hand is the row.
     with tick.deps.uow() as uow:
@@ -69,7 +71,12 @@ def send_market_order(
 
 
 def _fail(
-    tick: Tick, order: OrderRecord, status: OrderStatus, reason: str, error: str | None
+    tick: Tick,
+    order: OrderRecord,
+    status: OrderStatus,
+    reason: str,
+    error: str | None,
+    cause: ErrorCause = ErrorCause.CONFIGURATION,
 ) -> None:
     bot = tick.bot
     with tick.deps.uow() as uow:
@@ -79,13 +86,28 @@ def _fail(
         uow.orders.save(order)
         bot.state.reason = reason
         if error is not None:
-            mark_error(uow, bot, tick.now, error)
+            mark_error(uow, bot, tick.now, error, cause)
+        elif status is OrderStatus.REJECTED:
+            alerts.after_reject(uow, bot, order, tick.now)
         tick.save_state(uow)
         uow.commit()
 
 
-def mark_error(uow: UnitOfWork, bot: Bot, now: int, error: str) -> None:
+def mark_error(
+    uow: UnitOfWork,
+    bot: Bot,
+    now: int,
+    error: str,
+    cause: ErrorCause = ErrorCause.CONFIGURATION,
+) -> None:
     """Put the bot in error state and tell its owner (credentials, config, …)."""
     bot.state.status = BotStatus.ERROR
     bot.state.reason = error
-    uow.outbox.add(event(bot, "bot_error", now, error=error))
+    uow.outbox.add(event(bot, "bot_error", now, cause=cause.value, error=error))
+
+
+def error_cause(e: Exception) -> ErrorCause:
+    """Return why a failure stops the bot, as its owner is told."""
+    if isinstance(e, AuthenticationFailed):
+        return ErrorCause.CREDENTIALS
+    return ErrorCause.CONFIGURATION

@@ -1,0 +1,82 @@
+"""The dispatcher of the embedded default: passes in a background thread of its own.
+
+`tradewind run` and `tradewind demo` start one beside the scheduler. Ticks never wait
+for it: a slow or failing channel only delays that channel's deliveries. Stopping waits
+a moment for the pass under way; a delivery cut off there is tried again later, as after
+any crash (see `dispatch`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import date, timedelta
+from types import TracebackType
+from typing import Self
+
+from tradewind.domain.limits import utc_day
+from tradewind.ports import Clock
+from tradewind.services.notify.dispatch import DeliveryPass, NotifyDeps, deliver_due
+from tradewind.services.notify.summaries import summarize_day
+
+log = logging.getLogger("tradewind.notify")
+
+
+class BackgroundDispatcher:
+    """Runs `deliver_due` every `poll_seconds`, and the daily summaries, until stopped.
+
+    `days` is the clock whose days are summarized: the wall clock when trading live, the
+    replay's clock in a replay (the deliveries themselves always go by `deps.clock`).
+    """
+
+    def __init__(self, deps: NotifyDeps, poll_seconds: float, days: Clock | None = None) -> None:
+        self._deps = deps
+        self._poll = poll_seconds
+        self._days = days or deps.clock
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._summarized: date | None = None
+        self.passes = 0
+        self.last: DeliveryPass | None = None
+
+    def start(self) -> Self:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="tradewind-notify", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the thread to stop and wait up to `timeout` seconds for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def run_once(self) -> DeliveryPass:
+        """Summarize a day that just ended, if any, then deliver what is due."""
+        yesterday = utc_day(self._days.now()) - timedelta(days=1)
+        if self._summarized is None or yesterday > self._summarized:
+            summarize_day(self._deps.uow, yesterday, self._days.now())
+            self._summarized = yesterday
+        self.last = deliver_due(self._deps)
+        self.passes += 1
+        return self.last
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # the database away for a moment: log, and look again later
+                log.exception("notification pass failed; trying again")
+            self._stop.wait(self._poll)

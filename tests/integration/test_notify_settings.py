@@ -1,0 +1,154 @@
+"""Owners' notification settings on a real database: refusals name the field and write
+nothing, secrets are stored encrypted, routes pick events per bot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.integration.db_builders import paper_account, spot_config
+from tests.notify.desk import LOOPBACK, OWNER, Desk
+from tradewind.adapters.db.secrets import SecretBox, generate_key, rotate_master_key
+from tradewind.adapters.db.tables import NotificationChannelRow, NotificationDeliveryRow
+from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
+from tradewind.adapters.notify.signing import generate_secret
+from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.notifications import EventType
+from tradewind.ports import OutboxEvent
+from tradewind.services.notify.configure import (
+    add_email,
+    add_webhook,
+    remove_channel,
+    route,
+    settings_of,
+    unroute,
+)
+from tradewind.services.notify.dispatch import route_events
+
+SECRET = generate_secret()
+
+
+@pytest.fixture
+def desk(sessions: sessionmaker[Session], secrets: SecretBox) -> Iterator[Desk]:
+    made = Desk(sessions, secrets)
+    made.add_user()
+    yield made
+    made.close()
+
+
+def _webhook(desk: Desk, **fields: object) -> Callable[[], object]:
+    values: dict[str, object] = {
+        "user_email": OWNER, "name": "hook", "url": "https://hooks.example.com/tw",
+        "secret": SecretStr(SECRET), "allowed": (),
+    } | fields  # fmt: skip
+    return lambda: add_webhook(desk.uow, desk.clock, **values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"url": "hooks.example.com/tw"}, "url: must start with https://"),
+        ({"url": "https://10.0.0.1/tw"}, "url: 10.0.0.1 is a private address"),
+        ({"url": "http://169.254.169.254/latest"}, "url: 169.254.169.254 is link-local"),
+        ({"url": "http://127.0.0.1:9/tw"}, "url: 127.0.0.1 is a loopback address"),
+        ({"secret": SecretStr("hunter2-hunter2-hunter2")}, "secret: must start with whsec_"),
+        ({"name": " "}, "name: must be 1 to 100 characters"),
+        ({"events": "fills"}, "events: unknown event type 'fills'"),
+        ({"user_email": "nobody@example.com"}, "user: no user with email nobody@example.com"),
+    ],
+)
+def test_a_bad_webhook_is_refused_naming_the_field_and_nothing_is_written(
+    desk: Desk, engine: Engine, fields: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message) as refused:
+        _webhook(desk, **fields)()
+    assert SECRET not in str(refused.value)
+    assert "hunter2" not in str(refused.value)
+    with engine.connect() as connection:
+        count = select(func.count()).select_from(NotificationChannelRow)
+        assert connection.execute(count).scalar() == 0
+
+
+def test_a_bad_address_or_a_taken_name_is_refused_naming_the_field(desk: Desk) -> None:
+    for bad in ("ann", "ann@example", "ann@example.com, bob@example.com", "a\r\nBcc: x@y.z"):
+        with pytest.raises(ConfigurationError, match="to: must be one address"):
+            add_email(desk.uow, desk.clock, user_email=OWNER, name="mail", to=bad)
+    add_email(desk.uow, desk.clock, user_email=OWNER, name="mail", to="ann@example.com")
+    with pytest.raises(ConfigurationError, match=r"name: owner@example\.com already has"):
+        _webhook(desk, name="mail")()
+
+
+def test_the_webhook_secret_is_stored_encrypted_and_never_listed(
+    desk: Desk, engine: Engine, secrets: SecretBox
+) -> None:
+    _webhook(desk)()
+    with engine.connect() as connection:
+        stored = connection.execute(select(NotificationChannelRow.secret_enc)).scalar_one()
+    assert stored is not None
+    assert SECRET not in stored
+    assert secrets.decrypt(stored) == SECRET
+    [channel] = settings_of(desk.uow, OWNER).channels
+    assert channel.has_secret
+    assert SECRET not in repr(channel)
+
+
+def test_routes_choose_events_per_bot_and_a_removed_channel_takes_its_deliveries(
+    desk: Desk, engine: Engine
+) -> None:
+    with SqlManageUnitOfWork(desk.sessions, desk.secrets) as manage:
+        user = manage.users.by_email(OWNER)
+        assert user is not None
+        account = manage.accounts.add(paper_account(user.id))
+        quiet = manage.bots.add(user.id, account.id, spot_config("quiet"), 0)
+        loud = manage.bots.add(user.id, account.id, spot_config("loud"), 0)
+        manage.commit()
+    _webhook(desk, url="http://127.0.0.1:9/tw", allowed=LOOPBACK, events="bot_error")()
+    route(desk.uow, desk.clock, user_email=OWNER, channel="hook", bot="quiet", events="none")
+    route(desk.uow, desk.clock, user_email=OWNER, channel="hook", bot="loud",
+          events="order_filled,bot_error")  # fmt: skip
+    settings = settings_of(desk.uow, OWNER)
+    assert {(r.bot_id, r.events) for r in settings.routes} == {
+        (None, (EventType.BOT_ERROR,)),
+        (quiet.id, ()),
+        (loud.id, (EventType.ORDER_FILLED, EventType.BOT_ERROR)),
+    }
+    with pytest.raises(ConfigurationError, match=r"bot: owner@example\.com has no bot named 'x'"):
+        route(desk.uow, desk.clock, user_email=OWNER, channel="hook", bot="x", events="all")
+    with desk.tick_uow() as uow:
+        for bot in (quiet, loud):
+            for kind in ("order_filled", "bot_error"):
+                uow.outbox.add(OutboxEvent(kind, user.id, bot.id, {"bot": bot.config.name}, 0))
+        uow.commit()
+    route_events(desk.deps)
+    routed = sorted((d.bot_id, d.event_type) for d in desk.deliveries())
+    assert routed == [(loud.id, "bot_error"), (loud.id, "order_filled")]
+    assert unroute(desk.uow, user_email=OWNER, channel="hook", bot="quiet")
+    remove_channel(desk.uow, user_email=OWNER, name="hook")
+    assert settings_of(desk.uow, OWNER).channels == []
+    with engine.connect() as connection:
+        count = select(func.count()).select_from(NotificationDeliveryRow)
+        assert connection.execute(count).scalar() == 0
+
+
+def test_a_key_rotation_re_encrypts_webhook_secrets_and_a_wrong_key_cannot_add_one(
+    sessions: sessionmaker[Session], engine: Engine
+) -> None:
+    old_key, new_key = generate_key(), generate_key()
+    desk = Desk(sessions, SecretBox.from_keys([old_key]))
+    desk.add_user()
+    _webhook(desk)()
+    rotate_master_key(sessions, SecretBox.from_keys([old_key]), new_key)
+    with engine.connect() as connection:
+        stored = connection.execute(select(NotificationChannelRow.secret_enc)).scalar_one()
+    assert SecretBox.from_keys([new_key]).decrypt(stored) == SECRET
+    with pytest.raises(ConfigurationError, match="cannot decrypt"):
+        SecretBox.from_keys([old_key]).decrypt(stored)
+    stranger = Desk(sessions, SecretBox.from_keys([generate_key()]))
+    with pytest.raises(ConfigurationError, match="cannot decrypt"):
+        _webhook(stranger, name="other")()
+    desk.close()
+    stranger.close()

@@ -1,0 +1,104 @@
+"""A dispatcher for tests: real database, real senders, a clock the test moves."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tradewind.adapters.clocks import SystemClock
+from tradewind.adapters.db.secrets import SecretBox
+from tradewind.adapters.db.unit_of_work import SqlNotifyUnitOfWork, SqlUnitOfWork
+from tradewind.adapters.notify.email import EmailSender, SmtpServer
+from tradewind.adapters.notify.webhook import WebhookSender
+from tradewind.domain.notifications import ChannelKind, DeliveryStatus
+from tradewind.domain.webhook_targets import parse_networks
+from tradewind.notify_ports import ChannelSender, DeliveryView
+from tradewind.ports import Clock, OutboxEvent
+from tradewind.services.notify import NotifyDeps, RetryPolicy
+from tradewind.services.notify.configure import add_webhook, deliveries
+
+LOOPBACK = parse_networks("127.0.0.0/8")
+OWNER = "owner@example.com"
+
+
+class SteppedClock:
+    """Real time at the start, then only where the test moves it."""
+
+    def __init__(self) -> None:
+        self._now = int(time.time())
+
+    def now(self) -> int:
+        return self._now
+
+    def advance(self, seconds: int) -> None:
+        self._now += seconds
+
+
+class Desk:
+    """A user's notifications on a real database, delivered by `deliver_due`."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        secrets: SecretBox,
+        *,
+        policy: RetryPolicy | None = None,
+        webhook_clock: Clock | None = None,
+        allowed: tuple[object, ...] | None = None,
+        timeout: float = 2.0,
+        smtp: SmtpServer | None = None,
+    ) -> None:
+        self.sessions, self.secrets = sessions, secrets
+        self.clock = SteppedClock()
+        self.webhooks = WebhookSender(
+            webhook_clock or SystemClock(), timeout=timeout,
+            allowed=LOOPBACK if allowed is None else allowed,  # type: ignore[arg-type]
+        )  # fmt: skip
+        senders: dict[ChannelKind, ChannelSender] = {
+            ChannelKind.WEBHOOK: self.webhooks,
+            ChannelKind.EMAIL: EmailSender(smtp),
+        }
+        self.deps = NotifyDeps(
+            uow=self.uow, senders=senders, clock=self.clock,
+            policy=policy or RetryPolicy(lease_seconds=60), jitter=lambda: 1.0,
+        )  # fmt: skip
+
+    def uow(self) -> SqlNotifyUnitOfWork:
+        return SqlNotifyUnitOfWork(self.sessions, self.secrets)
+
+    def tick_uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions, self.secrets)
+
+    def add_user(self, email: str = OWNER) -> int:
+        with self.uow() as uow:
+            user = uow.users.add(email, None, self.clock.now())
+            uow.commit()
+        return user.id
+
+    def add_webhook(self, url: str, secret: str, name: str = "hook", events: str = "all") -> int:
+        from pydantic import SecretStr
+
+        channel = add_webhook(
+            self.uow, self.clock, user_email=OWNER, name=name, url=url,
+            secret=SecretStr(secret), allowed=LOOPBACK, events=events,
+        )  # fmt: skip
+        return channel.id
+
+    def write_event(self, user_id: int, event_type: str = "bot_paused", **payload: object) -> None:
+        """Write an event as the tick does, in the tick's unit of work."""
+        with self.tick_uow() as uow:
+            body = {"bot": "btc", "symbol": "BTCUSDT", "limit": "max_daily_trades"} | payload
+            uow.outbox.add(OutboxEvent(event_type, user_id, None, body, self.clock.now()))
+            uow.commit()
+
+    def deliveries(self, status: DeliveryStatus | None = None) -> list[DeliveryView]:
+        found = deliveries(self.uow, OWNER, None if status is None else status.value, 10_000)
+        return sorted(found, key=lambda d: d.id)
+
+    def close(self) -> None:
+        self.webhooks.close()
+
+
+DeskFactory = Callable[..., Desk]
