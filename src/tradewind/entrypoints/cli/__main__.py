@@ -1,5 +1,5 @@
 """Run the CLI as `python -m tradewind.entrypoints.cli`."""
 
-from tradewind.entrypoints.cli.main import app
+from tradewind.entrypoints.cli.main import main
 
-app()
+main()

@@ -1,43 +1,38 @@
-"""The `tradewind` command line. Each command lives in its own module."""
+"""The `tradewind` command line. Each command lives in its own module.
+
+Building every command costs a few hundred milliseconds of imports and signature reading,
+so `main` builds only the command that is run (`tradewind backtest …` never imports the
+notification or exchange-server code); help, no arguments or an unknown name build all.
+`app` is the whole CLI, for tests and `python -m`.
+"""
 
 from __future__ import annotations
 
+import importlib
+import sys
 from typing import Annotated
 
 import typer
 
 from tradewind import __version__
-from tradewind.entrypoints.cli import (
-    backtest_cmd,
-    bot_cmd,
-    demo_cmd,
-    exchange_cmd,
-    notify_cmd,
-    people_cmd,
-    run_cmd,
-    setup_cmd,
-)
 
-app = typer.Typer(
-    name="tradewind",
-    help="Automated EMA/RSI crypto trading bots: backtest, paper and live on Binance.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.command("demo")(demo_cmd.demo)
-app.command("backtest")(backtest_cmd.backtest)
-app.command("init")(setup_cmd.init)
-app.command("run")(run_cmd.run)
-app.add_typer(people_cmd.user_app, name="user")
-app.add_typer(people_cmd.account_app, name="account")
-app.add_typer(bot_cmd.bot_app, name="bot")
-app.command("orders")(bot_cmd.orders)
-app.command("trades")(bot_cmd.trades)
-app.command("state")(bot_cmd.state)
-app.add_typer(setup_cmd.keys_app, name="keys")
-app.add_typer(exchange_cmd.exchange_app, name="exchange")
-app.add_typer(notify_cmd.notify_app, name="notify")
+# name -> (module in this package, attribute, whether it is a group of commands)
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "demo": ("demo_cmd", "demo", False),
+    "backtest": ("backtest_cmd", "backtest", False),
+    "init": ("setup_cmd", "init", False),
+    "run": ("run_cmd", "run", False),
+    "user": ("people_cmd", "user_app", True),
+    "account": ("people_cmd", "account_app", True),
+    "bot": ("bot_cmd", "bot_app", True),
+    "orders": ("bot_cmd", "orders", False),
+    "trades": ("bot_cmd", "trades", False),
+    "state": ("bot_cmd", "state", False),
+    "keys": ("setup_cmd", "keys_app", True),
+    "exchange": ("exchange_cmd", "exchange_app", True),
+    "notify": ("notify_cmd", "notify_app", True),
+}
+HELP = "Automated EMA/RSI crypto trading bots: backtest, paper and live on Binance."
 
 
 def _show_version(value: bool) -> None:
@@ -46,7 +41,6 @@ def _show_version(value: bool) -> None:
         raise typer.Exit
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool,
@@ -54,3 +48,42 @@ def _root(
     ] = False,
 ) -> None:
     """Automated EMA/RSI crypto trading bots: backtest, paper and live on Binance."""
+
+
+def build(only: str | None = None) -> typer.Typer:
+    """Return the CLI with every command, or with just the command `only`."""
+    cli = typer.Typer(
+        name="tradewind", help=HELP, no_args_is_help=True, add_completion=False,
+        pretty_exceptions_enable=False,
+    )  # fmt: skip
+    cli.callback()(_root)
+    for name, (module_name, attribute, group) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        target = getattr(importlib.import_module(f"{__package__}.{module_name}"), attribute)
+        if group:
+            cli.add_typer(target, name=name)
+        else:
+            cli.command(name)(target)
+    return cli
+
+
+def _command_named(argv: list[str]) -> str | None:
+    """Return the command the arguments run, when it is a known one (after root options)."""
+    for arg in argv:
+        if arg.startswith("-"):
+            return None  # --help, --version: the whole CLI answers
+        return arg if arg in COMMANDS else None
+    return None
+
+
+def main() -> None:
+    """Run the command line (the `tradewind` script)."""
+    build(_command_named(sys.argv[1:]))()
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # `app` (the whole CLI) is built on first use, so `main` never pays for it.
+    if name == "app":
+        return build()
+    raise AttributeError(name)
