@@ -27,8 +27,8 @@ end
 return 0
 """
 _BLOCK = """
-local until = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > until then
+local blocked = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > blocked then
   redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 end
 return 0
