@@ -210,6 +210,11 @@ class BinanceTransport:
             self._client.options["timeDifference"] = local_ms - server_ms
 
     @property
+    def governors(self) -> Governors:
+        """The weight governors this transport's calls count against."""
+        return self._governors
+
+    @property
     def clock_offset_ms(self) -> int:
         """Return how far our clock runs ahead of Binance's, in milliseconds."""
         return int(self._client.options["timeDifference"])

@@ -1,0 +1,95 @@
+"""The Binance adapter over real HTTP: clock skew, lost answers, transient -2013, 429."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from tests.market_script import MINUTE, T0, ManualClock, flat_candles, same_candles_for_both_markets
+from tradewind.adapters.exchange.binance.exchange import BinanceExchange
+from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
+from tradewind.adapters.exchange.binance_server.faults import Fault, FaultMode
+from tradewind.adapters.exchange.binance_server.server import BinanceServer
+from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVenue
+from tradewind.domain.errors import OutcomeUnknown
+from tradewind.domain.orders import ClientOrderId, OrderRequest, OrderStatus
+from tradewind.domain.types import PositionType, Side
+from tradewind.ports import AccountAccess
+
+SPOT = PositionType.SPOT
+
+
+@pytest.fixture
+def server() -> Iterator[BinanceServer]:
+    clock = ManualClock(T0 + MINUTE)
+    feed = CandlesPriceFeed(same_candles_for_both_markets("BTCUSDT", flat_candles("40000", 10)))
+    with BinanceServer(SimulatedVenue(feed, clock, seed=1), seed=1) as running:
+        running.add_account("key", "secret", spot={"USDT": Decimal(10_000)})
+        yield running
+
+
+def adapter(server: BinanceServer, **options: object) -> BinanceExchange:
+    settings = BinanceOptions(
+        url=server.base_url, timeout=2, lookup_delay=0.01, retry_backoff_base=0.01, seed=1
+    )
+    for name, value in options.items():
+        object.__setattr__(settings, name, value)
+    return BinanceExchanges(settings).for_account(AccountAccess(1, "binance", "key", "secret"))
+
+
+def buy(exchange: BinanceExchange, client_id: str) -> object:
+    return exchange.place_market_order(
+        OrderRequest(ClientOrderId(client_id), "BTCUSDT", SPOT, Side.BUY, Decimal("0.01"))
+    )
+
+
+def requests_to(server: BinanceServer, path: str) -> int:
+    counted = server.stats()["requests"]
+    assert isinstance(counted, dict)
+    return int(counted.get(path, 0))
+
+
+def test_a_server_clock_ahead_is_met_by_resyncing_the_offset(server: BinanceServer) -> None:
+    server.set_skew_ms(30_000)  # 30 s: far outside the 5 s recvWindow
+    exchange = adapter(server)
+    assert exchange.free_balance("USDT", SPOT) == 10_000  # -1021 once, resync, retry
+    assert -31_000 < exchange.transport.clock_offset_ms < -29_000
+    assert requests_to(server, "GET /api/v3/time") == 1
+
+
+def test_an_order_whose_answer_is_lost_is_not_resent_but_found(server: BinanceServer) -> None:
+    server.add_fault(Fault(FaultMode.TIMEOUT_AFTER_ACCEPT, count=1, hold_ms=0,
+                           paths=("POST /api/v3/order",)))  # fmt: skip
+    exchange = adapter(server)
+    with pytest.raises(OutcomeUnknown):
+        buy(exchange, "lost-1")
+    assert requests_to(server, "POST /api/v3/order") == 1  # never sent again
+    found = exchange.find_order("BTCUSDT", SPOT, "lost-1")
+    assert found is not None
+    assert found.status is OrderStatus.FILLED
+    assert found.fee > 0  # its fills read from myTrades
+
+
+def test_an_order_not_yet_visible_is_looked_up_again(server: BinanceServer) -> None:
+    server.add_fault(Fault(FaultMode.TRANSIENT_2013, count=1))
+    exchange = adapter(server)
+    placed = buy(exchange, "slow-1")
+    assert placed is not None
+    found = exchange.find_order("BTCUSDT", SPOT, "slow-1")  # -2013 first, then found
+    assert found is not None
+    assert found.status is OrderStatus.FILLED
+
+
+def test_a_rate_limit_is_waited_out_for_retry_after_by_every_caller(server: BinanceServer) -> None:
+    server.add_fault(Fault(FaultMode.CODE_1003, count=1, ms=1_000))
+    exchange = adapter(server)
+    began = time.monotonic()
+    assert exchange.free_balance("USDT", SPOT) == 10_000
+    assert time.monotonic() - began >= 1.0  # never sooner than Retry-After: 1 s
+    assert requests_to(server, "GET /api/v3/account") == 2  # the 429, then the answer
+    governor = exchange.transport.governors.spot
+    assert governor.store.blocked_until() > 0  # every other caller was held back too
+    assert governor.used() >= 20  # the weight header (20 for /account) is being read
