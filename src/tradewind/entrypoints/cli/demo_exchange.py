@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges
+from tradewind.adapters.exchange.binance_server.limits import Limits
 from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import SimulatedExchange, SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
@@ -28,6 +29,7 @@ from tradewind.services.demo import DEMO_BALANCE, DemoSetup
 from tradewind.settings import Settings
 
 EXCHANGES = ("paper", "binance-local")
+DAY_IN_MINUTES = 1_440
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,17 @@ def demo_exchange(
     # sooner than every 5 ms, or each request waits for it twice.
     switch = sys.getswitchinterval()
     sys.setswitchinterval(0.0005)
-    server = BinanceServer(SimulatedVenue(market, clock, seed=seed), seed=seed).start()
+    # A replayed day passes in about a minute, so the limits per (real) minute are scaled by
+    # the same factor: the bots meet the limits a day of live trading would.
+    fast = Limits(
+        spot_weight_per_minute=6_000 * DAY_IN_MINUTES,
+        futures_weight_per_minute=2_400 * DAY_IN_MINUTES,
+        spot_orders_per_10s=100 * DAY_IN_MINUTES,
+        futures_orders_per_10s=300 * DAY_IN_MINUTES,
+        futures_orders_per_minute=1_200 * DAY_IN_MINUTES,
+    )
+    venue = SimulatedVenue(market, clock, seed=seed)
+    server = BinanceServer(venue, limits=fast, seed=seed).start()
     try:
         key, secret = secrets.token_hex(16), secrets.token_hex(32)
         account_id = server.add_account(key, secret, spot={"USDT": DEMO_BALANCE})
