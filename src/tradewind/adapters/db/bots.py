@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -34,7 +35,8 @@ from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import BotConfigRow, BotStateRow
 from tradewind.bot_config import BotConfig
 from tradewind.domain.bots import BotState, BotStatus
-from tradewind.ports import Bot, TickLoad
+from tradewind.domain.types import PositionType
+from tradewind.ports import Bot, RunningBot, TickLoad
 
 # Bulk updates skip the session's identity map, so reads refresh whatever it holds.
 _FRESH = {"populate_existing": True}
@@ -60,6 +62,13 @@ _SAVE_STATE = (
             ),
         }
     )
+)
+
+
+_RUNNING_BOTS = (
+    select(_CONFIGS.c.id, _CONFIGS.c.symbol, _CONFIGS.c.timeframe, _CONFIGS.c.position_type)
+    .where(_CONFIGS.c.active.is_(True), _CONFIGS.c.deleted_at.is_(None))
+    .order_by(_CONFIGS.c.id)
 )
 
 
@@ -91,6 +100,14 @@ class SqlBotRepository:
         )
         return list(self._session.execute(query).scalars())
 
+    def running_bots(self) -> list[RunningBot]:
+        """Return the active bots with the market each trades, by id: one statement."""
+        rows = connection(self._session).execute(_RUNNING_BOTS)
+        return [
+            RunningBot(row.id, row.symbol, row.timeframe, PositionType(row.position_type))
+            for row in rows
+        ]
+
     def save_state(self, bot_id: int, state: BotState) -> None:
         """Write the bot's state. A bot that is not active is saved as STOPPED.
 
@@ -119,6 +136,14 @@ class SqlBotRepository:
         """
         db = connection(self._session)
         return tick_load.claim_and_load(db, self._secrets, bot_id, slot, claimed_at, day)
+
+    def claim_and_load_many(
+        self, bot_ids: Sequence[int], slot: int, claimed_at: int, day: date
+    ) -> dict[int, TickLoad | None]:
+        """Claim the slot for each bot and load those claimed, in this unit of work's
+        transaction: one statement on PostgreSQL (two when some bot has open orders)."""
+        db = connection(self._session)
+        return tick_load.claim_and_load_many(db, self._secrets, bot_ids, slot, claimed_at, day)
 
     def add(self, user_id: int, account_id: int, config: BotConfig, created_at: int) -> Bot:
         """Store a new, inactive bot in state IDLE."""
