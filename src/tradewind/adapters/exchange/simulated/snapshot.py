@@ -124,7 +124,16 @@ def to_document(book: Book) -> dict[str, object]:
 def load(book: Book, path: Path) -> None:
     """Fill `book` from the snapshot at `path`; raise ConfigurationError if it is unusable."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigurationError(f"cannot read paper exchange state {path}: {e.strerror}") from e
+    load_text(book, text, str(path))
+
+
+def load_text(book: Book, text: str, source: str) -> None:
+    """Fill `book` from snapshot text; raise ConfigurationError (naming `source`) if unusable."""
+    try:
+        doc = json.loads(text)
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise ValueError("not a simulated venue snapshot")
         if doc.get("version") != VERSION:
@@ -137,10 +146,8 @@ def load(book: Book, path: Path) -> None:
         for o in doc["orders"]:
             accounts[o["account_id"]].add_order(_build(SimOrder, o, Side))
         book.accounts = accounts
-    except OSError as e:
-        raise ConfigurationError(f"cannot read paper exchange state {path}: {e.strerror}") from e
     except (ValueError, KeyError, TypeError) as e:
-        raise ConfigurationError(f"paper exchange state {path} is not usable: {e}") from e
+        raise ConfigurationError(f"paper exchange state {source} is not usable: {e}") from e
     book.dirty = False
 
 
