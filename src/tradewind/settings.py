@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Self
 
@@ -30,6 +31,45 @@ class Settings(BaseSettings):
         description="Master key that encrypts exchange API secrets (Fernet; several keys "
         "comma-separated, the first encrypts). Default: the key file in data_dir.",
     )
+
+    # --- Scaling out: Celery workers and scheduler (ignored by the embedded default) ------
+    broker_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="Celery broker: redis://host:port/db, or RabbitMQ as "
+        "amqp://user:password@host:port/vhost.",
+    )
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="Redis shared by the workers: cached candles, paper accounts, slot plans "
+        "and figures (needed with a RabbitMQ broker too).",
+    )
+    namespace: str = Field(
+        default="tradewind",
+        min_length=1,
+        max_length=40,
+        description="Prefix of the queue names and Redis keys: installations sharing a broker "
+        "or a Redis server use different ones.",
+    )
+    tick_batch_size: int = Field(
+        default=100,
+        ge=1,
+        le=5_000,
+        description="Bots ticked by one worker task, in a handful of database round trips.",
+    )
+    candle_cache_ttl: int = Field(
+        default=900,
+        ge=60,
+        description="Seconds the closed candles of a slot stay in Redis.",
+    )
+
+    @field_validator("namespace")
+    @classmethod
+    def _plain_namespace(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value):
+            raise ValueError(
+                "letters, digits, '_', '.' and '-' only, starting with a letter or digit"
+            )
+        return value
 
     @field_validator("data_dir")
     @classmethod

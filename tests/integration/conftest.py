@@ -107,8 +107,13 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def secrets() -> SecretBox:
-    return SecretBox.from_keys([generate_key()], "the test key")
+def master_key() -> bytes:
+    return generate_key()
+
+
+@pytest.fixture
+def secrets(master_key: bytes) -> SecretBox:
+    return SecretBox.from_keys([master_key], "the test key")
 
 
 @pytest.fixture
@@ -161,3 +166,7 @@ def names(redis_client: redis.Redis) -> Iterator[Names]:
     keys = list(redis_client.scan_iter(match=f"{namespace.namespace}*", count=1000))
     if keys:
         redis_client.delete(*keys)
+
+
+# The fixtures of the tests with real Celery workers and schedulers.
+from tests.integration.celery_cluster import cluster_of  # noqa: E402, F401

@@ -48,6 +48,7 @@ class AdvisoryBotLock:
         self._bots_on: dict[Connection, set[int]] = {}  # the locks each connection holds
         self._guard = threading.Lock()
         self._lent = threading.local()  # .connections: the locks this thread holds
+        self.round_trips = 0  # statements sent, for the figures (they bypass the engine)
 
     def try_acquire(self, bot_id: int) -> bool:
         """Take the bot's lock without waiting; False when another tick holds it."""
@@ -60,6 +61,7 @@ class AdvisoryBotLock:
             self._held.update(dict.fromkeys(wanted))
         if not wanted:
             return []
+        self.round_trips += 1
         try:
             connection, taken = self._lock(wanted)
         except BaseException:
@@ -98,6 +100,7 @@ class AdvisoryBotLock:
                     del self._bots_on[connection]
                     emptied.add(connection)
         for connection, released_ids in by_connection.items():
+            self.round_trips += 1
             try:
                 # A transaction still open here was left by a failure: never unlock inside it.
                 released = not connection.in_transaction() and _unlock(connection, released_ids)

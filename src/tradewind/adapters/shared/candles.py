@@ -6,8 +6,10 @@ small memo of each process on top. A read goes memo → Redis → the source (th
 so the source is asked once per market and slot however many bots and workers read it:
 the slot's group task asks first, its batches then find the candles in Redis.
 
-A source that is behind (no candle closed at the slot yet) is kept for a few seconds only,
-so a later read can find the slot's candle. Redis down: reads go to the source, logged.
+Readers that miss at once (two deliveries of one group task on two workers) elect one
+fetcher with a short Redis lock; the others wait for its candles. A source that is behind
+(no candle closed at the slot yet) is kept for a few seconds only, so a later read can
+find the slot's candle. Redis down: reads go to the source, logged.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 
 BEHIND_TTL_S = 5
 MEMO_ENTRIES = 256
+FETCH_LEASE_S = 10.0  # how long the other readers wait for the one that fetches
+_POLL_S = 0.02
 _HEADER = struct.Struct("<I")
 
 
@@ -99,6 +103,10 @@ class SharedCandles:
                 self._memo.move_to_end(key)
                 return memo[1]
         candles = self._shared(key)
+        if candles is None:
+            # Elected or not, look again: the fetcher may have shared them just now.
+            elected = self._fetcher(key)
+            candles = self._shared(key) if elected else self._wait_for(key)
         ttl = self._ttl_s
         if candles is None:
             candles = self._source.closed_candles(symbol, timeframe, position_type, until, limit)
@@ -120,8 +128,30 @@ class SharedCandles:
             return None
         return None if data is None else unpack_candles(bytes(data))  # type: ignore[arg-type]
 
+    def _fetcher(self, key: str) -> bool:
+        """Tell whether this reader fetches (the others wait); Redis down: everyone does."""
+        try:
+            return bool(
+                self._redis.set(f"{key}:fetching", 1, nx=True, px=int(FETCH_LEASE_S * 1000))
+            )
+        except redis.RedisError:
+            return True
+
+    def _wait_for(self, key: str) -> Candles | None:
+        """Wait for the fetcher's candles; None when it gave none in time (fetch, then)."""
+        deadline = time.monotonic() + FETCH_LEASE_S
+        while time.monotonic() < deadline:
+            time.sleep(_POLL_S)
+            candles = self._shared(key)
+            if candles is not None:
+                return candles
+        return None
+
     def _share(self, key: str, candles: Candles, ttl: int) -> None:
         try:
-            self._redis.set(key, pack_candles(candles), ex=ttl)
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.set(key, pack_candles(candles), ex=ttl)
+            pipe.delete(f"{key}:fetching")
+            pipe.execute()
         except redis.RedisError as e:
             log.warning("candle cache unavailable, not shared: %s", e)

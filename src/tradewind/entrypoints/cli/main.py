@@ -13,6 +13,7 @@ from tradewind.entrypoints.cli import (
     demo_cmd,
     people_cmd,
     run_cmd,
+    scale_cmd,
     setup_cmd,
 )
 
@@ -27,6 +28,8 @@ app.command("demo")(demo_cmd.demo)
 app.command("backtest")(backtest_cmd.backtest)
 app.command("init")(setup_cmd.init)
 app.command("run")(run_cmd.run)
+app.command("worker")(scale_cmd.worker)
+app.command("scheduler")(scale_cmd.scheduler)
 app.add_typer(people_cmd.user_app, name="user")
 app.add_typer(people_cmd.account_app, name="account")
 app.add_typer(bot_cmd.bot_app, name="bot")
