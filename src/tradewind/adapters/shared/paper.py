@@ -5,7 +5,8 @@ hash `namespace:paper:account:ID` with a version number. Each exchange call is a
 as on a real exchange, by optimistic concurrency instead of a lock:
 
 1. read the account's version, and its snapshot only when this process does not hold
-   that version already (one round trip either way);
+   that version already (one round trip either way); calls on one account wait for each
+   other within a process, calls on different accounts do not;
 2. carry out the call on the venue (it first catches up with the candles closed since);
 3. if the call changed the account, write the new snapshot only if the version is still
    the one read (one round trip); if another process wrote first, drop the work and do
@@ -28,7 +29,12 @@ from typing import Any, TypeVar
 import redis
 
 from tradewind.adapters.exchange.builtin_rules import rules_for
-from tradewind.adapters.exchange.simulated import PriceFeed, SimulatedExchange, SimulatedVenue
+from tradewind.adapters.exchange.simulated import (
+    PriceFeed,
+    SimulatedExchange,
+    SimulatedVenue,
+    VenueUnknownSymbol,
+)
 from tradewind.adapters.exchange.simulated.book import RulesSource
 from tradewind.adapters.shared.redis_store import Names
 from tradewind.domain.errors import ConfigurationError, OutcomeUnknown, TemporaryExchangeError
@@ -84,7 +90,8 @@ class SharedPaperVenues:
         self._read = client.register_script(_READ)
         self._write = client.register_script(_WRITE)
         self._held: OrderedDict[int, _Held] = OrderedDict()
-        self._guard = threading.Lock()  # one call at a time per process: venues are not shared
+        self._guard = threading.Lock()  # over `_held`, `_locks` and `calls`
+        self._locks: dict[int, threading.Lock] = {}  # one call at a time per account
         self.calls = 0  # exchange calls carried out, for the figures
 
     def for_account(self, access: AccountAccess) -> Exchange:
@@ -95,11 +102,22 @@ class SharedPaperVenues:
             )
         return SharedPaperAccount(self, access)
 
+    def rules(self, symbol: str, position_type: PositionType) -> MarketRules:
+        """Return the symbol's rules: the same for every account, no state to read."""
+        try:
+            return self._rules(symbol, position_type)
+        except VenueUnknownSymbol:
+            raise
+        except ConfigurationError as e:
+            raise VenueUnknownSymbol(symbol, str(e)) from e
+
     def run(self, access: AccountAccess, call: Callable[[SimulatedExchange], T]) -> T:
         """Carry out one call on the account's venue, atomically across processes."""
         key = self._names.key("paper", "account", access.account_id)
         with self._guard:
             self.calls += 1
+            lock = self._locks.setdefault(access.account_id, threading.Lock())
+        with lock:
             for _ in range(ATTEMPTS):
                 held = self._current(key, access.account_id)
                 held.changes.clear()
@@ -123,14 +141,17 @@ class SharedPaperVenues:
         )
 
     def _current(self, key: str, account_id: int) -> _Held:
-        held = self._held.get(account_id)
+        with self._guard:
+            held = self._held.get(account_id)
         try:
             answer = self._read(keys=[key], args=[held.version if held else ""])
         except redis.RedisError as e:
             raise TemporaryExchangeError(f"paper exchange unavailable: {e}") from e
         version = answer[0].decode()
         if held is not None and held.version == version:
-            self._held.move_to_end(account_id)
+            with self._guard:
+                self._held[account_id] = held
+                self._held.move_to_end(account_id)
             return held
         snapshot = answer[1].decode() if len(answer) > 1 else None
         changes: list[str] = []
@@ -139,9 +160,10 @@ class SharedPaperVenues:
             on_change=changes.append,
         )  # fmt: skip
         held = _Held(version, venue, changes)
-        self._held[account_id] = held
-        while len(self._held) > CACHED_ACCOUNTS:
-            self._held.popitem(last=False)
+        with self._guard:
+            self._held[account_id] = held
+            while len(self._held) > CACHED_ACCOUNTS:
+                self._held.popitem(last=False)
         return held
 
     def _saved(self, key: str, account_id: int, held: _Held) -> bool:
@@ -151,13 +173,17 @@ class SharedPaperVenues:
         try:
             version = int(self._write(keys=[key], args=[held.version, held.changes[-1]]))
         except redis.RedisError as e:
-            del self._held[account_id]
+            self._forget(account_id)
             raise OutcomeUnknown(f"paper exchange unavailable while saving: {e}") from e
         if version == 0:
-            del self._held[account_id]  # another process changed the account: start over
+            self._forget(account_id)  # another process changed the account: start over
             return False
         held.version = str(version)
         return True
+
+    def _forget(self, account_id: int) -> None:
+        with self._guard:
+            self._held.pop(account_id, None)
 
 
 class SharedPaperAccount:
@@ -168,7 +194,7 @@ class SharedPaperAccount:
         self._access = access
 
     def market_rules(self, symbol: str, position_type: PositionType) -> MarketRules:
-        return self._venues.run(self._access, lambda e: e.market_rules(symbol, position_type))
+        return self._venues.rules(symbol, position_type)
 
     def free_balance(self, asset: str, position_type: PositionType) -> Decimal:
         return self._venues.run(self._access, lambda e: e.free_balance(asset, position_type))

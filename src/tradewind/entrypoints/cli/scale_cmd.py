@@ -35,11 +35,14 @@ def worker(
         raise typer.BadParameter("prefork, solo or threads", param_hint="--pool")
     console = Console(stderr=True)
     with user_errors(console):
+        from tradewind.bootstrap import require_postgresql
         from tradewind.entrypoints.cli.store import load_settings
+
+        settings = load_settings()
+        require_postgresql(settings)  # before importing Celery: a second saved
         from tradewind.entrypoints.worker.app import configure, slots_queue, ticks_queue
         from tradewind.entrypoints.worker.checks import check_start
 
-        settings = load_settings()
         app = configure(settings, paper_seed=seed)
         check_start(settings, app)
     name = f"tradewind-{settings.namespace}-{os.getpid()}@%h"
@@ -58,11 +61,14 @@ def scheduler(
     """Run the scheduler (Celery beat): it starts every slot; a second one stands by."""
     console = Console(stderr=True)
     with user_errors(console):
+        from tradewind.bootstrap import require_postgresql
         from tradewind.entrypoints.cli.store import load_settings
+
+        settings = load_settings()
+        require_postgresql(settings)
         from tradewind.entrypoints.worker.app import configure
         from tradewind.entrypoints.worker.checks import check_start
 
-        settings = load_settings()
         app = configure(settings)
         check_start(settings, app)
     app.Beat(loglevel=loglevel.upper(), quiet=True).run()

@@ -8,8 +8,8 @@ trips instead of three per bot:
 2. in one transaction: claim the slot and load every bot locked (one statement), and
    decide each bot whose tick needs no exchange call (a write only where its state
    changed); the claims and those decisions become final together, at its commit;
-3. decide the others one by one as `run_tick` does after its claim: their claims are
-   committed before any exchange call;
+3. decide the others as `run_tick` does after its claim, on a few threads: their claims
+   are committed before any exchange call;
 4. give the locks back, in one statement.
 
 If deciding a bot raises in step 2, the transaction rolls back with every claim of the
@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tradewind.domain.limits import utc_day
@@ -46,20 +47,28 @@ class TickResult:
     final_at: float
 
 
-def run_ticks(deps: TickDeps, bot_ids: Sequence[int], slot: int) -> dict[int, TickResult]:
-    """Decide for each bot at `slot` unless another tick has or is doing so (see module)."""
+def run_ticks(
+    deps: TickDeps, bot_ids: Sequence[int], slot: int, threads: int = 1
+) -> dict[int, TickResult]:
+    """Decide for each bot at `slot` unless another tick has or is doing so (see module).
+
+    Step 3 runs the bots on `threads` threads: their ticks wait on the exchange and the
+    database, each on its own connections, and never on each other.
+    """
     wanted = list(dict.fromkeys(bot_ids))
     held = deps.lock.try_acquire_many(wanted)
     try:
         results = {b: TickResult(TickOutcome.BUSY, time.time()) for b in wanted if b not in held}
         if held:
-            results |= _decide_locked(deps, held, slot)
+            results |= _decide_locked(deps, held, slot, threads)
     finally:
         deps.lock.release_many(held)
     return {bot_id: results[bot_id] for bot_id in wanted}
 
 
-def _decide_locked(deps: TickDeps, bot_ids: list[int], slot: int) -> dict[int, TickResult]:
+def _decide_locked(
+    deps: TickDeps, bot_ids: list[int], slot: int, threads: int
+) -> dict[int, TickResult]:
     now = deps.clock.now()
     later: list[tuple[int, Started]] = []
     decided: dict[int, TickOutcome] = {}
@@ -77,13 +86,21 @@ def _decide_locked(deps: TickDeps, bot_ids: list[int], slot: int) -> dict[int, T
         uow.commit()
     committed = time.time()
     results = {bot_id: TickResult(outcome, committed) for bot_id, outcome in decided.items()}
-    for bot_id, started in later:
+
+    def finish(item: tuple[int, Started]) -> tuple[int, TickResult]:
+        bot_id, started = item
         try:
             outcome = finish_started(deps, started)
         except Exception:
             log.exception("tick of bot %s at slot %s failed", bot_id, slot)
             outcome = TickOutcome.FAILED
-        results[bot_id] = TickResult(outcome, time.time())
+        return bot_id, TickResult(outcome, time.time())
+
+    if threads > 1 and len(later) > 1:
+        with ThreadPoolExecutor(min(threads, len(later)), "tick") as pool:
+            results.update(pool.map(finish, later))
+    else:
+        results.update(map(finish, later))
     return results
 
 
