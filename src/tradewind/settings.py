@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         le=5_000,
         description="Bots ticked by one worker task, in a handful of database round trips.",
     )
+    tick_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Threads per worker process for the ticks of a batch that call the "
+        "exchange: more overlap the waits of a distant exchange (the paper one gains nothing).",
+    )
     candle_cache_ttl: int = Field(
         default=900,
         ge=60,

@@ -1,7 +1,8 @@
 """Ticks in batches (`run_ticks`) decide what ticks one by one decide, on both databases.
 
 Two identical sets of bots on identical paper accounts trade the same generated market:
-one set ticked bot by bot with `run_tick`, the other in batches. Their orders and trades
+one set ticked bot by bot with `run_tick`, the other in batches (the ticks that call the
+exchange on three threads). Their orders and trades
 must match field by field (but the exchange's own ids).
 """
 
@@ -99,7 +100,7 @@ class Twins:
                     twin.append(bot.id)
             uow.commit()
 
-    def run(self, minutes: int, batch: int = 3) -> Counter[TickOutcome]:
+    def run(self, minutes: int, batch: int = 5) -> Counter[TickOutcome]:
         outcomes: Counter[TickOutcome] = Counter()
         first = T0 + HISTORY * 60
         for slot in slots_between(first, first + minutes * 60):
@@ -107,7 +108,7 @@ class Twins:
             for bot_id in self.single:
                 outcomes[run_tick(self.deps, bot_id, slot)] += 1
             for i in range(0, len(self.batched), batch):
-                results = run_ticks(self.deps, self.batched[i : i + batch], slot)
+                results = run_ticks(self.deps, self.batched[i : i + batch], slot, threads=3)
                 outcomes.update(r.outcome for r in results.values())
         return outcomes
 

@@ -138,7 +138,7 @@ def tick_batch(self: Task, slot: int, bot_ids: list[int]) -> dict[str, Any]:
         return {}
     trips, calls = rt.round_trips(), rt.venues.calls
     try:
-        results = run_ticks(rt.deps, bot_ids, slot)
+        results = run_ticks(rt.deps, bot_ids, slot, settings_of(app).tick_threads)
     except DBAPIError as e:  # the database is away: nothing was decided; wait, try again
         log.warning("batch of slot %s waits for the database: %s", slot, e.orig)
         raise self.retry(exc=e, countdown=_retry_in(self, rt, slot)) from e
