@@ -17,7 +17,9 @@ stats.py) and from the database:
 - round trips per tick: SQL statements, BEGIN, COMMIT and bot-lock calls of the workers;
 - market-data calls per slot: the calls that reached the source (Binance klines, live);
 - paper calls per slot: calls to the paper exchange (orders, balances, order lookups);
-- skipped: measured slots in which some bot has no claim.
+- skipped: measured slots in which some bot has no claim;
+- worker CPU s/slot: CPU seconds of the worker's processes (parent and pool) per slot;
+  PG CPU s/slot: of the PostgreSQL server processes serving the workers' connections.
 
     .venv/bin/python bench/scale.py                  # 1,000 then 10,000 bots, 3 slots each
     .venv/bin/python bench/scale.py --bots 2000 --slots 2
@@ -128,11 +130,17 @@ def bench_one(bots: int, database: BenchDatabase, tmp: Path, args: argparse.Name
             raise SystemExit("the processes started too late for the warm-up slot")
         print(f"warm-up slot {stamp(warmup)}, measuring {len(slots)} slots with "
               f"{signals:,} entry signals ({args.market} market)", flush=True)  # fmt: skip
-        busy_before = cpu_busy()
-        for slot in [warmup, *slots]:
+        finished = wait_slot(client, namespace, warmup, bots)
+        print(f"  {stamp(warmup)} (warm-up): {'done' if finished else 'NOT DONE'}", flush=True)
+        backends = postgres_backends(database.url)  # the workers' connections, open by now
+        before = cpu_seconds(group=worker.pid), cpu_seconds(backends)
+        for slot in slots:
             finished = wait_slot(client, namespace, slot, bots)
             print(f"  {stamp(slot)}: {'done' if finished else 'NOT DONE'}", flush=True)
-        cpu = (cpu_busy() - busy_before) / (slots[-1] + SLOT - warmup) / os.cpu_count()
+        cpu = {
+            "worker_cpu_s_per_slot": (cpu_seconds(group=worker.pid) - before[0]) / len(slots),
+            "postgres_cpu_s_per_slot": (cpu_seconds(backends) - before[1]) / len(slots),
+        }
         assert worker.poll() is None, "the worker died: see its log"
         row = figures(client, namespace, database, bots, slots, cpu, args)
         return row | {"entry_signals": signals}
@@ -184,16 +192,36 @@ def wait_slot(client: redis.Redis, namespace: str, slot: int, bots: int) -> bool
     return False
 
 
-def cpu_busy() -> float:
-    """Return the machine's busy CPU seconds so far (every process, every core)."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pids: set[int] | None = None, group: int | None = None) -> float:
+    """Return the CPU seconds (user + system) of the processes `pids`, or of a group."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended meanwhile
+        pid = int(stat.parent.name)
+        if (pids is not None and pid in pids) or (group is not None and int(fields[2]) == group):
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_backends(url: str) -> set[int]:
+    """Return the server processes of the connections to the database of `url`."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            ).scalars()
+            return set(rows)
+    finally:
+        engine.dispose()
 
 
 def figures(
     client: redis.Redis, namespace: str, database: BenchDatabase, bots: int,
-    slots: list[int], cpu: float, args: argparse.Namespace,
+    slots: list[int], cpu: dict[str, float], args: argparse.Namespace,
 ) -> dict[str, Any]:  # fmt: skip
     lags: list[float] = []
     rates, md_calls, paper_calls, outcomes = [], [], [], {}
@@ -236,7 +264,7 @@ def figures(
         "outcomes": outcomes,
         "orders": int(orders),
         "trades": int(trades),
-        "cpu_busy_share": cpu,
+        **cpu,
         "concurrency": args.concurrency,
         "batch": args.batch,
     }
@@ -264,7 +292,8 @@ COLUMNS: list[tuple[str, str, Callable[[Any], str]]] = [
     ("paper calls/slot", "paper_calls_per_slot", lambda v: "/".join(map(str, v))),
     ("entry signals", "entry_signals", "{:,}".format),
     ("skipped", "skipped_slots", str),
-    ("CPU busy", "cpu_busy_share", "{:.0%}".format),
+    ("worker CPU s/slot", "worker_cpu_s_per_slot", "{:.1f}".format),
+    ("PG CPU s/slot", "postgres_cpu_s_per_slot", "{:.1f}".format),
 ]
 
 

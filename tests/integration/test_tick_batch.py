@@ -2,8 +2,8 @@
 
 Two identical sets of bots on identical paper accounts trade the same generated market:
 one set ticked bot by bot with `run_tick`, the other in batches (the ticks that call the
-exchange on three threads). Their orders and trades
-must match field by field (but the exchange's own ids).
+exchange on three threads). Their orders and trades must match field by field (but the
+exchange's own ids).
 """
 
 from __future__ import annotations

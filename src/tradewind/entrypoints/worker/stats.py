@@ -1,4 +1,4 @@
-"""A slot's figures, kept in Redis for a day: outcomes, lags, round trips, calls.
+"""A slot's figures, kept in Redis for a day (lags for an hour): outcomes, lags, calls.
 
     namespace:slot:SLOT        hash: ticks, outcome:<name>, round_trips, exchange_calls,
                                batches, groups, prefetched
@@ -21,6 +21,7 @@ from tradewind.services.tick import TickOutcome, TickResult
 
 log = logging.getLogger(__name__)
 KEEP_S = 86_400
+KEEP_LAGS_S = 3_600  # a slot's lags, one number per bot: an hour of them
 # Outcomes that are no decision of this task: someone else decided, or will.
 _NOT_DECIDED = {TickOutcome.BUSY, TickOutcome.SLOT_TAKEN, TickOutcome.FAILED}
 
@@ -45,7 +46,7 @@ def record_batch(
     pipe.hincrby(key, "batches", 1)
     if lags:
         pipe.rpush(f"{key}:lags", *lags)
-        pipe.expire(f"{key}:lags", KEEP_S)
+        pipe.expire(f"{key}:lags", KEEP_LAGS_S)
     pipe.expire(key, KEEP_S)
     _send(pipe)
 

@@ -77,14 +77,15 @@ def _account_document(account: Account) -> dict[str, object]:
 
 
 class SnapshotWriter:
-    """Writes snapshots, keeping the JSON of final orders: they never change again.
+    """Writes snapshots, keeping the JSON of every order until the order changes.
 
-    Orders are most of a long-lived venue's state; re-encoding only the resting ones keeps
-    a snapshot after every call cheap however long the history grows.
+    Orders are most of a long-lived venue's state, and an order changes only when it is
+    made and when it ends (its status and `updated_at` change then): re-encoding only the
+    orders that changed keeps a snapshot after every call cheap however long the history.
     """
 
     def __init__(self) -> None:
-        self._final: dict[tuple[int, int], str] = {}
+        self._texts: dict[tuple[int, int], tuple[OrderStatus, int, str]] = {}
 
     def text(self, book: Book) -> str:
         """Return the snapshot of `book` as JSON text."""
@@ -106,12 +107,11 @@ class SnapshotWriter:
 
     def _order_text(self, account_id: int, order: SimOrder) -> str:
         key = (account_id, order.order_id)
-        cached = self._final.get(key)
-        if cached is not None:
-            return cached
+        cached = self._texts.get(key)
+        if cached is not None and cached[0] is order.status and cached[1] == order.updated_at:
+            return cached[2]
         text = json.dumps({"account_id": account_id, **_record(order)}, separators=(",", ":"))
-        if order.status.is_final:
-            self._final[key] = text
+        self._texts[key] = (order.status, order.updated_at, text)
         return text
 
 
