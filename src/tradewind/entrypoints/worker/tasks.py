@@ -54,6 +54,16 @@ def _warm_up(**_: Any) -> None:
         log.warning("worker process not ready yet: %s", e)
 
 
+def _ready(task: Task) -> WorkerRuntime:
+    """Return the runtime; one that cannot be built yet (the database away) makes the task
+    wait and try again, until its slot's tasks expire."""
+    try:
+        return _runtime()
+    except Exception as e:
+        log.warning("worker process not ready, %s waits: %s", task.name, e)
+        raise task.retry(exc=e, countdown=RETRY_MAX_S) from e
+
+
 def _expires(rt: WorkerRuntime, slot: int) -> float:
     """Seconds until the next slot begins: the broker may drop the task after that."""
     return float(max(1, slot + SLOT_SECONDS - rt.deps.clock.now()))
@@ -76,7 +86,7 @@ def _late(rt: WorkerRuntime, name: str, slot: int) -> bool:
 @app.task(name="tradewind.plan_slot", bind=True, max_retries=None)  # type: ignore[untyped-decorator]
 def plan_slot(self: Task, slot: int) -> int:
     """Send one tick_group per market group of the bots that run; return how many."""
-    rt = _runtime()
+    rt = _ready(self)
     if _late(rt, "plan", slot):
         return 0
     if not _first_plan(rt, slot, str(self.request.id)):
@@ -114,7 +124,7 @@ def tick_group(
     self: Task, slot: int, position_type: str, symbol: str, timeframe: str, bot_ids: list[int]
 ) -> int:
     """Fetch the group's candles once, then send its bots in batches; return how many."""
-    rt = _runtime()
+    rt = _ready(self)
     if _late(rt, "group", slot):
         return 0
     group = MarketGroup(PositionType(position_type), symbol, timeframe, tuple(bot_ids))
@@ -133,7 +143,7 @@ def tick_group(
 @app.task(name="tradewind.tick_batch", bind=True, max_retries=None)  # type: ignore[untyped-decorator]
 def tick_batch(self: Task, slot: int, bot_ids: list[int]) -> dict[str, Any]:
     """Tick the bots at `slot`; return how many ended how."""
-    rt = _runtime()
+    rt = _ready(self)
     if _late(rt, "batch", slot):
         return {}
     trips, calls = rt.round_trips(), rt.venues.calls
