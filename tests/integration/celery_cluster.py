@@ -288,7 +288,9 @@ def delete_rabbitmq_queues(cluster: Cluster) -> None:
         channel = connection.default_channel
         for queue in cluster.sender.conf.task_queues:
             queue.bind(channel).delete()
-        channel.exchange_delete(cluster.names.namespace)
+        # The task exchange, and the fanout exchange of the workers' remote control.
+        for exchange in (cluster.names.namespace, f"{cluster.names.namespace}.control.pidbox"):
+            channel.exchange_delete(exchange)
 
 
 def orders_of(manage_uow: Callable[[], SqlManageUnitOfWork], bot: Bot) -> list[OrderRecord]:
