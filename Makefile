@@ -10,7 +10,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_COMPILE_BYTECODE := 1
 RUN := .venv/bin
 
-.PHONY: demo test lint typecheck imports pytest bench bench-backtest bench-ticks bench-notify format clean lock
+.PHONY: demo test lint typecheck imports pytest bench bench-backtest bench-ticks bench-notify bench-scale bench-faults format clean lock
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -63,6 +63,12 @@ bench-ticks: .venv/.synced
 # The notification dispatcher to a webhook on loopback: idle pass, outbox write, deliveries/s.
 bench-notify: .venv/.synced
 	$(RUN)/python bench/notify.py
+
+# 1,000 and 10,000 paper bots on a real `tradewind worker` (two pool processes) and
+# `tradewind scheduler`, PostgreSQL and Redis on 127.0.0.1, 1-minute slots on the wall
+# clock (about 12 minutes): lags, ticks/s, round trips per tick, exchange calls per slot.
+bench-scale: .venv/.synced
+	$(RUN)/python bench/scale.py
 
 lock: $(UV)
 	$(UV) lock

@@ -48,7 +48,7 @@ from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.secrets import generate_key
 from tradewind.bootstrap import paper_runtime
 from tradewind.services.scheduler import active_bots, slots_between
-from tradewind.services.tick import run_tick
+from tradewind.services.tick import run_tick, run_ticks
 from tradewind.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +84,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="untimed slots first")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the slot loop here")
+    parser.add_argument(
+        "--batch", type=int, default=0, help="tick bots in batches of this size (run_ticks)"
+    )
     return parser.parse_args()
 
 
@@ -120,16 +123,22 @@ def bench_one(database: BenchDatabase, tmp: Path, args: argparse.Namespace) -> d
             clock.set(slot)
             gc.collect()
             slot_started, cpu_started = time.perf_counter(), time.process_time()
-            for bot_id in active_bots(deps):  # one query per slot, as the scheduler does
+            bot_ids = active_bots(deps)  # one query per slot, as the scheduler does
+            size = args.batch or 1
+            for first_index in range(0, len(bot_ids), size):
+                batch = bot_ids[first_index : first_index + size]
                 meter.seconds = 0.0
                 tick_started = time.perf_counter()
-                outcome = run_tick(deps, bot_id, slot)
-                took = time.perf_counter() - tick_started
+                if args.batch:
+                    done = [r.outcome for r in run_ticks(deps, batch, slot).values()]
+                else:
+                    done = [run_tick(deps, batch[0], slot)]
+                took = (time.perf_counter() - tick_started) / len(batch)
                 if measured:
-                    latencies.append(took - meter.seconds)
+                    latencies.extend([took - meter.seconds / len(batch)] * len(batch))
                     exchange_s += meter.seconds
-                    outcomes[outcome.value] += 1
-                    ticks += 1
+                    outcomes.update(outcome.value for outcome in done)
+                    ticks += len(batch)
             if measured:
                 loop_s += time.perf_counter() - slot_started
                 cpu_s += time.process_time() - cpu_started

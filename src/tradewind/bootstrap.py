@@ -1,19 +1,23 @@
 """Wire real adapters into the services from settings (ARCHITECTURE.md §1).
 
 Paper trading and live differ only in the exchange provider wired here: a paper account
-trades on the in-process simulated venue, a Binance account through the Binance adapter.
+trades on the in-process simulated venue (`tradewind run`), or, in the scale-out workers,
+on simulated venues shared through Redis; a Binance account through the Binance adapter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+import redis
 from sqlalchemy import Engine
 
 from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.db.engine import ensure_migrated, make_engine, session_factory
-from tradewind.adapters.db.locks import lent_connections, make_bot_lock
+from tradewind.adapters.db.locks import AdvisoryBotLock, lent_connections, make_bot_lock
+from tradewind.adapters.db.round_trips import RoundTrips
 from tradewind.adapters.db.secrets import SecretBox, check_master_key
 from tradewind.adapters.db.unit_of_work import (
     SqlManageUnitOfWork,
@@ -21,10 +25,13 @@ from tradewind.adapters.db.unit_of_work import (
     SqlUnitOfWork,
 )
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
-from tradewind.adapters.exchange.simulated import SimulatedVenue
+from tradewind.adapters.exchange.simulated import PriceFeed, SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.notify.email import EmailSender, SmtpServer
 from tradewind.adapters.notify.webhook import WebhookSender
+from tradewind.adapters.shared.candles import SharedCandles
+from tradewind.adapters.shared.paper import SharedPaperVenues
+from tradewind.adapters.shared.redis_store import Names
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.notifications import ChannelKind
 from tradewind.domain.types import PositionType
@@ -243,3 +250,72 @@ def paper_runtime(
     return PaperRuntime(
         engine, deps, venue, decided_on, secrets, binance, notify, settings.notify_poll_seconds
     )
+
+
+class CandleSource(MarketData, PriceFeed, Protocol):
+    """Candles for the bots' decisions and the 1m candles the paper venues move on."""
+
+
+@dataclass(slots=True)
+class WorkerRuntime:
+    """What one scale-out worker process ticks with, built in that process (after a fork)."""
+
+    engine: Engine
+    deps: TickDeps
+    redis: redis.Redis
+    names: Names
+    venues: SharedPaperVenues
+    statements: RoundTrips
+
+    def round_trips(self) -> int:
+        """Return the database round trips of this process so far (engine and bot lock)."""
+        lock = self.deps.lock
+        return self.statements.count + (
+            lock.round_trips if isinstance(lock, AdvisoryBotLock) else 0
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.redis.close()
+
+
+def require_postgresql(settings: Settings) -> None:
+    """Refuse SQLite for what runs in several processes: it is one process by design."""
+    if not settings.database_url.startswith(("postgresql", "postgres:")):
+        raise ConfigurationError(
+            "TRADEWIND_DATABASE_URL: workers and the scheduler need PostgreSQL "
+            "(postgresql://user@host/db); SQLite is for the one-process `tradewind run`"
+        )
+
+
+def worker_runtime(
+    settings: Settings,
+    market_data: MarketData,
+    prices: PriceFeed,
+    clock: Clock,
+    client: redis.Redis,
+) -> WorkerRuntime:
+    """Open PostgreSQL (refusing SQLite, an unmigrated database or a wrong master key) and
+    wire ticks on candles and paper accounts shared through Redis."""
+    require_postgresql(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_migrated(engine)
+        sessions = session_factory(engine)
+        secrets = SecretBox.from_settings(settings)
+        check_master_key(sessions, secrets)
+    except BaseException:
+        engine.dispose()
+        raise
+    round_trips = RoundTrips.watch(engine)
+    names = Names(settings.namespace)
+    lock = make_bot_lock(engine)
+    lent = lent_connections(lock)
+
+    def uow() -> UnitOfWork:
+        return SqlUnitOfWork(sessions, secrets, lent)
+
+    candles = SharedCandles(market_data, client, names, "paper", settings.candle_cache_ttl)
+    venues = SharedPaperVenues(client, names, prices, clock)
+    deps = TickDeps(uow=uow, exchanges=venues, market_data=candles, lock=lock, clock=clock)
+    return WorkerRuntime(engine, deps, client, names, venues, round_trips)

@@ -6,7 +6,7 @@ Money crosses every port as `Decimal`. Errors cross as the domain's error hierar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -134,6 +134,14 @@ class BotLock(Protocol):
         """Give the lock back."""
         ...
 
+    def try_acquire_many(self, bot_ids: Sequence[int]) -> list[int]:
+        """Take the locks of those bots no tick holds, without waiting; return their ids."""
+        ...
+
+    def release_many(self, bot_ids: Sequence[int]) -> None:
+        """Give back the locks of these bots (taken by `try_acquire_many` or one by one)."""
+        ...
+
 
 # --- Records the repositories hand out ------------------------------------------------
 
@@ -209,6 +217,16 @@ class OutboxEvent:
     created_at: int
 
 
+@dataclass(frozen=True, slots=True)
+class RunningBot:
+    """An active bot and the market it trades: what a slot's fan-out groups bots by."""
+
+    id: int
+    symbol: str
+    timeframe: str
+    position_type: PositionType
+
+
 @dataclass(slots=True)
 class TickLoad:
     """What a tick reads about its bot, in the transaction that claims its slot."""
@@ -251,6 +269,21 @@ class BotRepository(Protocol):
         As the first call of a unit of work, its writes may be final at once, whatever
         becomes of the unit of work (a claim is never taken back once a tick decides).
         """
+        ...
+
+    def claim_and_load_many(
+        self, bot_ids: Sequence[int], slot: int, claimed_at: int, day: date
+    ) -> dict[int, TickLoad | None]:
+        """Claim the slot for each bot and load those claimed, as `claim_and_load` does.
+
+        In the unit of work's transaction: the claims are final when it commits, and
+        gone if it rolls back. Returns what was loaded for each bot whose slot this call
+        claimed (None: the bot is gone); a bot missing from it was claimed elsewhere.
+        """
+        ...
+
+    def running_bots(self, account_kind: str | None = None) -> list[RunningBot]:
+        """Return the active bots (on `account_kind` accounts) with their markets, by id."""
         ...
 
 

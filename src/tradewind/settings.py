@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal, Self
 
@@ -43,11 +44,6 @@ class Settings(BaseSettings):
     )
     binance_recv_window: int = Field(
         default=5_000, ge=1, le=60_000, description="Binance recvWindow, in milliseconds."
-    )
-    redis_url: str = Field(
-        default="",
-        description="Redis URL (redis://host:6379/0) shared by every process: the Binance "
-        "request-weight budget lives there when set.",
     )
 
     @field_validator("binance_url")
@@ -106,6 +102,52 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_password_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return None if value is None or not value.get_secret_value() else value
+
+    # --- Scaling out: Celery workers and scheduler (ignored by the embedded default) ------
+    broker_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="Celery broker: redis://host:port/db, or RabbitMQ as "
+        "amqp://user:password@host:port/vhost.",
+    )
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="Redis shared by the workers: cached candles, paper accounts, slot plans, "
+        "figures and the Binance request-weight budget (needed with a RabbitMQ broker too).",
+    )
+    namespace: str = Field(
+        default="tradewind",
+        min_length=1,
+        max_length=40,
+        description="Prefix of the queue names and Redis keys: installations sharing a broker "
+        "or a Redis server use different ones.",
+    )
+    tick_batch_size: int = Field(
+        default=100,
+        ge=1,
+        le=5_000,
+        description="Bots ticked by one worker task, in a handful of database round trips.",
+    )
+    tick_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Threads per worker process for the ticks of a batch that call the "
+        "exchange: more overlap the waits of a distant exchange (the paper one gains nothing).",
+    )
+    candle_cache_ttl: int = Field(
+        default=900,
+        ge=60,
+        description="Seconds the closed candles of a slot stay in Redis.",
+    )
+
+    @field_validator("namespace")
+    @classmethod
+    def _plain_namespace(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value):
+            raise ValueError(
+                "letters, digits, '_', '.' and '-' only, starting with a letter or digit"
+            )
+        return value
 
     @field_validator("data_dir")
     @classmethod

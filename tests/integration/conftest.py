@@ -2,7 +2,8 @@
 
 PostgreSQL is the server on 127.0.0.1:5432 (user postgres, trust auth). Each test session
 creates its own database there and drops it at the end; the tests that need it are
-skipped, saying why, when the server cannot be reached.
+skipped, saying why, when the server cannot be reached. Redis is the server on
+127.0.0.1:6379; each test gets a key namespace of its own, emptied at the end.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from psycopg import sql
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +25,7 @@ from tradewind.adapters.db.engine import make_engine, migrate, session_factory
 from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.tables import metadata
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
+from tradewind.adapters.shared.redis_store import Names
 from tradewind.ports import Bot
 
 POSTGRES_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -104,8 +107,13 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def secrets() -> SecretBox:
-    return SecretBox.from_keys([generate_key()], "the test key")
+def master_key() -> bytes:
+    return generate_key()
+
+
+@pytest.fixture
+def secrets(master_key: bytes) -> SecretBox:
+    return SecretBox.from_keys([master_key], "the test key")
 
 
 @pytest.fixture
@@ -133,3 +141,32 @@ def bot(manage_uow: Callable[[], SqlManageUnitOfWork]) -> Bot:
         uow.commit()
     created.active = True
     return created
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    """Yield a client of the local Redis; skip, saying why, when it does not answer."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as e:
+        pytest.skip(f"Redis is not reachable on 127.0.0.1:6379: {e}")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def names(redis_client: redis.Redis) -> Iterator[Names]:
+    """Yield a namespace of its own; its keys are deleted at the end."""
+    namespace = Names(f"tw-test-{uuid.uuid4().hex[:12]}")
+    yield namespace
+    keys = list(redis_client.scan_iter(match=f"{namespace.namespace}*", count=1000))
+    if keys:
+        redis_client.delete(*keys)
+
+
+# The fixtures of the tests with real Celery workers and schedulers.
+from tests.integration.celery_cluster import cluster_of  # noqa: E402, F401

@@ -184,6 +184,41 @@ def test_a_released_lock_leaves_no_lock_on_the_pooled_connection(engine: Engine)
     assert held == 0
 
 
+@on_postgres
+def test_a_batch_takes_the_free_locks_on_one_connection_and_gives_it_back_at_the_last_release(
+    database_url: str, engine: Engine
+) -> None:
+    other_engine = make_engine(database_url)
+    mine, theirs = AdvisoryBotLock(engine), AdvisoryBotLock(other_engine)
+    try:
+        assert theirs.try_acquire(8)
+        assert mine.try_acquire_many([7, 8, 9, 7]) == [7, 9]
+        assert mine.try_acquire_many([7, 10]) == [10]  # not re-entrant
+        assert engine.pool.checkedout() == 2  # the batch's connection, and bot 10's
+        mine.release(7)
+        assert theirs.try_acquire_many([7, 9]) == [7]
+        assert engine.pool.checkedout() == 2  # bot 9 still holds the batch's connection
+        mine.release_many([9, 10])
+        assert engine.pool.checkedout() == 0
+        theirs.release_many([7, 8])
+        assert _advisory_locks(engine) == 0
+    finally:
+        other_engine.dispose()
+
+
+def _advisory_locks(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND database ="
+                    " (SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
+            ).scalar_one()
+        )
+
+
 _HOLDER = """
 import sys, time
 from tradewind.adapters.db.engine import make_engine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -34,13 +35,15 @@ from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import AccountRow, BotConfigRow, BotStateRow
 from tradewind.bot_config import BotConfig
 from tradewind.domain.bots import BotState, BotStatus
-from tradewind.ports import Bot, TickLoad
+from tradewind.domain.types import PositionType
+from tradewind.ports import Bot, RunningBot, TickLoad
 
 # Bulk updates skip the session's identity map, so reads refresh whatever it holds.
 _FRESH = {"populate_existing": True}
 _BULK = {"synchronize_session": False}
 
 _CONFIGS, _STATES = table_of(BotConfigRow), table_of(BotStateRow)
+_ACCOUNTS = table_of(AccountRow)
 _STATE_COLUMNS = columns_except(_STATES, ["bot_id"])
 _BOT_ID = bindparam("p_bot_id", type_=Integer())
 
@@ -60,6 +63,13 @@ _SAVE_STATE = (
             ),
         }
     )
+)
+
+
+_RUNNING_BOTS = (
+    select(_CONFIGS.c.id, _CONFIGS.c.symbol, _CONFIGS.c.timeframe, _CONFIGS.c.position_type)
+    .where(_CONFIGS.c.active.is_(True), _CONFIGS.c.deleted_at.is_(None))
+    .order_by(_CONFIGS.c.id)
 )
 
 
@@ -95,6 +105,19 @@ class SqlBotRepository:
             )
         return list(self._session.execute(query).scalars())
 
+    def running_bots(self, account_kind: str | None = None) -> list[RunningBot]:
+        """Return the active bots with the market each trades, by id: one statement."""
+        query = _RUNNING_BOTS
+        if account_kind is not None:
+            query = query.join(_ACCOUNTS, _ACCOUNTS.c.id == _CONFIGS.c.account_id).where(
+                _ACCOUNTS.c.kind == account_kind
+            )
+        rows = connection(self._session).execute(query)
+        return [
+            RunningBot(row.id, row.symbol, row.timeframe, PositionType(row.position_type))
+            for row in rows
+        ]
+
     def save_state(self, bot_id: int, state: BotState) -> None:
         """Write the bot's state. A bot that is not active is saved as STOPPED.
 
@@ -123,6 +146,14 @@ class SqlBotRepository:
         """
         db = connection(self._session)
         return tick_load.claim_and_load(db, self._secrets, bot_id, slot, claimed_at, day)
+
+    def claim_and_load_many(
+        self, bot_ids: Sequence[int], slot: int, claimed_at: int, day: date
+    ) -> dict[int, TickLoad | None]:
+        """Claim the slot for each bot and load those claimed, in this unit of work's
+        transaction: one statement on PostgreSQL (two when some bot has open orders)."""
+        db = connection(self._session)
+        return tick_load.claim_and_load_many(db, self._secrets, bot_ids, slot, claimed_at, day)
 
     def add(self, user_id: int, account_id: int, config: BotConfig, created_at: int) -> Bot:
         """Store a new, inactive bot in state IDLE."""

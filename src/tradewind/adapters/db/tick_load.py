@@ -10,6 +10,7 @@ row once per process; a changed row is validated anew.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -22,14 +23,16 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
 
 from tradewind.adapters.db.core import columns_except, statement_is_transaction, table_of
 from tradewind.adapters.db.core import unresolved as unresolved_status
 from tradewind.adapters.db.owners import account_access
-from tradewind.adapters.db.rows import CONFIG_FIELDS, config_from, state_from
+from tradewind.adapters.db.rows import CONFIG_FIELDS, config_from, order_from, state_from
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import (
     AccountRow,
@@ -40,12 +43,14 @@ from tradewind.adapters.db.tables import (
 )
 from tradewind.adapters.db.trading import (
     CLAIM_POSTGRES,
+    TICK_SLOTS,
     claim_slot,
     claim_values,
+    fold_int4,
     unresolved_orders,
 )
 from tradewind.domain.limits import DayTally
-from tradewind.ports import Bot, TickLoad
+from tradewind.ports import Bot, OrderRecord, TickLoad
 
 _CONFIGS, _STATES = table_of(BotConfigRow), table_of(BotStateRow)
 _ACCOUNTS, _COUNTERS, _ORDERS = table_of(AccountRow), table_of(DailyCounterRow), table_of(OrderRow)
@@ -111,6 +116,66 @@ _CLAIM_AND_LOAD = (
 )
 
 
+# PostgreSQL, a batch of bots at one slot: claim, record the runs and read the bots claimed
+# in one statement, inside the caller's transaction. The slot's transaction advisory lock
+# is the one a single claim takes, so batch and single claims of a bot exclude each other.
+_WANTED = (
+    func.unnest(bindparam("p_bot_ids", type_=postgresql.ARRAY(Integer())))
+    .table_valued("bot_id")
+    .render_derived(name="wanted")
+)
+_CLAIMED_MANY = (
+    postgresql.insert(TICK_SLOTS)
+    .from_select(
+        ["bot_id", "slot", "claimed_at"],
+        select(
+            _WANTED.c.bot_id,
+            bindparam("p_slot", type_=BigInteger()),
+            bindparam("p_claimed_at", type_=BigInteger()),
+        ).where(
+            func.pg_try_advisory_xact_lock(
+                _WANTED.c.bot_id, bindparam("p_lock_slot", type_=Integer())
+            )
+        ),
+    )
+    .on_conflict_do_nothing(index_elements=["bot_id", "slot"])
+    .returning(TICK_SLOTS.c.bot_id)
+    .cte("claimed")
+)
+_RAN_MANY = (
+    update(_STATES)
+    .where(
+        _STATES.c.bot_id == _CLAIMED_MANY.c.bot_id,
+        exists().where(
+            _CONFIGS.c.id == _STATES.c.bot_id, _CONFIGS.c.active, _CONFIGS.c.deleted_at.is_(None)
+        ),
+    )
+    .values(_RUN_AT)
+    .returning(_STATES.c.bot_id)
+    .cte("ran")
+)
+_CLAIM_AND_LOAD_MANY = (
+    select(_CLAIMED_MANY.c.bot_id.label("claimed_bot_id"), *_BOT_COLUMNS)
+    .select_from(
+        _with_account_and_day(
+            _CLAIMED_MANY.outerjoin(
+                _BOT,
+                and_(_CONFIGS.c.id == _CLAIMED_MANY.c.bot_id, _CONFIGS.c.deleted_at.is_(None)),
+            )
+        )
+    )
+    .add_cte(_RAN_MANY)
+)
+_UNRESOLVED_OF_MANY = (
+    select(_ORDERS)
+    .where(
+        _ORDERS.c.bot_id == func.any(bindparam("p_bot_ids", type_=postgresql.ARRAY(Integer()))),
+        unresolved_status(_ORDERS),
+    )
+    .order_by(_ORDERS.c.id)
+)
+
+
 def load_for_tick(db: Connection, secrets: SecretBox, bot_id: int, day: date) -> TickLoad | None:
     """Return the bot (None if deleted) with its account access, open orders and the
     counters of `day`: one statement, and a second only when it has open orders."""
@@ -140,7 +205,55 @@ def claim_and_load(
     return True, load
 
 
-def _tick_load(db: Connection, secrets: SecretBox, row: Any, day: date) -> TickLoad:
+def claim_and_load_many(
+    db: Connection,
+    secrets: SecretBox,
+    bot_ids: Sequence[int],
+    slot: int,
+    claimed_at: int,
+    day: date,
+) -> dict[int, TickLoad | None]:
+    """Claim the slot for each bot; record the runs of those running; load those claimed.
+
+    In the caller's transaction. PostgreSQL: two statements (the second only when some
+    bot has open orders); SQLite: what `claim_and_load` does, bot after bot.
+    """
+    if db.dialect.name != "postgresql":
+        loads: dict[int, TickLoad | None] = {}
+        for bot_id in dict.fromkeys(bot_ids):
+            claimed, load = claim_and_load(db, secrets, bot_id, slot, claimed_at, day)
+            if claimed:
+                loads[bot_id] = load
+        return loads
+    values = {
+        "p_bot_ids": list(dict.fromkeys(bot_ids)), "p_slot": slot, "p_claimed_at": claimed_at,
+        "p_lock_slot": fold_int4(slot), "p_day": day,
+    }  # fmt: skip
+    rows = db.execute(_CLAIM_AND_LOAD_MANY, values).all()
+    with_orders = [row.id for row in rows if row.id is not None and row.has_open_orders]
+    orders: dict[int, list[OrderRecord]] = {bot_id: [] for bot_id in with_orders}
+    if with_orders:
+        for order_row in db.execute(_UNRESOLVED_OF_MANY, {"p_bot_ids": with_orders}):
+            orders[order_row.bot_id].append(order_from(order_row))
+    loaded: dict[int, TickLoad | None] = {}
+    for row in rows:
+        if row.id is None:
+            loaded[row.claimed_bot_id] = None
+            continue
+        load = _tick_load(db, secrets, row, day, orders.get(row.id, []))
+        if load.bot.active:
+            load.bot.state.last_run_at, load.bot.state.last_slot = claimed_at, slot
+        loaded[row.id] = load
+    return loaded
+
+
+def _tick_load(
+    db: Connection,
+    secrets: SecretBox,
+    row: Any,
+    day: date,
+    open_orders: list[OrderRecord] | None = None,
+) -> TickLoad:
     bot = Bot(
         id=row.id, user_id=row.user_id, account_id=row.account_id, config=config_from(row),
         active=row.active, state=state_from(row),
@@ -154,5 +267,6 @@ def _tick_load(db: Connection, secrets: SecretBox, row: Any, day: date) -> TickL
     today = DayTally(day=day)
     if row.day_entries is not None:
         today = DayTally(day=day, entries=row.day_entries, realized_pnl=row.day_pnl)
-    orders = unresolved_orders(db, bot.id) if row.has_open_orders else []
-    return TickLoad(bot, access, orders, today)
+    if open_orders is None:
+        open_orders = unresolved_orders(db, bot.id) if row.has_open_orders else []
+    return TickLoad(bot, access, open_orders, today)

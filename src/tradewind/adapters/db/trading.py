@@ -47,6 +47,7 @@ _BULK = {"synchronize_session": False}
 _INT32 = 2**32
 
 _ORDERS, _TRADES, _SLOTS = table_of(OrderRow), table_of(TradeRow), table_of(TickSlotRow)
+TICK_SLOTS = _SLOTS
 _COUNTERS, _OUTBOX = table_of(DailyCounterRow), table_of(OutboxRow)
 _BOT_ID = bindparam("p_bot_id", type_=Integer())
 
@@ -148,7 +149,7 @@ def claim_values(bot_id: int, slot: int, claimed_at: int) -> dict[str, object]:
     # Two int4 keys: their key space is apart from the one-bigint keys of BotLock.
     return {
         "p_bot_id": bot_id, "p_slot": slot, "p_claimed_at": claimed_at,
-        "p_lock_bot": _int4(bot_id), "p_lock_slot": _int4(slot),
+        "p_lock_bot": fold_int4(bot_id), "p_lock_slot": fold_int4(slot),
     }  # fmt: skip
 
 
@@ -321,7 +322,7 @@ class SqlSlotRepository:
         return cast("CursorResult[Any]", done).rowcount
 
 
-def _int4(value: int) -> int:
+def fold_int4(value: int) -> int:
     """Fold an integer into PostgreSQL's signed 32-bit range (slots wrap every 136 years)."""
     folded = value % _INT32
     return folded - _INT32 if folded >= _INT32 // 2 else folded

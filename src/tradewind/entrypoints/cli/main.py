@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "backtest": ("backtest_cmd", "backtest", False),
     "init": ("setup_cmd", "init", False),
     "run": ("run_cmd", "run", False),
+    "worker": ("scale_cmd", "worker", False),
+    "scheduler": ("scale_cmd", "scheduler", False),
     "user": ("people_cmd", "user_app", True),
     "account": ("people_cmd", "account_app", True),
     "bot": ("bot_cmd", "bot_app", True),

@@ -1,6 +1,14 @@
 """One decision for one bot at one slot (ARCHITECTURE.md §2), as a recipe."""
 
+from tradewind.services.tick.batch import TickResult, run_ticks, run_ticks_one_by_one
 from tradewind.services.tick.context import TickDeps
 from tradewind.services.tick.run import TickOutcome, run_tick
 
-__all__ = ["TickDeps", "TickOutcome", "run_tick"]
+__all__ = [
+    "TickDeps",
+    "TickOutcome",
+    "TickResult",
+    "run_tick",
+    "run_ticks",
+    "run_ticks_one_by_one",
+]

@@ -29,7 +29,7 @@ from tradewind.domain.notifications import ErrorCause
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.timeframes import is_candle_close
 from tradewind.domain.types import PositionSide, PositionType, Signal
-from tradewind.ports import Exchange, OutboxEvent, UnitOfWork
+from tradewind.ports import AccountAccess, Exchange, OutboxEvent, TickLoad, UnitOfWork
 from tradewind.services.tick import alerts
 from tradewind.services.tick.context import Tick, TickDeps
 from tradewind.services.tick.entry import closed_signal, enter, pause_reason, today
@@ -53,6 +53,7 @@ class TickOutcome(StrEnum):
     UNRESOLVED = "unresolved"  # an order's outcome is still unknown: nothing new decided
     DEFERRED = "deferred"  # the exchange was unavailable: the next slot tries again
     ERROR = "error"  # the bot needs its owner
+    FAILED = "failed"  # the tick raised (logged); the next slot tries again
 
 
 _FAILURES = (AuthenticationFailed, ConfigurationError, TemporaryExchangeError, OutcomeUnknown)
@@ -89,32 +90,60 @@ def _run(deps: TickDeps, bot_id: int, slot: int) -> TickOutcome:
         claimed, load = uow.bots.claim_and_load(bot_id, slot, now, utc_day(slot))
         if not claimed:
             return TickOutcome.SLOT_TAKEN
-        if load is None or not load.bot.active:
-            uow.commit()
-            return TickOutcome.INACTIVE
-        tick = Tick(deps, load.bot, slot, now, load.open_orders, load.today)
-        tick.stored()  # the claim recorded this run already: last_run_at and last_slot
-        if load.access is None:
-            outcome = _error(tick, "the bot's exchange account no longer exists", uow)
-            uow.commit()
-            return outcome
-        reading = None
-        if not tick.open_orders and not needs_protection(tick):
-            try:
-                reading = _read(tick)
-                step, why = _plan(tick, reading)
-                if step is _Step.WAIT:
-                    _wait(tick, why)
-                    _finish(tick, reading.signal, uow)
-                    uow.commit()
-                    return TickOutcome.DECIDED
-            except _FAILURES as e:
-                outcome = _failed(tick, e, uow)
-                uow.commit()
-                return outcome
+        started = start_claimed(deps, load, slot, now, uow)
         uow.commit()
+    return finish_started(deps, started)
+
+
+@dataclass(slots=True)
+class Started:
+    """A claimed tick after the unit of work that claimed its slot.
+
+    Decided there already (`outcome`), or still to decide with the exchange.
+    """
+
+    outcome: TickOutcome | None
+    tick: Tick | None = None
+    access: AccountAccess | None = None
+    reading: _Reading | None = None
+
+
+def start_claimed(
+    deps: TickDeps, load: TickLoad | None, slot: int, now: int, uow: UnitOfWork
+) -> Started:
+    """Decide a claimed tick in the claiming unit of work when no exchange call is needed.
+
+    The caller commits `uow`, then calls `finish_started`.
+    """
+    if load is None or not load.bot.active:
+        return Started(TickOutcome.INACTIVE)
+    tick = Tick(deps, load.bot, slot, now, load.open_orders, load.today)
+    tick.stored()  # the claim recorded this run already: last_run_at and last_slot
+    if load.access is None:
+        return Started(_error(tick, "the bot's exchange account no longer exists", uow))
+    reading = None
+    if not tick.open_orders and not needs_protection(tick):
+        try:
+            reading = _read(tick)
+            step, why = _plan(tick, reading)
+            if step is _Step.WAIT:
+                _wait(tick, why)
+                _finish(tick, reading.signal, uow)
+                return Started(TickOutcome.DECIDED)
+        except _FAILURES as e:
+            return Started(_failed(tick, e, uow))
+    return Started(None, tick, load.access, reading)
+
+
+def finish_started(deps: TickDeps, started: Started) -> TickOutcome:
+    """Decide what `start_claimed` left to decide, with the exchange, after its commit."""
+    if started.outcome is not None:
+        return started.outcome
+    tick, access = started.tick, started.access
+    assert tick is not None
+    assert access is not None
     try:
-        return _decide(tick, deps.exchanges.for_account(load.access), reading)
+        return _decide(tick, deps.exchanges.for_account(access), started.reading)
     except _FAILURES as e:
         return _failed(tick, e)
 

@@ -79,14 +79,15 @@ def _account_document(account: Account) -> dict[str, object]:
 
 
 class SnapshotWriter:
-    """Writes snapshots, keeping the JSON of final orders: they never change again.
+    """Writes snapshots, keeping the JSON of every order until the order changes.
 
-    Orders are most of a long-lived venue's state; re-encoding only the resting ones keeps
-    a snapshot after every call cheap however long the history grows.
+    Orders are most of a long-lived venue's state, and an order changes only when it is
+    made and when it ends (its status and `updated_at` change then): re-encoding only the
+    orders that changed keeps a snapshot after every call cheap however long the history.
     """
 
     def __init__(self) -> None:
-        self._final: dict[tuple[int, int], str] = {}
+        self._texts: dict[tuple[int, int], tuple[OrderStatus, int, str]] = {}
 
     def text(self, book: Book) -> str:
         """Return the snapshot of `book` as JSON text."""
@@ -108,12 +109,11 @@ class SnapshotWriter:
 
     def _order_text(self, account_id: int, order: SimOrder) -> str:
         key = (account_id, order.order_id)
-        cached = self._final.get(key)
-        if cached is not None:
-            return cached
+        cached = self._texts.get(key)
+        if cached is not None and cached[0] is order.status and cached[1] == order.updated_at:
+            return cached[2]
         text = json.dumps({"account_id": account_id, **_record(order)}, separators=(",", ":"))
-        if order.status.is_final:
-            self._final[key] = text
+        self._texts[key] = (order.status, order.updated_at, text)
         return text
 
 
@@ -126,7 +126,16 @@ def to_document(book: Book) -> dict[str, object]:
 def load(book: Book, path: Path) -> None:
     """Fill `book` from the snapshot at `path`; raise ConfigurationError if it is unusable."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigurationError(f"cannot read paper exchange state {path}: {e.strerror}") from e
+    load_text(book, text, str(path))
+
+
+def load_text(book: Book, text: str, source: str) -> None:
+    """Fill `book` from snapshot text; raise ConfigurationError (naming `source`) if unusable."""
+    try:
+        doc = json.loads(text)
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise ValueError("not a simulated venue snapshot")
         if doc.get("version") != VERSION:
@@ -139,10 +148,8 @@ def load(book: Book, path: Path) -> None:
         for o in doc["orders"]:
             accounts[o["account_id"]].add_order(_build(SimOrder, o, Side))
         book.accounts = accounts
-    except OSError as e:
-        raise ConfigurationError(f"cannot read paper exchange state {path}: {e.strerror}") from e
     except (ValueError, KeyError, TypeError) as e:
-        raise ConfigurationError(f"paper exchange state {path} is not usable: {e}") from e
+        raise ConfigurationError(f"paper exchange state {source} is not usable: {e}") from e
     book.dirty = False
 
 

@@ -6,7 +6,8 @@
 Every call first catches the venue up to `clock.now()` (the 1m candles that closed since
 the last call move protective orders and futures positions), then does its work under one
 lock (the in-process scheduler calls from several threads), then saves a snapshot when
-`state_path` is set and something changed. Same seed and same calls, same ids and results.
+`state_path` is set and something changed (and hands it to `on_change`, when given). A
+venue may start from a snapshot's text. Same seed and same calls, same ids and results.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from tradewind.adapters.exchange.simulated.catchup import catch_up
 from tradewind.adapters.exchange.simulated.exchange import SimulatedExchange
 from tradewind.adapters.exchange.simulated.faults import FaultMode, Faults
 from tradewind.adapters.exchange.simulated.feed import PriceFeed
-from tradewind.adapters.exchange.simulated.snapshot import SnapshotWriter, load, to_document
+from tradewind.adapters.exchange.simulated.snapshot import (
+    SnapshotWriter,
+    load,
+    load_text,
+    to_document,
+)
 from tradewind.adapters.exchange.simulated.state import Account, Balance
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.params import DEFAULT_TAKER_FEE
@@ -47,6 +53,8 @@ class SimulatedVenue:
         seed: int = 0,
         state_path: Path | None = None,
         fee_rates: Mapping[PositionType, Decimal] | None = None,
+        snapshot: str | None = None,
+        on_change: Callable[[str], None] | None = None,
     ) -> None:
         self.prices = prices
         self.clock = clock
@@ -60,8 +68,11 @@ class SimulatedVenue:
         )
         self.faults = Faults(rng)
         self._state_path = state_path
+        self._on_change = on_change
         self._writer = SnapshotWriter()
-        if state_path is not None and state_path.exists():
+        if snapshot is not None:
+            load_text(self._book, snapshot, "snapshot")
+        elif state_path is not None and state_path.exists():
             load(self._book, state_path)
 
     def account(
@@ -134,6 +145,9 @@ class SimulatedVenue:
             return to_document(self._book)
 
     def _save_if_dirty(self) -> None:
-        if self._book.dirty and self._state_path is not None:
-            self._writer.save(self._book, self._state_path)
+        if self._book.dirty:
+            if self._state_path is not None:
+                self._writer.save(self._book, self._state_path)
+            if self._on_change is not None:
+                self._on_change(self._writer.text(self._book))
         self._book.dirty = False

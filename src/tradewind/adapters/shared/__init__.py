@@ -1,0 +1,1 @@
+"""What worker processes share through Redis: candles, paper accounts, slot plans, figures."""

@@ -1,0 +1,73 @@
+"""A slot's fan-out: the bots grouped by the market they trade, then ticked in batches.
+
+Every bot of one (market, symbol, timeframe) reads the same closed candles, so a slot
+fetches them once per group, before any of the group's bots tick; then the group's bots
+are ticked in batches (`run_ticks`). The scale-out workers run these steps as tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tradewind.domain.timeframes import is_candle_close
+from tradewind.domain.types import PositionType
+from tradewind.ports import MarketData, RunningBot, UnitOfWork
+
+SLOT_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class MarketGroup:
+    """The bots that trade one symbol on one timeframe of one market."""
+
+    position_type: PositionType
+    symbol: str
+    timeframe: str
+    bot_ids: tuple[int, ...]
+
+
+def market_groups(bots: Sequence[RunningBot]) -> list[MarketGroup]:
+    """Group bots by (market, symbol, timeframe); groups and bots in a stable order."""
+    grouped: dict[tuple[PositionType, str, str], list[int]] = {}
+    for bot in bots:
+        key = (bot.position_type, bot.symbol, bot.timeframe)
+        grouped.setdefault(key, []).append(bot.id)
+    return [
+        MarketGroup(kind, symbol, timeframe, tuple(sorted(ids)))
+        for (kind, symbol, timeframe), ids in sorted(grouped.items())
+    ]
+
+
+def plan_slot(uow: UnitOfWork) -> list[MarketGroup]:
+    """Return the groups of the paper bots that run now (one statement).
+
+    The workers trade on paper venues shared through Redis; bots on Binance accounts run in
+    `tradewind run --exchange binance`, on Binance's own candles.
+    """
+    return market_groups(uow.bots.running_bots("paper"))
+
+
+def batches(bot_ids: Sequence[int], size: int) -> list[list[int]]:
+    """Cut `bot_ids` into batches of at most `size`, as even as can be."""
+    if not bot_ids:
+        return []
+    count = -(-len(bot_ids) // size)
+    step = -(-len(bot_ids) // count)
+    return [list(bot_ids[i : i + step]) for i in range(0, len(bot_ids), step)]
+
+
+def prefetch_candles(market_data: MarketData, group: MarketGroup, slot: int, limit: int) -> bool:
+    """Fetch the group's closed candles of `slot` once, if the slot closes a candle.
+
+    Returns whether it did; at the other slots the group's ticks only check exits.
+    """
+    if not is_candle_close(slot, group.timeframe):
+        return False
+    market_data.closed_candles(group.symbol, group.timeframe, group.position_type, slot, limit)
+    return True
+
+
+def slot_ended(slot: int, now: float) -> bool:
+    """Tell whether the next slot has begun: this one's decisions are no longer made."""
+    return now >= slot + SLOT_SECONDS

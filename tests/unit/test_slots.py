@@ -1,0 +1,56 @@
+"""A slot's fan-out: bots grouped by market, groups cut into even batches."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tradewind.domain.types import PositionType
+from tradewind.ports import RunningBot
+from tradewind.services.slots import batches, market_groups, slot_ended
+
+running_bots = st.lists(
+    st.builds(
+        RunningBot,
+        id=st.integers(1, 10**6),
+        symbol=st.sampled_from(["BTCUSDT", "ETHUSDT", "SOLUSDT"]),
+        timeframe=st.sampled_from(["1m", "5m", "1h"]),
+        position_type=st.sampled_from(list(PositionType)),
+    ),
+    unique_by=lambda bot: bot.id,
+    max_size=200,
+)
+
+
+@given(st.lists(st.integers(), unique=True, max_size=500), st.integers(1, 120))
+def test_batches_hold_every_bot_once_at_most_size_each_and_as_even_as_can_be(
+    bot_ids: list[int], size: int
+) -> None:
+    cut = batches(bot_ids, size)
+    assert [bot_id for batch in cut for bot_id in batch] == bot_ids
+    assert all(0 < len(batch) <= size for batch in cut)
+    assert len(cut) == -(-len(bot_ids) // size)  # no more batches than needed
+    if cut:
+        assert max(map(len, cut)) - min(map(len, cut[:-1] or cut)) <= 1
+
+
+@given(running_bots)
+def test_each_bot_is_in_the_one_group_of_its_market_symbol_and_timeframe(
+    bots: list[RunningBot],
+) -> None:
+    groups = market_groups(bots)
+    keys = [(g.position_type, g.symbol, g.timeframe) for g in groups]
+    assert len(set(keys)) == len(keys)
+    by_id = {bot.id: bot for bot in bots}
+    assert sorted(i for g in groups for i in g.bot_ids) == sorted(by_id)
+    for group in groups:
+        for bot_id in group.bot_ids:
+            bot = by_id[bot_id]
+            assert (bot.position_type, bot.symbol, bot.timeframe) == (
+                group.position_type, group.symbol, group.timeframe,
+            )  # fmt: skip
+
+
+def test_a_slot_ends_when_the_next_one_begins() -> None:
+    assert not slot_ended(1_704_067_200, 1_704_067_259)
+    assert slot_ended(1_704_067_200, 1_704_067_260)
