@@ -17,7 +17,8 @@ from typing import Protocol, Self
 from pydantic import SecretStr
 
 from tradewind.domain.notifications import ChannelKind, DeliveryStatus, EventType
-from tradewind.ports import Bot, BotCatalog, OutboxEvent, UserRepository
+from tradewind.manage_ports import BotCatalog, UserRepository
+from tradewind.ports import Bot, OutboxEvent
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,8 @@ from tradewind.bootstrap import AccountExchanges, PaperExchanges
 from tradewind.bot_config import BotConfig
 from tradewind.domain.orders import OrderStatus
 from tradewind.domain.types import PositionSide, PositionType
-from tradewind.ports import AccountKind, NewAccount, OrderRecord, TradeRecord
+from tradewind.manage_ports import AccountKind, NewAccount
+from tradewind.ports import OrderRecord, TradeRecord
 from tradewind.services.scheduler import run_slot, slots_between
 from tradewind.services.tick import TickDeps, TickOutcome
 

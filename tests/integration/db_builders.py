@@ -8,7 +8,7 @@ from pydantic import SecretStr
 
 from tradewind.bot_config import BotConfig
 from tradewind.domain.types import PositionType
-from tradewind.ports import AccountKind, NewAccount
+from tradewind.manage_ports import AccountKind, NewAccount
 
 
 def spot_config(name: str = "spot-btc", **fields: object) -> BotConfig:

@@ -28,7 +28,8 @@ from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.bootstrap import AccountExchanges, PaperExchanges
 from tradewind.domain.bots import BotState, BotStatus
 from tradewind.domain.types import PositionType
-from tradewind.ports import AccountAccess, AccountKind, NewAccount, OrderRecord
+from tradewind.manage_ports import AccountKind, NewAccount
+from tradewind.ports import AccountAccess, OrderRecord
 from tradewind.services.scheduler import run_slot, slots_between
 from tradewind.services.tick import TickDeps
 

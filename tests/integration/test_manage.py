@@ -18,7 +18,8 @@ from tradewind.domain.bots import BotState, BotStatus, OpenPosition
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.types import PositionSide, PositionType, Side
-from tradewind.ports import AccountKind, OrderRecord
+from tradewind.manage_ports import AccountKind
+from tradewind.ports import OrderRecord
 from tradewind.services import manage, overview
 from tradewind.services.manage import BotRef
 

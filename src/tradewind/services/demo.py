@@ -23,7 +23,8 @@ from tradewind.domain.bots import BotState
 from tradewind.domain.limits import utc_day
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.types import PositionType
-from tradewind.ports import Account, Bot, Clock, User
+from tradewind.manage_ports import Account, User
+from tradewind.ports import Bot, Clock
 from tradewind.services.manage import (
     BotRef,
     RulesLookup,

@@ -18,15 +18,8 @@ from tradewind.domain.bots import BotStatus
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType
-from tradewind.ports import (
-    Account,
-    AccountKind,
-    Bot,
-    Clock,
-    ManageUnitOfWork,
-    NewAccount,
-    User,
-)
+from tradewind.manage_ports import Account, AccountKind, ManageUnitOfWork, NewAccount, User
+from tradewind.ports import Bot, Clock
 
 UowFactory = Callable[[], ManageUnitOfWork]
 RulesLookup = Callable[[str, PositionType], MarketRules]

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from tradewind.adapters.db.rows import account_from, balances_from, balances_json, user_from
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import AccountRow, UserRow
-from tradewind.ports import Account, AccountAccess, NewAccount, User
+from tradewind.manage_ports import Account, NewAccount, User
+from tradewind.ports import AccountAccess
 
 
 class SqlUserRepository:

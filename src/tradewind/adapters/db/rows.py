@@ -17,7 +17,8 @@ from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.limits import PauseReason
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.types import PositionSide, PositionType, Side, Signal
-from tradewind.ports import Account, AccountKind, Bot, OrderRecord, TradeRecord, User
+from tradewind.manage_ports import Account, AccountKind, User
+from tradewind.ports import Bot, OrderRecord, TradeRecord
 
 CONFIG_FIELDS = tuple(BotConfig.model_fields)
 # A row read by an ORM query, or a Core row with the same column names: both are read by

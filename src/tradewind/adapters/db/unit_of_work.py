@@ -26,6 +26,13 @@ from tradewind.adapters.db.trading import (
     SqlTradeRepository,
 )
 from tradewind.domain.errors import ConfigurationError
+from tradewind.manage_ports import (
+    AccountCatalog,
+    BotCatalog,
+    OrderHistory,
+    TradeHistory,
+    UserRepository,
+)
 from tradewind.notify_ports import (
     ChannelRepository,
     DeliveryRepository,
@@ -34,18 +41,13 @@ from tradewind.notify_ports import (
     SummaryRepository,
 )
 from tradewind.ports import (
-    AccountCatalog,
     AccountRepository,
-    BotCatalog,
     BotRepository,
     DailyCounterRepository,
-    OrderHistory,
     OrderRepository,
     OutboxRepository,
     SlotRepository,
-    TradeHistory,
     TradeRepository,
-    UserRepository,
 )
 
 

@@ -10,7 +10,8 @@ from rich.table import Table
 
 from tradewind.bot_config import BotConfig
 from tradewind.domain.bots import BotState, BotStatus, OpenPosition
-from tradewind.ports import Account, OrderRecord, TradeRecord, User
+from tradewind.manage_ports import Account, User
+from tradewind.ports import OrderRecord, TradeRecord
 from tradewind.services.overview import BotView, History
 
 _STATUS_STYLE = {

@@ -24,6 +24,7 @@ from tradewind.domain.notifications import (
     webhook_key,
 )
 from tradewind.domain.webhook_targets import IpNetwork, TargetRefused, check_target
+from tradewind.manage_ports import User
 from tradewind.notify_ports import (
     Channel,
     DeliveryView,
@@ -32,7 +33,7 @@ from tradewind.notify_ports import (
     Route,
     event_id,
 )
-from tradewind.ports import Bot, Clock, OutboxEvent, User
+from tradewind.ports import Bot, Clock, OutboxEvent
 from tradewind.services.notify.routing import TEST_CHANNELS
 
 UowFactory = Callable[[], NotifyUnitOfWork]

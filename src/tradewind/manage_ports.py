@@ -1,0 +1,152 @@
+"""The interfaces of managing users, accounts and bots (the CLI's and the API's use cases).
+
+The tick's unit of work (`ports.UnitOfWork`) stays small; management gets its own, wider
+one, so fakes of the tick's ports never grow methods only the management commands use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from types import TracebackType
+from typing import Protocol, Self
+
+from pydantic import SecretStr
+
+from tradewind.bot_config import BotConfig
+from tradewind.domain.types import PositionType
+from tradewind.ports import (
+    AccountRepository,
+    Bot,
+    BotRepository,
+    DailyCounterRepository,
+    OrderRecord,
+    OrderRepository,
+    TradeRecord,
+    TradeRepository,
+)
+
+
+class AccountKind(StrEnum):
+    """Where an account's orders go: the in-process simulated exchange, or Binance."""
+
+    PAPER = "paper"
+    BINANCE = "binance"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """Someone who owns bots and exchange accounts."""
+
+    id: int
+    email: str
+    name: str | None
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    """An exchange account to store; its secrets get encrypted on the way in."""
+
+    user_id: int
+    name: str
+    kind: AccountKind
+    api_key: SecretStr
+    api_secret: SecretStr
+    created_at: int
+    testnet: bool = False
+    # Starting balances of a paper account's wallets: wallet -> asset -> amount.
+    paper_balances: Mapping[PositionType, Mapping[str, Decimal]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An exchange account as listed: everything but its secrets."""
+
+    id: int
+    user_id: int
+    name: str
+    kind: AccountKind
+    testnet: bool
+    has_api_key: bool
+    paper_balances: Mapping[PositionType, Mapping[str, Decimal]]
+    created_at: int
+
+
+class UserRepository(Protocol):
+    def add(self, email: str, name: str | None, created_at: int) -> User: ...
+    def get(self, user_id: int) -> User | None: ...
+    def by_email(self, email: str) -> User | None: ...
+    def all(self) -> list[User]: ...
+
+
+class AccountCatalog(AccountRepository, Protocol):
+    def add(self, account: NewAccount) -> Account:
+        """Store the account with its secrets encrypted under the master key."""
+        ...
+
+    def get(self, account_id: int) -> Account | None: ...
+    def by_name(self, user_id: int, name: str) -> Account | None: ...
+    def of_user(self, user_id: int) -> list[Account]: ...
+
+
+class BotCatalog(BotRepository, Protocol):
+    def add(self, user_id: int, account_id: int, config: BotConfig, created_at: int) -> Bot:
+        """Store a new, inactive bot in state IDLE."""
+        ...
+
+    def by_name(self, user_id: int, name: str) -> Bot | None: ...
+
+    def find(self, *, user_id: int | None = None, name: str | None = None) -> list[Bot]:
+        """Return the bots (not deleted) matching every given filter, oldest first."""
+        ...
+
+    def set_active(self, bot_id: int, active: bool) -> None:
+        """Mark the bot as one the scheduler runs, or not."""
+        ...
+
+    def delete(self, bot_id: int, deleted_at: int) -> None:
+        """Retire the bot: gone from every lookup, its orders and trades kept."""
+        ...
+
+
+class OrderHistory(OrderRepository, Protocol):
+    def recent(
+        self, *, user_id: int | None = None, bot_id: int | None = None, limit: int = 50
+    ) -> list[OrderRecord]:
+        """Return the latest orders matching the filters, newest first."""
+        ...
+
+
+class TradeHistory(TradeRepository, Protocol):
+    def recent(
+        self, *, user_id: int | None = None, bot_id: int | None = None, limit: int = 50
+    ) -> list[TradeRecord]:
+        """Return the latest trades matching the filters, newest first."""
+        ...
+
+
+class ManageUnitOfWork(Protocol):
+    """One transaction for the management commands; rolls back unless committed."""
+
+    users: UserRepository
+    accounts: AccountCatalog
+    bots: BotCatalog
+    orders: OrderHistory
+    trades: TradeHistory
+    counters: DailyCounterRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
