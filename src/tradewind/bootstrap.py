@@ -13,6 +13,7 @@ from typing import Protocol
 
 import redis
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.db.engine import ensure_migrated, make_engine, session_factory
@@ -125,6 +126,20 @@ class PaperRuntime:
         self.engine.dispose()
 
 
+def open_database(settings: Settings) -> tuple[Engine, sessionmaker[Session], SecretBox]:
+    """Open the configured database, refusing one not migrated or a wrong master key."""
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_migrated(engine)
+        sessions = session_factory(engine)
+        secrets = SecretBox.from_settings(settings)
+        check_master_key(sessions, secrets)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, sessions, secrets
+
+
 @dataclass(slots=True)
 class NotifyRuntime:
     """A dispatcher process's database and senders (a Celery worker's, say)."""
@@ -145,11 +160,8 @@ def notify_runtime(settings: Settings) -> NotifyRuntime:
     Then `deliver_due(runtime.deps)` is one pass, and `summarize_yesterday(runtime.deps.uow,
     runtime.deps.clock)` writes the daily summaries.
     """
-    engine = make_engine(settings.database_url)
+    engine, _sessions, secrets = open_database(settings)
     try:
-        ensure_migrated(engine)
-        secrets = SecretBox.from_settings(settings)
-        check_master_key(session_factory(engine), secrets)
         return NotifyRuntime(engine, notify_deps(settings, engine, secrets))
     except BaseException:
         engine.dispose()
@@ -217,15 +229,7 @@ def paper_runtime(
     The paper venue moves on `market_data`; the bots decide on `bot_market_data` (the
     same by default; Binance klines when they trade on Binance).
     """
-    engine = make_engine(settings.database_url)
-    try:
-        ensure_migrated(engine)
-        sessions = session_factory(engine)
-        secrets = SecretBox.from_settings(settings)
-        check_master_key(sessions, secrets)
-    except BaseException:
-        engine.dispose()
-        raise
+    engine, sessions, secrets = open_database(settings)
     venue = SimulatedVenue(market_data, clock, seed=seed, state_path=venue_state)
     lock = make_bot_lock(engine)
     lent = lent_connections(lock)  # a tick's transactions run on its lock's connection
@@ -298,15 +302,7 @@ def worker_runtime(
     """Open PostgreSQL (refusing SQLite, an unmigrated database or a wrong master key) and
     wire ticks on candles and paper accounts shared through Redis."""
     require_postgresql(settings)
-    engine = make_engine(settings.database_url)
-    try:
-        ensure_migrated(engine)
-        sessions = session_factory(engine)
-        secrets = SecretBox.from_settings(settings)
-        check_master_key(sessions, secrets)
-    except BaseException:
-        engine.dispose()
-        raise
+    engine, sessions, secrets = open_database(settings)
     round_trips = RoundTrips.watch(engine)
     names = Names(settings.namespace)
     lock = make_bot_lock(engine)

@@ -15,17 +15,6 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
-def client() -> Iterator[redis.Redis]:
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except redis.ConnectionError as e:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {e}")
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
 def host() -> Iterator[str]:
     name = f"test-{uuid.uuid4().hex}"
     yield name
@@ -51,7 +40,7 @@ def process(host: str, clock: Clock, limit: int = 100) -> WeightGovernor:
     return WeightGovernor(limit, store, slow_at=1.0, clock=lambda: clock.now, sleep=clock.sleep)
 
 
-def test_two_processes_spend_one_budget(client: redis.Redis, host: str) -> None:
+def test_two_processes_spend_one_budget(redis_client: redis.Redis, host: str) -> None:
     clock = Clock()
     first, second = process(host, clock), process(host, clock)
     for _ in range(30):
@@ -64,7 +53,9 @@ def test_two_processes_spend_one_budget(client: redis.Redis, host: str) -> None:
     assert first.used() == 20
 
 
-def test_a_reported_weight_raises_every_processs_count(client: redis.Redis, host: str) -> None:
+def test_a_reported_weight_raises_every_processs_count(
+    redis_client: redis.Redis, host: str
+) -> None:
     clock = Clock()
     first, second = process(host, clock), process(host, clock)
     first.acquire(1)
@@ -74,7 +65,7 @@ def test_a_reported_weight_raises_every_processs_count(client: redis.Redis, host
     assert second.used() == 97
 
 
-def test_a_429_in_one_process_stops_the_others(client: redis.Redis, host: str) -> None:
+def test_a_429_in_one_process_stops_the_others(redis_client: redis.Redis, host: str) -> None:
     clock = Clock()
     first, second = process(host, clock), process(host, clock)
     first.rate_limited(7.0)
@@ -83,7 +74,9 @@ def test_a_429_in_one_process_stops_the_others(client: redis.Redis, host: str) -
     assert clock.now - before >= 7.0
 
 
-def test_reservations_never_pass_the_limit_under_contention(client: redis.Redis, host: str) -> None:
+def test_reservations_never_pass_the_limit_under_contention(
+    redis_client: redis.Redis, host: str
+) -> None:
     stores = [RedisWeightStore.from_url(REDIS_URL, host) for _ in range(4)]
     granted = 0
     for _ in range(50):

@@ -153,36 +153,23 @@ class BinanceExchange:
 
     def spot_report(self, raw: Mapping[str, Any], quote: str) -> OrderReport:
         """Read a spot order, with its trades (for the fees) when it filled."""
-        fills: list[Mapping[str, object]] = []
-        if parsing.dec(raw, "executedQty") > 0:
-            fills = parsing.rows(
-                self.transport.call(
-                    Api.SPOT_PRIVATE,
-                    "GET",
-                    "myTrades",
-                    {"symbol": raw["symbol"], "orderId": raw["orderId"]},
-                    weight=20,
-                ),
-                "myTrades",
-            )
+        fills = self._trades_of(raw, Api.SPOT_PRIVATE, "myTrades", weight=20)
         return parsing.spot_report(raw, fills, quote)
 
     def _futures_report(
         self, raw: Mapping[str, Any], quote: str, client_order_id: str | None = None
     ) -> OrderReport:
-        trades: list[Mapping[str, object]] = []
-        if parsing.dec(raw, "executedQty") > 0:
-            trades = parsing.rows(
-                self.transport.call(
-                    Api.FUTURES_PRIVATE,
-                    "GET",
-                    "userTrades",
-                    {"symbol": raw["symbol"], "orderId": raw["orderId"]},
-                    weight=5,
-                ),
-                "userTrades",
-            )
+        trades = self._trades_of(raw, Api.FUTURES_PRIVATE, "userTrades", weight=5)
         return parsing.futures_report(raw, trades, quote, client_order_id=client_order_id)
+
+    def _trades_of(
+        self, raw: Mapping[str, Any], api: Api, path: str, *, weight: int
+    ) -> list[Mapping[str, object]]:
+        """Return the trades of an order that filled (they carry its fees), none otherwise."""
+        if parsing.dec(raw, "executedQty") <= 0:
+            return []
+        key = {"symbol": raw["symbol"], "orderId": raw["orderId"]}
+        return parsing.rows(self.transport.call(api, "GET", path, key, weight=weight), path)
 
     def futures_order_by_id(
         self, symbol: str, order_id: str, quote: str, client_order_id: str
