@@ -9,7 +9,7 @@ in `Decimal`, so the result is an exact multiple of the step and never exceeds t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal, localcontext
+from decimal import ROUND_FLOOR, Decimal, getcontext, localcontext
 from enum import StrEnum
 
 from tradewind.domain.market_rules import MarketRules
@@ -45,16 +45,20 @@ def floor_to_step(quantity: Decimal, step: Decimal) -> Decimal:
         return quantity
     # Enough digits that `//` and `*` are exact however far apart the magnitudes are.
     digits = max(quantity.adjusted() - step.adjusted(), 0) + len(step.as_tuple().digits) + 4
+    if digits <= getcontext().prec:  # the usual case: no context of its own needed
+        return (quantity // step) * step
     with localcontext() as ctx:
-        ctx.prec = max(ctx.prec, digits)
+        ctx.prec = digits
         return (quantity // step) * step
 
 
 def notional_of(quantity: Decimal, price: Decimal) -> Decimal:
     """Return quantity x price exactly (no rounding to the context precision)."""
     digits = len(quantity.as_tuple().digits) + len(price.as_tuple().digits)
+    if digits <= getcontext().prec:
+        return quantity * price
     with localcontext() as ctx:
-        ctx.prec = max(ctx.prec, digits)
+        ctx.prec = digits
         return quantity * price
 
 
