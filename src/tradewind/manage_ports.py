@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from pydantic import SecretStr
 
@@ -26,6 +25,7 @@ from tradewind.ports import (
     OrderRepository,
     TradeRecord,
     TradeRepository,
+    Transaction,
 )
 
 
@@ -128,7 +128,7 @@ class TradeHistory(TradeRepository, Protocol):
         ...
 
 
-class ManageUnitOfWork(Protocol):
+class ManageUnitOfWork(Transaction, Protocol):
     """One transaction for the management commands; rolls back unless committed."""
 
     users: UserRepository
@@ -137,16 +137,3 @@ class ManageUnitOfWork(Protocol):
     orders: OrderHistory
     trades: TradeHistory
     counters: DailyCounterRepository
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
-
-    def rollback(self) -> None: ...

@@ -11,14 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from pydantic import SecretStr
 
 from tradewind.domain.notifications import ChannelKind, DeliveryStatus, EventType
 from tradewind.manage_ports import BotCatalog, UserRepository
-from tradewind.ports import Bot, OutboxEvent
+from tradewind.ports import Bot, OutboxEvent, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +214,7 @@ class SummaryRepository(Protocol):
         ...
 
 
-class NotifyUnitOfWork(Protocol):
+class NotifyUnitOfWork(Transaction, Protocol):
     """One transaction for notification settings, routing and delivery."""
 
     users: UserRepository
@@ -225,16 +224,3 @@ class NotifyUnitOfWork(Protocol):
     outbox: NotifyOutbox
     deliveries: DeliveryRepository
     summaries: SummaryRepository
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
-
-    def rollback(self) -> None: ...

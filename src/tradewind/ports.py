@@ -349,16 +349,8 @@ class AccountRepository(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
-    """One database transaction over every repository; rolls back unless committed."""
-
-    bots: BotRepository
-    orders: OrderRepository
-    trades: TradeRepository
-    counters: DailyCounterRepository
-    slots: SlotRepository
-    outbox: OutboxRepository
-    accounts: AccountRepository
+class Transaction(Protocol):
+    """A unit of work's life: enter, then commit; leaving without a commit rolls back."""
 
     def __enter__(self) -> Self: ...
 
@@ -372,3 +364,15 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+
+class UnitOfWork(Transaction, Protocol):
+    """One database transaction over every repository; rolls back unless committed."""
+
+    bots: BotRepository
+    orders: OrderRepository
+    trades: TradeRepository
+    counters: DailyCounterRepository
+    slots: SlotRepository
+    outbox: OutboxRepository
+    accounts: AccountRepository
