@@ -44,7 +44,7 @@ def demo(
             min=0.1,
             max=24 * 31,
             metavar="HOURS",
-            help="Simulated hours to replay, a minute per slot (24 h take about 15 s).",
+            help="Simulated hours to replay, a minute per slot (24 h take about 10 s).",
         ),
     ] = DEFAULT_HOURS,
     seed: Annotated[
