@@ -19,7 +19,7 @@ from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.marketdata.generated import GeneratedMarket
 from tradewind.bot_config import BotConfig
 from tradewind.domain.indicators import ema, rsi
-from tradewind.domain.strategy import signal_at
+from tradewind.domain.strategies.ema_rsi import signal_at
 from tradewind.domain.types import PositionType, Signal
 from tradewind.entrypoints.cli.market_sources import START_PRICES
 from tradewind.entrypoints.worker.runtime import HISTORY_MINUTES, MARKET_DAYS

@@ -20,9 +20,9 @@ from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.bot_config import BotConfig
+from tradewind.domain.accounts import AccountKind
 from tradewind.domain.types import PositionType
-from tradewind.manage_ports import AccountKind, NewAccount
-from tradewind.ports import AccountAccess, Exchange, ExchangeProvider
+from tradewind.ports import AccountAccess, Exchange, ExchangeProvider, NewAccount
 from tradewind.settings import Settings
 
 POSTGRES_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"

@@ -33,8 +33,8 @@ from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.unit_of_work import SqlUnitOfWork
 from tradewind.adapters.notify.signing import generate_secret
 from tradewind.bootstrap import notify_deps
+from tradewind.domain.records import OutboxEvent
 from tradewind.domain.webhook_targets import parse_networks
-from tradewind.ports import OutboxEvent
 from tradewind.services.notify import NotifyDeps, deliver_due
 from tradewind.services.notify.configure import add_webhook
 from tradewind.settings import Settings

@@ -37,8 +37,7 @@ from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.notifications import ChannelKind
 from tradewind.domain.types import PositionType
 from tradewind.domain.webhook_targets import parse_networks
-from tradewind.notify_ports import ChannelSender
-from tradewind.ports import AccountAccess, Clock, Exchange, MarketData, UnitOfWork
+from tradewind.ports import AccountAccess, ChannelSender, Clock, Exchange, MarketData, UnitOfWork
 from tradewind.services.notify import BackgroundDispatcher, NotifyDeps, RetryPolicy
 from tradewind.services.notify.dispatch import SEND_BATCH
 from tradewind.services.tick import TickDeps

@@ -43,9 +43,10 @@ from tradewind.domain.params import (
     DailyLimits,
     ExitRules,
     SizingRule,
-    StrategyParams,
 )
 from tradewind.domain.sizing import effective_leverage
+from tradewind.domain.strategies import StrategyChoice, strategy_named
+from tradewind.domain.strategies.ema_rsi import EmaRsiParams
 from tradewind.domain.types import PositionType
 
 Timeframe = Literal["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d"]
@@ -178,9 +179,13 @@ class BotConfig(BaseModel):
             notes.append("transfer_amount has no effect while auto_transfer_funds is off")
         return notes
 
-    def strategy_params(self) -> StrategyParams:
+    def strategy_choice(self) -> StrategyChoice[EmaRsiParams]:
+        """Return the strategy with its parameters, for the tick and the backtester."""
+        return StrategyChoice(strategy_named(self.strategy), self.strategy_params())
+
+    def strategy_params(self) -> EmaRsiParams:
         """Return the EMA/RSI settings for the domain."""
-        return StrategyParams(
+        return EmaRsiParams(
             ema_fast=self.custom_ema_fast,
             ema_slow=self.custom_ema_slow,
             rsi_period=self.custom_rsi_period,

@@ -21,8 +21,9 @@ from tests.conftest import shared_file
 from tradewind.adapters.db.engine import make_engine, session_factory
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.domain.orders import OrderPurpose
+from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionType
-from tradewind.ports import Bot, OrderRecord, TradeRecord
+from tradewind.ports import Bot
 from tradewind.services.demo import DEMO_BOTS, DEMO_EMAIL
 
 CLI = [sys.executable, "-m", "tradewind.entrypoints.cli", "demo"]

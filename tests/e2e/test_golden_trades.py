@@ -111,8 +111,7 @@ def demo_trades(db: Path) -> list[dict[str, str | None]]:
         ).fetchall()
     keys = ("bot", "side", "purpose", "price", "quantity", "fee", "fee_asset", "pnl", "time")
     return [
-        {k: (None if v is None else str(v)) for k, v in zip(keys, row, strict=True)}
-        for row in rows
+        {k: (None if v is None else str(v)) for k, v in zip(keys, row, strict=True)} for row in rows
     ]
 
 

@@ -31,10 +31,11 @@ from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.bootstrap import AccountExchanges, PaperExchanges
 from tradewind.bot_config import BotConfig
+from tradewind.domain.accounts import AccountKind
 from tradewind.domain.orders import OrderStatus
+from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionSide, PositionType
-from tradewind.manage_ports import AccountKind, NewAccount
-from tradewind.ports import OrderRecord, TradeRecord
+from tradewind.ports import NewAccount
 from tradewind.services.scheduler import run_slot, slots_between
 from tradewind.services.tick import TickDeps, TickOutcome
 

@@ -7,8 +7,9 @@ from decimal import Decimal
 from pydantic import SecretStr
 
 from tradewind.bot_config import BotConfig
+from tradewind.domain.accounts import AccountKind
 from tradewind.domain.types import PositionType
-from tradewind.manage_ports import AccountKind, NewAccount
+from tradewind.ports import NewAccount
 
 
 def spot_config(name: str = "spot-btc", **fields: object) -> BotConfig:

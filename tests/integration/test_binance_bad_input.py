@@ -26,10 +26,11 @@ from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.bootstrap import AccountExchanges, PaperExchanges
+from tradewind.domain.accounts import AccountKind
 from tradewind.domain.bots import BotState, BotStatus
+from tradewind.domain.records import OrderRecord
 from tradewind.domain.types import PositionType
-from tradewind.manage_ports import AccountKind, NewAccount
-from tradewind.ports import AccountAccess, OrderRecord
+from tradewind.ports import AccountAccess, NewAccount
 from tradewind.services.scheduler import run_slot, slots_between
 from tradewind.services.tick import TickDeps
 

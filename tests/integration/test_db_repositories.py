@@ -17,8 +17,9 @@ from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWor
 from tradewind.domain.bots import BotState, BotStatus, OpenPosition
 from tradewind.domain.limits import DayTally, PauseReason
 from tradewind.domain.orders import OrderPurpose, OrderStatus
+from tradewind.domain.records import OrderRecord, OutboxEvent, TradeRecord
 from tradewind.domain.types import PositionSide, PositionType, Side, Signal
-from tradewind.ports import Bot, OrderRecord, OutboxEvent, TradeRecord
+from tradewind.ports import Bot
 
 TickUow = Callable[[], SqlUnitOfWork]
 ManageUow = Callable[[], SqlManageUnitOfWork]

@@ -14,12 +14,12 @@ from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.exchange.builtin_rules import rules_for
+from tradewind.domain.accounts import AccountKind
 from tradewind.domain.bots import BotState, BotStatus, OpenPosition
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.orders import OrderPurpose, OrderStatus
+from tradewind.domain.records import OrderRecord
 from tradewind.domain.types import PositionSide, PositionType, Side
-from tradewind.manage_ports import AccountKind
-from tradewind.ports import OrderRecord
 from tradewind.services import manage, overview
 from tradewind.services.manage import BotRef
 

@@ -15,7 +15,7 @@ from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.notify.email import EmailSender, SmtpServer
 from tradewind.domain.errors import ConfigurationError, DeliveryFailed
 from tradewind.domain.notifications import ChannelKind, DeliveryStatus
-from tradewind.notify_ports import ChannelTarget, Notification
+from tradewind.ports import ChannelTarget, Notification
 from tradewind.services.notify import deliver_due
 from tradewind.services.notify.configure import add_email
 

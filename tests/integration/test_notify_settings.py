@@ -18,7 +18,7 @@ from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.notify.signing import generate_secret
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.notifications import EventType
-from tradewind.ports import OutboxEvent
+from tradewind.domain.records import OutboxEvent
 from tradewind.services.notify.configure import (
     add_email,
     add_webhook,

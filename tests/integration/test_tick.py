@@ -21,7 +21,7 @@ from tradewind.bootstrap import PaperExchanges
 from tradewind.domain.bots import BotState, BotStatus
 from tradewind.domain.limits import PauseReason
 from tradewind.domain.orders import OrderPurpose, OrderStatus
-from tradewind.ports import OrderRecord, TradeRecord
+from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.services.scheduler import run_slot, slots_between
 from tradewind.services.tick import TickDeps, TickOutcome, run_tick
 

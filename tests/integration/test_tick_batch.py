@@ -28,8 +28,9 @@ from tradewind.bootstrap import PaperExchanges
 from tradewind.bot_config import BotConfig
 from tradewind.domain.bots import BotState
 from tradewind.domain.candles import Candles
+from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionType
-from tradewind.ports import BotLock, MarketData, OrderRecord, TradeRecord
+from tradewind.ports import BotLock, MarketData
 from tradewind.services.scheduler import slots_between
 from tradewind.services.tick import TickDeps, TickOutcome, run_tick, run_ticks
 from tradewind.services.tick.batch import run_ticks_one_by_one

@@ -28,7 +28,8 @@ from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.domain.bots import BotStatus
 from tradewind.domain.orders import OrderPurpose, OrderStatus
-from tradewind.ports import Bot, OrderRecord, TradeRecord
+from tradewind.domain.records import OrderRecord, TradeRecord
+from tradewind.ports import Bot
 from tradewind.services.tick import TickOutcome, run_tick
 
 pytestmark = [

@@ -13,9 +13,9 @@ from tradewind.adapters.db.unit_of_work import SqlNotifyUnitOfWork, SqlUnitOfWor
 from tradewind.adapters.notify.email import EmailSender, SmtpServer
 from tradewind.adapters.notify.webhook import WebhookSender
 from tradewind.domain.notifications import ChannelKind, DeliveryStatus
+from tradewind.domain.records import OutboxEvent
 from tradewind.domain.webhook_targets import parse_networks
-from tradewind.notify_ports import ChannelSender, DeliveryView
-from tradewind.ports import Clock, OutboxEvent
+from tradewind.ports import ChannelSender, Clock, DeliveryView
 from tradewind.services.notify import NotifyDeps, RetryPolicy
 from tradewind.services.notify.configure import add_webhook, deliveries
 

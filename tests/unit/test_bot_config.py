@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from tradewind.bot_config import BotConfig, format_validation_error, load_bot_config_toml
 from tradewind.domain.errors import ConfigurationError
-from tradewind.domain.params import DailyLimits, ExitRules, SizingRule, StrategyParams
+from tradewind.domain.params import DailyLimits, ExitRules, SizingRule
+from tradewind.domain.strategies.ema_rsi import EmaRsiParams
 from tradewind.domain.types import PositionType
 
 D = Decimal
@@ -40,7 +41,7 @@ def test_a_minimal_config_has_the_product_defaults() -> None:
     c = config()
     assert (c.strategy, c.leverage, c.auto_transfer_funds) == ("ema_rsi", 1, False)
     assert c.position_type is PositionType.FUTURES
-    assert c.strategy_params() == StrategyParams(8, 21, 7, 35.0, 65.0)
+    assert c.strategy_params() == EmaRsiParams(8, 21, 7, 35.0, 65.0)
     assert c.exit_rules() == ExitRules()
     assert c.sizing_rule() == SizingRule()
     assert c.daily_limits() == DailyLimits()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tradewind.adapters.notify.messages import email_message, headline
 from tradewind.domain.notifications import ROUTABLE, ChannelKind, EventType
-from tradewind.notify_ports import Channel, Notification, Route
+from tradewind.ports import Channel, Notification, Route
 from tradewind.services.notify.routing import channels_for
 
 ANN, BOB = 1, 2

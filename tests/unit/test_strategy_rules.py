@@ -10,12 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradewind.domain.limits import DayTally, PauseReason, entry_pause_reason, utc_day
-from tradewind.domain.params import DailyLimits, StrategyParams
+from tradewind.domain.params import DailyLimits
 from tradewind.domain.pnl import realized_pnl, taker_fee
-from tradewind.domain.strategy import signal_array, signal_at
+from tradewind.domain.strategies.ema_rsi import EmaRsiParams, signal_array, signal_at
 from tradewind.domain.types import PositionSide, Signal
 
-P = StrategyParams()
+P = EmaRsiParams()
 D = Decimal
 
 

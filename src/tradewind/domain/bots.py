@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 from tradewind.domain.limits import PauseReason
 from tradewind.domain.orders import OrderPurpose
@@ -47,3 +48,23 @@ class BotState:
     last_signal: Signal | None = None
     last_signal_at: int | None = None
     position: OpenPosition | None = None
+
+
+ConfigT = TypeVar("ConfigT")
+
+
+@dataclass(slots=True)
+class Bot(Generic[ConfigT]):
+    """A bot: who owns it, the account it trades on, its validated config and its state.
+
+    Generic in the config type because the validated config is an edge model (pydantic,
+    `tradewind.bot_config.BotConfig`) that the pure domain cannot import; the ports name
+    the concrete `Bot` (`tradewind.ports.Bot`) the services and adapters use.
+    """
+
+    id: int
+    user_id: int
+    account_id: int
+    config: ConfigT
+    active: bool
+    state: BotState

@@ -18,30 +18,6 @@ DEFAULT_TAKER_FEE = {PositionType.SPOT: Decimal("0.001"), PositionType.FUTURES: 
 
 
 @dataclass(frozen=True, slots=True)
-class StrategyParams:
-    """EMA-crossover + RSI settings. RSI thresholds are indicator values, not money."""
-
-    ema_fast: int = 8
-    ema_slow: int = 21
-    rsi_period: int = 7
-    rsi_oversold: float = 35.0
-    rsi_overbought: float = 65.0
-
-    def __post_init__(self) -> None:
-        if min(self.ema_fast, self.ema_slow, self.rsi_period) < 2:
-            raise DomainError("indicator periods must be >= 2")
-        if self.ema_fast >= self.ema_slow:
-            raise DomainError("ema_fast must be < ema_slow")
-        if not 0 < self.rsi_oversold < self.rsi_overbought < 100:
-            raise DomainError("need 0 < rsi_oversold < rsi_overbought < 100")
-
-    @property
-    def warmup(self) -> int:
-        """Index of the first candle at which a signal can be decided (needs i-1 defined)."""
-        return max(self.ema_slow - 1, self.rsi_period) + 1
-
-
-@dataclass(frozen=True, slots=True)
 class ExitRules:
     """Protective exits as fractions of the entry (or peak) price; None = no such exit."""
 

@@ -19,11 +19,11 @@ from decimal import Decimal
 from pydantic import SecretStr
 
 from tradewind.bot_config import BotConfig
+from tradewind.domain.accounts import Account, User
 from tradewind.domain.bots import BotState
 from tradewind.domain.limits import utc_day
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.types import PositionType
-from tradewind.manage_ports import Account, User
 from tradewind.ports import Bot, Clock
 from tradewind.services.manage import (
     BotRef,

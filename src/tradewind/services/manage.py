@@ -14,12 +14,12 @@ from decimal import Decimal
 from pydantic import SecretStr, ValidationError
 
 from tradewind.bot_config import BotConfig, format_validation_error
+from tradewind.domain.accounts import Account, AccountKind, User
 from tradewind.domain.bots import BotStatus
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType
-from tradewind.manage_ports import Account, AccountKind, ManageUnitOfWork, NewAccount, User
-from tradewind.ports import Bot, Clock
+from tradewind.ports import Bot, Clock, ManageUnitOfWork, NewAccount
 
 UowFactory = Callable[[], ManageUnitOfWork]
 RulesLookup = Callable[[str, PositionType], MarketRules]

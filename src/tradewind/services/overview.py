@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from tradewind.domain.limits import DayTally, utc_day
-from tradewind.manage_ports import ManageUnitOfWork
-from tradewind.ports import Bot, Clock, OrderRecord, TradeRecord
+from tradewind.domain.records import OrderRecord, TradeRecord
+from tradewind.ports import Bot, Clock, ManageUnitOfWork
 from tradewind.services.manage import BotRef, UowFactory, resolve_bot, resolve_user
 
 Record = TypeVar("Record", OrderRecord, TradeRecord)

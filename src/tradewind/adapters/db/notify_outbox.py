@@ -32,7 +32,8 @@ from tradewind.adapters.db.tables import (
 )
 from tradewind.adapters.db.trading import SqlOutboxRepository, outbox_values
 from tradewind.domain.notifications import ChannelKind, DeliveryStatus
-from tradewind.notify_ports import (
+from tradewind.domain.records import OutboxEvent
+from tradewind.ports import (
     BotDay,
     Channel,
     ChannelTarget,
@@ -42,7 +43,6 @@ from tradewind.notify_ports import (
     Route,
     event_id,
 )
-from tradewind.ports import OutboxEvent
 
 MAX_ERROR_LENGTH = 500
 _BULK = {"synchronize_session": False}

@@ -13,7 +13,7 @@ from tradewind.adapters.db.tables import (
     NotificationRouteRow,
 )
 from tradewind.domain.notifications import ChannelKind, EventType
-from tradewind.notify_ports import Channel, NewChannel, Route
+from tradewind.ports import Channel, NewChannel, Route
 
 
 def channel_from(row: NotificationChannelRow) -> Channel:

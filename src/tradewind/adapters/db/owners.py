@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from tradewind.adapters.db.rows import account_from, balances_from, balances_json, user_from
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import AccountRow, UserRow
-from tradewind.manage_ports import Account, NewAccount, User
-from tradewind.ports import AccountAccess
+from tradewind.domain.accounts import Account, User
+from tradewind.ports import AccountAccess, NewAccount
 
 
 class SqlUserRepository:

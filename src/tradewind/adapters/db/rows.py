@@ -12,13 +12,14 @@ from pydantic import ValidationError
 
 from tradewind.adapters.db.tables import AccountRow, TradeRow, UserRow
 from tradewind.bot_config import BotConfig, format_validation_error
+from tradewind.domain.accounts import Account, AccountKind, User
 from tradewind.domain.bots import BotState, BotStatus, OpenPosition
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.limits import PauseReason
 from tradewind.domain.orders import OrderPurpose, OrderStatus
+from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionSide, PositionType, Side, Signal
-from tradewind.manage_ports import Account, AccountKind, User
-from tradewind.ports import Bot, OrderRecord, TradeRecord
+from tradewind.ports import Bot
 
 CONFIG_FIELDS = tuple(BotConfig.model_fields)
 # A row read by an ORM query, or a Core row with the same column names: both are read by

@@ -50,7 +50,8 @@ from tradewind.adapters.db.trading import (
     unresolved_orders,
 )
 from tradewind.domain.limits import DayTally
-from tradewind.ports import Bot, OrderRecord, TickLoad
+from tradewind.domain.records import OrderRecord
+from tradewind.ports import Bot, TickLoad
 
 _CONFIGS, _STATES = table_of(BotConfigRow), table_of(BotStateRow)
 _ACCOUNTS, _COUNTERS, _ORDERS = table_of(AccountRow), table_of(DailyCounterRow), table_of(OrderRow)

@@ -40,7 +40,7 @@ from tradewind.adapters.db.tables import (
 )
 from tradewind.domain.limits import DayTally
 from tradewind.domain.orders import OrderStatus
-from tradewind.ports import OrderRecord, OutboxEvent, TradeRecord
+from tradewind.domain.records import OrderRecord, OutboxEvent, TradeRecord
 
 _FRESH = {"populate_existing": True}
 _BULK = {"synchronize_session": False}

@@ -26,28 +26,24 @@ from tradewind.adapters.db.trading import (
     SqlTradeRepository,
 )
 from tradewind.domain.errors import ConfigurationError
-from tradewind.manage_ports import (
+from tradewind.ports import (
     AccountCatalog,
+    AccountRepository,
     BotCatalog,
-    OrderHistory,
-    TradeHistory,
-    UserRepository,
-)
-from tradewind.notify_ports import (
+    BotRepository,
     ChannelRepository,
+    DailyCounterRepository,
     DeliveryRepository,
     NotifyOutbox,
-    RouteRepository,
-    SummaryRepository,
-)
-from tradewind.ports import (
-    AccountRepository,
-    BotRepository,
-    DailyCounterRepository,
+    OrderHistory,
     OrderRepository,
     OutboxRepository,
+    RouteRepository,
     SlotRepository,
+    SummaryRepository,
+    TradeHistory,
     TradeRepository,
+    UserRepository,
 )
 
 

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from tradewind.adapters.notify.messages import email_message
 from tradewind.domain.errors import ConfigurationError, DeliveryFailed
-from tradewind.notify_ports import ChannelTarget, Notification
+from tradewind.ports import ChannelTarget, Notification
 
 Security = Literal["starttls", "tls", "none"]
 

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from tradewind.domain.notifications import EventType
-from tradewind.notify_ports import Notification
+from tradewind.ports import Notification
 
 _TRIGGERS = {
     EventType.STOP_LOSS_HIT: "stop-loss hit",

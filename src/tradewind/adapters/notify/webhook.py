@@ -27,8 +27,7 @@ from tradewind.domain.webhook_targets import (
     check_target,
     literal_address,
 )
-from tradewind.notify_ports import ChannelTarget, Notification
-from tradewind.ports import Clock
+from tradewind.ports import ChannelTarget, Clock, Notification
 
 USER_AGENT = "tradewind-webhooks/1"
 Resolver = Callable[[str, int], Sequence[IpAddress]]

@@ -90,7 +90,7 @@ def execute(request: BacktestRequest, progress: ProgressFactory | None) -> Backt
     spec = BacktestSpec(
         position_type=config.position_type,
         rules=rules,
-        strategy=config.strategy_params(),
+        strategy=config.strategy_choice(),
         exits=config.exit_rules(),
         sizing=config.sizing_rule(),
         limits=config.daily_limits(),

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from tradewind.domain.notifications import ROUTABLE, ChannelKind, DeliveryStatus
 from tradewind.entrypoints.cli.tables import when
-from tradewind.notify_ports import Channel, DeliveryView, Route
+from tradewind.ports import Channel, DeliveryView, Route
 from tradewind.services.notify.configure import NotifySettings
 
 _STATUS_STYLE = {

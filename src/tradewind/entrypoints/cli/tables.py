@@ -9,9 +9,9 @@ from rich import box
 from rich.table import Table
 
 from tradewind.bot_config import BotConfig
+from tradewind.domain.accounts import Account, User
 from tradewind.domain.bots import BotState, BotStatus, OpenPosition
-from tradewind.manage_ports import Account, User
-from tradewind.ports import OrderRecord, TradeRecord
+from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.services.overview import BotView, History
 
 _STATUS_STYLE = {

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
@@ -30,11 +31,11 @@ from tradewind.domain.params import (
     DailyLimits,
     ExitRules,
     SizingRule,
-    StrategyParams,
 )
 from tradewind.domain.pnl import realized_pnl, taker_fee
 from tradewind.domain.sizing import size_entry
-from tradewind.domain.strategy import signals
+from tradewind.domain.strategies import StrategyChoice
+from tradewind.domain.strategies.ema_rsi import EMA_RSI, EmaRsiParams
 from tradewind.domain.types import ExitReason, PositionSide, PositionType, Signal
 from tradewind.services.backtest.result import BacktestResult, RoundTrip
 
@@ -48,7 +49,9 @@ class BacktestSpec:
 
     position_type: PositionType
     rules: MarketRules
-    strategy: StrategyParams = field(default_factory=StrategyParams)
+    strategy: StrategyChoice[Any] = field(
+        default_factory=lambda: StrategyChoice(EMA_RSI, EmaRsiParams())
+    )
     exits: ExitRules = field(default_factory=ExitRules)
     sizing: SizingRule = field(default_factory=SizingRule)
     limits: DailyLimits = field(default_factory=DailyLimits)
@@ -109,7 +112,7 @@ class _Walk:
             or limits.max_loss is not None
             or limits.profit_target is not None
         )
-        sig = signals(candles.close, spec.strategy)
+        sig = spec.strategy.signals(candles)
         buys = np.flatnonzero(sig == Signal.BUY).tolist()
         sells = np.flatnonzero(sig == Signal.SELL).tolist()
         self.closing = {PositionSide.LONG: sells, PositionSide.SHORT: buys}

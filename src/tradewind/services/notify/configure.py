@@ -15,6 +15,7 @@ from email.headerregistry import Address
 
 from pydantic import SecretStr
 
+from tradewind.domain.accounts import User
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.notifications import (
     ChannelKind,
@@ -23,17 +24,18 @@ from tradewind.domain.notifications import (
     parse_event_types,
     webhook_key,
 )
+from tradewind.domain.records import OutboxEvent
 from tradewind.domain.webhook_targets import IpNetwork, TargetRefused, check_target
-from tradewind.manage_ports import User
-from tradewind.notify_ports import (
+from tradewind.ports import (
+    Bot,
     Channel,
+    Clock,
     DeliveryView,
     NewChannel,
     NotifyUnitOfWork,
     Route,
     event_id,
 )
-from tradewind.ports import Bot, Clock, OutboxEvent
 from tradewind.services.notify.routing import TEST_CHANNELS
 
 UowFactory = Callable[[], NotifyUnitOfWork]

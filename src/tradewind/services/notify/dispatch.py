@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 
 from tradewind.domain.errors import DeliveryFailed
 from tradewind.domain.notifications import ChannelKind, EventType, retry_delay
-from tradewind.notify_ports import ChannelSender, DeliveryJob, NotifyUnitOfWork
-from tradewind.ports import Clock
+from tradewind.ports import ChannelSender, Clock, DeliveryJob, NotifyUnitOfWork
 from tradewind.services.notify.routing import channels_for
 
 log = logging.getLogger("tradewind.notify")

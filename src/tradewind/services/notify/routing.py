@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tradewind.domain.notifications import EventType
-from tradewind.notify_ports import Channel, Notification, Route
+from tradewind.ports import Channel, Notification, Route
 
 TEST_CHANNELS = "channel_ids"  # the test event's payload names the channels it goes to
 

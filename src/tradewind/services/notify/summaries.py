@@ -12,8 +12,8 @@ from datetime import date, timedelta
 
 from tradewind.domain.limits import utc_day
 from tradewind.domain.notifications import EventType
-from tradewind.notify_ports import BotDay, NotifyUnitOfWork
-from tradewind.ports import Clock, OutboxEvent
+from tradewind.domain.records import OutboxEvent
+from tradewind.ports import BotDay, Clock, NotifyUnitOfWork
 
 
 def summary_key(bot_id: int, day: date) -> str:

@@ -11,7 +11,8 @@ from itertools import takewhile
 
 from tradewind.domain.notifications import ErrorCause, EventType
 from tradewind.domain.orders import OrderStatus
-from tradewind.ports import Bot, OrderRecord, UnitOfWork
+from tradewind.domain.records import OrderRecord
+from tradewind.ports import Bot, UnitOfWork
 from tradewind.services.tick.context import Tick
 from tradewind.services.tick.events import event
 

@@ -8,15 +8,8 @@ from dataclasses import dataclass, replace
 from tradewind.domain.bots import BotState
 from tradewind.domain.limits import DayTally
 from tradewind.domain.orders import OrderStatus
-from tradewind.ports import (
-    Bot,
-    BotLock,
-    Clock,
-    ExchangeProvider,
-    MarketData,
-    OrderRecord,
-    UnitOfWork,
-)
+from tradewind.domain.records import OrderRecord
+from tradewind.ports import Bot, BotLock, Clock, ExchangeProvider, MarketData, UnitOfWork
 
 INDICATOR_HISTORY = 1_000  # closed candles fed to the indicators at each decision
 

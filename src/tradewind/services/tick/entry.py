@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 
-from tradewind.domain.candles import FloatArray, to_decimal
+from tradewind.domain.candles import to_decimal
 from tradewind.domain.errors import ConfigurationError
-from tradewind.domain.indicators import ema, rsi
 from tradewind.domain.limits import DayTally, PauseReason, entry_pause_reason, utc_day
 from tradewind.domain.normalization import NoOrder
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.sizing import effective_leverage, quote_amount, size_entry
-from tradewind.domain.strategy import signal_at
 from tradewind.domain.timeframes import timeframe_seconds
 from tradewind.domain.types import PositionSide, PositionType, Signal
 from tradewind.ports import Exchange, UnitOfWork
@@ -34,28 +31,8 @@ def closed_signal(tick: Tick) -> tuple[Signal, Decimal | None, str | None]:
         or int(candles.open_time[-1]) + timeframe_seconds(cfg.timeframe) != tick.slot
     ):
         return Signal.NONE, None, "no closed candle for this slot yet (market data behind)"
-    params = cfg.strategy_params()
-    close = candles.close
-    fast, slow, strength = (
-        ema(close, params.ema_fast),
-        ema(close, params.ema_slow),
-        rsi(close, params.rsi_period),
-    )
-
-    def at(values: FloatArray, i: int) -> float | None:
-        value = float(values[i])
-        return None if math.isnan(value) else value
-
-    signal = signal_at(
-        at(fast, -2),
-        at(slow, -2),
-        at(strength, -2),
-        at(fast, -1),
-        at(slow, -1),
-        at(strength, -1),
-        params,
-    )
-    return signal, to_decimal(float(close[-1])), None
+    signal = cfg.strategy_choice().last_signal(candles)
+    return signal, to_decimal(float(candles.close[-1])), None
 
 
 def pause_reason(tick: Tick, tally: DayTally) -> PauseReason | None:

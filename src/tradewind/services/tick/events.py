@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tradewind.ports import Bot, OutboxEvent
+from tradewind.domain.records import OutboxEvent
+from tradewind.ports import Bot
 
 
 def _json(value: object) -> object:

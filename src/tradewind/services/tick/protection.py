@@ -5,7 +5,8 @@ from __future__ import annotations
 from tradewind.domain.errors import ExchangeError, OutcomeUnknown
 from tradewind.domain.exits import stop_loss_level, take_profit_level
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus, ProtectionRequest
-from tradewind.ports import Exchange, OrderRecord
+from tradewind.domain.records import OrderRecord
+from tradewind.ports import Exchange
 from tradewind.services.tick.context import Tick
 from tradewind.services.tick.recording import record_report
 

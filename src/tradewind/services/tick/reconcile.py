@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from tradewind.domain.errors import OutcomeUnknown, TemporaryExchangeError
 from tradewind.domain.orders import OrderPurpose, OrderStatus
-from tradewind.ports import Exchange, OrderRecord
+from tradewind.domain.records import OrderRecord
+from tradewind.ports import Exchange
 from tradewind.services.tick.context import Tick
 from tradewind.services.tick.recording import record_report
 

@@ -14,8 +14,9 @@ from tradewind.domain.bots import BotStatus, OpenPosition
 from tradewind.domain.limits import utc_day
 from tradewind.domain.orders import OrderPurpose, OrderReport, OrderStatus
 from tradewind.domain.pnl import realized_pnl
+from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionSide, Side
-from tradewind.ports import Bot, OrderRecord, TradeRecord, UnitOfWork
+from tradewind.ports import Bot, UnitOfWork
 from tradewind.services.tick.events import event
 
 ZERO = Decimal(0)

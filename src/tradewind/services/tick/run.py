@@ -27,9 +27,10 @@ from tradewind.domain.errors import (
 from tradewind.domain.limits import utc_day
 from tradewind.domain.notifications import ErrorCause
 from tradewind.domain.orders import OrderPurpose
+from tradewind.domain.records import OutboxEvent
 from tradewind.domain.timeframes import is_candle_close
 from tradewind.domain.types import PositionSide, PositionType, Signal
-from tradewind.ports import AccountAccess, Exchange, OutboxEvent, TickLoad, UnitOfWork
+from tradewind.ports import AccountAccess, Exchange, TickLoad, UnitOfWork
 from tradewind.services.tick import alerts
 from tradewind.services.tick.context import Tick, TickDeps
 from tradewind.services.tick.entry import closed_signal, enter, pause_reason, today

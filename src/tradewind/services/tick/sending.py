@@ -14,8 +14,9 @@ from tradewind.domain.errors import (
 )
 from tradewind.domain.notifications import ErrorCause
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderRequest, OrderStatus
+from tradewind.domain.records import OrderRecord
 from tradewind.domain.types import Side
-from tradewind.ports import Bot, Exchange, OrderRecord, UnitOfWork
+from tradewind.ports import Bot, Exchange, UnitOfWork
 from tradewind.services.tick import alerts
 from tradewind.services.tick.context import Tick
 from tradewind.services.tick.events import event

@@ -16,8 +16,9 @@ from typing import Protocol
 from pydantic import SecretStr
 
 from tradewind.domain.notifications import ChannelKind, DeliveryStatus, EventType
-from tradewind.manage_ports import BotCatalog, UserRepository
-from tradewind.ports import Bot, OutboxEvent, Transaction
+from tradewind.domain.records import OutboxEvent
+from tradewind.ports.manage import BotCatalog, UserRepository
+from tradewind.ports.trading import Bot, Transaction
 
 
 @dataclass(frozen=True, slots=True)

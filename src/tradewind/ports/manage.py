@@ -9,41 +9,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from typing import Protocol
 
 from pydantic import SecretStr
 
 from tradewind.bot_config import BotConfig
+from tradewind.domain.accounts import Account, AccountKind, User
+from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionType
-from tradewind.ports import (
+from tradewind.ports.trading import (
     AccountRepository,
     Bot,
     BotRepository,
     DailyCounterRepository,
-    OrderRecord,
     OrderRepository,
-    TradeRecord,
     TradeRepository,
     Transaction,
 )
-
-
-class AccountKind(StrEnum):
-    """Where an account's orders go: the in-process simulated exchange, or Binance."""
-
-    PAPER = "paper"
-    BINANCE = "binance"
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    """Someone who owns bots and exchange accounts."""
-
-    id: int
-    email: str
-    name: str | None
-    created_at: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,20 +41,6 @@ class NewAccount:
     testnet: bool = False
     # Starting balances of a paper account's wallets: wallet -> asset -> amount.
     paper_balances: Mapping[PositionType, Mapping[str, Decimal]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    """An exchange account as listed: everything but its secrets."""
-
-    id: int
-    user_id: int
-    name: str
-    kind: AccountKind
-    testnet: bool
-    has_api_key: bool
-    paper_balances: Mapping[PositionType, Mapping[str, Decimal]]
-    created_at: int
 
 
 class UserRepository(Protocol):

@@ -14,19 +14,20 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from tradewind.bot_config import BotConfig
+from tradewind.domain import bots
 from tradewind.domain.bots import BotState
 from tradewind.domain.candles import Candles
 from tradewind.domain.limits import DayTally
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
     ExchangePosition,
-    OrderPurpose,
     OrderReport,
     OrderRequest,
     OrderStatus,
     ProtectionRequest,
 )
-from tradewind.domain.types import PositionType, Side
+from tradewind.domain.records import OrderRecord, OutboxEvent, TradeRecord
+from tradewind.domain.types import PositionType
 
 
 class Clock(Protocol):
@@ -142,76 +143,8 @@ class BotLock(Protocol):
 
 # --- Records the repositories hand out ------------------------------------------------
 
-
-@dataclass(slots=True)
-class Bot:
-    """A bot with its validated config and its state."""
-
-    id: int
-    user_id: int
-    account_id: int
-    config: BotConfig
-    active: bool
-    state: BotState
-
-
-@dataclass(slots=True)
-class OrderRecord:
-    """One row of `orders`: the intent first, then what the exchange said."""
-
-    bot_id: int
-    user_id: int
-    client_order_id: str
-    symbol: str
-    position_type: PositionType
-    side: Side
-    purpose: OrderPurpose
-    status: OrderStatus
-    requested_qty: Decimal
-    slot: int
-    created_at: int
-    exchange_order_id: str | None = None
-    filled_qty: Decimal = Decimal(0)
-    avg_price: Decimal | None = None
-    quote_qty: Decimal = Decimal(0)
-    fee: Decimal = Decimal(0)
-    fee_asset: str | None = None
-    reason: str | None = None
-    raw: Mapping[str, object] | None = None
-    updated_at: int | None = None
-    id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TradeRecord:
-    """One fill of an order, with the realized PnL when it closed a position."""
-
-    bot_id: int
-    user_id: int
-    exchange_order_id: str
-    client_order_id: str
-    symbol: str
-    side: Side
-    order_type: str
-    purpose: OrderPurpose
-    price: Decimal
-    quantity: Decimal
-    quote_quantity: Decimal
-    fee: Decimal
-    fee_asset: str
-    realized_pnl: Decimal | None
-    timestamp: int
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxEvent:
-    """A notification-worthy event, written in the transaction of the change it reports."""
-
-    event_type: str
-    user_id: int
-    bot_id: int | None
-    payload: Mapping[str, object]
-    created_at: int
+Bot = bots.Bot[BotConfig]
+"""A bot as the services and adapters hold it: with its validated `BotConfig`."""
 
 
 @dataclass(frozen=True, slots=True)

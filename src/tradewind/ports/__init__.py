@@ -1,0 +1,104 @@
+"""The interfaces the services depend on. Adapters implement them; bootstrap wires them.
+
+- `trading`: what a tick needs: exchange, market data, clock, bot lock, and the tick's
+  unit of work (bots, orders, trades, counters, slots, outbox, account access).
+- `manage`: managing users, accounts and bots (the CLI's and the API's use cases), a
+  wider unit of work, so fakes of the tick's ports never grow what only management uses.
+- `notify`: channels, routes, the dispatcher's outbox and the senders.
+
+Money crosses every port as `Decimal`; errors cross as the domain's error hierarchy
+(`tradewind.domain.errors`): an adapter maps venue codes and exceptions to those types.
+The entities and records the ports hand out live in `tradewind.domain`.
+"""
+
+from tradewind.ports.manage import (
+    AccountCatalog,
+    BotCatalog,
+    ManageUnitOfWork,
+    NewAccount,
+    OrderHistory,
+    TradeHistory,
+    UserRepository,
+)
+from tradewind.ports.notify import (
+    BotDay,
+    Channel,
+    ChannelRepository,
+    ChannelSender,
+    ChannelTarget,
+    DeliveryJob,
+    DeliveryRepository,
+    DeliveryView,
+    NewChannel,
+    Notification,
+    NotifyOutbox,
+    NotifyUnitOfWork,
+    Route,
+    RouteRepository,
+    SummaryRepository,
+    event_id,
+)
+from tradewind.ports.trading import (
+    AccountAccess,
+    AccountRepository,
+    Bot,
+    BotLock,
+    BotRepository,
+    Clock,
+    DailyCounterRepository,
+    Exchange,
+    ExchangeProvider,
+    MarketData,
+    OrderRepository,
+    OutboxRepository,
+    RunningBot,
+    SlotRepository,
+    TickLoad,
+    TradeRepository,
+    Transaction,
+    UnitOfWork,
+)
+
+__all__ = [
+    "AccountAccess",
+    "AccountCatalog",
+    "AccountRepository",
+    "Bot",
+    "BotCatalog",
+    "BotDay",
+    "BotLock",
+    "BotRepository",
+    "Channel",
+    "ChannelRepository",
+    "ChannelSender",
+    "ChannelTarget",
+    "Clock",
+    "DailyCounterRepository",
+    "DeliveryJob",
+    "DeliveryRepository",
+    "DeliveryView",
+    "Exchange",
+    "ExchangeProvider",
+    "ManageUnitOfWork",
+    "MarketData",
+    "NewAccount",
+    "NewChannel",
+    "Notification",
+    "NotifyOutbox",
+    "NotifyUnitOfWork",
+    "OrderHistory",
+    "OrderRepository",
+    "OutboxRepository",
+    "Route",
+    "RouteRepository",
+    "RunningBot",
+    "SlotRepository",
+    "SummaryRepository",
+    "TickLoad",
+    "TradeHistory",
+    "TradeRepository",
+    "Transaction",
+    "UnitOfWork",
+    "UserRepository",
+    "event_id",
+]
