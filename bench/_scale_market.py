@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
 from _ticks_world import MIX
@@ -82,10 +83,9 @@ def entries(start: int, seed: int, slots: list[int], bots: int) -> int:
             r = _last_two(generated, memo, slot, config, "rsi", period)
             if f is None or s is None or r is None:
                 continue
-            params = config.model_copy(
-                update={"custom_ema_fast": fast, "custom_ema_slow": slow,
-                        "custom_rsi_period": period}
-            ).strategy_params()  # fmt: skip
+            params = replace(
+                config.strategy_params(), ema_fast=fast, ema_slow=slow, rsi_period=period
+            )
             signal = signal_at(f[0], s[0], r[0], f[1], s[1], r[1], params)
             futures = config.position_type is PositionType.FUTURES
             if signal is Signal.BUY or (signal is Signal.SELL and futures):

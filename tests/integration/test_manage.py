@@ -133,7 +133,7 @@ def test_a_bot_is_created_inactive_and_idle_with_its_warnings(manage_uow: Uow) -
     [
         ({"symbol": "FOOUSDT"}, "symbol"),
         ({"symbol": "btcusdt"}, "symbol"),
-        ({"custom_ema_fast": 30}, "custom_ema_fast"),
+        ({"custom_ema_fast": 30}, "strategy.ema_fast"),
         ({"timeframe": "7m"}, "timeframe"),
         ({"custom_stop_loss": "-1"}, "custom_stop_loss"),
         ({"leverage": 3}, "leverage"),

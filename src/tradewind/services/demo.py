@@ -58,8 +58,9 @@ DEMO_BOTS: tuple[BotConfig, ...] = (
     ),
     BotConfig(
         name="eth-spot-5m", symbol="ETHUSDT", timeframe="5m", position_type=PositionType.SPOT,
-        custom_ema_slow=13, custom_ema_fast=5, custom_rsi_overbought=70,
-        custom_rsi_oversold=30, custom_stop_loss=Decimal("0.6"),
+        strategy={"name": "ema_rsi", "ema_fast": 5, "ema_slow": 13, "rsi_oversold": 30,
+                  "rsi_overbought": 70},
+        custom_stop_loss=Decimal("0.6"),
         custom_take_profit=Decimal(1), custom_trailing_stop=Decimal("0.8"),
         position_size_fixed=Decimal(500),
     ),
