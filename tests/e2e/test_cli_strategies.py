@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tradewind.domain.strategies import STRATEGIES, ParamInfo, params_of
+from tradewind.domain.strategies import DEFAULT_STRATEGY, STRATEGIES, ParamInfo, params_of
 
 CLI = [sys.executable, "-m", "tradewind.entrypoints.cli"]
 BOT = ["--symbol", "BTCUSDT", "--timeframe", "1m", "--position-type", "spot"]
@@ -57,13 +57,29 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
+def sections(shown: str) -> dict[str, list[str]]:
+    """Split `tradewind strategies` into each strategy's lines, by their titles."""
+    starts = {
+        name: found.start()
+        for name in STRATEGIES
+        if (found := re.search(rf"^{name}( \(the default\))?: ", shown, re.MULTILINE))
+    }
+    assert set(starts) == set(STRATEGIES)
+    ends = sorted([*starts.values(), len(shown)])
+    return {
+        name: shown[start : next(end for end in ends if end > start)].splitlines()
+        for name, start in starts.items()
+    }
+
+
 def test_the_strategies_command_lists_each_one_with_its_parameters() -> None:
     shown = ok("strategies")
-    for name, strategy in STRATEGIES.items():
-        assert f"{name}" in shown
-        assert strategy.summary in shown
+    assert shown.startswith(f"{DEFAULT_STRATEGY} (the default): ")
+    for name, lines in sections(shown).items():
+        strategy = STRATEGIES[name]
+        assert strategy.summary in lines[0]
         for info in params_of(strategy.params_type):
-            row = next(line for line in shown.splitlines() if line.split()[:1] == [info.name])
+            row = next(line for line in lines if line.split()[:1] == [info.name])
             assert info.type.__name__ in row
             assert f"{info.default:g}" in row
             assert (info.spec.bounds() or "any") in row

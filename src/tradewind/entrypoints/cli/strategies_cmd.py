@@ -12,7 +12,7 @@ from tradewind.domain.strategies import DEFAULT_STRATEGY, STRATEGIES, ParamInfo,
 def strategies() -> None:
     """List the strategies a bot can trade, with each parameter's default and range."""
     out = Console()
-    for name, strategy in sorted(STRATEGIES.items()):
+    for name, strategy in sorted(STRATEGIES.items(), key=lambda item: item[0] != DEFAULT_STRATEGY):
         default = " (the default)" if name == DEFAULT_STRATEGY else ""
         table = Table(
             title=f"[bold]{name}[/]{default}: {strategy.summary}",
