@@ -30,6 +30,7 @@ CONFIG = [
 # Every registered strategy, with its parameters for the month of BTCUSDT 1m candles.
 STRATEGY_FLAGS: dict[str, list[str]] = {
     "ema_rsi": [],
+    "bollinger_rsi": ["--param", "rsi_period=7", "--param", "bb_stddev=2.2"],
 }
 REASONS = {"signal": "close"}  # the backtest's exit reason -> the order purpose recorded
 
