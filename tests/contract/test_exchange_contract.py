@@ -26,6 +26,7 @@ from tests.market_script import (
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
 from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed, PriceFeed, SimulatedVenue
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError, OrderRejected
 from tradewind.domain.orders import (
     ClientOrderId,
@@ -70,7 +71,7 @@ def binance_over_http(feed: PriceFeed, clock: ManualClock, stack: ExitStack) -> 
     server.add_account("contract-key", "contract-secret", spot={"USDT": START_USDT},
                        futures={"USDT": START_USDT})  # fmt: skip
     options = BinanceOptions(url=server.base_url, timeout=5, lookup_delay=0.01, seed=1)
-    access = AccountAccess(1, "binance", "contract-key", "contract-secret")
+    access = AccountAccess(1, ExchangeKind.BINANCE, "contract-key", "contract-secret")
     return BinanceExchanges(options).for_account(access)
 
 

@@ -31,7 +31,7 @@ from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.bootstrap import AccountExchanges, PaperExchanges
 from tradewind.bot_config import BotConfig
-from tradewind.domain.accounts import AccountKind
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.orders import OrderStatus
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionSide, PositionType
@@ -117,7 +117,10 @@ class FaultRun:
         self.deps = TickDeps(
             uow=self.tick_uow,
             exchanges=AccountExchanges(
-                PaperExchanges(SimulatedVenue(self.market, self.clock)), self.binance
+                {
+                    ExchangeKind.PAPER: PaperExchanges(SimulatedVenue(self.market, self.clock)),
+                    ExchangeKind.BINANCE: self.binance,
+                }
             ),
             market_data=self.binance.market_data(),
             lock=make_bot_lock(self.engine),
@@ -132,7 +135,7 @@ class FaultRun:
                 self.server.add_account(key, secret, spot=balances, futures=balances)
                 account = uow.accounts.add(
                     NewAccount(
-                        user_id=user.id, name=f"binance-{n}", kind=AccountKind.BINANCE,
+                        user_id=user.id, name=f"binance-{n}", kind=ExchangeKind.BINANCE,
                         api_key=SecretStr(key), api_secret=SecretStr(secret), created_at=T0,
                     )
                 )  # fmt: skip

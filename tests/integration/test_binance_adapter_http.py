@@ -14,6 +14,7 @@ from tradewind.adapters.exchange.binance.provider import BinanceExchanges, Binan
 from tradewind.adapters.exchange.binance_server.faults import Fault, FaultMode
 from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVenue
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import OutcomeUnknown
 from tradewind.domain.orders import ClientOrderId, OrderRequest, OrderStatus
 from tradewind.domain.types import PositionType, Side
@@ -37,7 +38,9 @@ def adapter(server: BinanceServer, **options: object) -> BinanceExchange:
     )
     for name, value in options.items():
         object.__setattr__(settings, name, value)
-    return BinanceExchanges(settings).for_account(AccountAccess(1, "binance", "key", "secret"))
+    return BinanceExchanges(settings).for_account(
+        AccountAccess(1, ExchangeKind.BINANCE, "key", "secret")
+    )
 
 
 def buy(exchange: BinanceExchange, client_id: str) -> object:

@@ -15,6 +15,7 @@ from typing import Protocol, Self
 
 from tradewind.bot_config import BotConfig
 from tradewind.domain import bots
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.bots import BotState
 from tradewind.domain.candles import Candles
 from tradewind.domain.limits import DayTally
@@ -105,7 +106,7 @@ class AccountAccess:
     """What an exchange adapter needs to act for one account (secrets decrypted)."""
 
     account_id: int
-    kind: str  # "paper" or "binance"
+    kind: ExchangeKind
     api_key: str = field(repr=False)  # never in a repr, so never in a log line
     api_secret: str = field(repr=False)
     testnet: bool = False
@@ -172,7 +173,7 @@ class TickLoad:
 
 class BotRepository(Protocol):
     def get(self, bot_id: int) -> Bot | None: ...
-    def active_ids(self, account_kind: str | None = None) -> list[int]:
+    def active_ids(self, account_kind: ExchangeKind | None = None) -> list[int]:
         """Return the ids of the running bots (only those on `account_kind` accounts)."""
         ...
 
@@ -212,7 +213,7 @@ class BotRepository(Protocol):
         """
         ...
 
-    def running_bots(self, account_kind: str | None = None) -> list[RunningBot]:
+    def running_bots(self, account_kind: ExchangeKind | None = None) -> list[RunningBot]:
         """Return the active bots (on `account_kind` accounts) with their markets, by id."""
         ...
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.timeframes import is_candle_close
 from tradewind.domain.types import PositionType
 from tradewind.ports import MarketData, RunningBot, UnitOfWork
@@ -45,7 +46,7 @@ def plan_slot(uow: UnitOfWork) -> list[MarketGroup]:
     The workers trade on paper venues shared through Redis; bots on Binance accounts run in
     `tradewind run --exchange binance`, on Binance's own candles.
     """
-    return market_groups(uow.bots.running_bots("paper"))
+    return market_groups(uow.bots.running_bots(ExchangeKind.PAPER))
 
 
 def batches(bot_ids: Sequence[int], size: int) -> list[list[int]]:

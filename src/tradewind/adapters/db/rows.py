@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from tradewind.adapters.db.tables import AccountRow, TradeRow, UserRow
 from tradewind.bot_config import BotConfig, format_validation_error
-from tradewind.domain.accounts import Account, AccountKind, User
+from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotState, BotStatus, OpenPosition
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.limits import PauseReason
@@ -63,7 +63,7 @@ def account_from(row: AccountRow) -> Account:
         id=row.id,
         user_id=row.user_id,
         name=row.name,
-        kind=AccountKind(row.kind),
+        kind=ExchangeKind.parse(row.kind),
         testnet=row.testnet,
         has_api_key=row.has_api_key,
         paper_balances=balances,

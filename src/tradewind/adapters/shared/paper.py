@@ -37,6 +37,7 @@ from tradewind.adapters.exchange.simulated import (
 )
 from tradewind.adapters.exchange.simulated.book import RulesSource
 from tradewind.adapters.shared.redis_store import Names
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError, OutcomeUnknown, TemporaryExchangeError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import ExchangePosition, OrderReport, OrderRequest, ProtectionRequest
@@ -95,7 +96,7 @@ class SharedPaperVenues:
         self.calls = 0  # exchange calls carried out, for the figures
 
     def for_account(self, access: AccountAccess) -> Exchange:
-        if access.kind != "paper":
+        if access.kind is not ExchangeKind.PAPER:
             raise ConfigurationError(
                 f"account {access.account_id}: only paper accounts can trade in this version; "
                 "Binance accounts need the live exchange adapter"
@@ -113,7 +114,7 @@ class SharedPaperVenues:
 
     def run(self, access: AccountAccess, call: Callable[[SimulatedExchange], T]) -> T:
         """Carry out one call on the account's venue, atomically across processes."""
-        key = self._names.key("paper", "account", access.account_id)
+        key = self._names.key(ExchangeKind.PAPER, "account", access.account_id)
         with self._guard:
             self.calls += 1
             lock = self._locks.setdefault(access.account_id, threading.Lock())

@@ -23,6 +23,7 @@ from tradewind.adapters.exchange.binance.market_data import BinanceMarketData
 from tradewind.adapters.exchange.binance.retry import RetryPolicy
 from tradewind.adapters.exchange.binance.rules import RulesCache
 from tradewind.adapters.exchange.binance.transport import BinanceHosts, BinanceTransport, Governors
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.types import PositionType
 from tradewind.ports import AccountAccess
@@ -76,7 +77,7 @@ class BinanceExchanges:
 
     def for_account(self, access: AccountAccess) -> BinanceExchange:
         """Return the exchange of a Binance account (a new one when its keys changed)."""
-        if access.kind != "binance":
+        if access.kind is not ExchangeKind.BINANCE:
             raise ConfigurationError(f"account {access.account_id} is not a Binance account")
         if not access.api_key or not access.api_secret:
             raise ConfigurationError(f"account {access.account_id}: no API key and secret stored")
