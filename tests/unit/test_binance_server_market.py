@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.market_script import MINUTE, T0, minute_candles
-from tradewind.adapters.exchange.binance_rules import parse_symbol_rules
+from tradewind.adapters.exchange.binance.exchange_info import parse_symbol_rules
 from tradewind.adapters.exchange.binance_server.market import (
     brackets,
     futures_symbol,
