@@ -24,7 +24,6 @@ from tests.market_script import (
     same_candles_for_both_markets,
 )
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
-from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed, PriceFeed, SimulatedVenue
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError, OrderRejected
@@ -38,6 +37,7 @@ from tradewind.domain.orders import (
 )
 from tradewind.domain.types import PositionSide, PositionType, Side
 from tradewind.ports import AccountAccess, Exchange
+from tradewind.testkit.binance_server.server import BinanceServer
 
 D = Decimal
 SPOT, FUTURES = PositionType.SPOT, PositionType.FUTURES

@@ -23,9 +23,6 @@ from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.locks import make_bot_lock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
-from tradewind.adapters.exchange.binance_server.faults import Fault, FaultMode
-from tradewind.adapters.exchange.binance_server.limits import Limits
-from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
@@ -38,6 +35,9 @@ from tradewind.domain.types import PositionSide, PositionType
 from tradewind.ports import NewAccount
 from tradewind.services.scheduler import run_slot, slots_between
 from tradewind.services.tick import TickDeps, TickOutcome
+from tradewind.testkit.binance_server.faults import Fault, FaultMode
+from tradewind.testkit.binance_server.limits import Limits
+from tradewind.testkit.binance_server.server import BinanceServer
 
 START = datetime(2024, 5, 6, tzinfo=UTC)
 T0 = int(START.timestamp())

@@ -11,14 +11,14 @@ import pytest
 from tests.market_script import MINUTE, T0, ManualClock, flat_candles, same_candles_for_both_markets
 from tradewind.adapters.exchange.binance.exchange import BinanceExchange
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
-from tradewind.adapters.exchange.binance_server.faults import Fault, FaultMode
-from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVenue
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import OutcomeUnknown
 from tradewind.domain.orders import ClientOrderId, OrderRequest, OrderStatus
 from tradewind.domain.types import PositionType, Side
 from tradewind.ports import AccountAccess
+from tradewind.testkit.binance_server.faults import Fault, FaultMode
+from tradewind.testkit.binance_server.server import BinanceServer
 
 SPOT = PositionType.SPOT
 

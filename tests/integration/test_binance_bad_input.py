@@ -21,7 +21,6 @@ from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.locks import make_bot_lock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
-from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
@@ -33,6 +32,7 @@ from tradewind.domain.types import PositionType
 from tradewind.ports import AccountAccess, NewAccount
 from tradewind.services.scheduler import run_slot, slots_between
 from tradewind.services.tick import TickDeps
+from tradewind.testkit.binance_server.server import BinanceServer
 
 KEY, SECRET = "good-key-0123456789", "good-secret-9876543210"
 

@@ -19,8 +19,6 @@ from pydantic import SecretStr
 
 from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges
-from tradewind.adapters.exchange.binance_server.limits import Limits
-from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import SimulatedExchange, SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.bootstrap import PaperRuntime, binance_options, paper_runtime
@@ -28,6 +26,8 @@ from tradewind.domain.accounts import ExchangeKind
 from tradewind.entrypoints.cli.demo_board import Wallets
 from tradewind.services.demo import DEMO_BALANCE, DemoSetup
 from tradewind.settings import Settings
+from tradewind.testkit.binance_server.limits import Limits
+from tradewind.testkit.binance_server.server import BinanceServer
 
 EXCHANGES = (ExchangeKind.PAPER.value, "binance-local")
 DAY_IN_MINUTES = 1_440

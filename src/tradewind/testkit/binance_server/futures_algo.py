@@ -15,22 +15,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.adapters.exchange.binance_server import common, errors, render
-from tradewind.adapters.exchange.binance_server import params as p
-from tradewind.adapters.exchange.binance_server.context import (
-    ROUTES,
-    AccountExtras,
-    Call,
-    Reply,
-)
-from tradewind.adapters.exchange.binance_server.futures import CONDITIONAL, F1, FUTURES
-from tradewind.adapters.exchange.binance_server.limits import Market
-from tradewind.adapters.exchange.binance_server.spot import key_of
 from tradewind.adapters.exchange.simulated import protection
 from tradewind.adapters.exchange.simulated.book import Book
 from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, ProtectionRequest
 from tradewind.domain.types import PositionSide, Side
+from tradewind.testkit.binance_server import common, errors, render
+from tradewind.testkit.binance_server import params as p
+from tradewind.testkit.binance_server.context import (
+    ROUTES,
+    AccountExtras,
+    Call,
+    Reply,
+)
+from tradewind.testkit.binance_server.futures import CONDITIONAL, F1, FUTURES
+from tradewind.testkit.binance_server.limits import Market
+from tradewind.testkit.binance_server.spot import key_of
 
 PURPOSES = {
     "STOP_MARKET": OrderPurpose.STOP_LOSS,

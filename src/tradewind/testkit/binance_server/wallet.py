@@ -6,13 +6,13 @@ universal-transfer permission (-2015 otherwise).
 
 from __future__ import annotations
 
-from tradewind.adapters.exchange.binance_server import errors
-from tradewind.adapters.exchange.binance_server import params as p
-from tradewind.adapters.exchange.binance_server.context import ROUTES, AccountExtras, Call, Reply
-from tradewind.adapters.exchange.binance_server.limits import Market
 from tradewind.adapters.exchange.simulated import trading
 from tradewind.adapters.exchange.simulated.book import Book
 from tradewind.adapters.exchange.simulated.state import Account
+from tradewind.testkit.binance_server import errors
+from tradewind.testkit.binance_server import params as p
+from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
+from tradewind.testkit.binance_server.limits import Market
 
 _DIRECTIONS = ("MAIN_UMFUTURE", "UMFUTURE_MAIN")
 

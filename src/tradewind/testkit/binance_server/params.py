@@ -6,8 +6,8 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from tradewind.adapters.exchange.binance_server import errors
 from tradewind.domain.types import Side
+from tradewind.testkit.binance_server import errors
 
 _CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 _DECIMAL = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")

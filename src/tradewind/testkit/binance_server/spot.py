@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.adapters.exchange.binance_server import common, errors, market, render
-from tradewind.adapters.exchange.binance_server import params as p
-from tradewind.adapters.exchange.binance_server.context import ROUTES, AccountExtras, Call, Reply
-from tradewind.adapters.exchange.binance_server.limits import Market
 from tradewind.adapters.exchange.simulated import protection, trading
 from tradewind.adapters.exchange.simulated.book import Book
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, SimOrder
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderRequest, ProtectionRequest
 from tradewind.domain.types import PositionSide, PositionType, Side
+from tradewind.testkit.binance_server import common, errors, market, render
+from tradewind.testkit.binance_server import params as p
+from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
+from tradewind.testkit.binance_server.limits import Market
 
 SPOT = PositionType.SPOT
 API = "/api/v3"

@@ -8,11 +8,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.adapters.exchange.binance_server import common, errors, market, render
-from tradewind.adapters.exchange.binance_server import params as p
-from tradewind.adapters.exchange.binance_server.context import ROUTES, AccountExtras, Call, Reply
-from tradewind.adapters.exchange.binance_server.limits import Market
-from tradewind.adapters.exchange.binance_server.spot import key_of
 from tradewind.adapters.exchange.simulated import trading
 from tradewind.adapters.exchange.simulated.book import Book
 from tradewind.adapters.exchange.simulated.futures import liquidation_price
@@ -20,6 +15,11 @@ from tradewind.adapters.exchange.simulated.state import ZERO, Account, Position
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import ClientOrderId, OrderRequest, OrderStatus
 from tradewind.domain.types import PositionSide, PositionType
+from tradewind.testkit.binance_server import common, errors, market, render
+from tradewind.testkit.binance_server import params as p
+from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
+from tradewind.testkit.binance_server.limits import Market
+from tradewind.testkit.binance_server.spot import key_of
 
 FUTURES = PositionType.FUTURES
 F1, F2 = "/fapi/v1", "/fapi/v2"

@@ -15,15 +15,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from tradewind.adapters.exchange.binance_server import errors
-from tradewind.adapters.exchange.binance_server.faults import FaultPlan, OrderKey
-from tradewind.adapters.exchange.binance_server.limits import Limits, Market, RateLimiter
-from tradewind.adapters.exchange.binance_server.params import Params
-from tradewind.adapters.exchange.binance_server.render import AlgoOrder
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.exchange.simulated.book import Book
 from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.domain.errors import ConfigurationError, ExchangeError
+from tradewind.testkit.binance_server import errors
+from tradewind.testkit.binance_server.faults import FaultPlan, OrderKey
+from tradewind.testkit.binance_server.limits import Limits, Market, RateLimiter
+from tradewind.testkit.binance_server.params import Params
+from tradewind.testkit.binance_server.render import AlgoOrder
 
 T = TypeVar("T")
 _ID_CHARS = string.ascii_letters + string.digits
