@@ -3,8 +3,12 @@
 Each adapter joins through `EXCHANGE_BUILDERS`: a builder gets the scripted market below
 (1m candles of BTCUSDT, the same on spot and futures) and a clock the test moves, and
 returns the Exchange of a fresh account holding 10,000 USDT in spot and 10,000 USDT in
-futures. The simulated exchange is the first; the Binance adapter joins over real HTTP against the
-project's Binance-compatible server, which serves the same market.
+futures. The simulated exchange is the first; the Binance adapter joins over real HTTP
+against the project's Binance-compatible server, which serves the same market.
+
+Outcomes are checked in the domain's terms only: reports, balances and the error types of
+`tradewind.domain.errors` (`OrderRejected`, `ConfigurationError`, ...), never a venue's own
+codes; each venue's tests pin those (tests/integration/test_binance_adapter_http.py).
 """
 
 from __future__ import annotations
@@ -106,12 +110,6 @@ def buy(
     return exchange.place_market_order(
         OrderRequest(ClientOrderId(client_id), SYMBOL, kind, Side.BUY, D(quantity))
     )
-
-
-def code_of(error: BaseException) -> int:
-    code = getattr(error, "code", None)
-    assert isinstance(code, int), f"{error!r} carries no venue code"
-    return code
 
 
 # --- Rules and balances ---------------------------------------------------------------------
@@ -238,23 +236,21 @@ def test_a_resting_protective_order_can_be_cancelled(venue: Venue) -> None:
 # --- Rejects --------------------------------------------------------------------------------
 
 
-def test_a_quantity_off_the_step_is_rejected_with_a_code(venue: Venue) -> None:
-    with pytest.raises(OrderRejected) as caught:
+def test_a_quantity_off_the_step_is_rejected_and_nothing_is_placed(venue: Venue) -> None:
+    with pytest.raises(OrderRejected):
         buy(venue.exchange, "r-step", "0.000015")
-    assert code_of(caught.value) == -1013
     assert venue.exchange.find_order(SYMBOL, SPOT, "r-step") is None
 
 
 def test_a_notional_below_the_minimum_is_rejected(venue: Venue) -> None:
-    with pytest.raises(OrderRejected) as caught:
+    with pytest.raises(OrderRejected):
         buy(venue.exchange, "r-small", "0.00001")  # 0.40 USDT
-    assert code_of(caught.value) == -1013
+    assert venue.exchange.find_order(SYMBOL, SPOT, "r-small") is None
 
 
 def test_an_order_beyond_the_balance_is_rejected_and_changes_nothing(venue: Venue) -> None:
-    with pytest.raises(OrderRejected) as caught:
+    with pytest.raises(OrderRejected):
         buy(venue.exchange, "r-big", "1")  # 40,000 USDT
-    assert code_of(caught.value) == -2010
     assert venue.exchange.free_balance("USDT", SPOT) == START_USDT
 
 
@@ -270,9 +266,8 @@ def test_selling_what_the_account_does_not_hold_is_rejected(venue: Venue) -> Non
 
 def test_leverage_within_the_bracket_is_applied_and_outside_it_rejected(venue: Venue) -> None:
     assert venue.exchange.set_leverage(SYMBOL, 10) == 10
-    with pytest.raises(OrderRejected) as caught:
+    with pytest.raises(OrderRejected):
         venue.exchange.set_leverage(SYMBOL, 0)
-    assert code_of(caught.value) == -4028
 
 
 def test_isolated_margin_can_be_asked_for_twice(venue: Venue) -> None:

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tests.market_script import MINUTE, T0, ManualClock, flat_candles, same_candles_for_both_markets
+from tradewind.adapters.exchange.binance.errors import BinanceRejected
 from tradewind.adapters.exchange.binance.exchange import BinanceExchange
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVenue
@@ -53,6 +54,25 @@ def requests_to(server: BinanceServer, path: str) -> int:
     counted = server.stats()["requests"]
     assert isinstance(counted, dict)
     return int(counted.get(path, 0))
+
+
+@pytest.mark.parametrize(
+    ("quantity", "code"),
+    [("0.000015", -1013), ("0.00001", -1013), ("1", -2010)],  # step, notional, balance
+)
+def test_a_refused_order_keeps_binances_code(
+    server: BinanceServer, quantity: str, code: int
+) -> None:
+    order = OrderRequest(ClientOrderId("refused"), "BTCUSDT", SPOT, Side.BUY, Decimal(quantity))
+    with pytest.raises(BinanceRejected) as caught:
+        adapter(server).place_market_order(order)
+    assert caught.value.code == code
+
+
+def test_a_leverage_outside_the_bracket_keeps_binances_code(server: BinanceServer) -> None:
+    with pytest.raises(BinanceRejected) as caught:
+        adapter(server).set_leverage("BTCUSDT", 0)
+    assert caught.value.code == -4028
 
 
 def test_a_server_clock_ahead_is_met_by_resyncing_the_offset(server: BinanceServer) -> None:

@@ -57,12 +57,7 @@ def price_at(state: ServerState, rules: MarketRules, at: int) -> Decimal:
     except ConfigurationError as e:
         raise errors.from_venue(e) from e
     if price is None:
-        raise errors.BinanceError(
-            503,
-            -1008,
-            "Server is currently overloaded with other "
-            "requests. Please try again in a few minutes.",
-        )
+        raise errors.BinanceError(503, -1008, errors.OVERLOADED)
     return price
 
 

@@ -7,18 +7,18 @@ trailing peak known at the end of the previous candle, then the peak is updated 
 candle (`updated_peak`). A fired order fills at its level, or at the candle's open after a
 gap, at the candle's open time; the others are CANCELED.
 
-Spot: the group locks the base it will sell (as a Binance OCO does); a SELL by MARKET needs
-the group cancelled first. Futures: the orders are reduce-only; they are CANCELED when the
-position they protect closes some other way, and a trailing peak starts at the entry price
-of the request even when the group is placed later.
+Spot: the group locks the base it will sell (as a one-cancels-other order does); a SELL by
+MARKET needs the group cancelled first. Futures: the orders are reduce-only; they are
+CANCELED when the position they protect closes some other way, and a trailing peak starts
+at the entry price of the request even when the group is placed later.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.adapters.exchange.simulated import errors
 from tradewind.adapters.exchange.simulated.book import Book
+from tradewind.adapters.exchange.simulated.errors import Refusal, invalid, refused
 from tradewind.adapters.exchange.simulated.feed import MINUTE, Bar
 from tradewind.adapters.exchange.simulated.futures import fill_futures_market
 from tradewind.adapters.exchange.simulated.spot import fill_locked_sell, lock_base, unlock_base
@@ -28,6 +28,11 @@ from tradewind.domain.orders import OrderPurpose, OrderStatus, ProtectionRequest
 from tradewind.domain.types import ExitReason, PositionSide, PositionType
 
 _PURPOSES = (OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT, OrderPurpose.TRAILING_STOP)
+_LEVEL_FIELD = {
+    OrderPurpose.STOP_LOSS: "stop_loss",
+    OrderPurpose.TAKE_PROFIT: "take_profit",
+    OrderPurpose.TRAILING_STOP: "trailing_rate",
+}
 _PURPOSE_OF = {
     ExitReason.STOP_LOSS: OrderPurpose.STOP_LOSS,
     ExitReason.TAKE_PROFIT: OrderPurpose.TAKE_PROFIT,
@@ -43,21 +48,21 @@ def _check_request(request: ProtectionRequest) -> list[OrderPurpose]:
     }
     wanted = [p for p in _PURPOSES if levels[p] is not None]
     if not wanted:
-        raise errors.bad_parameter("stopPrice", "no stop-loss, take-profit or trailing rate")
+        raise invalid("levels", "no stop-loss, take-profit or trailing rate")
     for purpose in wanted:
         if purpose not in request.ids:
-            raise errors.bad_parameter("newClientOrderId", f"no client order id for {purpose}")
+            raise invalid("ids", f"no client order id for {purpose}")
         level = levels[purpose]
         assert level is not None
         if not level.is_finite() or level <= 0:
-            raise errors.bad_parameter("stopPrice", f"{purpose} level {level} is not positive")
+            raise invalid(_LEVEL_FIELD[purpose], f"{purpose} level {level} is not positive")
     rate = request.trailing_rate
     if rate is not None and rate >= 1:
-        raise errors.bad_parameter("callbackRate", f"trailing rate {rate} is not below 1")
+        raise invalid("trailing_rate", f"trailing rate {rate} is not below 1")
     if not request.quantity.is_finite() or request.quantity <= 0:
-        raise errors.bad_parameter("quantity", f"{request.quantity} is not positive")
+        raise invalid("quantity", f"{request.quantity} is not positive")
     if not request.entry_price.is_finite() or request.entry_price <= 0:
-        raise errors.bad_parameter("entryPrice", f"{request.entry_price} is not positive")
+        raise invalid("entry_price", f"{request.entry_price} is not positive")
     return wanted
 
 
@@ -71,15 +76,22 @@ def place_protection(
     for purpose in wanted:
         existing = account.find(request.position_type, request.symbol, request.ids[purpose].value)
         if existing is not None and existing.resting:
-            raise errors.duplicate_order(existing.client_order_id, futures)
+            raise refused(
+                Refusal.DUPLICATE_CLIENT_ID,
+                request.position_type,
+                f"an open order has client order id {existing.client_order_id}",
+                value=existing.client_order_id,
+            )
     if futures:
         position = account.positions.get(request.symbol)
         if position is None or position.side is not request.position_side:
-            raise errors.reduce_only_rejected(
-                f"no {request.position_side.value} {request.symbol} position to protect"
+            raise refused(
+                Refusal.WOULD_NOT_REDUCE,
+                request.position_type,
+                f"no {request.position_side.value} {request.symbol} position to protect",
             )
     elif request.position_side is not PositionSide.LONG:
-        raise errors.bad_parameter("side", "a spot position can only be long")
+        raise invalid("position_side", "a spot position can only be long")
     else:
         lock_base(account, rules, request.quantity)
     group = ProtectionGroup(

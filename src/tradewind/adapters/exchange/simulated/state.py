@@ -25,7 +25,7 @@ class Balance:
 
 @dataclass(slots=True)
 class Position:
-    """A one-way USDⓈ-M position.
+    """A one-way linear futures position (margined in its quote asset).
 
     `cost` is the sum of quantity x fill price of the open quantity, so the entry price is
     `cost / quantity` (weighted on adds) and realized PnL over a whole position telescopes
@@ -67,7 +67,7 @@ class SimOrder:
     trade_id: int | None = None
     stop_price: Decimal | None = None  # a stop-loss or take-profit level
     trailing_rate: Decimal | None = None
-    group_id: int | None = None  # the protection group (Binance's orderListId)
+    group_id: int | None = None  # the protection group it belongs to
     liquidation: bool = False
     realized_pnl: Decimal = ZERO  # futures: PnL of the part that closed a position, before fees
 
@@ -103,7 +103,7 @@ class ProtectionGroup:
 
 @dataclass(slots=True)
 class Account:
-    """One paper account: a spot wallet and a USDⓈ-M futures wallet with its positions."""
+    """One paper account: a spot wallet and a futures wallet with its positions."""
 
     account_id: int
     spot: dict[str, Balance] = field(default_factory=dict)

@@ -28,15 +28,20 @@ def place_market_order(
 ) -> SimOrder:
     """Fill a MARKET order at the open of the 1m candle containing `now`; return it.
 
-    Raises a `VenueRejection` (nothing placed) when a filter, the balance or the margin
-    says no, and -1121 for an unknown symbol.
+    Raises a `VenueRejection` (nothing placed) when a rule, the balance or the margin
+    says no, and `VenueUnknownSymbol` for a symbol the market does not have.
     """
     rules = book.rules(request.symbol, request.position_type)
     futures = request.position_type is PositionType.FUTURES
     client_id = request.client_order_id.value
     existing = account.find(request.position_type, request.symbol, client_id)
     if existing is not None and existing.resting:
-        raise errors.duplicate_order(client_id, futures)
+        raise errors.refused(
+            errors.Refusal.DUPLICATE_CLIENT_ID,
+            request.position_type,
+            f"an open order has client order id {client_id}",
+            value=client_id,
+        )
     realized = ZERO
     price = fill_price(feed, request.symbol, request.position_type, now)
     if price is None:
@@ -122,12 +127,12 @@ def set_leverage(book: Book, account: Account, symbol: str, leverage: int) -> in
 
 
 def set_isolated_margin(book: Book, account: Account, symbol: str) -> None:
-    """Put the symbol in isolated margin mode; already isolated is fine (-4046 semantics)."""
+    """Put the symbol in isolated margin mode; already isolated is fine (nothing to do)."""
     book.rules(symbol, PositionType.FUTURES)
     if account.isolated.get(symbol, False):
         return
     if symbol in account.positions:
-        raise errors.margin_type_locked(f"{symbol} has an open cross position")
+        raise _margin_mode_locked(f"{symbol} has an open cross position")
     account.isolated[symbol] = True
     book.dirty = True
 
@@ -138,7 +143,7 @@ def set_cross_margin(book: Book, account: Account, symbol: str) -> None:
     if not account.isolated.get(symbol, False):
         return
     if symbol in account.positions:
-        raise errors.margin_type_locked(f"{symbol} has an open isolated position")
+        raise _margin_mode_locked(f"{symbol} has an open isolated position")
     account.isolated[symbol] = False
     book.dirty = True
 
@@ -146,10 +151,10 @@ def set_cross_margin(book: Book, account: Account, symbol: str) -> None:
 def transfer_spot_to_futures(book: Book, account: Account, asset: str, amount: Decimal) -> str:
     """Move `amount` of `asset` from the spot to the futures wallet; return the transfer id."""
     if not amount.is_finite() or amount <= 0:
-        raise errors.bad_parameter("amount", f"{amount} is not positive")
+        raise errors.invalid("amount", f"{amount} is not positive")
     balance = account.balance(asset)
     if balance.free < amount:
-        raise errors.transfer_insufficient(f"transfer {amount} {asset}: spot free {balance.free}")
+        raise _transfer_short(f"transfer {amount} {asset}: spot free {balance.free}")
     balance.free -= amount
     account.futures[asset] = account.futures.get(asset, ZERO) + amount
     book.dirty = True
@@ -162,13 +167,19 @@ def transfer_futures_to_spot(book: Book, account: Account, asset: str, amount: D
     Only the available balance can leave (the wallet minus the margin of open positions).
     """
     if not amount.is_finite() or amount <= 0:
-        raise errors.bad_parameter("amount", f"{amount} is not positive")
+        raise errors.invalid("amount", f"{amount} is not positive")
     available = account.available(asset)
     if available < amount:
-        raise errors.transfer_insufficient(
-            f"transfer {amount} {asset}: futures available {available}"
-        )
+        raise _transfer_short(f"transfer {amount} {asset}: futures available {available}")
     account.futures[asset] = account.futures.get(asset, ZERO) - amount
     account.balance(asset).free += amount
     book.dirty = True
     return str(book.next_transfer_id())
+
+
+def _margin_mode_locked(detail: str) -> errors.VenueRejection:
+    return errors.refused(errors.Refusal.MARGIN_MODE_LOCKED, PositionType.FUTURES, detail)
+
+
+def _transfer_short(detail: str) -> errors.VenueRejection:
+    return errors.VenueRejection(errors.Refusal.TRANSFER_EXCEEDS_BALANCE, detail)

@@ -43,7 +43,7 @@ DEFAULT_SPOT_BALANCES: Mapping[str, Decimal] = {"USDT": Decimal(10_000)}
 
 
 class SimulatedVenue:
-    """Paper accounts on a simulated Binance-like venue; see the module docstring."""
+    """Paper accounts on a simulated venue; see the module docstring."""
 
     def __init__(
         self,
@@ -104,7 +104,7 @@ class SimulatedVenue:
             return account_id in self._book.accounts
 
     def rules(self, symbol: str, position_type: PositionType) -> MarketRules:
-        """Return the symbol's rules on this venue; -1121 for a symbol it does not trade."""
+        """Return the symbol's rules on this venue; `VenueUnknownSymbol` for one it lacks."""
         return self._book.rules(symbol, position_type)
 
     def fee_rate(self, position_type: PositionType) -> Decimal:
@@ -124,7 +124,9 @@ class SimulatedVenue:
         with self._lock:
             fault = self.faults.take(call)
             if fault is FaultMode.REJECT:
-                raise errors.injected_rejection(call)
+                raise errors.VenueRejection(
+                    errors.Refusal.INJECTED, f"injected fault on {call}: nothing was done"
+                )
             if fault is FaultMode.UNKNOWN_BEFORE:
                 raise errors.VenueOutcomeUnknown(f"injected fault on {call}: nothing was done")
             if fault is FaultMode.TEMPORARY:
