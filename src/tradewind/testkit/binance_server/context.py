@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from tradewind.adapters.exchange.simulated import SimulatedVenue
-from tradewind.adapters.exchange.simulated.book import Book
+from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.domain.errors import ConfigurationError, ExchangeError
 from tradewind.testkit.binance_server import errors
@@ -49,7 +49,7 @@ class AccountExtras:
     list_ids: dict[int, str] = field(default_factory=dict)  # orderListId -> listClientOrderId
 
 
-Action = Callable[[Book, Account, int, AccountExtras], T]
+Action = Callable[[Desk, Account, int, AccountExtras], T]
 
 
 class ServerState:
@@ -132,7 +132,7 @@ class ServerState:
             return self.venue.run(
                 "binance_server",
                 account.account_id,
-                lambda book, held, now: action(book, held, now, extras),
+                lambda desk, held, now: action(desk, held, now, extras),
             )
         except (ExchangeError, ConfigurationError) as e:
             raise errors.from_venue(e) from e

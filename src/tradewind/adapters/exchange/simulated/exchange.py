@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from tradewind.adapters.exchange.simulated import protection, trading
-from tradewind.adapters.exchange.simulated.book import Book
+from tradewind.adapters.exchange.simulated.desk import Desk, Venue
 from tradewind.adapters.exchange.simulated.futures import liquidation_price
 from tradewind.adapters.exchange.simulated.reports import report_of
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, Balance
@@ -14,27 +12,26 @@ from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import ExchangePosition, OrderReport, OrderRequest, ProtectionRequest
 from tradewind.domain.types import PositionType
 
-if TYPE_CHECKING:
-    from tradewind.adapters.exchange.simulated.venue import SimulatedVenue
-
 
 class SimulatedExchange:
     """The `Exchange` of one account on a `SimulatedVenue` (get it from `venue.account`)."""
 
-    def __init__(self, venue: SimulatedVenue, account_id: int) -> None:
+    def __init__(self, venue: Venue, account_id: int) -> None:
         self.venue = venue
         self.account_id = account_id
 
     def market_rules(self, symbol: str, position_type: PositionType) -> MarketRules:
         """Return the symbol's order rules (and the futures maximum leverage)."""
         return self.venue.run(
-            "market_rules", self.account_id, lambda book, _a, _t: book.rules(symbol, position_type)
+            "market_rules",
+            self.account_id,
+            lambda desk, _a, _t: desk.book.rules(symbol, position_type),
         )
 
     def free_balance(self, asset: str, position_type: PositionType) -> Decimal:
         """Return the free spot balance, or the available futures balance, of `asset`."""
 
-        def free(_book: Book, account: Account, _now: int) -> Decimal:
+        def free(_desk: Desk, account: Account, _now: int) -> Decimal:
             if position_type is PositionType.FUTURES:
                 return account.available(asset)
             balance = account.spot.get(asset)
@@ -47,9 +44,7 @@ class SimulatedExchange:
         return self.venue.run(
             "place_market_order",
             self.account_id,
-            lambda book, account, now: report_of(
-                trading.place_market_order(book, self.venue.prices, account, order, now)
-            ),
+            lambda desk, account, now: report_of(desk.orders.place(account, order, now)),
         )
 
     def find_order(
@@ -57,8 +52,8 @@ class SimulatedExchange:
     ) -> OrderReport | None:
         """Return the newest order with this client id (protective ones too), or None."""
 
-        def find(book: Book, account: Account, _now: int) -> OrderReport | None:
-            book.rules(symbol, position_type)
+        def find(desk: Desk, account: Account, _now: int) -> OrderReport | None:
+            desk.book.rules(symbol, position_type)
             order = account.find(position_type, symbol, client_order_id)
             return None if order is None else report_of(order)
 
@@ -69,8 +64,8 @@ class SimulatedExchange:
         return self.venue.run(
             "protect_position",
             self.account_id,
-            lambda book, account, now: [
-                report_of(o) for o in protection.place_protection(book, account, request, now)
+            lambda desk, account, now: [
+                report_of(o) for o in desk.exits.place(account, request, now)
             ],
         )
 
@@ -79,11 +74,9 @@ class SimulatedExchange:
     ) -> OrderReport | None:
         """Cancel a resting order; return its report (final as it stands), None if unknown."""
 
-        def cancel(book: Book, account: Account, now: int) -> OrderReport | None:
-            book.rules(symbol, position_type)
-            order = protection.cancel_order(
-                book, account, symbol, position_type, client_order_id, now
-            )
+        def cancel(desk: Desk, account: Account, now: int) -> OrderReport | None:
+            desk.book.rules(symbol, position_type)
+            order = desk.exits.cancel(account, symbol, position_type, client_order_id, now)
             return None if order is None else report_of(order)
 
         return self.venue.run("cancel_order", self.account_id, cancel)
@@ -93,7 +86,7 @@ class SimulatedExchange:
         return self.venue.run(
             "set_leverage",
             self.account_id,
-            lambda book, account, _now: trading.set_leverage(book, account, symbol, leverage),
+            lambda desk, account, _now: desk.wallets.set_leverage(account, symbol, leverage),
         )
 
     def set_isolated_margin(self, symbol: str) -> None:
@@ -101,7 +94,7 @@ class SimulatedExchange:
         self.venue.run(
             "set_isolated_margin",
             self.account_id,
-            lambda book, account, _now: trading.set_isolated_margin(book, account, symbol),
+            lambda desk, account, _now: desk.wallets.set_isolated_margin(account, symbol),
         )
 
     def transfer_spot_to_futures(self, asset: str, amount: Decimal) -> str:
@@ -109,16 +102,16 @@ class SimulatedExchange:
         return self.venue.run(
             "transfer_spot_to_futures",
             self.account_id,
-            lambda book, account, _now: trading.transfer_spot_to_futures(
-                book, account, asset, amount
+            lambda desk, account, _now: desk.wallets.transfer_spot_to_futures(
+                account, asset, amount
             ),
         )
 
     def position(self, symbol: str) -> ExchangePosition | None:
         """Return the open futures position of `symbol`, if any."""
 
-        def look(book: Book, account: Account, _now: int) -> ExchangePosition | None:
-            rules = book.rules(symbol, PositionType.FUTURES)
+        def look(desk: Desk, account: Account, _now: int) -> ExchangePosition | None:
+            rules = desk.book.rules(symbol, PositionType.FUTURES)
             held = account.positions.get(symbol)
             if held is None:
                 return None
@@ -140,7 +133,7 @@ class SimulatedExchange:
     def spot_balance(self, asset: str) -> Balance:
         """Return a copy of the spot balance of `asset` (free and locked)."""
 
-        def read(_book: Book, account: Account, _now: int) -> Balance:
+        def read(_desk: Desk, account: Account, _now: int) -> Balance:
             held = account.spot.get(asset, Balance())
             return Balance(held.free, held.locked)
 
@@ -151,7 +144,7 @@ class SimulatedExchange:
         return self.venue.run(
             "futures_wallet",
             self.account_id,
-            lambda _book, account, _now: account.futures.get(asset, ZERO),
+            lambda _desk, account, _now: account.futures.get(asset, ZERO),
         )
 
     def transfer_futures_to_spot(self, asset: str, amount: Decimal) -> str:
@@ -159,7 +152,7 @@ class SimulatedExchange:
         return self.venue.run(
             "transfer_futures_to_spot",
             self.account_id,
-            lambda book, account, _now: trading.transfer_futures_to_spot(
-                book, account, asset, amount
+            lambda desk, account, _now: desk.wallets.transfer_futures_to_spot(
+                account, asset, amount
             ),
         )

@@ -66,109 +66,12 @@ def _check_request(request: ProtectionRequest) -> list[OrderPurpose]:
     return wanted
 
 
-def place_protection(
-    book: Book, account: Account, request: ProtectionRequest, now: int
-) -> list[SimOrder]:
-    """Rest a protection group for one position and return its orders (status NEW)."""
-    rules = book.rules(request.symbol, request.position_type)
-    wanted = _check_request(request)
-    futures = request.position_type is PositionType.FUTURES
-    for purpose in wanted:
-        existing = account.find(request.position_type, request.symbol, request.ids[purpose].value)
-        if existing is not None and existing.resting:
-            raise refused(
-                Refusal.DUPLICATE_CLIENT_ID,
-                request.position_type,
-                f"an open order has client order id {existing.client_order_id}",
-                value=existing.client_order_id,
-            )
-    if futures:
-        position = account.positions.get(request.symbol)
-        if position is None or position.side is not request.position_side:
-            raise refused(
-                Refusal.WOULD_NOT_REDUCE,
-                request.position_type,
-                f"no {request.position_side.value} {request.symbol} position to protect",
-            )
-    elif request.position_side is not PositionSide.LONG:
-        raise invalid("position_side", "a spot position can only be long")
-    else:
-        lock_base(account, rules, request.quantity)
-    group = ProtectionGroup(
-        group_id=book.next_group_id(),
-        symbol=request.symbol,
-        position_type=request.position_type,
-        side=request.position_side,
-        quantity=request.quantity,
-        stop_loss=request.stop_loss,
-        take_profit=request.take_profit,
-        trailing_rate=request.trailing_rate,
-        peak=request.entry_price,
-        placed_at=now,
-    )
-    orders = []
-    for purpose in wanted:
-        order = book.new_order(
-            account,
-            request.ids[purpose].value,
-            rules,
-            request.position_side.exit_side,
-            request.quantity,
-            now,
-            purpose=purpose,
-            reduce_only=futures,
-        )
-        order.group_id = group.group_id
-        if purpose is OrderPurpose.STOP_LOSS:
-            order.stop_price = request.stop_loss
-        elif purpose is OrderPurpose.TAKE_PROFIT:
-            order.stop_price = request.take_profit
-        else:
-            order.trailing_rate = request.trailing_rate
-        group.orders[purpose] = order.order_id
-        orders.append(order)
-    account.groups[group.group_id] = group
-    return orders
-
-
 def _resting(account: Account, group: ProtectionGroup) -> dict[OrderPurpose, SimOrder]:
     return {
         purpose: order
         for purpose, order_id in group.orders.items()
         if (order := account.orders[order_id]).resting
     }
-
-
-def _retire(
-    book: Book, account: Account, group: ProtectionGroup, status: OrderStatus, at: int
-) -> None:
-    """End every resting order of `group` with `status` and release what it held."""
-    for order in _resting(account, group).values():
-        book.end(order, status, at)
-    del account.groups[group.group_id]
-    if group.position_type is PositionType.SPOT:
-        unlock_base(account, book.rules(group.symbol, group.position_type), group.quantity)
-
-
-def cancel_order(
-    book: Book, account: Account, symbol: str, position_type: PositionType, client_id: str, now: int
-) -> SimOrder | None:
-    """Cancel a resting order; return it (as it stands when already final), None if unknown."""
-    order = account.find(position_type, symbol, client_id)
-    if order is None or not order.resting:
-        return order
-    group = account.groups.get(order.group_id) if order.group_id is not None else None
-    book.end(order, OrderStatus.CANCELED, now)
-    if group is not None and not _resting(account, group):
-        _retire(book, account, group, OrderStatus.CANCELED, now)
-    return order
-
-
-def cancel_groups(book: Book, account: Account, symbol: str, at: int) -> None:
-    """Cancel the futures groups of `symbol` (its position closed some other way)."""
-    for group in list(account.groups.values()):
-        if group.symbol == symbol and group.position_type is PositionType.FUTURES:
-            _retire(book, account, group, OrderStatus.CANCELED, at)
 
 
 def groups_at(
@@ -202,45 +105,155 @@ def exit_in_bar(
     return None if hit is None else (hit[0], _PURPOSE_OF[hit[1]])
 
 
-def carry_peak(book: Book, group: ProtectionGroup, bar: Bar) -> None:
-    """Update the group's trailing peak with a candle in which nothing fired."""
-    peak = updated_peak(group.side, group.peak, bar.high, bar.low)
-    if peak != group.peak:
-        group.peak = peak
-        book.dirty = True
+class ExitOrders:
+    """Rests, cancels and fires the protection groups of the venue's accounts.
 
+    Works on the venue's book under the venue's lock; candle by candle, the venue asks
+    `groups_at` and `exit_in_bar` which group fires, then `fire` or `carry_peak`.
+    """
 
-def fire(
-    book: Book,
-    account: Account,
-    group: ProtectionGroup,
-    purpose: OrderPurpose,
-    price: Decimal,
-    at: int,
-) -> None:
-    """Fill the group's `purpose` order at `price` and cancel the others."""
-    rules = book.rules(group.symbol, group.position_type)
-    order = account.orders[group.orders[purpose]]
-    rate = book.fee_rate(group.position_type)
-    realized = None
-    if group.position_type is PositionType.SPOT:
-        quantity, fee = (
-            group.quantity,
-            fill_locked_sell(account, rules, group.quantity, price, rate),
+    def __init__(self, book: Book) -> None:
+        self._book = book
+
+    def place(self, account: Account, request: ProtectionRequest, now: int) -> list[SimOrder]:
+        """Rest a protection group for one position and return its orders (status NEW)."""
+        rules = self._book.rules(request.symbol, request.position_type)
+        wanted = _check_request(request)
+        futures = request.position_type is PositionType.FUTURES
+        for purpose in wanted:
+            existing = account.find(
+                request.position_type, request.symbol, request.ids[purpose].value
+            )
+            if existing is not None and existing.resting:
+                raise refused(
+                    Refusal.DUPLICATE_CLIENT_ID,
+                    request.position_type,
+                    f"an open order has client order id {existing.client_order_id}",
+                    value=existing.client_order_id,
+                )
+        if futures:
+            position = account.positions.get(request.symbol)
+            if position is None or position.side is not request.position_side:
+                raise refused(
+                    Refusal.WOULD_NOT_REDUCE,
+                    request.position_type,
+                    f"no {request.position_side.value} {request.symbol} position to protect",
+                )
+        elif request.position_side is not PositionSide.LONG:
+            raise invalid("position_side", "a spot position can only be long")
+        else:
+            lock_base(account, rules, request.quantity)
+        group = ProtectionGroup(
+            group_id=self._book.next_group_id(),
+            symbol=request.symbol,
+            position_type=request.position_type,
+            side=request.position_side,
+            quantity=request.quantity,
+            stop_loss=request.stop_loss,
+            take_profit=request.take_profit,
+            trailing_rate=request.trailing_rate,
+            peak=request.entry_price,
+            placed_at=now,
         )
-    else:
-        position = account.positions.get(group.symbol)
-        if position is None or position.side is not group.side:
-            _retire(book, account, group, OrderStatus.EXPIRED, at)
-            return
-        quantity, fee, realized = fill_futures_market(
-            account, rules, order.side, min(group.quantity, position.quantity), price, rate, True
-        )
-    book.fill(order, quantity, price, fee, at)
-    if realized is not None:
-        order.realized_pnl = realized
-    for other in _resting(account, group).values():
-        book.end(other, OrderStatus.CANCELED, at)
-    del account.groups[group.group_id]
-    if group.position_type is PositionType.FUTURES and group.symbol not in account.positions:
-        cancel_groups(book, account, group.symbol, at)
+        orders = []
+        for purpose in wanted:
+            order = self._book.new_order(
+                account,
+                request.ids[purpose].value,
+                rules,
+                request.position_side.exit_side,
+                request.quantity,
+                now,
+                purpose=purpose,
+                reduce_only=futures,
+            )
+            order.group_id = group.group_id
+            if purpose is OrderPurpose.STOP_LOSS:
+                order.stop_price = request.stop_loss
+            elif purpose is OrderPurpose.TAKE_PROFIT:
+                order.stop_price = request.take_profit
+            else:
+                order.trailing_rate = request.trailing_rate
+            group.orders[purpose] = order.order_id
+            orders.append(order)
+        account.groups[group.group_id] = group
+        return orders
+
+    def _retire(
+        self, account: Account, group: ProtectionGroup, status: OrderStatus, at: int
+    ) -> None:
+        """End every resting order of `group` with `status` and release what it held."""
+        for order in _resting(account, group).values():
+            self._book.end(order, status, at)
+        del account.groups[group.group_id]
+        if group.position_type is PositionType.SPOT:
+            unlock_base(
+                account, self._book.rules(group.symbol, group.position_type), group.quantity
+            )
+
+    def cancel(
+        self, account: Account, symbol: str, position_type: PositionType, client_id: str, now: int
+    ) -> SimOrder | None:
+        """Cancel a resting order; return it (as it stands when already final), None if unknown."""
+        order = account.find(position_type, symbol, client_id)
+        if order is None or not order.resting:
+            return order
+        group = account.groups.get(order.group_id) if order.group_id is not None else None
+        self._book.end(order, OrderStatus.CANCELED, now)
+        if group is not None and not _resting(account, group):
+            self._retire(account, group, OrderStatus.CANCELED, now)
+        return order
+
+    def cancel_groups(self, account: Account, symbol: str, at: int) -> None:
+        """Cancel the futures groups of `symbol` (its position closed some other way)."""
+        for group in list(account.groups.values()):
+            if group.symbol == symbol and group.position_type is PositionType.FUTURES:
+                self._retire(account, group, OrderStatus.CANCELED, at)
+
+    def carry_peak(self, group: ProtectionGroup, bar: Bar) -> None:
+        """Update the group's trailing peak with a candle in which nothing fired."""
+        peak = updated_peak(group.side, group.peak, bar.high, bar.low)
+        if peak != group.peak:
+            group.peak = peak
+            self._book.dirty = True
+
+    def fire(
+        self,
+        account: Account,
+        group: ProtectionGroup,
+        purpose: OrderPurpose,
+        price: Decimal,
+        at: int,
+    ) -> None:
+        """Fill the group's `purpose` order at `price` and cancel the others."""
+        rules = self._book.rules(group.symbol, group.position_type)
+        order = account.orders[group.orders[purpose]]
+        rate = self._book.fee_rate(group.position_type)
+        realized = None
+        if group.position_type is PositionType.SPOT:
+            quantity, fee = (
+                group.quantity,
+                fill_locked_sell(account, rules, group.quantity, price, rate),
+            )
+        else:
+            position = account.positions.get(group.symbol)
+            if position is None or position.side is not group.side:
+                self._retire(account, group, OrderStatus.EXPIRED, at)
+                return
+            quantity, fee, realized = fill_futures_market(
+                account,
+                rules,
+                order.side,
+                min(group.quantity, position.quantity),
+                price,
+                rate,
+                True,
+            )
+        self._book.fill(order, quantity, price, fee, at)
+        if realized is not None:
+            order.realized_pnl = realized
+        for other in _resting(account, group).values():
+            self._book.end(other, OrderStatus.CANCELED, at)
+        del account.groups[group.group_id]
+        if group.position_type is PositionType.FUTURES and group.symbol not in account.positions:
+            self.cancel_groups(account, group.symbol, at)

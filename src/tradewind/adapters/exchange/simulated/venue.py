@@ -22,10 +22,12 @@ from typing import TypeVar
 from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.exchange.simulated import errors
 from tradewind.adapters.exchange.simulated.book import Book, Counters, RulesSource
-from tradewind.adapters.exchange.simulated.catchup import catch_up
+from tradewind.adapters.exchange.simulated.catchup import MarketReplay
+from tradewind.adapters.exchange.simulated.desk import Action, Desk
 from tradewind.adapters.exchange.simulated.exchange import SimulatedExchange
 from tradewind.adapters.exchange.simulated.faults import FaultMode, Faults
 from tradewind.adapters.exchange.simulated.feed import PriceFeed
+from tradewind.adapters.exchange.simulated.protection import ExitOrders
 from tradewind.adapters.exchange.simulated.snapshot import (
     SnapshotWriter,
     load,
@@ -33,6 +35,8 @@ from tradewind.adapters.exchange.simulated.snapshot import (
     to_document,
 )
 from tradewind.adapters.exchange.simulated.state import Account, Balance
+from tradewind.adapters.exchange.simulated.trading import MarketOrders
+from tradewind.adapters.exchange.simulated.wallets import Wallets
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.params import DEFAULT_TAKER_FEE
 from tradewind.domain.types import PositionType
@@ -66,6 +70,10 @@ class SimulatedVenue:
             counters=Counters.seeded(rng),
             fee_rates=dict(fee_rates or DEFAULT_TAKER_FEE),
         )
+        exits = ExitOrders(self._book)
+        orders = MarketOrders(self._book, prices, exits)
+        self._desk = Desk(self._book, orders, exits, Wallets(self._book))
+        self._market = MarketReplay(self._book, prices, orders, exits)
         self.faults = Faults(rng)
         self._state_path = state_path
         self._on_change = on_change
@@ -115,11 +123,11 @@ class SimulatedVenue:
         """Apply the 1m candles that closed up to `clock.now()` (every call does this too)."""
         with self._lock:
             try:
-                catch_up(self._book, self.prices, self.clock.now())
+                self._market.catch_up(self.clock.now())
             finally:
                 self._save_if_dirty()
 
-    def run(self, call: str, account_id: int, action: Callable[[Book, Account, int], T]) -> T:
+    def run(self, call: str, account_id: int, action: Action[T]) -> T:
         """Carry out one call for an account: injected faults, catch up, act, snapshot."""
         with self._lock:
             fault = self.faults.take(call)
@@ -133,8 +141,8 @@ class SimulatedVenue:
                 raise errors.VenueTemporaryError(f"injected fault on {call}: nothing was done")
             now = self.clock.now()
             try:
-                catch_up(self._book, self.prices, now)
-                result = action(self._book, self._book.accounts[account_id], now)
+                self._market.catch_up(now)
+                result = action(self._desk, self._book.accounts[account_id], now)
             finally:
                 self._save_if_dirty()
             if fault is FaultMode.TIMEOUT_AFTER_ACCEPT:
