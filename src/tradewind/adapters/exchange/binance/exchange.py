@@ -10,15 +10,13 @@ wallet transfers are one REST call each, made here. Every call goes through the 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
 from tradewind.adapters.exchange.binance import parsing
 from tradewind.adapters.exchange.binance.errors import BinanceOutcomeUnknown, BinanceTemporary
 from tradewind.adapters.exchange.binance.futures_settings import BinanceFuturesSettings
-from tradewind.adapters.exchange.binance.orders import BinanceOrders
+from tradewind.adapters.exchange.binance.orders import DEFAULT_LOOKUPS, BinanceOrders, Lookups
 from tradewind.adapters.exchange.binance.protection import BinanceProtection
 from tradewind.adapters.exchange.binance.rules import RulesCache
 from tradewind.adapters.exchange.binance.transport import Api, BinanceTransport
@@ -47,20 +45,11 @@ class BinanceExchange:
     """The `Exchange` of one Binance account; see the module docstring."""
 
     def __init__(
-        self,
-        transport: BinanceTransport,
-        rules: RulesCache,
-        *,
-        lookup_retries: int = 4,
-        lookup_delay: float = 0.25,
-        sleep: Callable[[float], None] = time.sleep,
+        self, transport: BinanceTransport, rules: RulesCache, lookups: Lookups = DEFAULT_LOOKUPS
     ) -> None:
         self.transport = transport
         self._rules = rules
-        self._orders = BinanceOrders(
-            transport, rules, lookup_retries=lookup_retries, lookup_delay=lookup_delay,
-            sleep=sleep,
-        )  # fmt: skip
+        self._orders = BinanceOrders(transport, rules, lookups)
         self._protection = BinanceProtection(transport, self._orders)
         self._futures = BinanceFuturesSettings(transport)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tradewind.adapters.exchange.binance import parsing
@@ -27,23 +28,27 @@ T = TypeVar("T")
 SPOT, FUTURES = PositionType.SPOT, PositionType.FUTURES
 
 
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """How a missing order is looked for: `retries` asks, the n-th after n x `delay` s."""
+
+    retries: int = 4
+    delay: float = 0.25
+    sleep: Callable[[float], None] = time.sleep
+
+
+DEFAULT_LOOKUPS = Lookups()
+
+
 class BinanceOrders:
     """Places MARKET orders for one account and reads them back, with their fees."""
 
     def __init__(
-        self,
-        transport: BinanceTransport,
-        rules: RulesCache,
-        *,
-        lookup_retries: int = 4,
-        lookup_delay: float = 0.25,
-        sleep: Callable[[float], None] = time.sleep,
+        self, transport: BinanceTransport, rules: RulesCache, lookups: Lookups = DEFAULT_LOOKUPS
     ) -> None:
         self._transport = transport
         self._rules = rules
-        self._lookup_retries = lookup_retries
-        self._lookup_delay = lookup_delay
-        self._sleep = sleep
+        self._lookups = lookups
 
     def quote_asset(self, symbol: str, position_type: PositionType) -> str:
         """Return the asset the symbol is priced in (USDT for BTCUSDT)."""
@@ -96,12 +101,13 @@ class BinanceOrders:
 
     def lookup(self, ask: Callable[[], T]) -> T | None:
         """Ask for an order; None when Binance keeps saying it does not exist."""
-        for attempt in range(self._lookup_retries):
+        retries, delay = self._lookups.retries, self._lookups.delay
+        for attempt in range(retries):
             try:
                 return ask()
             except BinanceNotFound:
-                if attempt + 1 < self._lookup_retries:
-                    self._sleep(self._lookup_delay * (attempt + 1))
+                if attempt + 1 < retries:
+                    self._lookups.sleep(delay * (attempt + 1))
         return None
 
     def _spot_report(self, raw: Mapping[str, Any], quote: str) -> OrderReport:

@@ -20,6 +20,7 @@ from tradewind.adapters.exchange.binance.governor import (
     WeightStore,
 )
 from tradewind.adapters.exchange.binance.market_data import BinanceMarketData
+from tradewind.adapters.exchange.binance.orders import Lookups
 from tradewind.adapters.exchange.binance.retry import RetryPolicy
 from tradewind.adapters.exchange.binance.rules import RulesCache
 from tradewind.adapters.exchange.binance.transport import BinanceHosts, BinanceTransport, Governors
@@ -92,12 +93,8 @@ class BinanceExchanges:
         hosts = self.options.hosts(access.testnet)
         host = self._host(hosts)
         transport = self._transport(hosts, host, access.api_key, access.api_secret)
-        exchange = BinanceExchange(
-            transport,
-            host.rules,
-            lookup_retries=self.options.lookup_retries,
-            lookup_delay=self.options.lookup_delay,
-        )
+        lookups = Lookups(self.options.lookup_retries, self.options.lookup_delay)
+        exchange = BinanceExchange(transport, host.rules, lookups)
         with self._guard:
             for old in [k for k in self._accounts if k[0] == access.account_id]:
                 del self._accounts[old]  # rotated keys: the old transport goes
