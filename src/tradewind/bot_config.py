@@ -47,7 +47,7 @@ from tradewind.domain.params import (
 from tradewind.domain.sizing import effective_leverage
 from tradewind.domain.strategies import StrategyChoice, strategy_named
 from tradewind.domain.strategies.ema_rsi import EmaRsiParams
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 Timeframe = Literal["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d"]
 
@@ -94,7 +94,7 @@ class BotConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
-    symbol: Annotated[str, Field(min_length=2, max_length=20)]
+    symbol: Annotated[Symbol, Field(min_length=2, max_length=20)]
     timeframe: Timeframe
     position_type: PositionType
     strategy: Literal["ema_rsi"] = "ema_rsi"
@@ -122,8 +122,8 @@ class BotConfig(BaseModel):
 
     @field_validator("symbol")
     @classmethod
-    def _symbol_is_upper_alnum(cls, value: str) -> str:
-        return _upper_alnum(value)
+    def _symbol_is_upper_alnum(cls, value: str) -> Symbol:
+        return Symbol(_upper_alnum(value))
 
     @field_validator("leverage")
     @classmethod

@@ -141,7 +141,7 @@ def test_a_fresh_account_shows_its_starting_balances(venue: Venue) -> None:
 
 def test_a_market_buy_reports_its_fill_and_moves_the_balances(venue: Venue) -> None:
     report = buy(venue.exchange, "c-buy-1", "0.01")
-    assert report.client_order_id == "c-buy-1"
+    assert report.client_order_id == ClientOrderId("c-buy-1")
     assert report.exchange_order_id
     assert (report.symbol, report.side, report.status) == (SYMBOL, Side.BUY, OrderStatus.FILLED)
     assert report.requested_qty == report.executed_qty == D("0.01")
@@ -169,13 +169,13 @@ def test_a_market_sell_returns_the_quote_less_the_fee(venue: Venue) -> None:
 
 def test_find_order_by_client_id_returns_the_same_report(venue: Venue) -> None:
     placed = buy(venue.exchange, "c-find-1", "0.01")
-    found = venue.exchange.find_order(SYMBOL, SPOT, "c-find-1")
+    found = venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("c-find-1"))
     assert found is not None
     assert same_report(found, placed)
 
 
 def test_find_order_of_an_unknown_client_id_is_none(venue: Venue) -> None:
-    assert venue.exchange.find_order(SYMBOL, SPOT, "never-sent") is None
+    assert venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("never-sent")) is None
 
 
 # --- Protective orders ----------------------------------------------------------------------
@@ -205,13 +205,13 @@ def test_protective_orders_rest_then_one_fills_and_cancels_the_other(venue: Venu
     resting = protect_spot(venue.exchange, "0.01", "p")
     assert {r.purpose for r in resting} == {OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT}
     assert all(r.status is OrderStatus.NEW for r in resting)
-    found = venue.exchange.find_order(SYMBOL, SPOT, "p-s")
+    found = venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("p-s"))
     assert found is not None
     assert found.status is OrderStatus.NEW
 
     venue.clock.at_minute(4)  # minute 2 (down to 38,000) has closed
-    stop = venue.exchange.find_order(SYMBOL, SPOT, "p-s")
-    target = venue.exchange.find_order(SYMBOL, SPOT, "p-t")
+    stop = venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("p-s"))
+    target = venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("p-t"))
     assert stop is not None
     assert target is not None
     assert (stop.status, stop.purpose) == (OrderStatus.FILLED, OrderPurpose.STOP_LOSS)
@@ -224,13 +224,13 @@ def test_protective_orders_rest_then_one_fills_and_cancels_the_other(venue: Venu
 def test_a_resting_protective_order_can_be_cancelled(venue: Venue) -> None:
     buy(venue.exchange, "k-entry", "0.01")
     protect_spot(venue.exchange, "0.01", "k")
-    cancelled = venue.exchange.cancel_order(SYMBOL, SPOT, "k-s")
+    cancelled = venue.exchange.cancel_order(SYMBOL, SPOT, ClientOrderId("k-s"))
     assert cancelled is not None
     assert cancelled.status is OrderStatus.CANCELED
-    found = venue.exchange.find_order(SYMBOL, SPOT, "k-s")
+    found = venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("k-s"))
     assert found is not None
     assert found.status is OrderStatus.CANCELED
-    assert venue.exchange.cancel_order(SYMBOL, SPOT, "never-sent") is None
+    assert venue.exchange.cancel_order(SYMBOL, SPOT, ClientOrderId("never-sent")) is None
 
 
 # --- Rejects --------------------------------------------------------------------------------
@@ -239,13 +239,13 @@ def test_a_resting_protective_order_can_be_cancelled(venue: Venue) -> None:
 def test_a_quantity_off_the_step_is_rejected_and_nothing_is_placed(venue: Venue) -> None:
     with pytest.raises(OrderRejected):
         buy(venue.exchange, "r-step", "0.000015")
-    assert venue.exchange.find_order(SYMBOL, SPOT, "r-step") is None
+    assert venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("r-step")) is None
 
 
 def test_a_notional_below_the_minimum_is_rejected(venue: Venue) -> None:
     with pytest.raises(OrderRejected):
         buy(venue.exchange, "r-small", "0.00001")  # 0.40 USDT
-    assert venue.exchange.find_order(SYMBOL, SPOT, "r-small") is None
+    assert venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("r-small")) is None
 
 
 def test_an_order_beyond_the_balance_is_rejected_and_changes_nothing(venue: Venue) -> None:

@@ -90,7 +90,7 @@ def test_an_order_whose_answer_is_lost_is_not_resent_but_found(server: BinanceSe
     with pytest.raises(OutcomeUnknown):
         buy(exchange, "lost-1")
     assert requests_to(server, "POST /api/v3/order") == 1  # never sent again
-    found = exchange.find_order("BTCUSDT", SPOT, "lost-1")
+    found = exchange.find_order("BTCUSDT", SPOT, ClientOrderId("lost-1"))
     assert found is not None
     assert found.status is OrderStatus.FILLED
     assert found.fee > 0  # its fills read from myTrades
@@ -101,7 +101,7 @@ def test_an_order_not_yet_visible_is_looked_up_again(server: BinanceServer) -> N
     exchange = adapter(server)
     placed = buy(exchange, "slow-1")
     assert placed is not None
-    found = exchange.find_order("BTCUSDT", SPOT, "slow-1")  # -2013 first, then found
+    found = exchange.find_order("BTCUSDT", SPOT, ClientOrderId("slow-1"))  # -2013 first, then found
     assert found is not None
     assert found.status is OrderStatus.FILLED
 

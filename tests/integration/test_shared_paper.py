@@ -98,7 +98,7 @@ def test_processes_racing_on_one_account_lose_no_order_and_no_cent(
         assert shared.free_balance(asset, SPOT) == alone.free_balance(asset, SPOT)
     for n in range(racers):
         for i in range(orders_each):
-            client_id = buy(clock.now(), n * 100 + i).client_order_id.value
+            client_id = buy(clock.now(), n * 100 + i).client_order_id
             found = shared.find_order("BTCUSDT", SPOT, client_id)
             assert found is not None
             assert found.status is OrderStatus.FILLED

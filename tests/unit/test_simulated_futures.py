@@ -79,7 +79,7 @@ def rejected(
 ) -> VenueRejection:
     with pytest.raises(VenueRejection) as caught:
         trade(exchange, side, quantity, "rejected", reduce_only)
-    assert exchange.find_order("BTCUSDT", FUTURES, "rejected") is None
+    assert exchange.find_order("BTCUSDT", FUTURES, ClientOrderId("rejected")) is None
     return caught.value
 
 
@@ -283,7 +283,9 @@ def test_a_candle_reaching_the_liquidation_price_closes_the_position_and_takes_i
     exchange = liquidated([("99", "99", "89", "95")], stop="85")
     assert exchange.position("BTCUSDT") is None
     assert exchange.futures_wallet("USDT") == D(1000) - D("0.04") - D(10)
-    autoclose = exchange.find_order("BTCUSDT", FUTURES, f"autoclose-{(T0 + 2 * MINUTE) * 1000}")
+    autoclose = exchange.find_order(
+        "BTCUSDT", FUTURES, ClientOrderId(f"autoclose-{(T0 + 2 * MINUTE) * 1000}")
+    )
     assert autoclose is not None
     assert (autoclose.status, autoclose.avg_price, autoclose.executed_qty) == (
         OrderStatus.FILLED,
@@ -292,14 +294,14 @@ def test_a_candle_reaching_the_liquidation_price_closes_the_position_and_takes_i
     )
     assert autoclose.purpose is OrderPurpose.CLOSE
     assert autoclose.raw["liquidation"] is True
-    stop = exchange.find_order("BTCUSDT", FUTURES, "stop")
+    stop = exchange.find_order("BTCUSDT", FUTURES, ClientOrderId("stop"))
     assert stop is not None
     assert stop.status is OrderStatus.CANCELED
 
 
 def test_a_stop_nearer_than_the_liquidation_price_fires_first() -> None:
     exchange = liquidated([("99", "99", "89", "95")], stop="95")
-    stop = exchange.find_order("BTCUSDT", FUTURES, "stop")
+    stop = exchange.find_order("BTCUSDT", FUTURES, ClientOrderId("stop"))
     assert stop is not None
     assert (stop.status, stop.avg_price) == (OrderStatus.FILLED, D(95))
     assert exchange.futures_wallet("USDT") == D(1000) - D("0.04") - D(5) - D("0.038")
@@ -308,7 +310,7 @@ def test_a_stop_nearer_than_the_liquidation_price_fires_first() -> None:
 def test_a_gap_past_the_liquidation_price_still_loses_only_the_margin() -> None:
     exchange = liquidated([("80", "82", "79", "81")], stop="95")
     assert exchange.futures_wallet("USDT") == D(1000) - D("0.04") - D(10)
-    stop = exchange.find_order("BTCUSDT", FUTURES, "stop")
+    stop = exchange.find_order("BTCUSDT", FUTURES, ClientOrderId("stop"))
     assert stop is not None
     assert stop.status is OrderStatus.CANCELED
 

@@ -86,7 +86,7 @@ def protect(
 def status(
     exchange: SimulatedExchange, purpose: OrderPurpose, kind: PositionType = SPOT
 ) -> OrderReport:
-    report = exchange.find_order("BTCUSDT", kind, f"p-{purpose.code}")
+    report = exchange.find_order("BTCUSDT", kind, ClientOrderId(f"p-{purpose.code}"))
     assert report is not None
     return report
 
@@ -199,9 +199,9 @@ def test_a_spot_group_locks_the_base_it_will_sell_until_cancelled() -> None:
             OrderRequest(ClientOrderId("close"), "BTCUSDT", SPOT, Side.SELL, D(1))
         )
     assert caught.value.refusal is Refusal.INSUFFICIENT_BALANCE
-    exchange.cancel_order("BTCUSDT", SPOT, "p-s")
+    exchange.cancel_order("BTCUSDT", SPOT, ClientOrderId("p-s"))
     assert exchange.spot_balance("BTC").locked == 1  # the target still rests
-    cancelled = exchange.cancel_order("BTCUSDT", SPOT, "p-t")
+    cancelled = exchange.cancel_order("BTCUSDT", SPOT, ClientOrderId("p-t"))
     assert cancelled is not None
     assert cancelled.status is OrderStatus.CANCELED
     assert (exchange.spot_balance("BTC").free, exchange.spot_balance("BTC").locked) == (D(1), D(0))
@@ -210,7 +210,7 @@ def test_a_spot_group_locks_the_base_it_will_sell_until_cancelled() -> None:
 def test_a_cancelled_leg_no_longer_fires() -> None:
     exchange, clock = entered([("100", "111", "97", "105")])
     protect(exchange, stop="98", target="110")
-    exchange.cancel_order("BTCUSDT", SPOT, "p-s")
+    exchange.cancel_order("BTCUSDT", SPOT, ClientOrderId("p-s"))
     clock.at_minute(2)
     assert status(exchange, SL).status is OrderStatus.CANCELED
     assert status(exchange, TP).avg_price == D(110)
@@ -220,10 +220,10 @@ def test_cancelling_a_filled_order_returns_its_fill_and_an_unknown_one_none() ->
     exchange, clock = entered([("100", "100", "97", "99")])
     protect(exchange, stop="98")
     clock.at_minute(2)
-    report = exchange.cancel_order("BTCUSDT", SPOT, "p-s")
+    report = exchange.cancel_order("BTCUSDT", SPOT, ClientOrderId("p-s"))
     assert report is not None
     assert report.status is OrderStatus.FILLED
-    assert exchange.cancel_order("BTCUSDT", SPOT, "nothing") is None
+    assert exchange.cancel_order("BTCUSDT", SPOT, ClientOrderId("nothing")) is None
 
 
 def test_protecting_more_base_than_is_free_is_rejected() -> None:

@@ -86,7 +86,7 @@ def test_with_no_price_at_all_the_order_is_a_temporary_error_and_nothing_is_plac
     clock.time = T0 - 90 * 86_400
     with pytest.raises(VenueTemporaryError):
         exchange.place_market_order(order(Side.BUY, "1"))
-    assert exchange.find_order("BTCUSDT", SPOT, "o1") is None
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("o1")) is None
 
 
 def test_a_buy_spends_notional_plus_a_tenth_of_a_percent_fee_in_the_quote() -> None:
@@ -128,8 +128,8 @@ def test_the_raw_answer_is_the_venues_own_record_of_the_order() -> None:
 def test_find_order_returns_the_report_the_order_got() -> None:
     exchange, _ = account()
     placed = exchange.place_market_order(order(Side.BUY, "1"))
-    assert exchange.find_order("BTCUSDT", SPOT, "o1") == placed
-    assert exchange.find_order("BTCUSDT", SPOT, "o2") is None
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("o1")) == placed
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("o2")) is None
 
 
 def test_a_filled_market_orders_client_id_can_be_used_again_as_on_binance() -> None:
@@ -137,7 +137,7 @@ def test_a_filled_market_orders_client_id_can_be_used_again_as_on_binance() -> N
     first = exchange.place_market_order(order(Side.BUY, "1"))
     second = exchange.place_market_order(order(Side.BUY, "1"))
     assert second.exchange_order_id != first.exchange_order_id
-    assert exchange.find_order("BTCUSDT", SPOT, "o1") == second
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("o1")) == second
 
 
 # --- Rejects --------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def test_a_buy_beyond_the_free_quote_is_refused_and_changes_nothing() -> None:
         "rejected (insufficient_balance): buy 1 BTCUSDT needs 101.1010 USDT, free 100"
     )
     assert exchange.spot_balance("USDT").free == D(100)
-    assert exchange.find_order("BTCUSDT", SPOT, "o1") is None
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("o1")) is None
 
 
 def test_the_fee_counts_when_checking_the_balance() -> None:

@@ -21,6 +21,7 @@ from tradewind.domain.candles import Candles
 from tradewind.domain.limits import DayTally
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
+    ClientOrderId,
     ExchangePosition,
     OrderReport,
     OrderRequest,
@@ -28,7 +29,7 @@ from tradewind.domain.orders import (
     ProtectionRequest,
 )
 from tradewind.domain.records import OrderRecord, OutboxEvent, TradeRecord
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 
 class Clock(Protocol):
@@ -43,7 +44,7 @@ class MarketData(Protocol):
     """Serves closed candles of one symbol and timeframe."""
 
     def closed_candles(
-        self, symbol: str, timeframe: str, position_type: PositionType, until: int, limit: int
+        self, symbol: Symbol, timeframe: str, position_type: PositionType, until: int, limit: int
     ) -> Candles:
         """Return up to `limit` candles that closed at or before `until`, oldest first."""
         ...
@@ -56,7 +57,7 @@ class Exchange(Protocol):
     `TemporaryExchangeError` (retry later), `AuthenticationFailed`, `ConfigurationError`.
     """
 
-    def market_rules(self, symbol: str, position_type: PositionType) -> MarketRules:
+    def market_rules(self, symbol: Symbol, position_type: PositionType) -> MarketRules:
         """Return the symbol's order rules (and the futures maximum leverage)."""
         ...
 
@@ -69,7 +70,7 @@ class Exchange(Protocol):
         ...
 
     def find_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         """Return the order with this client id, or None when the exchange has none."""
         ...
@@ -79,16 +80,16 @@ class Exchange(Protocol):
         ...
 
     def cancel_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         """Cancel an open (protective) order; None when there was none to cancel."""
         ...
 
-    def set_leverage(self, symbol: str, leverage: int) -> int:
+    def set_leverage(self, symbol: Symbol, leverage: int) -> int:
         """Set the futures leverage and return what the exchange applied."""
         ...
 
-    def set_isolated_margin(self, symbol: str) -> None:
+    def set_isolated_margin(self, symbol: Symbol) -> None:
         """Put the futures symbol in isolated margin mode (already isolated is fine)."""
         ...
 
@@ -96,7 +97,7 @@ class Exchange(Protocol):
         """Move funds from the spot to the futures wallet; return the transfer id."""
         ...
 
-    def position(self, symbol: str) -> ExchangePosition | None:
+    def position(self, symbol: Symbol) -> ExchangePosition | None:
         """Return the open futures position of `symbol`, if any."""
         ...
 
@@ -153,7 +154,7 @@ class RunningBot:
     """An active bot and the market it trades: what a slot's fan-out groups bots by."""
 
     id: int
-    symbol: str
+    symbol: Symbol
     timeframe: str
     position_type: PositionType
 

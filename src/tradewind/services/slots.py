@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.timeframes import is_candle_close
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import MarketData, RunningBot, UnitOfWork
 
 SLOT_SECONDS = 60
@@ -23,14 +23,14 @@ class MarketGroup:
     """The bots that trade one symbol on one timeframe of one market."""
 
     position_type: PositionType
-    symbol: str
+    symbol: Symbol
     timeframe: str
     bot_ids: tuple[int, ...]
 
 
 def market_groups(bots: Sequence[RunningBot]) -> list[MarketGroup]:
     """Group bots by (market, symbol, timeframe); groups and bots in a stable order."""
-    grouped: dict[tuple[PositionType, str, str], list[int]] = {}
+    grouped: dict[tuple[PositionType, Symbol, str], list[int]] = {}
     for bot in bots:
         key = (bot.position_type, bot.symbol, bot.timeframe)
         grouped.setdefault(key, []).append(bot.id)

@@ -36,7 +36,7 @@ from tradewind.adapters.db.tables import AccountRow, BotConfigRow, BotStateRow
 from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.bots import BotState, BotStatus
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import Bot, RunningBot, TickLoad
 
 # Bulk updates skip the session's identity map, so reads refresh whatever it holds.
@@ -115,7 +115,7 @@ class SqlBotRepository:
             )
         rows = connection(self._session).execute(query)
         return [
-            RunningBot(row.id, row.symbol, row.timeframe, PositionType(row.position_type))
+            RunningBot(row.id, Symbol(row.symbol), row.timeframe, PositionType(row.position_type))
             for row in rows
         ]
 

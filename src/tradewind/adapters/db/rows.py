@@ -18,7 +18,7 @@ from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.limits import PauseReason
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.records import OrderRecord, TradeRecord
-from tradewind.domain.types import PositionSide, PositionType, Side, Signal
+from tradewind.domain.types import PositionSide, PositionType, Side, Signal, Symbol
 from tradewind.ports import Bot
 
 CONFIG_FIELDS = tuple(BotConfig.model_fields)
@@ -211,7 +211,7 @@ def order_from(row: RowLike) -> OrderRecord:
         user_id=row.user_id,
         client_order_id=row.client_order_id,
         exchange_order_id=row.exchange_order_id,
-        symbol=row.symbol,
+        symbol=Symbol(row.symbol),
         position_type=PositionType(row.position_type),
         side=Side(row.side),
         purpose=OrderPurpose(row.purpose),
@@ -256,7 +256,7 @@ def trade_from(row: TradeRow) -> TradeRecord:
         user_id=row.user_id,
         exchange_order_id=row.exchange_order_id,
         client_order_id=row.client_order_id,
-        symbol=row.symbol,
+        symbol=Symbol(row.symbol),
         side=Side(row.side),
         order_type=row.order_type,
         purpose=OrderPurpose(row.purpose),

@@ -28,7 +28,7 @@ from pathlib import Path
 from tradewind.adapters.exchange.binance.exchange_info import rules_from_file
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 D = Decimal
 SPOT = PositionType.SPOT
@@ -47,7 +47,7 @@ BUILTIN_MAX_LEVERAGE: Mapping[str, int] = {
 def _spot(symbol: str, base: str, tick: str, step: str, max_qty: str) -> MarketRules:
     # Spot majors share LOT_SIZE min = step and a NOTIONAL minimum of 5 USDT for market orders.
     return MarketRules(
-        symbol=symbol,
+        symbol=Symbol(symbol),
         position_type=SPOT,
         base_asset=base,
         quote_asset="USDT",
@@ -63,7 +63,7 @@ def _futures(
     symbol: str, base: str, tick: str, step: str, max_qty: str, min_notional: str
 ) -> MarketRules:
     return MarketRules(
-        symbol=symbol,
+        symbol=Symbol(symbol),
         position_type=FUTURES,
         base_asset=base,
         quote_asset="USDT",

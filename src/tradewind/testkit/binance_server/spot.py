@@ -15,7 +15,7 @@ from decimal import Decimal
 from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, SimOrder
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderRequest, ProtectionRequest
-from tradewind.domain.types import PositionSide, PositionType, Side
+from tradewind.domain.types import PositionSide, PositionType, Side, Symbol
 from tradewind.testkit.binance_server import common, errors, market, render
 from tradewind.testkit.binance_server import params as p
 from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
@@ -180,7 +180,7 @@ def exit_leg(call: Call, kind: str, price_field: str, trailing_field: str) -> Le
 
 def _protection(
     call: Call,
-    symbol: str,
+    symbol: Symbol,
     quantity: Decimal,
     legs: dict[OrderPurpose, tuple[str, Decimal | None, Decimal | None]],
     now: int,

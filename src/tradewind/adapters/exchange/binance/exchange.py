@@ -22,12 +22,13 @@ from tradewind.adapters.exchange.binance.rules import RulesCache
 from tradewind.adapters.exchange.binance.transport import Api, BinanceTransport
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
+    ClientOrderId,
     ExchangePosition,
     OrderReport,
     OrderRequest,
     ProtectionRequest,
 )
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 SPOT, FUTURES = PositionType.SPOT, PositionType.FUTURES
 # Our client order ids end in the purpose's code and the attempt: tw<bot>-<slot>-<code><n>.
@@ -35,9 +36,9 @@ _PURPOSE_CODE = re.compile(r"-([ecstr])\d+$")
 _PROTECTIVE_CODES = frozenset("str")
 
 
-def is_protective(client_order_id: str) -> bool:
+def is_protective(client_order_id: ClientOrderId) -> bool:
     """Tell whether one of our client ids names a protective (conditional) order."""
-    found = _PURPOSE_CODE.search(client_order_id)
+    found = _PURPOSE_CODE.search(client_order_id.value)
     return found is not None and found.group(1) in _PROTECTIVE_CODES
 
 
@@ -55,7 +56,7 @@ class BinanceExchange:
 
     # --- Rules, balances, positions ------------------------------------------------
 
-    def market_rules(self, symbol: str, position_type: PositionType) -> MarketRules:
+    def market_rules(self, symbol: Symbol, position_type: PositionType) -> MarketRules:
         """Return the symbol's MARKET order rules; futures with the bracket's max leverage."""
         rules = self._rules.rules(self.transport, symbol, position_type)
         if position_type is FUTURES:
@@ -70,7 +71,7 @@ class BinanceExchange:
         balances = self.transport.call(Api.FUTURES_PRIVATE_V2, "GET", "balance", weight=5)
         return parsing.free_futures(balances, asset)
 
-    def position(self, symbol: str) -> ExchangePosition | None:
+    def position(self, symbol: Symbol) -> ExchangePosition | None:
         """Return the open futures position of `symbol`, if any."""
         rows = self.transport.call(
             Api.FUTURES_PRIVATE_V2, "GET", "positionRisk", {"symbol": symbol}, weight=5
@@ -84,7 +85,7 @@ class BinanceExchange:
         return self._orders.place(order)
 
     def find_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         """Return our order with this client id, or None once Binance says it has none."""
         quote = self._orders.quote_asset(symbol, position_type)
@@ -98,7 +99,7 @@ class BinanceExchange:
         return self._protection.protect(request, rules)
 
     def cancel_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         """Cancel a resting order; its final report (it may have filled), or None."""
         quote = self._orders.quote_asset(symbol, position_type)
@@ -109,11 +110,11 @@ class BinanceExchange:
 
     # --- Futures settings, transfers -------------------------------------------------
 
-    def set_leverage(self, symbol: str, leverage: int) -> int:
+    def set_leverage(self, symbol: Symbol, leverage: int) -> int:
         """Set the leverage (clamped to the bracket maximum once if refused); return it."""
         return self._futures.set_leverage(symbol, leverage)
 
-    def set_isolated_margin(self, symbol: str) -> None:
+    def set_isolated_margin(self, symbol: Symbol) -> None:
         """Put the symbol in isolated margin (once per process; "already" is success)."""
         self._futures.set_isolated_margin(symbol)
 

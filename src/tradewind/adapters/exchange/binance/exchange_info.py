@@ -27,7 +27,7 @@ from typing import ClassVar
 
 from tradewind.domain.errors import ConfigurationError, DomainError
 from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 ZERO = Decimal(0)
 MAX_LISTED = 30  # an unknown symbol's error lists the known ones up to this many
@@ -274,7 +274,7 @@ def to_market_rules(entry: BinanceSymbol, position_type: PositionType) -> Market
 
     try:
         return MarketRules(
-            symbol=entry.symbol,
+            symbol=Symbol(entry.symbol),
             position_type=position_type,
             base_asset=entry.baseAsset,
             quote_asset=entry.quoteAsset,

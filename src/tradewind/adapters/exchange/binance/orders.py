@@ -21,8 +21,8 @@ from tradewind.adapters.exchange.binance.errors import (
 )
 from tradewind.adapters.exchange.binance.rules import RulesCache
 from tradewind.adapters.exchange.binance.transport import Api, BinanceTransport
-from tradewind.domain.orders import OrderReport, OrderRequest
-from tradewind.domain.types import PositionType
+from tradewind.domain.orders import ClientOrderId, OrderReport, OrderRequest
+from tradewind.domain.types import PositionType, Symbol
 
 T = TypeVar("T")
 SPOT, FUTURES = PositionType.SPOT, PositionType.FUTURES
@@ -50,7 +50,7 @@ class BinanceOrders:
         self._rules = rules
         self._lookups = lookups
 
-    def quote_asset(self, symbol: str, position_type: PositionType) -> str:
+    def quote_asset(self, symbol: Symbol, position_type: PositionType) -> str:
         """Return the asset the symbol is priced in (USDT for BTCUSDT)."""
         return self._rules.rules(self._transport, symbol, position_type).quote_asset
 
@@ -79,10 +79,14 @@ class BinanceOrders:
             raise BinanceOutcomeUnknown(f"order placed, its fills unread: {e}") from e
 
     def find(
-        self, symbol: str, position_type: PositionType, client_order_id: str, quote: str
+        self,
+        symbol: Symbol,
+        position_type: PositionType,
+        client_order_id: ClientOrderId,
+        quote: str,
     ) -> OrderReport | None:
         """Return the (non-conditional) order with our client id, or None when there is none."""
-        key = {"symbol": symbol, "origClientOrderId": client_order_id}
+        key = {"symbol": symbol, "origClientOrderId": client_order_id.value}
         if position_type is SPOT:
             raw = self.lookup(
                 lambda: self._transport.call(Api.SPOT_PRIVATE, "GET", "order", key, weight=4)
@@ -92,7 +96,7 @@ class BinanceOrders:
         return None if raw is None else self._futures_report(raw, quote)
 
     def find_futures_by_id(
-        self, symbol: str, order_id: str, quote: str, client_order_id: str
+        self, symbol: Symbol, order_id: str, quote: str, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         """Return the futures order with Binance's id (a fired algo order's MARKET order)."""
         key = {"symbol": symbol, "orderId": order_id}
@@ -116,7 +120,7 @@ class BinanceOrders:
         return parsing.spot_report(raw, fills, quote)
 
     def _futures_report(
-        self, raw: Mapping[str, Any], quote: str, client_order_id: str | None = None
+        self, raw: Mapping[str, Any], quote: str, client_order_id: ClientOrderId | None = None
     ) -> OrderReport:
         trades = self._trades_of(raw, Api.FUTURES_PRIVATE, "userTrades", weight=5)
         return parsing.futures_report(raw, trades, quote, client_order_id=client_order_id)

@@ -25,8 +25,8 @@ from tradewind.adapters.exchange.binance.errors import BinanceNotFound, BinanceR
 from tradewind.adapters.exchange.binance.orders import BinanceOrders
 from tradewind.adapters.exchange.binance.transport import Api, BinanceTransport
 from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.orders import OrderPurpose, OrderReport, ProtectionRequest
-from tradewind.domain.types import PositionSide, PositionType
+from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderReport, ProtectionRequest
+from tradewind.domain.types import PositionSide, PositionType, Symbol
 
 SL, TP, TS = OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT, OrderPurpose.TRAILING_STOP
 SPOT_TRAILING_BIPS = (10, 2_000)
@@ -184,9 +184,9 @@ class BinanceProtection:
         )
         return parsing.resting_algo_report(raw, rules.quote_asset)
 
-    def find(self, symbol: str, client_id: str, quote: str) -> OrderReport | None:
+    def find(self, symbol: Symbol, client_id: ClientOrderId, quote: str) -> OrderReport | None:
         """Return a futures conditional order by client id, with its fill once it fired."""
-        key = {"clientAlgoId": client_id}
+        key = {"clientAlgoId": client_id.value}
         raw = self._orders.lookup(
             lambda: self._transport.call(Api.FUTURES_PRIVATE, "GET", "algoOrder", key)
         )
@@ -200,7 +200,7 @@ class BinanceProtection:
         return parsing.resting_algo_report(raw, quote)
 
     def cancel(
-        self, symbol: str, position_type: PositionType, client_id: str, quote: str
+        self, symbol: Symbol, position_type: PositionType, client_id: ClientOrderId, quote: str
     ) -> OrderReport | None:
         """Cancel a resting protective order; the report Binance answers with, if any.
 
@@ -212,11 +212,11 @@ class BinanceProtection:
             if position_type is PositionType.SPOT:
                 raw = self._transport.call(
                     Api.SPOT_PRIVATE, "DELETE", "order",
-                    {"symbol": symbol, "origClientOrderId": client_id},
+                    {"symbol": symbol, "origClientOrderId": client_id.value},
                 )  # fmt: skip
                 return parsing.spot_report(raw, [], quote)
             self._transport.call(
-                Api.FUTURES_PRIVATE, "DELETE", "algoOrder", {"clientAlgoId": client_id}
+                Api.FUTURES_PRIVATE, "DELETE", "algoOrder", {"clientAlgoId": client_id.value}
             )
         except BinanceNotFound:
             pass  # not resting

@@ -9,8 +9,14 @@ from tradewind.adapters.exchange.simulated.futures import liquidation_price
 from tradewind.adapters.exchange.simulated.reports import report_of
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, Balance
 from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.orders import ExchangePosition, OrderReport, OrderRequest, ProtectionRequest
-from tradewind.domain.types import PositionType
+from tradewind.domain.orders import (
+    ClientOrderId,
+    ExchangePosition,
+    OrderReport,
+    OrderRequest,
+    ProtectionRequest,
+)
+from tradewind.domain.types import PositionType, Symbol
 
 
 class SimulatedExchange:
@@ -20,7 +26,7 @@ class SimulatedExchange:
         self.venue = venue
         self.account_id = account_id
 
-    def market_rules(self, symbol: str, position_type: PositionType) -> MarketRules:
+    def market_rules(self, symbol: Symbol, position_type: PositionType) -> MarketRules:
         """Return the symbol's order rules (and the futures maximum leverage)."""
         return self.venue.run(
             "market_rules",
@@ -48,13 +54,13 @@ class SimulatedExchange:
         )
 
     def find_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         """Return the newest order with this client id (protective ones too), or None."""
 
         def find(desk: Desk, account: Account, _now: int) -> OrderReport | None:
             desk.book.rules(symbol, position_type)
-            order = account.find(position_type, symbol, client_order_id)
+            order = account.find(position_type, symbol, client_order_id.value)
             return None if order is None else report_of(order)
 
         return self.venue.run("find_order", self.account_id, find)
@@ -70,18 +76,18 @@ class SimulatedExchange:
         )
 
     def cancel_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         """Cancel a resting order; return its report (final as it stands), None if unknown."""
 
         def cancel(desk: Desk, account: Account, now: int) -> OrderReport | None:
             desk.book.rules(symbol, position_type)
-            order = desk.exits.cancel(account, symbol, position_type, client_order_id, now)
+            order = desk.exits.cancel(account, symbol, position_type, client_order_id.value, now)
             return None if order is None else report_of(order)
 
         return self.venue.run("cancel_order", self.account_id, cancel)
 
-    def set_leverage(self, symbol: str, leverage: int) -> int:
+    def set_leverage(self, symbol: Symbol, leverage: int) -> int:
         """Set the futures leverage for new positions of `symbol`; return it."""
         return self.venue.run(
             "set_leverage",
@@ -89,7 +95,7 @@ class SimulatedExchange:
             lambda desk, account, _now: desk.wallets.set_leverage(account, symbol, leverage),
         )
 
-    def set_isolated_margin(self, symbol: str) -> None:
+    def set_isolated_margin(self, symbol: Symbol) -> None:
         """Put the futures symbol in isolated margin mode (already isolated is fine)."""
         self.venue.run(
             "set_isolated_margin",
@@ -107,7 +113,7 @@ class SimulatedExchange:
             ),
         )
 
-    def position(self, symbol: str) -> ExchangePosition | None:
+    def position(self, symbol: Symbol) -> ExchangePosition | None:
         """Return the open futures position of `symbol`, if any."""
 
         def look(desk: Desk, account: Account, _now: int) -> ExchangePosition | None:

@@ -11,13 +11,13 @@ from decimal import Decimal
 
 from tradewind.adapters.exchange.simulated.snapshot import record
 from tradewind.adapters.exchange.simulated.state import SimOrder
-from tradewind.domain.orders import OrderReport
+from tradewind.domain.orders import ClientOrderId, OrderReport
 
 
 def report_of(order: SimOrder) -> OrderReport:
     """Return the report of `order` as it stands."""
     return OrderReport(
-        client_order_id=order.client_order_id,
+        client_order_id=ClientOrderId(order.client_order_id),
         exchange_order_id=str(order.order_id),
         symbol=order.symbol,
         side=order.side,

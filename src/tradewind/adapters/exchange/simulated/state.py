@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tradewind.domain.orders import OrderPurpose, OrderStatus
-from tradewind.domain.types import PositionSide, PositionType, Side
+from tradewind.domain.types import PositionSide, PositionType, Side, Symbol
 
 ZERO = Decimal(0)
 
@@ -32,7 +32,7 @@ class Position:
     exactly to sells minus buys.
     """
 
-    symbol: str
+    symbol: Symbol
     quote_asset: str
     side: PositionSide
     quantity: Decimal
@@ -51,7 +51,7 @@ class SimOrder:
 
     order_id: int
     client_order_id: str
-    symbol: str
+    symbol: Symbol
     position_type: PositionType
     side: Side
     status: OrderStatus
@@ -89,7 +89,7 @@ class ProtectionGroup:
     """
 
     group_id: int
-    symbol: str
+    symbol: Symbol
     position_type: PositionType
     side: PositionSide
     quantity: Decimal
