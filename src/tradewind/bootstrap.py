@@ -7,6 +7,7 @@ on simulated venues shared through Redis; a Binance account through the Binance 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -33,11 +34,20 @@ from tradewind.adapters.notify.webhook import WebhookSender
 from tradewind.adapters.shared.candles import SharedCandles
 from tradewind.adapters.shared.paper import SharedPaperVenues
 from tradewind.adapters.shared.redis_store import Names
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.notifications import ChannelKind
 from tradewind.domain.types import PositionType
 from tradewind.domain.webhook_targets import parse_networks
-from tradewind.ports import AccountAccess, ChannelSender, Clock, Exchange, MarketData, UnitOfWork
+from tradewind.ports import (
+    AccountAccess,
+    ChannelSender,
+    Clock,
+    Exchange,
+    ExchangeProvider,
+    MarketData,
+    UnitOfWork,
+)
 from tradewind.services.notify import BackgroundDispatcher, NotifyDeps, RetryPolicy
 from tradewind.services.notify.dispatch import SEND_BATCH
 from tradewind.services.tick import TickDeps
@@ -51,7 +61,7 @@ class PaperExchanges:
     venue: SimulatedVenue
 
     def for_account(self, access: AccountAccess) -> Exchange:
-        if access.kind != "paper":
+        if access.kind is not ExchangeKind.PAPER:
             raise ConfigurationError(f"account {access.account_id} is not a paper account")
         balances = access.paper_balances
         return self.venue.account(
@@ -61,17 +71,38 @@ class PaperExchanges:
         )
 
 
-@dataclass(frozen=True, slots=True)
 class AccountExchanges:
-    """Gives each account its exchange: paper accounts the venue, Binance accounts Binance."""
+    """Gives each account the exchange of its kind, from the providers registered here.
 
-    paper: PaperExchanges
-    binance: BinanceExchanges
+    An account whose kind has no provider in this process is refused with the kinds
+    there are: an order never goes to another venue than its account's.
+    """
+
+    def __init__(self, providers: Mapping[ExchangeKind, ExchangeProvider]) -> None:
+        self.providers: Mapping[ExchangeKind, ExchangeProvider] = dict(providers)
 
     def for_account(self, access: AccountAccess) -> Exchange:
-        if access.kind == "binance":
-            return self.binance.for_account(access)
-        return self.paper.for_account(access)
+        provider = self.providers.get(access.kind)
+        if provider is None:
+            there = ", ".join(kind.value for kind in self.providers) or "none"
+            raise ConfigurationError(
+                f"account {access.account_id}: no exchange for {access.kind.value} accounts "
+                f"in this process (there are: {there})"
+            )
+        return provider.for_account(access)
+
+
+def venue_providers(
+    settings: Settings, paper: SimulatedVenue, *, seed: int | None = None
+) -> dict[ExchangeKind, ExchangeProvider]:
+    """Return the provider of every venue, by kind: where a new venue registers.
+
+    Each `ExchangeKind` has its line here (see adapters/exchange/README.md).
+    """
+    return {
+        ExchangeKind.PAPER: PaperExchanges(paper),
+        ExchangeKind.BINANCE: BinanceExchanges(binance_options(settings, seed=seed)),
+    }
 
 
 def binance_options(settings: Settings, *, seed: int | None = None) -> BinanceOptions:
@@ -107,7 +138,6 @@ class PaperRuntime:
     venue: SimulatedVenue
     market_data: MarketData
     secrets: SecretBox
-    binance: BinanceExchanges
     notify: NotifyDeps
     poll_seconds: float = 1.0
 
@@ -236,11 +266,13 @@ def paper_runtime(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions, secrets, lent)
 
-    binance = binance or BinanceExchanges(binance_options(settings, seed=seed))
+    providers = venue_providers(settings, venue, seed=seed)
+    if binance is not None:
+        providers[ExchangeKind.BINANCE] = binance  # the one whose market data the bots use
     decided_on = bot_market_data or market_data
     deps = TickDeps(
         uow=uow,
-        exchanges=AccountExchanges(PaperExchanges(venue), binance),
+        exchanges=AccountExchanges(providers),
         market_data=decided_on,
         lock=lock,
         clock=clock,
@@ -251,7 +283,7 @@ def paper_runtime(
         engine.dispose()
         raise
     return PaperRuntime(
-        engine, deps, venue, decided_on, secrets, binance, notify, settings.notify_poll_seconds
+        engine, deps, venue, decided_on, secrets, notify, settings.notify_poll_seconds
     )
 
 
@@ -310,7 +342,10 @@ def worker_runtime(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions, secrets, lent)
 
-    candles = SharedCandles(market_data, client, names, "paper", settings.candle_cache_ttl)
+    candles = SharedCandles(
+        market_data, client, names, ExchangeKind.PAPER, settings.candle_cache_ttl
+    )
     venues = SharedPaperVenues(client, names, prices, clock)
-    deps = TickDeps(uow=uow, exchanges=venues, market_data=candles, lock=lock, clock=clock)
+    exchanges = AccountExchanges({ExchangeKind.PAPER: venues})  # workers trade paper only
+    deps = TickDeps(uow=uow, exchanges=exchanges, market_data=candles, lock=lock, clock=clock)
     return WorkerRuntime(engine, deps, client, names, venues, round_trips)

@@ -14,7 +14,7 @@ from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.exchange.builtin_rules import rules_for
-from tradewind.domain.accounts import AccountKind
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.bots import BotState, BotStatus, OpenPosition
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.orders import OrderPurpose, OrderStatus
@@ -106,7 +106,7 @@ def test_a_binance_account_keeps_its_secrets_encrypted(owner: str, manage_uow: U
         api_key=SecretStr(" key-1 "),
         api_secret=SecretStr("secret-2"),
     )
-    assert account.kind is AccountKind.BINANCE
+    assert account.kind is ExchangeKind.BINANCE
     assert account.testnet
     with manage_uow() as uow:
         access = uow.accounts.access(account.id)

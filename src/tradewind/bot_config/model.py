@@ -51,7 +51,7 @@ from tradewind.domain.params import (
 )
 from tradewind.domain.sizing import effective_leverage
 from tradewind.domain.strategies import StrategyChoice
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 Timeframe = Literal["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d"]
 
@@ -98,7 +98,7 @@ class BotConfig(BaseModel):
     name: Annotated[
         str, Field(min_length=1, max_length=100, description="Bot name, unique per user.")
     ]
-    symbol: Annotated[str, Field(min_length=2, max_length=20, description="Symbol, e.g. BTCUSDT.")]
+    symbol: Annotated[Symbol, Field(min_length=2, max_length=20, description="Symbol, e.g. BTCUSDT.")]
     timeframe: Annotated[Timeframe, Field(description="Candle timeframe.")]
     position_type: Annotated[PositionType, Field(description="Spot or USDⓈ-M futures.")]
     strategy: Annotated[StrategyField, BeforeValidator(strategy_table)] = Field(
@@ -157,8 +157,8 @@ class BotConfig(BaseModel):
 
     @field_validator("symbol")
     @classmethod
-    def _symbol_is_upper_alnum(cls, value: str) -> str:
-        return _upper_alnum(value)
+    def _symbol_is_upper_alnum(cls, value: str) -> Symbol:
+        return Symbol(_upper_alnum(value))
 
     @field_validator("leverage")
     @classmethod

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pydantic import SecretStr
 
 from tradewind.bot_config import BotConfig
-from tradewind.domain.accounts import Account, User
+from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotState
 from tradewind.domain.limits import utc_day
 from tradewind.domain.orders import OrderPurpose, OrderStatus
@@ -123,13 +123,13 @@ def set_up_demo(
     if binance_keys is None:
         name = DEMO_ACCOUNT
         account = add_account(
-            uow_factory, clock, user_email=DEMO_EMAIL, name=name, kind="paper",
+            uow_factory, clock, user_email=DEMO_EMAIL, name=name, kind=ExchangeKind.PAPER,
             balance=DEMO_BALANCE,
         )  # fmt: skip
     else:
         name = DEMO_BINANCE_ACCOUNT
         account = add_account(
-            uow_factory, clock, user_email=DEMO_EMAIL, name=name, kind="binance",
+            uow_factory, clock, user_email=DEMO_EMAIL, name=name, kind=ExchangeKind.BINANCE,
             api_key=binance_keys[0], api_secret=binance_keys[1],
         )  # fmt: skip
     started = []

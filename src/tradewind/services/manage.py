@@ -14,7 +14,7 @@ from decimal import Decimal
 from pydantic import SecretStr, ValidationError
 
 from tradewind.bot_config import BotConfig, format_validation_error
-from tradewind.domain.accounts import Account, AccountKind, User
+from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotStatus
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
@@ -74,11 +74,12 @@ def add_account(
     """Add an exchange account: paper (simulated, with a USDT balance) or Binance."""
     account_name = _name("name", name)
     try:
-        account_kind = AccountKind(kind)
+        account_kind = ExchangeKind(kind)
     except ValueError:
-        raise ConfigurationError(f"kind: must be paper or binance (got {kind!r})") from None
+        kinds = " or ".join(ExchangeKind)
+        raise ConfigurationError(f"kind: must be {kinds} (got {kind!r})") from None
     balances: dict[PositionType, dict[str, Decimal]] = {}
-    if account_kind is AccountKind.PAPER:
+    if account_kind is ExchangeKind.PAPER:
         if testnet:
             raise ConfigurationError("testnet: only binance accounts have a testnet")
         balances[PositionType.SPOT] = {PAPER_QUOTE_ASSET: _balance(balance)}
@@ -167,7 +168,7 @@ def start_bot(uow_factory: UowFactory, ref: BotRef) -> Bot:
                 f"account: bot {bot.config.name!r} has no exchange account; add one with "
                 "`tradewind account add` and create the bot on it"
             )
-        if access.kind == AccountKind.BINANCE and not (access.api_key and access.api_secret):
+        if access.kind == ExchangeKind.BINANCE and not (access.api_key and access.api_secret):
             raise ConfigurationError(
                 f"account: bot {bot.config.name!r}'s binance account has no API key and secret"
             )

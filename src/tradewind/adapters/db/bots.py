@@ -34,8 +34,9 @@ from tradewind.adapters.db.rows import (
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import AccountRow, BotConfigRow, BotStateRow
 from tradewind.bot_config import BotConfig
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.bots import BotState, BotStatus
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import Bot, RunningBot, TickLoad
 
 # Bulk updates skip the session's identity map, so reads refresh whatever it holds.
@@ -93,7 +94,7 @@ class SqlBotRepository:
         found = self._session.execute(_live_bots().where(BotConfigRow.id == bot_id)).first()
         return None if found is None else bot_from(found[0], found[1])
 
-    def active_ids(self, account_kind: str | None = None) -> list[int]:
+    def active_ids(self, account_kind: ExchangeKind | None = None) -> list[int]:
         query = (
             select(BotConfigRow.id)
             .where(BotConfigRow.active.is_(True), BotConfigRow.deleted_at.is_(None))
@@ -101,20 +102,20 @@ class SqlBotRepository:
         )
         if account_kind is not None:
             query = query.join(AccountRow, AccountRow.id == BotConfigRow.account_id).where(
-                AccountRow.kind == account_kind
+                AccountRow.kind == account_kind.value
             )
         return list(self._session.execute(query).scalars())
 
-    def running_bots(self, account_kind: str | None = None) -> list[RunningBot]:
+    def running_bots(self, account_kind: ExchangeKind | None = None) -> list[RunningBot]:
         """Return the active bots with the market each trades, by id: one statement."""
         query = _RUNNING_BOTS
         if account_kind is not None:
             query = query.join(_ACCOUNTS, _ACCOUNTS.c.id == _CONFIGS.c.account_id).where(
-                _ACCOUNTS.c.kind == account_kind
+                _ACCOUNTS.c.kind == account_kind.value
             )
         rows = connection(self._session).execute(query)
         return [
-            RunningBot(row.id, row.symbol, row.timeframe, PositionType(row.position_type))
+            RunningBot(row.id, Symbol(row.symbol), row.timeframe, PositionType(row.position_type))
             for row in rows
         ]
 

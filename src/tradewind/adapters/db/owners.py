@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from tradewind.adapters.db.rows import account_from, balances_from, balances_json, user_from
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import AccountRow, UserRow
-from tradewind.domain.accounts import Account, User
+from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.ports import AccountAccess, NewAccount
 
 
@@ -54,7 +54,7 @@ def account_access(
     """Return what an exchange adapter needs to act for the account, secrets decrypted."""
     return AccountAccess(
         account_id=account_id,
-        kind=kind,
+        kind=ExchangeKind.parse(kind),
         api_key=secrets.decrypt(api_key_enc),
         api_secret=secrets.decrypt(api_secret_enc),
         testnet=testnet,

@@ -12,13 +12,13 @@ from pydantic import ValidationError
 
 from tradewind.adapters.db.tables import AccountRow, TradeRow, UserRow
 from tradewind.bot_config import BotConfig, format_validation_error
-from tradewind.domain.accounts import Account, AccountKind, User
+from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotState, BotStatus, OpenPosition
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.limits import PauseReason
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.records import OrderRecord, TradeRecord
-from tradewind.domain.types import PositionSide, PositionType, Side, Signal
+from tradewind.domain.types import PositionSide, PositionType, Side, Signal, Symbol
 from tradewind.ports import Bot
 
 # The bot_configs columns that hold a config: every field but the strategy under its own
@@ -65,7 +65,7 @@ def account_from(row: AccountRow) -> Account:
         id=row.id,
         user_id=row.user_id,
         name=row.name,
-        kind=AccountKind(row.kind),
+        kind=ExchangeKind.parse(row.kind),
         testnet=row.testnet,
         has_api_key=row.has_api_key,
         paper_balances=balances,
@@ -220,7 +220,7 @@ def order_from(row: RowLike) -> OrderRecord:
         user_id=row.user_id,
         client_order_id=row.client_order_id,
         exchange_order_id=row.exchange_order_id,
-        symbol=row.symbol,
+        symbol=Symbol(row.symbol),
         position_type=PositionType(row.position_type),
         side=Side(row.side),
         purpose=OrderPurpose(row.purpose),
@@ -265,7 +265,7 @@ def trade_from(row: TradeRow) -> TradeRecord:
         user_id=row.user_id,
         exchange_order_id=row.exchange_order_id,
         client_order_id=row.client_order_id,
-        symbol=row.symbol,
+        symbol=Symbol(row.symbol),
         side=Side(row.side),
         order_type=row.order_type,
         purpose=OrderPurpose(row.purpose),

@@ -60,7 +60,7 @@ class AccountRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(16))  # AccountKind
+    kind: Mapped[str] = mapped_column(String(16))  # ExchangeKind
     testnet: Mapped[bool] = mapped_column(Boolean)
     api_key_enc: Mapped[str] = mapped_column(Text)  # Fernet token under the master key
     api_secret_enc: Mapped[str] = mapped_column(Text)

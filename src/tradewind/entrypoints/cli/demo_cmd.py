@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def demo(
             help="Where the orders go: the in-process paper exchange, or the live Binance "
             "adapter over HTTP to a local Binance-compatible server (no account needed).",
         ),
-    ] = "paper",
+    ] = ExchangeKind.PAPER.value,
 ) -> None:
     """Watch three bots trade a replayed market, from a fresh database."""
     console = Console(highlight=False)
@@ -91,7 +92,7 @@ def demo(
 
         if exchange not in EXCHANGES:
             raise ConfigurationError(
-                f"--exchange: must be paper or binance-local (got {exchange!r})"
+                f"--exchange: must be {' or '.join(EXCHANGES)} (got {exchange!r})"
             )
         market, start, end, source = _market(csv, seed, hours)
         settings, reused = prepare_home(data_dir)

@@ -19,16 +19,17 @@ from pydantic import SecretStr
 
 from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges
-from tradewind.adapters.exchange.binance_server.limits import Limits
-from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import SimulatedExchange, SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.bootstrap import PaperRuntime, binance_options, paper_runtime
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.entrypoints.cli.demo_board import Wallets
 from tradewind.services.demo import DEMO_BALANCE, DemoSetup
 from tradewind.settings import Settings
+from tradewind.testkit.binance_server.limits import Limits
+from tradewind.testkit.binance_server.server import BinanceServer
 
-EXCHANGES = ("paper", "binance-local")
+EXCHANGES = (ExchangeKind.PAPER.value, "binance-local")
 DAY_IN_MINUTES = 1_440
 
 
@@ -37,7 +38,7 @@ class DemoExchange:
     """The demo's runtime, and how to read the demo account's wallets."""
 
     runtime: PaperRuntime
-    account_kind: str  # which bots the scheduler runs: "paper" or "binance"
+    account_kind: ExchangeKind  # which bots the scheduler runs
     binance_keys: tuple[SecretStr, SecretStr] | None
     venue_account: Callable[[DemoSetup], SimulatedExchange]
     where: str  # says where the orders go, for the introduction
@@ -48,11 +49,11 @@ def demo_exchange(
     exchange: str, settings: Settings, market: ReplayMarketData, clock: ReplayClock, seed: int
 ) -> Iterator[DemoExchange]:
     """Wire the demo for `exchange`; stop what it started (the local server) at the end."""
-    if exchange == "paper":
+    if exchange == ExchangeKind.PAPER:
         runtime = paper_runtime(settings, market, clock, seed=seed)
         try:
             yield DemoExchange(
-                runtime, "paper", None, lambda setup: _paper_account(runtime, setup),
+                runtime, ExchangeKind.PAPER, None, lambda setup: _paper_account(runtime, setup),
                 "the simulated exchange, in process",
             )  # fmt: skip
         finally:
@@ -84,7 +85,7 @@ def demo_exchange(
         )  # fmt: skip
         try:
             yield DemoExchange(
-                runtime, "binance", (SecretStr(key), SecretStr(secret)),
+                runtime, ExchangeKind.BINANCE, (SecretStr(key), SecretStr(secret)),
                 lambda _setup: server.venue.account(account_id),
                 f"the Binance adapter over HTTP to a local Binance-compatible server at "
                 f"{server.base_url}",

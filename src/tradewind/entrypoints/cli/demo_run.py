@@ -16,6 +16,7 @@ from rich.live import Live
 
 from tradewind.adapters.clocks import ReplayClock
 from tradewind.bootstrap import PaperRuntime
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.entrypoints.cli.demo_board import Progress, Wallets, dashboard, hour_line
 from tradewind.services.demo import BotReport, bot_reports, transfer_note
 from tradewind.services.scheduler import SLOT_SECONDS, SlotReport, run_replay
@@ -54,7 +55,7 @@ def replay_with_board(
     *,
     live: bool,
     title: str,
-    account_kind: str = "paper",
+    account_kind: ExchangeKind = ExchangeKind.PAPER,
 ) -> ReplayStats:
     """Replay [start, end] through the scheduler, showing the bots as they trade."""
     start, end = span

@@ -79,9 +79,9 @@ def serve(
     """Serve Binance's REST API over the simulated exchange until Ctrl-C."""
     console = Console(highlight=False)
     with user_errors(Console(stderr=True)):
-        from tradewind.adapters.exchange.binance_server import BinanceServer
-        from tradewind.adapters.exchange.binance_server.controls import is_loopback
         from tradewind.adapters.exchange.simulated import SimulatedVenue
+        from tradewind.testkit.binance_server import BinanceServer
+        from tradewind.testkit.binance_server.controls import is_loopback
 
         if not allow_remote and host != "localhost" and not is_loopback(host):
             raise ConfigurationError(

@@ -74,11 +74,12 @@ def account_add(
     """
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
+        from tradewind.domain.accounts import ExchangeKind
         from tradewind.entrypoints.cli.store import open_store
         from tradewind.services.manage import add_account
 
         api_key = api_secret = None
-        if kind.strip().lower() == "binance":
+        if kind.strip().lower() == ExchangeKind.BINANCE:
             api_key = _secret(API_KEY_ENV, "API key", "api_key")
             api_secret = _secret(API_SECRET_ENV, "API secret", "api_secret")
         with open_store() as store:

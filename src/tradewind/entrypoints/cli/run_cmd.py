@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def run(
             help="Which bots to run: those on paper accounts (the simulated exchange), or "
             "those on Binance accounts (live orders; candles from Binance).",
         ),
-    ] = "paper",
+    ] = ExchangeKind.PAPER.value,
     testnet: Annotated[
         bool, Opt("--testnet", help="With --exchange binance: candles from Binance's testnet.")
     ] = False,
@@ -54,16 +55,19 @@ def run(
         from tradewind.domain.errors import ConfigurationError
         from tradewind.entrypoints.cli.store import load_settings
 
-        if exchange not in ("paper", "binance"):
-            raise ConfigurationError(f"--exchange: must be paper or binance (got {exchange!r})")
-        if exchange == "binance" and replay:
+        runnable = (ExchangeKind.PAPER, ExchangeKind.BINANCE)  # what `run` knows how to wire
+        if exchange not in runnable:
+            raise ConfigurationError(
+                f"--exchange: must be {' or '.join(runnable)} (got {exchange!r})"
+            )
+        if exchange == ExchangeKind.BINANCE and replay:
             raise ConfigurationError(
                 "--replay: replays run paper bots only (no --exchange binance)"
             )
-        if testnet and exchange != "binance":
+        if testnet and exchange != ExchangeKind.BINANCE:
             raise ConfigurationError("--testnet: only with --exchange binance")
         settings = load_settings()
-        if exchange == "binance":
+        if exchange == ExchangeKind.BINANCE:
             _live_binance(console, settings, testnet, quiet)
         elif replay:
             totals = _replay(console, settings, replay, speed, seed, quiet)
@@ -101,7 +105,13 @@ def _replay(
 
             with runtime.dispatcher(clock):  # notifications, beside the ticks
                 run_replay(
-                    runtime.deps, clock.set, start, end, speed, on_slot, account_kind="paper"
+                    runtime.deps,
+                    clock.set,
+                    start,
+                    end,
+                    speed,
+                    on_slot,
+                    account_kind=ExchangeKind.PAPER,
                 )
     finally:
         runtime.close()
@@ -129,7 +139,7 @@ def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
     console.print(f"paper trading {', '.join(symbols)} on a generated market; Ctrl-C stops")
     try:
         with runtime.dispatcher(wall):  # notifications, beside the ticks
-            run_live(runtime.deps, show, account_kind="paper")
+            run_live(runtime.deps, show, account_kind=ExchangeKind.PAPER)
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
@@ -158,7 +168,7 @@ def _live_binance(console: Console, settings: Settings, testnet: bool, quiet: bo
 
     try:
         with runtime.dispatcher(clock):  # notifications, beside the ticks
-            run_live(runtime.deps, show, account_kind="binance")
+            run_live(runtime.deps, show, account_kind=ExchangeKind.BINANCE)
     except KeyboardInterrupt:
         console.print("stopped")
     finally:

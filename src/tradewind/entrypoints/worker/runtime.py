@@ -20,6 +20,7 @@ from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.marketdata.generated import GeneratedMarket
 from tradewind.adapters.shared.redis_store import Names, connect_redis
 from tradewind.bootstrap import WorkerRuntime, worker_runtime
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.types import PositionType
 from tradewind.entrypoints.cli.market_sources import START_PRICES
@@ -63,7 +64,7 @@ def build_runtime(settings: Settings, seed: int) -> WorkerRuntime:
 
 def paper_market(client: redis.Redis, names: Names, seed: int, now: int) -> GeneratedMarket:
     """Return the generated market of this namespace: the first worker fixes its start."""
-    key = names.key("paper", "market")
+    key = names.key(ExchangeKind.PAPER, "market")
     start = now - now % 60 - HISTORY_MINUTES * 60
     client.set(key, json.dumps({"start": start, "seed": seed}), nx=True)
     stored = client.get(key)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import shared_file
-from tradewind.adapters.exchange.binance_rules import (
+from tradewind.adapters.exchange.binance.exchange_info import (
     BinanceLotSize,
     BinanceSymbol,
     parse_exchange_info,

@@ -23,11 +23,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tradewind.adapters.exchange.binance_server import controls, errors, pipeline
-from tradewind.adapters.exchange.binance_server.pipeline import Incoming, Outcome, SocketAction
+from tradewind.testkit.binance_server import controls, errors, pipeline
+from tradewind.testkit.binance_server.pipeline import Incoming, Outcome, SocketAction
 
 if TYPE_CHECKING:
-    from tradewind.adapters.exchange.binance_server.server import BinanceServer
+    from tradewind.testkit.binance_server.server import BinanceServer
 
 log = logging.getLogger("tradewind.binance_server")
 MAX_HOLD_SECONDS = 300.0  # a held answer is dropped after this even if the client waits on

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 # The route modules register their routes in ROUTES when imported.
-from tradewind.adapters.exchange.binance_server import (  # noqa: F401
+from tradewind.testkit.binance_server import (  # noqa: F401
     errors,
     futures,
     futures_algo,
@@ -22,21 +22,21 @@ from tradewind.adapters.exchange.binance_server import (  # noqa: F401
     spot,
     wallet,
 )
-from tradewind.adapters.exchange.binance_server.context import (
+from tradewind.testkit.binance_server.context import (
     ROUTES,
     ApiAccount,
     Call,
     Route,
     ServerState,
 )
-from tradewind.adapters.exchange.binance_server.errors import BinanceError
-from tradewind.adapters.exchange.binance_server.faults import Fault, FaultMode
-from tradewind.adapters.exchange.binance_server.limits import (
+from tradewind.testkit.binance_server.errors import BinanceError
+from tradewind.testkit.binance_server.faults import Fault, FaultMode
+from tradewind.testkit.binance_server.limits import (
     UID_WEIGHT_HEADER,
     WEIGHT_HEADER,
     Market,
 )
-from tradewind.adapters.exchange.binance_server.stats import Stats
+from tradewind.testkit.binance_server.stats import Stats
 
 _TIMEOUT = errors.BinanceError(
     408,

@@ -15,22 +15,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.adapters.exchange.binance_server import common, errors, render
-from tradewind.adapters.exchange.binance_server import params as p
-from tradewind.adapters.exchange.binance_server.context import (
+from tradewind.adapters.exchange.simulated.desk import Desk
+from tradewind.adapters.exchange.simulated.state import Account
+from tradewind.domain.orders import ClientOrderId, OrderPurpose, ProtectionRequest
+from tradewind.domain.types import PositionSide, Side
+from tradewind.testkit.binance_server import common, errors, render
+from tradewind.testkit.binance_server import params as p
+from tradewind.testkit.binance_server.context import (
     ROUTES,
     AccountExtras,
     Call,
     Reply,
 )
-from tradewind.adapters.exchange.binance_server.futures import CONDITIONAL, F1, FUTURES
-from tradewind.adapters.exchange.binance_server.limits import Market
-from tradewind.adapters.exchange.binance_server.spot import key_of
-from tradewind.adapters.exchange.simulated import protection
-from tradewind.adapters.exchange.simulated.book import Book
-from tradewind.adapters.exchange.simulated.state import Account
-from tradewind.domain.orders import ClientOrderId, OrderPurpose, ProtectionRequest
-from tradewind.domain.types import PositionSide, Side
+from tradewind.testkit.binance_server.futures import CONDITIONAL, F1, FUTURES
+from tradewind.testkit.binance_server.limits import Market
+from tradewind.testkit.binance_server.spot import key_of
 
 PURPOSES = {
     "STOP_MARKET": OrderPurpose.STOP_LOSS,
@@ -70,7 +69,7 @@ def new_algo_order(call: Call) -> Reply:
     client_id = p.client_id(params, "clientAlgoId") or state.new_id()
     rules = common.rules_of(state, symbol, FUTURES)
 
-    def rest(book: Book, held: Account, now: int, extras: AccountExtras) -> Reply:
+    def rest(desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
         request = ProtectionRequest(
             symbol=symbol,
             position_type=FUTURES,
@@ -83,7 +82,7 @@ def new_algo_order(call: Call) -> Reply:
             trailing_rate=callback / 100 if callback is not None else None,
             ids={purpose: ClientOrderId(client_id)},
         )
-        (order,) = protection.place_protection(book, held, request, now)
+        (order,) = desk.exits.place(held, request, now)
         algo = render.AlgoOrder(
             algo_id=state.next_algo_id(),
             client_algo_id=client_id,
@@ -117,7 +116,7 @@ def _find(call: Call, extras: AccountExtras) -> render.AlgoOrder | None:
 def get_algo_order(call: Call) -> Reply:
     """Answer an algo order: NEW while resting, FINISHED with its actualOrderId once fired."""
 
-    def look(_book: Book, held: Account, _now: int, extras: AccountExtras) -> Reply:
+    def look(_desk: Desk, held: Account, _now: int, extras: AccountExtras) -> Reply:
         algo = _find(call, extras)
         if algo is None:
             raise errors.no_such_order()
@@ -131,12 +130,12 @@ def get_algo_order(call: Call) -> Reply:
 def cancel_algo_order(call: Call) -> Reply:
     """Cancel a resting algo order (-2011 when it is not resting)."""
 
-    def cancel(book: Book, held: Account, now: int, extras: AccountExtras) -> Reply:
+    def cancel(desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
         algo = _find(call, extras)
         order = held.orders[algo.order_id] if algo is not None else None
         if algo is None or order is None or not order.resting:
             raise errors.unknown_order_sent()
-        protection.cancel_order(book, held, order.symbol, FUTURES, order.client_order_id, now)
+        desk.exits.cancel(held, order.symbol, FUTURES, order.client_order_id, now)
         body = {
             "algoId": algo.algo_id,
             "clientAlgoId": algo.client_algo_id,

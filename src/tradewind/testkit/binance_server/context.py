@@ -15,15 +15,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from tradewind.adapters.exchange.binance_server import errors
-from tradewind.adapters.exchange.binance_server.faults import FaultPlan, OrderKey
-from tradewind.adapters.exchange.binance_server.limits import Limits, Market, RateLimiter
-from tradewind.adapters.exchange.binance_server.params import Params
-from tradewind.adapters.exchange.binance_server.render import AlgoOrder
 from tradewind.adapters.exchange.simulated import SimulatedVenue
-from tradewind.adapters.exchange.simulated.book import Book
+from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.domain.errors import ConfigurationError, ExchangeError
+from tradewind.testkit.binance_server import errors
+from tradewind.testkit.binance_server.faults import FaultPlan, OrderKey
+from tradewind.testkit.binance_server.limits import Limits, Market, RateLimiter
+from tradewind.testkit.binance_server.params import Params
+from tradewind.testkit.binance_server.render import AlgoOrder
 
 T = TypeVar("T")
 _ID_CHARS = string.ascii_letters + string.digits
@@ -49,7 +49,7 @@ class AccountExtras:
     list_ids: dict[int, str] = field(default_factory=dict)  # orderListId -> listClientOrderId
 
 
-Action = Callable[[Book, Account, int, AccountExtras], T]
+Action = Callable[[Desk, Account, int, AccountExtras], T]
 
 
 class ServerState:
@@ -132,7 +132,7 @@ class ServerState:
             return self.venue.run(
                 "binance_server",
                 account.account_id,
-                lambda book, held, now: action(book, held, now, extras),
+                lambda desk, held, now: action(desk, held, now, extras),
             )
         except (ExchangeError, ConfigurationError) as e:
             raise errors.from_venue(e) from e

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.adapters.exchange.binance_server import common, errors, market, render
-from tradewind.adapters.exchange.binance_server import params as p
-from tradewind.adapters.exchange.binance_server.context import ROUTES, AccountExtras, Call, Reply
-from tradewind.adapters.exchange.binance_server.limits import Market
-from tradewind.adapters.exchange.binance_server.spot import key_of
-from tradewind.adapters.exchange.simulated import trading
-from tradewind.adapters.exchange.simulated.book import Book
+from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.futures import liquidation_price
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, Position
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import ClientOrderId, OrderRequest, OrderStatus
 from tradewind.domain.types import PositionSide, PositionType
+from tradewind.testkit.binance_server import common, errors, market, render
+from tradewind.testkit.binance_server import params as p
+from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
+from tradewind.testkit.binance_server.limits import Market
+from tradewind.testkit.binance_server.spot import key_of
 
 FUTURES = PositionType.FUTURES
 F1, F2 = "/fapi/v1", "/fapi/v2"
@@ -87,7 +86,7 @@ def ticker_price(call: Call) -> Reply:
 def balance(call: Call) -> Reply:
     """Answer the futures wallet, per asset."""
 
-    def read(_book: Book, held: Account, now: int, _extras: AccountExtras) -> Reply:
+    def read(_desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
         entries = []
         for asset in sorted(set(held.futures) | {"USDT"}):
             wallet = held.futures.get(asset, ZERO)
@@ -136,8 +135,8 @@ def set_leverage(call: Call) -> Reply:
     leverage = p.integer(call.params, "leverage")  # beyond 1 to the bracket: -4028
     rules = common.rules_of(call.state, symbol, FUTURES)
 
-    def apply(book: Book, held: Account, _now: int, _extras: AccountExtras) -> Reply:
-        applied = trading.set_leverage(book, held, symbol, leverage)
+    def apply(desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+        applied = desk.wallets.set_leverage(held, symbol, leverage)
         cap = market.max_notional(rules, applied)
         return Reply({"leverage": applied, "maxNotionalValue": str(cap), "symbol": symbol})
 
@@ -151,14 +150,14 @@ def set_margin_type(call: Call) -> Reply:
     wanted = p.choice(call.params, "marginType", ("ISOLATED", "CROSSED"))
     common.rules_of(call.state, symbol, FUTURES)
 
-    def apply(book: Book, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+    def apply(desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
         isolated = held.isolated.get(symbol, False)
         if isolated == (wanted == "ISOLATED"):
             raise errors.margin_type_unchanged()
         if wanted == "ISOLATED":
-            trading.set_isolated_margin(book, held, symbol)
+            desk.wallets.set_isolated_margin(held, symbol)
         else:
-            trading.set_cross_margin(book, held, symbol)
+            desk.wallets.set_cross_margin(held, symbol)
         return Reply({"code": 200, "msg": "success"})
 
     return call.state.act(call.signer, apply)
@@ -188,8 +187,8 @@ def new_order(call: Call) -> Reply:
         reduce_only=p.boolean(params, "reduceOnly"),
     )
 
-    def place(book: Book, held: Account, now: int, _extras: AccountExtras) -> Reply:
-        order = trading.place_market_order(book, state.venue.prices, held, request, now)
+    def place(desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
+        order = desk.orders.place(held, request, now)
         return Reply(
             render.futures_order(order, ack=response == "ACK"), placed=[key_of(held, order)]
         )
@@ -201,7 +200,7 @@ def new_order(call: Call) -> Reply:
 def get_order(call: Call) -> Reply:
     """Answer one order; a conditional order shows here only once it has fired."""
 
-    def look(_book: Book, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+    def look(_desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
         order = common.find_order(call, held, FUTURES)
         if order is None or (
             order.purpose in render.ALGO_TYPES and order.status is not OrderStatus.FILLED
@@ -218,7 +217,7 @@ def get_order(call: Call) -> Reply:
 def user_trades(call: Call) -> Reply:
     """Answer the trades of a symbol (or of one order), with commission and realized PnL."""
 
-    def read(_book: Book, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+    def read(_desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
         return Reply([render.futures_trade(o) for o in common.trades_of(call, held, FUTURES)])
 
     return call.state.act(call.signer, read)
@@ -230,7 +229,7 @@ def position_risk(call: Call) -> Reply:
     state = call.state
     asked = common.asked_symbols(state, call, FUTURES)
 
-    def read(_book: Book, held: Account, now: int, _extras: AccountExtras) -> Reply:
+    def read(_desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
         seen = {r.symbol for r in asked}
         rules = list(asked)
         if p.optional(call.params, "symbol") is None:

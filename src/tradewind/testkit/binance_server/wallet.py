@@ -6,13 +6,12 @@ universal-transfer permission (-2015 otherwise).
 
 from __future__ import annotations
 
-from tradewind.adapters.exchange.binance_server import errors
-from tradewind.adapters.exchange.binance_server import params as p
-from tradewind.adapters.exchange.binance_server.context import ROUTES, AccountExtras, Call, Reply
-from tradewind.adapters.exchange.binance_server.limits import Market
-from tradewind.adapters.exchange.simulated import trading
-from tradewind.adapters.exchange.simulated.book import Book
+from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.state import Account
+from tradewind.testkit.binance_server import errors
+from tradewind.testkit.binance_server import params as p
+from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
+from tradewind.testkit.binance_server.limits import Market
 
 _DIRECTIONS = ("MAIN_UMFUTURE", "UMFUTURE_MAIN")
 
@@ -26,11 +25,11 @@ def transfer(call: Call) -> Reply:
     asset = p.required(call.params, "asset").upper()
     amount = p.decimal(call.params, "amount")
 
-    def move(book: Book, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+    def move(desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
         if direction == "MAIN_UMFUTURE":
-            transfer_id = trading.transfer_spot_to_futures(book, held, asset, amount)
+            transfer_id = desk.wallets.transfer_spot_to_futures(held, asset, amount)
         else:
-            transfer_id = trading.transfer_futures_to_spot(book, held, asset, amount)
+            transfer_id = desk.wallets.transfer_futures_to_spot(held, asset, amount)
         return Reply({"tranId": int(transfer_id)})
 
     return call.state.act(call.signer, move)

@@ -12,9 +12,9 @@ headers, 429 and 418, Binance's error bodies, and faults a test switches on (met
     server.stop()
 """
 
-from tradewind.adapters.exchange.binance_server.faults import Fault, FaultMode
-from tradewind.adapters.exchange.binance_server.limits import Limits
-from tradewind.adapters.exchange.binance_server.server import BinanceServer
-from tradewind.adapters.exchange.binance_server.signing import sign
+from tradewind.testkit.binance_server.faults import Fault, FaultMode
+from tradewind.testkit.binance_server.limits import Limits
+from tradewind.testkit.binance_server.server import BinanceServer
+from tradewind.testkit.binance_server.signing import sign
 
 __all__ = ["BinanceServer", "Fault", "FaultMode", "Limits", "sign"]

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.adapters.exchange.binance_server import common, errors, market, render
-from tradewind.adapters.exchange.binance_server import params as p
-from tradewind.adapters.exchange.binance_server.context import ROUTES, AccountExtras, Call, Reply
-from tradewind.adapters.exchange.binance_server.limits import Market
-from tradewind.adapters.exchange.simulated import protection, trading
-from tradewind.adapters.exchange.simulated.book import Book
+from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, SimOrder
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderRequest, ProtectionRequest
-from tradewind.domain.types import PositionSide, PositionType, Side
+from tradewind.domain.types import PositionSide, PositionType, Side, Symbol
+from tradewind.testkit.binance_server import common, errors, market, render
+from tradewind.testkit.binance_server import params as p
+from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
+from tradewind.testkit.binance_server.limits import Market
 
 SPOT = PositionType.SPOT
 API = "/api/v3"
@@ -78,7 +77,7 @@ def account(call: Call) -> Reply:
     rate = call.state.venue.fee_rate(SPOT)
     bips = int(rate * 10_000)
 
-    def read(_book: Book, held: Account, now: int, _extras: AccountExtras) -> dict[str, object]:
+    def read(_desk: Desk, held: Account, now: int, _extras: AccountExtras) -> dict[str, object]:
         assets = sorted(set(held.spot) | {"USDT"})
         balances = [
             {
@@ -132,8 +131,8 @@ def new_order(call: Call) -> Reply:
             ClientOrderId(client_id), symbol, SPOT, side, p.decimal(params, "quantity")
         )
 
-        def place(book: Book, held: Account, now: int, _extras: AccountExtras) -> Reply:
-            order = trading.place_market_order(book, state.venue.prices, held, request, now)
+        def place(desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
+            order = desk.orders.place(held, request, now)
             return Reply(render.spot_answer(order, response), placed=[key_of(held, order)])
 
         return state.act(call.signer, place)
@@ -147,9 +146,9 @@ def new_order(call: Call) -> Reply:
         raise errors.not_required("price")
     quantity = p.decimal(params, "quantity")
 
-    def rest(book: Book, held: Account, now: int, _extras: AccountExtras) -> Reply:
+    def rest(desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
         request = _protection(call, symbol, quantity, {leg[0]: (client_id, *leg[1:])}, now)
-        (order,) = protection.place_protection(book, held, request, now)
+        (order,) = desk.exits.place(held, request, now)
         return Reply(render.spot_answer(order, response), placed=[key_of(held, order)])
 
     return state.act(call.signer, rest)
@@ -181,7 +180,7 @@ def exit_leg(call: Call, kind: str, price_field: str, trailing_field: str) -> Le
 
 def _protection(
     call: Call,
-    symbol: str,
+    symbol: Symbol,
     quantity: Decimal,
     legs: dict[OrderPurpose, tuple[str, Decimal | None, Decimal | None]],
     now: int,
@@ -230,11 +229,9 @@ def new_oco(call: Call) -> Reply:
         stop[0]: (p.client_id(params, "belowClientOrderId") or state.new_id(), *stop[1:]),
     }
 
-    def rest(book: Book, held: Account, now: int, extras: AccountExtras) -> Reply:
+    def rest(desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
         request = _protection(call, symbol, quantity, legs, now)
-        orders = sorted(
-            protection.place_protection(book, held, request, now), key=lambda o: o.order_id
-        )
+        orders = sorted(desk.exits.place(held, request, now), key=lambda o: o.order_id)
         group = orders[0].group_id
         assert group is not None
         extras.list_ids[group] = list_id
@@ -261,7 +258,7 @@ def new_oco(call: Call) -> Reply:
 def get_order(call: Call) -> Reply:
     """Answer one order, by orderId or by client id (the newest with that id)."""
 
-    def look(_book: Book, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+    def look(_desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
         order = common.find_order(call, held, SPOT)
         if order is None:
             raise errors.no_such_order()
@@ -274,7 +271,7 @@ def get_order(call: Call) -> Reply:
 def cancel_order(call: Call) -> Reply:
     """Cancel a resting order; a leg of an OCO cancels the whole list."""
 
-    def cancel(book: Book, held: Account, now: int, _extras: AccountExtras) -> Reply:
+    def cancel(desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
         order = common.find_order(call, held, SPOT)
         if order is None or not order.resting:
             raise errors.unknown_order_sent()
@@ -282,7 +279,7 @@ def cancel_order(call: Call) -> Reply:
         legs = [held.orders[i] for i in group.orders.values()] if group else [order]
         for leg in legs:
             if leg.resting:
-                protection.cancel_order(book, held, leg.symbol, SPOT, leg.client_order_id, now)
+                desk.exits.cancel(held, leg.symbol, SPOT, leg.client_order_id, now)
         body = render.spot_order(order)
         body["origClientOrderId"] = order.client_order_id
         body["transactTime"] = render.ms(now)
@@ -295,7 +292,7 @@ def cancel_order(call: Call) -> Reply:
 def my_trades(call: Call) -> Reply:
     """Answer the trades of a symbol (or of one order), with their commission."""
 
-    def read(_book: Book, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+    def read(_desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
         return Reply([render.spot_trade(o) for o in common.trades_of(call, held, SPOT)])
 
     return call.state.act(call.signer, read)

@@ -1,4 +1,4 @@
-"""Binance exchangeInfo symbol entries -> domain `MarketRules`.
+"""Binance exchangeInfo symbol entries (from the API or a saved file) -> domain `MarketRules`.
 
 Two steps, as nautilus_trader does it: the raw JSON is first parsed into small schema
 objects that keep Binance's own field names (so they read like the API docs), then
@@ -17,16 +17,20 @@ MARKET_LOT_SIZE and MIN_NOTIONAL, whose key there is `notional`.
 
 from __future__ import annotations
 
+import difflib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import ClassVar
 
 from tradewind.domain.errors import ConfigurationError, DomainError
 from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 ZERO = Decimal(0)
+MAX_LISTED = 30  # an unknown symbol's error lists the known ones up to this many
 
 
 class _Where:
@@ -270,7 +274,7 @@ def to_market_rules(entry: BinanceSymbol, position_type: PositionType) -> Market
 
     try:
         return MarketRules(
-            symbol=entry.symbol,
+            symbol=Symbol(entry.symbol),
             position_type=position_type,
             base_asset=entry.baseAsset,
             quote_asset=entry.quoteAsset,
@@ -304,3 +308,39 @@ def parse_exchange_info(
         parsed = parse_symbol_rules(raw, position_type)
         rules[parsed.symbol] = parsed
     return rules
+
+
+def _describe(symbol: str, known: list[str]) -> str:
+    """List the known symbols, or only the likeliest ones when there are many."""
+    if len(known) <= MAX_LISTED:
+        return f"known: {', '.join(known)}"
+    close = difflib.get_close_matches(symbol, known, n=5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"it lists {len(known)} symbols{hint}"
+
+
+def rules_from_file(path: Path, symbol: str, position_type: PositionType) -> MarketRules:
+    """Return `symbol`'s rules from a saved exchangeInfo document (spot or USDⓈ-M)."""
+    try:
+        # Decimal floats: a hand-edited file with bare numbers still never goes through float.
+        doc = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    except OSError as e:
+        raise ConfigurationError(f"cannot read exchangeInfo file {path}: {e.strerror}") from e
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ConfigurationError(f"exchangeInfo file {path} is not valid JSON: {e}") from e
+    entries = doc.get("symbols") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigurationError(
+            f"exchangeInfo file {path} has no 'symbols' list (expected Binance's exchangeInfo)"
+        )
+    by_symbol = {e.get("symbol"): e for e in entries if isinstance(e, dict)}
+    raw = by_symbol.get(symbol)
+    if raw is None:
+        known = sorted(s for s in by_symbol if isinstance(s, str))
+        raise ConfigurationError(
+            f"symbol: {symbol!r} is not in exchangeInfo file {path}; {_describe(symbol, known)}"
+        )
+    try:
+        return parse_symbol_rules(raw, position_type)
+    except ConfigurationError as e:
+        raise ConfigurationError(f"{path}: {e}") from e

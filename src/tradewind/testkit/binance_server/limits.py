@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from tradewind.adapters.exchange.binance_server.errors import BinanceError
+from tradewind.testkit.binance_server.errors import BinanceError
 
 MINUTE_MS = 60_000
 DAY_MS = 86_400_000

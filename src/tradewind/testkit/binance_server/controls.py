@@ -12,15 +12,15 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from tradewind.adapters.exchange.binance_server import render
-from tradewind.adapters.exchange.binance_server.context import AccountExtras, ApiAccount
-from tradewind.adapters.exchange.binance_server.faults import Fault
-from tradewind.adapters.exchange.simulated.book import Book
+from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.domain.types import PositionSide
+from tradewind.testkit.binance_server import render
+from tradewind.testkit.binance_server.context import AccountExtras, ApiAccount
+from tradewind.testkit.binance_server.faults import Fault
 
 if TYPE_CHECKING:
-    from tradewind.adapters.exchange.binance_server.server import BinanceServer
+    from tradewind.testkit.binance_server.server import BinanceServer
 
 PREFIX = "/_tradewind"
 Answer = tuple[int, object]
@@ -110,7 +110,7 @@ def _balances(doc: Mapping[str, object], name: str) -> dict[str, Decimal] | None
 
 
 def account_document(
-    api: ApiAccount, _book: Book, held: Account, extras: AccountExtras
+    api: ApiAccount, _desk: Desk, held: Account, extras: AccountExtras
 ) -> dict[str, object]:
     """Return what `GET /_tradewind/accounts/<api_key>` shows of an account."""
     orders = [

@@ -26,16 +26,16 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
-from tradewind.adapters.exchange.binance_server import controls
-from tradewind.adapters.exchange.binance_server.context import ApiAccount, ServerState
-from tradewind.adapters.exchange.binance_server.faults import Fault, FaultMode, FaultPlan
-from tradewind.adapters.exchange.binance_server.handler import HttpServer
-from tradewind.adapters.exchange.binance_server.limits import Limits
-from tradewind.adapters.exchange.binance_server.stats import Stats
 from tradewind.adapters.exchange.builtin_rules import known_symbols
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.types import PositionType
+from tradewind.testkit.binance_server import controls
+from tradewind.testkit.binance_server.context import ApiAccount, ServerState
+from tradewind.testkit.binance_server.faults import Fault, FaultMode, FaultPlan
+from tradewind.testkit.binance_server.handler import HttpServer
+from tradewind.testkit.binance_server.limits import Limits
+from tradewind.testkit.binance_server.stats import Stats
 
 
 def wall_clock_ms() -> int:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from urllib.parse import parse_qsl
 
-from tradewind.adapters.exchange.binance_server import errors
+from tradewind.testkit.binance_server import errors
 
 DEFAULT_RECV_WINDOW = 5_000
 MAX_RECV_WINDOW = 60_000

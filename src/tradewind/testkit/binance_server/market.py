@@ -20,13 +20,13 @@ from decimal import Decimal
 
 import numpy as np
 
-from tradewind.adapters.exchange.binance_server.limits import Limits, Market
-from tradewind.adapters.exchange.binance_server.render import plain, spot_text
 from tradewind.adapters.exchange.simulated.feed import PriceFeed
 from tradewind.adapters.exchange.simulated.futures import DEFAULT_MAX_LEVERAGE
 from tradewind.domain.candles import to_decimal
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType
+from tradewind.testkit.binance_server.limits import Limits, Market
+from tradewind.testkit.binance_server.render import plain, spot_text
 
 INTERVALS = {
     "1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1_800, "1h": 3_600, "2h": 7_200,

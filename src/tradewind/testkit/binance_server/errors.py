@@ -7,14 +7,17 @@ classifies them through its code table exactly as it would in production.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from tradewind.adapters.exchange.simulated import (
+    Refusal,
     VenueOutcomeUnknown,
     VenueRejection,
     VenueTemporaryError,
     VenueUnknownSymbol,
 )
 from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.types import PositionType
 
 CLIENT_ID_RANGE = r"^[\.A-Z\:/a-z0-9_-]{1,36}$"
 
@@ -135,15 +138,81 @@ def internal() -> BinanceError:
     return BinanceError(500, -1000, "An unknown error occurred while processing the request.")
 
 
+# The simulated venue's refusals as Binance answers them, by (refusal, market); market
+# None: the same on both. Codes and messages from Binance's spot and USDⓈ-M error pages.
+_SPOT, _FUTURES = PositionType.SPOT, PositionType.FUTURES
+_LOT, _NOTIONAL = "Filter failure: LOT_SIZE", "Filter failure: NOTIONAL"
+_REFUSALS: dict[tuple[Refusal, PositionType | None], tuple[int, str]] = {
+    (Refusal.QUANTITY_NOT_POSITIVE, _SPOT): (-1013, _LOT),
+    (Refusal.BELOW_MIN_QTY, _SPOT): (-1013, _LOT),
+    (Refusal.ABOVE_MAX_QTY, _SPOT): (-1013, "Filter failure: MARKET_LOT_SIZE"),
+    (Refusal.QUANTITY_OFF_STEP, _SPOT): (-1013, _LOT),
+    (Refusal.BELOW_MIN_NOTIONAL, _SPOT): (-1013, _NOTIONAL),
+    (Refusal.ABOVE_MAX_NOTIONAL, _SPOT): (-1013, _NOTIONAL),
+    (Refusal.INSUFFICIENT_BALANCE, _SPOT): (
+        -2010, "Account has insufficient balance for requested action."
+    ),
+    (Refusal.DUPLICATE_CLIENT_ID, _SPOT): (-2010, "Duplicate order sent."),
+    (Refusal.DUPLICATE_CLIENT_ID, _FUTURES): (-4116, "ClientOrderId is duplicated."),
+    (Refusal.QUANTITY_NOT_POSITIVE, _FUTURES): (-4003, "Quantity less than or equal to zero."),
+    (Refusal.QUANTITY_OFF_STEP, _FUTURES): (
+        -1111, "Precision is over the maximum defined for this asset."
+    ),
+    (Refusal.BELOW_MIN_QTY, _FUTURES): (-4004, "Quantity less than min quantity."),
+    (Refusal.ABOVE_MAX_QTY, _FUTURES): (-4005, "Quantity greater than max quantity."),
+    (Refusal.BELOW_MIN_NOTIONAL, _FUTURES): (
+        -4164, "Order's notional must be no smaller than {limit} (unless you choose reduce only)."
+    ),
+    (Refusal.INSUFFICIENT_MARGIN, _FUTURES): (-2019, "Margin is insufficient."),
+    (Refusal.WOULD_NOT_REDUCE, _FUTURES): (-2022, "ReduceOnly Order is rejected."),
+    (Refusal.LEVERAGE_OUT_OF_RANGE, _FUTURES): (-4028, "Leverage {value} is not valid"),
+    (Refusal.MARGIN_MODE_LOCKED, _FUTURES): (
+        -4048, "Margin type cannot be changed if there exists position."
+    ),
+    (Refusal.TRANSFER_EXCEEDS_BALANCE, None): (-5002, "You have insufficient balance."),
+    (Refusal.INVALID_FIELD, None): (
+        -1102, "Mandatory parameter '{param}' was not sent, was empty/null, or malformed."
+    ),
+    (Refusal.INJECTED, None): (-2010, "New order rejected."),
+}  # fmt: skip
+# The venue's request fields by the name of the Binance parameter that carries them.
+_PARAMS = {
+    "levels": "stopPrice",
+    "stop_loss": "stopPrice",
+    "take_profit": "stopPrice",
+    "trailing_rate": "callbackRate",
+    "ids": "newClientOrderId",
+    "entry_price": "entryPrice",
+    "position_side": "side",
+}
+_TIMEOUT = (
+    "Timeout waiting for response from backend server. "
+    "Send status unknown; execution status unknown."
+)
+OVERLOADED = (
+    "Server is currently overloaded with other requests. Please try again in a few minutes."
+)
+
+
+def refusal_answer(error: VenueRejection) -> tuple[int, str]:
+    """Return Binance's code and message for a refusal of the simulated venue."""
+    code, template = _REFUSALS.get((error.refusal, error.market)) or _REFUSALS.get(
+        (error.refusal, None), (-2010, "New order rejected.")
+    )
+    limit = f"{error.limit:f}" if isinstance(error.limit, Decimal) else str(error.limit)
+    param = _PARAMS.get(error.field or "", error.field or "")
+    return code, template.format(limit=limit, value=error.value, param=param)
+
+
 def from_venue(error: Exception) -> BinanceError:
-    """Map an error of the simulated venue to Binance's answer; its code and message as is."""
-    if isinstance(error, VenueRejection | VenueUnknownSymbol):
-        return BinanceError(400, error.code, error.msg)
+    """Map an error of the simulated venue to the answer Binance gives in its place."""
+    if isinstance(error, VenueRejection):
+        return BinanceError(400, *refusal_answer(error))
     if isinstance(error, VenueOutcomeUnknown):
-        return BinanceError(408, error.code, error.msg)
+        return BinanceError(408, -1007, _TIMEOUT)
     if isinstance(error, VenueTemporaryError):
-        return BinanceError(503, error.code, error.msg)
-    if isinstance(error, ConfigurationError):
-        # A symbol with rules but no market behind it is not tradable here.
+        return BinanceError(503, -1008, OVERLOADED)
+    if isinstance(error, VenueUnknownSymbol | ConfigurationError):
+        # An unknown symbol, or one with rules but no market behind it.
         return BinanceError(400, -1121, "Invalid symbol.")
     return internal()

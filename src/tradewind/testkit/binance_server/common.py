@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.adapters.exchange.binance_server import errors, market
-from tradewind.adapters.exchange.binance_server import params as p
-from tradewind.adapters.exchange.binance_server.context import Call, ServerState
 from tradewind.adapters.exchange.simulated.feed import fill_price
 from tradewind.adapters.exchange.simulated.state import Account, SimOrder
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType
+from tradewind.testkit.binance_server import errors, market
+from tradewind.testkit.binance_server import params as p
+from tradewind.testkit.binance_server.context import Call, ServerState
 
 NEITHER_ID = errors.BinanceError(
     400, -1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!"
@@ -57,12 +57,7 @@ def price_at(state: ServerState, rules: MarketRules, at: int) -> Decimal:
     except ConfigurationError as e:
         raise errors.from_venue(e) from e
     if price is None:
-        raise errors.BinanceError(
-            503,
-            -1008,
-            "Server is currently overloaded with other "
-            "requests. Please try again in a few minutes.",
-        )
+        raise errors.BinanceError(503, -1008, errors.OVERLOADED)
     return price
 
 

@@ -6,8 +6,8 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from tradewind.adapters.exchange.binance_server import errors
-from tradewind.domain.types import Side
+from tradewind.domain.types import Side, Symbol
+from tradewind.testkit.binance_server import errors
 
 _CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 _DECIMAL = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
@@ -93,9 +93,9 @@ def side(params: Params) -> Side:
         raise errors.invalid_side() from None
 
 
-def symbol(params: Params) -> str:
+def symbol(params: Params) -> Symbol:
     """Return the symbol, upper case as Binance expects it."""
-    return required(params, "symbol").upper()
+    return Symbol(required(params, "symbol").upper())
 
 
 def client_id(params: Params, name: str) -> str | None:
