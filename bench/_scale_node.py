@@ -17,7 +17,7 @@ import redis
 
 from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.shared.redis_store import Names, connect_redis
-from tradewind.bootstrap import WorkerRuntime, worker_runtime
+from tradewind.bootstrap.runtime import WorkerRuntime, worker_runtime
 from tradewind.domain.candles import Candles
 from tradewind.domain.types import PositionType
 from tradewind.entrypoints.worker.app import configure, slots_queue, ticks_queue

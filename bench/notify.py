@@ -32,7 +32,7 @@ from tradewind.adapters.db.engine import make_engine, session_factory
 from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.unit_of_work import SqlUnitOfWork
 from tradewind.adapters.notify.signing import generate_secret
-from tradewind.bootstrap import notify_deps
+from tradewind.bootstrap.runtime import notify_deps
 from tradewind.domain.records import OutboxEvent
 from tradewind.domain.webhook_targets import parse_networks
 from tradewind.services.notify import NotifyDeps, deliver_due

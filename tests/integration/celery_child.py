@@ -25,7 +25,7 @@ from celery import Celery
 from celery.signals import after_task_publish, before_task_publish
 
 from tradewind.adapters.shared.redis_store import Names, connect_redis
-from tradewind.bootstrap import WorkerRuntime, worker_runtime
+from tradewind.bootstrap.runtime import WorkerRuntime, worker_runtime
 from tradewind.domain.candles import Candles
 from tradewind.domain.orders import OrderReport, OrderRequest
 from tradewind.domain.types import PositionType

@@ -25,7 +25,7 @@ from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
-from tradewind.bootstrap import AccountExchanges, PaperExchanges
+from tradewind.bootstrap.runtime import AccountExchanges, PaperExchanges
 from tradewind.domain.accounts import AccountKind
 from tradewind.domain.bots import BotState, BotStatus
 from tradewind.domain.records import OrderRecord

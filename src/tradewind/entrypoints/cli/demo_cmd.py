@@ -21,7 +21,7 @@ from tradewind.entrypoints.cli.errors import user_errors
 if TYPE_CHECKING:
     from tradewind.adapters.clocks import ReplayClock
     from tradewind.adapters.marketdata.replay import ReplayMarketData
-    from tradewind.bootstrap import PaperRuntime
+    from tradewind.bootstrap.runtime import PaperRuntime
     from tradewind.entrypoints.cli.demo_board import Wallets
     from tradewind.entrypoints.cli.demo_run import ReplayStats
     from tradewind.services.demo import DemoSetup

@@ -23,7 +23,7 @@ from tradewind.adapters.exchange.binance_server.limits import Limits
 from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import SimulatedExchange, SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
-from tradewind.bootstrap import PaperRuntime, binance_options, paper_runtime
+from tradewind.bootstrap.runtime import PaperRuntime, binance_options, paper_runtime
 from tradewind.entrypoints.cli.demo_board import Wallets
 from tradewind.services.demo import DEMO_BALANCE, DemoSetup
 from tradewind.settings import Settings

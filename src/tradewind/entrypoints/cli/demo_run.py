@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.live import Live
 
 from tradewind.adapters.clocks import ReplayClock
-from tradewind.bootstrap import PaperRuntime
+from tradewind.bootstrap.runtime import PaperRuntime
 from tradewind.entrypoints.cli.demo_board import Progress, Wallets, dashboard, hour_line
 from tradewind.services.demo import BotReport, bot_reports, transfer_note
 from tradewind.services.scheduler import SLOT_SECONDS, SlotReport, run_replay

@@ -52,7 +52,7 @@ def _store() -> Iterator[Store]:
 
 
 def _deps(store: Store) -> NotifyDeps:
-    from tradewind.bootstrap import notify_deps
+    from tradewind.bootstrap.runtime import notify_deps
 
     return notify_deps(store.settings, store.engine, store.secrets, store.clock)
 

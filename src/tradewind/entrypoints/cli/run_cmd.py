@@ -13,7 +13,7 @@ from rich.console import Console
 from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
-    from tradewind.bootstrap import PaperRuntime
+    from tradewind.bootstrap.runtime import PaperRuntime
     from tradewind.services.scheduler import SlotReport
     from tradewind.settings import Settings
 
@@ -79,7 +79,7 @@ def _replay(
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
     from tradewind.adapters.clocks import ReplayClock
-    from tradewind.bootstrap import paper_runtime
+    from tradewind.bootstrap.runtime import paper_runtime
     from tradewind.entrypoints.cli.market_sources import replay_files
     from tradewind.services.scheduler import run_replay
 
@@ -110,7 +110,7 @@ def _replay(
 
 def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
     from tradewind.adapters.clocks import SystemClock
-    from tradewind.bootstrap import paper_runtime
+    from tradewind.bootstrap.runtime import paper_runtime
     from tradewind.entrypoints.cli.market_sources import generated_markets
     from tradewind.services.scheduler import run_live
 
@@ -140,7 +140,7 @@ def _live_binance(console: Console, settings: Settings, testnet: bool, quiet: bo
     from tradewind.adapters.clocks import SystemClock
     from tradewind.adapters.exchange.binance.provider import BinanceExchanges
     from tradewind.adapters.marketdata.replay import ReplayMarketData
-    from tradewind.bootstrap import binance_options, paper_runtime
+    from tradewind.bootstrap.runtime import binance_options, paper_runtime
     from tradewind.services.scheduler import run_live
 
     binance = BinanceExchanges(binance_options(settings))

@@ -35,7 +35,7 @@ def worker(
         raise typer.BadParameter("prefork, solo or threads", param_hint="--pool")
     console = Console(stderr=True)
     with user_errors(console):
-        from tradewind.bootstrap import require_postgresql
+        from tradewind.bootstrap.runtime import require_postgresql
         from tradewind.entrypoints.cli.store import load_settings
 
         settings = load_settings()
@@ -61,7 +61,7 @@ def scheduler(
     """Run the scheduler (Celery beat): it starts every slot; a second one stands by."""
     console = Console(stderr=True)
     with user_errors(console):
-        from tradewind.bootstrap import require_postgresql
+        from tradewind.bootstrap.runtime import require_postgresql
         from tradewind.entrypoints.cli.store import load_settings
 
         settings = load_settings()

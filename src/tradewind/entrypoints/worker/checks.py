@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from tradewind.adapters.db.engine import ensure_migrated, make_engine, session_factory, shown
 from tradewind.adapters.db.secrets import SecretBox, check_master_key
 from tradewind.adapters.shared.redis_store import check_redis, connect_redis
-from tradewind.bootstrap import require_postgresql
+from tradewind.bootstrap.runtime import require_postgresql
 from tradewind.domain.errors import ConfigurationError
 from tradewind.settings import Settings
 

@@ -19,7 +19,7 @@ from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.marketdata.generated import GeneratedMarket
 from tradewind.adapters.shared.redis_store import Names, connect_redis
-from tradewind.bootstrap import WorkerRuntime, worker_runtime
+from tradewind.bootstrap.runtime import WorkerRuntime, worker_runtime
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.types import PositionType
 from tradewind.entrypoints.cli.market_sources import START_PRICES

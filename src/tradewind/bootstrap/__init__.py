@@ -1,0 +1,9 @@
+"""The one composition root: wire adapters into the services from settings (ARCHITECTURE.md §1).
+
+Entrypoints (the CLI, the workers, the API) import the services, this package, settings,
+ports and the domain — never an adapter. Each module wires one concern and imports only
+the adapters it wires, so importing the package costs nothing:
+
+- `runtime`: the tick runtimes (`tradewind run`, the demo, the Celery workers), the
+  exchange providers by account kind, the notification dispatcher.
+"""
