@@ -6,4 +6,6 @@ the adapters it wires, so importing the package costs nothing:
 
 - `runtime`: the tick runtimes (`tradewind run`, the demo, the Celery workers), the
   exchange providers by account kind, the notification dispatcher.
+- `store`: this installation's database for the management commands and the API
+  (settings, units of work, the symbol rules), and its set-up (schema, master key).
 """

@@ -76,6 +76,10 @@ class SqlChannelRepository:
                 self._secrets.decrypt(token)
                 return
 
+    def get(self, channel_id: int) -> Channel | None:
+        row = self._session.get(NotificationChannelRow, channel_id)
+        return None if row is None else channel_from(row)
+
     def by_name(self, user_id: int, name: str) -> Channel | None:
         row = self._session.execute(
             select(NotificationChannelRow).where(

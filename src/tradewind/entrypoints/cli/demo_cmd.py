@@ -106,10 +106,10 @@ def demo(
             live = console.is_terminal and not no_live
             with runtime.dispatcher(clock):  # notifications, beside the ticks
                 stats = replay_with_board(
-                    console, runtime, clock, (start, end), wallets, live=live,
+                    console, runtime, clock, (start, end), wallets, owner=setup.owner, live=live,
                     title=f"tradewind demo · {source}", account_kind=wired.account_kind,
                 )  # fmt: skip
-            _conclude(console, runtime, clock, None if live else wallets, stats, settings)
+            _conclude(console, runtime, clock, setup, None if live else wallets, stats, settings)
             if stats.interrupted:
                 raise typer.Exit(INTERRUPTED)
 
@@ -191,6 +191,7 @@ def _conclude(
     console: Console,
     runtime: PaperRuntime,
     clock: ReplayClock,
+    setup: DemoSetup,
     wallets: Callable[[], Wallets] | None,
     stats: ReplayStats,
     settings: Settings,
@@ -205,7 +206,7 @@ def _conclude(
     from tradewind.entrypoints.cli.demo_home import look_further
     from tradewind.services.demo import bot_reports, transfer_note
 
-    reports = bot_reports(runtime.manage_uow, clock)
+    reports = bot_reports(runtime.manage_uow, clock, setup.owner)
     console.print()
     console.print(summary_table(reports))
     if wallets is not None:

@@ -51,8 +51,8 @@ def run(
     """Run the active bots: paper trading on the simulated exchange, or live on Binance."""
     console = Console()
     with user_errors(console):
+        from tradewind.bootstrap.store import load_settings
         from tradewind.domain.errors import ConfigurationError
-        from tradewind.entrypoints.cli.store import load_settings
 
         if exchange not in ("paper", "binance"):
             raise ConfigurationError(f"--exchange: must be paper or binance (got {exchange!r})")
@@ -173,8 +173,9 @@ def slot_line(report: SlotReport) -> str:
 
 
 def _active_symbols() -> list[str]:
-    from tradewind.entrypoints.cli.store import open_store
+    from tradewind.bootstrap.store import open_store
+    from tradewind.entrypoints.cli.resolve import OPERATOR
+    from tradewind.services.overview import running_symbols
 
-    with open_store() as store, store.uow() as uow:
-        symbols = {b.config.symbol for b in uow.bots.find() if b.active}
-    return sorted(symbols) or ["BTCUSDT"]
+    with open_store() as store:
+        return running_symbols(store.manage_uow, OPERATOR) or ["BTCUSDT"]
