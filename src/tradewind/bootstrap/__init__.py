@@ -8,4 +8,6 @@ the adapters it wires, so importing the package costs nothing:
   exchange providers by account kind, the notification dispatcher.
 - `store`: this installation's database for the management commands and the API
   (settings, units of work, the symbol rules), and its set-up (schema, master key).
+- `backtest`: the backtest's candle files, generated market and symbol rules (cheap:
+  no database, no network).
 """

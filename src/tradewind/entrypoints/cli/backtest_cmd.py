@@ -163,7 +163,8 @@ def backtest(
     console = Console(stderr=quiet)
     fields = {k: v for k, v in locals().items() if k in _CONFIG_FLAGS and v is not None}
     with user_errors(console):
-        from tradewind.entrypoints.cli.backtest_run import BacktestRequest, execute
+        from tradewind.bootstrap.backtest import backtest_sources
+        from tradewind.services.backtest.request import BacktestRequest, run_request
 
         request = BacktestRequest(
             csv=csv,
@@ -176,7 +177,7 @@ def backtest(
             config_fields=fields,
         )
         show = _progress(console, quiet)
-        outcome = execute(request, show)
+        outcome = run_request(request, backtest_sources(), show)
         if trades_out is not None:
             from tradewind.entrypoints.cli.trade_files import write_trades
 
