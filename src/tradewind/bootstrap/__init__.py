@@ -10,4 +10,10 @@ the adapters it wires, so importing the package costs nothing:
   (settings, units of work, the symbol rules), and its set-up (schema, master key).
 - `backtest`: the backtest's candle files, generated market and symbol rules (cheap:
   no database, no network).
+- `markets`: candles to replay or generated, and the clocks that step through them.
+- `testkit`: the Binance-compatible test server (`tradewind exchange serve`), the one
+  place that imports it.
+- `demo`: where the demo's orders go (the paper venue, or the local test server).
+- `worker`: what the scale-out workers and the scheduler wire beside the runtime (the
+  shared paper market, the start checks, the leader lock).
 """

@@ -19,8 +19,7 @@ from rich.console import Console
 from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
-    from tradewind.adapters.clocks import ReplayClock
-    from tradewind.adapters.marketdata.replay import ReplayMarketData
+    from tradewind.bootstrap.markets import ReplayClock, ReplayMarketData
     from tradewind.bootstrap.runtime import PaperRuntime
     from tradewind.entrypoints.cli.demo_board import Wallets
     from tradewind.entrypoints.cli.demo_run import ReplayStats
@@ -81,10 +80,10 @@ def demo(
     """Watch three bots trade a replayed market, from a fresh database."""
     console = Console(highlight=False)
     with user_errors(Console(stderr=True)):
-        from tradewind.adapters.clocks import ReplayClock
-        from tradewind.adapters.exchange.builtin_rules import rules_for
+        from tradewind.bootstrap.demo import EXCHANGES, demo_exchange
+        from tradewind.bootstrap.markets import replay_clock
         from tradewind.domain.errors import ConfigurationError
-        from tradewind.entrypoints.cli.demo_exchange import EXCHANGES, demo_exchange, wallet_reader
+        from tradewind.entrypoints.cli.demo_board import wallet_reader
         from tradewind.entrypoints.cli.demo_home import prepare_home
         from tradewind.entrypoints.cli.demo_run import replay_with_board
         from tradewind.services.demo import set_up_demo
@@ -95,11 +94,11 @@ def demo(
             )
         market, start, end, source = _market(csv, seed, hours)
         settings, reused = prepare_home(data_dir)
-        clock = ReplayClock(start)
+        clock = replay_clock(start)
         with demo_exchange(exchange, settings, market, clock, seed) as wired:
             runtime = wired.runtime
             setup = set_up_demo(
-                runtime.manage_uow, clock, rules_for, binance_keys=wired.binance_keys
+                runtime.manage_uow, clock, wired.rules_for, binance_keys=wired.binance_keys
             )
             _introduce(console, settings.data_dir, reused, setup, source, (start, end), wired.where)
             wallets = wallet_reader(wired.venue_account(setup), setup)
@@ -118,9 +117,9 @@ def _market(
     csv: list[str] | None, seed: int, hours: float
 ) -> tuple[ReplayMarketData, int, int, str]:
     """Return the candles, the replay's first and last slot, and a title for them."""
+    from tradewind.bootstrap.markets import generated_markets, replay_files
     from tradewind.domain.errors import ConfigurationError
     from tradewind.domain.types import PositionType
-    from tradewind.entrypoints.cli.market_sources import generated_markets, replay_files
 
     minutes = max(1, round(hours * 60))
     if not csv:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.live import Live
 
-from tradewind.adapters.clocks import ReplayClock
+from tradewind.bootstrap.markets import ReplayClock
 from tradewind.bootstrap.runtime import PaperRuntime
 from tradewind.entrypoints.cli.demo_board import Progress, Wallets, dashboard, hour_line
 from tradewind.services.access import Actor

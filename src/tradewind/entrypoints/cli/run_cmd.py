@@ -78,14 +78,13 @@ def _replay(
 ) -> Counter[str]:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
-    from tradewind.adapters.clocks import ReplayClock
+    from tradewind.bootstrap.markets import replay_clock, replay_files
     from tradewind.bootstrap.runtime import paper_runtime
-    from tradewind.entrypoints.cli.market_sources import replay_files
     from tradewind.services.scheduler import run_replay
 
     market = replay_files(specs)
     start, end = market.span()
-    clock = ReplayClock(start)
+    clock = replay_clock(start)
     runtime = paper_runtime(settings, market, clock, seed=seed)
     totals: Counter[str] = Counter()
     try:
@@ -109,12 +108,11 @@ def _replay(
 
 
 def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
-    from tradewind.adapters.clocks import SystemClock
+    from tradewind.bootstrap.markets import generated_markets, wall_clock
     from tradewind.bootstrap.runtime import paper_runtime
-    from tradewind.entrypoints.cli.market_sources import generated_markets
     from tradewind.services.scheduler import run_live
 
-    wall = SystemClock()
+    wall = wall_clock()
     symbols = _active_symbols()
     market = generated_markets(
         symbols, wall.now() - HISTORY_MINUTES * 60, HISTORY_MINUTES + GENERATED_DAYS * 1440, seed
@@ -137,18 +135,12 @@ def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
 
 
 def _live_binance(console: Console, settings: Settings, testnet: bool, quiet: bool) -> None:
-    from tradewind.adapters.clocks import SystemClock
-    from tradewind.adapters.exchange.binance.provider import BinanceExchanges
-    from tradewind.adapters.marketdata.replay import ReplayMarketData
-    from tradewind.bootstrap.runtime import binance_options, paper_runtime
+    from tradewind.bootstrap.markets import wall_clock
+    from tradewind.bootstrap.runtime import binance_runtime
     from tradewind.services.scheduler import run_live
 
-    binance = BinanceExchanges(binance_options(settings))
-    clock = SystemClock()
-    runtime = paper_runtime(
-        settings, ReplayMarketData({}), clock,
-        bot_market_data=binance.market_data(testnet), binance=binance,
-    )  # fmt: skip
+    clock = wall_clock()
+    runtime = binance_runtime(settings, clock, testnet=testnet)
     where = settings.binance_url or ("Binance testnet" if testnet else "Binance")
     console.print(f"live trading the bots on Binance accounts via {where}; Ctrl-C stops")
 
