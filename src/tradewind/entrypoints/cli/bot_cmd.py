@@ -69,9 +69,7 @@ def bot_show(bot: BotName, user: UserOpt = None) -> None:
         from tradewind.services.overview import bot_views
 
         with open_store() as store:
-            resolver = Resolver(store)
-            actor, owner = resolver.acting(user)
-            bot_id = resolver.bot(bot, owner)
+            actor, bot_id = Resolver(store).acting_on_bot(bot, user)
             views = bot_views(store.manage_uow, store.clock, actor, bot_id=bot_id)
         for table in bot_detail(views[0]):
             out.print(table)
@@ -87,9 +85,8 @@ def bot_start(bot: BotName, user: UserOpt = None) -> None:
         from tradewind.services.manage import start_bot
 
         with open_store() as store:
-            resolver = Resolver(store)
-            actor, owner = resolver.acting(user)
-            started = start_bot(store.manage_uow, actor, resolver.bot(bot, owner))
+            actor, bot_id = Resolver(store).acting_on_bot(bot, user)
+            started = start_bot(store.manage_uow, actor, bot_id)
         out.print(f"started bot {started.config.name!r}: {started.state.status.value}")
 
 
@@ -103,9 +100,8 @@ def bot_stop(bot: BotName, user: UserOpt = None) -> None:
         from tradewind.services.manage import stop_bot
 
         with open_store() as store:
-            resolver = Resolver(store)
-            actor, owner = resolver.acting(user)
-            stopped = stop_bot(store.manage_uow, actor, resolver.bot(bot, owner))
+            actor, bot_id = Resolver(store).acting_on_bot(bot, user)
+            stopped = stop_bot(store.manage_uow, actor, bot_id)
         held = stopped.state.position
         note = "" if held is None else f"; its {held.side.value} position stays open"
         out.print(f"stopped bot {stopped.config.name!r}{note}")
@@ -131,11 +127,8 @@ def bot_delete(
         from tradewind.services.manage import delete_bot
 
         with open_store() as store:
-            resolver = Resolver(store)
-            actor, owner = resolver.acting(user)
-            deleted = delete_bot(
-                store.manage_uow, store.clock, actor, resolver.bot(bot, owner), force=force
-            )
+            actor, bot_id = Resolver(store).acting_on_bot(bot, user)
+            deleted = delete_bot(store.manage_uow, store.clock, actor, bot_id, force=force)
         out.print(f"deleted bot {deleted.config.name!r} (its orders and trades are kept)")
 
 

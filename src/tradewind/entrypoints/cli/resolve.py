@@ -58,6 +58,11 @@ class Resolver:
         """Return who acts, and the user `--user` names (None: the operator, for everyone)."""
         return (OPERATOR, None) if email is None else self.as_user(email)
 
+    def acting_on_bot(self, ref: str, email: str | None) -> tuple[Actor, int]:
+        """Return who acts (`--user`, else the operator) and the id of the bot `ref` names."""
+        actor, user = self.acting(email)
+        return actor, self.bot(ref, user)
+
     def account(self, user: User, name: str | None) -> int:
         """Return the id of the user's account `name`, or of their only account."""
         with self.store.manage_uow() as uow:
