@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.integration.db_builders import spot_config
+from tests.integration.db_builders import paper_account, spot_config
 from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
@@ -182,6 +182,25 @@ def test_a_second_bot_of_the_same_name_is_refused(owner: Owner, manage_uow: Uow)
     _create(manage_uow, owner)
     with pytest.raises(Conflict, match=r"^name: ann@example.com already has a bot"):
         _create(manage_uow, owner)
+
+
+def test_a_name_taken_meanwhile_is_a_conflict_at_the_database_too(
+    owner: Owner, manage_uow: Uow
+) -> None:
+    # Two requests at once may both pass the services' look-up of the name; the unique
+    # keys then refuse the second, and it is the same Conflict, not a database error.
+    _create(manage_uow, owner)
+    with manage_uow() as uow, pytest.raises(Conflict, match=r"^email: a user with email ann@"):
+        uow.users.add(EMAIL, None, 0)
+    with manage_uow() as uow, pytest.raises(Conflict, match=r"^name: .* account named 'paper'"):
+        uow.accounts.add(paper_account(owner.user.id))
+    with (
+        manage_uow() as uow,
+        pytest.raises(Conflict, match=r"^name: the user has a bot named 'b1'"),
+    ):
+        uow.bots.add(owner.user.id, owner.account_id, spot_config("b1"), 0)
+    assert _bots(manage_uow) == ["b1"]
+    assert [a.name for a in manage.list_accounts(manage_uow, OPERATOR, owner.user.id)] == ["paper"]
 
 
 def test_a_bot_goes_on_the_account_it_names(owner: Owner, manage_uow: Uow) -> None:

@@ -17,9 +17,9 @@ from tradewind.adapters.db.tables import NotificationChannelRow, NotificationDel
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.notify.signing import generate_secret
 from tradewind.domain.errors import ConfigurationError, Conflict, NotFound
-from tradewind.domain.notifications import EventType
+from tradewind.domain.notifications import ChannelKind, EventType
 from tradewind.domain.records import OutboxEvent
-from tradewind.ports import Channel
+from tradewind.ports import Channel, NewChannel
 from tradewind.services.access import Actor
 from tradewind.services.notify.configure import (
     add_email,
@@ -93,6 +93,15 @@ def test_a_bad_address_or_a_taken_name_is_refused_naming_the_field(desk: Desk) -
     add_email(desk.uow, desk.clock, actor, owner_id=owner, name="mail", to="ann@example.com")
     with pytest.raises(Conflict, match=r"name: owner@example\.com already has"):
         _webhook(desk, name="mail")()
+
+
+def test_a_channel_name_taken_meanwhile_is_a_conflict_at_the_database_too(desk: Desk) -> None:
+    _webhook(desk)()
+    taken = NewChannel(desk.owner_id(), "hook", ChannelKind.EMAIL, "ann@example.com", None, 0)
+    with desk.uow() as uow, pytest.raises(Conflict, match=r"^name: .* channel named 'hook'"):
+        uow.channels.add(taken)
+    owner = desk.owner_id()
+    assert [c.name for c in settings_of(desk.uow, Actor.user(owner), owner).channels] == ["hook"]
 
 
 def test_the_webhook_secret_is_stored_encrypted_and_never_listed(
