@@ -30,7 +30,11 @@ _BOT_HELP = (
 BotName = Annotated[str, typer.Argument(metavar="BOT", help=_BOT_HELP)]
 UserOpt = Annotated[
     str | None,
-    Opt("--user", metavar="EMAIL", help="Whose bot, when several users use the name."),
+    Opt(
+        "--user",
+        metavar="EMAIL",
+        help="Act as this user: the bot must be theirs (say whose when users share a name).",
+    ),
 ]
 BotOpt = Annotated[
     str | None, Opt("--bot", metavar="BOT", help="Only this bot (its id, or its name).")
