@@ -248,6 +248,12 @@ def test_listings_show_a_user_only_their_own_and_the_operator_everyones(world: W
     assert overview.running_symbols(uow, world.bob.actor) == []
 
 
+def test_a_plain_user_without_an_id_cannot_act() -> None:
+    with pytest.raises(ValueError, match="needs their user id"):
+        Actor(None)
+    assert Actor.operator().user_id is None
+
+
 def test_only_an_operator_adds_or_lists_users(world: World) -> None:
     before = world.store.snapshot()
     with pytest.raises(Forbidden, match=r"^user: only an operator may add users"):

@@ -38,6 +38,11 @@ class Actor:
     user_id: int | None
     role: Role = Role.USER
 
+    def __post_init__(self) -> None:
+        # A plain user with no id would list everyone's things: never build one.
+        if self.user_id is None and self.role is not Role.OPERATOR:
+            raise ValueError("a user who acts needs their user id")
+
     @classmethod
     def user(cls, user_id: int) -> Actor:
         """Return a plain user acting on their own things."""
