@@ -18,12 +18,12 @@ from decimal import Decimal
 from _ticks_world import MIX
 from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.marketdata.generated import GeneratedMarket
+from tradewind.bootstrap.markets import START_PRICES
+from tradewind.bootstrap.worker import HISTORY_MINUTES, MARKET_DAYS
 from tradewind.bot_config import BotConfig
 from tradewind.domain.indicators import ema, rsi
 from tradewind.domain.strategies.ema_rsi import signal_at
 from tradewind.domain.types import PositionType, Signal
-from tradewind.entrypoints.cli.market_sources import START_PRICES
-from tradewind.entrypoints.worker.runtime import HISTORY_MINUTES, MARKET_DAYS
 from tradewind.services.tick.context import INDICATOR_HISTORY
 
 CANDIDATES = 40
@@ -31,7 +31,7 @@ STEP_MINUTES = 11  # candidate starts this far apart: different hours, different
 
 
 def market(start: int, seed: int) -> GeneratedMarket:
-    """Return the workers' generated market from `start` (as runtime.paper_market does)."""
+    """Return the workers' generated market from `start` (as bootstrap.worker.paper_market does)."""
     return GeneratedMarket(
         start, HISTORY_MINUTES + MARKET_DAYS * 1440, seed,
         start_price=lambda symbol: START_PRICES.get(symbol, Decimal(100)),

@@ -224,3 +224,25 @@ def test_a_key_file_others_can_read_is_refused(ready: Tradewind) -> None:
     message = ready.refused("bot", "start", "btc")
     assert "open to other users (mode 644)" in message
     assert "chmod 600" in message
+
+
+def test_a_number_names_a_bot_by_its_id_and_a_shared_name_needs_the_user(
+    ready: Tradewind,
+) -> None:
+    refused = ready.refused("bot", "create", "--user", "ann@example.com", *BOT[:1], "7", *BOT[2:])
+    assert "name: must not be only digits (got '7')" in refused
+    ready.ok("user", "add", "bob@example.com")
+    ready.ok("account", "add", "--user", "bob@example.com", "--name", "p", "--kind", "paper")
+    ready.ok("bot", "create", "--user", "ann@example.com", *BOT)
+    created = ready.ok("bot", "create", "--user", "bob@example.com", *BOT)
+    bobs = created.split("(id ", 1)[1].split(")", 1)[0]
+    shared = ready.refused("bot", "start", "btc")
+    assert "bot: 2 users have a bot named 'btc'; say whose with --user" in shared
+    assert "waiting" in ready.ok("bot", "start", "btc", "--user", "bob@example.com")
+    # Bob's bot by its id: for the operator (no --user), or for Bob; never for Ann.
+    assert "stopped bot 'btc'" in ready.ok("bot", "stop", bobs)
+    assert "bob@example.com" in ready.ok("bot", "show", bobs, "--user", "bob@example.com")
+    hidden = ready.refused("bot", "delete", bobs, "--user", "ann@example.com")
+    assert f"bot: there is no bot {bobs}" in hidden
+    assert "hint: `tradewind bot list` shows every bot with its id" in hidden
+    assert ready.bot_rows() == 2

@@ -98,7 +98,9 @@ class BotConfig(BaseModel):
     name: Annotated[
         str, Field(min_length=1, max_length=100, description="Bot name, unique per user.")
     ]
-    symbol: Annotated[Symbol, Field(min_length=2, max_length=20, description="Symbol, e.g. BTCUSDT.")]
+    symbol: Annotated[
+        Symbol, Field(min_length=2, max_length=20, description="Symbol, e.g. BTCUSDT.")
+    ]
     timeframe: Annotated[Timeframe, Field(description="Candle timeframe.")]
     position_type: Annotated[PositionType, Field(description="Spot or USDⓈ-M futures.")]
     strategy: Annotated[StrategyField, BeforeValidator(strategy_table)] = Field(

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from tradewind.adapters.db import tick_load
+from tradewind.adapters.db.conflicts import taken_as_conflict
 from tradewind.adapters.db.core import (
     columns_except,
     connection,
@@ -158,17 +159,15 @@ class SqlBotRepository:
 
     def add(self, user_id: int, account_id: int, config: BotConfig, created_at: int) -> Bot:
         """Store a new, inactive bot in state IDLE."""
-        bot_id = self._session.execute(
-            insert(BotConfigRow)
-            .values(
-                user_id=user_id,
-                account_id=account_id,
-                active=False,
-                created_at=created_at,
-                **config_columns(config),
-            )
-            .returning(BotConfigRow.id)
-        ).scalar_one()
+        row = insert(BotConfigRow).values(
+            user_id=user_id,
+            account_id=account_id,
+            active=False,
+            created_at=created_at,
+            **config_columns(config),
+        )
+        with taken_as_conflict(f"name: the user has a bot named {config.name!r}"):
+            bot_id = self._session.execute(row.returning(BotConfigRow.id)).scalar_one()
         state = BotState()
         self._session.execute(insert(BotStateRow).values(bot_id=bot_id, **state_columns(state)))
         return Bot(

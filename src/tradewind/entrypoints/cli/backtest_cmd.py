@@ -92,7 +92,8 @@ def backtest(
     started = time.perf_counter()
     console = Console(stderr=quiet)
     with user_errors(console):
-        from tradewind.entrypoints.cli.backtest_run import BacktestRequest, execute
+        from tradewind.bootstrap.backtest import backtest_sources
+        from tradewind.services.backtest.request import BacktestRequest, run_request
 
         request = BacktestRequest(
             csv=csv,
@@ -105,7 +106,7 @@ def backtest(
             config_fields=config_flags.fields(),
         )
         show = _progress(console, quiet)
-        outcome = execute(request, show)
+        outcome = run_request(request, backtest_sources(), show)
         if trades_out is not None:
             from tradewind.entrypoints.cli.trade_files import write_trades
 

@@ -40,23 +40,28 @@ def create(
     """Create a bot (inactive until `tradewind bot start`)."""
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
-        from tradewind.adapters.exchange.builtin_rules import rules_for
+        from tradewind.bootstrap.store import open_store
         from tradewind.bot_config import BotConfig, load_bot_config_toml
-        from tradewind.entrypoints.cli.store import open_store
+        from tradewind.entrypoints.cli.resolve import Resolver
         from tradewind.services.manage import create_bot
 
         fields = config_flags.fields()
-        settings: BotConfig | dict[str, object] = fields
-        if config is not None:
-            settings = load_bot_config_toml(config, fields)
+        # The input first, then the database.
+        settings = (
+            BotConfig.model_validate(fields)
+            if config is None
+            else load_bot_config_toml(config, fields)
+        )
         with open_store() as store:
+            resolver = Resolver(store)
+            actor, owner = resolver.as_user(user)
             created = create_bot(
-                store.uow,
+                store.manage_uow,
                 store.clock,
-                rules_for,
-                user_email=user,
+                store.rules_for,
+                actor,
+                account_id=resolver.account(owner, account),
                 config=settings,
-                account_name=account,
             )
         bot = created.bot
         out.print(

@@ -16,7 +16,7 @@ from rich.table import Table
 from tradewind.domain.types import ExitReason
 
 if TYPE_CHECKING:
-    from tradewind.entrypoints.cli.backtest_run import BacktestOutcome
+    from tradewind.services.backtest.request import BacktestOutcome
 
 PROGRESS_MIN_CANDLES = 200_000
 

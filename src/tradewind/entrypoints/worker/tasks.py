@@ -19,7 +19,7 @@ from celery import Task
 from celery.signals import worker_process_init
 from sqlalchemy.exc import DBAPIError
 
-from tradewind.bootstrap import WorkerRuntime
+from tradewind.bootstrap.runtime import WorkerRuntime
 from tradewind.domain.types import PositionType, Symbol
 from tradewind.entrypoints.worker import stats
 from tradewind.entrypoints.worker.app import app, settings_of

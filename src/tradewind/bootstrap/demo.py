@@ -1,4 +1,5 @@
-"""Where the demo's orders go: the in-process paper venue, or Binance's live path locally.
+"""The demo's wiring: where its orders go — the in-process paper venue, or Binance's live
+path locally — and the symbol rules its bots are created under.
 
 `--exchange binance-local` starts the project's Binance-compatible server on a loopback
 port, over a simulated venue on the same market and clock, and gives the demo account an
@@ -19,15 +20,15 @@ from pydantic import SecretStr
 
 from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges
-from tradewind.adapters.exchange.simulated import SimulatedExchange, SimulatedVenue
+from tradewind.adapters.exchange.builtin_rules import rules_for
+from tradewind.adapters.exchange.simulated import SimulatedExchange
 from tradewind.adapters.marketdata.replay import ReplayMarketData
-from tradewind.bootstrap import PaperRuntime, binance_options, paper_runtime
+from tradewind.bootstrap.runtime import PaperRuntime, binance_options, paper_runtime
+from tradewind.bootstrap.testkit import binance_test_server, scaled_limits
 from tradewind.domain.accounts import ExchangeKind
-from tradewind.entrypoints.cli.demo_board import Wallets
 from tradewind.services.demo import DEMO_BALANCE, DemoSetup
+from tradewind.services.manage import RulesLookup
 from tradewind.settings import Settings
-from tradewind.testkit.binance_server.limits import Limits
-from tradewind.testkit.binance_server.server import BinanceServer
 
 EXCHANGES = (ExchangeKind.PAPER.value, "binance-local")
 DAY_IN_MINUTES = 1_440
@@ -42,6 +43,7 @@ class DemoExchange:
     binance_keys: tuple[SecretStr, SecretStr] | None
     venue_account: Callable[[DemoSetup], SimulatedExchange]
     where: str  # says where the orders go, for the introduction
+    rules_for: RulesLookup = rules_for  # the built-in rules, as `bot create` checks them
 
 
 @contextmanager
@@ -65,15 +67,8 @@ def demo_exchange(
     sys.setswitchinterval(0.0005)
     # A replayed day passes in about a minute, so the limits per (real) minute are scaled by
     # the same factor: the bots meet the limits a day of live trading would.
-    fast = Limits(
-        spot_weight_per_minute=6_000 * DAY_IN_MINUTES,
-        futures_weight_per_minute=2_400 * DAY_IN_MINUTES,
-        spot_orders_per_10s=100 * DAY_IN_MINUTES,
-        futures_orders_per_10s=300 * DAY_IN_MINUTES,
-        futures_orders_per_minute=1_200 * DAY_IN_MINUTES,
-    )
-    venue = SimulatedVenue(market, clock, seed=seed)
-    server = BinanceServer(venue, limits=fast, seed=seed).start()
+    fast = scaled_limits(DAY_IN_MINUTES)
+    server = binance_test_server(market, clock, seed=seed, limits=fast).start()
     try:
         key, secret = secrets.token_hex(16), secrets.token_hex(32)
         account_id = server.add_account(key, secret, spot={"USDT": DEMO_BALANCE})
@@ -104,18 +99,3 @@ def _paper_account(runtime: PaperRuntime, setup: DemoSetup) -> SimulatedExchange
     exchange = runtime.deps.exchanges.for_account(access)
     assert isinstance(exchange, SimulatedExchange)
     return exchange
-
-
-def wallet_reader(exchange: SimulatedExchange, setup: DemoSetup) -> Callable[[], Wallets]:
-    """Return a reader of the demo account's wallets, as the venue holds them."""
-    bases = sorted({bot.config.symbol.removesuffix("USDT") for bot in setup.bots})
-
-    def read() -> Wallets:
-        usdt = exchange.spot_balance("USDT")
-        held = {}
-        for asset in bases:
-            balance = exchange.spot_balance(asset)
-            held[asset] = balance.free + balance.locked
-        return Wallets(usdt.free + usdt.locked, exchange.futures_wallet("USDT"), held)
-
-    return read

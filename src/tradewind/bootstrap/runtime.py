@@ -349,3 +349,13 @@ def worker_runtime(
     exchanges = AccountExchanges({ExchangeKind.PAPER: venues})  # workers trade paper only
     deps = TickDeps(uow=uow, exchanges=exchanges, market_data=candles, lock=lock, clock=clock)
     return WorkerRuntime(engine, deps, client, names, venues, round_trips)
+
+
+def binance_runtime(settings: Settings, clock: Clock, *, testnet: bool = False) -> PaperRuntime:
+    """Wire ticks for the bots on Binance accounts, deciding on Binance's own candles (its
+    testnet's with `testnet`); `tradewind run --exchange binance`."""
+    binance = BinanceExchanges(binance_options(settings))
+    return paper_runtime(
+        settings, ReplayMarketData({}), clock, bot_market_data=binance.market_data(testnet),
+        binance=binance,
+    )  # fmt: skip

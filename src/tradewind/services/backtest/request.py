@@ -1,8 +1,11 @@
-"""Wire a backtest from the command line's inputs: config, candles, symbol rules.
+"""The backtest use case: a bot config, candles and the symbol's rules in; the result and
+its summary out.
 
-This is the composition step of `tradewind backtest`: it picks the adapters (CSV file or
-generated market, built-in or given exchangeInfo rules) and hands domain objects to the
-backtest service.
+`run_request` reads the config (a file and/or fields), the candles (a CSV file, or a
+generated market of the config's timeframe), the rules (built in, or an exchangeInfo
+file) through `BacktestSources`, which bootstrap wires (`tradewind.bootstrap.backtest`),
+and runs the engine. The CLI's `tradewind backtest` calls it; a backtest job of the API
+will too.
 """
 
 from __future__ import annotations
@@ -12,18 +15,21 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tradewind.adapters.exchange.builtin_rules import rules_for
-from tradewind.adapters.marketdata.csv_candles import read_candles_csv
-from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.bot_config import BotConfig, load_bot_config_toml
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.sizing import effective_leverage
 from tradewind.domain.timeframes import TIMEFRAME_SECONDS
 from tradewind.domain.types import PositionType
-from tradewind.services.backtest import BacktestResult, BacktestSpec, run_backtest
+from tradewind.services.backtest.engine import BacktestSpec, run_backtest
 from tradewind.services.backtest.metrics import Summary, summarize
+from tradewind.services.backtest.result import BacktestResult
+
+if TYPE_CHECKING:
+    # A type only: importing the ports package would cost the backtest's start-up.
+    from tradewind.ports.backtest import BacktestSources
 
 DEFAULTS: dict[str, object] = {"name": "backtest", "symbol": "BTCUSDT", "position_type": "spot"}
 
@@ -32,7 +38,7 @@ ProgressFactory = Callable[[int], AbstractContextManager[Callable[[int], None]]]
 
 @dataclass(frozen=True, slots=True)
 class BacktestRequest:
-    """What the user asked for, as given on the command line."""
+    """What the user asked for: where the config and the candles are, and the run's knobs."""
 
     csv: Path | None
     config_file: Path | None
@@ -57,12 +63,14 @@ class BacktestOutcome:
     warnings: list[str]
 
 
-def execute(request: BacktestRequest, progress: ProgressFactory | None) -> BacktestOutcome:
+def run_request(
+    request: BacktestRequest, sources: BacktestSources, progress: ProgressFactory | None = None
+) -> BacktestOutcome:
     """Load config, candles and rules; run the backtest; summarize it."""
     candles: Candles | None = None
     fields = dict(request.config_fields)
     if request.csv is not None:
-        candles = read_candles_csv(request.csv)
+        candles = sources.read_candles(request.csv)
         file_timeframe = _timeframe_of(candles, request.csv)
         if "timeframe" in fields and fields["timeframe"] != file_timeframe:
             raise ConfigurationError(
@@ -73,11 +81,11 @@ def execute(request: BacktestRequest, progress: ProgressFactory | None) -> Backt
     config = _load_config(request.config_file, fields)
     if candles is None:
         interval = TIMEFRAME_SECONDS[config.timeframe]
-        candles = generate_market(request.generated_candles, interval, seed=request.seed)
+        candles = sources.generate_candles(request.generated_candles, interval, request.seed)
         source = f"generated market, seed {request.seed}"
     else:
         source = str(request.csv)
-    rules = rules_for(config.symbol, config.position_type, request.exchange_info)
+    rules = sources.rules(config.symbol, config.position_type, request.exchange_info)
     warnings = list(config.warnings)
     leverage = 1
     if config.position_type is PositionType.FUTURES:
