@@ -139,10 +139,9 @@ class Enter:
 
 @dataclass(frozen=True, slots=True)
 class Close:
-    """Close the whole position with a MARKET order."""
+    """Close the whole position (what is held when the order goes) with a MARKET order."""
 
     side: Side  # the order's side: SELL closes a long, BUY a short
-    quantity: Decimal
     reason: ExitReason = ExitReason.SIGNAL
 
 
@@ -150,6 +149,7 @@ Decision = Protect | Wait | Pause | Enter | Close
 _KEEP_WAITING = Wait()
 _SPOT_SELL = Wait(SPOT_SELL_WHILE_FLAT)
 _PAUSES = {limit: Pause(limit) for limit in PauseReason}
+_CLOSES = {side: Close(side.exit_side) for side in PositionSide}
 
 
 def decide(
@@ -175,7 +175,7 @@ def decide(
                 return protect
         closing = Signal.SELL if position.side is PositionSide.LONG else Signal.BUY
         if reading.signal is closing:
-            return Close(position.side.exit_side, position.quantity)
+            return _CLOSES[position.side]
         return _KEEP_WAITING
     if reading.signal is Signal.NONE or reading.price is None:
         return _KEEP_WAITING if reading.missing is None else Wait(reading.missing)
