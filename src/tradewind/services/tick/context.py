@@ -79,10 +79,14 @@ class StateBook:
         return self._today
 
     @property
-    def today_as_loaded(self) -> DayTally:
-        """Return today's counters as loaded with the bot (no fill recorded since)."""
-        assert self._today_read, "a fill was recorded: read today's counters again"
+    def tally(self) -> DayTally:
+        """Return today's counters as last read: as loaded, unless a fill made them stale."""
         return self._today
+
+    @property
+    def stale(self) -> bool:
+        """Tell whether a fill was recorded since today's counters were last read."""
+        return not self._today_read
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,19 +93,19 @@ def decide_quietly(at: BotAtSlot, view: MarketView) -> Quiet | None:
     """
     if at.open_orders:
         return None
-    today = at.book.today_as_loaded
+    today = at.book.tally  # as loaded: nothing was recorded yet
     position = at.bot.state.position
     reading = view if isinstance(view, Reading) else NOTHING
     decision = decide(at.rules, position, today, reading, resting=at.protected())
     if isinstance(decision, Protect):
         return None
     if isinstance(view, Unread):
-        return failed(at, today, view.error)
+        return failed(at, lambda: today, view.error)
     if isinstance(decision, Wait):
         _wait(at, decision)
     elif not isinstance(decision, Pause):
         return None
-    return TickOutcome.DECIDED, conclude(at, today, reading.signal)
+    return TickOutcome.DECIDED, conclude(at, lambda: today, reading.signal)
 
 
 def trade(deps: TickDeps, at: BotAtSlot, view: MarketView) -> TickOutcome:
@@ -124,12 +124,13 @@ def _trade(desk: OrderDesk, view: MarketView) -> TickOutcome:
     if stuck is not None:
         state.reason = f"waiting for the outcome of order {stuck.client_order_id}"
         with desk.transactions() as uow:
-            write(uow, at, conclude(at, at.book.today(uow), None))
+            write(uow, at, conclude(at, lambda: at.book.today(uow), None))
             alerts.if_long_unresolved(uow, at, stuck)
             uow.commit()
         return TickOutcome.UNRESOLVED
     reading = view if isinstance(view, Reading) else NOTHING
-    today = _today(desk, at)
+    # Only a flat bot's decision asks for today's tally; read it again if a fill changed it.
+    today = _today(desk, at) if state.position is None else at.book.tally
     decision = decide(at.rules, state.position, today, reading, resting=at.protected())
     if isinstance(decision, Protect):
         protect(desk, decision)
@@ -149,7 +150,7 @@ def _trade(desk: OrderDesk, view: MarketView) -> TickOutcome:
     elif isinstance(decision, Wait):
         _wait(at, decision)
     with desk.transactions() as uow:
-        write(uow, at, conclude(at, at.book.today(uow), reading.signal))
+        write(uow, at, conclude(at, lambda: at.book.today(uow), reading.signal))
         uow.commit()
     return TickOutcome.DECIDED
 
@@ -160,13 +161,15 @@ def _wait(at: BotAtSlot, decision: Wait) -> None:
 
 
 def _today(desk: OrderDesk, at: BotAtSlot) -> DayTally:
-    with desk.transactions() as uow:  # reads only after a fill changed the counters
+    if not at.book.stale:
+        return at.book.tally
+    with desk.transactions() as uow:
         return at.book.today(uow)
 
 
 def _end_failed(transactions: Callable[[], UnitOfWork], at: BotAtSlot, e: Exception) -> TickOutcome:
     with transactions() as uow:
-        outcome, events = failed(at, at.book.today(uow), e)
+        outcome, events = failed(at, lambda: at.book.today(uow), e)
         write(uow, at, events)
         uow.commit()
     return outcome

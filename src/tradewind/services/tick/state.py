@@ -7,6 +7,8 @@ changed (the claim recorded the run already, so most ticks write nothing).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tradewind.domain.bots import BotStatus
 from tradewind.domain.errors import AuthenticationFailed, ConfigurationError
 from tradewind.domain.limits import DayTally, entry_pause_reason
@@ -25,10 +27,13 @@ def saw(at: BotAtSlot, signal: Signal | None) -> None:
         at.bot.state.last_signal, at.bot.state.last_signal_at = signal, at.slot
 
 
-def conclude(at: BotAtSlot, today: DayTally, signal: Signal | None) -> list[OutboxEvent]:
+def conclude(
+    at: BotAtSlot, today: Callable[[], DayTally], signal: Signal | None
+) -> list[OutboxEvent]:
     """Bring the state up to date: last run, last signal, status and why; pause or resume.
 
-    `today` is the tally after this tick's fills. Returns the events of a pause or resume.
+    `today` gives the tally after this tick's fills (asked only for a flat bot, the one a
+    daily limit may pause). Returns the events of a pause or resume.
     """
     bot, state = at.bot, at.bot.state
     state.last_run_at, state.last_slot = at.now, at.slot
@@ -39,7 +44,7 @@ def conclude(at: BotAtSlot, today: DayTally, signal: Signal | None) -> list[Outb
     if state.position is not None:
         state.status = BotStatus.IN_POSITION
         return events
-    pause = entry_pause_reason(at.rules.limits, today)
+    pause = entry_pause_reason(at.rules.limits, today())
     if pause is not None:
         if state.pause_reason is not pause:
             events.append(event(bot, "bot_paused", at.now, limit=pause.value))
@@ -52,7 +57,9 @@ def conclude(at: BotAtSlot, today: DayTally, signal: Signal | None) -> list[Outb
     return events
 
 
-def failed(at: BotAtSlot, today: DayTally, e: Exception) -> tuple[TickOutcome, list[OutboxEvent]]:
+def failed(
+    at: BotAtSlot, today: Callable[[], DayTally], e: Exception
+) -> tuple[TickOutcome, list[OutboxEvent]]:
     """End a tick the exchange (or the config) failed: the bot errs, or waits a slot."""
     if isinstance(e, AuthenticationFailed | ConfigurationError):
         return TickOutcome.ERROR, [mark_error(at.bot, at.now, str(e), error_cause(e))]
