@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
 from _ticks_world import MIX
 from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.marketdata.generated import GeneratedMarket
+from tradewind.bootstrap.markets import START_PRICES
+from tradewind.bootstrap.worker import HISTORY_MINUTES, MARKET_DAYS
 from tradewind.bot_config import BotConfig
 from tradewind.domain.indicators import ema, rsi
 from tradewind.domain.strategies.ema_rsi import signal_at
 from tradewind.domain.types import PositionType, Signal
-from tradewind.entrypoints.cli.market_sources import START_PRICES
-from tradewind.entrypoints.worker.runtime import HISTORY_MINUTES, MARKET_DAYS
 from tradewind.services.tick.context import INDICATOR_HISTORY
 
 CANDIDATES = 40
@@ -30,7 +31,7 @@ STEP_MINUTES = 11  # candidate starts this far apart: different hours, different
 
 
 def market(start: int, seed: int) -> GeneratedMarket:
-    """Return the workers' generated market from `start` (as runtime.paper_market does)."""
+    """Return the workers' generated market from `start` (as bootstrap.worker.paper_market does)."""
     return GeneratedMarket(
         start, HISTORY_MINUTES + MARKET_DAYS * 1440, seed,
         start_price=lambda symbol: START_PRICES.get(symbol, Decimal(100)),
@@ -82,10 +83,9 @@ def entries(start: int, seed: int, slots: list[int], bots: int) -> int:
             r = _last_two(generated, memo, slot, config, "rsi", period)
             if f is None or s is None or r is None:
                 continue
-            params = config.model_copy(
-                update={"custom_ema_fast": fast, "custom_ema_slow": slow,
-                        "custom_rsi_period": period}
-            ).strategy_params()  # fmt: skip
+            params = replace(
+                config.strategy_params(), ema_fast=fast, ema_slow=slow, rsi_period=period
+            )
             signal = signal_at(f[0], s[0], r[0], f[1], s[1], r[1], params)
             futures = config.position_type is PositionType.FUTURES
             if signal is Signal.BUY or (signal is Signal.SELL and futures):

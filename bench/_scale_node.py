@@ -17,11 +17,12 @@ import redis
 
 from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.shared.redis_store import Names, connect_redis
-from tradewind.bootstrap import WorkerRuntime, worker_runtime
+from tradewind.bootstrap.runtime import WorkerRuntime, worker_runtime
+from tradewind.bootstrap.worker import paper_market
 from tradewind.domain.candles import Candles
 from tradewind.domain.types import PositionType
 from tradewind.entrypoints.worker.app import configure, slots_queue, ticks_queue
-from tradewind.entrypoints.worker.runtime import paper_market, use_builder
+from tradewind.entrypoints.worker.runtime import use_builder
 from tradewind.ports import MarketData
 from tradewind.settings import Settings
 
@@ -42,7 +43,7 @@ class CountedSource:
 
 
 def build(settings: Settings, seed: int) -> WorkerRuntime:
-    """The product's runtime (`runtime.build_runtime`), with the source counted."""
+    """The product's runtime (`bootstrap.worker.build_worker_runtime`), with the source counted."""
     client = connect_redis(settings.redis_url)
     names = Names(settings.namespace)
     market = paper_market(client, names, seed, SystemClock().now())

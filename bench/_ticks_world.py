@@ -20,7 +20,7 @@ from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.bot_config import BotConfig
-from tradewind.domain.accounts import AccountKind
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.types import PositionType
 from tradewind.ports import AccountAccess, Exchange, ExchangeProvider, NewAccount
 from tradewind.settings import Settings
@@ -142,7 +142,7 @@ def populate(settings: Settings, bots: int, now: int) -> None:
 
 def _paper(user_id: int, now: int) -> NewAccount:
     return NewAccount(
-        user_id=user_id, name="paper", kind=AccountKind.PAPER, api_key=SecretStr(""),
+        user_id=user_id, name="paper", kind=ExchangeKind.PAPER, api_key=SecretStr(""),
         api_secret=SecretStr(""), created_at=now,
         paper_balances={PositionType.SPOT: {"USDT": Decimal(10_000)},
                         PositionType.FUTURES: {"USDT": Decimal(1_000)}},

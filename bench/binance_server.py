@@ -23,9 +23,9 @@ from urllib.parse import urlencode
 import httpx
 
 from tradewind.adapters.clocks import ReplayClock
-from tradewind.adapters.exchange.binance_server import BinanceServer, Limits, sign
 from tradewind.adapters.exchange.simulated import SimulatedVenue
-from tradewind.entrypoints.cli.market_sources import generated_markets
+from tradewind.bootstrap.markets import generated_markets
+from tradewind.testkit.binance_server import BinanceServer, Limits, sign
 
 START = 1_709_539_200  # 2024-03-04 08:00 UTC
 NO_LIMITS = Limits(

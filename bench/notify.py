@@ -32,9 +32,10 @@ from tradewind.adapters.db.engine import make_engine, session_factory
 from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.unit_of_work import SqlUnitOfWork
 from tradewind.adapters.notify.signing import generate_secret
-from tradewind.bootstrap import notify_deps
+from tradewind.bootstrap.runtime import notify_deps
 from tradewind.domain.records import OutboxEvent
 from tradewind.domain.webhook_targets import parse_networks
+from tradewind.services.access import Actor
 from tradewind.services.notify import NotifyDeps, deliver_due
 from tradewind.services.notify.configure import add_webhook
 from tradewind.settings import Settings
@@ -107,7 +108,7 @@ def bench_one(database: BenchDatabase, tmp: Path, events: int) -> dict[str, Any]
         with deps.uow() as uow:
             user = uow.users.add("bench@example.com", None, int(time.time()))
             uow.commit()
-        add_webhook(deps.uow, SystemClock(), user_email=user.email, name="hook",
+        add_webhook(deps.uow, SystemClock(), Actor.user(user.id), owner_id=user.id, name="hook",
                     url=receiver.url, secret=SecretStr(generate_secret()),
                     allowed=parse_networks("127.0.0.0/8"))  # fmt: skip
         idle = []

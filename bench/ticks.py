@@ -46,7 +46,7 @@ from _ticks_world import (
 )
 from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.secrets import generate_key
-from tradewind.bootstrap import paper_runtime
+from tradewind.bootstrap.runtime import paper_runtime
 from tradewind.services.scheduler import active_bots, slots_between
 from tradewind.services.tick import run_tick, run_ticks
 from tradewind.settings import Settings

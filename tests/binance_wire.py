@@ -20,10 +20,10 @@ from urllib.parse import urlencode
 import httpx
 
 from tests.market_script import MINUTE, T0, ManualClock, minute_candles
-from tradewind.adapters.exchange.binance_server import BinanceServer, Limits, sign
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVenue
 from tradewind.domain.candles import Candles
 from tradewind.domain.types import PositionType
+from tradewind.testkit.binance_server import BinanceServer, Limits, sign
 
 API_KEY = "tw-test-key"
 API_SECRET = "tw-test-secret-4f1d9c8e2b7a"

@@ -1,3 +1,3 @@
-"""tradewind: automated EMA/RSI crypto trading bots for many users."""
+"""tradewind: automated rule-based crypto trading bots for many users."""
 
 __version__ = "0.1.0"

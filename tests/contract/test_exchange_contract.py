@@ -3,8 +3,12 @@
 Each adapter joins through `EXCHANGE_BUILDERS`: a builder gets the scripted market below
 (1m candles of BTCUSDT, the same on spot and futures) and a clock the test moves, and
 returns the Exchange of a fresh account holding 10,000 USDT in spot and 10,000 USDT in
-futures. The simulated exchange is the first; the Binance adapter joins over real HTTP against the
-project's Binance-compatible server, which serves the same market.
+futures. The simulated exchange is the first; the Binance adapter joins over real HTTP
+against the project's Binance-compatible server, which serves the same market.
+
+Outcomes are checked in the domain's terms only: reports, balances and the error types of
+`tradewind.domain.errors` (`OrderRejected`, `ConfigurationError`, ...), never a venue's own
+codes; each venue's tests pin those (tests/integration/test_binance_adapter_http.py).
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from tests.market_script import (
     same_candles_for_both_markets,
 )
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
-from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed, PriceFeed, SimulatedVenue
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError, OrderRejected
 from tradewind.domain.orders import (
     ClientOrderId,
@@ -37,6 +41,7 @@ from tradewind.domain.orders import (
 )
 from tradewind.domain.types import PositionSide, PositionType, Side
 from tradewind.ports import AccountAccess, Exchange
+from tradewind.testkit.binance_server.server import BinanceServer
 
 D = Decimal
 SPOT, FUTURES = PositionType.SPOT, PositionType.FUTURES
@@ -70,7 +75,7 @@ def binance_over_http(feed: PriceFeed, clock: ManualClock, stack: ExitStack) -> 
     server.add_account("contract-key", "contract-secret", spot={"USDT": START_USDT},
                        futures={"USDT": START_USDT})  # fmt: skip
     options = BinanceOptions(url=server.base_url, timeout=5, lookup_delay=0.01, seed=1)
-    access = AccountAccess(1, "binance", "contract-key", "contract-secret")
+    access = AccountAccess(1, ExchangeKind.BINANCE, "contract-key", "contract-secret")
     return BinanceExchanges(options).for_account(access)
 
 
@@ -107,12 +112,6 @@ def buy(
     )
 
 
-def code_of(error: BaseException) -> int:
-    code = getattr(error, "code", None)
-    assert isinstance(code, int), f"{error!r} carries no venue code"
-    return code
-
-
 # --- Rules and balances ---------------------------------------------------------------------
 
 
@@ -142,7 +141,7 @@ def test_a_fresh_account_shows_its_starting_balances(venue: Venue) -> None:
 
 def test_a_market_buy_reports_its_fill_and_moves_the_balances(venue: Venue) -> None:
     report = buy(venue.exchange, "c-buy-1", "0.01")
-    assert report.client_order_id == "c-buy-1"
+    assert report.client_order_id == ClientOrderId("c-buy-1")
     assert report.exchange_order_id
     assert (report.symbol, report.side, report.status) == (SYMBOL, Side.BUY, OrderStatus.FILLED)
     assert report.requested_qty == report.executed_qty == D("0.01")
@@ -170,13 +169,13 @@ def test_a_market_sell_returns_the_quote_less_the_fee(venue: Venue) -> None:
 
 def test_find_order_by_client_id_returns_the_same_report(venue: Venue) -> None:
     placed = buy(venue.exchange, "c-find-1", "0.01")
-    found = venue.exchange.find_order(SYMBOL, SPOT, "c-find-1")
+    found = venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("c-find-1"))
     assert found is not None
     assert same_report(found, placed)
 
 
 def test_find_order_of_an_unknown_client_id_is_none(venue: Venue) -> None:
-    assert venue.exchange.find_order(SYMBOL, SPOT, "never-sent") is None
+    assert venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("never-sent")) is None
 
 
 # --- Protective orders ----------------------------------------------------------------------
@@ -206,13 +205,13 @@ def test_protective_orders_rest_then_one_fills_and_cancels_the_other(venue: Venu
     resting = protect_spot(venue.exchange, "0.01", "p")
     assert {r.purpose for r in resting} == {OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT}
     assert all(r.status is OrderStatus.NEW for r in resting)
-    found = venue.exchange.find_order(SYMBOL, SPOT, "p-s")
+    found = venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("p-s"))
     assert found is not None
     assert found.status is OrderStatus.NEW
 
     venue.clock.at_minute(4)  # minute 2 (down to 38,000) has closed
-    stop = venue.exchange.find_order(SYMBOL, SPOT, "p-s")
-    target = venue.exchange.find_order(SYMBOL, SPOT, "p-t")
+    stop = venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("p-s"))
+    target = venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("p-t"))
     assert stop is not None
     assert target is not None
     assert (stop.status, stop.purpose) == (OrderStatus.FILLED, OrderPurpose.STOP_LOSS)
@@ -225,35 +224,33 @@ def test_protective_orders_rest_then_one_fills_and_cancels_the_other(venue: Venu
 def test_a_resting_protective_order_can_be_cancelled(venue: Venue) -> None:
     buy(venue.exchange, "k-entry", "0.01")
     protect_spot(venue.exchange, "0.01", "k")
-    cancelled = venue.exchange.cancel_order(SYMBOL, SPOT, "k-s")
+    cancelled = venue.exchange.cancel_order(SYMBOL, SPOT, ClientOrderId("k-s"))
     assert cancelled is not None
     assert cancelled.status is OrderStatus.CANCELED
-    found = venue.exchange.find_order(SYMBOL, SPOT, "k-s")
+    found = venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("k-s"))
     assert found is not None
     assert found.status is OrderStatus.CANCELED
-    assert venue.exchange.cancel_order(SYMBOL, SPOT, "never-sent") is None
+    assert venue.exchange.cancel_order(SYMBOL, SPOT, ClientOrderId("never-sent")) is None
 
 
 # --- Rejects --------------------------------------------------------------------------------
 
 
-def test_a_quantity_off_the_step_is_rejected_with_a_code(venue: Venue) -> None:
-    with pytest.raises(OrderRejected) as caught:
+def test_a_quantity_off_the_step_is_rejected_and_nothing_is_placed(venue: Venue) -> None:
+    with pytest.raises(OrderRejected):
         buy(venue.exchange, "r-step", "0.000015")
-    assert code_of(caught.value) == -1013
-    assert venue.exchange.find_order(SYMBOL, SPOT, "r-step") is None
+    assert venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("r-step")) is None
 
 
 def test_a_notional_below_the_minimum_is_rejected(venue: Venue) -> None:
-    with pytest.raises(OrderRejected) as caught:
+    with pytest.raises(OrderRejected):
         buy(venue.exchange, "r-small", "0.00001")  # 0.40 USDT
-    assert code_of(caught.value) == -1013
+    assert venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId("r-small")) is None
 
 
 def test_an_order_beyond_the_balance_is_rejected_and_changes_nothing(venue: Venue) -> None:
-    with pytest.raises(OrderRejected) as caught:
+    with pytest.raises(OrderRejected):
         buy(venue.exchange, "r-big", "1")  # 40,000 USDT
-    assert code_of(caught.value) == -2010
     assert venue.exchange.free_balance("USDT", SPOT) == START_USDT
 
 
@@ -269,9 +266,8 @@ def test_selling_what_the_account_does_not_hold_is_rejected(venue: Venue) -> Non
 
 def test_leverage_within_the_bracket_is_applied_and_outside_it_rejected(venue: Venue) -> None:
     assert venue.exchange.set_leverage(SYMBOL, 10) == 10
-    with pytest.raises(OrderRejected) as caught:
+    with pytest.raises(OrderRejected):
         venue.exchange.set_leverage(SYMBOL, 0)
-    assert code_of(caught.value) == -4028
 
 
 def test_isolated_margin_can_be_asked_for_twice(venue: Venue) -> None:

@@ -109,7 +109,7 @@ def test_a_malformed_candle_file_is_refused_naming_file_and_line(
 @pytest.mark.parametrize(
     ("flags", "field"),
     [
-        (["--custom-ema-fast", "30"], "custom_ema_fast"),
+        (["--custom-ema-fast", "30"], "strategy.ema_fast"),
         (["--custom-stop-loss", "-1"], "custom_stop_loss"),
         (["--position-type", "margin"], "position_type"),
         (["--symbol", "NOPEUSDT"], "NOPEUSDT"),

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tradewind.adapters.exchange.binance_server import sign
 from tradewind.entrypoints.cli.main import app
+from tradewind.testkit.binance_server import sign
 
 CLI = [sys.executable, "-m", "tradewind.entrypoints.cli", "exchange", "serve"]
 ENV = {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "NO_COLOR": "1"}

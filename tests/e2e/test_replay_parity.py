@@ -1,4 +1,5 @@
-"""A bot replayed through `tradewind run --replay` trades exactly as `tradewind backtest`.
+"""A bot replayed through `tradewind run --replay` trades exactly as `tradewind backtest`,
+with every registered strategy.
 
 Both run as a user runs them: real processes, the real tick service on a SQLite database,
 the simulated exchange, the real BTCUSDT 1m candles. The trades are read back from the
@@ -19,12 +20,18 @@ import pytest
 from tests.conftest import shared_file
 from tradewind.adapters.db.engine import make_engine, session_factory
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
+from tradewind.domain.strategies import STRATEGIES
 
 CONFIG = [
     "--symbol", "BTCUSDT", "--timeframe", "1m", "--position-type", "spot",
     "--custom-stop-loss", "1", "--custom-take-profit", "1.5", "--custom-trailing-stop", "0.8",
     "--position-size-fixed", "100", "--max-daily-trades", "12",
 ]  # fmt: skip
+# Every registered strategy, with its parameters for the month of BTCUSDT 1m candles.
+STRATEGY_FLAGS: dict[str, list[str]] = {
+    "ema_rsi": [],
+    "bollinger_rsi": ["--param", "rsi_period=7", "--param", "bb_stddev=2.2"],
+}
 REASONS = {"signal": "close"}  # the backtest's exit reason -> the order purpose recorded
 
 
@@ -40,20 +47,26 @@ def tradewind(*args: str | Path, data_dir: Path) -> str:
     return done.stdout
 
 
+def test_every_registered_strategy_is_replayed_here() -> None:
+    assert set(STRATEGY_FLAGS) == set(STRATEGIES)
+
+
 @pytest.mark.slow
-def test_a_replayed_bot_makes_exactly_the_backtests_trades(tmp_path: Path) -> None:
+@pytest.mark.parametrize("strategy", sorted(STRATEGY_FLAGS))
+def test_a_replayed_bot_makes_exactly_the_backtests_trades(tmp_path: Path, strategy: str) -> None:
+    config = [*CONFIG, "--strategy", strategy, *STRATEGY_FLAGS[strategy]]
     candles = shared_file("BTCUSDT-1m-binanceus-2023-03.csv")
     data = tmp_path / "data"
     tradewind("init", data_dir=data)
     tradewind("user", "add", "ann@example.com", data_dir=data)
     tradewind("account", "add", "--user", "ann@example.com", "--name", "paper",
               "--kind", "paper", data_dir=data)  # fmt: skip
-    tradewind("bot", "create", "--user", "ann@example.com", "--name", "replayed", *CONFIG,
+    tradewind("bot", "create", "--user", "ann@example.com", "--name", "replayed", *config,
               data_dir=data)  # fmt: skip
     tradewind("bot", "start", "replayed", data_dir=data)
     tradewind("run", "--replay", candles, "--quiet", data_dir=data)
     trade_file = tmp_path / "backtest.json"
-    tradewind("backtest", "--csv", candles, *CONFIG, "--trades-out", trade_file, "--quiet",
+    tradewind("backtest", "--csv", candles, *config, "--trades-out", trade_file, "--quiet",
               data_dir=data)  # fmt: skip
 
     engine = make_engine(f"sqlite:///{data / 'tradewind.db'}")

@@ -23,21 +23,21 @@ from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.locks import make_bot_lock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
-from tradewind.adapters.exchange.binance_server.faults import Fault, FaultMode
-from tradewind.adapters.exchange.binance_server.limits import Limits
-from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
-from tradewind.bootstrap import AccountExchanges, PaperExchanges
+from tradewind.bootstrap.runtime import AccountExchanges, PaperExchanges
 from tradewind.bot_config import BotConfig
-from tradewind.domain.accounts import AccountKind
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.orders import OrderStatus
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionSide, PositionType
 from tradewind.ports import NewAccount
 from tradewind.services.scheduler import run_slot, slots_between
 from tradewind.services.tick import TickDeps, TickOutcome
+from tradewind.testkit.binance_server.faults import Fault, FaultMode
+from tradewind.testkit.binance_server.limits import Limits
+from tradewind.testkit.binance_server.server import BinanceServer
 
 START = datetime(2024, 5, 6, tzinfo=UTC)
 T0 = int(START.timestamp())
@@ -117,7 +117,10 @@ class FaultRun:
         self.deps = TickDeps(
             uow=self.tick_uow,
             exchanges=AccountExchanges(
-                PaperExchanges(SimulatedVenue(self.market, self.clock)), self.binance
+                {
+                    ExchangeKind.PAPER: PaperExchanges(SimulatedVenue(self.market, self.clock)),
+                    ExchangeKind.BINANCE: self.binance,
+                }
             ),
             market_data=self.binance.market_data(),
             lock=make_bot_lock(self.engine),
@@ -132,7 +135,7 @@ class FaultRun:
                 self.server.add_account(key, secret, spot=balances, futures=balances)
                 account = uow.accounts.add(
                     NewAccount(
-                        user_id=user.id, name=f"binance-{n}", kind=AccountKind.BINANCE,
+                        user_id=user.id, name=f"binance-{n}", kind=ExchangeKind.BINANCE,
                         api_key=SecretStr(key), api_secret=SecretStr(secret), created_at=T0,
                     )
                 )  # fmt: skip

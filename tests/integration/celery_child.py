@@ -25,13 +25,14 @@ from celery import Celery
 from celery.signals import after_task_publish, before_task_publish
 
 from tradewind.adapters.shared.redis_store import Names, connect_redis
-from tradewind.bootstrap import WorkerRuntime, worker_runtime
+from tradewind.bootstrap.runtime import WorkerRuntime, worker_runtime
+from tradewind.bootstrap.worker import paper_market
 from tradewind.domain.candles import Candles
 from tradewind.domain.orders import OrderReport, OrderRequest
 from tradewind.domain.types import PositionType
 from tradewind.entrypoints.worker.app import SLOT_SETTLE_S, configure
 from tradewind.entrypoints.worker.beat import EverySlot
-from tradewind.entrypoints.worker.runtime import paper_market, use_builder
+from tradewind.entrypoints.worker.runtime import use_builder
 from tradewind.ports import AccountAccess, Exchange, ExchangeProvider, MarketData
 from tradewind.settings import Settings
 

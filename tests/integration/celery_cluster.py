@@ -29,11 +29,11 @@ from sqlalchemy import Engine, text
 from tests.integration.db_builders import paper_account, spot_config
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.shared.redis_store import Names
+from tradewind.bootstrap.worker import HISTORY_MINUTES, paper_market
 from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionType, Signal
 from tradewind.entrypoints.worker.app import configure
-from tradewind.entrypoints.worker.runtime import HISTORY_MINUTES, paper_market
 from tradewind.ports import Bot
 from tradewind.services.tick.context import Tick, TickDeps
 from tradewind.services.tick.entry import closed_signal

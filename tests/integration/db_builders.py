@@ -7,7 +7,7 @@ from decimal import Decimal
 from pydantic import SecretStr
 
 from tradewind.bot_config import BotConfig
-from tradewind.domain.accounts import AccountKind
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.types import PositionType
 from tradewind.ports import NewAccount
 
@@ -24,7 +24,7 @@ def paper_account(user_id: int, name: str = "paper", key: str = "", secret: str 
     return NewAccount(
         user_id=user_id,
         name=name,
-        kind=AccountKind.PAPER,
+        kind=ExchangeKind.PAPER,
         api_key=SecretStr(key),
         api_secret=SecretStr(secret),
         created_at=1_700_000_000,

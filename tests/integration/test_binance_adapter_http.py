@@ -9,15 +9,17 @@ from decimal import Decimal
 import pytest
 
 from tests.market_script import MINUTE, T0, ManualClock, flat_candles, same_candles_for_both_markets
+from tradewind.adapters.exchange.binance.errors import BinanceRejected
 from tradewind.adapters.exchange.binance.exchange import BinanceExchange
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
-from tradewind.adapters.exchange.binance_server.faults import Fault, FaultMode
-from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVenue
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import OutcomeUnknown
 from tradewind.domain.orders import ClientOrderId, OrderRequest, OrderStatus
 from tradewind.domain.types import PositionType, Side
 from tradewind.ports import AccountAccess
+from tradewind.testkit.binance_server.faults import Fault, FaultMode
+from tradewind.testkit.binance_server.server import BinanceServer
 
 SPOT = PositionType.SPOT
 
@@ -37,7 +39,9 @@ def adapter(server: BinanceServer, **options: object) -> BinanceExchange:
     )
     for name, value in options.items():
         object.__setattr__(settings, name, value)
-    return BinanceExchanges(settings).for_account(AccountAccess(1, "binance", "key", "secret"))
+    return BinanceExchanges(settings).for_account(
+        AccountAccess(1, ExchangeKind.BINANCE, "key", "secret")
+    )
 
 
 def buy(exchange: BinanceExchange, client_id: str) -> object:
@@ -50,6 +54,25 @@ def requests_to(server: BinanceServer, path: str) -> int:
     counted = server.stats()["requests"]
     assert isinstance(counted, dict)
     return int(counted.get(path, 0))
+
+
+@pytest.mark.parametrize(
+    ("quantity", "code"),
+    [("0.000015", -1013), ("0.00001", -1013), ("1", -2010)],  # step, notional, balance
+)
+def test_a_refused_order_keeps_binances_code(
+    server: BinanceServer, quantity: str, code: int
+) -> None:
+    order = OrderRequest(ClientOrderId("refused"), "BTCUSDT", SPOT, Side.BUY, Decimal(quantity))
+    with pytest.raises(BinanceRejected) as caught:
+        adapter(server).place_market_order(order)
+    assert caught.value.code == code
+
+
+def test_a_leverage_outside_the_bracket_keeps_binances_code(server: BinanceServer) -> None:
+    with pytest.raises(BinanceRejected) as caught:
+        adapter(server).set_leverage("BTCUSDT", 0)
+    assert caught.value.code == -4028
 
 
 def test_a_server_clock_ahead_is_met_by_resyncing_the_offset(server: BinanceServer) -> None:
@@ -67,7 +90,7 @@ def test_an_order_whose_answer_is_lost_is_not_resent_but_found(server: BinanceSe
     with pytest.raises(OutcomeUnknown):
         buy(exchange, "lost-1")
     assert requests_to(server, "POST /api/v3/order") == 1  # never sent again
-    found = exchange.find_order("BTCUSDT", SPOT, "lost-1")
+    found = exchange.find_order("BTCUSDT", SPOT, ClientOrderId("lost-1"))
     assert found is not None
     assert found.status is OrderStatus.FILLED
     assert found.fee > 0  # its fills read from myTrades
@@ -78,7 +101,7 @@ def test_an_order_not_yet_visible_is_looked_up_again(server: BinanceServer) -> N
     exchange = adapter(server)
     placed = buy(exchange, "slow-1")
     assert placed is not None
-    found = exchange.find_order("BTCUSDT", SPOT, "slow-1")  # -2013 first, then found
+    found = exchange.find_order("BTCUSDT", SPOT, ClientOrderId("slow-1"))  # -2013 first, then found
     assert found is not None
     assert found.status is OrderStatus.FILLED
 

@@ -21,18 +21,18 @@ from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.locks import make_bot_lock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
-from tradewind.adapters.exchange.binance_server.server import BinanceServer
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
-from tradewind.bootstrap import AccountExchanges, PaperExchanges
-from tradewind.domain.accounts import AccountKind
+from tradewind.bootstrap.runtime import AccountExchanges, PaperExchanges
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.bots import BotState, BotStatus
 from tradewind.domain.records import OrderRecord
 from tradewind.domain.types import PositionType
 from tradewind.ports import AccountAccess, NewAccount
 from tradewind.services.scheduler import run_slot, slots_between
 from tradewind.services.tick import TickDeps
+from tradewind.testkit.binance_server.server import BinanceServer
 
 KEY, SECRET = "good-key-0123456789", "good-secret-9876543210"
 
@@ -51,7 +51,7 @@ class OneBot:
             user = uow.users.add("owner@example.com", "Owner", T0)
             account = uow.accounts.add(
                 NewAccount(
-                    user_id=user.id, name="main", kind=AccountKind.BINANCE,
+                    user_id=user.id, name="main", kind=ExchangeKind.BINANCE,
                     api_key=SecretStr(key), api_secret=SecretStr(secret), created_at=T0,
                 )
             )  # fmt: skip
@@ -108,7 +108,12 @@ def one_bot(
         binance = BinanceExchanges(options)
         deps = TickDeps(
             uow=tick_uow,
-            exchanges=AccountExchanges(PaperExchanges(SimulatedVenue(market, clock)), binance),
+            exchanges=AccountExchanges(
+                {
+                    ExchangeKind.PAPER: PaperExchanges(SimulatedVenue(market, clock)),
+                    ExchangeKind.BINANCE: binance,
+                }
+            ),
             market_data=binance.market_data(),
             lock=make_bot_lock(engine),
             clock=clock,
@@ -168,9 +173,9 @@ def test_an_insufficient_balance_is_named_and_nothing_is_sent(one_bot: OneBot) -
 
 def test_a_leverage_above_the_bracket_is_clamped_to_it(one_bot: OneBot) -> None:
     one_bot.server.add_account(KEY, SECRET, futures={"USDT": Decimal(1_000)})
-    binance = one_bot.deps.exchanges
-    assert isinstance(binance, AccountExchanges)
-    exchange = binance.binance.for_account(AccountAccess(1, "binance", KEY, SECRET))
+    exchange = one_bot.deps.exchanges.for_account(
+        AccountAccess(1, ExchangeKind.BINANCE, KEY, SECRET)
+    )
     top = exchange.market_rules("XRPUSDT", PositionType.FUTURES).max_leverage
     assert 1 < top < 100
     assert exchange.set_leverage("XRPUSDT", 100) == top  # -4028, then the bracket's maximum

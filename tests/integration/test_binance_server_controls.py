@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests.binance_wire import SignedClient, running_server
-from tradewind.adapters.exchange.binance_server import controls
+from tradewind.testkit.binance_server import controls
 
 
 def test_an_account_created_by_api_key_trades_and_shows_its_state() -> None:

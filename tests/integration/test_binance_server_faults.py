@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.binance_wire import ServerEnv, SignedClient, running_server
-from tradewind.adapters.exchange.binance_server import Fault, FaultMode
+from tradewind.testkit.binance_server import Fault, FaultMode
 
 ORDER = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01"}
 

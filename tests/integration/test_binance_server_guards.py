@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from tests.binance_wire import API_KEY, API_SECRET, ServerEnv, running_server
-from tradewind.adapters.exchange.binance_server import Limits, sign
+from tradewind.testkit.binance_server import Limits, sign
 
 WEIGHT = "X-MBX-USED-WEIGHT-1M"
 

@@ -15,6 +15,7 @@ from tests.integration.db_builders import paper_account, spot_config
 from tradewind.adapters.db.tables import OutboxRow
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.domain.bots import BotState, BotStatus, OpenPosition
+from tradewind.domain.errors import Conflict
 from tradewind.domain.limits import DayTally, PauseReason
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.records import OrderRecord, OutboxEvent, TradeRecord
@@ -177,7 +178,7 @@ def test_a_deleted_bot_vanishes_keeps_its_orders_and_frees_its_name(
 
 
 def test_a_user_cannot_have_two_live_bots_of_one_name(bot: Bot, manage_uow: ManageUow) -> None:
-    with manage_uow() as uow, pytest.raises(IntegrityError):
+    with manage_uow() as uow, pytest.raises(Conflict, match=r"^name: the user has a bot named"):
         uow.bots.add(bot.user_id, bot.account_id, bot.config, 5)
 
 

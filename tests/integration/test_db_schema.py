@@ -26,6 +26,7 @@ from tradewind.adapters.db.tables import BotConfigRow, metadata
 from tradewind.adapters.db.types import Money
 from tradewind.bot_config import BotConfig
 from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.strategies import STRATEGIES
 
 
 def test_the_migrations_create_exactly_the_schema_of_the_models(engine: Engine) -> None:
@@ -103,12 +104,17 @@ def test_every_bot_config_field_has_a_column_of_its_name() -> None:
     assert set(BotConfig.model_fields) <= columns
 
 
+def test_every_registered_strategy_name_fits_the_strategy_column() -> None:
+    width = BotConfigRow.__table__.c.strategy.type.length
+    assert all(len(name) <= width for name in STRATEGIES)
+
+
 def test_money_columns_are_exact_decimals_never_floats(engine: Engine) -> None:
     for table in inspect(engine).get_table_names():
         for column in inspect(engine).get_columns(table):
-            assert "FLOAT" not in str(column["type"]).upper() or column["name"].startswith(
-                "custom_rsi_"
-            ), f"{table}.{column['name']} is a float"
+            kind = str(column["type"]).upper()
+            assert "FLOAT" not in kind, f"{table}.{column['name']} is a float"
+            assert "DOUBLE" not in kind, f"{table}.{column['name']} is a float"
 
 
 _probe = Table(

@@ -24,6 +24,7 @@ from tradewind.adapters.db.secrets import (
 )
 from tradewind.adapters.db.tables import AccountRow
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError
 from tradewind.ports import AccountAccess
 from tradewind.settings import Settings
@@ -100,7 +101,7 @@ def test_a_wrong_master_key_is_a_clear_error_that_reveals_nothing() -> None:
 
 def test_secrets_never_show_in_a_repr() -> None:
     key = generate_key()
-    access = AccountAccess(account_id=1, kind="binance", api_key=KEY, api_secret=SECRET)
+    access = AccountAccess(account_id=1, kind=ExchangeKind.BINANCE, api_key=KEY, api_secret=SECRET)
     new = paper_account(1, key=KEY, secret=SECRET)
     box = SecretBox.from_keys([key])
     for shown in (repr(access), repr(new), repr(box), str(Settings(secret_key=SecretStr("k")))):

@@ -9,15 +9,16 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.notify.desk import OWNER, Desk
+from tests.notify.desk import Desk
 from tests.notify.servers import self_signed_certificate, smtp_server
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.notify.email import EmailSender, SmtpServer
 from tradewind.domain.errors import ConfigurationError, DeliveryFailed
 from tradewind.domain.notifications import ChannelKind, DeliveryStatus
 from tradewind.ports import ChannelTarget, Notification
+from tradewind.services.access import Actor
 from tradewind.services.notify import deliver_due
-from tradewind.services.notify.configure import add_email
+from tradewind.services.notify.configure import add_email, parse_events
 
 TO = ChannelTarget(3, "ann-mail", ChannelKind.EMAIL, "ann@example.com")
 CLOSED = Notification(
@@ -116,8 +117,8 @@ def test_the_dispatcher_mails_a_routed_event_to_an_email_channel(
     with smtp_server("starttls", cert, key) as (port, sink):
         desk = Desk(sessions, secrets, smtp=_server(port, "starttls", cert))
         user = desk.add_user()
-        add_email(desk.uow, desk.clock, user_email=OWNER, name="mail", to="Ann@Example.com",
-                  events="bot_paused,bot_error")  # fmt: skip
+        add_email(desk.uow, desk.clock, Actor.user(user), owner_id=user, name="mail",
+                  to="Ann@Example.com", events=parse_events("bot_paused,bot_error"))  # fmt: skip
         desk.write_event(user, "bot_paused", limit="max_daily_loss")
         desk.write_event(user, "order_filled")  # not routed to this channel
         done = deliver_due(desk.deps)

@@ -16,12 +16,15 @@ from tradewind.adapters.db.secrets import SecretBox, generate_key, rotate_master
 from tradewind.adapters.db.tables import NotificationChannelRow, NotificationDeliveryRow
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.notify.signing import generate_secret
-from tradewind.domain.errors import ConfigurationError
-from tradewind.domain.notifications import EventType
+from tradewind.domain.errors import ConfigurationError, Conflict, NotFound
+from tradewind.domain.notifications import ChannelKind, EventType
 from tradewind.domain.records import OutboxEvent
+from tradewind.ports import Channel, NewChannel
+from tradewind.services.access import Actor
 from tradewind.services.notify.configure import (
     add_email,
     add_webhook,
+    parse_events,
     remove_channel,
     route,
     settings_of,
@@ -41,11 +44,13 @@ def desk(sessions: sessionmaker[Session], secrets: SecretBox) -> Iterator[Desk]:
 
 
 def _webhook(desk: Desk, **fields: object) -> Callable[[], object]:
+    owner = desk.owner_id()
     values: dict[str, object] = {
-        "user_email": OWNER, "name": "hook", "url": "https://hooks.example.com/tw",
+        "owner_id": owner, "name": "hook", "url": "https://hooks.example.com/tw",
         "secret": SecretStr(SECRET), "allowed": (),
     } | fields  # fmt: skip
-    return lambda: add_webhook(desk.uow, desk.clock, **values)  # type: ignore[arg-type]
+    actor = Actor.user(owner)
+    return lambda: add_webhook(desk.uow, desk.clock, actor, **values)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -57,14 +62,13 @@ def _webhook(desk: Desk, **fields: object) -> Callable[[], object]:
         ({"url": "http://127.0.0.1:9/tw"}, "url: 127.0.0.1 is a loopback address"),
         ({"secret": SecretStr("hunter2-hunter2-hunter2")}, "secret: must start with whsec_"),
         ({"name": " "}, "name: must be 1 to 100 characters"),
-        ({"events": "fills"}, "events: unknown event type 'fills'"),
-        ({"user_email": "nobody@example.com"}, "user: no user with email nobody@example.com"),
+        ({"owner_id": 999}, "user: there is no user 999"),
     ],
 )
 def test_a_bad_webhook_is_refused_naming_the_field_and_nothing_is_written(
     desk: Desk, engine: Engine, fields: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(ConfigurationError, match=message) as refused:
+    with pytest.raises((ConfigurationError, NotFound), match=message) as refused:
         _webhook(desk, **fields)()
     assert SECRET not in str(refused.value)
     assert "hunter2" not in str(refused.value)
@@ -73,13 +77,31 @@ def test_a_bad_webhook_is_refused_naming_the_field_and_nothing_is_written(
         assert connection.execute(count).scalar() == 0
 
 
+def test_unknown_events_are_refused_naming_the_field() -> None:
+    with pytest.raises(ConfigurationError, match="events: unknown event type 'fills'"):
+        parse_events("fills")
+    assert parse_events(" None ") == ()
+    assert EventType.BOT_ERROR in parse_events("all")
+
+
 def test_a_bad_address_or_a_taken_name_is_refused_naming_the_field(desk: Desk) -> None:
+    owner = desk.owner_id()
+    actor = Actor.user(owner)
     for bad in ("ann", "ann@example", "ann@example.com, bob@example.com", "a\r\nBcc: x@y.z"):
         with pytest.raises(ConfigurationError, match="to: must be one address"):
-            add_email(desk.uow, desk.clock, user_email=OWNER, name="mail", to=bad)
-    add_email(desk.uow, desk.clock, user_email=OWNER, name="mail", to="ann@example.com")
-    with pytest.raises(ConfigurationError, match=r"name: owner@example\.com already has"):
+            add_email(desk.uow, desk.clock, actor, owner_id=owner, name="mail", to=bad)
+    add_email(desk.uow, desk.clock, actor, owner_id=owner, name="mail", to="ann@example.com")
+    with pytest.raises(Conflict, match=r"name: owner@example\.com already has"):
         _webhook(desk, name="mail")()
+
+
+def test_a_channel_name_taken_meanwhile_is_a_conflict_at_the_database_too(desk: Desk) -> None:
+    _webhook(desk)()
+    taken = NewChannel(desk.owner_id(), "hook", ChannelKind.EMAIL, "ann@example.com", None, 0)
+    with desk.uow() as uow, pytest.raises(Conflict, match=r"^name: .* channel named 'hook'"):
+        uow.channels.add(taken)
+    owner = desk.owner_id()
+    assert [c.name for c in settings_of(desk.uow, Actor.user(owner), owner).channels] == ["hook"]
 
 
 def test_the_webhook_secret_is_stored_encrypted_and_never_listed(
@@ -91,7 +113,8 @@ def test_the_webhook_secret_is_stored_encrypted_and_never_listed(
     assert stored is not None
     assert SECRET not in stored
     assert secrets.decrypt(stored) == SECRET
-    [channel] = settings_of(desk.uow, OWNER).channels
+    owner = desk.owner_id()
+    [channel] = settings_of(desk.uow, Actor.user(owner), owner).channels
     assert channel.has_secret
     assert SECRET not in repr(channel)
 
@@ -106,18 +129,22 @@ def test_routes_choose_events_per_bot_and_a_removed_channel_takes_its_deliveries
         quiet = manage.bots.add(user.id, account.id, spot_config("quiet"), 0)
         loud = manage.bots.add(user.id, account.id, spot_config("loud"), 0)
         manage.commit()
-    _webhook(desk, url="http://127.0.0.1:9/tw", allowed=LOOPBACK, events="bot_error")()
-    route(desk.uow, desk.clock, user_email=OWNER, channel="hook", bot="quiet", events="none")
-    route(desk.uow, desk.clock, user_email=OWNER, channel="hook", bot="loud",
-          events="order_filled,bot_error")  # fmt: skip
-    settings = settings_of(desk.uow, OWNER)
+    actor = Actor.user(user.id)
+    hook = _webhook(
+        desk, url="http://127.0.0.1:9/tw", allowed=LOOPBACK, events=(EventType.BOT_ERROR,)
+    )()
+    assert isinstance(hook, Channel)
+    route(desk.uow, desk.clock, actor, channel_id=hook.id, bot_id=quiet.id, events=())
+    route(desk.uow, desk.clock, actor, channel_id=hook.id, bot_id=loud.id,
+          events=parse_events("order_filled,bot_error"))  # fmt: skip
+    settings = settings_of(desk.uow, actor, user.id)
     assert {(r.bot_id, r.events) for r in settings.routes} == {
         (None, (EventType.BOT_ERROR,)),
         (quiet.id, ()),
         (loud.id, (EventType.ORDER_FILLED, EventType.BOT_ERROR)),
     }
-    with pytest.raises(ConfigurationError, match=r"bot: owner@example\.com has no bot named 'x'"):
-        route(desk.uow, desk.clock, user_email=OWNER, channel="hook", bot="x", events="all")
+    with pytest.raises(NotFound, match=r"^bot: there is no bot 999"):
+        route(desk.uow, desk.clock, actor, channel_id=hook.id, bot_id=999, events=())
     with desk.tick_uow() as uow:
         for bot in (quiet, loud):
             for kind in ("order_filled", "bot_error"):
@@ -126,9 +153,9 @@ def test_routes_choose_events_per_bot_and_a_removed_channel_takes_its_deliveries
     route_events(desk.deps)
     routed = sorted((d.bot_id, d.event_type) for d in desk.deliveries())
     assert routed == [(loud.id, "bot_error"), (loud.id, "order_filled")]
-    assert unroute(desk.uow, user_email=OWNER, channel="hook", bot="quiet")
-    remove_channel(desk.uow, user_email=OWNER, name="hook")
-    assert settings_of(desk.uow, OWNER).channels == []
+    assert unroute(desk.uow, actor, channel_id=hook.id, bot_id=quiet.id)
+    remove_channel(desk.uow, actor, hook.id)
+    assert settings_of(desk.uow, actor, user.id).channels == []
     with engine.connect() as connection:
         count = select(func.count()).select_from(NotificationDeliveryRow)
         assert connection.execute(count).scalar() == 0

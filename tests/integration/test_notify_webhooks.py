@@ -21,6 +21,7 @@ from tradewind.adapters.notify.signing import generate_secret, signed_headers
 from tradewind.adapters.notify.webhook import WebhookSender
 from tradewind.domain.notifications import ChannelKind, DeliveryStatus
 from tradewind.domain.webhook_targets import IpAddress
+from tradewind.services.access import Actor
 from tradewind.services.notify import RetryPolicy, deliver_due
 from tradewind.services.notify.configure import retry_dead
 
@@ -129,7 +130,7 @@ def test_a_failing_endpoint_is_tried_with_doubling_waits_then_dead_lettered(
         assert {r.webhook_id for r in receiver.received} == {"evt_1"}
         assert len(receiver.received) == 3
         assert desk.deliveries()[0].last_error == "HTTP 500 from the endpoint"
-        assert retry_dead(desk.uow, desk.clock, "owner@example.com") == 1
+        assert retry_dead(desk.uow, desk.clock, Actor.user(user), user) == 1
         receiver.mode = "ok"
         assert deliver_due(desk.deps).delivered == 1
     assert desk.deliveries()[0].status is DeliveryStatus.DELIVERED

@@ -14,6 +14,7 @@ from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVen
 from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.adapters.shared.paper import SharedPaperVenues
 from tradewind.adapters.shared.redis_store import Names, connect_redis
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import TemporaryExchangeError
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderRequest, OrderStatus
 from tradewind.domain.types import PositionType, Side
@@ -23,7 +24,7 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 T0 = int(START.timestamp())
 SPOT = PositionType.SPOT
 ACCESS = AccountAccess(
-    account_id=7, kind="paper", api_key="", api_secret="",
+    account_id=7, kind=ExchangeKind.PAPER, api_key="", api_secret="",
     paper_balances={SPOT: {"USDT": Decimal(10_000)}},
 )  # fmt: skip
 
@@ -97,7 +98,7 @@ def test_processes_racing_on_one_account_lose_no_order_and_no_cent(
         assert shared.free_balance(asset, SPOT) == alone.free_balance(asset, SPOT)
     for n in range(racers):
         for i in range(orders_each):
-            client_id = buy(clock.now(), n * 100 + i).client_order_id.value
+            client_id = buy(clock.now(), n * 100 + i).client_order_id
             found = shared.find_order("BTCUSDT", SPOT, client_id)
             assert found is not None
             assert found.status is OrderStatus.FILLED

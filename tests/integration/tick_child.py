@@ -34,7 +34,7 @@ from tradewind.adapters.db.unit_of_work import SqlUnitOfWork
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
-from tradewind.bootstrap import PaperExchanges
+from tradewind.bootstrap.runtime import PaperExchanges
 from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.orders import OrderReport, OrderRequest
 from tradewind.domain.types import Signal

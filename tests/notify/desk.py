@@ -16,8 +16,9 @@ from tradewind.domain.notifications import ChannelKind, DeliveryStatus
 from tradewind.domain.records import OutboxEvent
 from tradewind.domain.webhook_targets import parse_networks
 from tradewind.ports import ChannelSender, Clock, DeliveryView
+from tradewind.services.access import Actor
 from tradewind.services.notify import NotifyDeps, RetryPolicy
-from tradewind.services.notify.configure import add_webhook, deliveries
+from tradewind.services.notify.configure import add_webhook, deliveries, parse_events
 
 LOOPBACK = parse_networks("127.0.0.0/8")
 OWNER = "owner@example.com"
@@ -77,12 +78,20 @@ class Desk:
             uow.commit()
         return user.id
 
+    def owner_id(self, email: str = OWNER) -> int:
+        """Return the id of the user `email` (added with `add_user`)."""
+        with self.uow() as uow:
+            user = uow.users.by_email(email)
+        assert user is not None, f"add_user({email!r}) first"
+        return user.id
+
     def add_webhook(self, url: str, secret: str, name: str = "hook", events: str = "all") -> int:
         from pydantic import SecretStr
 
+        owner = self.owner_id()
         channel = add_webhook(
-            self.uow, self.clock, user_email=OWNER, name=name, url=url,
-            secret=SecretStr(secret), allowed=LOOPBACK, events=events,
+            self.uow, self.clock, Actor.user(owner), owner_id=owner, name=name, url=url,
+            secret=SecretStr(secret), allowed=LOOPBACK, events=parse_events(events),
         )  # fmt: skip
         return channel.id
 
@@ -94,7 +103,9 @@ class Desk:
             uow.commit()
 
     def deliveries(self, status: DeliveryStatus | None = None) -> list[DeliveryView]:
-        found = deliveries(self.uow, OWNER, None if status is None else status.value, 10_000)
+        owner = self.owner_id()
+        wanted = None if status is None else status.value
+        found = deliveries(self.uow, Actor.user(owner), owner, wanted, 10_000)
         return sorted(found, key=lambda d: d.id)
 
     def close(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tradewind.adapters.exchange.binance_server.faults import Fault, FaultMode, FaultPlan
+from tradewind.testkit.binance_server.faults import Fault, FaultMode, FaultPlan
 
 ORDER = ("POST", "/api/v3/order")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tradewind.adapters.exchange.binance_server.errors import BinanceError
-from tradewind.adapters.exchange.binance_server.limits import Limits, Market, RateLimiter
+from tradewind.testkit.binance_server.errors import BinanceError
+from tradewind.testkit.binance_server.limits import Limits, Market, RateLimiter
 
 MINUTE = 60_000
 T = 1_700_000_020_000  # 40 s into a minute window

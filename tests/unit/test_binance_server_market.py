@@ -10,8 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.market_script import MINUTE, T0, minute_candles
-from tradewind.adapters.exchange.binance_rules import parse_symbol_rules
-from tradewind.adapters.exchange.binance_server.market import (
+from tradewind.adapters.exchange.binance.exchange_info import parse_symbol_rules
+from tradewind.adapters.exchange.builtin_rules import BUILTIN_RULES, rules_for
+from tradewind.adapters.exchange.simulated import CandlesPriceFeed
+from tradewind.domain.candles import to_decimal
+from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.types import PositionType
+from tradewind.testkit.binance_server.market import (
     brackets,
     futures_symbol,
     klines,
@@ -20,12 +25,7 @@ from tradewind.adapters.exchange.binance_server.market import (
     spot_price_text,
     spot_symbol,
 )
-from tradewind.adapters.exchange.binance_server.render import plain, spot_text
-from tradewind.adapters.exchange.builtin_rules import BUILTIN_RULES, rules_for
-from tradewind.adapters.exchange.simulated import CandlesPriceFeed
-from tradewind.domain.candles import to_decimal
-from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.types import PositionType
+from tradewind.testkit.binance_server.render import plain, spot_text
 
 D = Decimal
 SPOT, FUTURES = PositionType.SPOT, PositionType.FUTURES

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradewind.adapters.exchange.binance_server.errors import BinanceError
-from tradewind.adapters.exchange.binance_server.signing import (
+from tradewind.testkit.binance_server.errors import BinanceError
+from tradewind.testkit.binance_server.signing import (
     check_timestamp,
     parse_params,
     sign,

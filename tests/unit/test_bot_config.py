@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from tradewind.bot_config import BotConfig, format_validation_error, load_bot_config_toml
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.params import DailyLimits, ExitRules, SizingRule
+from tradewind.domain.strategies import STRATEGIES
 from tradewind.domain.strategies.ema_rsi import EmaRsiParams
 from tradewind.domain.types import PositionType
 
@@ -39,7 +40,7 @@ def problems(**fields: object) -> str:
 
 def test_a_minimal_config_has_the_product_defaults() -> None:
     c = config()
-    assert (c.strategy, c.leverage, c.auto_transfer_funds) == ("ema_rsi", 1, False)
+    assert (c.strategy.name, c.leverage, c.auto_transfer_funds) == ("ema_rsi", 1, False)
     assert c.position_type is PositionType.FUTURES
     assert c.strategy_params() == EmaRsiParams(8, 21, 7, 35.0, 65.0)
     assert c.exit_rules() == ExitRules()
@@ -76,8 +77,12 @@ def test_a_symbol_must_be_upper_case_letters_and_digits(symbol: str) -> None:
     assert problems(symbol=symbol).startswith("symbol: ")
 
 
-def test_a_strategy_other_than_ema_rsi_is_refused() -> None:
-    assert problems(strategy="macd") == "strategy: must be 'ema_rsi' (got 'macd')"
+def test_an_unknown_strategy_is_refused_naming_the_registered_ones() -> None:
+    names = ", ".join(sorted(STRATEGIES))
+    assert problems(strategy="macd") == (
+        f"strategy: unknown strategy (got 'macd'); choose one of: {names}"
+    )
+    assert problems(strategy={"name": "ema-rsi"}).endswith("; did you mean ema_rsi?")
 
 
 # --- leverage ------------------------------------------------------------------------------
@@ -113,11 +118,11 @@ def test_a_spot_bot_must_have_leverage_one() -> None:
 
 def test_the_fast_ema_must_be_shorter_than_the_slow_one() -> None:
     assert problems(custom_ema_fast=30) == (
-        "custom_ema_fast: must be less than custom_ema_slow (got 30 ≥ 21)"
+        "strategy.ema_fast: must be less than ema_slow (got 30 ≥ 21)"
     )
-    assert problems(custom_ema_fast=21).startswith("custom_ema_fast: must be less than")
-    assert problems(custom_ema_slow=5) == (
-        "custom_ema_fast: must be less than custom_ema_slow (got 8 ≥ 5)"
+    assert problems(custom_ema_fast=21).startswith("strategy.ema_fast: must be less than")
+    assert problems(strategy={"ema_slow": 5}) == (
+        "strategy.ema_fast: must be less than ema_slow (got 8 ≥ 5)"
     )
 
 
@@ -128,33 +133,33 @@ def test_ema_periods_are_accepted_exactly_when_fast_is_below_slow(fast: int, slo
         assert (params.ema_fast, params.ema_slow) == (fast, slow)
     else:
         assert problems(custom_ema_fast=fast, custom_ema_slow=slow) == (
-            f"custom_ema_fast: must be less than custom_ema_slow (got {fast} ≥ {slow})"
+            f"strategy.ema_fast: must be less than ema_slow (got {fast} ≥ {slow})"
         )
 
 
-@pytest.mark.parametrize("field", ["custom_ema_fast", "custom_ema_slow", "custom_rsi_period"])
+@pytest.mark.parametrize("field", ["ema_fast", "ema_slow", "rsi_period"])
 @pytest.mark.parametrize("period", [1, 0, -3])
 def test_indicator_periods_must_be_at_least_two(field: str, period: int) -> None:
-    assert f"{field}: must be greater than or equal to 2 (got {period})" in problems(
-        **{field: period}
-    )
+    expected = f"strategy.{field}: must be greater than or equal to 2 (got {period})"
+    assert expected in problems(**{f"custom_{field}": period})
+    assert expected in problems(strategy={"name": "ema_rsi", field: period})
 
 
 def test_rsi_oversold_must_be_below_overbought() -> None:
     assert problems(custom_rsi_oversold=70) == (
-        "custom_rsi_oversold: must be less than custom_rsi_overbought (got 70 ≥ 65)"
+        "strategy.rsi_oversold: must be less than rsi_overbought (got 70 ≥ 65)"
     )
-    assert problems(custom_rsi_overbought="30").startswith("custom_rsi_oversold: must be less")
+    assert problems(custom_rsi_overbought="30").startswith("strategy.rsi_oversold: must be less")
     params = config(custom_rsi_oversold="20.5", custom_rsi_overbought=80).strategy_params()
     assert (params.rsi_oversold, params.rsi_overbought) == (20.5, 80.0)
 
 
-@pytest.mark.parametrize("field", ["custom_rsi_oversold", "custom_rsi_overbought"])
-@pytest.mark.parametrize("level", [0, 100, -5, 150, "nan", "inf"])
+@pytest.mark.parametrize("field", ["rsi_oversold", "rsi_overbought"])
+@pytest.mark.parametrize("level", [0, 100, -5, 150, "nan", "inf", True])
 def test_rsi_levels_must_lie_strictly_between_zero_and_one_hundred(
     field: str, level: object
 ) -> None:
-    assert problems(**{field: level}).startswith(f"{field}: must be")
+    assert problems(**{f"custom_{field}": level}).startswith(f"strategy.{field}: must be")
 
 
 # --- percents and money ---------------------------------------------------------------------
@@ -292,7 +297,7 @@ def test_top_level_keys_work_and_overrides_win_and_defaults_fill_gaps(tmp_path: 
         {"timeframe": "4h", "custom_ema_fast": 5},
         defaults={"position_type": "spot", "timeframe": "1m", "symbol": "BTCUSDT"},
     )
-    assert (c.symbol, c.timeframe, c.position_type, c.custom_ema_fast) == (
+    assert (c.symbol, c.timeframe, c.position_type, c.strategy_params().ema_fast) == (
         "ETHUSDT", "4h", PositionType.SPOT, 5,
     )  # fmt: skip
 
@@ -324,6 +329,6 @@ def test_an_invalid_config_file_lists_each_field_and_rule(tmp_path: Path) -> Non
         load_bot_config_toml(path, {})
     message = str(e.value)
     assert str(path) in message
-    assert "custom_ema_fast: must be less than custom_ema_slow (got 30 ≥ 21)" in message
+    assert "strategy.ema_fast: must be less than ema_slow (got 30 ≥ 21)" in message
     assert "custom_stop_lost: unknown field; did you mean custom_stop_loss?" in message
     assert isinstance(e.value.__cause__, ValidationError)

@@ -17,6 +17,7 @@ from tests.market_script import (
 from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.exchange.simulated import (
     CandlesPriceFeed,
+    Refusal,
     SimulatedExchange,
     SimulatedVenue,
     VenueRejection,
@@ -78,7 +79,7 @@ def rejected(
 ) -> VenueRejection:
     with pytest.raises(VenueRejection) as caught:
         trade(exchange, side, quantity, "rejected", reduce_only)
-    assert exchange.find_order("BTCUSDT", FUTURES, "rejected") is None
+    assert exchange.find_order("BTCUSDT", FUTURES, ClientOrderId("rejected")) is None
     return caught.value
 
 
@@ -97,13 +98,13 @@ def test_leverage_is_one_until_set_so_a_position_needs_its_whole_notional() -> N
 @pytest.mark.parametrize(
     ("symbol", "leverage"), [("BTCUSDT", 0), ("BTCUSDT", 126), ("XRPUSDT", 76)]
 )
-def test_leverage_outside_one_to_the_symbols_bracket_is_rejected_with_4028(
-    symbol: str, leverage: int
-) -> None:
+def test_leverage_outside_one_to_the_symbols_bracket_is_refused(symbol: str, leverage: int) -> None:
     exchange, _ = futures_account()
     with pytest.raises(VenueRejection) as caught:
         exchange.set_leverage(symbol, leverage)
-    assert (caught.value.code, caught.value.msg) == (-4028, f"Leverage {leverage} is not valid")
+    error = caught.value
+    assert (error.refusal, error.value) == (Refusal.LEVERAGE_OUT_OF_RANGE, leverage)
+    assert error.limit == {"BTCUSDT": 125, "XRPUSDT": 75}[symbol]
 
 
 def test_the_brackets_maximum_itself_is_applied() -> None:
@@ -120,9 +121,9 @@ def test_isolated_margin_is_idempotent_and_cannot_change_under_a_cross_position(
     assert not position.isolated
     with pytest.raises(VenueRejection) as caught:
         exchange.set_isolated_margin("BTCUSDT")
-    assert caught.value.code == -4048
+    assert caught.value.refusal is Refusal.MARGIN_MODE_LOCKED
     isolated, _ = futures_account()
-    isolated.set_isolated_margin("BTCUSDT")  # already isolated: fine, like -4046
+    isolated.set_isolated_margin("BTCUSDT")  # already isolated: fine, nothing to change
     trade(isolated, BUY, "1", "o")
     isolated.set_isolated_margin("BTCUSDT")
 
@@ -130,7 +131,7 @@ def test_isolated_margin_is_idempotent_and_cannot_change_under_a_cross_position(
 def test_opening_needs_margin_plus_fee_within_the_available_balance() -> None:
     exchange, _ = futures_account(wallet="100", leverage=10)
     error = rejected(exchange, BUY, "10")  # margin 100 + fee 0.4 > 100
-    assert (error.code, error.msg) == (-2019, "Margin is insufficient.")
+    assert (error.refusal, error.market) == (Refusal.INSUFFICIENT_MARGIN, FUTURES)
     assert exchange.futures_wallet("USDT") == D(100)
     trade(exchange, BUY, "9", "o")
     assert exchange.free_balance("USDT", FUTURES) == D(100) - D(90) - D("0.36")
@@ -193,22 +194,23 @@ def test_a_larger_opposite_order_closes_and_opens_the_other_way() -> None:
 
 def test_reduce_only_orders_only_ever_reduce() -> None:
     exchange, _ = futures_account()
-    assert rejected(exchange, SELL, "1", reduce_only=True).code == -2022  # flat
+    flat = rejected(exchange, SELL, "1", reduce_only=True)
+    assert flat.refusal is Refusal.WOULD_NOT_REDUCE
     trade(exchange, BUY, "1", "open")
     error = rejected(exchange, BUY, "1", reduce_only=True)  # same side
-    assert (error.code, error.msg) == (-2022, "ReduceOnly Order is rejected.")
+    assert error.refusal is Refusal.WOULD_NOT_REDUCE
     report = trade(exchange, SELL, "3", "close", reduce_only=True)
     assert (report.requested_qty, report.executed_qty) == (D(3), D(1))
     assert exchange.position("BTCUSDT") is None
 
 
-def test_the_raw_answer_is_shaped_like_binances_futures_response() -> None:
+def test_the_raw_answer_is_the_venues_own_record_of_the_order() -> None:
     exchange, _ = futures_account()
     raw = trade(exchange, BUY, "1.5", "o").raw
-    assert (raw["status"], raw["type"], raw["positionSide"]) == ("FILLED", "MARKET", "BOTH")
-    assert (raw["executedQty"], raw["avgPrice"], raw["cumQuote"]) == ("1.5", "100", "150")
-    assert raw["reduceOnly"] is False
-    assert raw["updateTime"] == (T0 + MINUTE) * 1000
+    assert (raw["status"], raw["position_type"], raw["purpose"]) == ("FILLED", "futures", None)
+    assert (raw["executed_qty"], raw["price"], raw["realized_pnl"]) == ("1.5", "100.0", "0")
+    assert raw["reduce_only"] is False
+    assert raw["updated_at"] == T0 + MINUTE
 
 
 # --- Filters ----------------------------------------------------------------------------------
@@ -217,22 +219,19 @@ def test_the_raw_answer_is_shaped_like_binances_futures_response() -> None:
 def test_a_notional_below_the_minimum_is_rejected_unless_reduce_only() -> None:
     exchange, _ = futures_account()
     error = rejected(exchange, BUY, "0.5")  # 50 USDT < 100
-    assert error.code == -4164
-    assert error.msg == (
-        "Order's notional must be no smaller than 100 (unless you choose reduce only)."
-    )
+    assert (error.refusal, error.limit) == (Refusal.BELOW_MIN_NOTIONAL, D(100))
     trade(exchange, BUY, "2", "open")
     assert trade(exchange, SELL, "0.5", "trim", reduce_only=True).executed_qty == D("0.5")
 
 
-def test_quantities_off_the_step_or_outside_the_limits_get_binances_futures_codes() -> None:
+def test_quantities_off_the_step_or_outside_the_limits_are_refused_naming_the_rule() -> None:
     exchange, _ = futures_account(wallet="100000000", leverage=125)
-    assert rejected(exchange, BUY, "1.0005").code == -1111
-    assert rejected(exchange, BUY, "0").code == -4003
-    assert rejected(exchange, BUY, "121").code == -4005
+    assert rejected(exchange, BUY, "1.0005").refusal is Refusal.QUANTITY_OFF_STEP
+    assert rejected(exchange, BUY, "0").refusal is Refusal.QUANTITY_NOT_POSITIVE
+    assert rejected(exchange, BUY, "121").refusal is Refusal.ABOVE_MAX_QTY
     coarse = replace(rules_for("BTCUSDT", FUTURES), min_qty=D(2), min_notional=D(0))
     strict, _ = futures_account(rules=coarse)
-    assert rejected(strict, BUY, "1").code == -4004
+    assert rejected(strict, BUY, "1").refusal is Refusal.BELOW_MIN_QTY
 
 
 # --- Liquidation ------------------------------------------------------------------------------
@@ -284,7 +283,9 @@ def test_a_candle_reaching_the_liquidation_price_closes_the_position_and_takes_i
     exchange = liquidated([("99", "99", "89", "95")], stop="85")
     assert exchange.position("BTCUSDT") is None
     assert exchange.futures_wallet("USDT") == D(1000) - D("0.04") - D(10)
-    autoclose = exchange.find_order("BTCUSDT", FUTURES, f"autoclose-{(T0 + 2 * MINUTE) * 1000}")
+    autoclose = exchange.find_order(
+        "BTCUSDT", FUTURES, ClientOrderId(f"autoclose-{(T0 + 2 * MINUTE) * 1000}")
+    )
     assert autoclose is not None
     assert (autoclose.status, autoclose.avg_price, autoclose.executed_qty) == (
         OrderStatus.FILLED,
@@ -293,14 +294,14 @@ def test_a_candle_reaching_the_liquidation_price_closes_the_position_and_takes_i
     )
     assert autoclose.purpose is OrderPurpose.CLOSE
     assert autoclose.raw["liquidation"] is True
-    stop = exchange.find_order("BTCUSDT", FUTURES, "stop")
+    stop = exchange.find_order("BTCUSDT", FUTURES, ClientOrderId("stop"))
     assert stop is not None
     assert stop.status is OrderStatus.CANCELED
 
 
 def test_a_stop_nearer_than_the_liquidation_price_fires_first() -> None:
     exchange = liquidated([("99", "99", "89", "95")], stop="95")
-    stop = exchange.find_order("BTCUSDT", FUTURES, "stop")
+    stop = exchange.find_order("BTCUSDT", FUTURES, ClientOrderId("stop"))
     assert stop is not None
     assert (stop.status, stop.avg_price) == (OrderStatus.FILLED, D(95))
     assert exchange.futures_wallet("USDT") == D(1000) - D("0.04") - D(5) - D("0.038")
@@ -309,7 +310,7 @@ def test_a_stop_nearer_than_the_liquidation_price_fires_first() -> None:
 def test_a_gap_past_the_liquidation_price_still_loses_only_the_margin() -> None:
     exchange = liquidated([("80", "82", "79", "81")], stop="95")
     assert exchange.futures_wallet("USDT") == D(1000) - D("0.04") - D(10)
-    stop = exchange.find_order("BTCUSDT", FUTURES, "stop")
+    stop = exchange.find_order("BTCUSDT", FUTURES, ClientOrderId("stop"))
     assert stop is not None
     assert stop.status is OrderStatus.CANCELED
 
@@ -318,7 +319,7 @@ def test_a_market_order_at_a_price_past_the_liquidation_price_finds_the_position
     exchange, clock = futures_account([FLAT, FLAT, ("85", "86", "84", "85")], leverage=10)
     trade(exchange, BUY, "1", "long")
     clock.at_minute(2, second=5)  # minute 2 opened at 85, below 90.4, and has not closed
-    assert rejected(exchange, SELL, "1", reduce_only=True).code == -2022
+    assert rejected(exchange, SELL, "1", reduce_only=True).refusal is Refusal.WOULD_NOT_REDUCE
     assert exchange.position("BTCUSDT") is None
     assert exchange.futures_wallet("USDT") == D(1000) - D("0.04") - D(10)
 
@@ -339,10 +340,10 @@ def test_a_transfer_beyond_the_spot_balance_or_not_positive_is_rejected() -> Non
     exchange, _ = futures_account()
     with pytest.raises(VenueRejection) as caught:
         exchange.transfer_spot_to_futures("USDT", D("500.01"))
-    assert caught.value.code == -5002
+    assert caught.value.refusal is Refusal.TRANSFER_EXCEEDS_BALANCE
     with pytest.raises(VenueRejection) as caught:
         exchange.transfer_spot_to_futures("USDT", D(0))
-    assert caught.value.code == -1102
+    assert (caught.value.refusal, caught.value.field) == (Refusal.INVALID_FIELD, "amount")
     assert exchange.free_balance("USDT", SPOT) == D(500)
 
 
@@ -351,7 +352,7 @@ def test_a_transfer_back_to_spot_moves_only_what_open_positions_leave_available(
     trade(exchange, BUY, "1", "open")  # 10 USDT of margin set aside, 0.04 fee paid
     with pytest.raises(VenueRejection) as caught:
         exchange.transfer_futures_to_spot("USDT", D("989.97"))
-    assert caught.value.code == -5002
+    assert caught.value.refusal is Refusal.TRANSFER_EXCEEDS_BALANCE
     exchange.transfer_futures_to_spot("USDT", D("989.96"))
     assert exchange.free_balance("USDT", FUTURES) == 0
     assert exchange.free_balance("USDT", SPOT) == D("1489.96")

@@ -18,6 +18,7 @@ from tests.market_script import (
 )
 from tradewind.adapters.exchange.simulated import (
     CandlesPriceFeed,
+    Refusal,
     SimulatedExchange,
     SimulatedVenue,
     VenueRejection,
@@ -84,7 +85,7 @@ def protect(
 def status(
     exchange: SimulatedExchange, purpose: OrderPurpose, kind: PositionType = SPOT
 ) -> OrderReport:
-    report = exchange.find_order("BTCUSDT", kind, f"p-{purpose.code}")
+    report = exchange.find_order("BTCUSDT", kind, ClientOrderId(f"p-{purpose.code}"))
     assert report is not None
     return report
 
@@ -182,8 +183,9 @@ def test_protective_orders_are_new_while_they_rest_and_carry_their_purpose() -> 
         (TP, OrderStatus.NEW, Side.SELL),
         (TS, OrderStatus.NEW, Side.SELL),
     ]
-    assert [r.raw["type"] for r in reports] == ["STOP_LOSS", "TAKE_PROFIT", "STOP_LOSS"]
-    assert reports[2].raw["trailingDelta"] == 300
+    assert [r.raw["stop_price"] for r in reports] == ["98", "110", None]
+    assert reports[2].raw["trailing_rate"] == "0.03"
+    assert len({r.raw["group_id"] for r in reports}) == 1  # one group: one fills, all end
     assert status(exchange, TP) == reports[1]
 
 
@@ -195,10 +197,10 @@ def test_a_spot_group_locks_the_base_it_will_sell_until_cancelled() -> None:
         exchange.place_market_order(
             OrderRequest(ClientOrderId("close"), "BTCUSDT", SPOT, Side.SELL, D(1))
         )
-    assert caught.value.code == -2010
-    exchange.cancel_order("BTCUSDT", SPOT, "p-s")
+    assert caught.value.refusal is Refusal.INSUFFICIENT_BALANCE
+    exchange.cancel_order("BTCUSDT", SPOT, ClientOrderId("p-s"))
     assert exchange.spot_balance("BTC").locked == 1  # the target still rests
-    cancelled = exchange.cancel_order("BTCUSDT", SPOT, "p-t")
+    cancelled = exchange.cancel_order("BTCUSDT", SPOT, ClientOrderId("p-t"))
     assert cancelled is not None
     assert cancelled.status is OrderStatus.CANCELED
     assert (exchange.spot_balance("BTC").free, exchange.spot_balance("BTC").locked) == (D(1), D(0))
@@ -207,7 +209,7 @@ def test_a_spot_group_locks_the_base_it_will_sell_until_cancelled() -> None:
 def test_a_cancelled_leg_no_longer_fires() -> None:
     exchange, clock = entered([("100", "111", "97", "105")])
     protect(exchange, stop="98", target="110")
-    exchange.cancel_order("BTCUSDT", SPOT, "p-s")
+    exchange.cancel_order("BTCUSDT", SPOT, ClientOrderId("p-s"))
     clock.at_minute(2)
     assert status(exchange, SL).status is OrderStatus.CANCELED
     assert status(exchange, TP).avg_price == D(110)
@@ -217,10 +219,10 @@ def test_cancelling_a_filled_order_returns_its_fill_and_an_unknown_one_none() ->
     exchange, clock = entered([("100", "100", "97", "99")])
     protect(exchange, stop="98")
     clock.at_minute(2)
-    report = exchange.cancel_order("BTCUSDT", SPOT, "p-s")
+    report = exchange.cancel_order("BTCUSDT", SPOT, ClientOrderId("p-s"))
     assert report is not None
     assert report.status is OrderStatus.FILLED
-    assert exchange.cancel_order("BTCUSDT", SPOT, "nothing") is None
+    assert exchange.cancel_order("BTCUSDT", SPOT, ClientOrderId("nothing")) is None
 
 
 def test_protecting_more_base_than_is_free_is_rejected() -> None:
@@ -228,7 +230,7 @@ def test_protecting_more_base_than_is_free_is_rejected() -> None:
     protect(exchange, stop="98")
     with pytest.raises(VenueRejection) as caught:
         protect(exchange, stop="97", prefix="q")
-    assert caught.value.code == -2010
+    assert caught.value.refusal is Refusal.INSUFFICIENT_BALANCE
 
 
 def test_a_resting_client_id_cannot_be_used_again() -> None:
@@ -239,28 +241,28 @@ def test_a_resting_client_id_cannot_be_used_again() -> None:
     protect(exchange, stop="98")
     with pytest.raises(VenueRejection) as caught:
         protect(exchange, stop="97")
-    assert (caught.value.code, caught.value.msg) == (-2010, "Duplicate order sent.")
+    assert (caught.value.refusal, caught.value.value) == (Refusal.DUPLICATE_CLIENT_ID, "p-s")
 
 
 def test_a_request_without_any_level_is_rejected() -> None:
     exchange, _ = entered([FLAT])
     with pytest.raises(VenueRejection) as caught:
         protect(exchange)
-    assert caught.value.code == -1102
+    assert (caught.value.refusal, caught.value.field) == (Refusal.INVALID_FIELD, "levels")
 
 
 def test_futures_protection_needs_a_position_on_that_side() -> None:
     exchange, _ = entered([FLAT], kind=FUTURES)
     with pytest.raises(VenueRejection) as caught:
         protect(exchange, stop="102", kind=FUTURES, side=SHORT)
-    assert caught.value.code == -2022
+    assert caught.value.refusal is Refusal.WOULD_NOT_REDUCE
 
 
 def test_futures_protection_is_cancelled_when_the_position_closes_otherwise() -> None:
     exchange, _ = entered([FLAT], kind=FUTURES)
     reports = protect(exchange, stop="98", target="110", kind=FUTURES)
-    assert reports[0].raw["type"] == "STOP_MARKET"
-    assert reports[0].raw["reduceOnly"] is True
+    assert reports[0].raw["purpose"] == "stop_loss"
+    assert reports[0].raw["reduce_only"] is True
     exchange.place_market_order(
         OrderRequest(ClientOrderId("close"), "BTCUSDT", FUTURES, Side.SELL, D(1), True)
     )

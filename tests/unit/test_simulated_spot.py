@@ -1,4 +1,4 @@
-"""Spot on the simulated exchange: fills at the next open, fees in the quote, Binance rejects."""
+"""Spot on the simulated exchange: fills at the next open, fees in the quote, refusals."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from tests.market_script import (
 )
 from tradewind.adapters.exchange.simulated import (
     CandlesPriceFeed,
+    Refusal,
     SimulatedExchange,
     SimulatedVenue,
     VenueRejection,
@@ -85,7 +86,7 @@ def test_with_no_price_at_all_the_order_is_a_temporary_error_and_nothing_is_plac
     clock.time = T0 - 90 * 86_400
     with pytest.raises(VenueTemporaryError):
         exchange.place_market_order(order(Side.BUY, "1"))
-    assert exchange.find_order("BTCUSDT", SPOT, "o1") is None
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("o1")) is None
 
 
 def test_a_buy_spends_notional_plus_a_tenth_of_a_percent_fee_in_the_quote() -> None:
@@ -114,29 +115,21 @@ def test_the_fee_rate_can_be_set_per_market() -> None:
     assert exchange.place_market_order(order(Side.BUY, "4")).fee == D("0.303")
 
 
-def test_the_raw_answer_is_shaped_like_binances_spot_response() -> None:
+def test_the_raw_answer_is_the_venues_own_record_of_the_order() -> None:
     exchange, _ = account()
     raw = exchange.place_market_order(order(Side.BUY, "1.5")).raw
-    assert raw["clientOrderId"] == "o1"
-    assert raw["transactTime"] == (T0 + MINUTE) * 1000
-    assert (raw["origQty"], raw["executedQty"], raw["cummulativeQuoteQty"]) == (
-        "1.5",
-        "1.5",
-        "151.5",
-    )
-    assert (raw["status"], raw["type"], raw["side"]) == ("FILLED", "MARKET", "BUY")
-    fills = raw["fills"]
-    assert isinstance(fills, list)
-    assert fills[0]["price"] == "101"
-    assert fills[0]["commission"] == "0.1515"
-    assert fills[0]["commissionAsset"] == "USDT"
+    assert raw["client_order_id"] == "o1"
+    assert raw["updated_at"] == T0 + MINUTE
+    assert (raw["quantity"], raw["executed_qty"], raw["price"]) == ("1.5", "1.5", "101.0")
+    assert (raw["status"], raw["side"], raw["position_type"]) == ("FILLED", "BUY", "spot")
+    assert (raw["fee"], raw["purpose"], raw["quote_asset"]) == ("0.15150", None, "USDT")
 
 
 def test_find_order_returns_the_report_the_order_got() -> None:
     exchange, _ = account()
     placed = exchange.place_market_order(order(Side.BUY, "1"))
-    assert exchange.find_order("BTCUSDT", SPOT, "o1") == placed
-    assert exchange.find_order("BTCUSDT", SPOT, "o2") is None
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("o1")) == placed
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("o2")) is None
 
 
 def test_a_filled_market_orders_client_id_can_be_used_again_as_on_binance() -> None:
@@ -144,55 +137,61 @@ def test_a_filled_market_orders_client_id_can_be_used_again_as_on_binance() -> N
     first = exchange.place_market_order(order(Side.BUY, "1"))
     second = exchange.place_market_order(order(Side.BUY, "1"))
     assert second.exchange_order_id != first.exchange_order_id
-    assert exchange.find_order("BTCUSDT", SPOT, "o1") == second
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("o1")) == second
 
 
 # --- Rejects --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("quantity", "message"),
+    ("quantity", "refusal"),
     [
-        ("0.000015", "Filter failure: LOT_SIZE"),  # off the 0.00001 step
-        ("0.000001", "Filter failure: LOT_SIZE"),  # below the minimum quantity
-        ("0", "Filter failure: LOT_SIZE"),
-        ("96.18440000", "Filter failure: MARKET_LOT_SIZE"),  # above the market maximum
-        ("0.04", "Filter failure: NOTIONAL"),  # 4.04 USDT < 5
+        ("0.000015", Refusal.QUANTITY_OFF_STEP),  # off the 0.00001 step
+        ("0.000001", Refusal.BELOW_MIN_QTY),
+        ("0", Refusal.QUANTITY_NOT_POSITIVE),
+        ("96.18440000", Refusal.ABOVE_MAX_QTY),  # above the market maximum
+        ("0.04", Refusal.BELOW_MIN_NOTIONAL),  # 4.04 USDT < 5
     ],
 )
-def test_a_quantity_that_breaks_a_filter_is_rejected_with_1013(quantity: str, message: str) -> None:
+def test_a_quantity_that_breaks_a_rule_is_refused_naming_the_rule(
+    quantity: str, refusal: Refusal
+) -> None:
     exchange, _ = account(usdt="100000000")
     error = rejection(exchange, order(Side.BUY, quantity))
-    assert (error.code, error.msg) == (-1013, message)
+    assert (error.refusal, error.market) == (refusal, SPOT)
+    assert str(error).startswith(f"rejected ({refusal.value}): BTCUSDT ")
 
 
-def test_a_buy_beyond_the_free_quote_is_rejected_with_2010_and_changes_nothing() -> None:
+def test_a_buy_beyond_the_free_quote_is_refused_and_changes_nothing() -> None:
     exchange, _ = account(usdt="100")
     error = rejection(exchange, order(Side.BUY, "1"))  # 101 + 0.101 > 100
-    assert error.code == -2010
-    assert error.msg == "Account has insufficient balance for requested action."
+    assert error.refusal is Refusal.INSUFFICIENT_BALANCE
+    assert str(error) == (
+        "rejected (insufficient_balance): buy 1 BTCUSDT needs 101.1010 USDT, free 100"
+    )
     assert exchange.spot_balance("USDT").free == D(100)
-    assert exchange.find_order("BTCUSDT", SPOT, "o1") is None
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("o1")) is None
 
 
 def test_the_fee_counts_when_checking_the_balance() -> None:
     exchange, _ = account(usdt="101")
-    assert rejection(exchange, order(Side.BUY, "1")).code == -2010
+    assert rejection(exchange, order(Side.BUY, "1")).refusal is Refusal.INSUFFICIENT_BALANCE
     exchange, _ = account(usdt="101.101")
     assert exchange.place_market_order(order(Side.BUY, "1")).status is OrderStatus.FILLED
 
 
-def test_selling_more_base_than_is_free_is_rejected_with_2010() -> None:
+def test_selling_more_base_than_is_free_is_refused() -> None:
     exchange, _ = account()
     exchange.place_market_order(order(Side.BUY, "1", "b"))
-    assert rejection(exchange, order(Side.SELL, "1.5", "s")).code == -2010
+    error = rejection(exchange, order(Side.SELL, "1.5", "s"))
+    assert error.refusal is Refusal.INSUFFICIENT_BALANCE
 
 
-def test_an_unknown_symbol_is_refused_with_1121_as_a_configuration_error() -> None:
+def test_an_unknown_symbol_is_refused_as_a_configuration_error() -> None:
     exchange, _ = account()
     with pytest.raises(VenueUnknownSymbol) as caught:
         exchange.place_market_order(order(Side.BUY, "1", symbol="DOGEUSDT"))
-    assert caught.value.code == -1121
+    assert caught.value.symbol == "DOGEUSDT"
     assert isinstance(caught.value, ConfigurationError)
     with pytest.raises(ConfigurationError):
         exchange.market_rules("DOGEUSDT", SPOT)

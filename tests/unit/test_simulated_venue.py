@@ -83,7 +83,7 @@ def session(exchange: SimulatedExchange, clock: ManualClock) -> list[object]:
     answers.append(exchange.place_market_order(request("f", Side.SELL, "2", FUTURES)))
     for minute in range(2, 120, 7):
         clock.at_minute(minute)
-        answers.append(exchange.find_order("BTCUSDT", SPOT, "g-r"))
+        answers.append(exchange.find_order("BTCUSDT", SPOT, ClientOrderId("g-r")))
         answers.append(exchange.position("BTCUSDT"))
     answers.append(exchange.free_balance("USDT", SPOT))
     answers.append(exchange.free_balance("USDT", FUTURES))
@@ -125,7 +125,7 @@ def test_an_injected_reject_places_nothing() -> None:
     v.faults.schedule(FaultMode.REJECT, call="place_market_order")
     with pytest.raises(OrderRejected):
         exchange.place_market_order(request("a"))
-    assert exchange.find_order("BTCUSDT", SPOT, "a") is None
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("a")) is None
     assert exchange.place_market_order(request("a")).status is OrderStatus.FILLED
 
 
@@ -134,7 +134,7 @@ def test_a_timeout_after_accepting_leaves_a_filled_order_behind_an_unknown_outco
     v.faults.schedule(FaultMode.TIMEOUT_AFTER_ACCEPT, call="place_market_order")
     with pytest.raises(OutcomeUnknown):
         exchange.place_market_order(request("a"))
-    found = exchange.find_order("BTCUSDT", SPOT, "a")
+    found = exchange.find_order("BTCUSDT", SPOT, ClientOrderId("a"))
     assert found is not None
     assert found.status is OrderStatus.FILLED
     assert exchange.free_balance("BTC", SPOT) == 1
@@ -151,7 +151,7 @@ def test_faults_before_placing_leave_nothing_behind(
     v.faults.schedule(mode, call="place_market_order")
     with pytest.raises(error):
         exchange.place_market_order(request("a"))
-    assert exchange.find_order("BTCUSDT", SPOT, "a") is None
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("a")) is None
     assert exchange.free_balance("USDT", SPOT) == D(10_000)
 
 
@@ -161,8 +161,8 @@ def test_a_scheduled_fault_hits_the_next_n_calls_of_its_kind_only() -> None:
     exchange.place_market_order(request("a"))  # another kind of call: untouched
     for _ in range(2):
         with pytest.raises(TemporaryExchangeError):
-            exchange.find_order("BTCUSDT", SPOT, "a")
-    assert exchange.find_order("BTCUSDT", SPOT, "a") is not None
+            exchange.find_order("BTCUSDT", SPOT, ClientOrderId("a"))
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("a")) is not None
 
 
 def test_a_fault_for_any_call_hits_whatever_comes_next() -> None:
@@ -180,7 +180,7 @@ def test_random_faults_follow_the_seed() -> None:
         failed = []
         for _ in range(40):
             try:
-                exchange.find_order("BTCUSDT", SPOT, "x")
+                exchange.find_order("BTCUSDT", SPOT, ClientOrderId("x"))
                 failed.append(False)
             except TemporaryExchangeError:
                 failed.append(True)
@@ -212,8 +212,8 @@ def test_a_restarted_venue_finds_its_accounts_orders_and_resting_groups(tmp_path
 
     second, again, _ = venue(seed=999, state_path=path, clock=clock)  # the file wins
     assert second.snapshot() == snapshot
-    assert again.find_order("BTCUSDT", SPOT, "a") == placed
-    assert again.find_order("BTCUSDT", SPOT, "g-s") == resting[0]
+    assert again.find_order("BTCUSDT", SPOT, ClientOrderId("a")) == placed
+    assert again.find_order("BTCUSDT", SPOT, ClientOrderId("g-s")) == resting[0]
     assert again.spot_balance("BTC").locked == 2
     position = again.position("BTCUSDT")
     assert position is not None
@@ -222,7 +222,7 @@ def test_a_restarted_venue_finds_its_accounts_orders_and_resting_groups(tmp_path
     assert next_id > int(placed.exchange_order_id) + 3
 
     clock.at_minute(119)  # the group keeps being watched after the restart
-    fired = [again.find_order("BTCUSDT", SPOT, f"g-{c}") for c in "str"]
+    fired = [again.find_order("BTCUSDT", SPOT, ClientOrderId(f"g-{c}")) for c in "str"]
     assert [r.status for r in fired if r is not None].count(OrderStatus.FILLED) == 1
 
 

@@ -7,14 +7,28 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.types import PositionType
 
 
-class AccountKind(StrEnum):
-    """Where an account's orders go: the in-process simulated exchange, or Binance."""
+class ExchangeKind(StrEnum):
+    """The venue an account trades on; bootstrap registers one provider per member.
 
-    PAPER = "paper"
+    The values are stored in the database (`accounts.kind`) and used in Redis keys, so a
+    member's value never changes; a new venue adds a member (see adapters/exchange/README.md).
+    """
+
+    PAPER = "paper"  # the simulated exchange (paper trading)
     BINANCE = "binance"
+
+    @classmethod
+    def parse(cls, value: str) -> ExchangeKind:
+        """Return the kind named `value`; a name no member has is a `ConfigurationError`."""
+        try:
+            return cls(value)
+        except ValueError:
+            known = ", ".join(kind.value for kind in cls)
+            raise ConfigurationError(f"exchange kind {value!r} is not one of: {known}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +48,7 @@ class Account:
     id: int
     user_id: int
     name: str
-    kind: AccountKind
+    kind: ExchangeKind
     testnet: bool
     has_api_key: bool
     paper_balances: Mapping[PositionType, Mapping[str, Decimal]]

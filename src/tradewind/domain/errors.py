@@ -1,4 +1,6 @@
-"""The error hierarchy. Each docstring says what the bot does when the error is raised."""
+"""The error hierarchy. Each docstring says what the bot, or the caller, does when the error
+is raised. Messages are plain: they name the field or the thing, never a CLI flag or an
+HTTP status; each door (CLI, API) adds its own hints when it shows them."""
 
 from __future__ import annotations
 
@@ -9,6 +11,22 @@ class TradewindError(Exception):
 
 class ConfigurationError(TradewindError):
     """Settings, bot config or input files are wrong: refuse, name the field, change nothing."""
+
+
+class NotFound(TradewindError):
+    """The thing asked for does not exist, or is not the acting user's: the two are never
+    told apart. API: 404. CLI: the message (with a hint to list what exists), exit code 2."""
+
+
+class Conflict(TradewindError):
+    """The request is valid but clashes with what is stored (a name taken, a bot holding a
+    position, an account without keys): nothing changes. API: 409. CLI: the message (with
+    the flag or step that resolves it), exit code 2."""
+
+
+class Forbidden(TradewindError):
+    """The acting user is known but may not do this (an operator's action, a token's scope):
+    nothing changes. API: 403. CLI: the message, exit code 2."""
 
 
 class DomainError(TradewindError):

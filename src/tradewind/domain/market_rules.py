@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tradewind.domain.errors import DomainError
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 ZERO = Decimal(0)
 
@@ -23,7 +23,7 @@ class MarketRules:
     rule where it sets a value, else the general lot rule.
     """
 
-    symbol: str
+    symbol: Symbol
     position_type: PositionType
     base_asset: str
     quote_asset: str

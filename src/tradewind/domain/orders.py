@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from tradewind.domain.errors import DomainError
-from tradewind.domain.types import PositionSide, PositionType, Side
+from tradewind.domain.types import PositionSide, PositionType, Side, Symbol
 
 _CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 
@@ -85,7 +85,7 @@ class OrderRequest:
     """A MARKET order the bot wants placed."""
 
     client_order_id: ClientOrderId
-    symbol: str
+    symbol: Symbol
     position_type: PositionType
     side: Side
     quantity: Decimal
@@ -96,9 +96,9 @@ class OrderRequest:
 class OrderReport:
     """What the exchange says of an order: status and fills so far, all in Decimal."""
 
-    client_order_id: str
+    client_order_id: ClientOrderId
     exchange_order_id: str
-    symbol: str
+    symbol: Symbol
     side: Side
     status: OrderStatus
     requested_qty: Decimal
@@ -119,7 +119,7 @@ class ProtectionRequest:
     Levels are absolute prices; `trailing_rate` is a fraction of the best price since entry.
     """
 
-    symbol: str
+    symbol: Symbol
     position_type: PositionType
     position_side: PositionSide
     quantity: Decimal
@@ -134,7 +134,7 @@ class ProtectionRequest:
 class ExchangePosition:
     """A futures position as the exchange reports it."""
 
-    symbol: str
+    symbol: Symbol
     side: PositionSide
     quantity: Decimal
     entry_price: Decimal

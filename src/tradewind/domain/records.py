@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tradewind.domain.orders import OrderPurpose, OrderStatus
-from tradewind.domain.types import PositionType, Side
+from tradewind.domain.types import PositionType, Side, Symbol
 
 
 @dataclass(slots=True)
@@ -17,7 +17,7 @@ class OrderRecord:
     bot_id: int
     user_id: int
     client_order_id: str
-    symbol: str
+    symbol: Symbol
     position_type: PositionType
     side: Side
     purpose: OrderPurpose
@@ -45,7 +45,7 @@ class TradeRecord:
     user_id: int
     exchange_order_id: str
     client_order_id: str
-    symbol: str
+    symbol: Symbol
     side: Side
     order_type: str
     purpose: OrderPurpose

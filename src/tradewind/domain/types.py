@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from enum import IntEnum, StrEnum
+from typing import NewType
+
+Symbol = NewType("Symbol", str)
+"""An instrument as the venue names it (BTCUSDT): a `str` the type checker tells apart.
+
+A NewType, not a class: symbols are dict keys, Redis and database values and numpy-free
+hot-path arguments everywhere, and stay plain strings at run time; the checker makes
+every place that turns some text into a symbol say so with `Symbol(...)`.
+"""
 
 
 class Side(StrEnum):

@@ -5,12 +5,14 @@
 - `manage`: managing users, accounts and bots (the CLI's and the API's use cases), a
   wider unit of work, so fakes of the tick's ports never grow what only management uses.
 - `notify`: channels, routes, the dispatcher's outbox and the senders.
+- `backtest`: where a backtest's candles and symbol rules come from.
 
 Money crosses every port as `Decimal`; errors cross as the domain's error hierarchy
 (`tradewind.domain.errors`): an adapter maps venue codes and exceptions to those types.
 The entities and records the ports hand out live in `tradewind.domain`.
 """
 
+from tradewind.ports.backtest import BacktestSources
 from tradewind.ports.manage import (
     AccountCatalog,
     BotCatalog,
@@ -63,6 +65,7 @@ __all__ = [
     "AccountAccess",
     "AccountCatalog",
     "AccountRepository",
+    "BacktestSources",
     "Bot",
     "BotCatalog",
     "BotDay",

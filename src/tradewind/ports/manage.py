@@ -14,7 +14,7 @@ from typing import Protocol
 from pydantic import SecretStr
 
 from tradewind.bot_config import BotConfig
-from tradewind.domain.accounts import Account, AccountKind, User
+from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionType
 from tradewind.ports.trading import (
@@ -34,7 +34,7 @@ class NewAccount:
 
     user_id: int
     name: str
-    kind: AccountKind
+    kind: ExchangeKind
     api_key: SecretStr
     api_secret: SecretStr
     created_at: int

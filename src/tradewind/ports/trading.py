@@ -15,11 +15,13 @@ from typing import Protocol, Self
 
 from tradewind.bot_config import BotConfig
 from tradewind.domain import bots
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.bots import BotState
 from tradewind.domain.candles import Candles
 from tradewind.domain.limits import DayTally
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
+    ClientOrderId,
     ExchangePosition,
     OrderReport,
     OrderRequest,
@@ -27,7 +29,7 @@ from tradewind.domain.orders import (
     ProtectionRequest,
 )
 from tradewind.domain.records import OrderRecord, OutboxEvent, TradeRecord
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 
 class Clock(Protocol):
@@ -42,7 +44,7 @@ class MarketData(Protocol):
     """Serves closed candles of one symbol and timeframe."""
 
     def closed_candles(
-        self, symbol: str, timeframe: str, position_type: PositionType, until: int, limit: int
+        self, symbol: Symbol, timeframe: str, position_type: PositionType, until: int, limit: int
     ) -> Candles:
         """Return up to `limit` candles that closed at or before `until`, oldest first."""
         ...
@@ -55,7 +57,7 @@ class Exchange(Protocol):
     `TemporaryExchangeError` (retry later), `AuthenticationFailed`, `ConfigurationError`.
     """
 
-    def market_rules(self, symbol: str, position_type: PositionType) -> MarketRules:
+    def market_rules(self, symbol: Symbol, position_type: PositionType) -> MarketRules:
         """Return the symbol's order rules (and the futures maximum leverage)."""
         ...
 
@@ -68,7 +70,7 @@ class Exchange(Protocol):
         ...
 
     def find_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         """Return the order with this client id, or None when the exchange has none."""
         ...
@@ -78,16 +80,16 @@ class Exchange(Protocol):
         ...
 
     def cancel_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         """Cancel an open (protective) order; None when there was none to cancel."""
         ...
 
-    def set_leverage(self, symbol: str, leverage: int) -> int:
+    def set_leverage(self, symbol: Symbol, leverage: int) -> int:
         """Set the futures leverage and return what the exchange applied."""
         ...
 
-    def set_isolated_margin(self, symbol: str) -> None:
+    def set_isolated_margin(self, symbol: Symbol) -> None:
         """Put the futures symbol in isolated margin mode (already isolated is fine)."""
         ...
 
@@ -95,7 +97,7 @@ class Exchange(Protocol):
         """Move funds from the spot to the futures wallet; return the transfer id."""
         ...
 
-    def position(self, symbol: str) -> ExchangePosition | None:
+    def position(self, symbol: Symbol) -> ExchangePosition | None:
         """Return the open futures position of `symbol`, if any."""
         ...
 
@@ -105,7 +107,7 @@ class AccountAccess:
     """What an exchange adapter needs to act for one account (secrets decrypted)."""
 
     account_id: int
-    kind: str  # "paper" or "binance"
+    kind: ExchangeKind
     api_key: str = field(repr=False)  # never in a repr, so never in a log line
     api_secret: str = field(repr=False)
     testnet: bool = False
@@ -152,7 +154,7 @@ class RunningBot:
     """An active bot and the market it trades: what a slot's fan-out groups bots by."""
 
     id: int
-    symbol: str
+    symbol: Symbol
     timeframe: str
     position_type: PositionType
 
@@ -172,7 +174,7 @@ class TickLoad:
 
 class BotRepository(Protocol):
     def get(self, bot_id: int) -> Bot | None: ...
-    def active_ids(self, account_kind: str | None = None) -> list[int]:
+    def active_ids(self, account_kind: ExchangeKind | None = None) -> list[int]:
         """Return the ids of the running bots (only those on `account_kind` accounts)."""
         ...
 
@@ -212,7 +214,7 @@ class BotRepository(Protocol):
         """
         ...
 
-    def running_bots(self, account_kind: str | None = None) -> list[RunningBot]:
+    def running_bots(self, account_kind: ExchangeKind | None = None) -> list[RunningBot]:
         """Return the active bots (on `account_kind` accounts) with their markets, by id."""
         ...
 

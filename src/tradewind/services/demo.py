@@ -19,20 +19,19 @@ from decimal import Decimal
 from pydantic import SecretStr
 
 from tradewind.bot_config import BotConfig
-from tradewind.domain.accounts import Account, User
+from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotState
 from tradewind.domain.limits import utc_day
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.types import PositionType
 from tradewind.ports import Bot, Clock
+from tradewind.services.access import Actor, scope
 from tradewind.services.manage import (
-    BotRef,
     RulesLookup,
     UowFactory,
     add_account,
     add_user,
     create_bot,
-    resolve_user,
     start_bot,
 )
 
@@ -58,8 +57,9 @@ DEMO_BOTS: tuple[BotConfig, ...] = (
     ),
     BotConfig(
         name="eth-spot-5m", symbol="ETHUSDT", timeframe="5m", position_type=PositionType.SPOT,
-        custom_ema_slow=13, custom_ema_fast=5, custom_rsi_overbought=70,
-        custom_rsi_oversold=30, custom_stop_loss=Decimal("0.6"),
+        strategy={"name": "ema_rsi", "ema_fast": 5, "ema_slow": 13, "rsi_oversold": 30,
+                  "rsi_overbought": 70},
+        custom_stop_loss=Decimal("0.6"),
         custom_take_profit=Decimal(1), custom_trailing_stop=Decimal("0.8"),
         position_size_fixed=Decimal(500),
     ),
@@ -79,6 +79,11 @@ class DemoSetup:
     user: User
     account: Account
     bots: list[Bot]
+
+    @property
+    def owner(self) -> Actor:
+        """Return the demo user as the actor: what the demo reads, it reads as them."""
+        return Actor.user(self.user.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,42 +123,40 @@ def set_up_demo(
     The account is a paper one, or with `binance_keys` (API key, secret) a Binance account
     (the local Binance-compatible server, which holds its 10,000 USDT).
     """
-    user = add_user(uow_factory, clock, DEMO_EMAIL, "Demo")
+    operator = Actor.operator()  # the demo sets up its own installation
+    user = add_user(uow_factory, clock, operator, DEMO_EMAIL, "Demo")
+    owner = Actor.user(user.id)
     if binance_keys is None:
-        name = DEMO_ACCOUNT
         account = add_account(
-            uow_factory, clock, user_email=DEMO_EMAIL, name=name, kind="paper",
+            uow_factory, clock, owner, owner_id=user.id, name=DEMO_ACCOUNT, kind=ExchangeKind.PAPER,
             balance=DEMO_BALANCE,
         )  # fmt: skip
     else:
-        name = DEMO_BINANCE_ACCOUNT
         account = add_account(
-            uow_factory, clock, user_email=DEMO_EMAIL, name=name, kind="binance",
-            api_key=binance_keys[0], api_secret=binance_keys[1],
+            uow_factory, clock, owner, owner_id=user.id, name=DEMO_BINANCE_ACCOUNT,
+            kind=ExchangeKind.BINANCE, api_key=binance_keys[0], api_secret=binance_keys[1],
         )  # fmt: skip
     started = []
     for config in bots:
-        create_bot(
-            uow_factory, clock, rules_for, user_email=DEMO_EMAIL, config=config,
-            account_name=name,
-        )  # fmt: skip
-        started.append(start_bot(uow_factory, BotRef(config.name, DEMO_EMAIL)))
+        created = create_bot(
+            uow_factory, clock, rules_for, owner, account_id=account.id, config=config
+        )
+        started.append(start_bot(uow_factory, owner, created.bot.id))
     return DemoSetup(user, account, started)
 
 
 def bot_reports(
-    uow_factory: UowFactory, clock: Clock, email: str = DEMO_EMAIL, *, count_orders: bool = True
+    uow_factory: UowFactory, clock: Clock, actor: Actor, *, count_orders: bool = True
 ) -> list[BotReport]:
-    """Return each of the user's bots with its state and totals, read from the database.
+    """Return each of the actor's bots with its state and totals, read from the database.
 
     `count_orders=False` leaves `orders_by_status` empty: the dashboard does not show it,
     and reading every order (with the exchange's raw answer) is most of the cost.
     """
     day = utc_day(clock.now())
     with uow_factory() as uow:
-        user = resolve_user(uow, email)
         reports = []
-        for bot in uow.bots.find(user_id=user.id):
+        for bot in uow.bots.find(user_id=scope(actor, uow.users, None)):
             trades = uow.trades.recent(bot_id=bot.id, limit=ALL_ROWS)
             orders = uow.orders.recent(bot_id=bot.id, limit=ALL_ROWS) if count_orders else []
             closing = [t for t in trades if t.realized_pnl is not None]

@@ -1,7 +1,10 @@
 """Managing users, exchange accounts and bots: each verb is one transaction.
 
-Every refusal is a `ConfigurationError` whose message starts with the field at fault
-(`email: …`, `symbol: …`), and nothing is written when one is raised.
+Every verb takes the acting user (`access.Actor`) and ids, and checks what it loads with
+`access.owned`. A refusal names the field at fault (`email: …`, `symbol: …`), and nothing
+is written when one is raised: `ConfigurationError` for bad input, `NotFound` for a thing
+that is missing or another user's, `Conflict` for a clash with what is stored,
+`Forbidden` for an operator's verb.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from decimal import Decimal
 from pydantic import SecretStr, ValidationError
 
 from tradewind.bot_config import BotConfig, format_validation_error
-from tradewind.domain.accounts import Account, AccountKind, User
+from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotStatus
-from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.errors import ConfigurationError, Conflict
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType
 from tradewind.ports import Bot, Clock, ManageUnitOfWork, NewAccount
+from tradewind.services.access import Actor, owned, owner, require_operator
 
 UowFactory = Callable[[], ManageUnitOfWork]
 RulesLookup = Callable[[str, PositionType], MarketRules]
@@ -27,15 +31,13 @@ RulesLookup = Callable[[str, PositionType], MarketRules]
 DEFAULT_PAPER_BALANCE = Decimal(10_000)
 PAPER_QUOTE_ASSET = "USDT"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ID = re.compile(r"[0-9]+")
 _MAX_NAME = 100
 
 
-@dataclass(frozen=True, slots=True)
-class BotRef:
-    """How a user names a bot: by name (within a user, when several users share it)."""
-
-    name: str
-    user_email: str | None = None
+def looks_like_id(text: str) -> bool:
+    """Tell whether `text` reads as an id (ASCII digits only): such names are refused."""
+    return _ID.fullmatch(text.strip()) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,23 +49,34 @@ class CreatedBot:
 # --- Users and accounts ------------------------------------------------------------------
 
 
-def add_user(uow_factory: UowFactory, clock: Clock, email: str, name: str | None = None) -> User:
-    """Register a user by email (stored lower-case)."""
+def add_user(
+    uow_factory: UowFactory, clock: Clock, actor: Actor, email: str, name: str | None = None
+) -> User:
+    """Register a user by email (stored lower-case); an operator's verb."""
+    require_operator(actor, "user", "add users")
     address = _email(email)
     shown_name = None if name is None else _name("name", name)
     with uow_factory() as uow:
         if uow.users.by_email(address) is not None:
-            raise ConfigurationError(f"email: a user with email {address} already exists")
+            raise Conflict(f"email: a user with email {address} already exists")
         user = uow.users.add(address, shown_name, clock.now())
         uow.commit()
     return user
 
 
+def list_users(uow_factory: UowFactory, actor: Actor) -> list[User]:
+    """Return every user, oldest first; an operator's verb."""
+    require_operator(actor, "user", "list users")
+    with uow_factory() as uow:
+        return uow.users.all()
+
+
 def add_account(
     uow_factory: UowFactory,
     clock: Clock,
+    actor: Actor,
     *,
-    user_email: str,
+    owner_id: int,
     name: str,
     kind: str,
     testnet: bool = False,
@@ -71,14 +84,16 @@ def add_account(
     api_secret: SecretStr | None = None,
     balance: Decimal | None = None,
 ) -> Account:
-    """Add an exchange account: paper (simulated, with a USDT balance) or Binance."""
+    """Add an exchange account for `owner_id`: paper (simulated, with a USDT balance) or
+    Binance."""
     account_name = _name("name", name)
     try:
-        account_kind = AccountKind(kind)
+        account_kind = ExchangeKind(kind)
     except ValueError:
-        raise ConfigurationError(f"kind: must be paper or binance (got {kind!r})") from None
+        kinds = " or ".join(ExchangeKind)
+        raise ConfigurationError(f"kind: must be {kinds} (got {kind!r})") from None
     balances: dict[PositionType, dict[str, Decimal]] = {}
-    if account_kind is AccountKind.PAPER:
+    if account_kind is ExchangeKind.PAPER:
         if testnet:
             raise ConfigurationError("testnet: only binance accounts have a testnet")
         balances[PositionType.SPOT] = {PAPER_QUOTE_ASSET: _balance(balance)}
@@ -89,9 +104,9 @@ def add_account(
             if secret is None or not secret.get_secret_value().strip():
                 raise ConfigurationError(f"{field}: a binance account needs one")
     with uow_factory() as uow:
-        user = resolve_user(uow, user_email)
+        user = owner(actor, uow.users.get(owner_id), owner_id)
         if uow.accounts.by_name(user.id, account_name) is not None:
-            raise ConfigurationError(
+            raise Conflict(
                 f"name: {user.email} already has an exchange account named {account_name!r}"
             )
         account = uow.accounts.add(
@@ -110,16 +125,10 @@ def add_account(
     return account
 
 
-def list_accounts(uow_factory: UowFactory, user_email: str) -> list[Account]:
+def list_accounts(uow_factory: UowFactory, actor: Actor, owner_id: int) -> list[Account]:
     """Return a user's exchange accounts (never their secrets)."""
     with uow_factory() as uow:
-        return uow.accounts.of_user(resolve_user(uow, user_email).id)
-
-
-def list_users(uow_factory: UowFactory) -> list[User]:
-    """Return every user, oldest first."""
-    with uow_factory() as uow:
-        return uow.users.all()
+        return uow.accounts.of_user(owner(actor, uow.users.get(owner_id), owner_id).id)
 
 
 # --- Bots --------------------------------------------------------------------------------
@@ -129,17 +138,22 @@ def create_bot(
     uow_factory: UowFactory,
     clock: Clock,
     rules_for: RulesLookup,
+    actor: Actor,
     *,
-    user_email: str,
+    account_id: int,
     config: BotConfig | Mapping[str, object],
-    account_name: str | None = None,
 ) -> CreatedBot:
-    """Create an inactive bot after checking its config, symbol, account and name."""
+    """Create an inactive bot on an exchange account (its owner's) after checking its
+    config, symbol and name."""
     if not isinstance(config, BotConfig):
         try:
             config = BotConfig.model_validate(config)
         except ValidationError as e:
             raise ConfigurationError(f"invalid bot config:\n{format_validation_error(e)}") from None
+    if looks_like_id(config.name):
+        raise ConfigurationError(
+            f"name: must not be only digits (got {config.name!r}): a number names a bot by its id"
+        )
     rules = rules_for(config.symbol, config.position_type)  # names `symbol` when unknown
     warnings = list(config.warnings)
     if 0 < rules.max_leverage < config.effective_leverage:
@@ -148,27 +162,25 @@ def create_bot(
             f"{rules.max_leverage}; orders will use {rules.max_leverage}"
         )
     with uow_factory() as uow:
-        user = resolve_user(uow, user_email)
-        account = _account(uow, user, account_name)
-        if uow.bots.by_name(user.id, config.name) is not None:
-            raise ConfigurationError(f"name: {user.email} already has a bot named {config.name!r}")
-        bot = uow.bots.add(user.id, account.id, config, clock.now())
+        account = owned(actor, uow.accounts.get(account_id), "account", account_id)
+        if uow.bots.by_name(account.user_id, config.name) is not None:
+            user = uow.users.get(account.user_id)
+            whose = "the user" if user is None else user.email
+            raise Conflict(f"name: {whose} already has a bot named {config.name!r}")
+        bot = uow.bots.add(account.user_id, account.id, config, clock.now())
         uow.commit()
     return CreatedBot(bot, warnings)
 
 
-def start_bot(uow_factory: UowFactory, ref: BotRef) -> Bot:
+def start_bot(uow_factory: UowFactory, actor: Actor, bot_id: int) -> Bot:
     """Let the scheduler run the bot, after checking its account and credentials open."""
     with uow_factory() as uow:
-        bot = resolve_bot(uow, ref)
+        bot = owned(actor, uow.bots.get(bot_id), "bot", bot_id)
         access = uow.accounts.access(bot.account_id)  # wrong master key: a clear error
         if access is None:
-            raise ConfigurationError(
-                f"account: bot {bot.config.name!r} has no exchange account; add one with "
-                "`tradewind account add` and create the bot on it"
-            )
-        if access.kind == AccountKind.BINANCE and not (access.api_key and access.api_secret):
-            raise ConfigurationError(
+            raise Conflict(f"account: bot {bot.config.name!r} has no exchange account")
+        if access.kind == ExchangeKind.BINANCE and not (access.api_key and access.api_secret):
+            raise Conflict(
                 f"account: bot {bot.config.name!r}'s binance account has no API key and secret"
             )
         in_position = bot.state.position is not None
@@ -183,10 +195,10 @@ def start_bot(uow_factory: UowFactory, ref: BotRef) -> Bot:
     return bot
 
 
-def stop_bot(uow_factory: UowFactory, ref: BotRef) -> Bot:
+def stop_bot(uow_factory: UowFactory, actor: Actor, bot_id: int) -> Bot:
     """Stop running the bot; an open position stays open (and protected) on the exchange."""
     with uow_factory() as uow:
-        bot = resolve_bot(uow, ref)
+        bot = owned(actor, uow.bots.get(bot_id), "bot", bot_id)
         bot.state.status = BotStatus.STOPPED
         bot.state.reason = "stopped by its owner"
         uow.bots.set_active(bot.id, False)
@@ -196,82 +208,32 @@ def stop_bot(uow_factory: UowFactory, ref: BotRef) -> Bot:
     return bot
 
 
-def delete_bot(uow_factory: UowFactory, clock: Clock, ref: BotRef, *, force: bool = False) -> Bot:
-    """Delete the bot, keeping its orders and trades; refuse while it holds a position."""
+def delete_bot(
+    uow_factory: UowFactory, clock: Clock, actor: Actor, bot_id: int, *, force: bool = False
+) -> Bot:
+    """Delete the bot, keeping its orders and trades; refuse while it holds a position or
+    has orders not settled, unless `force` (which leaves them on the exchange)."""
     with uow_factory() as uow:
-        bot = resolve_bot(uow, ref)
+        bot = owned(actor, uow.bots.get(bot_id), "bot", bot_id)
         if not force:
             if bot.state.position is not None:
-                raise ConfigurationError(
+                raise Conflict(
                     f"bot: {bot.config.name!r} holds a {bot.state.position.side.value} "
                     f"position of {bot.state.position.quantity} {bot.config.symbol}; close it "
-                    "first, or delete with --force to leave it open on the exchange"
+                    "first, or delete the bot by force to leave it open on the exchange"
                 )
             pending = uow.orders.unresolved(bot.id)
             if pending:
-                raise ConfigurationError(
+                raise Conflict(
                     f"bot: {bot.config.name!r} has {len(pending)} order(s) not yet settled "
-                    f"({pending[0].client_order_id}); wait, or delete with --force"
+                    f"({pending[0].client_order_id}); wait, or delete the bot by force"
                 )
         uow.bots.delete(bot.id, clock.now())
         uow.commit()
     return bot
 
 
-def resolve_bot(uow: ManageUnitOfWork, ref: BotRef) -> Bot:
-    """Return the bot `ref` names; a clear error when it names none, or several."""
-    if ref.user_email is not None:
-        user = resolve_user(uow, ref.user_email)
-        bot = uow.bots.by_name(user.id, ref.name)
-        if bot is None:
-            raise ConfigurationError(f"bot: {user.email} has no bot named {ref.name!r}")
-        return bot
-    found = uow.bots.find(name=ref.name)
-    if not found and ref.name.isdigit():
-        by_id = uow.bots.get(int(ref.name))
-        found = [] if by_id is None else [by_id]
-    if not found:
-        raise ConfigurationError(f"bot: there is no bot named {ref.name!r}")
-    if len(found) > 1:
-        raise ConfigurationError(
-            f"bot: {len(found)} users have a bot named {ref.name!r}; say whose with --user"
-        )
-    return found[0]
-
-
 # --- Checks ------------------------------------------------------------------------------
-
-
-def resolve_user(uow: ManageUnitOfWork, email: str) -> User:
-    """Return the user with this email; a clear error when there is none."""
-    address = email.strip().lower()
-    user = uow.users.by_email(address)
-    if user is None:
-        raise ConfigurationError(
-            f"user: there is no user {address!r}; add one with `tradewind user add`"
-        )
-    return user
-
-
-def _account(uow: ManageUnitOfWork, user: User, name: str | None) -> Account:
-    if name is not None:
-        account = uow.accounts.by_name(user.id, name.strip())
-        if account is None:
-            raise ConfigurationError(
-                f"account: {user.email} has no exchange account named {name.strip()!r}"
-            )
-        return account
-    accounts = uow.accounts.of_user(user.id)
-    if not accounts:
-        raise ConfigurationError(
-            f"account: {user.email} has no exchange account; add one with `tradewind account add`"
-        )
-    if len(accounts) > 1:
-        names = ", ".join(account.name for account in accounts)
-        raise ConfigurationError(
-            f"account: {user.email} has several exchange accounts ({names}); name one"
-        )
-    return accounts[0]
 
 
 def _email(email: str) -> str:

@@ -8,7 +8,8 @@ from typing import Generic, TypeVar
 from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.ports import Bot, Clock, ManageUnitOfWork
-from tradewind.services.manage import BotRef, UowFactory, resolve_bot, resolve_user
+from tradewind.services.access import Actor, owned, scope
+from tradewind.services.manage import UowFactory
 
 Record = TypeVar("Record", OrderRecord, TradeRecord)
 
@@ -38,25 +39,33 @@ class History(Generic[Record]):
 def bot_views(
     uow_factory: UowFactory,
     clock: Clock,
+    actor: Actor,
     *,
-    user_email: str | None = None,
-    ref: BotRef | None = None,
+    user_id: int | None = None,
+    bot_id: int | None = None,
 ) -> list[BotView]:
-    """Return the named bot, or every bot (of one user when given), with its context."""
+    """Return the bot `bot_id`, or the bots of `user_id` (all the actor may see when
+    None), each with its context."""
     day = utc_day(clock.now())
     with uow_factory() as uow:
-        bots = _scope(uow, user_email, ref)
-        owners = {user.id: user.email for user in uow.users.all()}
+        if bot_id is not None:
+            bots = [owned(actor, uow.bots.get(bot_id), "bot", bot_id)]
+        else:
+            bots = uow.bots.find(user_id=scope(actor, uow.users, user_id))
+        owners: dict[int, str] = {}
         accounts: dict[int, str] = {}
         views = []
         for bot in bots:
+            if bot.user_id not in owners:
+                user = uow.users.get(bot.user_id)
+                owners[bot.user_id] = f"#{bot.user_id}" if user is None else user.email
             if bot.account_id not in accounts:
                 account = uow.accounts.get(bot.account_id)
                 accounts[bot.account_id] = "-" if account is None else account.name
             views.append(
                 BotView(
                     bot=bot,
-                    owner=owners.get(bot.user_id, f"#{bot.user_id}"),
+                    owner=owners[bot.user_id],
                     account=accounts[bot.account_id],
                     today=uow.counters.get(bot.id, day),
                 )
@@ -64,50 +73,55 @@ def bot_views(
         return views
 
 
+def running_symbols(uow_factory: UowFactory, actor: Actor) -> list[str]:
+    """Return the symbols the running bots the actor may see trade, sorted."""
+    with uow_factory() as uow:
+        bots = uow.bots.find(user_id=scope(actor, uow.users, None))
+    return sorted({bot.config.symbol for bot in bots if bot.active})
+
+
 def orders(
     uow_factory: UowFactory,
+    actor: Actor,
     *,
-    user_email: str | None = None,
-    ref: BotRef | None = None,
+    user_id: int | None = None,
+    bot_id: int | None = None,
     limit: int = 50,
 ) -> History[OrderRecord]:
-    """Return the latest orders of a bot, a user, or everyone."""
+    """Return the latest orders of the bot `bot_id`, of the user `user_id`, or of all the
+    actor may see."""
     with uow_factory() as uow:
-        user_id, bot_id = _filters(uow, user_email, ref)
-        records = uow.orders.recent(user_id=user_id, bot_id=bot_id, limit=limit)
-        return History(records, _names(uow))
+        whose, bot = _filters(uow, actor, user_id, bot_id)
+        records = uow.orders.recent(user_id=whose, bot_id=bot, limit=limit)
+        return History(records, _names(uow, whose))
 
 
 def trades(
     uow_factory: UowFactory,
+    actor: Actor,
     *,
-    user_email: str | None = None,
-    ref: BotRef | None = None,
+    user_id: int | None = None,
+    bot_id: int | None = None,
     limit: int = 50,
 ) -> History[TradeRecord]:
-    """Return the latest trades of a bot, a user, or everyone."""
+    """Return the latest trades of the bot `bot_id`, of the user `user_id`, or of all the
+    actor may see."""
     with uow_factory() as uow:
-        user_id, bot_id = _filters(uow, user_email, ref)
-        records = uow.trades.recent(user_id=user_id, bot_id=bot_id, limit=limit)
-        return History(records, _names(uow))
-
-
-def _scope(uow: ManageUnitOfWork, user_email: str | None, ref: BotRef | None) -> list[Bot]:
-    if ref is not None:
-        return [resolve_bot(uow, ref)]
-    user_id = None if user_email is None else resolve_user(uow, user_email).id
-    return uow.bots.find(user_id=user_id)
+        whose, bot = _filters(uow, actor, user_id, bot_id)
+        records = uow.trades.recent(user_id=whose, bot_id=bot, limit=limit)
+        return History(records, _names(uow, whose))
 
 
 def _filters(
-    uow: ManageUnitOfWork, user_email: str | None, ref: BotRef | None
+    uow: ManageUnitOfWork, actor: Actor, user_id: int | None, bot_id: int | None
 ) -> tuple[int | None, int | None]:
-    if ref is not None:
-        return None, resolve_bot(uow, ref).id
-    if user_email is not None:
-        return resolve_user(uow, user_email).id, None
-    return None, None
+    """Return the (user, bot) filters of a history: a bot's narrows to its owner."""
+    if bot_id is not None:
+        bot = owned(actor, uow.bots.get(bot_id), "bot", bot_id)
+        return bot.user_id, bot.id
+    return scope(actor, uow.users, user_id), None
 
 
-def _names(uow: ManageUnitOfWork) -> dict[int, str]:
-    return {bot.id: bot.config.name for bot in uow.bots.find()}
+def _names(uow: ManageUnitOfWork, user_id: int | None) -> dict[int, str]:
+    # Only the names of bots the history may show: never another user's.
+    return {bot.id: bot.config.name for bot in uow.bots.find(user_id=user_id)}

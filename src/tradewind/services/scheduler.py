@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.services.tick import TickDeps, TickOutcome, run_tick
 
 SLOT_SECONDS = 60
@@ -44,7 +45,7 @@ def run_slot(deps: TickDeps, bot_ids: list[int], slot: int) -> SlotReport:
     return SlotReport(slot, outcomes, time.perf_counter() - started)
 
 
-def active_bots(deps: TickDeps, account_kind: str | None = None) -> list[int]:
+def active_bots(deps: TickDeps, account_kind: ExchangeKind | None = None) -> list[int]:
     """Return the ids of the bots that should tick (on `account_kind` accounts only)."""
     with deps.uow() as uow:
         return uow.bots.active_ids(account_kind)
@@ -55,7 +56,7 @@ def run_live(
     on_slot: Callable[[SlotReport], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     sleep: Callable[[float], None] = time.sleep,
-    account_kind: str | None = None,
+    account_kind: ExchangeKind | None = None,
 ) -> None:
     """Tick the active bots (on `account_kind` accounts) every minute until told to stop."""
     last = deps.clock.now() // SLOT_SECONDS * SLOT_SECONDS
@@ -81,7 +82,7 @@ def run_replay(
     speed: float = 0.0,
     on_slot: Callable[[SlotReport], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
-    account_kind: str | None = None,
+    account_kind: ExchangeKind | None = None,
 ) -> int:
     """Step a replay clock through [start, end] a minute at a time; return slots run.
 

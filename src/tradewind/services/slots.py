@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.timeframes import is_candle_close
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import MarketData, RunningBot, UnitOfWork
 
 SLOT_SECONDS = 60
@@ -22,14 +23,14 @@ class MarketGroup:
     """The bots that trade one symbol on one timeframe of one market."""
 
     position_type: PositionType
-    symbol: str
+    symbol: Symbol
     timeframe: str
     bot_ids: tuple[int, ...]
 
 
 def market_groups(bots: Sequence[RunningBot]) -> list[MarketGroup]:
     """Group bots by (market, symbol, timeframe); groups and bots in a stable order."""
-    grouped: dict[tuple[PositionType, str, str], list[int]] = {}
+    grouped: dict[tuple[PositionType, Symbol, str], list[int]] = {}
     for bot in bots:
         key = (bot.position_type, bot.symbol, bot.timeframe)
         grouped.setdefault(key, []).append(bot.id)
@@ -45,7 +46,7 @@ def plan_slot(uow: UnitOfWork) -> list[MarketGroup]:
     The workers trade on paper venues shared through Redis; bots on Binance accounts run in
     `tradewind run --exchange binance`, on Binance's own candles.
     """
-    return market_groups(uow.bots.running_bots("paper"))
+    return market_groups(uow.bots.running_bots(ExchangeKind.PAPER))
 
 
 def batches(bot_ids: Sequence[int], size: int) -> list[list[int]]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from tradewind.adapters.db import tick_load
+from tradewind.adapters.db.conflicts import taken_as_conflict
 from tradewind.adapters.db.core import (
     columns_except,
     connection,
@@ -34,8 +35,9 @@ from tradewind.adapters.db.rows import (
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import AccountRow, BotConfigRow, BotStateRow
 from tradewind.bot_config import BotConfig
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.bots import BotState, BotStatus
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import Bot, RunningBot, TickLoad
 
 # Bulk updates skip the session's identity map, so reads refresh whatever it holds.
@@ -93,7 +95,7 @@ class SqlBotRepository:
         found = self._session.execute(_live_bots().where(BotConfigRow.id == bot_id)).first()
         return None if found is None else bot_from(found[0], found[1])
 
-    def active_ids(self, account_kind: str | None = None) -> list[int]:
+    def active_ids(self, account_kind: ExchangeKind | None = None) -> list[int]:
         query = (
             select(BotConfigRow.id)
             .where(BotConfigRow.active.is_(True), BotConfigRow.deleted_at.is_(None))
@@ -101,20 +103,20 @@ class SqlBotRepository:
         )
         if account_kind is not None:
             query = query.join(AccountRow, AccountRow.id == BotConfigRow.account_id).where(
-                AccountRow.kind == account_kind
+                AccountRow.kind == account_kind.value
             )
         return list(self._session.execute(query).scalars())
 
-    def running_bots(self, account_kind: str | None = None) -> list[RunningBot]:
+    def running_bots(self, account_kind: ExchangeKind | None = None) -> list[RunningBot]:
         """Return the active bots with the market each trades, by id: one statement."""
         query = _RUNNING_BOTS
         if account_kind is not None:
             query = query.join(_ACCOUNTS, _ACCOUNTS.c.id == _CONFIGS.c.account_id).where(
-                _ACCOUNTS.c.kind == account_kind
+                _ACCOUNTS.c.kind == account_kind.value
             )
         rows = connection(self._session).execute(query)
         return [
-            RunningBot(row.id, row.symbol, row.timeframe, PositionType(row.position_type))
+            RunningBot(row.id, Symbol(row.symbol), row.timeframe, PositionType(row.position_type))
             for row in rows
         ]
 
@@ -157,17 +159,15 @@ class SqlBotRepository:
 
     def add(self, user_id: int, account_id: int, config: BotConfig, created_at: int) -> Bot:
         """Store a new, inactive bot in state IDLE."""
-        bot_id = self._session.execute(
-            insert(BotConfigRow)
-            .values(
-                user_id=user_id,
-                account_id=account_id,
-                active=False,
-                created_at=created_at,
-                **config_columns(config),
-            )
-            .returning(BotConfigRow.id)
-        ).scalar_one()
+        row = insert(BotConfigRow).values(
+            user_id=user_id,
+            account_id=account_id,
+            active=False,
+            created_at=created_at,
+            **config_columns(config),
+        )
+        with taken_as_conflict(f"name: the user has a bot named {config.name!r}"):
+            bot_id = self._session.execute(row.returning(BotConfigRow.id)).scalar_one()
         state = BotState()
         self._session.execute(insert(BotStateRow).values(bot_id=bot_id, **state_columns(state)))
         return Bot(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from tradewind.adapters.db.conflicts import add_unique
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import (
     AccountRow,
@@ -61,8 +62,8 @@ class SqlChannelRepository:
             secret_enc=None if secret is None else self._secrets.encrypt(secret),
             created_at=channel.created_at,
         )
-        self._session.add(row)
-        self._session.flush()
+        taken = f"name: the user has a notification channel named {channel.name!r}"
+        add_unique(self._session, row, taken)
         return channel_from(row)
 
     def _refuse_a_foreign_key(self) -> None:
@@ -75,6 +76,10 @@ class SqlChannelRepository:
             if token is not None:
                 self._secrets.decrypt(token)
                 return
+
+    def get(self, channel_id: int) -> Channel | None:
+        row = self._session.get(NotificationChannelRow, channel_id)
+        return None if row is None else channel_from(row)
 
     def by_name(self, user_id: int, name: str) -> Channel | None:
         row = self._session.execute(

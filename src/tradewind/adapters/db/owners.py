@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from tradewind.adapters.db.conflicts import add_unique, taken_as_conflict
 from tradewind.adapters.db.rows import account_from, balances_from, balances_json, user_from
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import AccountRow, UserRow
-from tradewind.domain.accounts import Account, User
+from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.ports import AccountAccess, NewAccount
 
 
@@ -20,11 +21,12 @@ class SqlUserRepository:
 
     def add(self, email: str, name: str | None, created_at: int) -> User:
         """Store a user; the email is expected unique (callers check first)."""
-        user_id = self._session.execute(
-            insert(UserRow)
-            .values(email=email, name=name, created_at=created_at)
-            .returning(UserRow.id)
-        ).scalar_one()
+        with taken_as_conflict(f"email: a user with email {email} already exists"):
+            user_id = self._session.execute(
+                insert(UserRow)
+                .values(email=email, name=name, created_at=created_at)
+                .returning(UserRow.id)
+            ).scalar_one()
         return User(id=user_id, email=email, name=name, created_at=created_at)
 
     def get(self, user_id: int) -> User | None:
@@ -54,7 +56,7 @@ def account_access(
     """Return what an exchange adapter needs to act for the account, secrets decrypted."""
     return AccountAccess(
         account_id=account_id,
-        kind=kind,
+        kind=ExchangeKind.parse(kind),
         api_key=secrets.decrypt(api_key_enc),
         api_secret=secrets.decrypt(api_secret_enc),
         testnet=testnet,
@@ -95,8 +97,7 @@ class SqlAccountRepository:
             paper_balances=balances_json(account.paper_balances),
             created_at=account.created_at,
         )
-        self._session.add(row)
-        self._session.flush()
+        add_unique(self._session, row, f"name: the user has an account named {account.name!r}")
         return account_from(row)
 
     def _refuse_a_foreign_key(self) -> None:

@@ -12,16 +12,18 @@ from pydantic import ValidationError
 
 from tradewind.adapters.db.tables import AccountRow, TradeRow, UserRow
 from tradewind.bot_config import BotConfig, format_validation_error
-from tradewind.domain.accounts import Account, AccountKind, User
+from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotState, BotStatus, OpenPosition
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.limits import PauseReason
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.records import OrderRecord, TradeRecord
-from tradewind.domain.types import PositionSide, PositionType, Side, Signal
+from tradewind.domain.types import PositionSide, PositionType, Side, Signal, Symbol
 from tradewind.ports import Bot
 
-CONFIG_FIELDS = tuple(BotConfig.model_fields)
+# The bot_configs columns that hold a config: every field but the strategy under its own
+# name, the strategy as its name and its parameters (`strategy_params`, JSON).
+CONFIG_FIELDS = (*BotConfig.model_fields, "strategy_params")
 # A row read by an ORM query, or a Core row with the same column names: both are read by
 # attribute, so one translation serves the management commands and the tick's Core reads.
 RowLike = Any
@@ -63,7 +65,7 @@ def account_from(row: AccountRow) -> Account:
         id=row.id,
         user_id=row.user_id,
         name=row.name,
-        kind=AccountKind(row.kind),
+        kind=ExchangeKind.parse(row.kind),
         testnet=row.testnet,
         has_api_key=row.has_api_key,
         paper_balances=balances,
@@ -75,13 +77,18 @@ def account_from(row: AccountRow) -> Account:
 
 
 def config_columns(config: BotConfig) -> dict[str, object]:
-    return {name: _value(getattr(config, name)) for name in CONFIG_FIELDS}
+    columns = {name: _value(getattr(config, name)) for name in BotConfig.model_fields}
+    return columns | {
+        "strategy": config.strategy.name,
+        "strategy_params": config.strategy.param_values(),
+    }
 
 
 def config_from(row: RowLike) -> BotConfig:
     """Return the validated config of a bot row; equal rows share one (frozen) config."""
+    values = tuple(getattr(row, name) for name in CONFIG_FIELDS)
     try:
-        return _validated_config(tuple(getattr(row, name) for name in CONFIG_FIELDS))
+        return _validated_config(values[:-1], tuple(sorted(values[-1].items())))
     except ValidationError as e:
         raise ConfigurationError(
             f"bot {row.id}: the stored config is no longer valid:\n{format_validation_error(e)}"
@@ -89,10 +96,12 @@ def config_from(row: RowLike) -> BotConfig:
 
 
 @lru_cache(maxsize=8192)
-def _validated_config(values: tuple[object, ...]) -> BotConfig:
+def _validated_config(values: tuple[object, ...], params: tuple[tuple[str, Any], ...]) -> BotConfig:
     # Every tick reads its bot's config; validating it once per distinct row keeps the
     # checks without paying for them at every tick. A changed row is a new key.
-    return BotConfig.model_validate(dict(zip(CONFIG_FIELDS, values, strict=True)))
+    fields = dict(zip(BotConfig.model_fields, values, strict=True))
+    fields["strategy"] = {"name": fields["strategy"], **dict(params)}
+    return BotConfig.model_validate(fields)
 
 
 def state_columns(state: BotState) -> dict[str, Any]:
@@ -211,7 +220,7 @@ def order_from(row: RowLike) -> OrderRecord:
         user_id=row.user_id,
         client_order_id=row.client_order_id,
         exchange_order_id=row.exchange_order_id,
-        symbol=row.symbol,
+        symbol=Symbol(row.symbol),
         position_type=PositionType(row.position_type),
         side=Side(row.side),
         purpose=OrderPurpose(row.purpose),
@@ -256,7 +265,7 @@ def trade_from(row: TradeRow) -> TradeRecord:
         user_id=row.user_id,
         exchange_order_id=row.exchange_order_id,
         client_order_id=row.client_order_id,
-        symbol=row.symbol,
+        symbol=Symbol(row.symbol),
         side=Side(row.side),
         order_type=row.order_type,
         purpose=OrderPurpose(row.purpose),

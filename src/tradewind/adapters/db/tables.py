@@ -15,7 +15,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    Double,
     ForeignKey,
     Index,
     Integer,
@@ -61,7 +60,7 @@ class AccountRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(16))  # AccountKind
+    kind: Mapped[str] = mapped_column(String(16))  # ExchangeKind
     testnet: Mapped[bool] = mapped_column(Boolean)
     api_key_enc: Mapped[str] = mapped_column(Text)  # Fernet token under the master key
     api_secret_enc: Mapped[str] = mapped_column(Text)
@@ -72,7 +71,8 @@ class AccountRow(Base):
 
 
 class BotConfigRow(Base):
-    """Every `BotConfig` field as a column of the same name, plus ownership and lifecycle."""
+    """Every `BotConfig` field as a column of the same name (the strategy as its name and
+    `strategy_params`), plus ownership and lifecycle."""
 
     __tablename__ = "bot_configs"
     __table_args__ = (
@@ -95,14 +95,11 @@ class BotConfigRow(Base):
     symbol: Mapped[str] = mapped_column(String(20))
     timeframe: Mapped[str] = mapped_column(String(4))
     position_type: Mapped[str] = mapped_column(String(8))
-    strategy: Mapped[str] = mapped_column(String(16))
+    strategy: Mapped[str] = mapped_column(String(16))  # the strategy's registry name
+    # Its parameters by their own names ({"ema_fast": 8, ...}): numbers of the indicators,
+    # never money. Validated by the strategy's settings model on every read and write.
+    strategy_params: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
     leverage: Mapped[int] = mapped_column(Integer)
-    custom_ema_slow: Mapped[int] = mapped_column(Integer)
-    custom_ema_fast: Mapped[int] = mapped_column(Integer)
-    custom_rsi_period: Mapped[int] = mapped_column(Integer)
-    # RSI levels are indicator values (floats in BotConfig), not money.
-    custom_rsi_overbought: Mapped[float] = mapped_column(Double)
-    custom_rsi_oversold: Mapped[float] = mapped_column(Double)
     custom_stop_loss: Mapped[Decimal | None] = mapped_column(Money)
     custom_take_profit: Mapped[Decimal | None] = mapped_column(Money)
     custom_trailing_stop: Mapped[Decimal | None] = mapped_column(Money)

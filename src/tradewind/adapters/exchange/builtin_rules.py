@@ -6,27 +6,31 @@ brackets from time to time, and a spot MARKET_LOT_SIZE maximum moves with recent
 rules that match the exchange today, save `GET /api/v3/exchangeInfo` (spot) or
 `GET /fapi/v1/exchangeInfo` (futures) to a file and pass its path.
 
-Values are already folded into market-order terms (see `binance_rules`): `step`, `min_qty`
-and `max_qty` are MARKET_LOT_SIZE's where it sets one, else LOT_SIZE's; spot `max_notional`
-is 0 because Binance's NOTIONAL filter does not apply its maximum to MARKET orders.
+Values are already folded into market-order terms (see `binance/exchange_info.py`): `step`,
+`min_qty` and `max_qty` are MARKET_LOT_SIZE's where it sets one, else LOT_SIZE's; spot
+`max_notional` is 0 because Binance's NOTIONAL filter does not apply its maximum to MARKET
+orders.
+
+Why here and not in `binance/`: the table is `MarketRules`, the domain's venue-neutral
+terms, and it is what the venue-neutral parts run on (the simulated venue, the backtester,
+the CLI's checks); its values are Binance's because those are the markets paper trading
+and backtests simulate. Only reading an exchangeInfo file is Binance's format, and that
+parser lives in `binance/exchange_info.py`.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
 from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-from tradewind.adapters.exchange.binance_rules import parse_symbol_rules
+from tradewind.adapters.exchange.binance.exchange_info import rules_from_file
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 D = Decimal
-MAX_LISTED = 30
 SPOT = PositionType.SPOT
 FUTURES = PositionType.FUTURES
 
@@ -43,7 +47,7 @@ BUILTIN_MAX_LEVERAGE: Mapping[str, int] = {
 def _spot(symbol: str, base: str, tick: str, step: str, max_qty: str) -> MarketRules:
     # Spot majors share LOT_SIZE min = step and a NOTIONAL minimum of 5 USDT for market orders.
     return MarketRules(
-        symbol=symbol,
+        symbol=Symbol(symbol),
         position_type=SPOT,
         base_asset=base,
         quote_asset="USDT",
@@ -59,7 +63,7 @@ def _futures(
     symbol: str, base: str, tick: str, step: str, max_qty: str, min_notional: str
 ) -> MarketRules:
     return MarketRules(
-        symbol=symbol,
+        symbol=Symbol(symbol),
         position_type=FUTURES,
         base_asset=base,
         quote_asset="USDT",
@@ -105,49 +109,14 @@ def rules_for(
     (exchangeInfo carries no leverage); 0, meaning unknown, for other symbols.
     """
     if exchange_info_path is not None:
-        return _rules_from_file(symbol, position_type, exchange_info_path)
+        from_file = rules_from_file(exchange_info_path, symbol, position_type)
+        if position_type is FUTURES:
+            return replace(from_file, max_leverage=BUILTIN_MAX_LEVERAGE.get(symbol, 0))
+        return from_file
     rules = BUILTIN_RULES.get((symbol, position_type))
     if rules is None:
         raise ConfigurationError(
             f"symbol: no built-in {position_type.value} rules for {symbol!r}; known: "
             f"{', '.join(known_symbols(position_type))} (or pass an exchangeInfo file)"
         )
-    return rules
-
-
-def _describe(symbol: str, known: list[str]) -> str:
-    """List the known symbols, or only the likeliest ones when there are many."""
-    if len(known) <= MAX_LISTED:
-        return f"known: {', '.join(known)}"
-    close = difflib.get_close_matches(symbol, known, n=5)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return f"it lists {len(known)} symbols{hint}"
-
-
-def _rules_from_file(symbol: str, position_type: PositionType, path: Path) -> MarketRules:
-    try:
-        # Decimal floats: a hand-edited file with bare numbers still never goes through float.
-        doc = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except OSError as e:
-        raise ConfigurationError(f"cannot read exchangeInfo file {path}: {e.strerror}") from e
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ConfigurationError(f"exchangeInfo file {path} is not valid JSON: {e}") from e
-    entries = doc.get("symbols") if isinstance(doc, dict) else None
-    if not isinstance(entries, list):
-        raise ConfigurationError(
-            f"exchangeInfo file {path} has no 'symbols' list (expected Binance's exchangeInfo)"
-        )
-    by_symbol = {e.get("symbol"): e for e in entries if isinstance(e, dict)}
-    raw = by_symbol.get(symbol)
-    if raw is None:
-        known = sorted(s for s in by_symbol if isinstance(s, str))
-        raise ConfigurationError(
-            f"symbol: {symbol!r} is not in exchangeInfo file {path}; {_describe(symbol, known)}"
-        )
-    try:
-        rules = parse_symbol_rules(raw, position_type)
-    except ConfigurationError as e:
-        raise ConfigurationError(f"{path}: {e}") from e
-    if position_type is FUTURES:
-        rules = replace(rules, max_leverage=BUILTIN_MAX_LEVERAGE.get(symbol, 0))
     return rules

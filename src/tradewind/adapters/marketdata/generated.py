@@ -16,7 +16,7 @@ from decimal import Decimal
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.domain.candles import Candles
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 MINUTE = 60
 
@@ -56,7 +56,7 @@ class GeneratedMarket:
         return market
 
     def closed_candles(
-        self, symbol: str, timeframe: str, position_type: PositionType, until: int, limit: int
+        self, symbol: Symbol, timeframe: str, position_type: PositionType, until: int, limit: int
     ) -> Candles:
         """Return up to `limit` candles that closed at or before `until`, oldest first."""
         return self._market(symbol).closed_candles(symbol, timeframe, position_type, until, limit)

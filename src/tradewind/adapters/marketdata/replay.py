@@ -15,7 +15,7 @@ import numpy as np
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.timeframes import timeframe_seconds
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 MINUTE = 60
 
@@ -66,7 +66,7 @@ class ReplayMarketData:
         return built
 
     def closed_candles(
-        self, symbol: str, timeframe: str, position_type: PositionType, until: int, limit: int
+        self, symbol: Symbol, timeframe: str, position_type: PositionType, until: int, limit: int
     ) -> Candles:
         """Return up to `limit` candles that closed at or before `until`, oldest first."""
         seconds = timeframe_seconds(timeframe)

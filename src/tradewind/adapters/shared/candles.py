@@ -26,7 +26,7 @@ import redis
 from tradewind.adapters.shared.redis_store import Names
 from tradewind.domain.candles import Candles
 from tradewind.domain.timeframes import timeframe_seconds
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import MarketData
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class SharedCandles:
         self._guard = threading.Lock()
 
     def closed_candles(
-        self, symbol: str, timeframe: str, position_type: PositionType, until: int, limit: int
+        self, symbol: Symbol, timeframe: str, position_type: PositionType, until: int, limit: int
     ) -> Candles:
         """Return up to `limit` candles that closed at or before `until`, oldest first."""
         key = self._names.key(

@@ -37,10 +37,17 @@ from tradewind.adapters.exchange.simulated import (
 )
 from tradewind.adapters.exchange.simulated.book import RulesSource
 from tradewind.adapters.shared.redis_store import Names
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError, OutcomeUnknown, TemporaryExchangeError
 from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.orders import ExchangePosition, OrderReport, OrderRequest, ProtectionRequest
-from tradewind.domain.types import PositionType
+from tradewind.domain.orders import (
+    ClientOrderId,
+    ExchangePosition,
+    OrderReport,
+    OrderRequest,
+    ProtectionRequest,
+)
+from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import AccountAccess, Clock, Exchange
 
 T = TypeVar("T")
@@ -95,7 +102,7 @@ class SharedPaperVenues:
         self.calls = 0  # exchange calls carried out, for the figures
 
     def for_account(self, access: AccountAccess) -> Exchange:
-        if access.kind != "paper":
+        if access.kind is not ExchangeKind.PAPER:
             raise ConfigurationError(
                 f"account {access.account_id}: only paper accounts can trade in this version; "
                 "Binance accounts need the live exchange adapter"
@@ -113,7 +120,7 @@ class SharedPaperVenues:
 
     def run(self, access: AccountAccess, call: Callable[[SimulatedExchange], T]) -> T:
         """Carry out one call on the account's venue, atomically across processes."""
-        key = self._names.key("paper", "account", access.account_id)
+        key = self._names.key(ExchangeKind.PAPER, "account", access.account_id)
         with self._guard:
             self.calls += 1
             lock = self._locks.setdefault(access.account_id, threading.Lock())
@@ -193,7 +200,7 @@ class SharedPaperAccount:
         self._venues = venues
         self._access = access
 
-    def market_rules(self, symbol: str, position_type: PositionType) -> MarketRules:
+    def market_rules(self, symbol: Symbol, position_type: PositionType) -> MarketRules:
         return self._venues.rules(symbol, position_type)
 
     def free_balance(self, asset: str, position_type: PositionType) -> Decimal:
@@ -203,7 +210,7 @@ class SharedPaperAccount:
         return self._venues.run(self._access, lambda e: e.place_market_order(order))
 
     def find_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         return self._venues.run(
             self._access, lambda e: e.find_order(symbol, position_type, client_order_id)
@@ -213,20 +220,20 @@ class SharedPaperAccount:
         return self._venues.run(self._access, lambda e: e.protect_position(request))
 
     def cancel_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         return self._venues.run(
             self._access, lambda e: e.cancel_order(symbol, position_type, client_order_id)
         )
 
-    def set_leverage(self, symbol: str, leverage: int) -> int:
+    def set_leverage(self, symbol: Symbol, leverage: int) -> int:
         return self._venues.run(self._access, lambda e: e.set_leverage(symbol, leverage))
 
-    def set_isolated_margin(self, symbol: str) -> None:
+    def set_isolated_margin(self, symbol: Symbol) -> None:
         self._venues.run(self._access, lambda e: e.set_isolated_margin(symbol))
 
     def transfer_spot_to_futures(self, asset: str, amount: Decimal) -> str:
         return self._venues.run(self._access, lambda e: e.transfer_spot_to_futures(asset, amount))
 
-    def position(self, symbol: str) -> ExchangePosition | None:
+    def position(self, symbol: Symbol) -> ExchangePosition | None:
         return self._venues.run(self._access, lambda e: e.position(symbol))

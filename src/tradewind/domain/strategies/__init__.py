@@ -21,9 +21,10 @@ from tradewind.domain.strategies.base import (
     param,
     params_of,
 )
+from tradewind.domain.strategies.bollinger_rsi import BOLLINGER_RSI
 from tradewind.domain.strategies.ema_rsi import EMA_RSI
 
-STRATEGIES: Mapping[str, Strategy[Any]] = {s.name: s for s in (EMA_RSI,)}
+STRATEGIES: Mapping[str, Strategy[Any]] = {s.name: s for s in (EMA_RSI, BOLLINGER_RSI)}
 DEFAULT_STRATEGY = "ema_rsi"
 
 

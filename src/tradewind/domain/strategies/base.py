@@ -43,6 +43,14 @@ class ParamSpec:
     lt: float | None = None
     alias: str | None = None
 
+    def bounds(self) -> str:
+        """Return the valid range as text, e.g. `≥ 2` or `> 0, < 100`; empty when unbounded."""
+        return ", ".join(
+            f"{rule} {bound:g}"
+            for bound, rule in ((self.ge, "≥"), (self.gt, ">"), (self.le, "≤"), (self.lt, "<"))
+            if bound is not None
+        )
+
     def check(self, name: str, value: float) -> None:
         """Raise `ParamError` naming `name` when `value` is outside the bounds."""
         broken = [

@@ -1,4 +1,4 @@
-"""`tradewind backtest`: run the strategy over a candle file or a generated market."""
+"""`tradewind backtest`: run a bot's strategy over a candle file or a generated market."""
 
 from __future__ import annotations
 
@@ -12,16 +12,23 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from tradewind.entrypoints.cli.config_options import ConfigFlags, with_config_options
 from tradewind.entrypoints.cli.errors import user_errors
 
-_CFG = "Bot config (overrides --config)"
 _RUN = "Backtest run"
 _OUT = "Output"
 
 Opt = typer.Option
 
 
+@with_config_options(
+    panel="Bot config (overrides --config)",
+    skip=frozenset(("auto_transfer_funds", "transfer_amount")),  # no wallets to move between
+    defaults={"name": "backtest", "symbol": "BTCUSDT", "position_type": "spot",
+              "timeframe": "1m, or the --csv file's"},
+)  # fmt: skip
 def backtest(
+    config_flags: ConfigFlags,
     csv: Annotated[
         Path | None,
         Opt(
@@ -64,83 +71,6 @@ def backtest(
             rich_help_panel=_RUN,
         ),
     ] = None,
-    name: Annotated[str | None, Opt(help="Bot name.", rich_help_panel=_CFG)] = None,
-    symbol: Annotated[
-        str | None, Opt(help="Symbol, e.g. BTCUSDT (default).", rich_help_panel=_CFG)
-    ] = None,
-    timeframe: Annotated[
-        str | None,
-        Opt(
-            help="Candle timeframe, e.g. 1m (default; taken from --csv when unset).",
-            rich_help_panel=_CFG,
-        ),
-    ] = None,
-    position_type: Annotated[
-        str | None, Opt(help="spot (default) or futures.", rich_help_panel=_CFG)
-    ] = None,
-    strategy: Annotated[str | None, Opt(help="Strategy: ema_rsi.", rich_help_panel=_CFG)] = None,
-    leverage: Annotated[
-        int | None,
-        Opt(help="Futures leverage; capped at 50 and the symbol's maximum.", rich_help_panel=_CFG),
-    ] = None,
-    custom_ema_fast: Annotated[
-        int | None, Opt(help="Fast EMA period (8).", rich_help_panel=_CFG)
-    ] = None,
-    custom_ema_slow: Annotated[
-        int | None, Opt(help="Slow EMA period (21).", rich_help_panel=_CFG)
-    ] = None,
-    custom_rsi_period: Annotated[
-        int | None, Opt(help="RSI period (7).", rich_help_panel=_CFG)
-    ] = None,
-    custom_rsi_oversold: Annotated[
-        str | None, Opt(metavar="LEVEL", help="RSI oversold level (35).", rich_help_panel=_CFG)
-    ] = None,
-    custom_rsi_overbought: Annotated[
-        str | None, Opt(metavar="LEVEL", help="RSI overbought level (65).", rich_help_panel=_CFG)
-    ] = None,
-    custom_stop_loss: Annotated[
-        str | None,
-        Opt(metavar="PERCENT", help="Stop-loss in percent, e.g. 2.", rich_help_panel=_CFG),
-    ] = None,
-    custom_take_profit: Annotated[
-        str | None, Opt(metavar="PERCENT", help="Take-profit in percent.", rich_help_panel=_CFG)
-    ] = None,
-    custom_trailing_stop: Annotated[
-        str | None, Opt(metavar="PERCENT", help="Trailing stop in percent.", rich_help_panel=_CFG)
-    ] = None,
-    position_size_fixed: Annotated[
-        str | None,
-        Opt(
-            metavar="USDT",
-            help="Quote amount per entry (margin for futures).",
-            rich_help_panel=_CFG,
-        ),
-    ] = None,
-    position_size_perc: Annotated[
-        str | None,
-        Opt(
-            metavar="PERCENT", help="Percent of free quote balance per entry.", rich_help_panel=_CFG
-        ),
-    ] = None,
-    max_daily_trades: Annotated[
-        int | None, Opt(help="Most entries per UTC day.", rich_help_panel=_CFG)
-    ] = None,
-    max_daily_loss: Annotated[
-        str | None,
-        Opt(
-            metavar="USDT",
-            help="Pause entries when today's realized loss reaches this (quote).",
-            rich_help_panel=_CFG,
-        ),
-    ] = None,
-    daily_profit_target: Annotated[
-        str | None,
-        Opt(
-            metavar="USDT",
-            help="Pause entries when today's realized profit reaches this (quote).",
-            rich_help_panel=_CFG,
-        ),
-    ] = None,
     trades_out: Annotated[
         Path | None, Opt(help="Write the trade list to a .csv or .json file.", rich_help_panel=_OUT)
     ] = None,
@@ -158,12 +88,12 @@ def backtest(
         bool, Opt("--quiet", "-q", help="Print only a one-line JSON summary.", rich_help_panel=_OUT)
     ] = False,
 ) -> None:
-    """Backtest the EMA/RSI strategy on candles, with fills, fees and exits as live."""
+    """Backtest a strategy on candles, with fills, fees and exits as live."""
     started = time.perf_counter()
     console = Console(stderr=quiet)
-    fields = {k: v for k, v in locals().items() if k in _CONFIG_FLAGS and v is not None}
     with user_errors(console):
-        from tradewind.entrypoints.cli.backtest_run import BacktestRequest, execute
+        from tradewind.bootstrap.backtest import backtest_sources
+        from tradewind.services.backtest.request import BacktestRequest, run_request
 
         request = BacktestRequest(
             csv=csv,
@@ -173,10 +103,10 @@ def backtest(
             seed=seed,
             initial_balance=_decimal("--initial-balance", initial_balance),
             fee_rate=None if fee_rate is None else _decimal("--fee-rate", fee_rate),
-            config_fields=fields,
+            config_fields=config_flags.fields(),
         )
         show = _progress(console, quiet)
-        outcome = execute(request, show)
+        outcome = run_request(request, backtest_sources(), show)
         if trades_out is not None:
             from tradewind.entrypoints.cli.trade_files import write_trades
 
@@ -194,17 +124,6 @@ def backtest(
         from tradewind.entrypoints.cli.render import render_report
 
         render_report(console, outcome, show_trades, elapsed, trades_out, plot)
-
-
-_CONFIG_FLAGS = frozenset(
-    (
-        "name", "symbol", "timeframe", "position_type", "strategy", "leverage",
-        "custom_ema_fast", "custom_ema_slow", "custom_rsi_period", "custom_rsi_oversold",
-        "custom_rsi_overbought", "custom_stop_loss", "custom_take_profit",
-        "custom_trailing_stop", "position_size_fixed", "position_size_perc",
-        "max_daily_trades", "max_daily_loss", "daily_profit_target",
-    )
-)  # fmt: skip
 
 
 def _decimal(flag: str, text: str) -> Decimal:

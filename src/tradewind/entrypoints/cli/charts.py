@@ -23,7 +23,7 @@ from tradewind.domain.types import PositionSide
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from tradewind.entrypoints.cli.backtest_run import BacktestOutcome
+    from tradewind.services.backtest.request import BacktestOutcome
 
 MAX_POINTS = 2_000
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Protocol
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -15,7 +17,7 @@ from rich.text import Text
 
 from tradewind.bot_config import BotConfig
 from tradewind.entrypoints.cli.tables import amount, market, position, status
-from tradewind.services.demo import BotReport
+from tradewind.services.demo import BotReport, DemoSetup
 
 ZERO = Decimal(0)
 
@@ -27,6 +29,35 @@ class Wallets:
     spot_usdt: Decimal
     futures_usdt: Decimal
     held: dict[str, Decimal] = field(default_factory=dict)  # spot base assets, free + locked
+
+
+class Holding(Protocol):
+    @property
+    def free(self) -> Decimal: ...
+    @property
+    def locked(self) -> Decimal: ...
+
+
+class VenueAccount(Protocol):
+    """The demo account on its venue, as the dashboard reads it."""
+
+    def spot_balance(self, asset: str) -> Holding: ...
+    def futures_wallet(self, asset: str) -> Decimal: ...
+
+
+def wallet_reader(exchange: VenueAccount, setup: DemoSetup) -> Callable[[], Wallets]:
+    """Return a reader of the demo account's wallets, as the venue holds them."""
+    bases = sorted({bot.config.symbol.removesuffix("USDT") for bot in setup.bots})
+
+    def read() -> Wallets:
+        usdt = exchange.spot_balance("USDT")
+        held = {}
+        for asset in bases:
+            balance = exchange.spot_balance(asset)
+            held[asset] = balance.free + balance.locked
+        return Wallets(usdt.free + usdt.locked, exchange.futures_wallet("USDT"), held)
+
+    return read
 
 
 @dataclass(slots=True)

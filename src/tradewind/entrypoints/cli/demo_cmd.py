@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
-    from tradewind.adapters.clocks import ReplayClock
-    from tradewind.adapters.marketdata.replay import ReplayMarketData
-    from tradewind.bootstrap import PaperRuntime
+    from tradewind.bootstrap.markets import ReplayClock, ReplayMarketData
+    from tradewind.bootstrap.runtime import PaperRuntime
     from tradewind.entrypoints.cli.demo_board import Wallets
     from tradewind.entrypoints.cli.demo_run import ReplayStats
     from tradewind.services.demo import DemoSetup
@@ -76,40 +76,40 @@ def demo(
             help="Where the orders go: the in-process paper exchange, or the live Binance "
             "adapter over HTTP to a local Binance-compatible server (no account needed).",
         ),
-    ] = "paper",
+    ] = ExchangeKind.PAPER.value,
 ) -> None:
     """Watch three bots trade a replayed market, from a fresh database."""
     console = Console(highlight=False)
     with user_errors(Console(stderr=True)):
-        from tradewind.adapters.clocks import ReplayClock
-        from tradewind.adapters.exchange.builtin_rules import rules_for
+        from tradewind.bootstrap.demo import EXCHANGES, demo_exchange
+        from tradewind.bootstrap.markets import replay_clock
         from tradewind.domain.errors import ConfigurationError
-        from tradewind.entrypoints.cli.demo_exchange import EXCHANGES, demo_exchange, wallet_reader
+        from tradewind.entrypoints.cli.demo_board import wallet_reader
         from tradewind.entrypoints.cli.demo_home import prepare_home
         from tradewind.entrypoints.cli.demo_run import replay_with_board
         from tradewind.services.demo import set_up_demo
 
         if exchange not in EXCHANGES:
             raise ConfigurationError(
-                f"--exchange: must be paper or binance-local (got {exchange!r})"
+                f"--exchange: must be {' or '.join(EXCHANGES)} (got {exchange!r})"
             )
         market, start, end, source = _market(csv, seed, hours)
         settings, reused = prepare_home(data_dir)
-        clock = ReplayClock(start)
+        clock = replay_clock(start)
         with demo_exchange(exchange, settings, market, clock, seed) as wired:
             runtime = wired.runtime
             setup = set_up_demo(
-                runtime.manage_uow, clock, rules_for, binance_keys=wired.binance_keys
+                runtime.manage_uow, clock, wired.rules_for, binance_keys=wired.binance_keys
             )
             _introduce(console, settings.data_dir, reused, setup, source, (start, end), wired.where)
             wallets = wallet_reader(wired.venue_account(setup), setup)
             live = console.is_terminal and not no_live
             with runtime.dispatcher(clock):  # notifications, beside the ticks
                 stats = replay_with_board(
-                    console, runtime, clock, (start, end), wallets, live=live,
+                    console, runtime, clock, (start, end), wallets, owner=setup.owner, live=live,
                     title=f"tradewind demo · {source}", account_kind=wired.account_kind,
                 )  # fmt: skip
-            _conclude(console, runtime, clock, None if live else wallets, stats, settings)
+            _conclude(console, runtime, clock, setup, None if live else wallets, stats, settings)
             if stats.interrupted:
                 raise typer.Exit(INTERRUPTED)
 
@@ -118,9 +118,9 @@ def _market(
     csv: list[str] | None, seed: int, hours: float
 ) -> tuple[ReplayMarketData, int, int, str]:
     """Return the candles, the replay's first and last slot, and a title for them."""
+    from tradewind.bootstrap.markets import generated_markets, replay_files
     from tradewind.domain.errors import ConfigurationError
     from tradewind.domain.types import PositionType
-    from tradewind.entrypoints.cli.market_sources import generated_markets, replay_files
 
     minutes = max(1, round(hours * 60))
     if not csv:
@@ -191,6 +191,7 @@ def _conclude(
     console: Console,
     runtime: PaperRuntime,
     clock: ReplayClock,
+    setup: DemoSetup,
     wallets: Callable[[], Wallets] | None,
     stats: ReplayStats,
     settings: Settings,
@@ -205,7 +206,7 @@ def _conclude(
     from tradewind.entrypoints.cli.demo_home import look_further
     from tradewind.services.demo import bot_reports, transfer_note
 
-    reports = bot_reports(runtime.manage_uow, clock)
+    reports = bot_reports(runtime.manage_uow, clock, setup.owner)
     console.print()
     console.print(summary_table(reports))
     if wallets is not None:

@@ -13,8 +13,7 @@ import shlex
 import tempfile
 from pathlib import Path
 
-from tradewind.adapters.db.engine import make_engine, migrate
-from tradewind.adapters.db.secrets import create_key_file, key_file_path
+from tradewind.bootstrap.store import migrate_database, use_master_key
 from tradewind.domain.errors import ConfigurationError
 from tradewind.settings import DATABASE_FILE, Settings
 
@@ -38,12 +37,8 @@ def prepare_home(data_dir: Path | None) -> tuple[Settings, bool]:
     (home / MARKER).write_text("made by `tradewind demo`; the demo may start this folder over\n")
     # Explicit values win over the environment: the demo's database is always its own.
     settings = Settings(data_dir=home, database_url="", secret_key=None)
-    create_key_file(key_file_path(home))
-    engine = make_engine(settings.database_url)
-    try:
-        migrate(engine)
-    finally:
-        engine.dispose()
+    use_master_key(settings)  # the key file in the demo's folder
+    migrate_database(settings)
     return settings, reused
 
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.live import Live
 
-from tradewind.adapters.clocks import ReplayClock
-from tradewind.bootstrap import PaperRuntime
+from tradewind.bootstrap.markets import ReplayClock
+from tradewind.bootstrap.runtime import PaperRuntime
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.entrypoints.cli.demo_board import Progress, Wallets, dashboard, hour_line
+from tradewind.services.access import Actor
 from tradewind.services.demo import BotReport, bot_reports, transfer_note
 from tradewind.services.scheduler import SLOT_SECONDS, SlotReport, run_replay
 
@@ -52,9 +54,10 @@ def replay_with_board(
     span: tuple[int, int],
     wallets: Callable[[], Wallets],
     *,
+    owner: Actor,
     live: bool,
     title: str,
-    account_kind: str = "paper",
+    account_kind: ExchangeKind = ExchangeKind.PAPER,
 ) -> ReplayStats:
     """Replay [start, end] through the scheduler, showing the bots as they trade."""
     start, end = span
@@ -63,7 +66,7 @@ def replay_with_board(
     began = time.perf_counter()
 
     def read() -> list[BotReport]:
-        return bot_reports(runtime.manage_uow, clock, count_orders=False)
+        return bot_reports(runtime.manage_uow, clock, owner, count_orders=False)
 
     def count(report: SlotReport) -> None:
         stats.slots += 1

@@ -19,7 +19,7 @@ from tradewind.domain.errors import ConfigurationError
 from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
-    from tradewind.adapters.marketdata.replay import ReplayMarketData
+    from tradewind.bootstrap.markets import ReplayMarketData
     from tradewind.ports import Clock
 
 Opt = typer.Option
@@ -79,9 +79,7 @@ def serve(
     """Serve Binance's REST API over the simulated exchange until Ctrl-C."""
     console = Console(highlight=False)
     with user_errors(Console(stderr=True)):
-        from tradewind.adapters.exchange.binance_server import BinanceServer
-        from tradewind.adapters.exchange.binance_server.controls import is_loopback
-        from tradewind.adapters.exchange.simulated import SimulatedVenue
+        from tradewind.bootstrap.testkit import binance_test_server, is_loopback
 
         if not allow_remote and host != "localhost" and not is_loopback(host):
             raise ConfigurationError(
@@ -94,10 +92,10 @@ def serve(
         spot = _balances(balance, "--balance") if balance else {"USDT": Decimal(10_000)}
         futures = _balances(futures_balance, "--futures-balance") if futures_balance else {}
         market, clock, described = _market_and_clock(csv, symbol, seed, speed, days)
-        venue = SimulatedVenue(market, clock, seed=seed)
-        server = BinanceServer(
-            venue, host=host, port=port, seed=seed, symbols=market.symbols(), allow_remote=True
-        )
+        server = binance_test_server(
+            market, clock, seed=seed, host=host, port=port, symbols=market.symbols(),
+            allow_remote=True,
+        )  # fmt: skip
         try:
             server.start()
         except ConfigurationError as e:
@@ -137,8 +135,12 @@ def _balances(specs: list[str], flag: str) -> dict[str, Decimal]:
 def _market_and_clock(
     csv: list[str] | None, symbols: list[str] | None, seed: int, speed: float | None, days: int
 ) -> tuple[ReplayMarketData, Clock, str]:
-    from tradewind.adapters.clocks import ScaledClock, SystemClock
-    from tradewind.entrypoints.cli.market_sources import generated_markets, replay_files
+    from tradewind.bootstrap.markets import (
+        generated_markets,
+        replay_files,
+        scaled_clock,
+        wall_clock,
+    )
 
     if speed == 0:
         raise ConfigurationError("--speed: must be above 0 (1 = real time)")
@@ -161,30 +163,30 @@ def _market_and_clock(
             raise ConfigurationError(message if "--csv" in message else f"--csv {message}") from e
         first, last = market.span()
         start = first + min(WARMUP_MINUTES, (last - first) // 120) * MINUTE
-        return market, ScaledClock(start, speed), f"candles of {', '.join(market.symbols())}"
+        return market, scaled_clock(start, speed), f"candles of {', '.join(market.symbols())}"
     wanted = sorted({s.strip().upper() for s in symbols or DEFAULT_SYMBOLS})
     for name in wanted:
         _check_rules(name, "--symbol")
     if speed is None:
-        now = SystemClock().now()
+        wall = wall_clock()
+        now = wall.now()
         begin = now - now % MINUTE - HISTORY_MINUTES * MINUTE
         market = generated_markets(wanted, begin, HISTORY_MINUTES + days * 1440, seed)
-        return market, SystemClock(), f"generated {', '.join(wanted)} (seed {seed}), wall clock"
+        return market, wall, f"generated {', '.join(wanted)} (seed {seed}), wall clock"
     from tradewind.entrypoints.cli.demo_cmd import GENERATED_START
 
     begin = GENERATED_START - WARMUP_MINUTES * MINUTE
     market = generated_markets(wanted, begin, WARMUP_MINUTES + days * 1440, seed)
     when = datetime.fromtimestamp(GENERATED_START, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
     described = f"generated {', '.join(wanted)} (seed {seed}), from {when} at {speed:g}x"
-    return market, ScaledClock(GENERATED_START, speed), described
+    return market, scaled_clock(GENERATED_START, speed), described
 
 
 def _check_rules(name: str, flag: str) -> None:
-    from tradewind.adapters.exchange.builtin_rules import rules_for
-    from tradewind.domain.types import PositionType
+    from tradewind.bootstrap.markets import check_symbol
 
     try:
-        rules_for(name, PositionType.SPOT)
+        check_symbol(name)
     except ConfigurationError as e:
         # This command takes no exchangeInfo file, so leave out the hint at one.
         message = str(e).replace(" (or pass an exchangeInfo file)", "").removeprefix("symbol: ")

@@ -20,6 +20,7 @@ from tradewind import __version__
 COMMANDS: dict[str, tuple[str, str, bool]] = {
     "demo": ("demo_cmd", "demo", False),
     "backtest": ("backtest_cmd", "backtest", False),
+    "strategies": ("strategies_cmd", "strategies", False),
     "init": ("setup_cmd", "init", False),
     "run": ("run_cmd", "run", False),
     "worker": ("scale_cmd", "worker", False),
@@ -34,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "exchange": ("exchange_cmd", "exchange_app", True),
     "notify": ("notify_cmd", "notify_app", True),
 }
-HELP = "Automated EMA/RSI crypto trading bots: backtest, paper and live on Binance."
+HELP = "Automated rule-based crypto trading bots: backtest, paper and live on Binance."
 
 
 def _show_version(value: bool) -> None:
@@ -49,7 +50,7 @@ def _root(
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """Automated EMA/RSI crypto trading bots: backtest, paper and live on Binance."""
+    """Automated rule-based crypto trading bots: backtest, paper and live on Binance."""
 
 
 def build(only: str | None = None) -> typer.Typer:

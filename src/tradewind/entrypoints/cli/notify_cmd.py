@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from tradewind.domain.errors import Conflict
 from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
-    from tradewind.entrypoints.cli.store import Store
-    from tradewind.services.notify import NotifyDeps
+    from tradewind.bootstrap.store import Store
+    from tradewind.domain.accounts import User
+    from tradewind.services.access import Actor
 
 WEBHOOK_SECRET_ENV = "TRADEWIND_WEBHOOK_SECRET"
 TEST_WAIT_SECONDS = 30.0  # how long `notify test` waits for another process's try
@@ -45,16 +47,17 @@ EventsOpt = Annotated[
 
 @contextmanager
 def _store() -> Iterator[Store]:
-    from tradewind.entrypoints.cli.store import open_store
+    from tradewind.bootstrap.store import open_store
 
     with open_store() as store:
         yield store
 
 
-def _deps(store: Store) -> NotifyDeps:
-    from tradewind.bootstrap import notify_deps
+def _owner(store: Store, email: str) -> tuple[Actor, User]:
+    """Return the user `--user` names, and them as the actor."""
+    from tradewind.entrypoints.cli.resolve import Resolver
 
-    return notify_deps(store.settings, store.engine, store.secrets, store.clock)
+    return Resolver(store).as_user(email)
 
 
 @webhook_app.command("add")
@@ -80,18 +83,18 @@ def webhook_add(
     """
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
-        from pydantic import SecretStr
-
-        from tradewind.adapters.notify.signing import generate_secret as new_secret
+        from tradewind.bootstrap.store import new_webhook_secret
         from tradewind.domain.webhook_targets import parse_networks
-        from tradewind.services.notify.configure import add_webhook
+        from tradewind.services.notify.configure import add_webhook, parse_events
 
-        secret = SecretStr(new_secret()) if generate_secret else _webhook_secret()
+        chosen = parse_events(events)
+        secret = new_webhook_secret() if generate_secret else _webhook_secret()
         with _store() as store:
+            actor, owner = _owner(store, user)
             channel = add_webhook(
-                _deps(store).uow, store.clock, user_email=user, name=name, url=url,
+                store.notify_uow, store.clock, actor, owner_id=owner.id, name=name, url=url,
                 secret=secret, allowed=parse_networks(store.settings.webhook_allow_networks),
-                events=events,
+                events=chosen,
             )  # fmt: skip
         out.print(f"added webhook {channel.name!r} (id {channel.id}) for {user}")
         if generate_secret:
@@ -109,12 +112,13 @@ def email_add(
     """Add an email address for all the user's bots."""
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
-        from tradewind.services.notify.configure import add_email
+        from tradewind.services.notify.configure import add_email, parse_events
 
+        chosen = parse_events(events)
         with _store() as store:
-            channel = add_email(
-                _deps(store).uow, store.clock, user_email=user, name=name, to=to, events=events
-            )
+            actor, owner = _owner(store, user)
+            channel = add_email(store.notify_uow, store.clock, actor, owner_id=owner.id,
+                                name=name, to=to, events=chosen)  # fmt: skip
             configured = bool(store.settings.smtp_host.strip())
         out.print(f"added email {channel.name!r} (id {channel.id}) for {user}: {channel.target}")
         if not configured:
@@ -126,17 +130,30 @@ def route(
     user: UserOpt,
     channel: Annotated[str, Opt(help="The channel's name.")],
     events: EventsOpt,
-    bot: Annotated[str | None, Opt(help="One bot's events (default: all the user's bots).")] = None,
+    bot: Annotated[
+        str | None,
+        Opt(
+            metavar="BOT",
+            help="One bot's events, by its id or name (default: all the user's bots).",
+        ),
+    ] = None,
 ) -> None:
     """Choose which events (of one bot, or of all) go to a channel."""
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
         from tradewind.entrypoints.cli.notify_tables import events as shown
+        from tradewind.entrypoints.cli.resolve import Resolver
+        from tradewind.services.notify.configure import parse_events
         from tradewind.services.notify.configure import route as set_route
 
+        chosen = parse_events(events)
         with _store() as store:
-            routed = set_route(_deps(store).uow, store.clock, user_email=user, channel=channel,
-                               events=events, bot=bot)  # fmt: skip
+            resolver = Resolver(store)
+            actor, owner = resolver.as_user(user)
+            routed = set_route(
+                store.notify_uow, store.clock, actor, channel_id=resolver.channel(owner, channel),
+                events=chosen, bot_id=None if bot is None else resolver.bot(bot, owner),
+            )  # fmt: skip
         out.print(f"{channel}: {shown(routed)} of {bot or 'all bots'}")
 
 
@@ -144,15 +161,19 @@ def route(
 def unroute(
     user: UserOpt,
     channel: Annotated[str, Opt(help="The channel's name.")],
-    bot: Annotated[str, Opt(help="The bot whose own route goes.")],
+    bot: Annotated[str, Opt(metavar="BOT", help="The bot whose own route goes (id or name).")],
 ) -> None:
     """Drop a bot's own route: the channel's route for all bots applies to it again."""
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
+        from tradewind.entrypoints.cli.resolve import Resolver
         from tradewind.services.notify.configure import unroute as drop
 
         with _store() as store:
-            removed = drop(_deps(store).uow, user_email=user, channel=channel, bot=bot)
+            resolver = Resolver(store)
+            actor, owner = resolver.as_user(user)
+            removed = drop(store.notify_uow, actor, channel_id=resolver.channel(owner, channel),
+                           bot_id=resolver.bot(bot, owner))  # fmt: skip
         out.print(f"{channel}: {bot} follows the route for all bots" if removed
                   else f"{channel}: {bot} had no route of its own")  # fmt: skip
 
@@ -162,10 +183,13 @@ def remove(user: UserOpt, name: Annotated[str, Opt(help="The channel's name.")])
     """Delete a channel, its routes and its deliveries."""
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
+        from tradewind.entrypoints.cli.resolve import Resolver
         from tradewind.services.notify.configure import remove_channel
 
         with _store() as store:
-            channel = remove_channel(_deps(store).uow, user_email=user, name=name)
+            resolver = Resolver(store)
+            actor, owner = resolver.as_user(user)
+            channel = remove_channel(store.notify_uow, actor, resolver.channel(owner, name))
         out.print(f"removed {channel.kind.value} {channel.name!r}")
 
 
@@ -178,7 +202,8 @@ def list_channels(user: UserOpt) -> None:
         from tradewind.services.notify.configure import settings_of
 
         with _store() as store:
-            settings = settings_of(_deps(store).uow, user)
+            actor, owner = _owner(store, user)
+            settings = settings_of(store.notify_uow, actor, owner.id)
         if not settings.channels:
             out.print(f"{user} has no notification channel yet: add one with "
                       "`tradewind notify webhook add` or `tradewind notify email add`")  # fmt: skip
@@ -203,19 +228,26 @@ def send_test(
 ) -> None:
     """Send a test event to the user's channels now, and say how each went."""
     out, err = Console(), Console(stderr=True)
-    with user_errors(err):
+    hint = "add one with `tradewind notify webhook add` or `tradewind notify email add`"
+    with user_errors(err, {Conflict: hint}):
         from tradewind.domain.notifications import DeliveryStatus
         from tradewind.entrypoints.cli.notify_tables import deliveries_table
+        from tradewind.entrypoints.cli.resolve import Resolver
         from tradewind.services.notify import deliver_due
         from tradewind.services.notify.configure import deliveries, queue_test
 
         with _store() as store:
-            deps = _deps(store)
-            queued, targets = queue_test(deps.uow, store.clock, user_email=user, channel=channel)
+            resolver = Resolver(store)
+            actor, owner = resolver.as_user(user)
+            one = None if channel is None else resolver.channel(owner, channel)
+            deps = store.notify_deps()
+            queued, targets = queue_test(deps.uow, store.clock, actor, owner_id=owner.id,
+                                         channel_id=one)  # fmt: skip
             deadline = time.monotonic() + TEST_WAIT_SECONDS
             while True:
                 deliver_due(deps)
-                mine = [d for d in deliveries(deps.uow, user, limit=200) if d.event_id == queued]
+                listed = deliveries(deps.uow, actor, owner.id, limit=200)
+                mine = [d for d in listed if d.event_id == queued]
                 waiting = [d for d in mine if d.status is DeliveryStatus.PENDING]
                 if not waiting or time.monotonic() > deadline:
                     break
@@ -241,9 +273,9 @@ def list_deliveries(
         from tradewind.services.notify.configure import deliveries, settings_of
 
         with _store() as store:
-            deps = _deps(store)
-            views = deliveries(deps.uow, user, status, limit)
-            names = settings_of(deps.uow, user).bot_names
+            actor, owner = _owner(store, user)
+            views = deliveries(store.notify_uow, actor, owner.id, status, limit)
+            names = settings_of(store.notify_uow, actor, owner.id).bot_names
         out.print(deliveries_table(views, names) if views else "no deliveries")
 
 
@@ -255,7 +287,8 @@ def retry(user: UserOpt) -> None:
         from tradewind.services.notify.configure import retry_dead
 
         with _store() as store:
-            revived = retry_dead(_deps(store).uow, store.clock, user)
+            actor, owner = _owner(store, user)
+            revived = retry_dead(store.notify_uow, store.clock, actor, owner.id)
         out.print(f"{revived} dead-lettered deliveries due again")
 
 
@@ -267,7 +300,7 @@ def deliver() -> None:
         from tradewind.services.notify import deliver_due
 
         with _store() as store:
-            done = deliver_due(_deps(store))
+            done = deliver_due(store.notify_deps())
         out.print(f"routed {done.routed} event(s); delivered {done.delivered}, "
                   f"retrying {done.retrying}, dead-lettered {done.dead}")  # fmt: skip
 

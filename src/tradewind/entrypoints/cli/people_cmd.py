@@ -32,11 +32,12 @@ def user_add(
     """Add a user."""
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
-        from tradewind.entrypoints.cli.store import open_store
+        from tradewind.bootstrap.store import open_store
+        from tradewind.entrypoints.cli.resolve import OPERATOR
         from tradewind.services.manage import add_user
 
         with open_store() as store:
-            user = add_user(store.uow, store.clock, email, name)
+            user = add_user(store.manage_uow, store.clock, OPERATOR, email, name)
         out.print(f"added user {user.email} (id {user.id})")
 
 
@@ -45,12 +46,13 @@ def user_list() -> None:
     """List the users."""
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
-        from tradewind.entrypoints.cli.store import open_store
+        from tradewind.bootstrap.store import open_store
+        from tradewind.entrypoints.cli.resolve import OPERATOR
         from tradewind.entrypoints.cli.tables import users_table
         from tradewind.services.manage import list_users
 
         with open_store() as store:
-            users = list_users(store.uow)
+            users = list_users(store.manage_uow, OPERATOR)
         out.print(
             users_table(users) if users else "no users yet: add one with `tradewind user add`"
         )
@@ -74,18 +76,22 @@ def account_add(
     """
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
-        from tradewind.entrypoints.cli.store import open_store
+        from tradewind.bootstrap.store import open_store
+        from tradewind.domain.accounts import ExchangeKind
+        from tradewind.entrypoints.cli.resolve import Resolver
         from tradewind.services.manage import add_account
 
         api_key = api_secret = None
-        if kind.strip().lower() == "binance":
+        if kind.strip().lower() == ExchangeKind.BINANCE:
             api_key = _secret(API_KEY_ENV, "API key", "api_key")
             api_secret = _secret(API_SECRET_ENV, "API secret", "api_secret")
         with open_store() as store:
+            actor, owner = Resolver(store).as_user(user)
             account = add_account(
-                store.uow,
+                store.manage_uow,
                 store.clock,
-                user_email=user,
+                actor,
+                owner_id=owner.id,
                 name=name,
                 kind=kind.strip().lower(),
                 testnet=testnet,
@@ -104,12 +110,14 @@ def account_list(
     """List a user's exchange accounts (never their secrets)."""
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
-        from tradewind.entrypoints.cli.store import open_store
+        from tradewind.bootstrap.store import open_store
+        from tradewind.entrypoints.cli.resolve import Resolver
         from tradewind.entrypoints.cli.tables import accounts_table
         from tradewind.services.manage import list_accounts
 
         with open_store() as store:
-            accounts = list_accounts(store.uow, user)
+            actor, owner = Resolver(store).as_user(user)
+            accounts = list_accounts(store.manage_uow, actor, owner.id)
         out.print(accounts_table(user, accounts))
 
 

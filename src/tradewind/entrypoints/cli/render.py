@@ -16,7 +16,7 @@ from rich.table import Table
 from tradewind.domain.types import ExitReason
 
 if TYPE_CHECKING:
-    from tradewind.entrypoints.cli.backtest_run import BacktestOutcome
+    from tradewind.services.backtest.request import BacktestOutcome
 
 PROGRESS_MIN_CANDLES = 200_000
 
@@ -77,6 +77,12 @@ def _pct(value: float | Decimal) -> str:
     return f"{float(value) * 100:+.2f}%"
 
 
+def strategy_line(name: str, params: dict[str, Any]) -> str:
+    """Show a strategy with its parameters: `ema_rsi (ema_fast 8, ema_slow 21, ...)`."""
+    shown = ", ".join(f"{key} {value:g}" for key, value in params.items())
+    return f"{name} ({shown})" if shown else name
+
+
 def render_report(
     console: Console,
     outcome: BacktestOutcome,
@@ -94,6 +100,7 @@ def render_report(
     head.add_column()
     rows: list[tuple[str, str]] = [
         ("market", f"{cfg.symbol} {cfg.position_type.value} {cfg.timeframe}"),
+        ("strategy", strategy_line(cfg.strategy.name, cfg.strategy.param_values())),
         ("data", outcome.source),
         ("period", f"{_time(s.start_time)} → {_time(s.end_time)} UTC ({s.candles:,} candles)"),
         ("leverage", str(outcome.spec.leverage)),
@@ -169,6 +176,8 @@ def summary_json(outcome: BacktestOutcome, elapsed: float) -> dict[str, Any]:
     return {
         "symbol": outcome.config.symbol,
         "position_type": outcome.config.position_type.value,
+        "strategy": outcome.config.strategy.name,
+        "strategy_params": outcome.config.strategy.param_values(),
         "candles": s.candles,
         "trades": s.trades,
         "open_position": outcome.result.open_position is not None,

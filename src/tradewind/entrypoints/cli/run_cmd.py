@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
-    from tradewind.bootstrap import PaperRuntime
+    from tradewind.bootstrap.runtime import PaperRuntime
     from tradewind.services.scheduler import SlotReport
     from tradewind.settings import Settings
 
@@ -42,7 +43,7 @@ def run(
             help="Which bots to run: those on paper accounts (the simulated exchange), or "
             "those on Binance accounts (live orders; candles from Binance).",
         ),
-    ] = "paper",
+    ] = ExchangeKind.PAPER.value,
     testnet: Annotated[
         bool, Opt("--testnet", help="With --exchange binance: candles from Binance's testnet.")
     ] = False,
@@ -51,19 +52,22 @@ def run(
     """Run the active bots: paper trading on the simulated exchange, or live on Binance."""
     console = Console()
     with user_errors(console):
+        from tradewind.bootstrap.store import load_settings
         from tradewind.domain.errors import ConfigurationError
-        from tradewind.entrypoints.cli.store import load_settings
 
-        if exchange not in ("paper", "binance"):
-            raise ConfigurationError(f"--exchange: must be paper or binance (got {exchange!r})")
-        if exchange == "binance" and replay:
+        runnable = (ExchangeKind.PAPER, ExchangeKind.BINANCE)  # what `run` knows how to wire
+        if exchange not in runnable:
+            raise ConfigurationError(
+                f"--exchange: must be {' or '.join(runnable)} (got {exchange!r})"
+            )
+        if exchange == ExchangeKind.BINANCE and replay:
             raise ConfigurationError(
                 "--replay: replays run paper bots only (no --exchange binance)"
             )
-        if testnet and exchange != "binance":
+        if testnet and exchange != ExchangeKind.BINANCE:
             raise ConfigurationError("--testnet: only with --exchange binance")
         settings = load_settings()
-        if exchange == "binance":
+        if exchange == ExchangeKind.BINANCE:
             _live_binance(console, settings, testnet, quiet)
         elif replay:
             totals = _replay(console, settings, replay, speed, seed, quiet)
@@ -78,14 +82,13 @@ def _replay(
 ) -> Counter[str]:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
-    from tradewind.adapters.clocks import ReplayClock
-    from tradewind.bootstrap import paper_runtime
-    from tradewind.entrypoints.cli.market_sources import replay_files
+    from tradewind.bootstrap.markets import replay_clock, replay_files
+    from tradewind.bootstrap.runtime import paper_runtime
     from tradewind.services.scheduler import run_replay
 
     market = replay_files(specs)
     start, end = market.span()
-    clock = ReplayClock(start)
+    clock = replay_clock(start)
     runtime = paper_runtime(settings, market, clock, seed=seed)
     totals: Counter[str] = Counter()
     try:
@@ -101,7 +104,13 @@ def _replay(
 
             with runtime.dispatcher(clock):  # notifications, beside the ticks
                 run_replay(
-                    runtime.deps, clock.set, start, end, speed, on_slot, account_kind="paper"
+                    runtime.deps,
+                    clock.set,
+                    start,
+                    end,
+                    speed,
+                    on_slot,
+                    account_kind=ExchangeKind.PAPER,
                 )
     finally:
         runtime.close()
@@ -109,12 +118,11 @@ def _replay(
 
 
 def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
-    from tradewind.adapters.clocks import SystemClock
-    from tradewind.bootstrap import paper_runtime
-    from tradewind.entrypoints.cli.market_sources import generated_markets
+    from tradewind.bootstrap.markets import generated_markets, wall_clock
+    from tradewind.bootstrap.runtime import paper_runtime
     from tradewind.services.scheduler import run_live
 
-    wall = SystemClock()
+    wall = wall_clock()
     symbols = _active_symbols()
     market = generated_markets(
         symbols, wall.now() - HISTORY_MINUTES * 60, HISTORY_MINUTES + GENERATED_DAYS * 1440, seed
@@ -129,7 +137,7 @@ def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
     console.print(f"paper trading {', '.join(symbols)} on a generated market; Ctrl-C stops")
     try:
         with runtime.dispatcher(wall):  # notifications, beside the ticks
-            run_live(runtime.deps, show, account_kind="paper")
+            run_live(runtime.deps, show, account_kind=ExchangeKind.PAPER)
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
@@ -137,18 +145,12 @@ def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
 
 
 def _live_binance(console: Console, settings: Settings, testnet: bool, quiet: bool) -> None:
-    from tradewind.adapters.clocks import SystemClock
-    from tradewind.adapters.exchange.binance.provider import BinanceExchanges
-    from tradewind.adapters.marketdata.replay import ReplayMarketData
-    from tradewind.bootstrap import binance_options, paper_runtime
+    from tradewind.bootstrap.markets import wall_clock
+    from tradewind.bootstrap.runtime import binance_runtime
     from tradewind.services.scheduler import run_live
 
-    binance = BinanceExchanges(binance_options(settings))
-    clock = SystemClock()
-    runtime = paper_runtime(
-        settings, ReplayMarketData({}), clock,
-        bot_market_data=binance.market_data(testnet), binance=binance,
-    )  # fmt: skip
+    clock = wall_clock()
+    runtime = binance_runtime(settings, clock, testnet=testnet)
     where = settings.binance_url or ("Binance testnet" if testnet else "Binance")
     console.print(f"live trading the bots on Binance accounts via {where}; Ctrl-C stops")
 
@@ -158,7 +160,7 @@ def _live_binance(console: Console, settings: Settings, testnet: bool, quiet: bo
 
     try:
         with runtime.dispatcher(clock):  # notifications, beside the ticks
-            run_live(runtime.deps, show, account_kind="binance")
+            run_live(runtime.deps, show, account_kind=ExchangeKind.BINANCE)
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
@@ -173,8 +175,9 @@ def slot_line(report: SlotReport) -> str:
 
 
 def _active_symbols() -> list[str]:
-    from tradewind.entrypoints.cli.store import open_store
+    from tradewind.bootstrap.store import open_store
+    from tradewind.entrypoints.cli.resolve import OPERATOR
+    from tradewind.services.overview import running_symbols
 
-    with open_store() as store, store.uow() as uow:
-        symbols = {b.config.symbol for b in uow.bots.find() if b.active}
-    return sorted(symbols) or ["BTCUSDT"]
+    with open_store() as store:
+        return running_symbols(store.manage_uow, OPERATOR) or ["BTCUSDT"]

@@ -35,8 +35,8 @@ def worker(
         raise typer.BadParameter("prefork, solo or threads", param_hint="--pool")
     console = Console(stderr=True)
     with user_errors(console):
-        from tradewind.bootstrap import require_postgresql
-        from tradewind.entrypoints.cli.store import load_settings
+        from tradewind.bootstrap.runtime import require_postgresql
+        from tradewind.bootstrap.store import load_settings
 
         settings = load_settings()
         require_postgresql(settings)  # before importing Celery: a second saved
@@ -61,8 +61,8 @@ def scheduler(
     """Run the scheduler (Celery beat): it starts every slot; a second one stands by."""
     console = Console(stderr=True)
     with user_errors(console):
-        from tradewind.bootstrap import require_postgresql
-        from tradewind.entrypoints.cli.store import load_settings
+        from tradewind.bootstrap.runtime import require_postgresql
+        from tradewind.bootstrap.store import load_settings
 
         settings = load_settings()
         require_postgresql(settings)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from tradewind.entrypoints.cli.errors import user_errors
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 NEW_KEY_ENV = "TRADEWIND_NEW_SECRET_KEY"
 
@@ -22,34 +26,21 @@ def init() -> None:
     """Create the data dir, the master key file and the database schema (safe to re-run)."""
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
-        from pathlib import Path
-
-        from tradewind.adapters.db.engine import make_engine, migrate, shown, sqlite_path
-        from tradewind.adapters.db.secrets import SecretBox, create_key_file, key_file_path
-        from tradewind.entrypoints.cli.store import load_settings
+        from tradewind.bootstrap.store import load_settings, migrate_database, use_master_key
 
         settings = load_settings()
-        data_dir: Path = settings.data_dir
+        data_dir = settings.data_dir
         existed = data_dir.is_dir()
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         out.print(f"data dir     {data_dir} ({'exists' if existed else 'created'})")
-        if settings.secret_key is not None:
-            SecretBox.from_settings(settings).encrypt("")  # refuses a malformed key
+        key_file, created = use_master_key(settings)
+        if key_file is None:
             out.print("master key   from TRADEWIND_SECRET_KEY")
         else:
-            path = key_file_path(data_dir)
-            created = create_key_file(path)
-            out.print(f"master key   {path} ({'created, mode 600' if created else 'exists'})")
-        engine = make_engine(settings.database_url)
-        try:
-            database_file = sqlite_path(engine)
-            if database_file is not None:
-                database_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            before, after = migrate(engine)
-            change = "up to date" if before == after else f"migrated {before or 'empty'} → {after}"
-            out.print(f"database     {shown(engine)} ({change})")
-        finally:
-            engine.dispose()
+            out.print(f"master key   {key_file} ({'created, mode 600' if created else 'exists'})")
+        database, before, after = migrate_database(settings)
+        change = "up to date" if before == after else f"migrated {before or 'empty'} → {after}"
+        out.print(f"database     {database} ({change})")
 
 
 @keys_app.command("rotate")
@@ -62,28 +53,24 @@ def rotate() -> None:
     """
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
-        from tradewind.adapters.db.secrets import (
-            key_file_path,
-            rotate_key_file,
-            rotate_master_key,
-        )
-        from tradewind.entrypoints.cli.store import open_store
+        from tradewind.bootstrap.store import open_store
 
         with open_store() as store:
             if store.settings.secret_key is None:
-                path = key_file_path(store.settings.data_dir)
-                count = rotate_key_file(store.sessions, path)
+                count, path = store.rotate_key_file()
                 out.print(f"re-encrypted the secrets of {count} account(s); new key in {path}")
                 return
             new_key = _new_key_from_env_or_prompt()
-            count = rotate_master_key(store.sessions, store.secrets, new_key.encode())
+            count = store.rotate_master_key(new_key)
             out.print(
                 f"re-encrypted the secrets of {count} account(s) under the new key; set "
                 "TRADEWIND_SECRET_KEY to it before the next command"
             )
 
 
-def _new_key_from_env_or_prompt() -> str:
+def _new_key_from_env_or_prompt() -> SecretStr:
+    from pydantic import SecretStr
+
     from tradewind.domain.errors import ConfigurationError
 
     new_key = os.environ.get(NEW_KEY_ENV, "").strip()
@@ -93,12 +80,12 @@ def _new_key_from_env_or_prompt() -> str:
         raise ConfigurationError(
             f"{NEW_KEY_ENV}: the new master key is needed (make one with `tradewind keys generate`)"
         )
-    return new_key
+    return SecretStr(new_key)
 
 
 @keys_app.command("generate")
 def generate() -> None:
     """Print a new random master key (for TRADEWIND_SECRET_KEY)."""
-    from tradewind.adapters.db.secrets import generate_key
+    from tradewind.bootstrap.store import generate_master_key
 
-    typer.echo(generate_key().decode("ascii"))
+    typer.echo(generate_master_key())

@@ -133,10 +133,23 @@ def bot_detail(view: BotView) -> list[Table]:
     config.add_row("owner", view.owner)
     config.add_row("account", view.account)
     config.add_row("active", "yes" if bot.active else "no")
-    for name, value in bot.config.model_dump().items():
-        shown = "-" if value is None else amount(value) if isinstance(value, Decimal) else value
-        config.add_row(name, str(getattr(shown, "value", shown)))
+    for name, value in config_rows(bot.config):
+        config.add_row(name, value)
     return [config, states_table([view], title="state")]
+
+
+def config_rows(config: BotConfig) -> list[tuple[str, str]]:
+    """Return every setting of a bot config as (name, shown value); the strategy's
+    parameters as `strategy.<parameter>` after the strategy's name."""
+    rows = []
+    for name, value in config.model_dump().items():
+        if name == "strategy":
+            rows.append(("strategy", config.strategy.name))
+            rows += [(f"strategy.{k}", str(v)) for k, v in config.strategy.param_values().items()]
+            continue
+        shown = "-" if value is None else amount(value) if isinstance(value, Decimal) else value
+        rows.append((name, str(getattr(shown, "value", shown))))
+    return rows
 
 
 def states_table(views: list[BotView], title: str = "bot states") -> Table:

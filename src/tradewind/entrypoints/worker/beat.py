@@ -1,6 +1,6 @@
 """The scheduler: Celery beat that sends the tasks only while it holds the leader lock.
 
-Two schedulers started by mistake elect one through PostgreSQL (`LeaderLock`); the other
+Two schedulers started by mistake elect one through PostgreSQL (a leader lock); the other
 stands by and takes over when the first one stops or dies. In the moment between a
 leader losing its connection and noticing it, both may send: a slot is planned once
 anyway (`plan_slot` keeps the first plan of each slot), and each (bot, slot) is decided
@@ -14,13 +14,11 @@ import math
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from celery.beat import ScheduleEntry, Scheduler
 from celery.schedules import BaseSchedule
 
-from tradewind.adapters.db.engine import make_engine
-from tradewind.adapters.db.leader import LeaderLock
 from tradewind.entrypoints.worker.app import settings_of
 from tradewind.services.slots import SLOT_SECONDS
 
@@ -72,16 +70,25 @@ class EverySlot(BaseSchedule):  # type: ignore[misc]
         return id(self)
 
 
+class Leadership(Protocol):
+    """The leader election among schedulers (bootstrap wires it on PostgreSQL)."""
+
+    def leads(self) -> bool: ...
+    def release(self) -> None: ...
+
+
 class LeaderScheduler(Scheduler):  # type: ignore[misc]
     """Beat's scheduler, sending nothing unless this process is the leader."""
 
-    _leader: LeaderLock | None = None
+    _leader: Leadership | None = None
     _leading: bool | None = None  # None: not asked yet
     _next_try = 0.0
 
     def setup_schedule(self) -> None:
         super().setup_schedule()
-        self._leader = LeaderLock(make_engine(settings_of(self.app).database_url))
+        from tradewind.bootstrap.worker import leader_lock
+
+        self._leader = leader_lock(settings_of(self.app))
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
         if not self._leads():

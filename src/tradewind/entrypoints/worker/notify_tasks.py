@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-from tradewind.bootstrap import NotifyRuntime, notify_runtime
+from tradewind.bootstrap.runtime import NotifyRuntime, notify_runtime
 from tradewind.entrypoints.worker.app import app, settings_of
 from tradewind.services.notify import deliver_due, summarize_yesterday
 

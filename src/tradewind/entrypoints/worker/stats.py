@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping
+from typing import Protocol
 
 import redis
 
-from tradewind.adapters.shared.redis_store import Names
 from tradewind.services.tick import TickOutcome, TickResult
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,12 @@ KEEP_S = 86_400
 KEEP_LAGS_S = 3_600  # a slot's lags, one number per bot: an hour of them
 # Outcomes that are no decision of this task: someone else decided, or will.
 _NOT_DECIDED = {TickOutcome.BUSY, TickOutcome.SLOT_TAKEN, TickOutcome.FAILED}
+
+
+class Names(Protocol):
+    """The Redis key names of a namespace (the worker runtime's `names`)."""
+
+    def key(self, *parts: object) -> str: ...
 
 
 def record_batch(

@@ -19,8 +19,8 @@ from celery import Task
 from celery.signals import worker_process_init
 from sqlalchemy.exc import DBAPIError
 
-from tradewind.bootstrap import WorkerRuntime
-from tradewind.domain.types import PositionType
+from tradewind.bootstrap.runtime import WorkerRuntime
+from tradewind.domain.types import PositionType, Symbol
 from tradewind.entrypoints.worker import stats
 from tradewind.entrypoints.worker.app import app, settings_of
 from tradewind.entrypoints.worker.runtime import runtime
@@ -127,7 +127,7 @@ def tick_group(
     rt = _ready(self)
     if _late(rt, "group", slot):
         return 0
-    group = MarketGroup(PositionType(position_type), symbol, timeframe, tuple(bot_ids))
+    group = MarketGroup(PositionType(position_type), Symbol(symbol), timeframe, tuple(bot_ids))
     try:
         prefetched = prefetch_candles(rt.deps.market_data, group, slot, rt.deps.history)
     except Exception as e:  # the source is down: the ticks will say "market data behind"

@@ -1,7 +1,9 @@
 """Owners' notification settings: channels, per-bot routes, the test event, dead letters.
 
-Every refusal is a `ConfigurationError` whose message starts with the field at fault
-(`url: …`, `to: …`, `events: …`), and nothing is written when one is raised. A webhook
+Every verb takes the acting user (`access.Actor`) and ids, and checks what it loads with
+`access.owned`. A refusal names the field at fault (`url: …`, `to: …`, `events: …`), and
+nothing is written when one is raised: `ConfigurationError` for bad input, `NotFound` for
+a thing missing or another user's, `Conflict` for a clash with what is stored. A webhook
 secret is stored encrypted and never handed back.
 """
 
@@ -16,8 +18,9 @@ from email.headerregistry import Address
 from pydantic import SecretStr
 
 from tradewind.domain.accounts import User
-from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.errors import ConfigurationError, Conflict
 from tradewind.domain.notifications import (
+    ROUTABLE,
     ChannelKind,
     DeliveryStatus,
     EventType,
@@ -27,7 +30,6 @@ from tradewind.domain.notifications import (
 from tradewind.domain.records import OutboxEvent
 from tradewind.domain.webhook_targets import IpNetwork, TargetRefused, check_target
 from tradewind.ports import (
-    Bot,
     Channel,
     Clock,
     DeliveryView,
@@ -36,6 +38,7 @@ from tradewind.ports import (
     Route,
     event_id,
 )
+from tradewind.services.access import Actor, owned, owner
 from tradewind.services.notify.routing import TEST_CHANNELS
 
 UowFactory = Callable[[], NotifyUnitOfWork]
@@ -53,18 +56,29 @@ class NotifySettings:
     bot_names: dict[int, str]
 
 
+def parse_events(text: str) -> tuple[EventType, ...]:
+    """Parse `all`, `none` or a comma-separated list of event types; refuse naming `events`."""
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        return parse_event_types(text)
+    except ValueError as e:
+        raise ConfigurationError(f"events: {e}") from None
+
+
 def add_webhook(
     uow_factory: UowFactory,
     clock: Clock,
+    actor: Actor,
     *,
-    user_email: str,
+    owner_id: int,
     name: str,
     url: str,
     secret: SecretStr,
     allowed: Sequence[IpNetwork] = (),
-    events: str = "all",
+    events: Sequence[EventType] = ROUTABLE,
 ) -> Channel:
-    """Add a webhook endpoint, routed `events` of all the user's bots."""
+    """Add a webhook endpoint of `owner_id`, routed `events` of all the user's bots."""
     try:
         check_target(url.strip(), allowed)
     except TargetRefused as e:
@@ -73,22 +87,23 @@ def add_webhook(
         webhook_key(secret.get_secret_value())
     except ValueError as e:
         raise ConfigurationError(f"secret: {e}") from None
-    return _add(uow_factory, clock, user_email, name, ChannelKind.WEBHOOK, url.strip(), secret,
-                events)  # fmt: skip
+    return _add(uow_factory, clock, actor, owner_id, name,
+                (ChannelKind.WEBHOOK, url.strip(), secret), events)  # fmt: skip
 
 
 def add_email(
     uow_factory: UowFactory,
     clock: Clock,
+    actor: Actor,
     *,
-    user_email: str,
+    owner_id: int,
     name: str,
     to: str,
-    events: str = "all",
+    events: Sequence[EventType] = ROUTABLE,
 ) -> Channel:
-    """Add an email address, routed `events` of all the user's bots."""
-    return _add(uow_factory, clock, user_email, name, ChannelKind.EMAIL, mail_address(to), None,
-                events)  # fmt: skip
+    """Add an email address of `owner_id`, routed `events` of all the user's bots."""
+    return _add(uow_factory, clock, actor, owner_id, name,
+                (ChannelKind.EMAIL, mail_address(to), None), events)  # fmt: skip
 
 
 def mail_address(text: str) -> str:
@@ -107,25 +122,24 @@ def mail_address(text: str) -> str:
 def _add(
     uow_factory: UowFactory,
     clock: Clock,
-    user_email: str,
+    actor: Actor,
+    owner_id: int,
     name: str,
-    kind: ChannelKind,
-    target: str,
-    secret: SecretStr | None,
-    events: str,
+    where: tuple[ChannelKind, str, SecretStr | None],
+    events: Sequence[EventType],
 ) -> Channel:
     channel_name = _name(name)
-    chosen = _events(events)
+    kind, target, secret = where
     with uow_factory() as uow:
-        user = _user(uow, user_email)
+        user = owner(actor, uow.users.get(owner_id), owner_id)
         if uow.channels.by_name(user.id, channel_name) is not None:
-            raise ConfigurationError(
+            raise Conflict(
                 f"name: {user.email} already has a notification channel named {channel_name!r}"
             )
         now = clock.now()
         channel = uow.channels.add(NewChannel(user.id, channel_name, kind, target, secret, now))
-        if chosen:
-            uow.routes.set(Route(channel.id, None, chosen), now)
+        if events:
+            uow.routes.set(Route(channel.id, None, tuple(events)), now)
         uow.commit()
     return channel
 
@@ -133,51 +147,46 @@ def _add(
 def route(
     uow_factory: UowFactory,
     clock: Clock,
+    actor: Actor,
     *,
-    user_email: str,
-    channel: str,
-    events: str,
-    bot: str | None = None,
+    channel_id: int,
+    events: Sequence[EventType],
+    bot_id: int | None = None,
 ) -> Route:
-    """Send `events` of one bot (all the user's bots when None) to a channel.
+    """Send `events` of one bot (all the channel owner's bots when None) to a channel.
 
-    `none` sends nothing of that bot there; a bot's route replaces the user-wide one.
+    No events sends nothing of that bot there; a bot's route replaces the user-wide one.
     """
-    chosen = _events(events)
     with uow_factory() as uow:
-        user = _user(uow, user_email)
-        target = _channel(uow, user, channel)
-        bot_id = None if bot is None else _bot(uow, user, bot).id
-        routed = Route(target.id, bot_id, chosen)
+        channel = owned(actor, uow.channels.get(channel_id), "channel", channel_id)
+        routed = Route(channel.id, _bot_of(uow, channel, bot_id), tuple(events))
         uow.routes.set(routed, clock.now())
         uow.commit()
     return routed
 
 
-def unroute(uow_factory: UowFactory, *, user_email: str, channel: str, bot: str | None) -> bool:
+def unroute(uow_factory: UowFactory, actor: Actor, *, channel_id: int, bot_id: int) -> bool:
     """Drop a bot's own route of a channel (it follows the user-wide route again)."""
     with uow_factory() as uow:
-        user = _user(uow, user_email)
-        target = _channel(uow, user, channel)
-        bot_id = None if bot is None else _bot(uow, user, bot).id
-        removed = uow.routes.remove(target.id, bot_id)
+        channel = owned(actor, uow.channels.get(channel_id), "channel", channel_id)
+        removed = uow.routes.remove(channel.id, _bot_of(uow, channel, bot_id))
         uow.commit()
     return removed
 
 
-def remove_channel(uow_factory: UowFactory, *, user_email: str, name: str) -> Channel:
+def remove_channel(uow_factory: UowFactory, actor: Actor, channel_id: int) -> Channel:
     """Delete a channel with its routes and its deliveries (sent or not)."""
     with uow_factory() as uow:
-        user = _user(uow, user_email)
-        channel = _channel(uow, user, name)
+        channel = owned(actor, uow.channels.get(channel_id), "channel", channel_id)
         uow.channels.delete(channel.id)
         uow.commit()
     return channel
 
 
-def settings_of(uow_factory: UowFactory, user_email: str) -> NotifySettings:
+def settings_of(uow_factory: UowFactory, actor: Actor, owner_id: int) -> NotifySettings:
+    """Return a user's channels and routes (never a secret)."""
     with uow_factory() as uow:
-        user = _user(uow, user_email)
+        user = owner(actor, uow.users.get(owner_id), owner_id)
         bots = {b.id: b.config.name for b in uow.bots.find(user_id=user.id)}
         return NotifySettings(
             user, uow.channels.of_user(user.id), uow.routes.of_user(user.id), bots
@@ -185,17 +194,24 @@ def settings_of(uow_factory: UowFactory, user_email: str) -> NotifySettings:
 
 
 def queue_test(
-    uow_factory: UowFactory, clock: Clock, *, user_email: str, channel: str | None = None
+    uow_factory: UowFactory,
+    clock: Clock,
+    actor: Actor,
+    *,
+    owner_id: int,
+    channel_id: int | None = None,
 ) -> tuple[str, list[Channel]]:
     """Queue a test event to one channel (or all of the user's); return its id and them."""
     with uow_factory() as uow:
-        user = _user(uow, user_email)
-        targets = [_channel(uow, user, channel)] if channel else uow.channels.of_user(user.id)
+        user = owner(actor, uow.users.get(owner_id), owner_id)
+        if channel_id is None:
+            targets = uow.channels.of_user(user.id)
+        else:
+            # As the user itself: an operator names one of this user's channels too.
+            found = uow.channels.get(channel_id)
+            targets = [owned(Actor.user(user.id), found, "channel", channel_id)]
         if not targets:
-            raise ConfigurationError(
-                f"channel: {user.email} has no notification channel; add one with "
-                "`tradewind notify webhook add` or `tradewind notify email add`"
-            )
+            raise Conflict(f"channel: {user.email} has no notification channel")
         payload: dict[str, object] = {
             "message": "a test notification from tradewind",
             TEST_CHANNELS: [c.id for c in targets],
@@ -208,53 +224,42 @@ def queue_test(
 
 
 def deliveries(
-    uow_factory: UowFactory, user_email: str, status: str | None = None, limit: int = 50
+    uow_factory: UowFactory,
+    actor: Actor,
+    owner_id: int,
+    status: str | None = None,
+    limit: int = 50,
 ) -> list[DeliveryView]:
+    """Return the latest deliveries of the user's events, newest first."""
     try:
         wanted = None if status is None else DeliveryStatus(status.strip().lower())
     except ValueError:
         known = ", ".join(s.value for s in DeliveryStatus)
         raise ConfigurationError(f"status: must be one of {known} (got {status!r})") from None
     with uow_factory() as uow:
-        return uow.deliveries.recent(_user(uow, user_email).id, wanted, limit)
+        user = owner(actor, uow.users.get(owner_id), owner_id)
+        return uow.deliveries.recent(user.id, wanted, limit)
 
 
-def retry_dead(uow_factory: UowFactory, clock: Clock, user_email: str) -> int:
+def retry_dead(uow_factory: UowFactory, clock: Clock, actor: Actor, owner_id: int) -> int:
     """Make the user's dead-lettered deliveries due now, with a fresh set of tries."""
     with uow_factory() as uow:
-        revived = uow.deliveries.revive(_user(uow, user_email).id, clock.now())
+        user = owner(actor, uow.users.get(owner_id), owner_id)
+        revived = uow.deliveries.revive(user.id, clock.now())
         uow.commit()
     return revived
 
 
-# --- Lookups and checks -------------------------------------------------------------------
+# --- Checks -------------------------------------------------------------------------------
 
 
-def _user(uow: NotifyUnitOfWork, email: str) -> User:
-    user = uow.users.by_email(email.strip().lower())
-    if user is None:
-        raise ConfigurationError(
-            f"user: no user with email {email.strip()}; add one with `tradewind user add`"
-        )
-    return user
-
-
-def _channel(uow: NotifyUnitOfWork, user: User, name: str) -> Channel:
-    channel = uow.channels.by_name(user.id, name.strip())
-    if channel is None:
-        names = ", ".join(c.name for c in uow.channels.of_user(user.id)) or "none yet"
-        raise ConfigurationError(
-            f"channel: {user.email} has no notification channel {name.strip()!r} "
-            f"(channels: {names})"
-        )
-    return channel
-
-
-def _bot(uow: NotifyUnitOfWork, user: User, name: str) -> Bot:
-    bot = uow.bots.by_name(user.id, name.strip())
-    if bot is None:
-        raise ConfigurationError(f"bot: {user.email} has no bot named {name.strip()!r}")
-    return bot
+def _bot_of(uow: NotifyUnitOfWork, channel: Channel, bot_id: int | None) -> int | None:
+    """Return `bot_id` when it is a bot of the channel's owner; NotFound otherwise."""
+    if bot_id is None:
+        return None
+    # As the channel's owner, not the actor: an operator never routes one user's bot to
+    # another user's channel.
+    return owned(Actor.user(channel.user_id), uow.bots.get(bot_id), "bot", bot_id).id
 
 
 def _name(name: str) -> str:
@@ -262,12 +267,3 @@ def _name(name: str) -> str:
     if not cleaned or len(cleaned) > _MAX_NAME:
         raise ConfigurationError(f"name: must be 1 to {_MAX_NAME} characters (got {name!r})")
     return cleaned
-
-
-def _events(text: str) -> tuple[EventType, ...]:
-    if text.strip().lower() == "none":
-        return ()
-    try:
-        return parse_event_types(text)
-    except ValueError as e:
-        raise ConfigurationError(f"events: {e}") from None

@@ -59,7 +59,7 @@ def ensure_protection(tick: Tick, exchange: Exchange) -> None:
         uow.commit()
     tick.open_orders.extend(intents)
     try:
-        reports = {r.client_order_id: r for r in exchange.protect_position(request)}
+        reports = {r.client_order_id.value: r for r in exchange.protect_position(request)}
     except OutcomeUnknown as e:
         _settle_intents(tick, intents, OrderStatus.UNKNOWN, f"outcome unknown: {e}")
         bot.state.reason = f"position protection sent, outcome unknown ({e}); settling next slot"
@@ -116,7 +116,9 @@ def lift_protection(tick: Tick, exchange: Exchange) -> None:
     # placed) has nothing to cancel, and asking for it again costs a lookup.
     open_ids = {o.client_order_id for o in tick.open_orders if not o.status.is_final}
     for client_id in [c for c in position.protection.values() if c in open_ids]:
-        report = exchange.cancel_order(bot.config.symbol, bot.config.position_type, client_id)
+        report = exchange.cancel_order(
+            bot.config.symbol, bot.config.position_type, ClientOrderId(client_id)
+        )
         with tick.deps.uow() as uow:
             order = uow.orders.get(client_id)
             if order is not None and report is not None:

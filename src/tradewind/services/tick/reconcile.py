@@ -9,7 +9,7 @@ a new id. Nothing is ever resent blindly.
 from __future__ import annotations
 
 from tradewind.domain.errors import OutcomeUnknown, TemporaryExchangeError
-from tradewind.domain.orders import OrderPurpose, OrderStatus
+from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus
 from tradewind.domain.records import OrderRecord
 from tradewind.ports import Exchange
 from tradewind.services.tick.context import Tick
@@ -25,7 +25,8 @@ def reconcile_orders(tick: Tick, exchange: Exchange) -> OrderRecord | None:
     stuck: OrderRecord | None = None
     for order in list(tick.open_orders):
         try:
-            report = exchange.find_order(order.symbol, order.position_type, order.client_order_id)
+            client_id = ClientOrderId(order.client_order_id)
+            report = exchange.find_order(order.symbol, order.position_type, client_id)
         except (TemporaryExchangeError, OutcomeUnknown):
             stuck = stuck or order
             continue
@@ -62,7 +63,8 @@ def _cancel_orphans(tick: Tick, exchange: Exchange) -> None:
         if order.purpose not in _PROTECTIVE or order.status is not OrderStatus.NEW:
             continue
         try:
-            report = exchange.cancel_order(order.symbol, order.position_type, order.client_order_id)
+            client_id = ClientOrderId(order.client_order_id)
+            report = exchange.cancel_order(order.symbol, order.position_type, client_id)
         except (TemporaryExchangeError, OutcomeUnknown):
             continue  # still NEW in the database: the next tick tries again
         with tick.deps.uow() as uow:

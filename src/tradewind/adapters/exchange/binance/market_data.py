@@ -17,7 +17,7 @@ from tradewind.adapters.exchange.binance import parsing
 from tradewind.adapters.exchange.binance.transport import Api, BinanceTransport
 from tradewind.domain.candles import Candles
 from tradewind.domain.timeframes import timeframe_seconds
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 
 _MAX_LIMIT = {PositionType.SPOT: 1000, PositionType.FUTURES: 1500}
 _Key = tuple[PositionType, str, str]
@@ -52,7 +52,7 @@ class BinanceMarketData:
         self.fetches = 0  # klines calls made, for benchmarks and tests
 
     def closed_candles(
-        self, symbol: str, timeframe: str, position_type: PositionType, until: int, limit: int
+        self, symbol: Symbol, timeframe: str, position_type: PositionType, until: int, limit: int
     ) -> Candles:
         """Return up to `limit` candles that closed at or before `until`, oldest first."""
         limit = max(1, min(limit, _MAX_LIMIT[position_type]))

@@ -11,8 +11,15 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
 from tradewind.adapters.exchange.binance.errors import BinanceOutcomeUnknown
-from tradewind.domain.orders import ExchangePosition, OrderPurpose, OrderReport, OrderStatus
-from tradewind.domain.types import PositionSide, Side
+from tradewind.domain.errors import DomainError
+from tradewind.domain.orders import (
+    ClientOrderId,
+    ExchangePosition,
+    OrderPurpose,
+    OrderReport,
+    OrderStatus,
+)
+from tradewind.domain.types import PositionSide, Side, Symbol
 
 ZERO = Decimal(0)
 Json = Mapping[str, object]
@@ -78,6 +85,18 @@ def millis(raw: Json, *keys: str) -> int:
     raise unreadable(f"none of the time fields {keys} is set")
 
 
+def client_id(raw: Json, key: str) -> ClientOrderId:
+    """Read a client order id (ours, or one Binance made up: both follow its rules)."""
+    try:
+        return ClientOrderId(text(raw, key))
+    except DomainError as e:
+        raise unreadable(str(e)) from None
+
+
+def symbol_of(raw: Json) -> Symbol:
+    return Symbol(text(raw, "symbol"))
+
+
 def status(raw: Json, key: str = "status") -> OrderStatus:
     name = text(raw, key)
     if name not in _STATUS:
@@ -109,9 +128,9 @@ def spot_report(raw: Json, fills: Sequence[Json], quote_asset: str) -> OrderRepo
     if purpose is OrderPurpose.STOP_LOSS and raw.get("trailingDelta") not in (None, "", 0, "0"):
         purpose = OrderPurpose.TRAILING_STOP
     return OrderReport(
-        client_order_id=text(raw, "clientOrderId"),
+        client_order_id=client_id(raw, "clientOrderId"),
         exchange_order_id=text(raw, "orderId"),
-        symbol=text(raw, "symbol"),
+        symbol=symbol_of(raw),
         side=side(raw),
         status=status(raw),
         requested_qty=dec(raw, "origQty"),
@@ -127,15 +146,21 @@ def spot_report(raw: Json, fills: Sequence[Json], quote_asset: str) -> OrderRepo
 
 
 def futures_report(
-    raw: Json, trades: Sequence[Json], quote_asset: str, *, client_order_id: str | None = None
+    raw: Json,
+    trades: Sequence[Json],
+    quote_asset: str,
+    *,
+    client_order_id: ClientOrderId | None = None,
 ) -> OrderReport:
     """Read a futures order (POST RESULT or GET) with the trades that carry its fees."""
     executed = dec(raw, "executedQty")
     fee, fee_asset = fee_of(trades, quote_asset)
     return OrderReport(
-        client_order_id=client_order_id or text(raw, "clientOrderId"),
+        client_order_id=client_id(raw, "clientOrderId")
+        if client_order_id is None
+        else client_order_id,
         exchange_order_id=text(raw, "orderId"),
-        symbol=text(raw, "symbol"),
+        symbol=symbol_of(raw),
         side=side(raw),
         status=status(raw),
         requested_qty=dec(raw, "origQty"),
@@ -178,9 +203,9 @@ def algo_purpose(raw: Json) -> OrderPurpose:
 def resting_algo_report(raw: Json, quote_asset: str) -> OrderReport:
     """Read a futures conditional (algo) order that has not placed its MARKET order."""
     return OrderReport(
-        client_order_id=text(raw, "clientAlgoId"),
+        client_order_id=client_id(raw, "clientAlgoId"),
         exchange_order_id=f"algo-{text(raw, 'algoId')}",
-        symbol=text(raw, "symbol"),
+        symbol=symbol_of(raw),
         side=side(raw),
         status=algo_status(raw),
         requested_qty=dec(raw, "quantity"),
@@ -211,7 +236,7 @@ def free_futures(balances: object, asset: str) -> Decimal:
     return ZERO
 
 
-def position_of(answer: object, symbol: str) -> ExchangePosition | None:
+def position_of(answer: object, symbol: Symbol) -> ExchangePosition | None:
     """Read the one-way position of `symbol` from GET /fapi/v2/positionRisk."""
     for row in rows(answer, "positionRisk"):
         if row.get("symbol") != symbol:

@@ -19,17 +19,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING
 
 from tradewind.adapters.exchange.binance import parsing
 from tradewind.adapters.exchange.binance.errors import BinanceNotFound, BinanceRejected
-from tradewind.adapters.exchange.binance.transport import Api
+from tradewind.adapters.exchange.binance.orders import BinanceOrders
+from tradewind.adapters.exchange.binance.transport import Api, BinanceTransport
 from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.orders import OrderPurpose, OrderReport, ProtectionRequest
-from tradewind.domain.types import PositionSide, PositionType
-
-if TYPE_CHECKING:
-    from tradewind.adapters.exchange.binance.exchange import BinanceExchange
+from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderReport, ProtectionRequest
+from tradewind.domain.types import PositionSide, PositionType, Symbol
 
 SL, TP, TS = OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT, OrderPurpose.TRAILING_STOP
 SPOT_TRAILING_BIPS = (10, 2_000)
@@ -42,15 +39,6 @@ def level(price: Decimal, tick: Decimal, *, up: bool) -> str:
         return parsing.wire(price)
     steps = (price / tick).to_integral_value(ROUND_CEILING if up else ROUND_FLOOR)
     return parsing.wire(steps * tick)
-
-
-def protect(
-    exchange: BinanceExchange, request: ProtectionRequest, rules: MarketRules
-) -> list[OrderReport]:
-    """Place the position's protective orders; return the reports of those placed."""
-    if request.position_type is PositionType.SPOT:
-        return _protect_spot(exchange, request, rules)
-    return [_algo_order(exchange, request, rules, purpose) for purpose in _wanted(request)]
 
 
 def _wanted(request: ProtectionRequest) -> list[OrderPurpose]:
@@ -71,44 +59,6 @@ def _spot_stop(request: ProtectionRequest) -> OrderPurpose | None:
         stop_distance = 1 - request.stop_loss / request.entry_price
         return TS if request.trailing_rate <= stop_distance else SL
     return TS if TS in wanted else (SL if SL in wanted else None)
-
-
-def _protect_spot(
-    exchange: BinanceExchange, request: ProtectionRequest, rules: MarketRules
-) -> list[OrderReport]:
-    if not _long(request):
-        raise BinanceRejected(f"spot holds no short position to protect ({request.symbol})")
-    stop = _spot_stop(request)
-    above = TP if TP in _wanted(request) else None
-    legs: dict[str, object] = {}
-    if stop is not None:
-        legs.update(_spot_stop_params(request, rules, stop, "below"))
-    if above is not None:
-        assert request.take_profit is not None
-        legs.update(
-            aboveType="TAKE_PROFIT",
-            aboveStopPrice=level(request.take_profit, rules.tick_size, up=False),
-            aboveClientOrderId=request.ids[TP].value,
-        )
-    quote = rules.quote_asset
-    base = {"symbol": request.symbol, "side": "SELL", "quantity": _qty(request)}
-    if stop is not None and above is not None:
-        params = base | legs | {"listClientOrderId": f"{request.ids[TP].value}-oco"}
-        answer = exchange.transport.call(
-            Api.SPOT_PRIVATE, "POST", "orderList/oco", params, idempotent=False
-        )
-        return [
-            parsing.spot_report(leg, [], quote)
-            for leg in parsing.rows(answer.get("orderReports"), "orderReports")
-        ]
-    if stop is None and above is None:
-        return []
-    single = _single(legs)
-    raw = exchange.transport.call(
-        Api.SPOT_PRIVATE, "POST", "order", base | single | {"newOrderRespType": "RESULT"},
-        idempotent=False,
-    )  # fmt: skip
-    return [parsing.spot_report(raw, [], quote)]
 
 
 def _spot_stop_params(
@@ -152,74 +102,122 @@ def _qty(request: ProtectionRequest) -> str:
     return parsing.wire(request.quantity)
 
 
-def _algo_order(
-    exchange: BinanceExchange, request: ProtectionRequest, rules: MarketRules, purpose: OrderPurpose
-) -> OrderReport:
-    long = _long(request)
-    params: dict[str, object] = {
-        "algoType": "CONDITIONAL",
-        "symbol": request.symbol,
-        "side": "SELL" if long else "BUY",
-        "type": parsing.FUTURES_TYPE[purpose],
-        "quantity": _qty(request),
-        "reduceOnly": "true",
-        "workingType": "CONTRACT_PRICE",
-        "clientAlgoId": request.ids[purpose].value,
-    }
-    if purpose is TS:
-        assert request.trailing_rate is not None
-        rate = (request.trailing_rate * 100).quantize(Decimal("0.1"))
-        low, high = FUTURES_CALLBACK_PERCENT
-        if not low <= rate <= high:
-            raise BinanceRejected(
-                f"trailing stop of {request.trailing_rate:%} is outside Binance futures' "
-                f"callback rate {low}-{high} %"
+class BinanceProtection:
+    """Rests, finds and cancels one account's protective orders (see the module)."""
+
+    def __init__(self, transport: BinanceTransport, orders: BinanceOrders) -> None:
+        self._transport = transport
+        self._orders = orders  # its lookups retry while Binance does not show an order yet
+
+    def protect(self, request: ProtectionRequest, rules: MarketRules) -> list[OrderReport]:
+        """Place the position's protective orders; return the reports of those placed."""
+        if request.position_type is PositionType.SPOT:
+            return self._spot(request, rules)
+        return [self._algo(request, rules, purpose) for purpose in _wanted(request)]
+
+    def _spot(self, request: ProtectionRequest, rules: MarketRules) -> list[OrderReport]:
+        if not _long(request):
+            raise BinanceRejected(f"spot holds no short position to protect ({request.symbol})")
+        stop = _spot_stop(request)
+        above = TP if TP in _wanted(request) else None
+        legs: dict[str, object] = {}
+        if stop is not None:
+            legs.update(_spot_stop_params(request, rules, stop, "below"))
+        if above is not None:
+            assert request.take_profit is not None
+            legs.update(
+                aboveType="TAKE_PROFIT",
+                aboveStopPrice=level(request.take_profit, rules.tick_size, up=False),
+                aboveClientOrderId=request.ids[TP].value,
             )
-        params["callbackRate"] = str(rate)
-    else:
-        price = request.stop_loss if purpose is SL else request.take_profit
-        assert price is not None
-        # Toward the market: a long's stop rounds up, its take-profit down; mirrored for shorts.
-        params["triggerPrice"] = level(price, rules.tick_size, up=long == (purpose is SL))
-    raw = exchange.transport.call(
-        Api.FUTURES_PRIVATE, "POST", "algoOrder", params, idempotent=False
-    )
-    return parsing.resting_algo_report(raw, rules.quote_asset)
+        quote = rules.quote_asset
+        base = {"symbol": request.symbol, "side": "SELL", "quantity": _qty(request)}
+        if stop is not None and above is not None:
+            params = base | legs | {"listClientOrderId": f"{request.ids[TP].value}-oco"}
+            answer = self._transport.call(
+                Api.SPOT_PRIVATE, "POST", "orderList/oco", params, idempotent=False
+            )
+            return [
+                parsing.spot_report(leg, [], quote)
+                for leg in parsing.rows(answer.get("orderReports"), "orderReports")
+            ]
+        if stop is None and above is None:
+            return []
+        single = _single(legs)
+        raw = self._transport.call(
+            Api.SPOT_PRIVATE, "POST", "order", base | single | {"newOrderRespType": "RESULT"},
+            idempotent=False,
+        )  # fmt: skip
+        return [parsing.spot_report(raw, [], quote)]
 
-
-def find_algo(
-    exchange: BinanceExchange, symbol: str, client_id: str, quote: str
-) -> OrderReport | None:
-    """Return a futures conditional order by client id, with its fill once it fired."""
-    key = {"clientAlgoId": client_id}
-    raw = exchange.lookup(
-        lambda: exchange.transport.call(Api.FUTURES_PRIVATE, "GET", "algoOrder", key)
-    )
-    if raw is None:
-        return None
-    actual = str(raw.get("actualOrderId") or "")
-    if actual:
-        fired = exchange.futures_order_by_id(symbol, actual, quote, client_id)
-        if fired is not None:
-            return replace(fired, purpose=parsing.algo_purpose(raw))
-    return parsing.resting_algo_report(raw, quote)
-
-
-def cancel(
-    exchange: BinanceExchange, symbol: str, position_type: PositionType, client_id: str
-) -> OrderReport | None:
-    """Cancel a resting protective order; when it is no longer resting, its report."""
-    quote = exchange.quote_asset(symbol, position_type)
-    try:
-        if position_type is PositionType.SPOT:
-            raw = exchange.transport.call(
-                Api.SPOT_PRIVATE, "DELETE", "order",
-                {"symbol": symbol, "origClientOrderId": client_id},
-            )  # fmt: skip
-            return parsing.spot_report(raw, [], quote)
-        exchange.transport.call(
-            Api.FUTURES_PRIVATE, "DELETE", "algoOrder", {"clientAlgoId": client_id}
+    def _algo(
+        self, request: ProtectionRequest, rules: MarketRules, purpose: OrderPurpose
+    ) -> OrderReport:
+        long = _long(request)
+        params: dict[str, object] = {
+            "algoType": "CONDITIONAL",
+            "symbol": request.symbol,
+            "side": "SELL" if long else "BUY",
+            "type": parsing.FUTURES_TYPE[purpose],
+            "quantity": _qty(request),
+            "reduceOnly": "true",
+            "workingType": "CONTRACT_PRICE",
+            "clientAlgoId": request.ids[purpose].value,
+        }
+        if purpose is TS:
+            assert request.trailing_rate is not None
+            rate = (request.trailing_rate * 100).quantize(Decimal("0.1"))
+            low, high = FUTURES_CALLBACK_PERCENT
+            if not low <= rate <= high:
+                raise BinanceRejected(
+                    f"trailing stop of {request.trailing_rate:%} is outside Binance futures' "
+                    f"callback rate {low}-{high} %"
+                )
+            params["callbackRate"] = str(rate)
+        else:
+            price = request.stop_loss if purpose is SL else request.take_profit
+            assert price is not None
+            # Toward the market: a long's stop rounds up, its take-profit down; mirrored for shorts.
+            params["triggerPrice"] = level(price, rules.tick_size, up=long == (purpose is SL))
+        raw = self._transport.call(
+            Api.FUTURES_PRIVATE, "POST", "algoOrder", params, idempotent=False
         )
-    except BinanceNotFound:
-        pass  # not resting (filled, cancelled, or never placed): say how it ended
-    return exchange.find_order(symbol, position_type, client_id)
+        return parsing.resting_algo_report(raw, rules.quote_asset)
+
+    def find(self, symbol: Symbol, client_id: ClientOrderId, quote: str) -> OrderReport | None:
+        """Return a futures conditional order by client id, with its fill once it fired."""
+        key = {"clientAlgoId": client_id.value}
+        raw = self._orders.lookup(
+            lambda: self._transport.call(Api.FUTURES_PRIVATE, "GET", "algoOrder", key)
+        )
+        if raw is None:
+            return None
+        actual = str(raw.get("actualOrderId") or "")
+        if actual:
+            fired = self._orders.find_futures_by_id(symbol, actual, quote, client_id)
+            if fired is not None:
+                return replace(fired, purpose=parsing.algo_purpose(raw))
+        return parsing.resting_algo_report(raw, quote)
+
+    def cancel(
+        self, symbol: Symbol, position_type: PositionType, client_id: ClientOrderId, quote: str
+    ) -> OrderReport | None:
+        """Cancel a resting protective order; the report Binance answers with, if any.
+
+        None when the answer carries no report (a futures algo order), or the order no
+        longer rests (filled, cancelled, or never placed): the caller looks it up by client
+        id to say how it ended.
+        """
+        try:
+            if position_type is PositionType.SPOT:
+                raw = self._transport.call(
+                    Api.SPOT_PRIVATE, "DELETE", "order",
+                    {"symbol": symbol, "origClientOrderId": client_id.value},
+                )  # fmt: skip
+                return parsing.spot_report(raw, [], quote)
+            self._transport.call(
+                Api.FUTURES_PRIVATE, "DELETE", "algoOrder", {"clientAlgoId": client_id.value}
+            )
+        except BinanceNotFound:
+            pass  # not resting
+        return None

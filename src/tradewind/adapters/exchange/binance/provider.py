@@ -20,9 +20,11 @@ from tradewind.adapters.exchange.binance.governor import (
     WeightStore,
 )
 from tradewind.adapters.exchange.binance.market_data import BinanceMarketData
+from tradewind.adapters.exchange.binance.orders import Lookups
 from tradewind.adapters.exchange.binance.retry import RetryPolicy
 from tradewind.adapters.exchange.binance.rules import RulesCache
 from tradewind.adapters.exchange.binance.transport import BinanceHosts, BinanceTransport, Governors
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.types import PositionType
 from tradewind.ports import AccountAccess
@@ -76,7 +78,7 @@ class BinanceExchanges:
 
     def for_account(self, access: AccountAccess) -> BinanceExchange:
         """Return the exchange of a Binance account (a new one when its keys changed)."""
-        if access.kind != "binance":
+        if access.kind is not ExchangeKind.BINANCE:
             raise ConfigurationError(f"account {access.account_id} is not a Binance account")
         if not access.api_key or not access.api_secret:
             raise ConfigurationError(f"account {access.account_id}: no API key and secret stored")
@@ -91,12 +93,8 @@ class BinanceExchanges:
         hosts = self.options.hosts(access.testnet)
         host = self._host(hosts)
         transport = self._transport(hosts, host, access.api_key, access.api_secret)
-        exchange = BinanceExchange(
-            transport,
-            host.rules,
-            lookup_retries=self.options.lookup_retries,
-            lookup_delay=self.options.lookup_delay,
-        )
+        lookups = Lookups(self.options.lookup_retries, self.options.lookup_delay)
+        exchange = BinanceExchange(transport, host.rules, lookups)
         with self._guard:
             for old in [k for k in self._accounts if k[0] == access.account_id]:
                 del self._accounts[old]  # rotated keys: the old transport goes

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tradewind.adapters.exchange.binance.errors import BinanceConfiguration
+from tradewind.adapters.exchange.binance.exchange_info import parse_symbol_rules
 from tradewind.adapters.exchange.binance.transport import Api, BinanceTransport
-from tradewind.adapters.exchange.binance_rules import parse_symbol_rules
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType

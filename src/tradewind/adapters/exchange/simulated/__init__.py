@@ -1,11 +1,14 @@
-"""The simulated (paper) exchange: Binance-like spot and USDⓈ-M accounts on replayed candles.
+"""The simulated (paper) exchange: spot and linear futures accounts on replayed candles.
 
 `SimulatedVenue` holds the accounts and the market; `venue.account(id)` is the `Exchange`
-of one account. Fills, fees and protective exits follow STRATEGY.md "Fills"; rejects carry
-Binance's codes and messages.
+of one account. Fills, fees and protective exits follow STRATEGY.md "Fills"; the symbol
+rules are whatever `MarketRules` it is given. Rejections say why in the domain's words
+(`Refusal`); an exchange protocol served on top of it (see `tradewind.testkit`) maps them
+to that exchange's codes.
 """
 
 from tradewind.adapters.exchange.simulated.errors import (
+    Refusal,
     VenueOutcomeUnknown,
     VenueRejection,
     VenueTemporaryError,
@@ -24,6 +27,7 @@ __all__ = [
     "FaultMode",
     "Faults",
     "PriceFeed",
+    "Refusal",
     "SimulatedExchange",
     "SimulatedVenue",
     "VenueOutcomeUnknown",

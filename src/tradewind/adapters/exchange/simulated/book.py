@@ -56,7 +56,7 @@ class Book:
     dirty: bool = False  # changed since the last snapshot
 
     def rules(self, symbol: str, position_type: PositionType) -> MarketRules:
-        """Return the symbol's rules, or raise -1121 for a symbol the market does not have."""
+        """Return the symbol's rules; `VenueUnknownSymbol` for one the market does not have."""
         try:
             return self.rules_source(symbol, position_type)
         except VenueUnknownSymbol:
@@ -84,7 +84,7 @@ class Book:
         return self.counters.transfer_id
 
     def next_group_id(self) -> int:
-        """Take the next protection group id (Binance's orderListId)."""
+        """Take the next protection group id."""
         self.counters.group_id += 1
         return self.counters.group_id
 

@@ -19,43 +19,13 @@ from decimal import Decimal
 from tradewind.adapters.exchange.simulated.book import Book
 from tradewind.adapters.exchange.simulated.feed import MINUTE, Bar, PriceFeed, bars
 from tradewind.adapters.exchange.simulated.futures import beyond, liquidation_price
-from tradewind.adapters.exchange.simulated.protection import (
-    carry_peak,
-    exit_in_bar,
-    fire,
-    groups_at,
-)
+from tradewind.adapters.exchange.simulated.protection import ExitOrders, exit_in_bar, groups_at
 from tradewind.adapters.exchange.simulated.state import Account
-from tradewind.adapters.exchange.simulated.trading import liquidate_position
+from tradewind.adapters.exchange.simulated.trading import MarketOrders
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.types import PositionSide, PositionType
 
 Market = tuple[str, PositionType]
-
-
-def catch_up(book: Book, feed: PriceFeed, now: int) -> None:
-    """Apply every 1m candle that closed at or before `now` and was not applied yet."""
-    boundary = now - now % MINUTE  # candles opening before it have closed
-    start = book.processed_until
-    if start is None:
-        book.processed_until = boundary
-        book.dirty = True
-        return
-    if boundary <= start:
-        return
-    markets = watched(book)
-    if markets:
-        timeline: list[tuple[int, int, Bar]] = []
-        for index, (symbol, kind) in enumerate(markets):
-            candles = feed.minute_candles(symbol, kind, start, boundary)
-            timeline.extend((bar.open_time, index, bar) for bar in bars(candles))
-        timeline.sort(key=lambda event: (event[0], event[1]))
-        accounts = [book.accounts[i] for i in sorted(book.accounts)]
-        for _, index, bar in timeline:
-            for account in accounts:
-                apply_bar(book, account, markets[index], bar)
-        book.dirty = True
-    book.processed_until = boundary
 
 
 def watched(book: Book) -> list[Market]:
@@ -71,45 +41,83 @@ def _reaches(side: PositionSide, bar: Bar, level: Decimal) -> bool:
     return bar.low <= level if side is PositionSide.LONG else bar.high >= level
 
 
-def apply_bar(book: Book, account: Account, market: Market, bar: Bar) -> None:
-    """Apply one closed candle to one account's groups and position in `market`."""
-    symbol, kind = market
-    groups = groups_at(account, symbol, kind, bar)
-    position = account.positions.get(symbol) if kind is PositionType.FUTURES else None
-    if position is None and not groups:
-        return
-    rules = book.rules(symbol, kind)
-    level = liquidation_price(account, rules, position) if position is not None else None
-    if position is not None and level is not None and beyond(position.side, bar.open, level):
-        liquidate_position(book, account, rules, position, level, bar.open_time)
-        return
-    for group in groups:
-        if group.group_id not in account.groups:
-            continue  # ended by a group that fired before it in this candle
-        hit = exit_in_bar(account, group, bar)
-        if hit is None:
-            carry_peak(book, group, bar)
-            continue
-        price, purpose = hit
-        if position is not None and level is not None and _reaches(position.side, bar, level):
-            first = price == bar.open or (
-                purpose is not OrderPurpose.TAKE_PROFIT and not beyond(position.side, price, level)
-            )
-            if not first:
-                continue  # the liquidation below comes first and cancels the group
-        fire(book, account, group, purpose, price, bar.open_time)
-        if position is not None:
-            position = account.positions.get(symbol)
-            level = liquidation_price(account, rules, position) if position is not None else None
-    if kind is PositionType.FUTURES:
-        _liquidate_reached(book, account, symbol, bar)
+class MarketReplay:
+    """Moves the venue's market forward: applies the 1m candles closed since the last call."""
 
+    def __init__(
+        self, book: Book, feed: PriceFeed, orders: MarketOrders, exits: ExitOrders
+    ) -> None:
+        self._book = book
+        self._feed = feed
+        self._orders = orders
+        self._exits = exits
 
-def _liquidate_reached(book: Book, account: Account, symbol: str, bar: Bar) -> None:
-    position = account.positions.get(symbol)
-    if position is None:
-        return
-    rules = book.rules(symbol, PositionType.FUTURES)
-    level = liquidation_price(account, rules, position)
-    if level is not None and _reaches(position.side, bar, level):
-        liquidate_position(book, account, rules, position, level, bar.open_time)
+    def catch_up(self, now: int) -> None:
+        """Apply every 1m candle that closed at or before `now` and was not applied yet."""
+        boundary = now - now % MINUTE  # candles opening before it have closed
+        book = self._book
+        start = book.processed_until
+        if start is None:
+            book.processed_until = boundary
+            book.dirty = True
+            return
+        if boundary <= start:
+            return
+        markets = watched(book)
+        if markets:
+            timeline: list[tuple[int, int, Bar]] = []
+            for index, (symbol, kind) in enumerate(markets):
+                candles = self._feed.minute_candles(symbol, kind, start, boundary)
+                timeline.extend((bar.open_time, index, bar) for bar in bars(candles))
+            timeline.sort(key=lambda event: (event[0], event[1]))
+            accounts = [book.accounts[i] for i in sorted(book.accounts)]
+            for _, index, bar in timeline:
+                for account in accounts:
+                    self._apply_bar(account, markets[index], bar)
+            book.dirty = True
+        book.processed_until = boundary
+
+    def _apply_bar(self, account: Account, market: Market, bar: Bar) -> None:
+        """Apply one closed candle to one account's groups and position in `market`."""
+        symbol, kind = market
+        groups = groups_at(account, symbol, kind, bar)
+        position = account.positions.get(symbol) if kind is PositionType.FUTURES else None
+        if position is None and not groups:
+            return
+        rules = self._book.rules(symbol, kind)
+        level = liquidation_price(account, rules, position) if position is not None else None
+        if position is not None and level is not None and beyond(position.side, bar.open, level):
+            self._orders.liquidate(account, rules, position, level, bar.open_time)
+            return
+        for group in groups:
+            if group.group_id not in account.groups:
+                continue  # ended by a group that fired before it in this candle
+            hit = exit_in_bar(account, group, bar)
+            if hit is None:
+                self._exits.carry_peak(group, bar)
+                continue
+            price, purpose = hit
+            if position is not None and level is not None and _reaches(position.side, bar, level):
+                first = price == bar.open or (
+                    purpose is not OrderPurpose.TAKE_PROFIT
+                    and not beyond(position.side, price, level)
+                )
+                if not first:
+                    continue  # the liquidation below comes first and cancels the group
+            self._exits.fire(account, group, purpose, price, bar.open_time)
+            if position is not None:
+                position = account.positions.get(symbol)
+                level = (
+                    liquidation_price(account, rules, position) if position is not None else None
+                )
+        if kind is PositionType.FUTURES:
+            self._liquidate_reached(account, symbol, bar)
+
+    def _liquidate_reached(self, account: Account, symbol: str, bar: Bar) -> None:
+        position = account.positions.get(symbol)
+        if position is None:
+            return
+        rules = self._book.rules(symbol, PositionType.FUTURES)
+        level = liquidation_price(account, rules, position)
+        if level is not None and _reaches(position.side, bar, level):
+            self._orders.liquidate(account, rules, position, level, bar.open_time)

@@ -3,38 +3,41 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from tradewind.adapters.exchange.simulated import protection, trading
-from tradewind.adapters.exchange.simulated.book import Book
+from tradewind.adapters.exchange.simulated.desk import Desk, Venue
 from tradewind.adapters.exchange.simulated.futures import liquidation_price
 from tradewind.adapters.exchange.simulated.reports import report_of
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, Balance
 from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.orders import ExchangePosition, OrderReport, OrderRequest, ProtectionRequest
-from tradewind.domain.types import PositionType
-
-if TYPE_CHECKING:
-    from tradewind.adapters.exchange.simulated.venue import SimulatedVenue
+from tradewind.domain.orders import (
+    ClientOrderId,
+    ExchangePosition,
+    OrderReport,
+    OrderRequest,
+    ProtectionRequest,
+)
+from tradewind.domain.types import PositionType, Symbol
 
 
 class SimulatedExchange:
     """The `Exchange` of one account on a `SimulatedVenue` (get it from `venue.account`)."""
 
-    def __init__(self, venue: SimulatedVenue, account_id: int) -> None:
+    def __init__(self, venue: Venue, account_id: int) -> None:
         self.venue = venue
         self.account_id = account_id
 
-    def market_rules(self, symbol: str, position_type: PositionType) -> MarketRules:
+    def market_rules(self, symbol: Symbol, position_type: PositionType) -> MarketRules:
         """Return the symbol's order rules (and the futures maximum leverage)."""
         return self.venue.run(
-            "market_rules", self.account_id, lambda book, _a, _t: book.rules(symbol, position_type)
+            "market_rules",
+            self.account_id,
+            lambda desk, _a, _t: desk.book.rules(symbol, position_type),
         )
 
     def free_balance(self, asset: str, position_type: PositionType) -> Decimal:
         """Return the free spot balance, or the available futures balance, of `asset`."""
 
-        def free(_book: Book, account: Account, _now: int) -> Decimal:
+        def free(_desk: Desk, account: Account, _now: int) -> Decimal:
             if position_type is PositionType.FUTURES:
                 return account.available(asset)
             balance = account.spot.get(asset)
@@ -47,19 +50,17 @@ class SimulatedExchange:
         return self.venue.run(
             "place_market_order",
             self.account_id,
-            lambda book, account, now: report_of(
-                trading.place_market_order(book, self.venue.prices, account, order, now)
-            ),
+            lambda desk, account, now: report_of(desk.orders.place(account, order, now)),
         )
 
     def find_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         """Return the newest order with this client id (protective ones too), or None."""
 
-        def find(book: Book, account: Account, _now: int) -> OrderReport | None:
-            book.rules(symbol, position_type)
-            order = account.find(position_type, symbol, client_order_id)
+        def find(desk: Desk, account: Account, _now: int) -> OrderReport | None:
+            desk.book.rules(symbol, position_type)
+            order = account.find(position_type, symbol, client_order_id.value)
             return None if order is None else report_of(order)
 
         return self.venue.run("find_order", self.account_id, find)
@@ -69,39 +70,37 @@ class SimulatedExchange:
         return self.venue.run(
             "protect_position",
             self.account_id,
-            lambda book, account, now: [
-                report_of(o) for o in protection.place_protection(book, account, request, now)
+            lambda desk, account, now: [
+                report_of(o) for o in desk.exits.place(account, request, now)
             ],
         )
 
     def cancel_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         """Cancel a resting order; return its report (final as it stands), None if unknown."""
 
-        def cancel(book: Book, account: Account, now: int) -> OrderReport | None:
-            book.rules(symbol, position_type)
-            order = protection.cancel_order(
-                book, account, symbol, position_type, client_order_id, now
-            )
+        def cancel(desk: Desk, account: Account, now: int) -> OrderReport | None:
+            desk.book.rules(symbol, position_type)
+            order = desk.exits.cancel(account, symbol, position_type, client_order_id.value, now)
             return None if order is None else report_of(order)
 
         return self.venue.run("cancel_order", self.account_id, cancel)
 
-    def set_leverage(self, symbol: str, leverage: int) -> int:
+    def set_leverage(self, symbol: Symbol, leverage: int) -> int:
         """Set the futures leverage for new positions of `symbol`; return it."""
         return self.venue.run(
             "set_leverage",
             self.account_id,
-            lambda book, account, _now: trading.set_leverage(book, account, symbol, leverage),
+            lambda desk, account, _now: desk.wallets.set_leverage(account, symbol, leverage),
         )
 
-    def set_isolated_margin(self, symbol: str) -> None:
+    def set_isolated_margin(self, symbol: Symbol) -> None:
         """Put the futures symbol in isolated margin mode (already isolated is fine)."""
         self.venue.run(
             "set_isolated_margin",
             self.account_id,
-            lambda book, account, _now: trading.set_isolated_margin(book, account, symbol),
+            lambda desk, account, _now: desk.wallets.set_isolated_margin(account, symbol),
         )
 
     def transfer_spot_to_futures(self, asset: str, amount: Decimal) -> str:
@@ -109,16 +108,16 @@ class SimulatedExchange:
         return self.venue.run(
             "transfer_spot_to_futures",
             self.account_id,
-            lambda book, account, _now: trading.transfer_spot_to_futures(
-                book, account, asset, amount
+            lambda desk, account, _now: desk.wallets.transfer_spot_to_futures(
+                account, asset, amount
             ),
         )
 
-    def position(self, symbol: str) -> ExchangePosition | None:
+    def position(self, symbol: Symbol) -> ExchangePosition | None:
         """Return the open futures position of `symbol`, if any."""
 
-        def look(book: Book, account: Account, _now: int) -> ExchangePosition | None:
-            rules = book.rules(symbol, PositionType.FUTURES)
+        def look(desk: Desk, account: Account, _now: int) -> ExchangePosition | None:
+            rules = desk.book.rules(symbol, PositionType.FUTURES)
             held = account.positions.get(symbol)
             if held is None:
                 return None
@@ -140,7 +139,7 @@ class SimulatedExchange:
     def spot_balance(self, asset: str) -> Balance:
         """Return a copy of the spot balance of `asset` (free and locked)."""
 
-        def read(_book: Book, account: Account, _now: int) -> Balance:
+        def read(_desk: Desk, account: Account, _now: int) -> Balance:
             held = account.spot.get(asset, Balance())
             return Balance(held.free, held.locked)
 
@@ -151,7 +150,7 @@ class SimulatedExchange:
         return self.venue.run(
             "futures_wallet",
             self.account_id,
-            lambda _book, account, _now: account.futures.get(asset, ZERO),
+            lambda _desk, account, _now: account.futures.get(asset, ZERO),
         )
 
     def transfer_futures_to_spot(self, asset: str, amount: Decimal) -> str:
@@ -159,7 +158,7 @@ class SimulatedExchange:
         return self.venue.run(
             "transfer_futures_to_spot",
             self.account_id,
-            lambda book, account, _now: trading.transfer_futures_to_spot(
-                book, account, asset, amount
+            lambda desk, account, _now: desk.wallets.transfer_futures_to_spot(
+                account, asset, amount
             ),
         )

@@ -1,14 +1,16 @@
-"""USDⓈ-M futures wallet rules (one-way mode): margin, positions, fills and liquidation.
+"""Linear (USDT-margined) futures wallet rules, one-way mode: margin, positions, fills and
+liquidation.
 
 Money model, in the margin asset (USDT):
 - The wallet balance changes only by realized PnL and fees. Opening sets aside initial
   margin = notional / leverage; `available` = wallet - margin in use. An order needs
-  margin + fee <= available (after any part of it that closes the position), else -2019.
-- Symbols start in cross margin and at 1x, as on Binance. A leverage change applies to
-  later fills; an open position keeps the margin it has.
+  margin + fee <= available (after any part of it that closes the position), else it is
+  refused for insufficient margin.
+- Symbols start in cross margin and at 1x. A leverage change applies to later fills; an
+  open position keeps the margin it has.
 - A fill against the position closes first; in one-way mode the rest opens the other way
   (never for reduce-only orders, which only ever close, and fill at most the position).
-- Liquidation price, Binance's one-way formula with the first bracket (maintenance
+- Liquidation price, the usual one-way formula with the first margin bracket (maintenance
   amount 0) and maintenance margin rate MMR = 0.4 %, Q the quantity, E the entry price,
   WB the margin backing the position (its isolated margin; for cross margin, that plus
   the available balance):
@@ -22,12 +24,12 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 
-from tradewind.adapters.exchange.simulated import errors
+from tradewind.adapters.exchange.simulated.errors import Refusal, VenueRejection, refused
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, Position
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.normalization import floor_to_step, notional_of
 from tradewind.domain.pnl import taker_fee
-from tradewind.domain.types import PositionSide, Side
+from tradewind.domain.types import PositionSide, PositionType, Side
 
 MAINTENANCE_MARGIN_RATE = Decimal("0.004")
 DEFAULT_MAX_LEVERAGE = 125
@@ -40,26 +42,53 @@ _PRECISION = 60
 def check_futures_order(
     rules: MarketRules, quantity: Decimal, price: Decimal, reduce_only: bool
 ) -> None:
-    """Raise the rejection Binance gives a USDⓈ-M MARKET order that breaks a filter."""
+    """Refuse a futures MARKET order that breaks the symbol's rules, naming the first broken.
+
+    The rules are checked in this order: a positive quantity, the step, the minimum and
+    maximum quantity, then the minimum notional (which a reduce-only order need not meet).
+    """
     where = f"{rules.symbol} quantity {quantity}"
     if not quantity.is_finite() or quantity <= 0:
-        raise errors.quantity_not_positive(where)
+        raise _refused(Refusal.QUANTITY_NOT_POSITIVE, f"{where} is not positive")
     if rules.step and floor_to_step(quantity, rules.step) != quantity:
-        raise errors.bad_precision(f"{where} is not a multiple of {rules.step}")
+        raise _refused(Refusal.QUANTITY_OFF_STEP, f"{where} is not a multiple of {rules.step}")
     if rules.min_qty and quantity < rules.min_qty:
-        raise errors.quantity_below_min(f"{where} < minQty {rules.min_qty}")
+        raise _refused(
+            Refusal.BELOW_MIN_QTY, f"{where} < minimum {rules.min_qty}", limit=rules.min_qty
+        )
     if rules.max_qty and quantity > rules.max_qty:
-        raise errors.quantity_above_max(f"{where} > maxQty {rules.max_qty}")
+        raise _refused(
+            Refusal.ABOVE_MAX_QTY, f"{where} > maximum {rules.max_qty}", limit=rules.max_qty
+        )
     notional = notional_of(quantity, price)
     if not reduce_only and rules.min_notional and notional < rules.min_notional:
-        raise errors.futures_min_notional(rules.min_notional, f"{rules.symbol} notional {notional}")
+        raise _refused(
+            Refusal.BELOW_MIN_NOTIONAL,
+            f"{rules.symbol} notional {notional} < minimum {rules.min_notional}",
+            limit=rules.min_notional,
+        )
 
 
 def check_leverage(rules: MarketRules, leverage: int) -> None:
-    """Raise -4028 for a leverage below 1 or above the symbol's bracket maximum."""
+    """Refuse a leverage below 1 or above the symbol's bracket maximum."""
     maximum = rules.max_leverage or DEFAULT_MAX_LEVERAGE
     if not 1 <= leverage <= maximum:
-        raise errors.leverage_not_valid(leverage, f"{rules.symbol} allows 1 to {maximum}")
+        raise _refused(
+            Refusal.LEVERAGE_OUT_OF_RANGE,
+            f"leverage {leverage}: {rules.symbol} allows 1 to {maximum}",
+            value=leverage,
+            limit=maximum,
+        )
+
+
+def _refused(
+    refusal: Refusal,
+    detail: str,
+    *,
+    value: int | None = None,
+    limit: Decimal | int | None = None,
+) -> VenueRejection:
+    return refused(refusal, PositionType.FUTURES, detail, value=value, limit=limit)
 
 
 def _share(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
@@ -93,15 +122,18 @@ def fill_futures_market(
 ) -> tuple[Decimal, Decimal, Decimal]:
     """Apply a MARKET fill at `price`; return (executed quantity, fee, realized PnL).
 
-    The realized PnL is that of the part that closed the position, before the fee (as
-    Binance's `realizedPnl` of a trade). Raises -2022 (reduce-only that would not reduce)
-    or -2019 (margin insufficient); nothing changes then.
+    The realized PnL is that of the part that closed the position, before the fee (as a
+    venue reports a trade's realized PnL). Refuses a reduce-only order that would not
+    reduce, and an order the available margin does not cover; nothing changes then.
     """
     symbol, asset = rules.symbol, rules.quote_asset
     position = account.positions.get(symbol)
     reducing = position is not None and position.side.exit_side is side
     if reduce_only and not reducing:
-        raise errors.reduce_only_rejected(f"{side.value} {quantity} {symbol} would not reduce")
+        raise _refused(
+            Refusal.WOULD_NOT_REDUCE,
+            f"reduce-only {side.value} {quantity} {symbol} would not reduce",
+        )
     close_qty = min(quantity, position.quantity) if position is not None and reducing else ZERO
     open_qty = ZERO if reduce_only else quantity - close_qty
     executed = close_qty + open_qty
@@ -117,9 +149,10 @@ def fill_futures_market(
                 freed = _share(position.margin, close_qty, position.quantity)
                 freed += _gross_pnl(position, close_qty, cost, price)
             if margin + fee > account.available(asset) + freed:
-                raise errors.margin_insufficient(
+                raise _refused(
+                    Refusal.INSUFFICIENT_MARGIN,
                     f"{symbol}: margin {margin} + fee {fee} > available "
-                    f"{account.available(asset) + freed} {asset}"
+                    f"{account.available(asset) + freed} {asset}",
                 )
         account.futures[asset] = account.futures.get(asset, ZERO) - fee
         realized = ZERO

@@ -50,7 +50,8 @@ def _encode(value: object) -> object:
     return value
 
 
-def _record(obj: object) -> dict[str, object]:
+def record(obj: object) -> dict[str, object]:
+    """Return a venue record (an order, a balance, a position...) as JSON-ready data."""
     return {f.name: _encode(getattr(obj, f.name)) for f in fields(obj)}  # type: ignore[arg-type]
 
 
@@ -60,7 +61,7 @@ def _head(book: Book) -> dict[str, object]:
         "format": FORMAT,
         "version": VERSION,
         "processed_until": book.processed_until,
-        "counters": _record(book.counters),
+        "counters": record(book.counters),
         "rng": [version, list(internal), gauss],
         "accounts": [_account_document(book.accounts[i]) for i in sorted(book.accounts)],
     }
@@ -69,12 +70,12 @@ def _head(book: Book) -> dict[str, object]:
 def _account_document(account: Account) -> dict[str, object]:
     return {
         "account_id": account.account_id,
-        "spot": {asset: _record(b) for asset, b in sorted(account.spot.items())},
+        "spot": {asset: record(b) for asset, b in sorted(account.spot.items())},
         "futures": {asset: str(v) for asset, v in sorted(account.futures.items())},
         "leverage": dict(sorted(account.leverage.items())),
         "isolated": dict(sorted(account.isolated.items())),
-        "positions": [_record(p) for _, p in sorted(account.positions.items())],
-        "groups": [_record(g) for _, g in sorted(account.groups.items())],
+        "positions": [record(p) for _, p in sorted(account.positions.items())],
+        "groups": [record(g) for _, g in sorted(account.groups.items())],
     }
 
 
@@ -112,7 +113,7 @@ class SnapshotWriter:
         cached = self._texts.get(key)
         if cached is not None and cached[0] is order.status and cached[1] == order.updated_at:
             return cached[2]
-        text = json.dumps({"account_id": account_id, **_record(order)}, separators=(",", ":"))
+        text = json.dumps({"account_id": account_id, **record(order)}, separators=(",", ":"))
         self._texts[key] = (order.status, order.updated_at, text)
         return text
 

@@ -8,38 +8,50 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.adapters.exchange.simulated import errors
+from tradewind.adapters.exchange.simulated.errors import Refusal, VenueRejection, refused
 from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.normalization import floor_to_step, notional_of
 from tradewind.domain.pnl import taker_fee
-from tradewind.domain.types import Side
+from tradewind.domain.types import PositionType, Side
 
 
 def check_spot_order(rules: MarketRules, quantity: Decimal, price: Decimal) -> None:
-    """Raise the rejection Binance gives a spot MARKET order that breaks a filter.
+    """Refuse a spot MARKET order that breaks the symbol's rules, naming the first broken.
 
-    The built-in rules take step and minimum from LOT_SIZE and the maximum from
-    MARKET_LOT_SIZE, so those are the filters named.
+    The rules are checked in this order: a positive quantity, the minimum and maximum
+    quantity, the step, then the minimum and maximum notional.
     """
     where = f"{rules.symbol} quantity {quantity}"
     if not quantity.is_finite() or quantity <= 0:
-        raise errors.filter_failure("LOT_SIZE", f"{where} is not positive")
+        raise _refused(Refusal.QUANTITY_NOT_POSITIVE, f"{where} is not positive")
     if rules.min_qty and quantity < rules.min_qty:
-        raise errors.filter_failure("LOT_SIZE", f"{where} < minQty {rules.min_qty}")
+        raise _refused(Refusal.BELOW_MIN_QTY, f"{where} < minimum {rules.min_qty}", rules.min_qty)
     if rules.max_qty and quantity > rules.max_qty:
-        raise errors.filter_failure("MARKET_LOT_SIZE", f"{where} > maxQty {rules.max_qty}")
+        raise _refused(Refusal.ABOVE_MAX_QTY, f"{where} > maximum {rules.max_qty}", rules.max_qty)
     if rules.step and floor_to_step(quantity, rules.step) != quantity:
-        raise errors.filter_failure("LOT_SIZE", f"{where} is not a multiple of {rules.step}")
+        raise _refused(Refusal.QUANTITY_OFF_STEP, f"{where} is not a multiple of {rules.step}")
     notional = notional_of(quantity, price)
     if rules.min_notional and notional < rules.min_notional:
-        raise errors.filter_failure(
-            "NOTIONAL", f"{rules.symbol} notional {notional} < minNotional {rules.min_notional}"
+        raise _refused(
+            Refusal.BELOW_MIN_NOTIONAL,
+            f"{rules.symbol} notional {notional} < minimum {rules.min_notional}",
+            rules.min_notional,
         )
     if rules.max_notional and notional > rules.max_notional:
-        raise errors.filter_failure(
-            "NOTIONAL", f"{rules.symbol} notional {notional} > maxNotional {rules.max_notional}"
+        raise _refused(
+            Refusal.ABOVE_MAX_NOTIONAL,
+            f"{rules.symbol} notional {notional} > maximum {rules.max_notional}",
+            rules.max_notional,
         )
+
+
+def _refused(refusal: Refusal, detail: str, limit: Decimal | None = None) -> VenueRejection:
+    return refused(refusal, PositionType.SPOT, detail, limit=limit)
+
+
+def _short(detail: str) -> VenueRejection:
+    return refused(Refusal.INSUFFICIENT_BALANCE, PositionType.SPOT, detail)
 
 
 def fill_spot_market(
@@ -52,14 +64,14 @@ def fill_spot_market(
 ) -> Decimal:
     """Move the balances of a MARKET fill at `price` and return its fee (in the quote).
 
-    Raises -2010 when the free balance does not cover it; nothing changes then.
+    Refuses an order the free balance does not cover; nothing changes then.
     """
     base, quote = account.balance(rules.base_asset), account.balance(rules.quote_asset)
     notional = notional_of(quantity, price)
     fee = taker_fee(price, quantity, fee_rate)
     if side is Side.BUY:
         if quote.free < notional + fee:
-            raise errors.insufficient_balance(
+            raise _short(
                 f"buy {quantity} {rules.symbol} needs {notional + fee} {rules.quote_asset}, "
                 f"free {quote.free}"
             )
@@ -67,21 +79,17 @@ def fill_spot_market(
         base.free += quantity
     else:
         if base.free < quantity:
-            raise errors.insufficient_balance(
-                f"sell {quantity} {rules.symbol}: free {base.free} {rules.base_asset}"
-            )
+            raise _short(f"sell {quantity} {rules.symbol}: free {base.free} {rules.base_asset}")
         base.free -= quantity
         quote.free += notional - fee
     return fee
 
 
 def lock_base(account: Account, rules: MarketRules, quantity: Decimal) -> None:
-    """Set aside the base a protective SELL will deliver (as an OCO order does on Binance)."""
+    """Set aside the base a protective SELL will deliver (as a one-cancels-other order does)."""
     base = account.balance(rules.base_asset)
     if base.free < quantity:
-        raise errors.insufficient_balance(
-            f"protect {quantity} {rules.symbol}: free {base.free} {rules.base_asset}"
-        )
+        raise _short(f"protect {quantity} {rules.symbol}: free {base.free} {rules.base_asset}")
     base.free -= quantity
     base.locked += quantity
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tradewind.domain.orders import OrderPurpose, OrderStatus
-from tradewind.domain.types import PositionSide, PositionType, Side
+from tradewind.domain.types import PositionSide, PositionType, Side, Symbol
 
 ZERO = Decimal(0)
 
@@ -25,14 +25,14 @@ class Balance:
 
 @dataclass(slots=True)
 class Position:
-    """A one-way USDⓈ-M position.
+    """A one-way linear futures position (margined in its quote asset).
 
     `cost` is the sum of quantity x fill price of the open quantity, so the entry price is
     `cost / quantity` (weighted on adds) and realized PnL over a whole position telescopes
     exactly to sells minus buys.
     """
 
-    symbol: str
+    symbol: Symbol
     quote_asset: str
     side: PositionSide
     quantity: Decimal
@@ -51,7 +51,7 @@ class SimOrder:
 
     order_id: int
     client_order_id: str
-    symbol: str
+    symbol: Symbol
     position_type: PositionType
     side: Side
     status: OrderStatus
@@ -67,7 +67,7 @@ class SimOrder:
     trade_id: int | None = None
     stop_price: Decimal | None = None  # a stop-loss or take-profit level
     trailing_rate: Decimal | None = None
-    group_id: int | None = None  # the protection group (Binance's orderListId)
+    group_id: int | None = None  # the protection group it belongs to
     liquidation: bool = False
     realized_pnl: Decimal = ZERO  # futures: PnL of the part that closed a position, before fees
 
@@ -89,7 +89,7 @@ class ProtectionGroup:
     """
 
     group_id: int
-    symbol: str
+    symbol: Symbol
     position_type: PositionType
     side: PositionSide
     quantity: Decimal
@@ -103,7 +103,7 @@ class ProtectionGroup:
 
 @dataclass(slots=True)
 class Account:
-    """One paper account: a spot wallet and a USDⓈ-M futures wallet with its positions."""
+    """One paper account: a spot wallet and a futures wallet with its positions."""
 
     account_id: int
     spot: dict[str, Balance] = field(default_factory=dict)

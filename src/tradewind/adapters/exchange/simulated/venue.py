@@ -22,10 +22,12 @@ from typing import TypeVar
 from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.exchange.simulated import errors
 from tradewind.adapters.exchange.simulated.book import Book, Counters, RulesSource
-from tradewind.adapters.exchange.simulated.catchup import catch_up
+from tradewind.adapters.exchange.simulated.catchup import MarketReplay
+from tradewind.adapters.exchange.simulated.desk import Action, Desk
 from tradewind.adapters.exchange.simulated.exchange import SimulatedExchange
 from tradewind.adapters.exchange.simulated.faults import FaultMode, Faults
 from tradewind.adapters.exchange.simulated.feed import PriceFeed
+from tradewind.adapters.exchange.simulated.protection import ExitOrders
 from tradewind.adapters.exchange.simulated.snapshot import (
     SnapshotWriter,
     load,
@@ -33,6 +35,8 @@ from tradewind.adapters.exchange.simulated.snapshot import (
     to_document,
 )
 from tradewind.adapters.exchange.simulated.state import Account, Balance
+from tradewind.adapters.exchange.simulated.trading import MarketOrders
+from tradewind.adapters.exchange.simulated.wallets import Wallets
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.params import DEFAULT_TAKER_FEE
 from tradewind.domain.types import PositionType
@@ -43,7 +47,7 @@ DEFAULT_SPOT_BALANCES: Mapping[str, Decimal] = {"USDT": Decimal(10_000)}
 
 
 class SimulatedVenue:
-    """Paper accounts on a simulated Binance-like venue; see the module docstring."""
+    """Paper accounts on a simulated venue; see the module docstring."""
 
     def __init__(
         self,
@@ -66,6 +70,10 @@ class SimulatedVenue:
             counters=Counters.seeded(rng),
             fee_rates=dict(fee_rates or DEFAULT_TAKER_FEE),
         )
+        exits = ExitOrders(self._book)
+        orders = MarketOrders(self._book, prices, exits)
+        self._desk = Desk(self._book, orders, exits, Wallets(self._book))
+        self._market = MarketReplay(self._book, prices, orders, exits)
         self.faults = Faults(rng)
         self._state_path = state_path
         self._on_change = on_change
@@ -104,7 +112,7 @@ class SimulatedVenue:
             return account_id in self._book.accounts
 
     def rules(self, symbol: str, position_type: PositionType) -> MarketRules:
-        """Return the symbol's rules on this venue; -1121 for a symbol it does not trade."""
+        """Return the symbol's rules on this venue; `VenueUnknownSymbol` for one it lacks."""
         return self._book.rules(symbol, position_type)
 
     def fee_rate(self, position_type: PositionType) -> Decimal:
@@ -115,24 +123,26 @@ class SimulatedVenue:
         """Apply the 1m candles that closed up to `clock.now()` (every call does this too)."""
         with self._lock:
             try:
-                catch_up(self._book, self.prices, self.clock.now())
+                self._market.catch_up(self.clock.now())
             finally:
                 self._save_if_dirty()
 
-    def run(self, call: str, account_id: int, action: Callable[[Book, Account, int], T]) -> T:
+    def run(self, call: str, account_id: int, action: Action[T]) -> T:
         """Carry out one call for an account: injected faults, catch up, act, snapshot."""
         with self._lock:
             fault = self.faults.take(call)
             if fault is FaultMode.REJECT:
-                raise errors.injected_rejection(call)
+                raise errors.VenueRejection(
+                    errors.Refusal.INJECTED, f"injected fault on {call}: nothing was done"
+                )
             if fault is FaultMode.UNKNOWN_BEFORE:
                 raise errors.VenueOutcomeUnknown(f"injected fault on {call}: nothing was done")
             if fault is FaultMode.TEMPORARY:
                 raise errors.VenueTemporaryError(f"injected fault on {call}: nothing was done")
             now = self.clock.now()
             try:
-                catch_up(self._book, self.prices, now)
-                result = action(self._book, self._book.accounts[account_id], now)
+                self._market.catch_up(now)
+                result = action(self._desk, self._book.accounts[account_id], now)
             finally:
                 self._save_if_dirty()
             if fault is FaultMode.TIMEOUT_AFTER_ACCEPT:

@@ -1,0 +1,361 @@
+"""Wire real adapters into the services from settings (ARCHITECTURE.md §1).
+
+Paper trading and live differ only in the exchange provider wired here: a paper account
+trades on the in-process simulated venue (`tradewind run`), or, in the scale-out workers,
+on simulated venues shared through Redis; a Binance account through the Binance adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from tradewind.adapters.clocks import SystemClock
+from tradewind.adapters.db.engine import ensure_migrated, make_engine, session_factory
+from tradewind.adapters.db.locks import AdvisoryBotLock, lent_connections, make_bot_lock
+from tradewind.adapters.db.round_trips import RoundTrips
+from tradewind.adapters.db.secrets import SecretBox, check_master_key
+from tradewind.adapters.db.unit_of_work import (
+    SqlManageUnitOfWork,
+    SqlNotifyUnitOfWork,
+    SqlUnitOfWork,
+)
+from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
+from tradewind.adapters.exchange.simulated import PriceFeed, SimulatedVenue
+from tradewind.adapters.marketdata.replay import ReplayMarketData
+from tradewind.adapters.notify.email import EmailSender, SmtpServer
+from tradewind.adapters.notify.webhook import WebhookSender
+from tradewind.adapters.shared.candles import SharedCandles
+from tradewind.adapters.shared.paper import SharedPaperVenues
+from tradewind.adapters.shared.redis_store import Names
+from tradewind.domain.accounts import ExchangeKind
+from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.notifications import ChannelKind
+from tradewind.domain.types import PositionType
+from tradewind.domain.webhook_targets import parse_networks
+from tradewind.ports import (
+    AccountAccess,
+    ChannelSender,
+    Clock,
+    Exchange,
+    ExchangeProvider,
+    MarketData,
+    UnitOfWork,
+)
+from tradewind.services.notify import BackgroundDispatcher, NotifyDeps, RetryPolicy
+from tradewind.services.notify.dispatch import SEND_BATCH
+from tradewind.services.tick import TickDeps
+from tradewind.settings import BinanceRetrySettings, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class PaperExchanges:
+    """Gives each paper account its wallets on the simulated venue."""
+
+    venue: SimulatedVenue
+
+    def for_account(self, access: AccountAccess) -> Exchange:
+        if access.kind is not ExchangeKind.PAPER:
+            raise ConfigurationError(f"account {access.account_id} is not a paper account")
+        balances = access.paper_balances
+        return self.venue.account(
+            access.account_id,
+            spot_balances=balances.get(PositionType.SPOT),
+            futures_balances=balances.get(PositionType.FUTURES),
+        )
+
+
+class AccountExchanges:
+    """Gives each account the exchange of its kind, from the providers registered here.
+
+    An account whose kind has no provider in this process is refused with the kinds
+    there are: an order never goes to another venue than its account's.
+    """
+
+    def __init__(self, providers: Mapping[ExchangeKind, ExchangeProvider]) -> None:
+        self.providers: Mapping[ExchangeKind, ExchangeProvider] = dict(providers)
+
+    def for_account(self, access: AccountAccess) -> Exchange:
+        provider = self.providers.get(access.kind)
+        if provider is None:
+            there = ", ".join(kind.value for kind in self.providers) or "none"
+            raise ConfigurationError(
+                f"account {access.account_id}: no exchange for {access.kind.value} accounts "
+                f"in this process (there are: {there})"
+            )
+        return provider.for_account(access)
+
+
+def venue_providers(
+    settings: Settings, paper: SimulatedVenue, *, seed: int | None = None
+) -> dict[ExchangeKind, ExchangeProvider]:
+    """Return the provider of every venue, by kind: where a new venue registers.
+
+    Each `ExchangeKind` has its line here (see adapters/exchange/README.md).
+    """
+    return {
+        ExchangeKind.PAPER: PaperExchanges(paper),
+        ExchangeKind.BINANCE: BinanceExchanges(binance_options(settings, seed=seed)),
+    }
+
+
+def binance_options(settings: Settings, *, seed: int | None = None) -> BinanceOptions:
+    """Read how to talk to Binance from the settings (and BINANCE_RETRY_*)."""
+    from pydantic import ValidationError
+
+    try:
+        retry = BinanceRetrySettings()
+    except ValidationError as e:
+        from tradewind.bot_config import format_validation_error
+
+        lines = [
+            f"BINANCE_RETRY_{line.upper()}" for line in format_validation_error(e).splitlines()
+        ]
+        raise ConfigurationError("invalid settings:\n" + "\n".join(lines)) from None
+    return BinanceOptions(
+        url=settings.binance_url,
+        timeout=settings.binance_timeout,
+        recv_window_ms=settings.binance_recv_window,
+        retry_max_attempts=retry.max_attempts,
+        retry_backoff_base=retry.backoff_base,
+        redis_url=settings.redis_url,
+        seed=seed,
+    )
+
+
+@dataclass(slots=True)
+class PaperRuntime:
+    """Everything `tradewind run` and the demo need, built once per process."""
+
+    engine: Engine
+    deps: TickDeps
+    venue: SimulatedVenue
+    market_data: MarketData
+    secrets: SecretBox
+    notify: NotifyDeps
+    poll_seconds: float = 1.0
+
+    def manage_uow(self) -> SqlManageUnitOfWork:
+        return SqlManageUnitOfWork(session_factory(self.engine), self.secrets)
+
+    def dispatcher(self, days: Clock) -> BackgroundDispatcher:
+        """Return the in-process notification dispatcher (not started), summarizing `days`."""
+        return BackgroundDispatcher(self.notify, self.poll_seconds, days)
+
+    def close(self) -> None:
+        for sender in self.notify.senders.values():
+            if isinstance(sender, WebhookSender):
+                sender.close()
+        self.engine.dispose()
+
+
+def open_database(settings: Settings) -> tuple[Engine, sessionmaker[Session], SecretBox]:
+    """Open the configured database, refusing one not migrated or a wrong master key."""
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_migrated(engine)
+        sessions = session_factory(engine)
+        secrets = SecretBox.from_settings(settings)
+        check_master_key(sessions, secrets)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, sessions, secrets
+
+
+@dataclass(slots=True)
+class NotifyRuntime:
+    """A dispatcher process's database and senders (a Celery worker's, say)."""
+
+    engine: Engine
+    deps: NotifyDeps
+
+    def close(self) -> None:
+        for sender in self.deps.senders.values():
+            if isinstance(sender, WebhookSender):
+                sender.close()
+        self.engine.dispose()
+
+
+def notify_runtime(settings: Settings) -> NotifyRuntime:
+    """Open the database (refusing an unmigrated one or a wrong master key) for delivering.
+
+    Then `deliver_due(runtime.deps)` is one pass, and `summarize_yesterday(runtime.deps.uow,
+    runtime.deps.clock)` writes the daily summaries.
+    """
+    engine, _sessions, secrets = open_database(settings)
+    try:
+        return NotifyRuntime(engine, notify_deps(settings, engine, secrets))
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def notify_deps(
+    settings: Settings, engine: Engine, secrets: SecretBox, clock: Clock | None = None
+) -> NotifyDeps:
+    """Wire the dispatcher: the database, the webhook and email senders, the retry policy.
+
+    `clock` is the wall clock by default: retry times and webhook timestamps are real.
+    """
+    wall = clock or SystemClock()
+    sessions = session_factory(engine)
+    smtp = None
+    if settings.smtp_host.strip():
+        smtp = SmtpServer(
+            host=settings.smtp_host.strip(),
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            sender=settings.smtp_from,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            ca_file=settings.smtp_ca_file,
+            timeout=settings.smtp_timeout_seconds,
+        )
+    senders: dict[ChannelKind, ChannelSender] = {
+        ChannelKind.WEBHOOK: WebhookSender(
+            wall,
+            timeout=settings.webhook_timeout_seconds,
+            allowed=parse_networks(settings.webhook_allow_networks),
+        ),
+        ChannelKind.EMAIL: EmailSender(smtp),
+    }
+    # One try may take a few timeouts (connect, TLS, the answer); a claimed batch holds
+    # its deliveries for all of its tries and a margin.
+    per_try = 3 * max(settings.webhook_timeout_seconds, settings.smtp_timeout_seconds)
+    policy = RetryPolicy(
+        max_attempts=settings.notify_max_attempts,
+        backoff_seconds=settings.notify_backoff_seconds,
+        backoff_cap_seconds=settings.notify_backoff_cap_seconds,
+        lease_seconds=int(SEND_BATCH * per_try) + 30,
+    )
+    return NotifyDeps(
+        uow=lambda: SqlNotifyUnitOfWork(sessions, secrets),
+        senders=senders,
+        clock=wall,
+        policy=policy,
+    )
+
+
+def paper_runtime(
+    settings: Settings,
+    market_data: ReplayMarketData,
+    clock: Clock,
+    *,
+    seed: int = 0,
+    venue_state: Path | None = None,
+    bot_market_data: MarketData | None = None,
+    binance: BinanceExchanges | None = None,
+) -> PaperRuntime:
+    """Open the database (refusing an unmigrated one or a wrong master key) and wire ticks.
+
+    The paper venue moves on `market_data`; the bots decide on `bot_market_data` (the
+    same by default; Binance klines when they trade on Binance).
+    """
+    engine, sessions, secrets = open_database(settings)
+    venue = SimulatedVenue(market_data, clock, seed=seed, state_path=venue_state)
+    lock = make_bot_lock(engine)
+    lent = lent_connections(lock)  # a tick's transactions run on its lock's connection
+
+    def uow() -> UnitOfWork:
+        return SqlUnitOfWork(sessions, secrets, lent)
+
+    providers = venue_providers(settings, venue, seed=seed)
+    if binance is not None:
+        providers[ExchangeKind.BINANCE] = binance  # the one whose market data the bots use
+    decided_on = bot_market_data or market_data
+    deps = TickDeps(
+        uow=uow,
+        exchanges=AccountExchanges(providers),
+        market_data=decided_on,
+        lock=lock,
+        clock=clock,
+    )
+    try:
+        notify = notify_deps(settings, engine, secrets)
+    except BaseException:
+        engine.dispose()
+        raise
+    return PaperRuntime(
+        engine, deps, venue, decided_on, secrets, notify, settings.notify_poll_seconds
+    )
+
+
+class CandleSource(MarketData, PriceFeed, Protocol):
+    """Candles for the bots' decisions and the 1m candles the paper venues move on."""
+
+
+@dataclass(slots=True)
+class WorkerRuntime:
+    """What one scale-out worker process ticks with, built in that process (after a fork)."""
+
+    engine: Engine
+    deps: TickDeps
+    redis: redis.Redis
+    names: Names
+    venues: SharedPaperVenues
+    statements: RoundTrips
+
+    def round_trips(self) -> int:
+        """Return the database round trips of this process so far (engine and bot lock)."""
+        lock = self.deps.lock
+        return self.statements.count + (
+            lock.round_trips if isinstance(lock, AdvisoryBotLock) else 0
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.redis.close()
+
+
+def require_postgresql(settings: Settings) -> None:
+    """Refuse SQLite for what runs in several processes: it is one process by design."""
+    if not settings.database_url.startswith(("postgresql", "postgres:")):
+        raise ConfigurationError(
+            "TRADEWIND_DATABASE_URL: workers and the scheduler need PostgreSQL "
+            "(postgresql://user@host/db); SQLite is for the one-process `tradewind run`"
+        )
+
+
+def worker_runtime(
+    settings: Settings,
+    market_data: MarketData,
+    prices: PriceFeed,
+    clock: Clock,
+    client: redis.Redis,
+) -> WorkerRuntime:
+    """Open PostgreSQL (refusing SQLite, an unmigrated database or a wrong master key) and
+    wire ticks on candles and paper accounts shared through Redis."""
+    require_postgresql(settings)
+    engine, sessions, secrets = open_database(settings)
+    round_trips = RoundTrips.watch(engine)
+    names = Names(settings.namespace)
+    lock = make_bot_lock(engine)
+    lent = lent_connections(lock)
+
+    def uow() -> UnitOfWork:
+        return SqlUnitOfWork(sessions, secrets, lent)
+
+    candles = SharedCandles(
+        market_data, client, names, ExchangeKind.PAPER, settings.candle_cache_ttl
+    )
+    venues = SharedPaperVenues(client, names, prices, clock)
+    exchanges = AccountExchanges({ExchangeKind.PAPER: venues})  # workers trade paper only
+    deps = TickDeps(uow=uow, exchanges=exchanges, market_data=candles, lock=lock, clock=clock)
+    return WorkerRuntime(engine, deps, client, names, venues, round_trips)
+
+
+def binance_runtime(settings: Settings, clock: Clock, *, testnet: bool = False) -> PaperRuntime:
+    """Wire ticks for the bots on Binance accounts, deciding on Binance's own candles (its
+    testnet's with `testnet`); `tradewind run --exchange binance`."""
+    binance = BinanceExchanges(binance_options(settings))
+    return paper_runtime(
+        settings, ReplayMarketData({}), clock, bot_market_data=binance.market_data(testnet),
+        binance=binance,
+    )  # fmt: skip

@@ -1,0 +1,159 @@
+"""This installation's database, as the management commands and the API use it; its set-up.
+
+`Store` is built once from the settings (a command's, or the API process's): the units of
+work of the management and notification services, the clock, the symbol rules. Loads
+SQLAlchemy: the CLI imports it inside the commands that need the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import SecretStr, ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tradewind.adapters.clocks import SystemClock
+from tradewind.adapters.db import secrets as master_keys
+from tradewind.adapters.db.engine import (
+    ensure_migrated,
+    make_engine,
+    migrate,
+    session_factory,
+    shown,
+    sqlite_path,
+)
+from tradewind.adapters.db.secrets import SecretBox
+from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlNotifyUnitOfWork
+from tradewind.adapters.exchange.builtin_rules import rules_for
+from tradewind.adapters.notify.signing import generate_secret
+from tradewind.bot_config import format_validation_error
+from tradewind.domain.errors import ConfigurationError
+from tradewind.ports import Clock, ManageUnitOfWork, NotifyUnitOfWork
+from tradewind.services.manage import RulesLookup
+from tradewind.services.notify import NotifyDeps
+from tradewind.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    """The database of this installation and what the management services need with it."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    secrets: SecretBox
+    clock: Clock
+    rules_for: RulesLookup  # the built-in symbol rules, as `bot create` checks them
+
+    @classmethod
+    def open(cls, settings: Settings) -> Store:
+        """Open the configured database, refusing one whose schema is not current."""
+        engine = make_engine(settings.database_url)
+        try:
+            ensure_migrated(engine)
+        except DBAPIError as e:
+            engine.dispose()
+            raise ConfigurationError(f"database {shown(engine)}: {e.orig}") from e
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(
+            settings, engine, session_factory(engine), SecretBox.from_settings(settings),
+            SystemClock(), rules_for,
+        )  # fmt: skip
+
+    def manage_uow(self) -> ManageUnitOfWork:
+        """Return a new unit of work (one transaction) of the management services."""
+        return SqlManageUnitOfWork(self.sessions, self.secrets)
+
+    def notify_uow(self) -> NotifyUnitOfWork:
+        """Return a new unit of work (one transaction) of the notification services."""
+        return SqlNotifyUnitOfWork(self.sessions, self.secrets)
+
+    def notify_deps(self) -> NotifyDeps:
+        """Return the notification dispatcher's wiring (senders, retry policy) on this store."""
+        from tradewind.bootstrap.runtime import notify_deps
+
+        return notify_deps(self.settings, self.engine, self.secrets, self.clock)
+
+    def rotate_key_file(self) -> tuple[int, Path]:
+        """Re-encrypt every stored secret under a new key in the key file; return (count, file)."""
+        path = master_keys.key_file_path(self.settings.data_dir)
+        return master_keys.rotate_key_file(self.sessions, path), path
+
+    def rotate_master_key(self, new_key: SecretStr) -> int:
+        """Re-encrypt every stored secret under `new_key` (TRADEWIND_SECRET_KEY's next value)."""
+        return master_keys.rotate_master_key(
+            self.sessions, self.secrets, new_key.get_secret_value().encode()
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment; a clear error naming the bad variable."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        lines = []
+        for line in format_validation_error(e).splitlines():
+            field, _, rule = line.partition(":")
+            lines.append(f"TRADEWIND_{field.upper()}:{rule}")
+        raise ConfigurationError("invalid settings:\n" + "\n".join(lines)) from None
+
+
+@contextmanager
+def open_store(settings: Settings | None = None) -> Iterator[Store]:
+    """Yield the configured database (the environment's settings by default), refusing one
+    whose schema is not current; a database error becomes one line naming the database."""
+    store = Store.open(settings or load_settings())
+    try:
+        yield store
+    except DBAPIError as e:
+        raise ConfigurationError(f"database {shown(store.engine)}: {e.orig}") from e
+    finally:
+        store.close()
+
+
+# --- Setting up an installation (`tradewind init`, `tradewind keys`, the demo) -------------
+
+
+def use_master_key(settings: Settings) -> tuple[Path | None, bool]:
+    """Check TRADEWIND_SECRET_KEY, or create the key file (mode 600) when there is none.
+
+    Returns (the key file, or None for the variable; whether it was created now).
+    """
+    if settings.secret_key is not None:
+        SecretBox.from_settings(settings).encrypt("")  # refuses a malformed key
+        return None, False
+    path = master_keys.key_file_path(settings.data_dir)
+    return path, master_keys.create_key_file(path)
+
+
+def migrate_database(settings: Settings) -> tuple[str, str | None, str]:
+    """Create or upgrade the schema; return (the database, shown; revision before; after)."""
+    engine = make_engine(settings.database_url)
+    try:
+        database_file = sqlite_path(engine)
+        if database_file is not None:
+            database_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        before, after = migrate(engine)
+        return shown(engine), before, after
+    finally:
+        engine.dispose()
+
+
+def generate_master_key() -> str:
+    """Return a new random master key (for TRADEWIND_SECRET_KEY)."""
+    return master_keys.generate_key().decode("ascii")
+
+
+def new_webhook_secret() -> SecretStr:
+    """Return a fresh webhook signing secret (`whsec_…`)."""
+    return SecretStr(generate_secret())

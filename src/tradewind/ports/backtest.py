@@ -1,0 +1,27 @@
+"""What the backtest use case reads: candles (a file, or a generated market) and the
+symbol's rules. Bootstrap wires the files, the generator and the rules tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from tradewind.domain.candles import Candles
+from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.types import PositionType
+
+
+class BacktestSources(Protocol):
+    def read_candles(self, path: Path) -> Candles:
+        """Return the candles of a CSV file; ConfigurationError names the file and line."""
+        ...
+
+    def generate_candles(self, count: int, interval_seconds: int, seed: int) -> Candles:
+        """Return `count` candles of a seeded generated market, `interval_seconds` apart."""
+        ...
+
+    def rules(
+        self, symbol: str, position_type: PositionType, exchange_info: Path | None
+    ) -> MarketRules:
+        """Return the symbol's rules: built in, or from a Binance exchangeInfo file."""
+        ...

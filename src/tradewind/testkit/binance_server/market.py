@@ -1,0 +1,302 @@
+"""Public market data in Binance's shapes: exchangeInfo entries, leverage brackets, klines.
+
+Symbol entries are written from the venue's `MarketRules` with the filters real
+exchangeInfo carries (PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, NOTIONAL or MIN_NOTIONAL,
+TRAILING_DELTA …), so the adapter's parser reads back exactly the rules the venue
+enforces; like real spot listings, MARKET_LOT_SIZE's step and minimum are zero ("no
+rule": LOT_SIZE's apply). Brackets follow Binance's BTCUSDT ladder below the symbol's
+maximum leverage; the venue itself applies the first bracket's maintenance rate (0.4 %).
+
+Klines are built from the venue's 1m candles and end with the candle that contains the
+venue's now, forming: the closed minutes so far plus the open of the current minute
+(the price a MARKET order gets now). Trade counts and taker volumes are made up (a
+minute's candle counts as one trade; takers bought half the volume).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+import numpy as np
+
+from tradewind.adapters.exchange.simulated.feed import PriceFeed
+from tradewind.adapters.exchange.simulated.futures import DEFAULT_MAX_LEVERAGE
+from tradewind.domain.candles import to_decimal
+from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.types import PositionType
+from tradewind.testkit.binance_server.limits import Limits, Market
+from tradewind.testkit.binance_server.render import plain, spot_text
+
+INTERVALS = {
+    "1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1_800, "1h": 3_600, "2h": 7_200,
+    "4h": 14_400, "6h": 21_600, "8h": 28_800, "12h": 43_200, "1d": 86_400,
+}  # fmt: skip
+MIN_TRAILING_BIPS, MAX_TRAILING_BIPS = 10, 2_000
+# (initial leverage, notional cap, maintenance margin ratio) of Binance's BTCUSDT brackets.
+_LADDER = [
+    (125, 50_000, "0.004"), (100, 600_000, "0.005"), (50, 3_000_000, "0.01"),
+    (20, 12_000_000, "0.025"), (10, 70_000_000, "0.05"), (5, 100_000_000, "0.1"),
+    (4, 230_000_000, "0.125"), (3, 480_000_000, "0.15"), (2, 600_000_000, "0.25"),
+    (1, 800_000_000, "0.5"),
+]  # fmt: skip
+_SPOT_ORDER_TYPES = ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT",
+                     "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"]  # fmt: skip
+_FUTURES_ORDER_TYPES = ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT",
+                        "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"]  # fmt: skip
+
+
+def rate_limits(limits: Limits, market: Market) -> list[dict[str, object]]:
+    """Return exchangeInfo's `rateLimits`: the limits this server enforces."""
+    entries: list[dict[str, object]] = [
+        {
+            "rateLimitType": "REQUEST_WEIGHT",
+            "interval": "MINUTE",
+            "intervalNum": 1,
+            "limit": limits.weight_limit(market),
+        }
+    ]
+    for interval in limits.order_intervals(market):
+        number, unit = interval.words.split()
+        entries.append(
+            {
+                "rateLimitType": "ORDERS",
+                "interval": unit,
+                "intervalNum": int(number),
+                "limit": interval.limit,
+            }
+        )
+    return entries
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _lot_maximum(market_max: Decimal) -> Decimal:
+    """LOT_SIZE's maximum, above MARKET_LOT_SIZE's as on Binance (zero stays "no rule")."""
+    return max(market_max * 10, Decimal(9_000)) if market_max else market_max
+
+
+def spot_symbol(rules: MarketRules) -> dict[str, object]:
+    """Return a spot exchangeInfo `symbols[]` entry for `rules`."""
+    notional: dict[str, object] = {
+        "filterType": "NOTIONAL",
+        "minNotional": spot_text(rules.min_notional),
+        "applyMinToMarket": True,
+        "maxNotional": spot_text(rules.max_notional or Decimal(9_000_000)),
+        "applyMaxToMarket": bool(rules.max_notional),
+        "avgPriceMins": 5,
+    }
+    filters: list[dict[str, object]] = [
+        {"filterType": "PRICE_FILTER", "minPrice": spot_text(rules.tick_size),
+         "maxPrice": spot_text(Decimal(1_000_000)), "tickSize": spot_text(rules.tick_size)},
+        {"filterType": "LOT_SIZE", "minQty": spot_text(rules.min_qty),
+         "maxQty": spot_text(_lot_maximum(rules.max_qty)), "stepSize": spot_text(rules.step)},
+        {"filterType": "ICEBERG_PARTS", "limit": 10},
+        {"filterType": "MARKET_LOT_SIZE", "minQty": spot_text(Decimal(0)),
+         "maxQty": spot_text(rules.max_qty), "stepSize": spot_text(Decimal(0))},
+        {"filterType": "TRAILING_DELTA", "minTrailingAboveDelta": MIN_TRAILING_BIPS,
+         "maxTrailingAboveDelta": MAX_TRAILING_BIPS, "minTrailingBelowDelta": MIN_TRAILING_BIPS,
+         "maxTrailingBelowDelta": MAX_TRAILING_BIPS},
+        notional,
+        {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
+        {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5},
+    ]  # fmt: skip
+    return {
+        "symbol": rules.symbol,
+        "status": "TRADING",
+        "baseAsset": rules.base_asset,
+        "baseAssetPrecision": 8,
+        "quoteAsset": rules.quote_asset,
+        "quotePrecision": 8,
+        "quoteAssetPrecision": 8,
+        "baseCommissionPrecision": 8,
+        "quoteCommissionPrecision": 8,
+        "orderTypes": _SPOT_ORDER_TYPES,
+        "icebergAllowed": True,
+        "ocoAllowed": True,
+        "otoAllowed": True,
+        "quoteOrderQtyMarketAllowed": False,
+        "allowTrailingStop": True,
+        "cancelReplaceAllowed": False,
+        "isSpotTradingAllowed": True,
+        "isMarginTradingAllowed": False,
+        "filters": filters,
+        "permissions": [],
+        "permissionSets": [["SPOT"]],
+        "defaultSelfTradePreventionMode": "NONE",
+        "allowedSelfTradePreventionModes": ["NONE"],
+    }
+
+
+def futures_symbol(rules: MarketRules) -> dict[str, object]:
+    """Return a USDⓈ-M exchangeInfo `symbols[]` entry for `rules`."""
+    lot = _lot_maximum(rules.max_qty)
+    filters: list[dict[str, object]] = [
+        {"filterType": "PRICE_FILTER", "minPrice": plain(rules.tick_size),
+         "maxPrice": "1000000", "tickSize": str(rules.tick_size)},
+        {"filterType": "LOT_SIZE", "stepSize": str(rules.step), "minQty": plain(rules.min_qty),
+         "maxQty": plain(lot)},
+        {"filterType": "MARKET_LOT_SIZE", "stepSize": str(rules.step),
+         "minQty": plain(rules.min_qty), "maxQty": plain(rules.max_qty)},
+        {"filterType": "MAX_NUM_ORDERS", "limit": 200},
+        {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
+        {"filterType": "MIN_NOTIONAL", "notional": plain(rules.min_notional)},
+        {"filterType": "PERCENT_PRICE", "multiplierUp": "1.0500", "multiplierDown": "0.9500",
+         "multiplierDecimal": "4"},
+    ]  # fmt: skip
+    return {
+        "symbol": rules.symbol,
+        "pair": rules.symbol,
+        "contractType": "PERPETUAL",
+        "deliveryDate": 4_133_404_800_000,
+        "onboardDate": 1_569_398_400_000,
+        "status": "TRADING",
+        "baseAsset": rules.base_asset,
+        "quoteAsset": rules.quote_asset,
+        "marginAsset": rules.quote_asset,
+        "pricePrecision": _places(rules.tick_size),
+        "quantityPrecision": _places(rules.step),
+        "baseAssetPrecision": 8,
+        "quotePrecision": 8,
+        "underlyingType": "COIN",
+        "filters": filters,
+        "orderTypes": _FUTURES_ORDER_TYPES,
+        "timeInForce": ["GTC", "IOC", "FOK", "GTX", "GTD"],
+    }
+
+
+def futures_assets(quote_assets: Sequence[str]) -> list[dict[str, object]]:
+    """Return exchangeInfo's `assets` of the USDⓈ-M market."""
+    return [
+        {"asset": a, "marginAvailable": True, "autoAssetExchange": "-10000"}
+        for a in sorted(set(quote_assets))
+    ]
+
+
+def brackets(rules: MarketRules) -> list[dict[str, object]]:
+    """Return the symbol's leverage brackets, bracket 1 at its maximum leverage."""
+    maximum = rules.max_leverage or DEFAULT_MAX_LEVERAGE
+    ladder = [(maximum, _LADDER[0][1], _LADDER[0][2])]
+    ladder += [step for step in _LADDER if step[0] < maximum]
+    entries: list[dict[str, object]] = []
+    floor, cum, previous_ratio = 0, Decimal(0), Decimal(0)
+    for number, (leverage, cap, ratio_text) in enumerate(ladder, start=1):
+        ratio = Decimal(ratio_text)
+        cum += floor * (ratio - previous_ratio)
+        entries.append(
+            {
+                "bracket": number,
+                "initialLeverage": leverage,
+                "notionalCap": cap,
+                "notionalFloor": floor,
+                "maintMarginRatio": float(ratio),
+                "cum": float(cum),
+            }
+        )
+        floor, previous_ratio = cap, ratio
+    return entries
+
+
+def max_notional(rules: MarketRules, leverage: int) -> int:
+    """Return the largest position notional allowed at `leverage` (its bracket's cap)."""
+    caps = [
+        int(str(b["notionalCap"]))
+        for b in brackets(rules)
+        if int(str(b["initialLeverage"])) >= leverage
+    ]
+    return caps[-1] if caps else 0
+
+
+def klines(
+    feed: PriceFeed,
+    rules: MarketRules,
+    interval: int,
+    now: int,
+    start_ms: int | None,
+    end_ms: int | None,
+    limit: int,
+) -> list[list[object]]:
+    """Return kline rows, oldest first, the last one the candle forming at `now`."""
+    kind = rules.position_type
+    forming = now - now % interval
+    last = forming if end_ms is None else min(forming, end_ms // 1000 // interval * interval)
+    if start_ms is not None:
+        first = -(-start_ms // (interval * 1000)) * interval  # the first open >= startTime
+        last = min(last, first + (limit - 1) * interval)
+    else:
+        first = last - (limit - 1) * interval
+    if first > last:
+        return []
+    minute = now - now % 60
+    closed = feed.minute_candles(rules.symbol, kind, first, min(last + interval, minute))
+    times = closed.open_time
+    opens, highs, lows, closes, volumes = (
+        closed.open,
+        closed.high,
+        closed.low,
+        closed.close,
+        closed.volume,
+    )
+    if last + interval > minute:
+        current = feed.minute_candles(rules.symbol, kind, minute, minute + 60)
+        if len(current):
+            price = current.open[:1]
+            times = np.concatenate([times, current.open_time[:1]])
+            opens, highs, lows, closes = (
+                np.concatenate([a, price]) for a in (opens, highs, lows, closes)
+            )
+            volumes = np.concatenate([volumes, np.zeros(1)])
+    if not len(times):
+        return []
+    buckets = times // interval * interval
+    starts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]])
+    ends = np.r_[starts[1:], len(buckets)] - 1
+    volume = np.add.reduceat(volumes, starts)
+    quote = np.add.reduceat(volumes * closes, starts)
+    text = spot_price_text if kind is PositionType.SPOT else plain_price_text
+    columns = zip(
+        (buckets[starts] * 1000).tolist(),
+        opens[starts].tolist(),
+        np.maximum.reduceat(highs, starts).tolist(),
+        np.minimum.reduceat(lows, starts).tolist(),
+        closes[ends].tolist(),
+        volume.tolist(),
+        quote.tolist(),
+        np.diff(np.r_[starts, len(buckets)]).tolist(),
+        strict=True,
+    )
+    step_ms = interval * 1000
+    return [
+        [open_ms, text(o), text(h), text(lo), text(c), _amount(v), open_ms + step_ms - 1,
+         _amount(q), n, _amount(v / 2), _amount(q / 2), "0"]
+        for open_ms, o, h, lo, c, v, q, n in columns
+    ]  # fmt: skip
+
+
+def spot_price_text(value: float) -> str:
+    """Write a candle price as `spot_text(to_decimal(value))` does, with string steps only.
+
+    `repr` is the shortest decimal that reads back as the float, which is what
+    `to_decimal` returns; padding it to eight places is exact. Klines write thousands of
+    prices, and Decimal arithmetic per price made a 500-candle answer take ~30 ms.
+    """
+    written = repr(value)
+    point = written.find(".")
+    if "e" in written or "E" in written or point < 0 or len(written) - point - 1 > 8:
+        return spot_text(to_decimal(value))
+    return written + "0" * (8 - (len(written) - point - 1))
+
+
+def plain_price_text(value: float) -> str:
+    """Write a candle price as `plain(to_decimal(value))` does."""
+    written = repr(value)
+    if "e" in written or "E" in written:
+        return plain(to_decimal(value))
+    return written.removesuffix(".0")
+
+
+def _amount(value: float) -> str:
+    return f"{value:.8f}"

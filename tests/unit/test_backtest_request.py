@@ -1,0 +1,74 @@
+"""The backtest use case on fake sources: what it asks the ports for, and what it refuses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tradewind.adapters.marketdata.synthetic import generate_market
+from tradewind.domain.candles import Candles
+from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.types import PositionType
+from tradewind.services.backtest.request import BacktestRequest, run_request
+
+
+class FakeSources:
+    """Candles of a given interval for any file, a generated market, rules with a leverage cap."""
+
+    def __init__(self, file_interval: int = 300, max_leverage: int = 20) -> None:
+        self.file_interval = file_interval
+        self.max_leverage = max_leverage
+        self.asked: list[tuple[object, ...]] = []
+
+    def read_candles(self, path: Path) -> Candles:
+        self.asked.append(("read", path))
+        return generate_market(500, self.file_interval, seed=1)
+
+    def generate_candles(self, count: int, interval_seconds: int, seed: int) -> Candles:
+        self.asked.append(("generate", count, interval_seconds, seed))
+        return generate_market(count, interval_seconds, seed=seed)
+
+    def rules(
+        self, symbol: str, position_type: PositionType, exchange_info: Path | None
+    ) -> MarketRules:
+        self.asked.append(("rules", symbol, position_type, exchange_info))
+        return MarketRules(
+            symbol, position_type, symbol.removesuffix("USDT"), "USDT", step=Decimal("0.00001"),
+            max_leverage=self.max_leverage if position_type is PositionType.FUTURES else 0,
+        )  # fmt: skip
+
+
+def _request(csv: Path | None = None, **fields: object) -> BacktestRequest:
+    return BacktestRequest(
+        csv=csv, config_file=None, exchange_info=None, generated_candles=400, seed=3,
+        initial_balance=Decimal(10_000), fee_rate=None, config_fields=dict(fields),
+    )  # fmt: skip
+
+
+def test_without_a_file_the_market_is_generated_on_the_configs_timeframe() -> None:
+    sources = FakeSources()
+    outcome = run_request(_request(timeframe="15m"), sources)
+    assert sources.asked[0] == ("generate", 400, 900, 3)
+    assert sources.asked[1] == ("rules", "BTCUSDT", PositionType.SPOT, None)
+    assert outcome.source == "generated market, seed 3"
+    assert outcome.config.timeframe == "15m"
+
+
+def test_a_files_candles_set_the_timeframe_and_a_different_one_is_refused() -> None:
+    sources = FakeSources(file_interval=300)
+    outcome = run_request(_request(Path("eth.csv"), symbol="ETHUSDT"), sources)
+    assert outcome.config.timeframe == "5m"
+    assert outcome.source == "eth.csv"
+    with pytest.raises(ConfigurationError, match=r"^timeframe: --timeframe 1m does not match"):
+        run_request(_request(Path("eth.csv"), timeframe="1m"), sources)
+
+
+def test_futures_leverage_is_capped_at_the_symbols_rules_with_a_warning() -> None:
+    outcome = run_request(
+        _request(position_type="futures", leverage=50), FakeSources(max_leverage=20)
+    )
+    assert outcome.spec.leverage == 20
+    assert "leverage 50 capped at 20, the maximum BTCUSDT allows" in outcome.warnings
