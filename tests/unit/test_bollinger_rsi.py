@@ -7,12 +7,12 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 import talib
 
+from tests.conftest import SHARED_DATA, unavailable
 from tradewind.domain.candles import FloatArray
 from tradewind.domain.indicators import rsi
 from tradewind.domain.strategies.base import ParamError
@@ -24,8 +24,7 @@ from tradewind.domain.strategies.bollinger_rsi import (
 )
 from tradewind.domain.types import Signal
 
-DATA = Path(__file__).parents[2] / ".." / "shared" / "data"
-CSV_FILES = sorted(DATA.glob("*.csv")) if DATA.is_dir() else []
+CSV_FILES = sorted(SHARED_DATA.glob("*.csv")) if SHARED_DATA.is_dir() else []
 RTOL = 1e-9
 # (period, width): the default, then the extremes of the ranges and some between.
 SHAPES = [(20, 2.0), (2, 1.0), (5, 0.5), (50, 2.5), (200, 3.0), (500, 10.0)]
@@ -38,7 +37,7 @@ NAN = math.nan
 
 @cache
 def real_closes(name: str) -> FloatArray:
-    return np.loadtxt(DATA / name, delimiter=",", skiprows=1, usecols=4, dtype=np.float64)
+    return np.loadtxt(SHARED_DATA / name, delimiter=",", skiprows=1, usecols=4, dtype=np.float64)
 
 
 def random_walk(size: int, seed: int, start: float = 100.0) -> FloatArray:
@@ -71,7 +70,7 @@ def assert_matches_talib(close: FloatArray, period: int, width: float) -> None:
 @pytest.mark.parametrize("name", [p.name for p in CSV_FILES] or ["(no data folder)"])
 def test_the_bands_agree_with_talib_on_real_candles(name: str, period: int, width: float) -> None:
     if not CSV_FILES:
-        pytest.skip(f"real candle data not found in {DATA}")
+        unavailable(f"{SHARED_DATA} has no candles: the real market data (../shared/data)")
     assert_matches_talib(real_closes(name), period, width)
 
 
