@@ -225,6 +225,13 @@ def test_a_near_miss_of_the_fast_scan_is_passed_over_for_the_next_candle() -> No
     assert short == ExitHit(2, D(102), SL)
 
 
+def test_a_near_miss_right_before_the_touch_does_not_hide_it() -> None:
+    # The candle after a near miss is looked at too: here it is the one that fills.
+    opens, highs = np.array([99.0, 99.0]), np.array([100.0, 100.0])
+    lows = np.array([98.00000001, 97.5])
+    assert first_exit(LONG, D(100), D(100), STOP_2, opens, highs, lows) == ExitHit(1, D(98), SL)
+
+
 def test_a_near_miss_in_the_last_candle_is_no_exit() -> None:
     candle = np.array([99.0]), np.array([100.0]), np.array([98.00000001])
     assert first_exit(LONG, D(100), D(100), STOP_2, *candle) is None

@@ -138,6 +138,20 @@ def test_the_minimum_notional_is_checked_on_the_exact_notional_never_a_rounded_o
     assert result.reason is NoOrderReason.BELOW_MIN_NOTIONAL
 
 
+def test_a_long_quantity_is_checked_against_the_minimum_on_its_exact_notional() -> None:
+    # 29 + 1 digits: more than the default precision. 1.00…01 x 2 = 2.00…02, above the
+    # minimum 2 exactly; to 28 digits it would be 2.000…000, still enough: it is sent.
+    long = D("1.0000000000000000000000000001")
+    assert normalize_quantity(long, D(2), rules(min_notional="2")) == long
+
+
+def test_a_notional_of_exactly_the_maximum_is_not_cut_however_many_digits_it_has() -> None:
+    # A wish of 30 digits whose notional is exactly the maximum stays whole (not floored
+    # to the 28 digits a division would give).
+    wish = D("1.00000000000000000000000000001")
+    assert normalize_quantity(wish, D(1), rules(max_notional=str(wish))) == wish
+
+
 def test_a_notional_of_exactly_the_minimum_is_enough() -> None:
     assert normalize_quantity(D("0.001"), D(20_000), rules("0.001", min_notional="20")) == D(
         "0.001"
