@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import make_dataclass
 
+import numpy as np
 import pytest
 
+from tradewind.domain.candles import Candles
+from tradewind.domain.errors import DomainError
 from tradewind.domain.strategies import (
     STRATEGIES,
     ParamError,
@@ -17,8 +20,10 @@ from tradewind.domain.strategies import (
     params_of,
     strategy_named,
 )
-from tradewind.domain.strategies.base import ParamSpec, param
+from tradewind.domain.strategies.base import ParamSpec, StrategyChoice, param
+from tradewind.domain.strategies.bollinger_rsi import BollingerRsiParams
 from tradewind.domain.strategies.ema_rsi import EMA_RSI, EmaRsiParams
+from tradewind.domain.types import Signal
 
 
 def test_the_ema_rsi_parameters_are_the_pages_with_its_defaults_and_former_names() -> None:
@@ -129,3 +134,39 @@ def test_an_unknown_strategy_is_refused_with_every_valid_name_listed() -> None:
     listed = message.split("choose one of: ", 1)[1]
     assert message.startswith("unknown strategy 'nope'; ")
     assert listed.split(", ") == sorted(STRATEGIES)
+
+
+@pytest.mark.parametrize(
+    ("spec", "text"),
+    [
+        (ParamSpec("d", ge=2), "≥ 2"),
+        (ParamSpec("d", gt=0, lt=100), "> 0, < 100"),
+        (ParamSpec("d", ge=2, le=500), "≥ 2, ≤ 500"),
+        (ParamSpec("d", gt=0.5, le=10), "> 0.5, ≤ 10"),
+        (ParamSpec("d"), ""),
+    ],
+)
+def test_a_parameters_range_reads_as_its_bounds_in_order(spec: ParamSpec, text: str) -> None:
+    assert spec.bounds() == text
+
+
+def test_a_strategy_choice_refuses_parameters_of_another_strategy() -> None:
+    with pytest.raises(DomainError) as refused:
+        StrategyChoice(EMA_RSI, BollingerRsiParams())  # type: ignore[arg-type]
+    assert str(refused.value) == "strategy ema_rsi takes EmaRsiParams, got BollingerRsiParams"
+
+
+def test_a_strategy_choice_asks_its_strategy_with_its_own_parameters() -> None:
+    # Closes that fall for five candles, then jump: with EMA 2 / 3 and RSI 5, the fast EMA
+    # crosses above the slow one at the last candle with the RSI at 50 (a buy), the first
+    # candle where a signal can come (tests/unit/test_strategy_rules.py works it out).
+    close = np.array([10.0, 9.0, 8.0, 7.0, 6.0, 5.0, 9.0])
+    candles = Candles(
+        open_time=np.arange(7, dtype=np.int64) * 60,
+        open=close, high=close, low=close, close=close, volume=np.ones(7),
+    )  # fmt: skip
+    choice = StrategyChoice(EMA_RSI, EmaRsiParams(ema_fast=2, ema_slow=3, rsi_period=5))
+    assert choice.name == "ema_rsi"
+    assert choice.warmup == 7
+    assert choice.signals(candles).tolist() == [0, 0, 0, 0, 0, 0, 1]
+    assert choice.last_signal(candles) is Signal.BUY

@@ -136,6 +136,15 @@ def test_the_first_possible_signal_is_given_by_both_forms() -> None:
     assert EMA_RSI.last_signal(candles, SHORT_PERIODS) is Signal.BUY
 
 
+def test_a_cross_where_the_rsi_is_first_defined_is_too_early_for_a_signal() -> None:
+    # 10, 9, 8, 7, 6, then 12: at index 5 the fast EMA (6.5 -> 10.17) crosses above the
+    # slow one (7 -> 9.5) and the RSI is first defined there (gains 6, losses 4 over five
+    # changes: 60, below overbought), but it is not defined at index 4: no signal.
+    candles = closes([10.0, 9.0, 8.0, 7.0, 6.0, 12.0])
+    assert not EMA_RSI.signals(candles, SHORT_PERIODS).any()
+    assert EMA_RSI.last_signal(candles, SHORT_PERIODS) is Signal.NONE
+
+
 @pytest.mark.parametrize("count", [1, 2, 6])
 def test_fewer_candles_than_the_warm_up_give_no_signal(count: int) -> None:
     candles = closes(FIRST_BUY[:count])
