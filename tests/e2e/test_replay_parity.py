@@ -3,7 +3,8 @@ with every registered strategy.
 
 Both run as a user runs them: real processes, the real tick service on a SQLite database,
 the simulated exchange, the real BTCUSDT 1m candles. The trades are read back from the
-database and compared fill by fill with the backtest's trade list.
+database and compared fill by fill with the backtest's trade list. The whole month takes
+minutes; twelve hours of it, run in this process, check the same in seconds.
 """
 
 from __future__ import annotations
