@@ -11,6 +11,7 @@ file runs in about a second and `make mutation` can ask it of every mutant of th
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -105,6 +106,14 @@ def events(engine: Engine) -> list[str]:
     """The types of the events queued for notification, oldest first."""
     with engine.connect() as db:
         return list(db.execute(text("SELECT event_type FROM outbox ORDER BY id")).scalars())
+
+
+def outbox(engine: Engine) -> list[tuple[str, dict[str, object]]]:
+    """The events queued for notification with their payloads, oldest first."""
+    with engine.connect() as db:
+        rows = db.execute(text("SELECT event_type, payload FROM outbox ORDER BY id"))
+        return [(kind, payload if isinstance(payload, dict) else json.loads(payload))
+                for kind, payload in rows]  # fmt: skip
 
 
 BUY, SELL = Side.BUY, Side.SELL
@@ -241,3 +250,82 @@ def test_what_an_expired_or_partly_filled_order_filled_is_booked(
     fill(tick_uow, bot, BUY, ENTRY, "0.5", "40000", "20", status=status)
     assert len(trades(manage_uow, bot)) == 1
     assert bot.state.position is not None
+
+
+def test_a_round_trip_writes_each_trade_order_and_event_field_from_the_fills(
+    tick_uow: TickUow, manage_uow: ManageUow, bot: Bot, engine: Engine
+) -> None:
+    entry = fill(tick_uow, bot, BUY, ENTRY, "0.5", "40000", "20")
+    exit_ = fill(tick_uow, bot, SELL, TP, "0.5", "41000", "20.5")
+    common = {"bot_id": bot.id, "user_id": bot.user_id, "symbol": "BTCUSDT",
+              "order_type": "MARKET", "fee_asset": "USDT", "timestamp": NOON}  # fmt: skip
+    assert trades(manage_uow, bot) == [
+        TradeRecord(
+            exchange_order_id=entry.exchange_order_id,
+            client_order_id=entry.client_order_id,
+            side=BUY,
+            purpose=ENTRY,
+            price=D(40_000),
+            quantity=D("0.5"),
+            quote_quantity=D(20_000),
+            fee=D(20),
+            realized_pnl=None,
+            **common,
+        ),
+        TradeRecord(
+            exchange_order_id=exit_.exchange_order_id,
+            client_order_id=exit_.client_order_id,
+            side=SELL,
+            purpose=TP,
+            price=D(41_000),
+            quantity=D("0.5"),
+            quote_quantity=D(20_500),
+            fee=D("20.5"),
+            realized_pnl=D("459.5"),
+            **common,
+        ),
+    ]
+    with manage_uow() as uow:
+        orders = {o.client_order_id: o for o in uow.orders.recent(bot_id=bot.id, limit=10)}
+    sold = orders[exit_.client_order_id]
+    assert (sold.status, sold.exchange_order_id, sold.filled_qty, sold.avg_price) == (
+        OrderStatus.FILLED, exit_.exchange_order_id, D("0.5"), D(41_000),
+    )  # fmt: skip
+    assert (sold.quote_qty, sold.fee, sold.fee_asset, sold.updated_at) == (
+        D(20_500), D("20.5"), "USDT", NOON,
+    )  # fmt: skip
+    named = {"bot": "spot-btc", "symbol": "BTCUSDT"}
+    closed = named | {
+        "side": "long", "quantity": "0.5", "entry_price": "40000", "exit_price": "41000",
+        "realized_pnl": "459.5", "reason": "take_profit",
+    }  # fmt: skip
+    assert outbox(engine) == [
+        ("order_filled", named | {"purpose": "entry", "side": "BUY", "quantity": "0.5",
+                                  "price": "40000", "fee": "20",
+                                  "client_order_id": entry.client_order_id}),
+        ("take_profit_hit", closed),
+        ("position_closed", closed),
+    ]  # fmt: skip
+
+
+def test_an_order_without_a_fill_keeps_no_average_price(
+    tick_uow: TickUow, manage_uow: ManageUow, bot: Bot
+) -> None:
+    report = fill(tick_uow, bot, BUY, ENTRY, "0", "40000", "0", status=OrderStatus.CANCELED)
+    with manage_uow() as uow:
+        [order] = uow.orders.recent(bot_id=bot.id, limit=10)
+    assert (order.status, order.filled_qty, order.avg_price) == (OrderStatus.CANCELED, 0, None)
+    assert order.exchange_order_id == report.exchange_order_id
+
+
+@pytest.mark.parametrize(
+    ("purpose", "hit"),
+    [(OrderPurpose.STOP_LOSS, "stop_loss_hit"), (OrderPurpose.TRAILING_STOP, "trailing_stop_hit")],
+)
+def test_a_protective_exit_says_which_level_was_hit(
+    tick_uow: TickUow, bot: Bot, engine: Engine, purpose: OrderPurpose, hit: str
+) -> None:
+    fill(tick_uow, bot, BUY, ENTRY, "1", "100", "0.1")
+    fill(tick_uow, bot, SELL, purpose, "1", "99", "0.099")
+    assert [kind for kind, _ in outbox(engine)] == ["order_filled", hit, "position_closed"]
+    assert bot.state.reason == f"closed by {purpose.value.replace('_', ' ')}: PnL -1.199"
