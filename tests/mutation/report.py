@@ -32,7 +32,7 @@ STATUS = {
     255: "timeout", 37: "caught by type check", -11: "segfault", -9: "segfault",
     None: "not checked",
 }  # fmt: skip
-COLUMNS = ("killed", "survived", "equivalent", "timeout", "no tests", "other")
+COLUMNS = ("killed", "survived", "equivalent", "timeout", "no tests", "not checked", "other")
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,11 @@ def verdict(mutant: Mutant, equivalents: dict[tuple[str, str], str]) -> str:
 def retest_unexplained() -> None:
     """Run mutmut again on the survivors no entry of equivalent.toml explains."""
     equivalents = load_equivalents()
-    names = [m.key for m in load_mutants() if verdict(m, equivalents) in ("survived", "other")]
+    names = [
+        m.key
+        for m in load_mutants()
+        if verdict(m, equivalents) in ("survived", "no tests", "other")
+    ]
     if names:
         print(f"retesting {len(names)} survivor(s) against the current tests")
         subprocess.run(
@@ -138,16 +142,20 @@ def report() -> int:
     for m in mutants:
         by_source.setdefault(m.source, Counter())[verdict(m, equivalents)] += 1
     width = max(len(str(s)) for s in by_source) + 2
-    header = f"{'module':<{width}}{'mutants':>8}" + "".join(f"{c:>11}" for c in COLUMNS)
+    header = f"{'module':<{width}}{'mutants':>8}" + "".join(f"{c:>12}" for c in COLUMNS)
     print(header + f"{'killed %':>10}")
     total: Counter[str] = Counter()
     for source, counts in sorted(by_source.items()):
         total += counts
         print(_row(str(source), counts, width))
     print(_row("total", total, width))
-    unexplained = [m for m in mutants if verdict(m, equivalents) in ("survived", "other")]
+    unexplained = [
+        m for m in mutants if verdict(m, equivalents) in ("survived", "no tests", "other")
+    ]
     used = {(m.function, m.change) for m in mutants if verdict(m, equivalents) == "equivalent"}
-    stale = sorted(set(equivalents) - used)
+    # Only a finished run tells which listed mutants are no longer made.
+    finished = not any(m.status == "not checked" for m in mutants)
+    stale = sorted(set(equivalents) - used) if finished else []
     for function, change in stale:
         print(f"note: equivalent.toml lists a mutant no longer made: {function}: {change}")
     if unexplained:
@@ -164,7 +172,7 @@ def _row(name: str, counts: Counter[str], width: int) -> str:
     made = sum(counts.values())
     detected = counts["killed"] + counts["timeout"]
     share = 100 * detected / made if made else 0.0
-    cells = "".join(f"{counts[c]:>11}" for c in COLUMNS)
+    cells = "".join(f"{counts[c]:>12}" for c in COLUMNS)
     return f"{name:<{width}}{made:>8}{cells}{share:>9.1f}%"
 
 
