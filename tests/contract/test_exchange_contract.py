@@ -272,7 +272,23 @@ def test_leverage_within_the_bracket_is_applied_and_outside_it_rejected(venue: V
 
 def test_isolated_margin_can_be_asked_for_twice(venue: Venue) -> None:
     venue.exchange.set_isolated_margin(SYMBOL)
-    venue.exchange.set_isolated_margin(SYMBOL)
+    venue.exchange.set_isolated_margin(SYMBOL)  # already isolated: fine, and still isolated
+    buy(venue.exchange, "f-twice", "0.01", FUTURES)
+    position = venue.exchange.position(SYMBOL)
+    assert position is not None
+    assert position.isolated
+    venue.exchange.set_isolated_margin(SYMBOL)  # with the isolated position open: fine too
+    position = venue.exchange.position(SYMBOL)
+    assert position is not None
+    assert position.isolated
+
+
+def test_a_position_opened_without_asking_for_isolated_margin_is_cross(venue: Venue) -> None:
+    # The other side of the test above: isolated is a setting asked for, not the default.
+    buy(venue.exchange, "f-cross", "0.01", FUTURES)
+    position = venue.exchange.position(SYMBOL)
+    assert position is not None
+    assert not position.isolated
 
 
 def test_a_futures_position_opens_and_a_reduce_only_order_closes_it(venue: Venue) -> None:

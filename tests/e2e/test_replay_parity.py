@@ -3,24 +3,29 @@ with every registered strategy.
 
 Both run as a user runs them: real processes, the real tick service on a SQLite database,
 the simulated exchange, the real BTCUSDT 1m candles. The trades are read back from the
-database and compared fill by fill with the backtest's trade list.
+database and compared fill by fill with the backtest's trade list. The whole month takes
+minutes; twelve hours of it, run in this process, check the same in seconds.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.conftest import shared_file
 from tradewind.adapters.db.engine import make_engine, session_factory
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.domain.strategies import STRATEGIES
+from tradewind.entrypoints.cli.main import app
 
 CONFIG = [
     "--symbol", "BTCUSDT", "--timeframe", "1m", "--position-type", "spot",
@@ -54,20 +59,62 @@ def test_every_registered_strategy_is_replayed_here() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", sorted(STRATEGY_FLAGS))
 def test_a_replayed_bot_makes_exactly_the_backtests_trades(tmp_path: Path, strategy: str) -> None:
-    config = [*CONFIG, "--strategy", strategy, *STRATEGY_FLAGS[strategy]]
     candles = shared_file("BTCUSDT-1m-binanceus-2023-03.csv")
+    replayed, expected = replay_and_backtest(tmp_path, candles, strategy)
+    assert len(expected) > 200
+    assert {row[7] for row in expected} >= {"close", "take_profit", "trailing_stop"}
+    assert replayed == expected
+
+
+# Twelve hours of the month (from 2023-03-16 00:00 UTC), where ema_rsi closes by signal,
+# by take-profit and by trailing stop: each exit the replay and the backtest must agree on,
+# in seconds rather than minutes, in the same process (the full test runs real processes).
+SLICE = (15 * 1440, 15 * 1440 + 720)
+
+
+def test_a_replayed_bot_makes_the_backtests_trades_on_twelve_hours(tmp_path: Path) -> None:
+    month = shared_file("BTCUSDT-1m-binanceus-2023-03.csv")
+    candles = tmp_path / "twelve-hours.csv"
+    with month.open(encoding="utf-8") as source:
+        header = next(source)
+        rows = itertools.islice(source, *SLICE)
+        candles.write_text(header + "".join(rows), "utf-8")
+    replayed, expected = replay_and_backtest(tmp_path, candles, "ema_rsi", in_process)
+    assert len(expected) >= 5
+    assert {row[7] for row in expected} >= {"close", "take_profit", "trailing_stop"}
+    assert replayed == expected
+
+
+def in_process(*args: str | Path, data_dir: Path) -> str:
+    """Run a tradewind command in this process, as `tradewind` itself would."""
+    env = {"TRADEWIND_DATA_DIR": str(data_dir), "NO_COLOR": "1",
+           "TRADEWIND_DATABASE_URL": None, "TRADEWIND_SECRET_KEY": None}  # fmt: skip
+    done = CliRunner().invoke(app, list(map(str, args)), env=env, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    return done.output
+
+
+Fill = tuple[int, Decimal, Decimal, Decimal, int, Decimal, Decimal, str, Decimal | None]
+
+
+def replay_and_backtest(
+    tmp_path: Path, candles: Path, strategy: str, run: Callable[..., str] = tradewind
+) -> tuple[list[Fill], list[Fill]]:
+    """Replay a bot over `candles` and backtest it, each command by `run` (a process of its
+    own by default); return the closed trades of both, alike."""
+    config = [*CONFIG, "--strategy", strategy, *STRATEGY_FLAGS[strategy]]
     data = tmp_path / "data"
-    tradewind("init", data_dir=data)
-    tradewind("user", "add", "ann@example.com", data_dir=data)
-    tradewind("account", "add", "--user", "ann@example.com", "--name", "paper",
-              "--kind", "paper", data_dir=data)  # fmt: skip
-    tradewind("bot", "create", "--user", "ann@example.com", "--name", "replayed", *config,
-              data_dir=data)  # fmt: skip
-    tradewind("bot", "start", "replayed", data_dir=data)
-    tradewind("run", "--replay", candles, "--quiet", data_dir=data)
+    run("init", data_dir=data)
+    run("user", "add", "ann@example.com", data_dir=data)
+    run("account", "add", "--user", "ann@example.com", "--name", "paper",
+        "--kind", "paper", data_dir=data)  # fmt: skip
+    run("bot", "create", "--user", "ann@example.com", "--name", "replayed", *config,
+        data_dir=data)  # fmt: skip
+    run("bot", "start", "replayed", data_dir=data)
+    run("run", "--replay", candles, "--quiet", data_dir=data)
     trade_file = tmp_path / "backtest.json"
-    tradewind("backtest", "--csv", candles, *config, "--trades-out", trade_file, "--quiet",
-              data_dir=data)  # fmt: skip
+    run("backtest", "--csv", candles, *config, "--trades-out", trade_file, "--quiet",
+        data_dir=data)  # fmt: skip
 
     engine = make_engine(f"sqlite:///{data / 'tradewind.db'}")
     with SqlManageUnitOfWork(session_factory(engine)) as uow:
@@ -93,9 +140,7 @@ def test_a_replayed_bot_makes_exactly_the_backtests_trades(tmp_path: Path, strat
              Decimal(t["entry_fee"]), _ts(t["exit_time"]), Decimal(t["exit_price"]),
              Decimal(t["exit_fee"]), reason, Decimal(t["pnl"]))
         )  # fmt: skip
-    assert len(expected) > 200
-    assert {row[7] for row in expected} >= {"close", "take_profit", "trailing_stop"}
-    assert replayed == expected
+    return replayed, expected
 
 
 def _ts(text: str) -> int:

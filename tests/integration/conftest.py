@@ -2,8 +2,8 @@
 
 PostgreSQL is the server on 127.0.0.1:5432 (user postgres, trust auth). Each test session
 creates its own database there and drops it at the end; the tests that need it are
-skipped, saying why, when the server cannot be reached. Redis is the server on
-127.0.0.1:6379; each test gets a key namespace of its own, emptied at the end.
+skipped (failed under CI=true), saying why, when the server cannot be reached. Redis is
+the server on 127.0.0.1:6379; each test gets a key namespace of its own, emptied at the end.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from psycopg import sql
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.conftest import unavailable
 from tests.integration.db_builders import paper_account, spot_config
 from tradewind.adapters.db.engine import make_engine, migrate, session_factory
 from tradewind.adapters.db.secrets import SecretBox, generate_key
@@ -38,7 +39,7 @@ def postgres_database() -> Iterator[str]:
     try:
         admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as e:
-        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432 as user postgres: {e}")
+        unavailable(f"PostgreSQL is not reachable on 127.0.0.1:5432 as user postgres: {e}")
     name = f"tradewind_test_{uuid.uuid4().hex[:12]}"
     with admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -148,12 +149,12 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 @pytest.fixture
 def redis_client() -> Iterator[redis.Redis]:
-    """Yield a client of the local Redis; skip, saying why, when it does not answer."""
+    """Yield a client of the local Redis; the test cannot run when it does not answer."""
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=5, socket_connect_timeout=3)
     try:
         client.ping()
     except redis.RedisError as e:
-        pytest.skip(f"Redis is not reachable on 127.0.0.1:6379: {e}")
+        unavailable(f"Redis is not reachable on 127.0.0.1:6379: {e}")
     yield client
     client.close()
 

@@ -83,6 +83,24 @@ class World:
         return bot.state
 
 
+def pnl_by_hand(trades: list[TradeRecord]) -> list[Decimal]:
+    """The realized PnL of each closing fill, oldest first, of a long-only spot bot's trades.
+
+    A closing fill sells the quantity bought by the entry before it (whole: the simulated
+    venue fills MARKET orders in full): (exit - entry) x quantity - entry fee - exit fee.
+    """
+    pnl, entry = [], None
+    for trade in trades:
+        if trade.purpose is OrderPurpose.ENTRY:
+            entry = trade
+            continue
+        assert entry is not None, f"{trade.client_order_id} closes no position"
+        assert trade.quantity == entry.quantity
+        pnl.append((trade.price - entry.price) * trade.quantity - entry.fee - trade.fee)
+        entry = None
+    return pnl
+
+
 @pytest.fixture
 def world(engine: Engine, tick_uow: Callable[[], SqlUnitOfWork],
           manage_uow: Callable[[], SqlManageUnitOfWork]) -> World:  # fmt: skip
@@ -101,12 +119,16 @@ def test_every_filled_order_has_one_trade_and_pnl_adds_up(world: World) -> None:
     assert OrderPurpose.ENTRY in purposes
     assert purposes & {OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT, OrderPurpose.CLOSE}
     closing = [t for t in trades if t.purpose is not OrderPurpose.ENTRY]
-    assert all(t.realized_pnl is not None for t in closing)
+    # Each closing trade's PnL by the page, from the two fills' own prices, quantities and
+    # fees (a long on spot: the rise times the quantity, less both fees), not from the
+    # variable the tick wrote to both the trade and the day's counter.
+    expected = pnl_by_hand(list(reversed(trades)))
+    assert [t.realized_pnl for t in reversed(closing)] == expected
     with world.manage_uow() as uow:
         total = sum(
             (uow.counters.get(world.bot_id, day).realized_pnl for day in _days(1)), Decimal(0)
         )
-    assert total == sum((t.realized_pnl for t in closing), Decimal(0))
+    assert total == sum(expected, Decimal(0))
     # The database's position is the exchange's: spot base held equals the position.
     state = world.state()
     held = world.venue.account(1).spot_balance("BTC")

@@ -7,16 +7,17 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 import talib
 
+from tests.conftest import SHARED_DATA, unavailable
 from tradewind.domain.candles import FloatArray
 from tradewind.domain.indicators import rsi
 from tradewind.domain.strategies.base import ParamError
 from tradewind.domain.strategies.bollinger_rsi import (
+    BOLLINGER_RSI,
     BollingerRsiParams,
     bands,
     signal_array,
@@ -24,8 +25,7 @@ from tradewind.domain.strategies.bollinger_rsi import (
 )
 from tradewind.domain.types import Signal
 
-DATA = Path(__file__).parents[2] / ".." / "shared" / "data"
-CSV_FILES = sorted(DATA.glob("*.csv")) if DATA.is_dir() else []
+CSV_FILES = sorted(SHARED_DATA.glob("*.csv")) if SHARED_DATA.is_dir() else []
 RTOL = 1e-9
 # (period, width): the default, then the extremes of the ranges and some between.
 SHAPES = [(20, 2.0), (2, 1.0), (5, 0.5), (50, 2.5), (200, 3.0), (500, 10.0)]
@@ -38,7 +38,7 @@ NAN = math.nan
 
 @cache
 def real_closes(name: str) -> FloatArray:
-    return np.loadtxt(DATA / name, delimiter=",", skiprows=1, usecols=4, dtype=np.float64)
+    return np.loadtxt(SHARED_DATA / name, delimiter=",", skiprows=1, usecols=4, dtype=np.float64)
 
 
 def random_walk(size: int, seed: int, start: float = 100.0) -> FloatArray:
@@ -71,7 +71,7 @@ def assert_matches_talib(close: FloatArray, period: int, width: float) -> None:
 @pytest.mark.parametrize("name", [p.name for p in CSV_FILES] or ["(no data folder)"])
 def test_the_bands_agree_with_talib_on_real_candles(name: str, period: int, width: float) -> None:
     if not CSV_FILES:
-        pytest.skip(f"real candle data not found in {DATA}")
+        unavailable(f"{SHARED_DATA} has no candles: the real market data (../shared/data)")
     assert_matches_talib(real_closes(name), period, width)
 
 
@@ -114,6 +114,15 @@ def test_the_last_two_windows_alone_are_exactly_those_of_the_whole_array(period:
         assert full[-2:].tolist() == short[-2:].tolist()
 
 
+def test_exactly_a_period_of_closes_gives_one_band() -> None:
+    # Closes 1, 2, 3: mean 2, population variance (1 + 0 + 1) / 3 = 2/3.
+    lower, middle, upper = bands(np.array([1.0, 2.0, 3.0]), 3, 1.0)
+    assert np.isnan(middle[:2]).all()
+    assert middle[2] == 2.0
+    assert lower[2] == pytest.approx(2 - math.sqrt(2 / 3), rel=1e-15)
+    assert upper[2] == pytest.approx(2 + math.sqrt(2 / 3), rel=1e-15)
+
+
 def test_too_few_closes_give_no_band() -> None:
     lower, middle, upper = bands(np.array([1.0, 2.0]), 3, 2.0)
     assert np.isnan(lower).all()
@@ -152,6 +161,37 @@ def test_the_first_close_above_the_upper_band_with_the_rsi_overbought_is_a_sell(
     assert signal_at((106.0, 95.0, 105.0, 75.0), (107.0, 95.0, 105.0, 80.0), P) is Signal.NONE
 
 
+# (close, lower, upper, rsi) at i - 1 and at i -> the signal at i, by the page's words
+# (defaults: oversold 30, overbought 70; strictly below / above the band and the level).
+BOUNDARIES = {
+    "below the band and oversold is a buy": (INSIDE, (94.9, 95, 105, 29.9), Signal.BUY),
+    "on the lower band is nothing": (INSIDE, (95, 95, 105, 10), Signal.NONE),
+    "at oversold exactly is nothing": (INSIDE, (94, 95, 105, 30), Signal.NONE),
+    "above the band and overbought is a sell": (INSIDE, (105.1, 95, 105, 70.1), Signal.SELL),
+    "on the upper band is nothing": (INSIDE, (105, 95, 105, 90), Signal.NONE),
+    "at overbought exactly is nothing": (INSIDE, (106, 95, 105, 70), Signal.NONE),
+    "a buy after being on the band": ((95, 95, 105, 10), (94, 95, 105, 10), Signal.BUY),
+    "a buy after oversold exactly": ((94, 95, 105, 30), (94, 95, 105, 29), Signal.BUY),
+    "a sell after being on the band": ((105, 95, 105, 90), (106, 95, 105, 90), Signal.SELL),
+    "a sell after overbought exactly": ((106, 95, 105, 70), (106, 95, 105, 71), Signal.SELL),
+}
+
+
+@pytest.mark.parametrize("case", list(BOUNDARIES))
+def test_both_forms_of_the_signal_follow_the_page_at_each_boundary(case: str) -> None:
+    before, now, expected = BOUNDARIES[case]
+    assert signal_at(before, now, P) is expected  # type: ignore[arg-type]
+    close, lower, upper, strength = (np.array([before[k], now[k]], dtype=float) for k in range(4))
+    got = signal_array(close, lower, upper, strength, P)
+    assert got.dtype == np.int8
+    assert got.tolist() == [0, expected.value]
+
+
+def test_one_candle_gives_no_signal_in_either_form() -> None:
+    one = np.array([94.0])
+    assert signal_array(one, one + 1, one + 10, np.array([10.0]), P).tolist() == [0]
+
+
 @pytest.mark.parametrize("undefined", range(8))
 def test_no_signal_until_every_reading_is_defined_at_both_candles(undefined: int) -> None:
     readings = [*INSIDE, 94.0, 95.0, 105.0, 20.0]
@@ -187,6 +227,10 @@ def test_the_array_form_is_the_one_candle_rule_at_every_candle(params: Bollinger
 def test_the_first_possible_signal_comes_once_bands_and_rsi_are_defined_at_two_candles() -> None:
     params = BollingerRsiParams(bb_period=5, rsi_period=9)
     assert params.warmup == max(5 - 1, 9) + 1
+    # The bands are defined from index 4, the RSI from index 9: the first signal can come
+    # at index 10, which takes 11 candles; with the defaults (20, 14), index 20: 21 candles.
+    assert BOLLINGER_RSI.warmup(params) == 11
+    assert BOLLINGER_RSI.warmup(P) == 21
     close = random_walk(400, seed=2)
     lower = bands(close, params.bb_period, params.bb_stddev)[0]
     strength = rsi(close, params.rsi_period)
@@ -198,8 +242,9 @@ def test_the_first_possible_signal_comes_once_bands_and_rsi_are_defined_at_two_c
 
 
 def test_oversold_must_be_below_overbought() -> None:
-    with pytest.raises(ParamError, match=r"must be less than rsi_overbought \(got 70 ≥ 70\)"):
+    with pytest.raises(ParamError, match=r"must be less than rsi_overbought \(got 70 ≥ 70\)") as e:
         BollingerRsiParams(rsi_oversold=70)
+    assert e.value.field == "rsi_oversold"
 
 
 @pytest.mark.parametrize(

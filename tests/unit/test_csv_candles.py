@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import shared_file
 from tradewind.adapters.marketdata.csv_candles import (
     CandleFileError,
     read_candles_csv,
@@ -21,7 +22,6 @@ from tradewind.adapters.marketdata.csv_candles import (
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import ConfigurationError
 
-SHARED_DATA = Path(__file__).parents[2] / ".." / "shared" / "data"
 HEADER = "open_time,open,high,low,close,volume\n"
 MARCH_1_2023 = int(datetime(2023, 3, 1, tzinfo=UTC).timestamp())
 
@@ -267,17 +267,12 @@ REAL_FILES = [
 def test_real_market_files_read_with_their_documented_row_counts(
     name: str, rows: int, interval: int, first: str
 ) -> None:
-    path = SHARED_DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} is not on this machine")
-    candles = read_candles_csv(path)
+    candles = read_candles_csv(shared_file(name))
     assert len(candles) == rows
     assert candles.interval_seconds == interval
     assert datetime.fromtimestamp(int(candles.open_time[0]), UTC) == datetime.fromisoformat(first)
 
 
 def test_the_real_one_minute_file_has_no_gaps() -> None:
-    path = SHARED_DATA / "BTCUSDT-1m-binanceus-2023-03.csv"
-    if not path.exists():
-        pytest.skip(f"{path} is not on this machine")
+    path = shared_file("BTCUSDT-1m-binanceus-2023-03.csv")
     assert set(np.diff(read_candles_csv(path).open_time).tolist()) == {60}

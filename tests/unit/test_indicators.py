@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,23 +10,21 @@ import talib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import SHARED_DATA, shared_file
 from tradewind.domain.candles import FloatArray
 from tradewind.domain.errors import DomainError
 from tradewind.domain.indicators import EmaState, RsiState, ema, rsi
 
-DATA = Path(__file__).parents[2] / ".." / "shared" / "data"
-CSV_FILES = sorted(DATA.glob("*.csv")) if DATA.is_dir() else []
 BTC_1M = "BTCUSDT-1m-binanceus-2023-03.csv"
+# Every real file there is; without the folder, the one the tests cannot do without.
+CSV_FILES = sorted(p.name for p in SHARED_DATA.glob("*.csv")) or [BTC_1M]
 PERIODS = [8, 21, 7, 2, 50, 200]  # the defaults, then the extremes
 RTOL = 1e-9
 
 
 @cache
 def real_closes(name: str) -> FloatArray:
-    path = DATA / name
-    if not path.is_file():
-        pytest.skip(f"real candle data not found at {path}")
-    return np.loadtxt(path, delimiter=",", skiprows=1, usecols=4, dtype=np.float64)
+    return np.loadtxt(shared_file(name), delimiter=",", skiprows=1, usecols=4, dtype=np.float64)
 
 
 def talib_rsi(close: FloatArray, period: int) -> FloatArray:
@@ -55,7 +52,7 @@ def random_walk(size: int, seed: int) -> FloatArray:
     return np.round(100.0 * np.exp(np.cumsum(steps)), 2)
 
 
-@pytest.fixture(params=[p.name for p in CSV_FILES] or ["(no data folder)"])
+@pytest.fixture(params=CSV_FILES)
 def real_file(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name

@@ -106,8 +106,81 @@ def test_a_zero_wish_gives_no_order() -> None:
 
 
 def test_huge_and_tiny_magnitudes_floor_exactly_beyond_the_default_precision() -> None:
-    assert floor_to_step(D("1E+30") + D("0.123456"), D("0.00001")) == D("1E+30") + D("0.12345")
+    # Written as literals: adding 1E+30 and 0.123456 would itself round to 28 digits.
+    huge = D("1000000000000000000000000000000.123456")
+    assert floor_to_step(huge, D("0.00001")) == D("1000000000000000000000000000000.12345")
     assert floor_to_step(D("1E-40"), D("0.001")) == 0
+
+
+def test_a_long_step_floors_a_huge_quantity_exactly() -> None:
+    # 1E+30 / 0.12345678901 has 31 integer digits: more than the default precision holds.
+    step = D("0.12345678901")
+    exact = floor(Fraction(10**30) / Fraction(step)) * Fraction(step)
+    assert Fraction(floor_to_step(D("1E+30"), step)) == exact
+
+
+def test_the_maximum_notional_cut_rounds_down_never_up_past_the_limit() -> None:
+    # 200 / 3 = 66.666…: to 28 digits that is …666 rounded down, …667 rounded to nearest;
+    # 66.66666666666666666666666667 x 3 = 200.00000000000000000000000001, over the limit.
+    qty = normalize_quantity(D(100), D(3), rules("0", max_notional="200"))
+    assert qty == D("66.66666666666666666666666666")
+    assert Fraction(qty) * 3 <= 200
+
+
+def test_the_minimum_notional_is_checked_on_the_exact_notional_never_a_rounded_one() -> None:
+    # 1.9999999999999999999 x 5.000000009 = 10.0000000179999999994999999991 exactly (30
+    # digits); to 28 digits it rounds up to 10.00000001799999999950000000, the minimum here.
+    minimum = "10.00000001799999999950000000"
+    result = normalize_quantity(
+        D("1.9999999999999999999"), D("5.000000009"), rules(min_notional=minimum)
+    )
+    assert isinstance(result, NoOrder)
+    assert result.reason is NoOrderReason.BELOW_MIN_NOTIONAL
+
+
+def test_a_long_quantity_is_checked_against_the_minimum_on_its_exact_notional() -> None:
+    # 29 + 1 digits: more than the default precision. 1.00…01 x 2 = 2.00…02, above the
+    # minimum 2 exactly; to 28 digits it would be 2.000…000, still enough: it is sent.
+    long = D("1.0000000000000000000000000001")
+    assert normalize_quantity(long, D(2), rules(min_notional="2")) == long
+
+
+def test_a_notional_of_exactly_the_maximum_is_not_cut_however_many_digits_it_has() -> None:
+    # A wish of 30 digits whose notional is exactly the maximum stays whole (not floored
+    # to the 28 digits a division would give).
+    wish = D("1.00000000000000000000000000001")
+    assert normalize_quantity(wish, D(1), rules(max_notional=str(wish))) == wish
+
+
+def test_a_notional_of_exactly_the_minimum_is_enough() -> None:
+    assert normalize_quantity(D("0.001"), D(20_000), rules("0.001", min_notional="20")) == D(
+        "0.001"
+    )
+
+
+@pytest.mark.parametrize(
+    ("wish", "price", "market", "reason", "detail"),
+    [
+        ("-1", "10", rules(), NoOrderReason.INVALID_QUANTITY, "quantity -1 is not a finite >= 0"),
+        ("1", "0", rules(), NoOrderReason.INVALID_PRICE, "price 0 is not a finite > 0"),
+        ("0", "10", rules(), NoOrderReason.ZERO_QUANTITY, "the wished quantity is 0"),
+        ("0.4", "1", rules("1"), NoOrderReason.ZERO_QUANTITY,
+         "quantity 0.4 floors to 0 at step 1 of ABCUSDT"),
+        # Cut to 40 USDT of notional at 10 (4), then refused: the detail says it was cut.
+        ("10", "10", rules("1", min_qty="5", max_notional="40"), NoOrderReason.BELOW_MIN_QTY,
+         "quantity 4 (wish 10 floored to step 1) (cut from 10 to the maximum) is below the "
+         "minimum quantity 5 of ABCUSDT"),
+        ("10", "10", rules("1", max_notional="5"), NoOrderReason.ZERO_QUANTITY,
+         "quantity 10 floors to 0 at step 1 of ABCUSDT (cut from 10 to the maximum)"),
+        ("4", "10", rules("1", min_qty="5"), NoOrderReason.BELOW_MIN_QTY,
+         "quantity 4 (wish 4 floored to step 1) is below the minimum quantity 5 of ABCUSDT"),
+    ],
+)  # fmt: skip
+def test_each_refusal_says_why_in_words_and_numbers(
+    wish: str, price: str, market: MarketRules, reason: NoOrderReason, detail: str
+) -> None:
+    result = normalize_quantity(D(wish), D(price), market)
+    assert result == NoOrder(reason, detail)
 
 
 # --- properties ----------------------------------------------------------------------------
@@ -175,6 +248,7 @@ def expected_reason(
 @example((D("0.0001"), D(50000), rules("0.0001", "0.0001", min_notional="5")))
 @example((D(1), D(5), rules("1", "1", min_notional="5")))  # notional exactly the minimum
 @example((D(7), D(1), rules("0", max_notional="3")))
+@example((D(100), D(3), rules("0", max_notional="200")))  # the cap rounds: down, never up
 def test_a_normalized_quantity_meets_every_rule_or_there_is_no_order_for_the_right_reason(
     order: tuple[Decimal, Decimal, MarketRules],
 ) -> None:
@@ -197,9 +271,10 @@ def test_a_normalized_quantity_meets_every_rule_or_there_is_no_order_for_the_rig
     assert result >= r.min_qty
     if r.max_qty:
         assert result <= r.max_qty
-    assert result * price >= r.min_notional
+    # Exactly: a product rounded to 28 digits could hide a notional just past a limit.
+    assert Fraction(result) * Fraction(price) >= r.min_notional
     if r.max_notional:
-        assert result * price <= r.max_notional
+        assert Fraction(result) * Fraction(price) <= r.max_notional
 
 
 @given(orders())

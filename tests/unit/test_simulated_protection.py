@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.exit_rule import exit_at, stop_loss_at, take_profit_at, trailing_at
 from tests.market_script import (
     MINUTE,
     T0,
@@ -24,7 +25,6 @@ from tradewind.adapters.exchange.simulated import (
 )
 from tradewind.adapters.exchange.simulated.triggers import exit_at_levels
 from tradewind.domain.candles import Candles
-from tradewind.domain.exits import exit_in_candle, stop_loss_level, take_profit_level
 from tradewind.domain.orders import (
     ClientOrderId,
     OrderPurpose,
@@ -33,8 +33,7 @@ from tradewind.domain.orders import (
     OrderStatus,
     ProtectionRequest,
 )
-from tradewind.domain.params import ExitRules
-from tradewind.domain.types import PositionSide, PositionType, Side
+from tradewind.domain.types import ExitReason, PositionSide, PositionType, Side
 
 D = Decimal
 SPOT, FUTURES = PositionType.SPOT, PositionType.FUTURES
@@ -282,7 +281,7 @@ def test_a_futures_stop_realizes_its_loss_in_the_wallet() -> None:
     assert exchange.position("BTCUSDT") is None
 
 
-# --- The venue's rule is the domain's rule ----------------------------------------------------
+# --- The venue's rule is the strategy page's rule ---------------------------------------------
 
 prices = st.decimals(min_value=D(50), max_value=D(150), places=2)
 fractions = st.none() | st.decimals(min_value=D("0.001"), max_value=D("0.3"), places=3)
@@ -299,7 +298,7 @@ fractions = st.none() | st.decimals(min_value=D("0.001"), max_value=D("0.3"), pl
     b=prices,
     c=prices,
 )
-def test_levels_fire_exactly_as_the_domain_exit_rule_says(
+def test_levels_fire_exactly_as_the_strategy_page_says(
     side: PositionSide,
     entry: Decimal,
     peak: Decimal,
@@ -310,17 +309,10 @@ def test_levels_fire_exactly_as_the_domain_exit_rule_says(
     b: Decimal,
     c: Decimal,
 ) -> None:
+    # Levels from the page's formulas (tests/exit_rule.py), not from the domain's functions.
     low, open_, high = sorted((a, b, c))
-    rules = ExitRules(stop_loss=sl, take_profit=tp, trailing_stop=ts)
-    expected = exit_in_candle(side, entry, peak, rules, open_, high, low)
-    got = exit_at_levels(
-        side,
-        stop_loss_level(side, entry, rules),
-        take_profit_level(side, entry, rules),
-        ts,
-        peak,
-        open_,
-        high,
-        low,
-    )
-    assert got == expected
+    s = side.value
+    stop, target = stop_loss_at(s, entry, sl), take_profit_at(s, entry, tp)
+    expected = exit_at(s, stop, target, trailing_at(s, peak, ts), open_, high, low)
+    got = exit_at_levels(side, stop, target, ts, peak, open_, high, low)
+    assert got == (None if expected is None else (expected[0], ExitReason(expected[1])))

@@ -23,7 +23,16 @@ FUTURES = PositionType.FUTURES
 
 @pytest.mark.parametrize(
     ("configured", "exchange_max", "expected"),
-    [(10, 125, 10), (75, 125, 50), (75, 0, 50), (75, 20, 20), (30, 20, 20), (1, 0, 1), (0, 0, 1)],
+    [
+        (10, 125, 10),
+        (75, 125, 50),
+        (75, 0, 50),
+        (75, 20, 20),
+        (30, 20, 20),
+        (1, 0, 1),
+        (0, 0, 1),
+        (10, 1, 1),  # an exchange maximum of 1 is a maximum, not "unknown"
+    ],
 )
 def test_effective_leverage_is_the_least_of_configured_fifty_and_the_exchange_maximum(
     configured: int, exchange_max: int, expected: int
@@ -54,12 +63,20 @@ def test_entry_quantity_is_amount_over_price_on_spot_and_times_leverage_on_futur
     assert entry_quantity(D(25), D(50000), 10, FUTURES) == D("0.005")
 
 
-@pytest.mark.parametrize(("price", "leverage"), [(D(0), 1), (D(-5), 1), (D(100), 0)])
+@pytest.mark.parametrize(
+    ("price", "leverage", "message"),
+    [
+        (D(0), 1, "price must be a finite Decimal > 0, got 0"),
+        (D(-5), 1, "price must be a finite Decimal > 0, got -5"),
+        (D(100), 0, "leverage must be >= 1, got 0"),
+    ],
+)
 def test_entry_quantity_refuses_an_impossible_price_or_leverage(
-    price: Decimal, leverage: int
+    price: Decimal, leverage: int, message: str
 ) -> None:
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         entry_quantity(D(25), price, leverage, FUTURES)
+    assert str(refused.value) == message
 
 
 def test_the_default_25_usdt_buys_btc_floored_to_the_spot_step() -> None:
@@ -113,8 +130,27 @@ def test_a_fraction_of_an_empty_balance_is_insufficient_balance() -> None:
 
 def test_an_invalid_price_gives_no_order() -> None:
     result = size_entry(SizingRule(), D(1000), D(0), 1, rules_for("ETHUSDT", SPOT))
-    assert isinstance(result, NoOrder)
-    assert result.reason is NoOrderReason.INVALID_PRICE
+    assert result == NoOrder(NoOrderReason.INVALID_PRICE, "price 0 is not a finite > 0")
+
+
+@pytest.mark.parametrize(
+    ("rule", "free", "detail"),
+    [
+        # On spot the quote committed is an amount (a margin on futures, above).
+        (SizingRule(fixed_quote=D(100)), "40",
+         "amount 100 USDT is more than the free balance 40 USDT"),
+        # An amount below 1 USDT is an amount too.
+        (SizingRule(fixed_quote=D("0.5")), "0.2",
+         "amount 0.5 USDT is more than the free balance 0.2 USDT"),
+        (SizingRule(balance_fraction=D("0.5")), "0",
+         "free balance 0 USDT leaves nothing to trade"),
+    ],
+)  # fmt: skip
+def test_a_spot_entry_the_balance_cannot_pay_says_so_in_words(
+    rule: SizingRule, free: str, detail: str
+) -> None:
+    result = size_entry(rule, D(free), D(3000), 1, rules_for("ETHUSDT", SPOT))
+    assert result == NoOrder(NoOrderReason.INSUFFICIENT_BALANCE, detail)
 
 
 sizing_rules = st.one_of(

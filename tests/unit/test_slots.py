@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,8 +31,25 @@ def test_batches_hold_every_bot_once_at_most_size_each_and_as_even_as_can_be(
     assert [bot_id for batch in cut for bot_id in batch] == bot_ids
     assert all(0 < len(batch) <= size for batch in cut)
     assert len(cut) == -(-len(bot_ids) // size)  # no more batches than needed
-    if cut:
-        assert max(map(len, cut)) - min(map(len, cut[:-1] or cut)) <= 1
+    if cut:  # every batch counts, the last one too
+        assert max(map(len, cut)) - min(map(len, cut)) <= 1
+
+
+@pytest.mark.parametrize(
+    ("count", "size", "lengths"),
+    [
+        (10, 4, [4, 3, 3]),  # not 4 + 4 + 2
+        (7, 3, [3, 2, 2]),  # not 3 + 3 + 1
+        (9, 3, [3, 3, 3]),
+        (5, 10, [5]),
+        (1, 1, [1]),
+        (0, 5, []),
+    ],
+)
+def test_batches_are_even_to_the_last_one(count: int, size: int, lengths: list[int]) -> None:
+    cut = batches(list(range(count)), size)
+    assert [len(batch) for batch in cut] == lengths
+    assert [bot_id for batch in cut for bot_id in batch] == list(range(count))
 
 
 @given(running_bots)

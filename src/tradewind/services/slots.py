@@ -50,12 +50,23 @@ def plan_slot(uow: UnitOfWork) -> list[MarketGroup]:
 
 
 def batches(bot_ids: Sequence[int], size: int) -> list[list[int]]:
-    """Cut `bot_ids` into batches of at most `size`, as even as can be."""
+    """Cut `bot_ids` into batches of at most `size`, as even as can be.
+
+    As few batches as `size` allows, whose lengths differ by one at most, the last one
+    included: 10 bots by 4 are 4 + 3 + 3, not 4 + 4 + 2 (the longest batch sets how long
+    the slot's fan-out takes).
+    """
     if not bot_ids:
         return []
     count = -(-len(bot_ids) // size)
-    step = -(-len(bot_ids) // count)
-    return [list(bot_ids[i : i + step]) for i in range(0, len(bot_ids), step)]
+    short, longer = divmod(len(bot_ids), count)  # the first `longer` batches get one more
+    cut: list[list[int]] = []
+    start = 0
+    for index in range(count):
+        end = start + short + (1 if index < longer else 0)
+        cut.append(list(bot_ids[start:end]))
+        start = end
+    return cut
 
 
 def prefetch_candles(market_data: MarketData, group: MarketGroup, slot: int, limit: int) -> bool:
