@@ -27,6 +27,7 @@ FULL_KEYS = {
     "side",
     "workingTime",
     "fills",
+    "origQuoteOrderQty",
     "selfTradePreventionMode",
 }
 ORDER_KEYS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from tradewind.adapters.exchange.simulated.feed import fill_price
@@ -13,6 +14,7 @@ from tradewind.testkit.binance_server import errors, market
 from tradewind.testkit.binance_server import params as p
 from tradewind.testkit.binance_server.context import Call, ServerState
 
+_SYMBOLS = re.compile(r'^\[("[A-Z0-9\-_.]{1,20}"(,"[A-Z0-9\-_.]{1,20}"){0,}){0,1}\]$')
 NEITHER_ID = errors.BinanceError(
     400, -1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!"
 )
@@ -38,11 +40,28 @@ def listed(state: ServerState, kind: PositionType) -> list[MarketRules]:
 
 
 def asked_symbols(state: ServerState, call: Call, kind: PositionType) -> list[MarketRules]:
-    """Return the rules of the `symbol` asked for, or of every listed symbol."""
+    """Return the rules of the `symbol` or `symbols` asked for, or of every listed symbol."""
     symbol = p.optional(call.params, "symbol")
+    many = p.optional(call.params, "symbols")
+    if symbol is not None and many is not None:
+        raise errors.BinanceError(
+            400, -1128, "Combination of optional parameters invalid."
+        )  # one or the other, as on Binance
+    if many is not None:
+        return [rules_of(state, name, kind) for name in symbol_list(many)]
     if symbol is None:
         return listed(state, kind)
     return [rules_of(state, symbol.upper(), kind)]
+
+
+def symbol_list(raw: str) -> list[str]:
+    """Read a `symbols` parameter: a JSON array of symbol names, e.g. ["BTCUSDT","ETHUSDT"]."""
+    if not _SYMBOLS.fullmatch(raw):
+        raise errors.illegal_characters("symbols", _SYMBOLS.pattern)
+    names = [name.strip('"') for name in raw[1:-1].split(",") if name]
+    if len(set(names)) != len(names):
+        raise errors.BinanceError(400, -1151, "Symbol is present multiple times in the list.")
+    return names
 
 
 def price_now(state: ServerState, rules: MarketRules) -> Decimal:

@@ -163,6 +163,7 @@ class Reply:
     status: int = 200
     placed: list[OrderKey] = field(default_factory=list)
     looked_up: OrderKey | None = None
+    filled: int = 0  # how many of the placed orders traded at once (spot's unfilled count)
 
 
 Handler = Callable[[Call], Reply]

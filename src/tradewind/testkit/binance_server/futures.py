@@ -264,7 +264,7 @@ def _risk(held: Account, rules: MarketRules, known: Decimal | None, now: int) ->
         "markPrice": render.plain(mark),
         "unRealizedProfit": render.plain(pnl),
         "liquidationPrice": render.plain(liquidation),
-        "leverage": leverage,
+        "leverage": str(leverage),
         "maxNotionalValue": str(market.max_notional(rules, leverage)),
         "marginType": "isolated" if isolated else "cross",
         "isolatedMargin": render.plain(margin + pnl if margin else ZERO),

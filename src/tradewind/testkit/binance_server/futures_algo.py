@@ -20,6 +20,7 @@ from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, ProtectionRequest
 from tradewind.domain.types import PositionSide, Side
 from tradewind.testkit.binance_server import common, errors, render
+from tradewind.testkit.binance_server import order_checks as checks
 from tradewind.testkit.binance_server import params as p
 from tradewind.testkit.binance_server.context import (
     ROUTES,
@@ -35,6 +36,10 @@ PURPOSES = {
     "STOP_MARKET": OrderPurpose.STOP_LOSS,
     "TAKE_PROFIT_MARKET": OrderPurpose.TAKE_PROFIT,
     "TRAILING_STOP_MARKET": OrderPurpose.TRAILING_STOP,
+}
+_TRIGGERS = {
+    OrderPurpose.STOP_LOSS: checks.Trigger.STOP,
+    OrderPurpose.TAKE_PROFIT: checks.Trigger.TAKE_PROFIT,
 }
 MIN_CALLBACK, MAX_CALLBACK = Decimal("0.1"), Decimal(10)
 PATH = f"{F1}/algoOrder"
@@ -58,18 +63,29 @@ def new_algo_order(call: Call) -> Reply:
         params, "workingType", ("CONTRACT_PRICE", "MARK_PRICE"), "CONTRACT_PRICE"
     )
     quantity = p.decimal(params, "quantity")
+    reduce_only = p.boolean(params, "reduceOnly")
+    rules = common.rules_of(state, symbol, FUTURES)
     trigger = callback = None
     if purpose is OrderPurpose.TRAILING_STOP:
         callback = p.decimal(params, "callbackRate")
         if not MIN_CALLBACK <= callback <= MAX_CALLBACK:
             raise errors.invalid_value("callbackRate")
     else:
-        trigger = p.decimal(params, "triggerPrice")
-    activate = p.optional_decimal(params, "activatePrice")
+        p.required(params, "triggerPrice")
+        trigger = checks.futures_price(params, "triggerPrice", rules)
+    activate = checks.futures_price(params, "activatePrice", rules)
     client_id = p.client_id(params, "clientAlgoId") or state.new_id()
-    rules = common.rules_of(state, symbol, FUTURES)
 
     def rest(desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
+        last = common.price_at(state, rules, now)
+        if trigger is not None and checks.would_trigger(_TRIGGERS[purpose], side, trigger, last):
+            raise errors.futures_would_trigger()
+        # A trailing stop's activation price lies beyond the last price, on its far side
+        # (a SELL above it, a BUY below it), as a take-profit's trigger does.
+        if activate is not None and checks.would_trigger(
+            checks.Trigger.TAKE_PROFIT, side, activate, last
+        ):
+            raise errors.futures_would_trigger()
         request = ProtectionRequest(
             symbol=symbol,
             position_type=FUTURES,
@@ -92,6 +108,7 @@ def new_algo_order(call: Call) -> Reply:
             callback_rate=callback,
             activate_price=activate,
             working_type=working_type,
+            reduce_only=reduce_only,
         )
         extras.algos[algo.algo_id] = algo
         extras.algo_ids[client_id] = algo.algo_id

@@ -40,10 +40,10 @@ _LADDER = [
     (4, 230_000_000, "0.125"), (3, 480_000_000, "0.15"), (2, 600_000_000, "0.25"),
     (1, 800_000_000, "0.5"),
 ]  # fmt: skip
-_SPOT_ORDER_TYPES = ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT",
-                     "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"]  # fmt: skip
-_FUTURES_ORDER_TYPES = ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT",
-                        "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"]  # fmt: skip
+# Only the order types the server serves: a client reading exchangeInfo must not offer
+# what every order of that type would then be refused for (-1014).
+_SPOT_ORDER_TYPES = ["MARKET", "STOP_LOSS", "TAKE_PROFIT"]
+_FUTURES_ORDER_TYPES = ["MARKET", "STOP_MARKET", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"]
 
 
 def rate_limits(limits: Limits, market: Market) -> list[dict[str, object]]:
@@ -115,9 +115,9 @@ def spot_symbol(rules: MarketRules) -> dict[str, object]:
         "baseCommissionPrecision": 8,
         "quoteCommissionPrecision": 8,
         "orderTypes": _SPOT_ORDER_TYPES,
-        "icebergAllowed": True,
+        "icebergAllowed": False,  # icebergs are LIMIT orders, not served
         "ocoAllowed": True,
-        "otoAllowed": True,
+        "otoAllowed": False,
         "quoteOrderQtyMarketAllowed": False,
         "allowTrailingStop": True,
         "cancelReplaceAllowed": False,

@@ -10,7 +10,7 @@ is the HTTP handler's part.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 # The route modules register their routes in ROUTES when imported.
@@ -87,10 +87,15 @@ def serve(
     route = ROUTES.find(method, path)
     ip_market = Market.FUTURES if path.startswith("/fapi/") else Market.SPOT
     headers: dict[str, str] = {}
-    params = signing.parse_params(request.query, request.body)
+    if method == "GET" and request.body:
+        # Binance reads a GET's parameters from the query string only: a body (a signature
+        # in it too) is as good as not sent.
+        request = replace(request, body="")
+    params: dict[str, str] = {}
     try:
         if route is None:
             raise errors.unknown_path(method, path)
+        params = signing.parse_params(request.query, request.body)
         if route.market is Market.SAPI:
             used = state.limiter.used_weight(request.client_ip, Market.SPOT, now)
         else:
@@ -134,6 +139,10 @@ def _work(
                 state.limiter.count_order(account.account_id, route.market, now, route.places_order)
             )
         reply = route.handler(Call(request.method, request.path, params, account, state))
+        if account is not None and reply.filled and route.market is Market.SPOT:
+            headers.update(
+                state.limiter.uncount_filled(account.account_id, route.market, now, reply.filled)
+            )
         for key in reply.placed:
             state.faults.order_placed(key)
             stats.order_accepted(key[1])

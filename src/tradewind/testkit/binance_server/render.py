@@ -102,6 +102,7 @@ def spot_result(order: SimOrder) -> dict[str, object]:
         "side": order.side.value,
         **_spot_stop_fields(order),
         "workingTime": ms(order.created_at) if order.purpose is None else -1,
+        "origQuoteOrderQty": ZERO8,  # quoteOrderQty orders are not served
         "selfTradePreventionMode": "NONE",
     }
 
@@ -250,6 +251,7 @@ class AlgoOrder:
     callback_rate: Decimal | None  # percent, as sent
     activate_price: Decimal | None
     working_type: str
+    reduce_only: bool = False  # as the client asked (the order behind it always reduces)
 
 
 def algo_order(algo: AlgoOrder, order: SimOrder) -> dict[str, object]:
@@ -271,7 +273,7 @@ def algo_order(algo: AlgoOrder, order: SimOrder) -> dict[str, object]:
         "workingType": algo.working_type,
         "closePosition": False,
         "priceProtect": False,
-        "reduceOnly": True,
+        "reduceOnly": algo.reduce_only,
         "activatePrice": plain(algo.activate_price) if algo.activate_price is not None else "",
         "callbackRate": plain(algo.callback_rate) if algo.callback_rate is not None else "",
         "createTime": ms(order.created_at),

@@ -55,9 +55,21 @@ def signature_matches(secret: str, query: str, body: str) -> bool:
 
 
 def parse_params(query: str, body: str) -> dict[str, str]:
-    """Return the request's parameters; a key in both the query and the body: the query wins."""
-    params = dict(parse_qsl(body, keep_blank_values=True))
-    params.update(parse_qsl(query, keep_blank_values=True))
+    """Return the request's parameters; a key in both the query and the body: the query wins.
+
+    A key twice in the query, or twice in the body, is refused as Binance refuses it
+    (-1101): which of the two values it would take is not something a client should guess.
+    """
+    params = _unique_pairs(body)
+    params.update(_unique_pairs(query))
+    return params
+
+
+def _unique_pairs(raw: str) -> dict[str, str]:
+    pairs = parse_qsl(raw, keep_blank_values=True)
+    params = dict(pairs)
+    if len(params) != len(pairs):
+        raise errors.duplicate_parameter()
     return params
 
 

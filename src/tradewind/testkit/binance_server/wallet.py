@@ -9,6 +9,7 @@ from __future__ import annotations
 from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.testkit.binance_server import errors
+from tradewind.testkit.binance_server import order_checks as checks
 from tradewind.testkit.binance_server import params as p
 from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
 from tradewind.testkit.binance_server.limits import Market
@@ -23,7 +24,7 @@ def transfer(call: Call) -> Reply:
     if direction not in _DIRECTIONS:
         raise errors.invalid_value("type")  # other wallets (margin, COIN-M …) are not served
     asset = p.required(call.params, "asset").upper()
-    amount = p.decimal(call.params, "amount")
+    amount = checks.spot_quantity(call.params, "amount")  # eight decimals at most (-1111)
 
     def move(desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
         if direction == "MAIN_UMFUTURE":
