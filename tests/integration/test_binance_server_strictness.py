@@ -221,3 +221,20 @@ def test_a_transfer_amount_with_nine_decimals_is_refused_and_nothing_moves(
     )  # fmt: skip
     assert answer == (400, -1111, "Parameter 'amount' has too much precision.")
     assert _spot_assets(env) == before
+
+
+def test_spot_takes_timestamps_in_microseconds_and_futures_does_not(env: ServerEnv) -> None:
+    micros = env.client.clock_ms() * 1000 + 123
+    assert env.client.signed("GET", "/api/v3/account", timestamp=micros).status_code == 200
+    futures = env.client.signed("GET", "/fapi/v2/balance", timestamp=micros)
+    assert (futures.status_code, futures.json()["code"]) == (400, -1021)
+    start_us = (env.server.venue.clock.now() - 60) * 1_000_000  # minute 0
+    rows = env.client.public("/api/v3/klines", symbol=BTC, interval="1m", startTime=start_us)
+    assert [r[0] for r in rows.json()][:1] == [start_us // 1000]
+
+
+@pytest.mark.parametrize("interval", ["1s", "3d", "1w", "1M"])
+def test_every_binance_kline_interval_is_served(env: ServerEnv, interval: str) -> None:
+    response = env.client.public("/api/v3/klines", symbol=BTC, interval=interval, limit=5)
+    assert response.status_code == 200
+    assert response.json()

@@ -10,7 +10,7 @@ from tradewind.adapters.exchange.simulated.state import Account, SimOrder
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType
-from tradewind.testkit.binance_server import errors, market
+from tradewind.testkit.binance_server import errors, klines, signing
 from tradewind.testkit.binance_server import params as p
 from tradewind.testkit.binance_server.context import Call, ServerState
 
@@ -98,14 +98,15 @@ def kline_rows(call: Call, kind: PositionType, max_limit: int) -> list[list[obje
     state = call.state
     rules = rules_of(state, p.symbol(call.params), kind)
     interval_name = p.required(call.params, "interval")
-    interval = market.INTERVALS.get(interval_name)
+    known = klines.INTERVALS if kind is PositionType.SPOT else klines.FUTURES_INTERVALS
+    interval = known.get(interval_name)
     if interval is None:
         raise errors.invalid_value("interval")
     limit = p.integer(call.params, "limit", default=500, low=1, high=max_limit)
-    start = p.optional_integer(call.params, "startTime")
-    end = p.optional_integer(call.params, "endTime")
+    start = millis(call.params, "startTime", kind)
+    end = millis(call.params, "endTime", kind)
     try:
-        return market.klines(state.venue.prices, rules, interval, now(state), start, end, limit)
+        return klines.klines(state.venue.prices, rules, interval, now(state), start, end, limit)
     except ConfigurationError as e:
         raise errors.from_venue(e) from e
 
@@ -144,3 +145,11 @@ def trades_of(call: Call, account: Account, kind: PositionType) -> list[SimOrder
     ]
     filled.sort(key=lambda o: o.trade_id or 0)
     return filled[:limit]
+
+
+def millis(params: p.Params, name: str, kind: PositionType) -> int | None:
+    """Return a time parameter in ms; spot takes microseconds too (16 digits), as Binance does."""
+    value = p.optional_integer(params, name)
+    if value is not None and kind is PositionType.SPOT and value >= signing.MICROSECONDS_FROM:
+        return value // 1000
+    return value

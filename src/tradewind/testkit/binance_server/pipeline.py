@@ -167,7 +167,7 @@ def _authenticate(
         raise errors.mandatory("signature")
     if not signing.signature_matches(account.api_secret, request.query, request.body):
         raise errors.bad_signature()
-    signing.check_timestamp(params, state.server_ms())
+    signing.check_timestamp(params, state.server_ms(), micros=route.market is not Market.FUTURES)
     if route.market is Market.FUTURES and not account.futures_enabled:
         raise errors.bad_api_key()
     if route.needs_transfer and not account.transfer_enabled:

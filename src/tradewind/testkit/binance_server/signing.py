@@ -73,10 +73,14 @@ def _unique_pairs(raw: str) -> dict[str, str]:
     return params
 
 
-def check_timestamp(params: dict[str, str], server_ms: int) -> None:
+MICROSECONDS_FROM = 10**14  # a timestamp this large is in microseconds (ms reach it in 5138)
+
+
+def check_timestamp(params: dict[str, str], server_ms: int, micros: bool = False) -> None:
     """Raise unless `timestamp` lies within the recvWindow of the server's clock.
 
     Accepted iff `timestamp < serverTime + 1000` and `serverTime - timestamp <= recvWindow`.
+    With `micros` (spot and /sapi) a timestamp may be in microseconds, as Binance allows.
     """
     raw_window = params.get("recvWindow")
     if raw_window is None or raw_window == "":
@@ -89,6 +93,8 @@ def check_timestamp(params: dict[str, str], server_ms: int) -> None:
     if not raw_timestamp:
         raise errors.mandatory("timestamp")
     timestamp = _whole_number(raw_timestamp, errors.mandatory("timestamp"))
+    if micros and timestamp >= MICROSECONDS_FROM:
+        timestamp //= 1000
     if not (timestamp < server_ms + AHEAD_TOLERANCE_MS and server_ms - timestamp <= window):
         raise errors.outside_recv_window()
 
