@@ -168,9 +168,12 @@ def margin_type_unchanged() -> BinanceError:
     return BinanceError(400, -4046, "No need to change margin type.")
 
 
-def unknown_path(method: str, path: str) -> BinanceError:
-    """HTTP 404 for a path this server does not serve."""
-    return BinanceError(404, -1000, f"Unknown endpoint: {method} {path}")
+# What api.binance.com's web server answers for a path it does not serve (HTTP 404).
+NOT_FOUND_PAGE = (
+    "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+    "<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 
 
 def internal() -> BinanceError:

@@ -187,6 +187,18 @@ class RateLimiter:
             )
         return headers
 
+    def order_counts(
+        self, account_id: int, market: Market, now_ms: int
+    ) -> list[tuple[OrderInterval, int]]:
+        """Return the account's order count in each of the market's intervals."""
+        with self._lock:
+            counts = []
+            for interval in self.limits.order_intervals(market):
+                window = self._orders.get((account_id, market, interval.suffix))
+                index = now_ms // interval.length_ms
+                counts.append((interval, window.used if window and window.index == index else 0))
+            return counts
+
     def uncount_filled(
         self, account_id: int, market: Market, now_ms: int, filled: int
     ) -> dict[str, str]:

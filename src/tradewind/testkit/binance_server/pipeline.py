@@ -20,6 +20,8 @@ from tradewind.testkit.binance_server import (  # noqa: F401
     futures_algo,
     signing,
     spot,
+    spot_data,
+    spot_orders,
     wallet,
 )
 from tradewind.testkit.binance_server.context import (
@@ -91,10 +93,12 @@ def serve(
         # Binance reads a GET's parameters from the query string only: a body (a signature
         # in it too) is as good as not sent.
         request = replace(request, body="")
+    if route is None:
+        # Binance's web server answers a path it does not serve with its own HTML page,
+        # not a JSON error: a client sees what it would see there.
+        return Outcome(404, errors.NOT_FOUND_PAGE)
     params: dict[str, str] = {}
     try:
-        if route is None:
-            raise errors.unknown_path(method, path)
         params = signing.parse_params(request.query, request.body)
         if route.market is Market.SAPI:
             used = state.limiter.used_weight(request.client_ip, Market.SPOT, now)

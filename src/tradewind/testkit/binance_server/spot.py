@@ -130,6 +130,45 @@ def account(call: Call) -> Reply:
 @ROUTES.add("POST", f"{API}/order", Market.SPOT, 1, signed=True, places_order=1)
 def new_order(call: Call) -> Reply:
     """Place a MARKET order, or rest a STOP_LOSS / TAKE_PROFIT exit."""
+    return _new_order(call, test=False)
+
+
+@ROUTES.add(
+    "POST",
+    f"{API}/order/test",
+    Market.SPOT,
+    lambda q: 20 if q.get("computeCommissionRates") == "true" else 1,
+    signed=True,
+)
+def test_order(call: Call) -> Reply:
+    """Check a new order's parameters as POST order does, without placing it.
+
+    As on Binance, the order does not reach the matching engine: what only the venue
+    checks (LOT_SIZE, NOTIONAL, the balance, a stop that would trigger at once) is not
+    checked here.
+    """
+    compute = p.boolean(call.params, "computeCommissionRates")
+    _new_order(call, test=True)
+    if not compute:
+        return Reply({})
+    rate = render.spot_text(call.state.venue.fee_rate(SPOT))
+    zero = render.ZERO8
+    return Reply(
+        {
+            "standardCommissionForOrder": {"maker": rate, "taker": rate},
+            "specialCommissionForOrder": {"maker": zero, "taker": zero},
+            "taxCommissionForOrder": {"maker": zero, "taker": zero},
+            "discount": {
+                "enabledForAccount": False,
+                "enabledForSymbol": False,
+                "discountAsset": "BNB",
+                "discount": zero,
+            },
+        }
+    )
+
+
+def _new_order(call: Call, test: bool) -> Reply:
     params, state = call.params, call.state
     symbol, side = p.symbol(params), p.side(params)
     kind = p.required(params, "type")
@@ -145,6 +184,9 @@ def new_order(call: Call) -> Reply:
         request = OrderRequest(
             ClientOrderId(client_id), symbol, SPOT, side, checks.spot_quantity(params)
         )
+        common.rules_of(state, symbol, SPOT)  # -1121 for a symbol not listed
+        if test:
+            return Reply({})
 
         def place(desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
             order = desk.orders.place(held, request, now)
@@ -165,6 +207,8 @@ def new_order(call: Call) -> Reply:
     if p.optional(params, "price") is not None:
         raise errors.not_required("price")
     quantity = checks.spot_quantity(params)
+    if test:
+        return Reply({})
 
     def rest(desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
         last = common.price_at(state, rules, now)

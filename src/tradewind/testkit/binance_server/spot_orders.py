@@ -1,0 +1,116 @@
+"""Spot order queries: open orders (and cancelling them all), every order, the order counts."""
+
+from __future__ import annotations
+
+from tradewind.adapters.exchange.simulated.desk import Desk
+from tradewind.adapters.exchange.simulated.state import Account, SimOrder
+from tradewind.domain.types import PositionType
+from tradewind.testkit.binance_server import common, errors, render
+from tradewind.testkit.binance_server import params as p
+from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
+from tradewind.testkit.binance_server.limits import Market
+
+SPOT = PositionType.SPOT
+API = "/api/v3"
+
+
+def _spot_orders(held: Account, symbol: str | None) -> list[SimOrder]:
+    return sorted(
+        (
+            o
+            for o in held.orders.values()
+            if o.position_type is SPOT and (symbol is None or o.symbol == symbol)
+        ),
+        key=lambda o: o.order_id,
+    )
+
+
+def _asked_symbol(call: Call) -> str | None:
+    symbol = p.optional(call.params, "symbol")
+    if symbol is None:
+        return None
+    return common.rules_of(call.state, symbol.upper(), SPOT).symbol
+
+
+@ROUTES.add(
+    "GET", f"{API}/openOrders", Market.SPOT, lambda q: 6 if q.get("symbol") else 80, signed=True
+)
+def open_orders(call: Call) -> Reply:
+    """Answer the resting orders of a symbol, or of every symbol."""
+    symbol = _asked_symbol(call)
+
+    def read(_desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+        return Reply([render.spot_order(o) for o in _spot_orders(held, symbol) if o.resting])
+
+    return call.state.act(call.signer, read)
+
+
+@ROUTES.add("DELETE", f"{API}/openOrders", Market.SPOT, 1, signed=True)
+def cancel_open_orders(call: Call) -> Reply:
+    """Cancel every resting order of a symbol (an OCO's legs together); answer each cancel."""
+    symbol = p.symbol(call.params)
+    common.rules_of(call.state, symbol, SPOT)
+
+    def cancel(desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
+        resting = [o for o in _spot_orders(held, symbol) if o.resting]
+        if not resting:
+            raise errors.BinanceError(400, -2011, "Unknown order sent.")
+        answers = []
+        for order in resting:
+            if order.resting:  # an OCO leg may have gone with its partner
+                desk.exits.cancel(held, symbol, SPOT, order.client_order_id, now)
+            body = render.spot_order(order)
+            body["origClientOrderId"] = order.client_order_id
+            body["transactTime"] = render.ms(now)
+            answers.append(body)
+        return Reply(answers)
+
+    return call.state.act(call.signer, cancel)
+
+
+@ROUTES.add("GET", f"{API}/allOrders", Market.SPOT, 20, signed=True)
+def all_orders(call: Call) -> Reply:
+    """Answer a symbol's orders of every status, from `orderId` or within a time window."""
+    params = call.params
+    symbol = p.symbol(params)
+    common.rules_of(call.state, symbol, SPOT)
+    from_id = p.optional_integer(params, "orderId")
+    start = common.millis(params, "startTime", SPOT)
+    end = common.millis(params, "endTime", SPOT)
+    limit = p.integer(params, "limit", default=500, low=1, high=1000)
+    if start is not None and end is not None and end - start > 86_400_000:
+        raise errors.BinanceError(400, -1127, "More than 24 hours between startTime and endTime.")
+
+    def read(_desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+        found = [
+            o
+            for o in _spot_orders(held, symbol)
+            if (from_id is None or o.order_id >= from_id)
+            and (start is None or render.ms(o.created_at) >= start)
+            and (end is None or render.ms(o.created_at) <= end)
+        ]
+        # Binance answers the most recent orders unless told where to start.
+        chosen = found[:limit] if from_id is not None or start is not None else found[-limit:]
+        return Reply([render.spot_order(o) for o in chosen])
+
+    return call.state.act(call.signer, read)
+
+
+@ROUTES.add("GET", f"{API}/rateLimit/order", Market.SPOT, 40, signed=True)
+def unfilled_order_count(call: Call) -> Reply:
+    """Answer the account's unfilled order count in each ORDERS interval."""
+    state = call.state
+    counts = state.limiter.order_counts(call.signer.account_id, Market.SPOT, state.wall_ms())
+    entries = []
+    for interval, count in counts:
+        number, unit = interval.words.split()
+        entries.append(
+            {
+                "rateLimitType": "ORDERS",
+                "interval": unit,
+                "intervalNum": int(number),
+                "limit": interval.limit,
+                "count": count,
+            }
+        )
+    return Reply(entries)

@@ -1,0 +1,121 @@
+"""The read-only endpoints real clients call by default, answered in Binance's shapes.
+
+Market: minute 1 (the forming one) opens at 40,000; minute 0 closed at 40,000 with a
+volume of 1 (tests/market_script.py); BTCUSDT spot tick 0.01, step 0.00001.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.binance_wire import ServerEnv, running_server
+
+BTC = "BTCUSDT"
+
+
+@pytest.fixture
+def env() -> Iterator[ServerEnv]:
+    with running_server() as running:
+        yield running
+
+
+def get(env: ServerEnv, path: str, **params: object) -> object:
+    response = env.client.public(path, **params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def rows(env: ServerEnv, method: str, path: str, **params: object) -> list[dict[str, object]]:
+    answer = env.client.ok(method, path, **params)
+    assert isinstance(answer, list)
+    return answer
+
+
+def test_spot_depth_is_the_documented_synthetic_book(env: ServerEnv) -> None:
+    book = get(env, "/api/v3/depth", symbol=BTC, limit=3)
+    assert isinstance(book, dict)
+    assert book["bids"] == [
+        ["40000.00000000", "0.10000000"],
+        ["39999.99000000", "0.10000000"],
+        ["39999.98000000", "0.10000000"],
+    ]
+    assert book["asks"][0] == ["40000.01000000", "0.10000000"]
+    assert len(book["asks"]) == 3
+    assert isinstance(book["lastUpdateId"], int)
+    weight = env.client.public("/api/v3/depth", symbol=BTC, limit=1000)
+    assert weight.headers["X-MBX-USED-WEIGHT-1M"] == str(5 + 50)
+
+
+def test_spot_tickers_and_average_price(env: ServerEnv) -> None:
+    ticker = get(env, "/api/v3/ticker/bookTicker", symbol=BTC)
+    assert ticker == {
+        "symbol": BTC,
+        "bidPrice": "40000.00000000",
+        "bidQty": "0.10000000",
+        "askPrice": "40000.01000000",
+        "askQty": "0.10000000",
+    }
+    several = get(env, "/api/v3/ticker/bookTicker", symbols='["BTCUSDT"]')
+    assert several == [ticker]
+    day = get(env, "/api/v3/ticker/24hr", symbol=BTC)
+    assert isinstance(day, dict)
+    assert (day["lastPrice"], day["openPrice"], day["highPrice"], day["count"]) == (
+        "40000.00000000",
+        "39990.00000000",
+        "40010.00000000",
+        1,
+    )
+    assert {"priceChange", "weightedAvgPrice", "prevClosePrice", "bidPrice"} <= set(day)
+    average = get(env, "/api/v3/avgPrice", symbol=BTC)
+    assert isinstance(average, dict)
+    assert (average["mins"], average["price"]) == (5, "40000.00000000")
+
+
+def test_spot_trades_are_one_per_closed_minute(env: ServerEnv) -> None:
+    env.clock.at_minute(3)  # minutes 0-2 closed
+    trades = get(env, "/api/v3/trades", symbol=BTC, limit=2)
+    assert isinstance(trades, list)
+    assert [t["price"] for t in trades] == ["40050.00000000", "38500.00000000"]
+    assert trades[1]["isBuyerMaker"] is True  # minute 2 closed below its open
+    agg = get(env, "/api/v3/aggTrades", symbol=BTC, fromId=trades[0]["id"], limit=5)
+    assert isinstance(agg, list)
+    assert [a["a"] for a in agg] == [trades[0]["id"], trades[1]["id"]]
+
+
+def test_spot_open_all_and_test_orders(env: ServerEnv) -> None:
+    env.client.ok("POST", "/api/v3/order", symbol=BTC, side="BUY", type="MARKET", quantity="0.01")
+    env.client.ok(
+        "POST", "/api/v3/order", symbol=BTC, side="SELL", type="STOP_LOSS", quantity="0.01",
+        stopPrice="39000", newClientOrderId="sl",
+    )  # fmt: skip
+    open_orders = rows(env, "GET", "/api/v3/openOrders", symbol=BTC)
+    assert [o["clientOrderId"] for o in open_orders] == ["sl"]
+    every = rows(env, "GET", "/api/v3/allOrders", symbol=BTC)
+    assert [o["type"] for o in every] == ["MARKET", "STOP_LOSS"]
+    canceled = rows(env, "DELETE", "/api/v3/openOrders", symbol=BTC)
+    assert [o["status"] for o in canceled] == ["CANCELED"]
+    assert env.client.ok("GET", "/api/v3/openOrders") == []
+    assert (
+        env.client.ok(
+            "POST", "/api/v3/order/test", symbol=BTC, side="BUY", type="MARKET", quantity="0.01"
+        )
+        == {}
+    )
+    refused = env.client.signed(
+        "POST", "/api/v3/order/test", symbol=BTC, side="BUY", type="MARKET", quantity=".01"
+    )
+    assert refused.json()["code"] == -1100
+    assert len(every) == 2
+    counts = rows(env, "GET", "/api/v3/rateLimit/order")
+    assert [(c["interval"], c["count"]) for c in counts] == [
+        ("SECOND", 1),
+        ("DAY", 1),
+    ]  # the stop loss (unfilled); the filled buy was taken off
+
+
+def test_an_unknown_path_answers_like_binance_404(env: ServerEnv) -> None:
+    response = env.client.http.get("/api/v3/noSuchThing")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("text/html")
