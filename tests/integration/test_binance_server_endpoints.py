@@ -119,3 +119,81 @@ def test_an_unknown_path_answers_like_binance_404(env: ServerEnv) -> None:
     response = env.client.http.get("/api/v3/noSuchThing")
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("text/html")
+
+
+def test_futures_public_data(env: ServerEnv) -> None:
+    book = get(env, "/fapi/v1/depth", symbol=BTC, limit=5)
+    assert isinstance(book, dict)
+    assert (book["bids"][0], book["asks"][0], len(book["bids"])) == (
+        ["40000", "0.1"],
+        ["40000.1", "0.1"],
+        5,
+    )
+    ticker = get(env, "/fapi/v1/ticker/bookTicker", symbol=BTC)
+    assert isinstance(ticker, dict)
+    assert (ticker["bidPrice"], ticker["askPrice"]) == ("40000", "40000.1")
+    day = get(env, "/fapi/v1/ticker/24hr", symbol=BTC)
+    assert isinstance(day, dict)
+    assert (day["lastPrice"], day["openPrice"], day["count"]) == ("40000", "39990", 1)
+    price = get(env, "/fapi/v2/ticker/price", symbol=BTC)
+    assert isinstance(price, dict)
+    assert price["price"] == "40000"
+    mark = get(env, "/fapi/v1/premiumIndex", symbol=BTC)
+    assert isinstance(mark, dict)
+    assert (mark["markPrice"], mark["lastFundingRate"]) == ("40000", "0.00000000")
+    assert isinstance(get(env, "/fapi/v1/fundingRate", symbol=BTC), list)
+    coin_margined = get(env, "/dapi/v1/exchangeInfo")
+    assert isinstance(coin_margined, dict)
+    assert coin_margined["symbols"] == []
+
+
+def test_futures_account_reads(env: ServerEnv) -> None:
+    env.client.ok("POST", "/fapi/v1/leverage", symbol=BTC, leverage=5)
+    env.client.ok("POST", "/fapi/v1/order", symbol=BTC, side="BUY", type="MARKET", quantity="0.01")
+    env.client.ok(
+        "POST", "/fapi/v1/algoOrder", algoType="CONDITIONAL", symbol=BTC, side="SELL",
+        type="STOP_MARKET", quantity="0.01", triggerPrice="39000", clientAlgoId="sl",
+    )  # fmt: skip
+    v3 = env.client.ok("GET", "/fapi/v3/account")
+    v2 = env.client.ok("GET", "/fapi/v2/account")
+    assert isinstance(v3, dict)
+    assert isinstance(v2, dict)
+    assert v3["totalInitialMargin"] == "80"  # 400 notional at 5x
+    assert [p["symbol"] for p in v3["positions"]] == [BTC]
+    assert v2["positions"][0]["leverage"] == "5"
+    assert "leverage" not in v3["positions"][0]
+    (risk,) = rows(env, "GET", "/fapi/v3/positionRisk")
+    assert (risk["positionAmt"], risk["marginAsset"], risk["initialMargin"]) == (
+        "0.01",
+        "USDT",
+        "80",
+    )
+    assert "leverage" not in risk
+    (balance,) = rows(env, "GET", "/fapi/v3/balance")
+    assert balance["asset"] == "USDT"
+    assert env.client.ok("GET", "/fapi/v1/positionSide/dual") == {"dualSidePosition": False}
+    assert env.client.ok("GET", "/fapi/v1/multiAssetsMargin") == {"multiAssetsMargin": False}
+    rate = env.client.ok("GET", "/fapi/v1/commissionRate", symbol=BTC)
+    assert isinstance(rate, dict)
+    assert rate["symbol"] == BTC
+    income = rows(env, "GET", "/fapi/v1/income")
+    assert [i["incomeType"] for i in income] == ["COMMISSION"]
+    assert rows(env, "GET", "/fapi/v1/openOrders", symbol=BTC) == []
+    assert [o["type"] for o in rows(env, "GET", "/fapi/v1/allOrders", symbol=BTC)] == ["MARKET"]
+    (algo,) = rows(env, "GET", "/fapi/v1/openAlgoOrders")
+    assert algo["clientAlgoId"] == "sl"
+
+
+def test_wallet_reads_clients_load_with_the_markets(env: ServerEnv) -> None:
+    env.client.ok("POST", "/sapi/v1/asset/transfer", type="MAIN_UMFUTURE", asset="USDT", amount="5")
+    history = env.client.ok("GET", "/sapi/v1/asset/transfer", type="MAIN_UMFUTURE")
+    assert isinstance(history, dict)
+    assert history["total"] == 1
+    assert history["rows"][0]["amount"] == "5"
+    assert env.client.ok("GET", "/sapi/v1/asset/transfer", type="UMFUTURE_MAIN") == {"total": 0}
+    coins = {c["coin"]: c for c in rows(env, "GET", "/sapi/v1/capital/config/getall")}
+    assert {"BTC", "USDT"} <= set(coins)
+    assert coins["USDT"]["free"] == "9995.00000000"
+    pairs = get(env, "/sapi/v1/margin/allPairs")
+    assert isinstance(pairs, list)
+    assert BTC in {p["symbol"] for p in pairs}

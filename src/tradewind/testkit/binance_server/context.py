@@ -47,6 +47,8 @@ class AccountExtras:
     algos: dict[int, AlgoOrder] = field(default_factory=dict)
     algo_ids: dict[str, int] = field(default_factory=dict)  # client algo id -> newest algo id
     list_ids: dict[int, str] = field(default_factory=dict)  # orderListId -> listClientOrderId
+    # Transfers made through the server, oldest first, as GET /sapi/v1/asset/transfer lists them.
+    transfers: list[dict[str, object]] = field(default_factory=list)
 
 
 Action = Callable[[Desk, Account, int, AccountExtras], T]

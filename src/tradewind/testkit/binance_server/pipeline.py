@@ -17,7 +17,9 @@ from enum import StrEnum
 from tradewind.testkit.binance_server import (  # noqa: F401
     errors,
     futures,
+    futures_account,
     futures_algo,
+    futures_data,
     signing,
     spot,
     spot_data,
