@@ -98,7 +98,8 @@ def serve(
     if route is None:
         # Binance's web server answers a path it does not serve with its own HTML page,
         # not a JSON error: a client sees what it would see there.
-        return Outcome(404, errors.NOT_FOUND_PAGE)
+        used = state.limiter.used_weight(request.client_ip, ip_market, now)
+        return Outcome(404, errors.NOT_FOUND_PAGE, {WEIGHT_HEADER: str(used)})
     params: dict[str, str] = {}
     try:
         params = signing.parse_params(request.query, request.body)
