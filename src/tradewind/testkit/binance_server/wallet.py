@@ -144,3 +144,9 @@ def coin_margined_info(call: Call) -> Reply:
             "symbols": [],
         }
     )
+
+
+@ROUTES.add("GET", "/sapi/v1/margin/isolated/allPairs", Market.SAPI, 10, signed=True)
+def isolated_margin_pairs(_call: Call) -> Reply:
+    """List the isolated margin pairs: none (margin trading is not served)."""
+    return Reply([])
