@@ -92,15 +92,21 @@ def klines(
         start = -(-start_ms // 1000)
         first = step.floor(start)
         first = first if first >= start else step.shift(first, 1)  # the first open >= start
-        earliest = feed.minute_candles(symbol, kind, first, minute + 60).open_time[:1]
-        if len(earliest):  # startTime before the data: from the earliest candle on
-            first = max(first, step.floor(int(earliest[0])))
-        last = min(last, step.shift(first, limit - 1))
     else:
         first = step.shift(last, -(limit - 1))
     if first > last:
         return []
-    candles = _minutes(feed, symbol, kind, step.floor(first), step.shift(last, 1), minute)
+    end = step.shift(min(last, step.shift(first, limit - 1)), 1)
+    candles = _minutes(feed, symbol, kind, first, end, minute)
+    if start_ms is not None and (not len(candles) or candles.open_time[0] >= step.shift(first, 1)):
+        # Nothing in the first kline: when startTime lies before the data, Binance answers
+        # from the earliest candle on.
+        earliest = feed.minute_candles(symbol, kind, first, minute + 60).open_time[:1]
+        if len(earliest) and step.floor(int(earliest[0])) > first:
+            first = step.floor(int(earliest[0]))
+            end = step.shift(min(last, step.shift(first, limit - 1)), 1)
+            candles = _minutes(feed, symbol, kind, first, end, minute)
+    last = step.shift(end, -1)
     if step.seconds and step.seconds < 60:
         candles = _seconds(candles, now)
         keep = (candles.open_time >= first) & (candles.open_time <= last)
@@ -166,11 +172,13 @@ def _rows(candles: Candles, step: Interval, kind: PositionType) -> list[list[obj
     else:  # a trade per minute
         trades = np.diff(np.r_[starts, len(buckets)])
     text = spot_price_text if kind is PositionType.SPOT else plain_price_text
-    opens = buckets[starts].tolist()
-    closes_at = [step.shift(int(t), 1) * 1000 - 1 for t in opens]
+    opened = buckets[starts]
+    following = (
+        step.floor_all(opened + 32 * 86_400) if step.monthly else opened + step.seconds
+    )  # a month later than its first day lies in the next month
     columns = zip(
-        opens,
-        closes_at,
+        opened.tolist(),
+        (following * 1000 - 1).tolist(),
         candles.open[starts].tolist(),
         np.maximum.reduceat(candles.high, starts).tolist(),
         np.minimum.reduceat(candles.low, starts).tolist(),
