@@ -39,8 +39,15 @@ def listed(state: ServerState, kind: PositionType) -> list[MarketRules]:
     return found
 
 
-def asked_symbols(state: ServerState, call: Call, kind: PositionType) -> list[MarketRules]:
-    """Return the rules of the `symbol` or `symbols` asked for, or of every listed symbol."""
+def asked_symbols(
+    state: ServerState, call: Call, kind: PositionType, priced: bool = False
+) -> list[MarketRules]:
+    """Return the rules of the `symbol` or `symbols` asked for, or of every listed symbol.
+
+    With `priced` (the tickers), "every listed symbol" leaves out those the venue has no
+    price for now (a symbol with rules but no market behind it), as Binance leaves out
+    symbols that are not trading.
+    """
     symbol = p.optional(call.params, "symbol")
     many = p.optional(call.params, "symbols")
     if symbol is not None and many is not None:
@@ -50,7 +57,11 @@ def asked_symbols(state: ServerState, call: Call, kind: PositionType) -> list[Ma
     if many is not None:
         return [rules_of(state, name, kind) for name in symbol_list(many)]
     if symbol is None:
-        return listed(state, kind)
+        every = listed(state, kind)
+        if not priced:
+            return every
+        at = now(state)
+        return [r for r in every if known_price_at(state, r, at) is not None]
     return [rules_of(state, symbol.upper(), kind)]
 
 

@@ -77,7 +77,7 @@ def ticker_price(call: Call) -> Reply:
     at = render.ms(common.now(state))
     prices = [
         {"symbol": r.symbol, "price": render.plain(common.price_now(state, r)), "time": at}
-        for r in common.asked_symbols(state, call, FUTURES)
+        for r in common.asked_symbols(state, call, FUTURES, priced=True)
     ]
     return Reply(prices[0] if p.optional(call.params, "symbol") else prices)
 

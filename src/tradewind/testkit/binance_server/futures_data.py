@@ -71,7 +71,7 @@ def _one_or_all(call: Call, entries: list[dict[str, object]]) -> Reply:
 def book_ticker(call: Call) -> Reply:
     """Answer the best bid and ask of a symbol (or of every listed one)."""
     entries = []
-    for rules in common.asked_symbols(call.state, call, FUTURES):
+    for rules in common.asked_symbols(call.state, call, FUTURES, priced=True):
         now, book = _book(call, rules, 1)
         (bid, bid_qty), (ask, ask_qty) = book.bids[0], book.asks[0]
         entries.append(
@@ -93,7 +93,7 @@ def ticker_24hr(call: Call) -> Reply:
     """Answer the last 24 hours of a symbol (or of every listed one)."""
     state = call.state
     entries: list[dict[str, object]] = []
-    for rules in common.asked_symbols(state, call, FUTURES):
+    for rules in common.asked_symbols(state, call, FUTURES, priced=True):
         now = common.now(state)
         day = synthetic.last_day(state.venue.prices, rules, now, common.price_at(state, rules, now))
         change = day.last - day.open
@@ -128,7 +128,7 @@ def ticker_price_v2(call: Call) -> Reply:
     at = ms(common.now(state))
     prices = [
         {"symbol": r.symbol, "price": plain(common.price_now(state, r)), "time": at}
-        for r in common.asked_symbols(state, call, FUTURES)
+        for r in common.asked_symbols(state, call, FUTURES, priced=True)
     ]
     return _one_or_all(call, prices)
 
@@ -144,7 +144,7 @@ def premium_index(call: Call) -> Reply:
     state = call.state
     now = common.now(state)
     entries = []
-    for rules in common.asked_symbols(state, call, FUTURES):
+    for rules in common.asked_symbols(state, call, FUTURES, priced=True):
         price = plain(common.price_at(state, rules, now))
         entries.append(
             {

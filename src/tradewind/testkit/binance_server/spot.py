@@ -79,7 +79,7 @@ def ticker_price(call: Call) -> Reply:
     state = call.state
     prices = [
         {"symbol": r.symbol, "price": render.spot_text(common.price_now(state, r))}
-        for r in common.asked_symbols(state, call, SPOT)
+        for r in common.asked_symbols(state, call, SPOT, priced=True)
     ]
     return Reply(prices[0] if p.optional(call.params, "symbol") else prices)
 

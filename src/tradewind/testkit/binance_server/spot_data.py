@@ -99,7 +99,7 @@ def _one_or_all(call: Call, entries: list[dict[str, object]]) -> Reply:
 @ROUTES.add("GET", f"{API}/ticker/bookTicker", Market.SPOT, _ticker_weight(2, 4))
 def book_ticker(call: Call) -> Reply:
     """Answer the best bid and ask of a symbol (or of several, or of every listed one)."""
-    asked = common.asked_symbols(call.state, call, SPOT)
+    asked = common.asked_symbols(call.state, call, SPOT, priced=True)
     return _one_or_all(call, [_book_ticker(call, r) for r in asked])
 
 
@@ -109,7 +109,7 @@ def ticker_24hr(call: Call) -> Reply:
     state = call.state
     kind = p.choice(call.params, "type", ("FULL", "MINI"), "FULL")
     entries = []
-    for rules in common.asked_symbols(state, call, SPOT):
+    for rules in common.asked_symbols(state, call, SPOT, priced=True):
         now = common.now(state)
         day = synthetic.last_day(state.venue.prices, rules, now, common.price_at(state, rules, now))
         entry: dict[str, object] = {
