@@ -22,6 +22,7 @@ from tradewind.domain.errors import ConfigurationError, ExchangeError
 from tradewind.testkit.binance_server import errors
 from tradewind.testkit.binance_server.faults import FaultPlan, OrderKey
 from tradewind.testkit.binance_server.limits import Limits, Market, RateLimiter
+from tradewind.testkit.binance_server.listen_keys import ListenKeys
 from tradewind.testkit.binance_server.params import Params
 from tradewind.testkit.binance_server.render import AlgoOrder
 
@@ -78,6 +79,7 @@ class ServerState:
         self._accounts: dict[str, ApiAccount] = {}
         self._extras: dict[int, AccountExtras] = {}
         self._algo_id = self._rng.randrange(1_000_000, 9_000_000)
+        self.listen_keys = ListenKeys()
 
     def server_ms(self) -> int:
         """Return the server's clock in ms: the wall clock plus any injected skew."""
@@ -182,6 +184,7 @@ class Route:
     signed: bool = False
     places_order: int = 0  # how many orders a call counts against the order limits
     needs_transfer: bool = False
+    keyed: bool = False  # an API key without a signature (the listenKey calls)
 
     def weight_of(self, params: Params) -> int:
         """Return the request weight of a call with these parameters."""
@@ -204,12 +207,13 @@ class RouteTable:
         signed: bool = False,
         places_order: int = 0,
         needs_transfer: bool = False,
+        keyed: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Register the decorated handler for `method path`."""
 
         def register(handler: Handler) -> Handler:
             self.routes[(method, path)] = Route(
-                handler, market, weight, signed, places_order, needs_transfer
+                handler, market, weight, signed, places_order, needs_transfer, keyed
             )
             return handler
 

@@ -24,6 +24,7 @@ from tradewind.testkit.binance_server import (  # noqa: F401
     spot,
     spot_data,
     spot_orders,
+    user_streams,
     wallet,
 )
 from tradewind.testkit.binance_server.context import (
@@ -135,7 +136,12 @@ def _work(
     now: int,
 ) -> Outcome:
     try:
-        account = _authenticate(state, route, request, params) if route.signed else None
+        if route.signed:
+            account: ApiAccount | None = _authenticate(state, route, request, params)
+        elif route.keyed:
+            account = _key_holder(state, route, request)
+        else:
+            account = None
         if account is not None and route.market is Market.SAPI:
             used = state.limiter.charge(
                 f"uid:{account.account_id}", Market.SAPI, route.weight_of(params), now
@@ -178,6 +184,17 @@ def _authenticate(
     if route.market is Market.FUTURES and not account.futures_enabled:
         raise errors.bad_api_key()
     if route.needs_transfer and not account.transfer_enabled:
+        raise errors.bad_api_key()
+    return account
+
+
+def _key_holder(state: ServerState, route: Route, request: Incoming) -> ApiAccount:
+    """The account of a call that needs an API key but no signature."""
+    api_key = request.headers.get("X-MBX-APIKEY")
+    if not api_key:
+        raise BinanceError(401, -2014, "API-key format invalid.")
+    account = state.account(api_key)
+    if account is None or (route.market is Market.FUTURES and not account.futures_enabled):
         raise errors.bad_api_key()
     return account
 
