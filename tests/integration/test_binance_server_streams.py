@@ -134,7 +134,7 @@ def test_the_futures_user_stream_reports_fills_and_positions(env: ServerEnv) -> 
 def test_dropped_connections_close_and_a_new_one_works(env: ServerEnv) -> None:
     with connect(f"{env.server.stream_url}/ws/btcusdt@kline_1m") as ws:
         next_event(ws, "kline")
-        env.server.drop_stream_connections()
+        assert env.control("POST", "streams/drop").json() == {"dropped": True}
         with pytest.raises(ConnectionClosed):
             drain(ws)
     with connect(f"{env.server.stream_url}/ws/btcusdt@kline_1m") as again:
