@@ -238,3 +238,19 @@ def test_every_binance_kline_interval_is_served(env: ServerEnv, interval: str) -
     response = env.client.public("/api/v3/klines", symbol=BTC, interval=interval, limit=5)
     assert response.status_code == 200
     assert response.json()
+
+
+def test_a_market_order_by_quote_amount_buys_what_it_pays_for(env: ServerEnv) -> None:
+    bought = env.client.ok(
+        "POST", "/api/v3/order", symbol=BTC, side="BUY", type="MARKET", quoteOrderQty="100"
+    )
+    assert isinstance(bought, dict)
+    # 100 USDT at 40,000: 0.0025 BTC (the step is 0.00001).
+    assert (bought["executedQty"], bought["cummulativeQuoteQty"], bought["origQuoteOrderQty"]) == (
+        "0.00250000",
+        "100.00000000",
+        "100.00000000",
+    )
+    again = env.client.ok("GET", "/api/v3/order", symbol=BTC, orderId=bought["orderId"])
+    assert isinstance(again, dict)
+    assert again["origQuoteOrderQty"] == "100.00000000"

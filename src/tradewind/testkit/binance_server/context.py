@@ -13,6 +13,7 @@ import string
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TypeVar
 
 from tradewind.adapters.exchange.simulated import SimulatedVenue
@@ -50,6 +51,7 @@ class AccountExtras:
     list_ids: dict[int, str] = field(default_factory=dict)  # orderListId -> listClientOrderId
     # Transfers made through the server, oldest first, as GET /sapi/v1/asset/transfer lists them.
     transfers: list[dict[str, object]] = field(default_factory=list)
+    quote_orders: dict[int, Decimal] = field(default_factory=dict)  # orderId -> quoteOrderQty
 
 
 Action = Callable[[Desk, Account, int, AccountExtras], T]

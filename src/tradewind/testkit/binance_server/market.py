@@ -106,7 +106,7 @@ def spot_symbol(rules: MarketRules) -> dict[str, object]:
         "icebergAllowed": False,  # icebergs are LIMIT orders, not served
         "ocoAllowed": True,
         "otoAllowed": False,
-        "quoteOrderQtyMarketAllowed": False,
+        "quoteOrderQtyMarketAllowed": True,
         "allowTrailingStop": True,
         "cancelReplaceAllowed": False,
         "isSpotTradingAllowed": True,

@@ -5,12 +5,13 @@ one-leg protection group on the venue; an OCO is one group of two legs, the firs
 cancels the other, and cancelling either leg cancels the list, as on Binance. Both lock
 the base they will sell. `trailingDelta` (basis points) makes the STOP_LOSS trail from
 the price when it is placed. Only SELL exits are served (a spot position is long); LIMIT
-orders and `quoteOrderQty` are not (-1014).
+orders are not (-1014). A MARKET order by `quoteOrderQty` is the quantity that amount
+buys (or sells for) at the price now, rounded down to the step.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, SimOrder
@@ -130,45 +131,11 @@ def account(call: Call) -> Reply:
 @ROUTES.add("POST", f"{API}/order", Market.SPOT, 1, signed=True, places_order=1)
 def new_order(call: Call) -> Reply:
     """Place a MARKET order, or rest a STOP_LOSS / TAKE_PROFIT exit."""
-    return _new_order(call, test=False)
+    return new_order_checked(call, test=False)
 
 
-@ROUTES.add(
-    "POST",
-    f"{API}/order/test",
-    Market.SPOT,
-    lambda q: 20 if q.get("computeCommissionRates") == "true" else 1,
-    signed=True,
-)
-def test_order(call: Call) -> Reply:
-    """Check a new order's parameters as POST order does, without placing it.
-
-    As on Binance, the order does not reach the matching engine: what only the venue
-    checks (LOT_SIZE, NOTIONAL, the balance, a stop that would trigger at once) is not
-    checked here.
-    """
-    compute = p.boolean(call.params, "computeCommissionRates")
-    _new_order(call, test=True)
-    if not compute:
-        return Reply({})
-    rate = render.spot_text(call.state.venue.fee_rate(SPOT))
-    zero = render.ZERO8
-    return Reply(
-        {
-            "standardCommissionForOrder": {"maker": rate, "taker": rate},
-            "specialCommissionForOrder": {"maker": zero, "taker": zero},
-            "taxCommissionForOrder": {"maker": zero, "taker": zero},
-            "discount": {
-                "enabledForAccount": False,
-                "enabledForSymbol": False,
-                "discountAsset": "BNB",
-                "discount": zero,
-            },
-        }
-    )
-
-
-def _new_order(call: Call, test: bool) -> Reply:
+def new_order_checked(call: Call, test: bool) -> Reply:
+    """Place the order of POST order; with `test`, only check its parameters."""
     params, state = call.params, call.state
     symbol, side = p.symbol(params), p.side(params)
     kind = p.required(params, "type")
@@ -178,23 +145,33 @@ def _new_order(call: Call, test: bool) -> Reply:
     if kind in ("MARKET", "STOP_LOSS", "TAKE_PROFIT") and p.optional(params, "timeInForce"):
         raise errors.not_required("timeInForce")  # they execute as MARKET orders
     if kind == "MARKET":
-        if p.optional(params, "quoteOrderQty") is not None:
-            raise errors.unsupported_combination()
         response = p.choice(params, "newOrderRespType", _RESPONSE_TYPES, "FULL")
-        request = OrderRequest(
-            ClientOrderId(client_id), symbol, SPOT, side, checks.spot_quantity(params)
-        )
-        common.rules_of(state, symbol, SPOT)  # -1121 for a symbol not listed
+        quote = None
+        if p.optional(params, "quoteOrderQty") is not None:
+            if p.optional(params, "quantity") is not None:
+                raise errors.not_required("quoteOrderQty")  # one or the other
+            quote = checks.spot_quantity(params, "quoteOrderQty")
+        quantity = checks.spot_quantity(params) if quote is None else None
+        rules = common.rules_of(state, symbol, SPOT)  # -1121 for a symbol not listed
         if test:
             return Reply({})
 
-        def place(desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
+        def place(desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
+            # quoteOrderQty: as much base as the quote amount buys (or sells for) at the
+            # price now, rounded down to the step.
+            wanted = quantity
+            if wanted is None:
+                assert quote is not None
+                units = quote / common.price_at(state, rules, now) / rules.step
+                wanted = units.to_integral_value(ROUND_DOWN) * rules.step
+            request = OrderRequest(ClientOrderId(client_id), symbol, SPOT, side, wanted)
             order = desk.orders.place(held, request, now)
-            return Reply(
-                render.spot_answer(order, response),
-                placed=[key_of(held, order)],
-                filled=1 if order.executed_qty else 0,
-            )
+            body = render.spot_answer(order, response)
+            if quote is not None:
+                extras.quote_orders[order.order_id] = quote
+                if response != "ACK":
+                    body["origQuoteOrderQty"] = render.spot_text(quote)
+            return Reply(body, placed=[key_of(held, order)], filled=1 if order.executed_qty else 0)
 
         return state.act(call.signer, place)
     if kind not in ("STOP_LOSS", "TAKE_PROFIT"):
@@ -340,11 +317,14 @@ def new_oco(call: Call) -> Reply:
 def get_order(call: Call) -> Reply:
     """Answer one order, by orderId or by client id (the newest with that id)."""
 
-    def look(_desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+    def look(_desk: Desk, held: Account, _now: int, extras: AccountExtras) -> Reply:
         order = common.find_order(call, held, SPOT)
         if order is None:
             raise errors.no_such_order()
-        return Reply(render.spot_order(order), looked_up=key_of(held, order))
+        body = render.spot_order(order)
+        if order.order_id in extras.quote_orders:
+            body["origQuoteOrderQty"] = render.spot_text(extras.quote_orders[order.order_id])
+        return Reply(body, looked_up=key_of(held, order))
 
     return call.state.act(call.signer, look)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.state import Account, SimOrder
 from tradewind.domain.types import PositionType
-from tradewind.testkit.binance_server import common, errors, render
+from tradewind.testkit.binance_server import common, errors, render, spot
 from tradewind.testkit.binance_server import params as p
 from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
 from tradewind.testkit.binance_server.limits import Market
@@ -30,6 +30,41 @@ def _asked_symbol(call: Call) -> str | None:
     if symbol is None:
         return None
     return common.rules_of(call.state, symbol.upper(), SPOT).symbol
+
+
+@ROUTES.add(
+    "POST",
+    f"{API}/order/test",
+    Market.SPOT,
+    lambda q: 20 if q.get("computeCommissionRates") == "true" else 1,
+    signed=True,
+)
+def test_order(call: Call) -> Reply:
+    """Check a new order's parameters as POST order does, without placing it.
+
+    As on Binance, the order does not reach the matching engine: what only the venue
+    checks (LOT_SIZE, NOTIONAL, the balance, a stop that would trigger at once) is not
+    checked here.
+    """
+    compute = p.boolean(call.params, "computeCommissionRates")
+    spot.new_order_checked(call, test=True)
+    if not compute:
+        return Reply({})
+    rate = render.spot_text(call.state.venue.fee_rate(SPOT))
+    zero = render.ZERO8
+    return Reply(
+        {
+            "standardCommissionForOrder": {"maker": rate, "taker": rate},
+            "specialCommissionForOrder": {"maker": zero, "taker": zero},
+            "taxCommissionForOrder": {"maker": zero, "taker": zero},
+            "discount": {
+                "enabledForAccount": False,
+                "enabledForSymbol": False,
+                "discountAsset": "BNB",
+                "discount": zero,
+            },
+        }
+    )
 
 
 @ROUTES.add(
