@@ -197,3 +197,29 @@ def test_wallet_reads_clients_load_with_the_markets(env: ServerEnv) -> None:
     pairs = get(env, "/sapi/v1/margin/allPairs")
     assert isinstance(pairs, list)
     assert BTC in {p["symbol"] for p in pairs}
+
+
+def test_order_lists_are_found_listed_and_canceled(env: ServerEnv) -> None:
+    env.client.ok("POST", "/api/v3/order", symbol=BTC, side="BUY", type="MARKET", quantity="0.01")
+    placed = env.client.ok(
+        "POST", "/api/v3/orderList/oco", symbol=BTC, side="SELL", quantity="0.01",
+        aboveType="TAKE_PROFIT", aboveStopPrice="41500", belowType="STOP_LOSS",
+        belowStopPrice="39000", listClientOrderId="exit-1",
+    )  # fmt: skip
+    assert isinstance(placed, dict)
+    by_id = env.client.ok("GET", "/api/v3/orderList", orderListId=placed["orderListId"])
+    by_name = env.client.ok("GET", "/api/v3/orderList", origClientOrderId="exit-1")
+    assert by_id == by_name
+    assert isinstance(by_id, dict)
+    assert (by_id["listOrderStatus"], len(by_id["orders"])) == ("EXECUTING", 2)
+    assert [o["listClientOrderId"] for o in rows(env, "GET", "/api/v3/openOrderList")] == ["exit-1"]
+    canceled = env.client.ok("DELETE", "/api/v3/orderList", symbol=BTC, listClientOrderId="exit-1")
+    assert isinstance(canceled, dict)
+    assert [r["status"] for r in canceled["orderReports"]] == ["CANCELED", "CANCELED"]
+    assert rows(env, "GET", "/api/v3/openOrderList") == []
+    (done,) = rows(env, "GET", "/api/v3/allOrderList")
+    assert done["listOrderStatus"] == "ALL_DONE"
+    again = env.client.signed(
+        "DELETE", "/api/v3/orderList", symbol=BTC, orderListId=placed["orderListId"]
+    )
+    assert (again.status_code, again.json()["code"]) == (400, -2011)

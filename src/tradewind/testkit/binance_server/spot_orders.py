@@ -149,3 +149,101 @@ def unfilled_order_count(call: Call) -> Reply:
             }
         )
     return Reply(entries)
+
+
+# --- Order lists (OCO) ---------------------------------------------------------------------
+
+
+def _legs(held: Account, list_id: int) -> list[SimOrder]:
+    return sorted(
+        (o for o in held.orders.values() if o.group_id == list_id and o.position_type is SPOT),
+        key=lambda o: o.order_id,
+    )
+
+
+def _list_status(held: Account, extras: AccountExtras, list_id: int, now: int) -> dict[str, object]:
+    legs = _legs(held, list_id)
+    executing = any(o.resting for o in legs)
+    return {
+        "orderListId": list_id,
+        "contingencyType": "OCO",
+        "listStatusType": "EXEC_STARTED" if executing else "ALL_DONE",
+        "listOrderStatus": "EXECUTING" if executing else "ALL_DONE",
+        "listClientOrderId": extras.list_ids[list_id],
+        "transactionTime": render.ms(max((o.updated_at for o in legs), default=now)),
+        "symbol": legs[0].symbol if legs else "",
+        "orders": [
+            {"symbol": o.symbol, "orderId": o.order_id, "clientOrderId": o.client_order_id}
+            for o in legs
+        ],
+    }
+
+
+def _find_list(call: Call, extras: AccountExtras, client_field: str) -> int:
+    list_id = p.optional_integer(call.params, "orderListId")
+    client_id = p.optional(call.params, client_field)
+    if list_id is None and client_id is None:
+        raise errors.BinanceError(
+            400, -1102,
+            f"Param '{client_field}' or 'orderListId' must be sent, but both were empty/null!",
+        )  # fmt: skip
+    if list_id is None:
+        list_id = next((i for i, c in extras.list_ids.items() if c == client_id), None)
+    if list_id is None or list_id not in extras.list_ids:
+        raise errors.BinanceError(400, -2011, "Order list does not exist.")
+    return list_id
+
+
+@ROUTES.add("GET", f"{API}/orderList", Market.SPOT, 4, signed=True)
+def get_order_list(call: Call) -> Reply:
+    """Answer an OCO list by orderListId or origClientOrderId (its listClientOrderId)."""
+
+    def read(_desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
+        list_id = _find_list(call, extras, "origClientOrderId")
+        return Reply(_list_status(held, extras, list_id, now))
+
+    return call.state.act(call.signer, read)
+
+
+@ROUTES.add("DELETE", f"{API}/orderList", Market.SPOT, 1, signed=True)
+def cancel_order_list(call: Call) -> Reply:
+    """Cancel an OCO list's resting legs; answer the list with each leg's cancel."""
+    symbol = p.symbol(call.params)
+
+    def cancel(desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
+        list_id = _find_list(call, extras, "listClientOrderId")
+        legs = _legs(held, list_id)
+        if not legs or legs[0].symbol != symbol or not any(o.resting for o in legs):
+            raise errors.BinanceError(400, -2011, "Unknown order sent.")
+        for leg in legs:
+            if leg.resting:
+                desk.exits.cancel(held, symbol, SPOT, leg.client_order_id, now)
+        body = _list_status(held, extras, list_id, now)
+        body["listStatusType"] = "ALL_DONE"
+        body["orderReports"] = [render.spot_result(o) for o in legs]
+        return Reply(body)
+
+    return call.state.act(call.signer, cancel)
+
+
+@ROUTES.add("GET", f"{API}/openOrderList", Market.SPOT, 6, signed=True)
+def open_order_lists(call: Call) -> Reply:
+    """Answer the OCO lists with a resting leg."""
+
+    def read(_desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
+        lists = [_list_status(held, extras, i, now) for i in sorted(extras.list_ids)]
+        return Reply([entry for entry in lists if entry["listOrderStatus"] == "EXECUTING"])
+
+    return call.state.act(call.signer, read)
+
+
+@ROUTES.add("GET", f"{API}/allOrderList", Market.SPOT, 20, signed=True)
+def all_order_lists(call: Call) -> Reply:
+    """Answer every OCO list of the account, oldest first (the last `limit`)."""
+    limit = p.integer(call.params, "limit", default=500, low=1, high=1000)
+
+    def read(_desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
+        lists = [_list_status(held, extras, i, now) for i in sorted(extras.list_ids)]
+        return Reply(lists[-limit:])
+
+    return call.state.act(call.signer, read)
