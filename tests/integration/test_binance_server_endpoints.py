@@ -182,6 +182,10 @@ def test_futures_account_reads(env: ServerEnv) -> None:
     assert [o["type"] for o in rows(env, "GET", "/fapi/v1/allOrders", symbol=BTC)] == ["MARKET"]
     (algo,) = rows(env, "GET", "/fapi/v1/openAlgoOrders")
     assert algo["clientAlgoId"] == "sl"
+    env.client.ok("DELETE", "/fapi/v1/algoOrder", clientAlgoId="sl")
+    assert rows(env, "GET", "/fapi/v1/openAlgoOrders") == []
+    (every,) = rows(env, "GET", "/fapi/v1/allAlgoOrders", symbol=BTC)
+    assert every["algoStatus"] == "CANCELED"
 
 
 def test_wallet_reads_clients_load_with_the_markets(env: ServerEnv) -> None:

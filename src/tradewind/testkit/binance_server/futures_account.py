@@ -308,3 +308,20 @@ def open_algo_orders(call: Call) -> Reply:
         return Reply(entries)
 
     return call.state.act(call.signer, read)
+
+
+@ROUTES.add("GET", f"{F1}/allAlgoOrders", Market.FUTURES, 5, signed=True)
+def all_algo_orders(call: Call) -> Reply:
+    """Answer a symbol's algo orders of every status, oldest first (the last `limit`)."""
+    symbol = common.rules_of(call.state, p.symbol(call.params), FUTURES).symbol
+    limit = p.integer(call.params, "limit", default=500, low=1, high=1000)
+
+    def read(_desk: Desk, held: Account, _now: int, extras: AccountExtras) -> Reply:
+        entries = [
+            render.algo_order(algo, held.orders[algo.order_id])
+            for algo in sorted(extras.algos.values(), key=lambda a: a.algo_id)
+            if held.orders[algo.order_id].symbol == symbol
+        ]
+        return Reply(entries[-limit:])
+
+    return call.state.act(call.signer, read)
