@@ -7,13 +7,16 @@ loopback), and the client runs its ordinary calls unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import queue
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from binance.client import Client
 from binance.spot import Spot
+from binance.websocket.spot.websocket_stream import SpotWebsocketStreamClient
 
 from tests.binance_wire import API_KEY, API_SECRET, ServerEnv, running_server
 
@@ -110,3 +113,35 @@ def test_binance_connector_spot_calls(env: ServerEnv) -> None:
     assert "USDT" in {c["coin"] for c in spot.coin_info()}
     # The stop counts (placed unfilled; cancelling does not give it back), the buy does not.
     assert [c["count"] for c in spot.get_order_rate_limit()] == [1, 1]
+
+
+def test_binance_connector_streams_market_and_user_data(env: ServerEnv) -> None:
+    received: queue.Queue[dict[str, object]] = queue.Queue()
+
+    def on_message(_client: object, message: str) -> None:
+        received.put(json.loads(message))
+
+    seen: list[dict[str, object]] = []
+
+    def wait_for(test: Callable[[dict[str, object]], bool]) -> dict[str, object]:
+        """The first message, received so far or within 5 s of the last one, that passes."""
+        while not any(test(m) for m in seen):
+            seen.append(received.get(timeout=5))
+        return next(m for m in seen if test(m))
+
+    spot = Spot(API_KEY, API_SECRET, base_url=env.server.base_url)
+    key = spot.new_listen_key()["listenKey"]
+    stream = SpotWebsocketStreamClient(stream_url=env.server.stream_url, on_message=on_message)
+    try:
+        stream.kline(symbol="btcusdt", interval="1m", id=1)
+        stream.user_data(listen_key=key, id=2)
+        assert wait_for(lambda m: m.get("id") == 2) == {"result": None, "id": 2}
+        kline = wait_for(lambda m: m.get("e") == "kline")
+        assert kline["s"] == BTC
+        spot.new_order(BTC, "BUY", "MARKET", quantity="0.01")
+        report = wait_for(lambda m: m.get("e") == "executionReport" and m.get("X") == "FILLED")
+        assert report["L"] == "40000.00000000"
+        spot.renew_listen_key(key)
+    finally:
+        stream.stop()
+    spot.close_listen_key(key)

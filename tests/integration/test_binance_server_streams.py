@@ -41,6 +41,12 @@ def drain(ws: ClientConnection) -> None:
         ws.recv(timeout=5)
 
 
+def listening(ws: ClientConnection, key: str) -> None:
+    """Wait until the stream follows `key` (orders placed before are not news to it)."""
+    ws.send(json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": 1}))
+    assert next_event(ws) == {"result": [key], "id": 1}
+
+
 def test_a_kline_stream_sends_the_forming_kline_then_closes_it_with_the_minute(
     env: ServerEnv,
 ) -> None:
@@ -95,6 +101,7 @@ def test_the_spot_user_stream_reports_orders_and_balances(env: ServerEnv) -> Non
     )
     key = created.json()["listenKey"]
     with connect(f"{env.server.stream_url}/ws/{key}") as ws:
+        listening(ws, key)
         env.client.ok("POST", "/api/v3/order", symbol=BTC, side="BUY", type="MARKET",
                       quantity="0.01", newClientOrderId="buy-1")  # fmt: skip
         new = next_event(ws, "executionReport")
@@ -119,6 +126,7 @@ def test_the_futures_user_stream_reports_fills_and_positions(env: ServerEnv) -> 
     created = env.client.http.post("/fapi/v1/listenKey", headers={"X-MBX-APIKEY": "tw-test-key"})
     key = created.json()["listenKey"]
     with connect(f"{env.server.futures_stream_url}/ws/{key}") as ws:
+        listening(ws, key)
         env.client.ok("POST", "/fapi/v1/order", symbol=BTC, side="BUY", type="MARKET",
                       quantity="0.01")  # fmt: skip
         update = next_event(ws, "ORDER_TRADE_UPDATE")["o"]
@@ -151,3 +159,17 @@ def test_a_connection_is_closed_when_it_reaches_its_age() -> None:
         with pytest.raises(ConnectionClosed):
             drain(ws)
         assert ws.close_code == 1000
+
+
+def test_a_listen_key_can_be_subscribed_to_by_message(env: ServerEnv) -> None:
+    created = env.client.http.post(
+        "/api/v3/userDataStream", headers={"X-MBX-APIKEY": "tw-test-key"}
+    )
+    key = created.json()["listenKey"]
+    with connect(f"{env.server.stream_url}/stream") as ws:
+        ws.send(json.dumps({"method": "SUBSCRIBE", "params": [key, "btcusdt@aggTrade"], "id": 3}))
+        assert next_event(ws) == {"result": None, "id": 3}
+        env.client.ok("POST", "/api/v3/order", symbol=BTC, side="BUY", type="MARKET",
+                      quantity="0.01")  # fmt: skip
+        report = next_event(ws, "executionReport")
+        assert report["stream"] == key

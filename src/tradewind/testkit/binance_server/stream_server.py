@@ -78,27 +78,33 @@ class StreamServer:
         request = connection.request
         parts = urlsplit(request.path if request is not None else "/ws")
         feed = MarketFeed(self.state, self.market)
-        watch: AccountWatch | None = None
+        watches: dict[str, AccountWatch] = {}
         combined = parts.path == "/stream"
         try:
             if combined:
                 names = parse_qs(parts.query).get("streams", [""])[0]
-                feed.subscribe([n for n in names.split("/") if n])
+                self._subscribe(feed, watches, [n for n in names.split("/") if n])
             elif parts.path.startswith("/ws/"):
                 name = parts.path[len("/ws/") :]
-                watch = self._watch(name)
-                if watch is None:
-                    feed.subscribe([n for n in name.split("/") if n])
+                self._subscribe(feed, watches, [n for n in name.split("/") if n])
             elif parts.path != "/ws":
                 raise BinanceError(404, 2, "Invalid request: unknown path")
         except BinanceError as e:
             connection.close(1008, e.msg[:120])
             return
-        self._loop(connection, feed, watch, combined, parts.path[len("/ws/") :])
+        self._loop(connection, feed, watches, combined)
+
+    def _subscribe(
+        self, feed: MarketFeed, watches: dict[str, AccountWatch], names: list[str]
+    ) -> None:
+        """Follow streams and listen keys (a live key's name subscribes to its user data)."""
+        keys = {n: w for n in names if (w := self._watch(n)) is not None}
+        feed.subscribe([n for n in names if n not in keys])
+        watches.update(keys)
 
     def _watch(self, name: str) -> AccountWatch | None:
         held = self.state.listen_keys.find(name)
-        if held is None:
+        if held is None or held.market != self.market.value:
             return None
         account = self.state.account(held.api_key)
         if account is None:
@@ -111,12 +117,16 @@ class StreamServer:
         self,
         connection: ServerConnection,
         feed: MarketFeed,
-        watch: AccountWatch | None,
+        watches: dict[str, AccountWatch],
         combined: bool,
-        key: str,
     ) -> None:
         drops = self._drops
         opened = time.monotonic()
+
+        def send(name: str, data: dict[str, object]) -> None:
+            body = {"stream": name, "data": data} if combined else data
+            connection.send(json.dumps(body, separators=(",", ":")))
+
         try:
             while not self._stopping.is_set() and drops == self._drops:
                 if time.monotonic() - opened >= self.max_age_seconds:
@@ -124,19 +134,17 @@ class StreamServer:
                     return
                 with contextlib.suppress(TimeoutError):
                     message = connection.recv(timeout=POLL_SECONDS)
-                    self._answer(connection, feed, message)
-                if watch is not None:
+                    self._answer(connection, feed, watches, message)
+                for key, watch in list(watches.items()):
                     if self._expired(key):
-                        event = {"e": "listenKeyExpired", "E": ms(self.state.venue.clock.now()),
-                                 "listenKey": key}  # fmt: skip
-                        connection.send(json.dumps(event))
+                        now = ms(self.state.venue.clock.now())
+                        send(key, {"e": "listenKeyExpired", "E": now, "listenKey": key})
                         connection.close(1000, "listenKey expired")
                         return
                     for event in watch.poll():
-                        connection.send(json.dumps(event, separators=(",", ":")))
+                        send(key, event)
                 for name, data in feed.poll():
-                    body = {"stream": name, "data": data} if combined else data
-                    connection.send(json.dumps(body, separators=(",", ":")))
+                    send(name, data)
         except ConnectionClosed:
             return
 
@@ -144,20 +152,28 @@ class StreamServer:
         held = self.state.listen_keys.find(key)
         return held is None or held.expires_ms <= self.state.wall_ms()
 
-    def _answer(self, connection: ServerConnection, feed: MarketFeed, message: str | bytes) -> None:
+    def _answer(
+        self,
+        connection: ServerConnection,
+        feed: MarketFeed,
+        watches: dict[str, AccountWatch],
+        message: str | bytes,
+    ) -> None:
         """Answer a SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS message."""
         try:
             request = json.loads(message)
             method, ident = request["method"], request.get("id")
             params = request.get("params", [])
             if method == "SUBSCRIBE":
-                feed.subscribe(list(params))
+                self._subscribe(feed, watches, [str(n) for n in params])
                 result: object = None
             elif method == "UNSUBSCRIBE":
-                feed.unsubscribe(list(params))
+                feed.unsubscribe([str(n) for n in params])
+                for name in params:
+                    watches.pop(str(name), None)
                 result = None
             elif method == "LIST_SUBSCRIPTIONS":
-                result = sorted(feed.streams)
+                result = sorted([*feed.streams, *watches])
             else:
                 raise BinanceError(400, 1, "Unknown method")
         except BinanceError as e:
