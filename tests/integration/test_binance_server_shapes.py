@@ -77,3 +77,16 @@ def test_an_algo_order_says_reduce_only_only_when_asked(env: ServerEnv) -> None:
     )  # fmt: skip
     assert isinstance(opened, dict)
     assert opened["reduceOnly"] is False
+
+
+def test_a_close_position_stop_rests_for_the_whole_position(env: ServerEnv) -> None:
+    common = {"algoType": "CONDITIONAL", "symbol": BTC, "side": "SELL", "type": "STOP_MARKET",
+              "triggerPrice": "39000", "closePosition": "true"}  # fmt: skip
+    refused = env.client.signed("POST", "/fapi/v1/algoOrder", **common)
+    assert (refused.status_code, refused.json()["code"]) == (400, -2022)  # nothing to close
+    env.client.ok("POST", "/fapi/v1/order", symbol=BTC, side="BUY", type="MARKET", quantity="0.03")
+    both = env.client.signed("POST", "/fapi/v1/algoOrder", quantity="0.01", **common)
+    assert both.json() == {"code": -1106, "msg": "Parameter 'quantity' sent when not required."}
+    stop = env.client.ok("POST", "/fapi/v1/algoOrder", **common)
+    assert isinstance(stop, dict)
+    assert (stop["closePosition"], stop["quantity"]) == (True, "0.03")

@@ -252,6 +252,7 @@ class AlgoOrder:
     activate_price: Decimal | None
     working_type: str
     reduce_only: bool = False  # as the client asked (the order behind it always reduces)
+    close_position: bool = False
 
 
 def algo_order(algo: AlgoOrder, order: SimOrder) -> dict[str, object]:
@@ -271,7 +272,7 @@ def algo_order(algo: AlgoOrder, order: SimOrder) -> dict[str, object]:
         "triggerPrice": plain(algo.trigger_price) if algo.trigger_price is not None else "0",
         "price": "0",
         "workingType": algo.working_type,
-        "closePosition": False,
+        "closePosition": algo.close_position,
         "priceProtect": False,
         "reduceOnly": algo.reduce_only,
         "activatePrice": plain(algo.activate_price) if algo.activate_price is not None else "",
