@@ -114,6 +114,7 @@ def running_server(
     wall: Callable[[], int] = wall_ms,
     seed: int = 1,
     timeout: float = 5.0,
+    stream_max_age_seconds: float = 86_400.0,
 ) -> Iterator[ServerEnv]:
     """Start a server over `candles` (BTCUSDT on both markets) with one funded account."""
     clock = ManualClock(T0 + MINUTE)  # minute 1 has opened: orders fill at 40,000
@@ -121,7 +122,13 @@ def running_server(
         {("BTCUSDT", PositionType.SPOT): candles, ("BTCUSDT", PositionType.FUTURES): candles}
     )
     venue = SimulatedVenue(feed, clock, seed=seed)
-    server = BinanceServer(venue, limits=limits, seed=seed, wall_ms=wall).start()
+    server = BinanceServer(
+        venue,
+        limits=limits,
+        seed=seed,
+        wall_ms=wall,
+        stream_max_age_seconds=stream_max_age_seconds,
+    ).start()
     server.add_account(
         API_KEY, API_SECRET, spot={"USDT": Decimal(10_000)}, futures={"USDT": Decimal(10_000)}
     )

@@ -258,7 +258,7 @@ def test_the_other_algo_orders_of_a_closed_position_are_canceled(env: ServerEnv)
     market(env, "BUY", "0.01", "open")
     algo(env, "STOP_MARKET", "stop-1", triggerPrice="39000")
     algo(env, "TAKE_PROFIT_MARKET", "tp-1", triggerPrice="45000")
-    algo(env, "TRAILING_STOP_MARKET", "trail-1", callbackRate="5", activatePrice="40000")
+    algo(env, "TRAILING_STOP_MARKET", "trail-1", callbackRate="5", activatePrice="40100")
     env.clock.at_minute(3)
     statuses = {
         cid: env.client.ok("GET", "/fapi/v1/algoOrder", clientAlgoId=cid)["algoStatus"]
@@ -347,7 +347,7 @@ def test_position_risk_reports_the_open_position_and_zeros_when_flat(env: Server
         "80",
     )
     assert (risk["leverage"], risk["marginType"], risk["liquidationPrice"]) == (
-        10,
+        "10",  # a string, as Binance sends it
         "isolated",
         "43824.7",
     )

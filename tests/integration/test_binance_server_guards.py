@@ -137,9 +137,13 @@ def test_order_placements_carry_order_counts_and_one_too_many_gets_1015() -> Non
     wall = FakeWall()
     with running_server(wall=wall, limits=Limits(spot_orders_per_10s=2)) as env:
         params = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.001"}
+        bought = env.client.signed("POST", "/api/v3/order", **{**params, "quantity": "0.01"})
+        # Spot counts unfilled orders only: a MARKET order that filled is taken off again.
+        assert bought.headers["X-MBX-ORDER-COUNT-10S"] == "0"
+        stop = {"symbol": "BTCUSDT", "side": "SELL", "type": "STOP_LOSS", "quantity": "0.001"}
         counts = []
-        for _ in range(3):
-            response = env.client.signed("POST", "/api/v3/order", **params)
+        for level in ("39000", "38000", "37000"):
+            response = env.client.signed("POST", "/api/v3/order", stopPrice=level, **stop)
             counts.append(
                 (
                     response.status_code,
@@ -148,7 +152,12 @@ def test_order_placements_carry_order_counts_and_one_too_many_gets_1015() -> Non
                 )
             )
         assert counts == [(200, "1", "1"), (200, "2", "2"), (429, "3", "3")]
-        assert env.server.stats()["orders_accepted"] == {"spot": 2, "total": 2}
+        assert response.headers["Retry-After"] == "10"  # to the end of the 10 s interval
+        assert response.json() == {
+            "code": -1015,
+            "msg": "Too many new orders; current limit is 2 orders per 10 SECOND.",
+        }
+        assert env.server.stats()["orders_accepted"] == {"spot": 3, "total": 3}
         futures = env.client.signed("POST", "/fapi/v1/order", **params)
         assert futures.headers["X-MBX-ORDER-COUNT-1M"] == "1"
         assert futures.headers[WEIGHT] == "0"  # futures orders weigh nothing

@@ -27,6 +27,7 @@ FULL_KEYS = {
     "side",
     "workingTime",
     "fills",
+    "origQuoteOrderQty",
     "selfTradePreventionMode",
 }
 ORDER_KEYS = {
@@ -317,7 +318,7 @@ def test_a_single_take_profit_rests_as_a_one_leg_exit(env: ServerEnv) -> None:
     ("params", "expected"),
     [
         ({"type": "LIMIT", "quantity": "0.01", "price": "39000"}, (400, -1014)),
-        ({"type": "MARKET", "quoteOrderQty": "100"}, (400, -1014)),
+        ({"type": "MARKET", "quoteOrderQty": "100", "quantity": "0.01"}, (400, -1106)),
         ({"type": "ICEBERG", "quantity": "0.01"}, (400, -1116)),
         ({"type": "MARKET"}, (400, -1102)),
         ({"type": "MARKET", "quantity": "lots"}, (400, -1100)),

@@ -16,13 +16,11 @@ from tradewind.adapters.exchange.simulated import CandlesPriceFeed
 from tradewind.domain.candles import to_decimal
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType
+from tradewind.testkit.binance_server.klines import klines, plain_price_text, spot_price_text
 from tradewind.testkit.binance_server.market import (
     brackets,
     futures_symbol,
-    klines,
     max_notional,
-    plain_price_text,
-    spot_price_text,
     spot_symbol,
 )
 from tradewind.testkit.binance_server.render import plain, spot_text

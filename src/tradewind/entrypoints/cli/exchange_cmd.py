@@ -20,6 +20,7 @@ from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
     from tradewind.bootstrap.markets import ReplayMarketData
+    from tradewind.bootstrap.testkit import BinanceServer
     from tradewind.ports import Clock
 
 Opt = typer.Option
@@ -103,7 +104,7 @@ def serve(
         try:
             for key, secret in credentials:
                 server.add_account(key, secret, spot=spot, futures=futures)
-            _introduce(console, server.base_url, described, credentials, spot, futures)
+            _introduce(console, server, described, credentials, spot, futures)
             _wait_for_interrupt()
         except KeyboardInterrupt:
             console.print("stopped")
@@ -195,16 +196,19 @@ def _check_rules(name: str, flag: str) -> None:
 
 def _introduce(
     console: Console,
-    url: str,
+    server: BinanceServer,
     market: str,
     credentials: list[tuple[str, str]],
     spot: dict[str, Decimal],
     futures: dict[str, Decimal],
 ) -> None:
-    console.print(f"listening on {url}")
+    console.print(f"listening on {server.base_url}")
     console.print(
-        "  spot /api/v3 · USDⓈ-M futures /fapi · transfers /sapi/v1/asset/transfer "
-        "· test controls /_tradewind"
+        "  spot /api/v3 · USDⓈ-M futures /fapi · wallet /sapi · test controls /_tradewind"
+    )
+    console.print(
+        f"  streams: spot {server.stream_url} · USDⓈ-M {server.futures_stream_url} "
+        "(/ws/<stream>, /stream?streams=…, /ws/<listenKey>)"
     )
     console.print(f"  market: {escape(market)}")
     wallets = ", ".join(f"{a}={v}" for a, v in sorted(spot.items())) or "empty"

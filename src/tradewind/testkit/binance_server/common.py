@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from tradewind.adapters.exchange.simulated.feed import fill_price
@@ -9,10 +10,11 @@ from tradewind.adapters.exchange.simulated.state import Account, SimOrder
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType
-from tradewind.testkit.binance_server import errors, market
+from tradewind.testkit.binance_server import errors, klines, signing
 from tradewind.testkit.binance_server import params as p
 from tradewind.testkit.binance_server.context import Call, ServerState
 
+_SYMBOLS = re.compile(r'^\[("[A-Z0-9\-_.]{1,20}"(,"[A-Z0-9\-_.]{1,20}"){0,}){0,1}\]$')
 NEITHER_ID = errors.BinanceError(
     400, -1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!"
 )
@@ -37,12 +39,40 @@ def listed(state: ServerState, kind: PositionType) -> list[MarketRules]:
     return found
 
 
-def asked_symbols(state: ServerState, call: Call, kind: PositionType) -> list[MarketRules]:
-    """Return the rules of the `symbol` asked for, or of every listed symbol."""
+def asked_symbols(
+    state: ServerState, call: Call, kind: PositionType, priced: bool = False
+) -> list[MarketRules]:
+    """Return the rules of the `symbol` or `symbols` asked for, or of every listed symbol.
+
+    With `priced` (the tickers), "every listed symbol" leaves out those the venue has no
+    price for now (a symbol with rules but no market behind it), as Binance leaves out
+    symbols that are not trading.
+    """
     symbol = p.optional(call.params, "symbol")
+    many = p.optional(call.params, "symbols")
+    if symbol is not None and many is not None:
+        raise errors.BinanceError(
+            400, -1128, "Combination of optional parameters invalid."
+        )  # one or the other, as on Binance
+    if many is not None:
+        return [rules_of(state, name, kind) for name in symbol_list(many)]
     if symbol is None:
-        return listed(state, kind)
+        every = listed(state, kind)
+        if not priced:
+            return every
+        at = now(state)
+        return [r for r in every if known_price_at(state, r, at) is not None]
     return [rules_of(state, symbol.upper(), kind)]
+
+
+def symbol_list(raw: str) -> list[str]:
+    """Read a `symbols` parameter: a JSON array of symbol names, e.g. ["BTCUSDT","ETHUSDT"]."""
+    if not _SYMBOLS.fullmatch(raw):
+        raise errors.illegal_characters("symbols", _SYMBOLS.pattern)
+    names = [name.strip('"') for name in raw[1:-1].split(",") if name]
+    if len(set(names)) != len(names):
+        raise errors.BinanceError(400, -1151, "Symbol is present multiple times in the list.")
+    return names
 
 
 def price_now(state: ServerState, rules: MarketRules) -> Decimal:
@@ -79,14 +109,15 @@ def kline_rows(call: Call, kind: PositionType, max_limit: int) -> list[list[obje
     state = call.state
     rules = rules_of(state, p.symbol(call.params), kind)
     interval_name = p.required(call.params, "interval")
-    interval = market.INTERVALS.get(interval_name)
+    known = klines.INTERVALS if kind is PositionType.SPOT else klines.FUTURES_INTERVALS
+    interval = known.get(interval_name)
     if interval is None:
         raise errors.invalid_value("interval")
     limit = p.integer(call.params, "limit", default=500, low=1, high=max_limit)
-    start = p.optional_integer(call.params, "startTime")
-    end = p.optional_integer(call.params, "endTime")
+    start = millis(call.params, "startTime", kind)
+    end = millis(call.params, "endTime", kind)
     try:
-        return market.klines(state.venue.prices, rules, interval, now(state), start, end, limit)
+        return klines.klines(state.venue.prices, rules, interval, now(state), start, end, limit)
     except ConfigurationError as e:
         raise errors.from_venue(e) from e
 
@@ -125,3 +156,11 @@ def trades_of(call: Call, account: Account, kind: PositionType) -> list[SimOrder
     ]
     filled.sort(key=lambda o: o.trade_id or 0)
     return filled[:limit]
+
+
+def millis(params: p.Params, name: str, kind: PositionType) -> int | None:
+    """Return a time parameter in ms; spot takes microseconds too (16 digits), as Binance does."""
+    value = p.optional_integer(params, name)
+    if value is not None and kind is PositionType.SPOT and value >= signing.MICROSECONDS_FROM:
+        return value // 1000
+    return value

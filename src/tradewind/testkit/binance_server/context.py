@@ -13,6 +13,7 @@ import string
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TypeVar
 
 from tradewind.adapters.exchange.simulated import SimulatedVenue
@@ -22,6 +23,7 @@ from tradewind.domain.errors import ConfigurationError, ExchangeError
 from tradewind.testkit.binance_server import errors
 from tradewind.testkit.binance_server.faults import FaultPlan, OrderKey
 from tradewind.testkit.binance_server.limits import Limits, Market, RateLimiter
+from tradewind.testkit.binance_server.listen_keys import ListenKeys
 from tradewind.testkit.binance_server.params import Params
 from tradewind.testkit.binance_server.render import AlgoOrder
 
@@ -47,6 +49,9 @@ class AccountExtras:
     algos: dict[int, AlgoOrder] = field(default_factory=dict)
     algo_ids: dict[str, int] = field(default_factory=dict)  # client algo id -> newest algo id
     list_ids: dict[int, str] = field(default_factory=dict)  # orderListId -> listClientOrderId
+    # Transfers made through the server, oldest first, as GET /sapi/v1/asset/transfer lists them.
+    transfers: list[dict[str, object]] = field(default_factory=list)
+    quote_orders: dict[int, Decimal] = field(default_factory=dict)  # orderId -> quoteOrderQty
 
 
 Action = Callable[[Desk, Account, int, AccountExtras], T]
@@ -76,6 +81,7 @@ class ServerState:
         self._accounts: dict[str, ApiAccount] = {}
         self._extras: dict[int, AccountExtras] = {}
         self._algo_id = self._rng.randrange(1_000_000, 9_000_000)
+        self.listen_keys = ListenKeys()
 
     def server_ms(self) -> int:
         """Return the server's clock in ms: the wall clock plus any injected skew."""
@@ -163,6 +169,7 @@ class Reply:
     status: int = 200
     placed: list[OrderKey] = field(default_factory=list)
     looked_up: OrderKey | None = None
+    filled: int = 0  # how many of the placed orders traded at once (spot's unfilled count)
 
 
 Handler = Callable[[Call], Reply]
@@ -179,6 +186,7 @@ class Route:
     signed: bool = False
     places_order: int = 0  # how many orders a call counts against the order limits
     needs_transfer: bool = False
+    keyed: bool = False  # an API key without a signature (the listenKey calls)
 
     def weight_of(self, params: Params) -> int:
         """Return the request weight of a call with these parameters."""
@@ -201,12 +209,13 @@ class RouteTable:
         signed: bool = False,
         places_order: int = 0,
         needs_transfer: bool = False,
+        keyed: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Register the decorated handler for `method path`."""
 
         def register(handler: Handler) -> Handler:
             self.routes[(method, path)] = Route(
-                handler, market, weight, signed, places_order, needs_transfer
+                handler, market, weight, signed, places_order, needs_transfer, keyed
             )
             return handler
 

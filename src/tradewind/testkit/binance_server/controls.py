@@ -1,4 +1,4 @@
-"""The test controls under `/_tradewind`: accounts, faults, stats. JSON in and out, no signature.
+"""The test controls under `/_tradewind`: accounts, faults, streams, stats. JSON, no signature.
 
 Never part of Binance: answered only to loopback clients, whatever address the server
 listens on. Bad input gets HTTP 400 `{"error": "<field>: <rule>"}`.
@@ -72,6 +72,12 @@ def _dispatch(server: BinanceServer, method: str, route: str, doc: dict[str, obj
         return 200, {"faults": server.faults(), "skew_ms": server.skew_ms}
     if (method, route) == ("GET", "stats"):
         return 200, server.stats()
+    if (method, route) == ("POST", "streams/drop"):  # a network fault on every WebSocket
+        server.drop_stream_connections()
+        return 200, {"dropped": True}
+    if (method, route) == ("POST", "streams/expire-listen-keys"):
+        server.expire_listen_keys()
+        return 200, {"expired": True}
     return 404, {"error": f"unknown control {method} {PREFIX}/{route}"}
 
 

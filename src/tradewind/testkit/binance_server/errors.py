@@ -73,6 +73,46 @@ def illegal_characters(name: str, legal: str) -> BinanceError:
     )
 
 
+def duplicate_parameter() -> BinanceError:
+    """-1101: the same parameter sent twice in the query string (or twice in the body)."""
+    return BinanceError(400, -1101, "Duplicate values for a parameter detected.")
+
+
+def too_much_precision(name: str) -> BinanceError:
+    """-1111 on spot: more decimals than the asset's precision (eight)."""
+    return BinanceError(400, -1111, f"Parameter '{name}' has too much precision.")
+
+
+def futures_too_much_precision() -> BinanceError:
+    """-1111 on USDⓈ-M: more decimals than the symbol's price or quantity precision."""
+    return BinanceError(400, -1111, "Precision is over the maximum defined for this asset.")
+
+
+def spot_filter_failure(name: str) -> BinanceError:
+    """-1013: a spot filter of exchangeInfo refuses the order (e.g. PRICE_FILTER)."""
+    return BinanceError(400, -1013, f"Filter failure: {name}")
+
+
+def off_tick_size() -> BinanceError:
+    """-4014: a USDⓈ-M price or trigger price that is not a multiple of the tick size."""
+    return BinanceError(400, -4014, "Price not increased by tick size.")
+
+
+def spot_would_trigger() -> BinanceError:
+    """-2010: a spot stop or take-profit whose stop price the last price has already reached."""
+    return BinanceError(400, -2010, "Order would trigger immediately.")
+
+
+def futures_would_trigger() -> BinanceError:
+    """-2021: a USDⓈ-M conditional order whose trigger the last price has already reached."""
+    return BinanceError(400, -2021, "Order would immediately trigger.")
+
+
+def oco_prices_wrong() -> BinanceError:
+    """-2010: OCO legs not on their sides of the last price (SELL: above > last > below)."""
+    return BinanceError(400, -2010, "The relationship of the prices for the orders is not correct.")
+
+
 def invalid_value(name: str) -> BinanceError:
     """-1130: a parameter has a value outside what it allows."""
     return BinanceError(400, -1130, f"Data sent for parameter '{name}' is not valid.")
@@ -128,9 +168,12 @@ def margin_type_unchanged() -> BinanceError:
     return BinanceError(400, -4046, "No need to change margin type.")
 
 
-def unknown_path(method: str, path: str) -> BinanceError:
-    """HTTP 404 for a path this server does not serve."""
-    return BinanceError(404, -1000, f"Unknown endpoint: {method} {path}")
+# What api.binance.com's web server answers for a path it does not serve (HTTP 404).
+NOT_FOUND_PAGE = (
+    "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+    "<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 
 
 def internal() -> BinanceError:

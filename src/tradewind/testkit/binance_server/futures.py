@@ -77,7 +77,7 @@ def ticker_price(call: Call) -> Reply:
     at = render.ms(common.now(state))
     prices = [
         {"symbol": r.symbol, "price": render.plain(common.price_now(state, r)), "time": at}
-        for r in common.asked_symbols(state, call, FUTURES)
+        for r in common.asked_symbols(state, call, FUTURES, priced=True)
     ]
     return Reply(prices[0] if p.optional(call.params, "symbol") else prices)
 
@@ -236,12 +236,17 @@ def position_risk(call: Call) -> Reply:
             rules += [
                 common.rules_of(state, s, FUTURES) for s in sorted(held.positions) if s not in seen
             ]
-        return Reply([_risk(held, r, common.known_price_at(state, r, now), now) for r in rules])
+        return Reply(
+            [risk_entry(held, r, common.known_price_at(state, r, now), now) for r in rules]
+        )
 
     return state.act(call.signer, read)
 
 
-def _risk(held: Account, rules: MarketRules, known: Decimal | None, now: int) -> dict[str, object]:
+def risk_entry(
+    held: Account, rules: MarketRules, known: Decimal | None, now: int
+) -> dict[str, object]:
+    """Return the v2 positionRisk entry of a symbol (zeros when flat)."""
     symbol = rules.symbol
     mark = ZERO if known is None else known  # a flat symbol without market data here
     leverage = held.leverage.get(symbol, 1)
@@ -264,7 +269,7 @@ def _risk(held: Account, rules: MarketRules, known: Decimal | None, now: int) ->
         "markPrice": render.plain(mark),
         "unRealizedProfit": render.plain(pnl),
         "liquidationPrice": render.plain(liquidation),
-        "leverage": leverage,
+        "leverage": str(leverage),
         "maxNotionalValue": str(market.max_notional(rules, leverage)),
         "marginType": "isolated" if isolated else "cross",
         "isolatedMargin": render.plain(margin + pnl if margin else ZERO),

@@ -9,6 +9,8 @@ trails from the moment it is placed, without waiting for the price to reach
 taken and treated alike). When it fires, the MARKET order it places is the venue order
 itself (its client id is the clientAlgoId), visible through GET /fapi/v1/order and
 userTrades; all of a position's algo orders are CANCELED when the position closes.
+`closePosition=true` (STOP_MARKET, TAKE_PROFIT_MARKET) rests for the position's size when
+placed; the venue's exits protect a position, so without one it is refused (-2022).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, ProtectionRequest
 from tradewind.domain.types import PositionSide, Side
 from tradewind.testkit.binance_server import common, errors, render
+from tradewind.testkit.binance_server import order_checks as checks
 from tradewind.testkit.binance_server import params as p
 from tradewind.testkit.binance_server.context import (
     ROUTES,
@@ -36,6 +39,10 @@ PURPOSES = {
     "TAKE_PROFIT_MARKET": OrderPurpose.TAKE_PROFIT,
     "TRAILING_STOP_MARKET": OrderPurpose.TRAILING_STOP,
 }
+_TRIGGERS = {
+    OrderPurpose.STOP_LOSS: checks.Trigger.STOP,
+    OrderPurpose.TAKE_PROFIT: checks.Trigger.TAKE_PROFIT,
+}
 MIN_CALLBACK, MAX_CALLBACK = Decimal("0.1"), Decimal(10)
 PATH = f"{F1}/algoOrder"
 
@@ -50,32 +57,56 @@ def new_algo_order(call: Call) -> Reply:
     if kind not in CONDITIONAL:
         raise errors.invalid_order_type()
     purpose = PURPOSES.get(kind)
-    if purpose is None or p.boolean(params, "closePosition"):
+    if purpose is None:
         raise errors.unsupported_combination()  # STOP / TAKE_PROFIT with a limit price
+    close_position = p.boolean(params, "closePosition")
+    if close_position:
+        if purpose is OrderPurpose.TRAILING_STOP:
+            raise errors.not_required("closePosition")
+        for name in ("quantity", "reduceOnly"):
+            if p.optional(params, name) is not None:
+                raise errors.not_required(name)  # closePosition closes it all
     if p.choice(params, "positionSide", ("BOTH", "LONG", "SHORT"), "BOTH") != "BOTH":
         raise errors.position_side_mismatch()
     working_type = p.choice(
         params, "workingType", ("CONTRACT_PRICE", "MARK_PRICE"), "CONTRACT_PRICE"
     )
-    quantity = p.decimal(params, "quantity")
+    quantity = None if close_position else p.decimal(params, "quantity")
+    reduce_only = p.boolean(params, "reduceOnly")
+    rules = common.rules_of(state, symbol, FUTURES)
     trigger = callback = None
     if purpose is OrderPurpose.TRAILING_STOP:
         callback = p.decimal(params, "callbackRate")
         if not MIN_CALLBACK <= callback <= MAX_CALLBACK:
             raise errors.invalid_value("callbackRate")
     else:
-        trigger = p.decimal(params, "triggerPrice")
-    activate = p.optional_decimal(params, "activatePrice")
+        p.required(params, "triggerPrice")
+        trigger = checks.futures_price(params, "triggerPrice", rules)
+    activate = checks.futures_price(params, "activatePrice", rules)
     client_id = p.client_id(params, "clientAlgoId") or state.new_id()
-    rules = common.rules_of(state, symbol, FUTURES)
 
     def rest(desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
+        last = common.price_at(state, rules, now)
+        if trigger is not None and checks.would_trigger(_TRIGGERS[purpose], side, trigger, last):
+            raise errors.futures_would_trigger()
+        # A trailing stop's activation price lies beyond the last price, on its far side
+        # (a SELL above it, a BUY below it), as a take-profit's trigger does.
+        if activate is not None and checks.would_trigger(
+            checks.Trigger.TAKE_PROFIT, side, activate, last
+        ):
+            raise errors.futures_would_trigger()
+        size = quantity
+        if size is None:  # closePosition: the whole position as it stands now
+            position = held.positions.get(symbol)
+            if position is None:
+                raise errors.BinanceError(400, -2022, "ReduceOnly Order is rejected.")
+            size = position.quantity
         request = ProtectionRequest(
             symbol=symbol,
             position_type=FUTURES,
             # A SELL exit protects a long, a BUY exit a short.
             position_side=PositionSide.LONG if side is Side.SELL else PositionSide.SHORT,
-            quantity=quantity,
+            quantity=size,
             entry_price=activate or common.price_at(state, rules, now),
             stop_loss=trigger if purpose is OrderPurpose.STOP_LOSS else None,
             take_profit=trigger if purpose is OrderPurpose.TAKE_PROFIT else None,
@@ -92,6 +123,8 @@ def new_algo_order(call: Call) -> Reply:
             callback_rate=callback,
             activate_price=activate,
             working_type=working_type,
+            reduce_only=reduce_only,
+            close_position=close_position,
         )
         extras.algos[algo.algo_id] = algo
         extras.algo_ids[client_id] = algo.algo_id

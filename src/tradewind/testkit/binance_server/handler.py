@@ -126,10 +126,17 @@ class Handler(BaseHTTPRequestHandler):
             self._send(outcome.status, outcome.body, outcome.headers)
 
     def _send(self, status: int, body: object, headers: dict[str, str]) -> None:
-        data = json.dumps(body, separators=(",", ":")).encode()
+        page = isinstance(body, str)  # an HTML page (a path not served), else JSON
+        data = (
+            body.encode()
+            if isinstance(body, str)
+            else json.dumps(body, separators=(",", ":")).encode()
+        )
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json;charset=UTF-8")
+            self.send_header(
+                "Content-Type", "text/html" if page else "application/json;charset=UTF-8"
+            )
             self.send_header("Content-Length", str(len(data)))
             for name, value in headers.items():
                 self.send_header(name, value)

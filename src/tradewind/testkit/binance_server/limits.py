@@ -177,13 +177,43 @@ class RateLimiter:
                 if window.used > interval.limit and exceeded is None:
                     exceeded = interval
         if exceeded is not None:
+            window_end = (now_ms // exceeded.length_ms + 1) * exceeded.length_ms
             raise BinanceError(
                 429,
                 -1015,
                 f"Too many new orders; current limit is {exceeded.limit} orders per "
                 f"{exceeded.words}.",
-                headers,
+                {**headers, "Retry-After": _seconds_until(window_end, now_ms)},
             )
+        return headers
+
+    def order_counts(
+        self, account_id: int, market: Market, now_ms: int
+    ) -> list[tuple[OrderInterval, int]]:
+        """Return the account's order count in each of the market's intervals."""
+        with self._lock:
+            counts = []
+            for interval in self.limits.order_intervals(market):
+                window = self._orders.get((account_id, market, interval.suffix))
+                index = now_ms // interval.length_ms
+                counts.append((interval, window.used if window and window.index == index else 0))
+            return counts
+
+    def uncount_filled(
+        self, account_id: int, market: Market, now_ms: int, filled: int
+    ) -> dict[str, str]:
+        """Take `filled` orders that traded at once off the counts; return the new headers.
+
+        Binance's spot ORDERS limit counts unfilled orders: an order that fills (partly or
+        fully) for the first time takes one off every interval's count.
+        """
+        with self._lock:
+            headers: dict[str, str] = {}
+            for interval in self.limits.order_intervals(market):
+                window = self._orders.setdefault((account_id, market, interval.suffix), _Window())
+                window = window.at(now_ms // interval.length_ms)
+                window.used = max(0, window.used - filled)
+                headers[f"X-MBX-ORDER-COUNT-{interval.suffix}"] = str(window.used)
         return headers
 
 

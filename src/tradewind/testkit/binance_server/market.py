@@ -1,4 +1,4 @@
-"""Public market data in Binance's shapes: exchangeInfo entries, leverage brackets, klines.
+"""Public market data in Binance's shapes: exchangeInfo entries and leverage brackets.
 
 Symbol entries are written from the venue's `MarketRules` with the filters real
 exchangeInfo carries (PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, NOTIONAL or MIN_NOTIONAL,
@@ -7,10 +7,7 @@ enforces; like real spot listings, MARKET_LOT_SIZE's step and minimum are zero (
 rule": LOT_SIZE's apply). Brackets follow Binance's BTCUSDT ladder below the symbol's
 maximum leverage; the venue itself applies the first bracket's maintenance rate (0.4 %).
 
-Klines are built from the venue's 1m candles and end with the candle that contains the
-venue's now, forming: the closed minutes so far plus the open of the current minute
-(the price a MARKET order gets now). Trade counts and taker volumes are made up (a
-minute's candle counts as one trade; takers bought half the volume).
+Klines: `klines.py`.
 """
 
 from __future__ import annotations
@@ -18,20 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-import numpy as np
-
-from tradewind.adapters.exchange.simulated.feed import PriceFeed
 from tradewind.adapters.exchange.simulated.futures import DEFAULT_MAX_LEVERAGE
-from tradewind.domain.candles import to_decimal
 from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.types import PositionType
 from tradewind.testkit.binance_server.limits import Limits, Market
 from tradewind.testkit.binance_server.render import plain, spot_text
 
-INTERVALS = {
-    "1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1_800, "1h": 3_600, "2h": 7_200,
-    "4h": 14_400, "6h": 21_600, "8h": 28_800, "12h": 43_200, "1d": 86_400,
-}  # fmt: skip
 MIN_TRAILING_BIPS, MAX_TRAILING_BIPS = 10, 2_000
 # (initial leverage, notional cap, maintenance margin ratio) of Binance's BTCUSDT brackets.
 _LADDER = [
@@ -40,10 +28,10 @@ _LADDER = [
     (4, 230_000_000, "0.125"), (3, 480_000_000, "0.15"), (2, 600_000_000, "0.25"),
     (1, 800_000_000, "0.5"),
 ]  # fmt: skip
-_SPOT_ORDER_TYPES = ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT",
-                     "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"]  # fmt: skip
-_FUTURES_ORDER_TYPES = ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT",
-                        "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"]  # fmt: skip
+# Only the order types the server serves: a client reading exchangeInfo must not offer
+# what every order of that type would then be refused for (-1014).
+_SPOT_ORDER_TYPES = ["MARKET", "STOP_LOSS", "TAKE_PROFIT"]
+_FUTURES_ORDER_TYPES = ["MARKET", "STOP_MARKET", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"]
 
 
 def rate_limits(limits: Limits, market: Market) -> list[dict[str, object]]:
@@ -115,10 +103,10 @@ def spot_symbol(rules: MarketRules) -> dict[str, object]:
         "baseCommissionPrecision": 8,
         "quoteCommissionPrecision": 8,
         "orderTypes": _SPOT_ORDER_TYPES,
-        "icebergAllowed": True,
+        "icebergAllowed": False,  # icebergs are LIMIT orders, not served
         "ocoAllowed": True,
-        "otoAllowed": True,
-        "quoteOrderQtyMarketAllowed": False,
+        "otoAllowed": False,
+        "quoteOrderQtyMarketAllowed": True,
         "allowTrailingStop": True,
         "cancelReplaceAllowed": False,
         "isSpotTradingAllowed": True,
@@ -208,95 +196,3 @@ def max_notional(rules: MarketRules, leverage: int) -> int:
         if int(str(b["initialLeverage"])) >= leverage
     ]
     return caps[-1] if caps else 0
-
-
-def klines(
-    feed: PriceFeed,
-    rules: MarketRules,
-    interval: int,
-    now: int,
-    start_ms: int | None,
-    end_ms: int | None,
-    limit: int,
-) -> list[list[object]]:
-    """Return kline rows, oldest first, the last one the candle forming at `now`."""
-    kind = rules.position_type
-    forming = now - now % interval
-    last = forming if end_ms is None else min(forming, end_ms // 1000 // interval * interval)
-    if start_ms is not None:
-        first = -(-start_ms // (interval * 1000)) * interval  # the first open >= startTime
-        last = min(last, first + (limit - 1) * interval)
-    else:
-        first = last - (limit - 1) * interval
-    if first > last:
-        return []
-    minute = now - now % 60
-    closed = feed.minute_candles(rules.symbol, kind, first, min(last + interval, minute))
-    times = closed.open_time
-    opens, highs, lows, closes, volumes = (
-        closed.open,
-        closed.high,
-        closed.low,
-        closed.close,
-        closed.volume,
-    )
-    if last + interval > minute:
-        current = feed.minute_candles(rules.symbol, kind, minute, minute + 60)
-        if len(current):
-            price = current.open[:1]
-            times = np.concatenate([times, current.open_time[:1]])
-            opens, highs, lows, closes = (
-                np.concatenate([a, price]) for a in (opens, highs, lows, closes)
-            )
-            volumes = np.concatenate([volumes, np.zeros(1)])
-    if not len(times):
-        return []
-    buckets = times // interval * interval
-    starts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]])
-    ends = np.r_[starts[1:], len(buckets)] - 1
-    volume = np.add.reduceat(volumes, starts)
-    quote = np.add.reduceat(volumes * closes, starts)
-    text = spot_price_text if kind is PositionType.SPOT else plain_price_text
-    columns = zip(
-        (buckets[starts] * 1000).tolist(),
-        opens[starts].tolist(),
-        np.maximum.reduceat(highs, starts).tolist(),
-        np.minimum.reduceat(lows, starts).tolist(),
-        closes[ends].tolist(),
-        volume.tolist(),
-        quote.tolist(),
-        np.diff(np.r_[starts, len(buckets)]).tolist(),
-        strict=True,
-    )
-    step_ms = interval * 1000
-    return [
-        [open_ms, text(o), text(h), text(lo), text(c), _amount(v), open_ms + step_ms - 1,
-         _amount(q), n, _amount(v / 2), _amount(q / 2), "0"]
-        for open_ms, o, h, lo, c, v, q, n in columns
-    ]  # fmt: skip
-
-
-def spot_price_text(value: float) -> str:
-    """Write a candle price as `spot_text(to_decimal(value))` does, with string steps only.
-
-    `repr` is the shortest decimal that reads back as the float, which is what
-    `to_decimal` returns; padding it to eight places is exact. Klines write thousands of
-    prices, and Decimal arithmetic per price made a 500-candle answer take ~30 ms.
-    """
-    written = repr(value)
-    point = written.find(".")
-    if "e" in written or "E" in written or point < 0 or len(written) - point - 1 > 8:
-        return spot_text(to_decimal(value))
-    return written + "0" * (8 - (len(written) - point - 1))
-
-
-def plain_price_text(value: float) -> str:
-    """Write a candle price as `plain(to_decimal(value))` does."""
-    written = repr(value)
-    if "e" in written or "E" in written:
-        return plain(to_decimal(value))
-    return written.removesuffix(".0")
-
-
-def _amount(value: float) -> str:
-    return f"{value:.8f}"

@@ -10,8 +10,10 @@ from tradewind.domain.types import Side, Symbol
 from tradewind.testkit.binance_server import errors
 
 _CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
-_DECIMAL = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
+# Binance's own pattern for a decimal parameter: digits before the point, and after it
+# when there is one (".001" and "0." are refused, as Binance refuses them).
 _DECIMAL_RANGE = "^([0-9]{1,20})(\\.[0-9]{1,20})?$"
+_DECIMAL = re.compile(_DECIMAL_RANGE)
 
 Params = Mapping[str, str]
 
@@ -42,7 +44,7 @@ def optional_decimal(params: Params, name: str) -> Decimal | None:
 
 
 def _parse_decimal(value: str, name: str) -> Decimal:
-    if not _DECIMAL.match(value):
+    if not _DECIMAL.fullmatch(value):
         raise errors.illegal_characters(name, _DECIMAL_RANGE)
     try:
         return Decimal(value)

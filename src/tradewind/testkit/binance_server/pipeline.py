@@ -10,16 +10,21 @@ is the HTTP handler's part.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 # The route modules register their routes in ROUTES when imported.
 from tradewind.testkit.binance_server import (  # noqa: F401
     errors,
     futures,
+    futures_account,
     futures_algo,
+    futures_data,
     signing,
     spot,
+    spot_data,
+    spot_orders,
+    user_streams,
     wallet,
 )
 from tradewind.testkit.binance_server.context import (
@@ -87,10 +92,18 @@ def serve(
     route = ROUTES.find(method, path)
     ip_market = Market.FUTURES if path.startswith("/fapi/") else Market.SPOT
     headers: dict[str, str] = {}
-    params = signing.parse_params(request.query, request.body)
+    if method == "GET" and request.body:
+        # Binance reads a GET's parameters from the query string only: a body (a signature
+        # in it too) is as good as not sent.
+        request = replace(request, body="")
+    if route is None:
+        # Binance's web server answers a path it does not serve with its own HTML page,
+        # not a JSON error: a client sees what it would see there.
+        used = state.limiter.used_weight(request.client_ip, ip_market, now)
+        return Outcome(404, errors.NOT_FOUND_PAGE, {WEIGHT_HEADER: str(used)})
+    params: dict[str, str] = {}
     try:
-        if route is None:
-            raise errors.unknown_path(method, path)
+        params = signing.parse_params(request.query, request.body)
         if route.market is Market.SAPI:
             used = state.limiter.used_weight(request.client_ip, Market.SPOT, now)
         else:
@@ -123,7 +136,12 @@ def _work(
     now: int,
 ) -> Outcome:
     try:
-        account = _authenticate(state, route, request, params) if route.signed else None
+        if route.signed:
+            account: ApiAccount | None = _authenticate(state, route, request, params)
+        elif route.keyed:
+            account = _key_holder(state, route, request)
+        else:
+            account = None
         if account is not None and route.market is Market.SAPI:
             used = state.limiter.charge(
                 f"uid:{account.account_id}", Market.SAPI, route.weight_of(params), now
@@ -134,6 +152,10 @@ def _work(
                 state.limiter.count_order(account.account_id, route.market, now, route.places_order)
             )
         reply = route.handler(Call(request.method, request.path, params, account, state))
+        if account is not None and reply.filled and route.market is Market.SPOT:
+            headers.update(
+                state.limiter.uncount_filled(account.account_id, route.market, now, reply.filled)
+            )
         for key in reply.placed:
             state.faults.order_placed(key)
             stats.order_accepted(key[1])
@@ -158,10 +180,21 @@ def _authenticate(
         raise errors.mandatory("signature")
     if not signing.signature_matches(account.api_secret, request.query, request.body):
         raise errors.bad_signature()
-    signing.check_timestamp(params, state.server_ms())
+    signing.check_timestamp(params, state.server_ms(), micros=route.market is not Market.FUTURES)
     if route.market is Market.FUTURES and not account.futures_enabled:
         raise errors.bad_api_key()
     if route.needs_transfer and not account.transfer_enabled:
+        raise errors.bad_api_key()
+    return account
+
+
+def _key_holder(state: ServerState, route: Route, request: Incoming) -> ApiAccount:
+    """The account of a call that needs an API key but no signature."""
+    api_key = request.headers.get("X-MBX-APIKEY")
+    if not api_key:
+        raise BinanceError(401, -2014, "API-key format invalid.")
+    account = state.account(api_key)
+    if account is None or (route.market is Market.FUTURES and not account.futures_enabled):
         raise errors.bad_api_key()
     return account
 

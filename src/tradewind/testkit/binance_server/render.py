@@ -102,6 +102,7 @@ def spot_result(order: SimOrder) -> dict[str, object]:
         "side": order.side.value,
         **_spot_stop_fields(order),
         "workingTime": ms(order.created_at) if order.purpose is None else -1,
+        "origQuoteOrderQty": ZERO8,  # quoteOrderQty orders are not served
         "selfTradePreventionMode": "NONE",
     }
 
@@ -250,6 +251,8 @@ class AlgoOrder:
     callback_rate: Decimal | None  # percent, as sent
     activate_price: Decimal | None
     working_type: str
+    reduce_only: bool = False  # as the client asked (the order behind it always reduces)
+    close_position: bool = False
 
 
 def algo_order(algo: AlgoOrder, order: SimOrder) -> dict[str, object]:
@@ -269,9 +272,9 @@ def algo_order(algo: AlgoOrder, order: SimOrder) -> dict[str, object]:
         "triggerPrice": plain(algo.trigger_price) if algo.trigger_price is not None else "0",
         "price": "0",
         "workingType": algo.working_type,
-        "closePosition": False,
+        "closePosition": algo.close_position,
         "priceProtect": False,
-        "reduceOnly": True,
+        "reduceOnly": algo.reduce_only,
         "activatePrice": plain(algo.activate_price) if algo.activate_price is not None else "",
         "callbackRate": plain(algo.callback_rate) if algo.callback_rate is not None else "",
         "createTime": ms(order.created_at),

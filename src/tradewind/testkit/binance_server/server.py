@@ -36,6 +36,7 @@ from tradewind.testkit.binance_server.faults import Fault, FaultMode, FaultPlan
 from tradewind.testkit.binance_server.handler import HttpServer
 from tradewind.testkit.binance_server.limits import Limits
 from tradewind.testkit.binance_server.stats import Stats
+from tradewind.testkit.binance_server.stream_server import DAY_SECONDS, StreamServer
 
 
 def wall_clock_ms() -> int:
@@ -62,6 +63,7 @@ class BinanceServer:
         symbols: Sequence[str] | None = None,
         wall_ms: Callable[[], int] = wall_clock_ms,
         allow_remote: bool = False,
+        stream_max_age_seconds: float = DAY_SECONDS,
     ) -> None:
         if not allow_remote and host != "localhost" and not controls.is_loopback(host):
             raise ConfigurationError(
@@ -84,6 +86,8 @@ class BinanceServer:
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._adding = threading.Lock()
+        self._stream_max_age = stream_max_age_seconds
+        self._streams: dict[PositionType, StreamServer] = {}
 
     # --- Life ------------------------------------------------------------------------------
 
@@ -112,6 +116,10 @@ class BinanceServer:
         if http is None:
             return
         self.stopping.set()
+        with self._lock:
+            started, self._streams = list(self._streams.values()), {}
+        for streams in started:
+            streams.stop()
         http.shutdown()
         with self._lock:
             connections = list(self._connections)
@@ -147,6 +155,43 @@ class BinanceServer:
         host = self._address[0]
         shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{self.port}"
+
+    @property
+    def stream_url(self) -> str:
+        """The spot streams' URL (stream.binance.com's place): /ws/<stream>, /stream?streams=.
+
+        The stream endpoints listen on ports of their own, opened on first use.
+        """
+        return self._stream(PositionType.SPOT).url
+
+    @property
+    def futures_stream_url(self) -> str:
+        """The USDⓈ-M streams' URL (fstream.binance.com's place)."""
+        return self._stream(PositionType.FUTURES).url
+
+    def _stream(self, market: PositionType) -> StreamServer:
+        """The market's stream endpoint, started on first use (REST-only runs need none)."""
+        if self._http is None:
+            raise RuntimeError("the server is not started")
+        with self._lock:
+            streams = self._streams.get(market)
+            if streams is None:
+                host = self._address[0]
+                streams = StreamServer(self.state, market, host, self._stream_max_age)
+                streams.start()
+                self._streams[market] = streams
+            return streams
+
+    def drop_stream_connections(self) -> None:
+        """Close every WebSocket connection at once, as a network fault would."""
+        with self._lock:
+            started = list(self._streams.values())
+        for streams in started:
+            streams.drop_all()
+
+    def expire_listen_keys(self) -> None:
+        """Let every listen key expire now (their streams get listenKeyExpired)."""
+        self.state.listen_keys.expire_all()
 
     @property
     def venue(self) -> SimulatedVenue:

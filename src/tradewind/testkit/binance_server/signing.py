@@ -55,16 +55,32 @@ def signature_matches(secret: str, query: str, body: str) -> bool:
 
 
 def parse_params(query: str, body: str) -> dict[str, str]:
-    """Return the request's parameters; a key in both the query and the body: the query wins."""
-    params = dict(parse_qsl(body, keep_blank_values=True))
-    params.update(parse_qsl(query, keep_blank_values=True))
+    """Return the request's parameters; a key in both the query and the body: the query wins.
+
+    A key twice in the query, or twice in the body, is refused as Binance refuses it
+    (-1101): which of the two values it would take is not something a client should guess.
+    """
+    params = _unique_pairs(body)
+    params.update(_unique_pairs(query))
     return params
 
 
-def check_timestamp(params: dict[str, str], server_ms: int) -> None:
+def _unique_pairs(raw: str) -> dict[str, str]:
+    pairs = parse_qsl(raw, keep_blank_values=True)
+    params = dict(pairs)
+    if len(params) != len(pairs):
+        raise errors.duplicate_parameter()
+    return params
+
+
+MICROSECONDS_FROM = 10**14  # a timestamp this large is in microseconds (ms reach it in 5138)
+
+
+def check_timestamp(params: dict[str, str], server_ms: int, micros: bool = False) -> None:
     """Raise unless `timestamp` lies within the recvWindow of the server's clock.
 
     Accepted iff `timestamp < serverTime + 1000` and `serverTime - timestamp <= recvWindow`.
+    With `micros` (spot and /sapi) a timestamp may be in microseconds, as Binance allows.
     """
     raw_window = params.get("recvWindow")
     if raw_window is None or raw_window == "":
@@ -77,6 +93,8 @@ def check_timestamp(params: dict[str, str], server_ms: int) -> None:
     if not raw_timestamp:
         raise errors.mandatory("timestamp")
     timestamp = _whole_number(raw_timestamp, errors.mandatory("timestamp"))
+    if micros and timestamp >= MICROSECONDS_FROM:
+        timestamp //= 1000
     if not (timestamp < server_ms + AHEAD_TOLERANCE_MS and server_ms - timestamp <= window):
         raise errors.outside_recv_window()
 

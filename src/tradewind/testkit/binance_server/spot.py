@@ -5,18 +5,21 @@ one-leg protection group on the venue; an OCO is one group of two legs, the firs
 cancels the other, and cancelling either leg cancels the list, as on Binance. Both lock
 the base they will sell. `trailingDelta` (basis points) makes the STOP_LOSS trail from
 the price when it is placed. Only SELL exits are served (a spot position is long); LIMIT
-orders and `quoteOrderQty` are not (-1014).
+orders are not (-1014). A MARKET order by `quoteOrderQty` is the quantity that amount
+buys (or sells for) at the price now, rounded down to the step.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, SimOrder
+from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderRequest, ProtectionRequest
 from tradewind.domain.types import PositionSide, PositionType, Side, Symbol
 from tradewind.testkit.binance_server import common, errors, market, render
+from tradewind.testkit.binance_server import order_checks as checks
 from tradewind.testkit.binance_server import params as p
 from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
 from tradewind.testkit.binance_server.limits import Market
@@ -49,9 +52,20 @@ def exchange_info(call: Call) -> Reply:
             "serverTime": state.server_ms(),
             "rateLimits": market.rate_limits(state.limits, Market.SPOT),
             "exchangeFilters": [],
-            "symbols": [market.spot_symbol(r) for r in common.asked_symbols(state, call, SPOT)],
+            "symbols": [market.spot_symbol(r) for r in _info_symbols(call)],
         }
     )
+
+
+def _info_symbols(call: Call) -> list[MarketRules]:
+    """The symbols exchangeInfo lists: asked by name, or by permission (every one is SPOT)."""
+    permissions = p.optional(call.params, "permissions")
+    if permissions is None:
+        return common.asked_symbols(call.state, call, SPOT)
+    if p.optional(call.params, "symbol") or p.optional(call.params, "symbols"):
+        raise errors.BinanceError(400, -1128, "Combination of optional parameters invalid.")
+    asked = [permissions] if not permissions.startswith("[") else common.symbol_list(permissions)
+    return common.listed(call.state, SPOT) if "SPOT" in asked else []
 
 
 @ROUTES.add("GET", f"{API}/klines", Market.SPOT, 2)
@@ -66,7 +80,7 @@ def ticker_price(call: Call) -> Reply:
     state = call.state
     prices = [
         {"symbol": r.symbol, "price": render.spot_text(common.price_now(state, r))}
-        for r in common.asked_symbols(state, call, SPOT)
+        for r in common.asked_symbols(state, call, SPOT, priced=True)
     ]
     return Reply(prices[0] if p.optional(call.params, "symbol") else prices)
 
@@ -117,37 +131,68 @@ def account(call: Call) -> Reply:
 @ROUTES.add("POST", f"{API}/order", Market.SPOT, 1, signed=True, places_order=1)
 def new_order(call: Call) -> Reply:
     """Place a MARKET order, or rest a STOP_LOSS / TAKE_PROFIT exit."""
+    return new_order_checked(call, test=False)
+
+
+def new_order_checked(call: Call, test: bool) -> Reply:
+    """Place the order of POST order; with `test`, only check its parameters."""
     params, state = call.params, call.state
     symbol, side = p.symbol(params), p.side(params)
     kind = p.required(params, "type")
     client_id = p.client_id(params, "newClientOrderId") or state.new_id()
     if kind in _UNSERVED_TYPES:
         raise errors.unsupported_combination()
+    if kind in ("MARKET", "STOP_LOSS", "TAKE_PROFIT") and p.optional(params, "timeInForce"):
+        raise errors.not_required("timeInForce")  # they execute as MARKET orders
     if kind == "MARKET":
-        if p.optional(params, "quoteOrderQty") is not None:
-            raise errors.unsupported_combination()
         response = p.choice(params, "newOrderRespType", _RESPONSE_TYPES, "FULL")
-        request = OrderRequest(
-            ClientOrderId(client_id), symbol, SPOT, side, p.decimal(params, "quantity")
-        )
+        quote = None
+        if p.optional(params, "quoteOrderQty") is not None:
+            if p.optional(params, "quantity") is not None:
+                raise errors.not_required("quoteOrderQty")  # one or the other
+            quote = checks.spot_quantity(params, "quoteOrderQty")
+        quantity = checks.spot_quantity(params) if quote is None else None
+        rules = common.rules_of(state, symbol, SPOT)  # -1121 for a symbol not listed
+        if test:
+            return Reply({})
 
-        def place(desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
+        def place(desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
+            # quoteOrderQty: as much base as the quote amount buys (or sells for) at the
+            # price now, rounded down to the step.
+            wanted = quantity
+            if wanted is None:
+                assert quote is not None
+                units = quote / common.price_at(state, rules, now) / rules.step
+                wanted = units.to_integral_value(ROUND_DOWN) * rules.step
+            request = OrderRequest(ClientOrderId(client_id), symbol, SPOT, side, wanted)
             order = desk.orders.place(held, request, now)
-            return Reply(render.spot_answer(order, response), placed=[key_of(held, order)])
+            body = render.spot_answer(order, response)
+            if quote is not None:
+                extras.quote_orders[order.order_id] = quote
+                if response != "ACK":
+                    body["origQuoteOrderQty"] = render.spot_text(quote)
+            return Reply(body, placed=[key_of(held, order)], filled=1 if order.executed_qty else 0)
 
         return state.act(call.signer, place)
     if kind not in ("STOP_LOSS", "TAKE_PROFIT"):
         raise errors.invalid_order_type()
     response = p.choice(params, "newOrderRespType", _RESPONSE_TYPES, "ACK")
-    leg = exit_leg(call, kind, "stopPrice", "trailingDelta")
+    rules = common.rules_of(state, symbol, SPOT)
+    leg = exit_leg(call, rules, kind, "stopPrice", "trailingDelta")
     if side is not Side.SELL:
         raise errors.unsupported_combination()
     if p.optional(params, "price") is not None:
         raise errors.not_required("price")
-    quantity = p.decimal(params, "quantity")
+    quantity = checks.spot_quantity(params)
+    if test:
+        return Reply({})
 
     def rest(desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
-        request = _protection(call, symbol, quantity, {leg[0]: (client_id, *leg[1:])}, now)
+        last = common.price_at(state, rules, now)
+        purpose, level, _ = leg
+        if level is not None and checks.would_trigger(_TRIGGERS[purpose], side, level, last):
+            raise errors.spot_would_trigger()
+        request = _protection(call, symbol, quantity, {purpose: (client_id, *leg[1:])}, now)
         (order,) = desk.exits.place(held, request, now)
         return Reply(render.spot_answer(order, response), placed=[key_of(held, order)])
 
@@ -155,11 +200,17 @@ def new_order(call: Call) -> Reply:
 
 
 Leg = tuple[OrderPurpose, Decimal | None, Decimal | None]  # purpose, level, trailing rate
+_TRIGGERS = {
+    OrderPurpose.STOP_LOSS: checks.Trigger.STOP,
+    OrderPurpose.TAKE_PROFIT: checks.Trigger.TAKE_PROFIT,
+}
 
 
-def exit_leg(call: Call, kind: str, price_field: str, trailing_field: str) -> Leg:
+def exit_leg(
+    call: Call, rules: MarketRules, kind: str, price_field: str, trailing_field: str
+) -> Leg:
     """Read one exit leg: a TAKE_PROFIT level, or a STOP_LOSS level or trailing delta."""
-    level = p.optional_decimal(call.params, price_field)
+    level = checks.spot_price(call.params, price_field, rules)
     bips = p.optional_integer(call.params, trailing_field)
     if kind == "TAKE_PROFIT":
         if bips is not None:
@@ -214,7 +265,7 @@ def new_oco(call: Call) -> Reply:
     symbol = p.symbol(params)
     if p.side(params) is not Side.SELL:
         raise errors.unsupported_combination()
-    quantity = p.decimal(params, "quantity")
+    quantity = checks.spot_quantity(params)
     above, below = p.required(params, "aboveType"), p.required(params, "belowType")
     if above != "TAKE_PROFIT" or below != "STOP_LOSS":
         known = {"TAKE_PROFIT", "STOP_LOSS", *_UNSERVED_TYPES}
@@ -222,14 +273,22 @@ def new_oco(call: Call) -> Reply:
             raise errors.invalid_order_type()
         raise errors.unsupported_combination()
     list_id = p.client_id(params, "listClientOrderId") or state.new_id()
-    take = exit_leg(call, "TAKE_PROFIT", "aboveStopPrice", "aboveTrailingDelta")
-    stop = exit_leg(call, "STOP_LOSS", "belowStopPrice", "belowTrailingDelta")
+    rules = common.rules_of(state, symbol, SPOT)
+    take = exit_leg(call, rules, "TAKE_PROFIT", "aboveStopPrice", "aboveTrailingDelta")
+    stop = exit_leg(call, rules, "STOP_LOSS", "belowStopPrice", "belowTrailingDelta")
     legs = {
         take[0]: (p.client_id(params, "aboveClientOrderId") or state.new_id(), *take[1:]),
         stop[0]: (p.client_id(params, "belowClientOrderId") or state.new_id(), *stop[1:]),
     }
 
     def rest(desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
+        # A SELL list: the above leg over the last price, the below leg under it.
+        last = common.price_at(state, rules, now)
+        above_level, below_level = take[1], stop[1]
+        if (above_level is not None and above_level <= last) or (
+            below_level is not None and below_level >= last
+        ):
+            raise errors.oco_prices_wrong()
         request = _protection(call, symbol, quantity, legs, now)
         orders = sorted(desk.exits.place(held, request, now), key=lambda o: o.order_id)
         group = orders[0].group_id
@@ -258,11 +317,14 @@ def new_oco(call: Call) -> Reply:
 def get_order(call: Call) -> Reply:
     """Answer one order, by orderId or by client id (the newest with that id)."""
 
-    def look(_desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+    def look(_desk: Desk, held: Account, _now: int, extras: AccountExtras) -> Reply:
         order = common.find_order(call, held, SPOT)
         if order is None:
             raise errors.no_such_order()
-        return Reply(render.spot_order(order), looked_up=key_of(held, order))
+        body = render.spot_order(order)
+        if order.order_id in extras.quote_orders:
+            body["origQuoteOrderQty"] = render.spot_text(extras.quote_orders[order.order_id])
+        return Reply(body, looked_up=key_of(held, order))
 
     return call.state.act(call.signer, look)
 

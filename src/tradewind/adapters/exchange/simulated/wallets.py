@@ -50,10 +50,13 @@ class Wallets:
         """Move `amount` of `asset` from the spot to the futures wallet; return the transfer id."""
         if not amount.is_finite() or amount <= 0:
             raise errors.invalid("amount", f"{amount} is not positive")
-        balance = account.balance(asset)
-        if balance.free < amount:
-            raise _transfer_short(f"transfer {amount} {asset}: spot free {balance.free}")
-        balance.free -= amount
+        # Read without creating: a refused transfer of an asset the wallet never held must
+        # not leave an empty balance behind.
+        held = account.spot.get(asset)
+        free = held.free if held is not None else ZERO
+        if held is None or free < amount:
+            raise _transfer_short(f"transfer {amount} {asset}: spot free {free}")
+        held.free -= amount
         account.futures[asset] = account.futures.get(asset, ZERO) + amount
         self._book.dirty = True
         return str(self._book.next_transfer_id())
