@@ -19,6 +19,7 @@ from pydantic import SecretStr, ValidationError
 from tradewind.bot_config import BotConfig, format_validation_error
 from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotStatus
+from tradewind.domain.bounds import check_amount, check_name, shown
 from tradewind.domain.errors import ConfigurationError, Conflict
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType
@@ -32,7 +33,6 @@ DEFAULT_PAPER_BALANCE = Decimal(10_000)
 PAPER_QUOTE_ASSET = "USDT"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID = re.compile(r"[0-9]+")
-_MAX_NAME = 100
 
 
 def looks_like_id(text: str) -> bool:
@@ -91,7 +91,7 @@ def add_account(
         account_kind = ExchangeKind(kind)
     except ValueError:
         kinds = " or ".join(ExchangeKind)
-        raise ConfigurationError(f"kind: must be {kinds} (got {kind!r})") from None
+        raise ConfigurationError(f"kind: must be {kinds} (got {shown(kind)})") from None
     balances: dict[PositionType, dict[str, Decimal]] = {}
     if account_kind is ExchangeKind.PAPER:
         if testnet:
@@ -239,22 +239,16 @@ def delete_bot(
 def _email(email: str) -> str:
     address = email.strip().lower()
     if len(address) > 254 or not _EMAIL.match(address):
-        raise ConfigurationError(f"email: must look like name@example.com (got {email!r})")
+        raise ConfigurationError(f"email: must look like name@example.com (got {shown(email)})")
     return address
 
 
 def _name(field: str, name: str) -> str:
-    cleaned = name.strip()
-    if not cleaned or len(cleaned) > _MAX_NAME:
-        raise ConfigurationError(f"{field}: must be 1 to {_MAX_NAME} characters (got {name!r})")
-    return cleaned
+    return check_name(field, name)
 
 
 def _balance(balance: Decimal | None) -> Decimal:
-    amount = DEFAULT_PAPER_BALANCE if balance is None else balance
-    if not amount.is_finite() or amount <= 0:
-        raise ConfigurationError(f"balance: must be a number > 0 (got {balance})")
-    return amount
+    return check_amount("balance", DEFAULT_PAPER_BALANCE if balance is None else balance)
 
 
 def _stripped(secret: SecretStr | None) -> SecretStr:
