@@ -49,10 +49,14 @@ def run(
     ] = False,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
-    """Run the active bots: paper trading on the simulated exchange, or live on Binance."""
+    """Run the active bots: paper trading on the simulated exchange, or live on Binance.
+
+    One `run` per SQLite database: a second one is refused, naming the first. On
+    PostgreSQL several may run and share the bots' minutes.
+    """
     console = Console()
     with user_errors(console):
-        from tradewind.bootstrap.store import load_settings
+        from tradewind.bootstrap.store import load_settings, runner_slot
         from tradewind.domain.errors import ConfigurationError
 
         runnable = (ExchangeKind.PAPER, ExchangeKind.BINANCE)  # what `run` knows how to wire
@@ -67,14 +71,15 @@ def run(
         if testnet and exchange != ExchangeKind.BINANCE:
             raise ConfigurationError("--testnet: only with --exchange binance")
         settings = load_settings()
-        if exchange == ExchangeKind.BINANCE:
-            _live_binance(console, settings, testnet, quiet)
-        elif replay:
-            totals = _replay(console, settings, replay, speed, seed, quiet)
-            done = ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
-            console.print(f"replay done: {done or 'no active bots'}")
-        else:
-            _live(console, settings, seed, quiet)
+        with runner_slot(settings):  # one runner per SQLite database
+            if exchange == ExchangeKind.BINANCE:
+                _live_binance(console, settings, testnet, quiet)
+            elif replay:
+                totals = _replay(console, settings, replay, speed, seed, quiet)
+                done = ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
+                console.print(f"replay done: {done or 'no active bots'}")
+            else:
+                _live(console, settings, seed, quiet)
 
 
 def _replay(
