@@ -28,7 +28,7 @@ from tradewind.adapters.db.engine import (
     shown,
     sqlite_path,
 )
-from tradewind.adapters.db.runner_lock import sole_runner
+from tradewind.adapters.db.runner_lock import sole_postgres_runner, sole_runner
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlNotifyUnitOfWork
 from tradewind.adapters.exchange.builtin_rules import rules_for
@@ -124,13 +124,25 @@ def open_store(settings: Settings | None = None) -> Iterator[Store]:
 
 
 @contextmanager
-def runner_slot(settings: Settings) -> Iterator[None]:
-    """Hold the one runner's place on a SQLite database while the block runs (Conflict
-    naming the running one when it is taken); on PostgreSQL runners cooperate instead,
-    so any number may run."""
+def runner_slot(settings: Settings, *, paper: bool) -> Iterator[None]:
+    """Hold the one runner's place on the database while the block runs (Conflict naming
+    the running one when it is taken): always on SQLite, and for a `paper` runner (whose
+    venue lives in its process) on PostgreSQL. Runners on Binance share a PostgreSQL
+    database's minutes through the slot claims and bot locks, so any number may run."""
     url = database_url(settings.database_url)
     database = url.database
-    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+    if url.get_backend_name() == "postgresql":
+        if not paper:
+            yield
+            return
+        engine = make_engine(settings.database_url)
+        try:
+            with sole_postgres_runner(engine, shown(engine)):
+                yield
+        finally:
+            engine.dispose()
+        return
+    if not database or database == ":memory:":
         yield
         return
     if database.startswith("file:"):

@@ -52,7 +52,8 @@ def run(
     """Run the active bots: paper trading on the simulated exchange, or live on Binance.
 
     One `run` per SQLite database: a second one is refused, naming the first. On
-    PostgreSQL several may run and share the bots' minutes.
+    PostgreSQL too for paper bots (each run has its own simulated exchange; `tradewind
+    scale` runs several workers on a shared one); runs of Binance bots share the minutes.
     """
     console = Console()
     with user_errors(console):
@@ -71,7 +72,8 @@ def run(
         if testnet and exchange != ExchangeKind.BINANCE:
             raise ConfigurationError("--testnet: only with --exchange binance")
         settings = load_settings()
-        with runner_slot(settings):  # one runner per SQLite database
+        # One runner per SQLite database, and one paper runner per PostgreSQL database.
+        with runner_slot(settings, paper=exchange == ExchangeKind.PAPER):
             if exchange == ExchangeKind.BINANCE:
                 _live_binance(console, settings, testnet, quiet)
             elif replay:
