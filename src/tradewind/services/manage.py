@@ -167,6 +167,7 @@ def create_bot(
             user = uow.users.get(account.user_id)
             whose = "the user" if user is None else user.email
             raise Conflict(f"name: {whose} already has a bot named {config.name!r}")
+        _refuse_shared_net_position(uow, account.user_id, account.id, config)
         bot = uow.bots.add(account.user_id, account.id, config, clock.now())
         uow.commit()
     return CreatedBot(bot, warnings)
@@ -183,6 +184,7 @@ def start_bot(uow_factory: UowFactory, actor: Actor, bot_id: int) -> Bot:
             raise Conflict(
                 f"account: bot {bot.config.name!r}'s binance account has no API key and secret"
             )
+        _refuse_shared_net_position(uow, bot.user_id, bot.account_id, bot.config, bot.id)
         in_position = bot.state.position is not None
         state = bot.state
         state.status = BotStatus.IN_POSITION if in_position else BotStatus.WAITING
@@ -234,6 +236,37 @@ def delete_bot(
 
 
 # --- Checks ------------------------------------------------------------------------------
+
+
+def _refuse_shared_net_position(
+    uow: ManageUnitOfWork,
+    user_id: int,
+    account_id: int,
+    config: BotConfig,
+    bot_id: int | None = None,
+) -> None:
+    """Refuse a second futures bot on one account and symbol (Conflict).
+
+    A USDⓈ-M futures account in one-way mode holds one net position per symbol: a long of
+    one bot and a short of another would net out, and each bot's stop would close what the
+    other believes it holds. Hedge mode (a side per bot, `positionSide`) is not built.
+    Spot bots are not limited: each holds its own coins.
+    """
+    if config.position_type is not PositionType.FUTURES:
+        return
+    for other in uow.bots.find(user_id=user_id):
+        if (
+            other.id != bot_id
+            and other.account_id == account_id
+            and other.config.position_type is PositionType.FUTURES
+            and other.config.symbol == config.symbol
+        ):
+            raise Conflict(
+                f"symbol: bot {other.config.name!r} (id {other.id}) already trades "
+                f"{config.symbol} futures on this account, and a futures account holds one "
+                "net position per symbol (hedge mode is not supported); use another "
+                "account, or delete that bot first"
+            )
 
 
 def _email(email: str) -> str:
