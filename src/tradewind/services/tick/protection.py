@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from tradewind.domain.errors import ExchangeError, OutcomeUnknown
+from tradewind.domain.bots import BotStatus
+from tradewind.domain.errors import ExchangeError, OrderRejected, OutcomeUnknown
 from tradewind.domain.exits import stop_loss_level, take_profit_level
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus, ProtectionRequest
 from tradewind.domain.records import OrderRecord
 from tradewind.ports import Exchange
+from tradewind.services.tick import alerts
 from tradewind.services.tick.context import Tick
 from tradewind.services.tick.recording import record_report
 
@@ -65,18 +67,24 @@ def ensure_protection(tick: Tick, exchange: Exchange) -> None:
         bot.state.reason = f"position protection sent, outcome unknown ({e}); settling next slot"
         return
     except ExchangeError as e:
-        _settle_intents(tick, intents, OrderStatus.REJECTED, f"not placed: {e}")
-        bot.state.reason = f"position not protected yet ({e}); retrying next slot"
+        definite = isinstance(e, OrderRejected)
+        _settle_intents(tick, intents, OrderStatus.REJECTED, f"not placed: {e}", definite)
+        if bot.state.status is not BotStatus.ERROR:  # else the reason says why it stopped
+            bot.state.reason = f"position not protected yet ({e}); retrying next slot"
         return
     with tick.deps.uow() as uow:
+        refused = None
         for order in intents:
             report = reports.get(order.client_order_id)
             if report is None:
                 order.status, order.updated_at = OrderStatus.REJECTED, tick.now
                 order.reason = "not placed: the exchange cannot hold it beside the other exits"
                 uow.orders.save(order)
+                refused = order
             else:
                 record_report(uow, bot, order, report)
+        if refused is not None:
+            alerts.after_reject(uow, bot, refused, tick.now)
         tick.save_state(uow)
         uow.commit()
 
@@ -93,12 +101,19 @@ def _intent(tick: Tick, purpose: OrderPurpose, client_id: ClientOrderId) -> Orde
 
 
 def _settle_intents(
-    tick: Tick, intents: list[OrderRecord], status: OrderStatus, reason: str
+    tick: Tick,
+    intents: list[OrderRecord],
+    status: OrderStatus,
+    reason: str,
+    definite: bool = True,
 ) -> None:
     with tick.deps.uow() as uow:
         for order in intents:
             order.status, order.reason, order.updated_at = status, reason, tick.now
             uow.orders.save(order)
+        if status is OrderStatus.REJECTED and intents:
+            # Protective orders refused count as any refusal: alert, then stop the bot.
+            alerts.after_reject(uow, tick.bot, intents[-1], tick.now, definite=definite)
         tick.save_state(uow)
         uow.commit()
 

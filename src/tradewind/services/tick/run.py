@@ -118,6 +118,8 @@ def start_claimed(
     """
     if load is None or not load.bot.active:
         return Started(TickOutcome.INACTIVE)
+    if load.bot.state.status is BotStatus.ERROR:
+        return Started(TickOutcome.ERROR)  # it needs its owner: `bot start` clears it
     tick = Tick(deps, load.bot, slot, now, load.open_orders, load.today)
     tick.stored()  # the claim recorded this run already: last_run_at and last_slot
     if load.access is None:

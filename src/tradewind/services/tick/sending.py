@@ -57,7 +57,8 @@ def send_market_order(
         return False
     except (OrderRejected, TemporaryExchangeError) as e:
         # Nothing was placed: the order row says why and the bot waits for a later slot.
-        _fail(tick, order, OrderStatus.REJECTED, f"order not placed: {e}", None)
+        definite = isinstance(e, OrderRejected)  # an outage may pass; a "no" repeats
+        _fail(tick, order, OrderStatus.REJECTED, f"order not placed: {e}", None, definite=definite)
         return False
     except (AuthenticationFailed, ConfigurationError) as e:
         _fail(tick, order, OrderStatus.REJECTED, f"order not placed: {e}", str(e), error_cause(e))
@@ -78,6 +79,8 @@ def _fail(
     reason: str,
     error: str | None,
     cause: ErrorCause = ErrorCause.CONFIGURATION,
+    *,
+    definite: bool = True,
 ) -> None:
     bot = tick.bot
     with tick.deps.uow() as uow:
@@ -89,7 +92,7 @@ def _fail(
         if error is not None:
             mark_error(uow, bot, tick.now, error, cause)
         elif status is OrderStatus.REJECTED:
-            alerts.after_reject(uow, bot, order, tick.now)
+            alerts.after_reject(uow, bot, order, tick.now, definite=definite)
         tick.save_state(uow)
         uow.commit()
 
