@@ -89,14 +89,20 @@ def _replay(
 ) -> Counter[str]:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
-    from tradewind.bootstrap.markets import replay_clock, replay_files
+    from tradewind.bootstrap.markets import replay_clock, replay_files, replay_venue_state
     from tradewind.bootstrap.runtime import paper_runtime
     from tradewind.services.scheduler import run_replay
 
     market = replay_files(specs)
     start, end = market.span()
     clock = replay_clock(start)
-    runtime = paper_runtime(settings, market, clock, seed=seed)
+    # The replay's paper venue is saved beside the database after every change, before
+    # its answer is used: a replay killed and run again resumes the same venue (its
+    # orders, positions and next ids), so the database and the venue never part ways.
+    state = replay_venue_state(Path(settings.data_dir), specs, seed)
+    if state.exists():
+        console.print(f"resuming the paper venue of this replay from {state}")
+    runtime = paper_runtime(settings, market, clock, seed=seed, venue_state=state)
     totals: Counter[str] = Counter()
     try:
         with Progress(
