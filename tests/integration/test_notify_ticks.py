@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +19,9 @@ from tests.notify.servers import WebhookReceiver
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import OutboxRow
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
-from tradewind.adapters.exchange.simulated import FaultMode
+from tradewind.adapters.exchange.simulated import FaultMode, SimulatedVenue
 from tradewind.adapters.notify.signing import generate_secret
+from tradewind.bootstrap.runtime import PaperExchanges
 from tradewind.domain.bots import BotStatus
 from tradewind.domain.limits import utc_day
 from tradewind.domain.orders import OrderPurpose, OrderStatus
@@ -107,6 +109,27 @@ def test_a_run_of_refusals_longer_than_three_is_told_even_when_it_passed_three_u
     world.venue.faults.set_rate(FaultMode.REJECT, 1.0, call="protect_position")
     world.run_until(lambda: len({o.slot for o in world.orders()}) >= 3)
     assert [a["cause"] for a in _events(engine, "bot_error")] == ["repeated_rejects"]
+
+
+def test_a_bot_whose_venue_lost_its_position_stops_in_error_after_a_bounded_number_of_orders(
+    world: World, engine: Engine
+) -> None:
+    # A replay restarted on a fresh venue: the bot holds, in the database, what the venue
+    # never heard of. Before, it sent thousands of refused orders and no one was told.
+    world.run_until(lambda: world.state().position is not None)
+    sent_before = len(world.orders())
+    fresh = SimulatedVenue(world.market, world.clock, seed=99)
+    world.venue = fresh
+    world.deps = replace(world.deps, exchanges=PaperExchanges(fresh))
+    world.run_until(lambda: world.state().status is BotStatus.ERROR, limit=3 * 1440)
+    told = [a for a in _events(engine, "bot_error") if a["cause"] == "repeated_rejects"]
+    assert len(told) == 2  # the alert at 3 attempts, the stop at 10
+    assert "stopped after 10 orders in a row were not placed" in told[1]["error"]
+    sent = len(world.orders()) - sent_before
+    assert sent <= 3 * alerts.REJECTS_BEFORE_ERROR  # bounded: protective orders go in threes
+    for _ in range(30):
+        world.run_until(lambda: True)
+    assert len(world.orders()) - sent_before == sent  # in error, nothing more
 
 
 def test_an_order_whose_outcome_stays_unknown_tells_the_owner_once(
