@@ -18,6 +18,9 @@ from tradewind.testkit.binance_server import sign
 
 CLI = [sys.executable, "-m", "tradewind.entrypoints.cli", "exchange", "serve"]
 ENV = {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "NO_COLOR": "1"}
+# Every wait below ends on a condition (a line, an answer, the exit); this only bounds a
+# hung process. A loaded machine takes seconds to start Python and stop a server.
+SAFETY_S = 120
 
 
 def test_the_server_serves_a_signed_account_and_stops_cleanly_on_ctrl_c() -> None:
@@ -31,7 +34,7 @@ def test_the_server_serves_a_signed_account_and_stops_cleanly_on_ctrl_c() -> Non
         first = process.stdout.readline()
         assert first.startswith("listening on http://127.0.0.1:"), first
         url = first.split()[-1]
-        with httpx.Client(base_url=url, timeout=5) as client:
+        with httpx.Client(base_url=url, timeout=SAFETY_S) as client:
             assert client.get("/api/v3/ping").json() == {}
             payload = urlencode({"timestamp": time.time_ns() // 1_000_000})
             signed = f"{payload}&signature={sign('cli-secret', payload)}"
@@ -43,9 +46,11 @@ def test_the_server_serves_a_signed_account_and_stops_cleanly_on_ctrl_c() -> Non
             price = client.get("/fapi/v1/ticker/price", params={"symbol": "ETHUSDT"}).json()
             assert float(price["price"]) > 0
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=10)
+        out, err = process.communicate(timeout=SAFETY_S)
     finally:
-        process.kill()
+        if process.poll() is None:
+            process.kill()
+            process.wait(SAFETY_S)
     assert process.returncode == 0, err
     assert "stopped" in out
     assert "cli-secret" not in out + err

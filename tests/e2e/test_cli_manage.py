@@ -246,3 +246,24 @@ def test_a_number_names_a_bot_by_its_id_and_a_shared_name_needs_the_user(
     assert f"bot: there is no bot {bobs}" in hidden
     assert "hint: `tradewind bot list` shows every bot with its id" in hidden
     assert ready.bot_rows() == 2
+
+
+def test_numbers_beyond_the_columns_and_long_names_are_refused_naming_the_field(
+    ready: Tradewind,
+) -> None:
+    huge_size = ready.refused("bot", "create", "--user", "ann@example.com", *BOT,
+                              "--position-size-fixed", "1e30")  # fmt: skip
+    assert "position_size_fixed: must be less than or equal to 1000000000000" in huge_size
+    huge_loss = ready.refused("bot", "create", "--user", "ann@example.com", *BOT,
+                              "--max-daily-loss", "1e25")  # fmt: skip
+    assert "max_daily_loss: must be less than or equal to 1000000000000" in huge_loss
+    balance = ready.refused("account", "add", "--user", "ann@example.com", "--name", "rich",
+                            "--kind", "paper", "--balance", "1e30")  # fmt: skip
+    assert "balance: must be at most 1,000,000,000,000 (got '1E+30')" in balance
+    long_name = "n" * 10_000
+    named = ready.refused("bot", "create", "--user", "ann@example.com", "--name", long_name,
+                          *BOT[2:])  # fmt: skip
+    assert "name: string should have at most 100 characters" in named
+    assert "(10,000 characters)" in named
+    assert long_name[:100] not in named
+    assert ready.bot_rows() == 0

@@ -65,6 +65,14 @@ def test_bad_notification_settings_are_refused_naming_the_field(tw: Tradewind) -
     private = tw.refused("notify", "webhook", "add", *user, "--name", "h", "--url",
                          "https://10.1.2.3/hook", TRADEWIND_WEBHOOK_SECRET=SECRET)  # fmt: skip
     assert "url: 10.1.2.3 is a private address" in private
+    for url, why in (
+        ("http://2130706433/", "2130706433 is an address in a numeric, hex or octal form"),
+        ("http://0x7f.1/", "0x7f.1 is an address in a numeric, hex or octal form"),
+        ("http://metadata.google.internal/", "metadata.google.internal is an internal name"),
+    ):
+        refused = tw.refused("notify", "webhook", "add", *user, "--name", "h", "--url", url,
+                             TRADEWIND_WEBHOOK_SECRET=SECRET)  # fmt: skip
+        assert f"url: {why}" in refused
     weak = tw.refused("notify", "webhook", "add", *user, "--name", "h", "--url",
                       "https://hooks.example.com/x",
                       TRADEWIND_WEBHOOK_SECRET="hunter2")  # fmt: skip

@@ -145,10 +145,10 @@ def test_a_started_worker_ticks_the_slot_it_is_sent(env: dict[str, str]) -> None
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         try:
-            worker.wait(timeout=15)
+            worker.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
+            worker.wait(timeout=120)
         client = redis.Redis()
         keys = list(client.scan_iter(match=f"{env['TRADEWIND_NAMESPACE']}*"))
         if keys:

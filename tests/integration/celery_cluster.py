@@ -136,12 +136,12 @@ class Cluster:
         for process in self.processes:
             if process.poll() is None:
                 _signal_session(process, signal.SIGTERM)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # a loaded machine stops Celery slowly
         for process in self.processes:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             _signal_session(process, signal.SIGKILL)
-            process.wait(timeout=10)
+            process.wait(timeout=120)
         self.sender.close()
 
     # --- time and slots -------------------------------------------------------------------

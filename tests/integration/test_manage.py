@@ -218,6 +218,35 @@ def test_a_bot_goes_on_the_account_it_names(owner: Owner, manage_uow: Uow) -> No
     assert {a.id: a.name for a in listed}[created.bot.account_id] == "other"
 
 
+def test_a_second_futures_bot_on_one_account_and_symbol_is_refused_with_the_reason(
+    owner: Owner, manage_uow: Uow
+) -> None:
+    # A futures account holds one net position per symbol: a long 0.021 of one bot and a
+    # short 0.016 of another would net to 0.005, and the stops would close each other's.
+    futures = {"position_type": "futures", "leverage": 5}
+    first = _create(manage_uow, owner, name="long", **futures).bot
+    with pytest.raises(Conflict) as refused:
+        _create(manage_uow, owner, name="short", **futures)
+    assert str(refused.value).startswith(
+        f"symbol: bot 'long' (id {first.id}) already trades BTCUSDT futures on this account"
+    )
+    assert "hedge mode is not supported" in str(refused.value)
+    assert _bots(manage_uow) == ["long"]
+    # Spot bots hold their own coins; another symbol or another account is another position.
+    _create(manage_uow, owner, name="spot-a")
+    _create(manage_uow, owner, name="spot-b")
+    _create(manage_uow, owner, name="eth", symbol="ETHUSDT", **futures)
+    other = manage.add_account(
+        manage_uow, CLOCK, owner.actor, owner_id=owner.user.id, name="other", kind="paper"
+    )
+    manage.create_bot(
+        manage_uow, CLOCK, rules_for, owner.actor, account_id=other.id,
+        config={"name": "elsewhere", "symbol": "BTCUSDT", "timeframe": "1m", **futures},
+    )  # fmt: skip
+    manage.delete_bot(manage_uow, CLOCK, owner.actor, first.id)
+    _create(manage_uow, owner, name="short", **futures)  # the position is free again
+
+
 # --- Starting, stopping, deleting --------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -18,13 +19,15 @@ from tests.notify.servers import WebhookReceiver
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import OutboxRow
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
-from tradewind.adapters.exchange.simulated import FaultMode
+from tradewind.adapters.exchange.simulated import FaultMode, SimulatedVenue
 from tradewind.adapters.notify.signing import generate_secret
+from tradewind.bootstrap.runtime import PaperExchanges
+from tradewind.domain.bots import BotStatus
 from tradewind.domain.limits import utc_day
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.services.notify import BackgroundDispatcher, summarize_day
 from tradewind.services.scheduler import run_slot, slots_between
-from tradewind.services.tick import TickOutcome
+from tradewind.services.tick import TickOutcome, alerts
 
 DAY = 86_400
 
@@ -55,6 +58,78 @@ def test_orders_refused_three_times_in_a_row_tell_the_owner_once(
     assert [a["cause"] for a in alerts] == ["repeated_rejects"]
     assert alerts[0]["error"].startswith("3 orders in a row were not placed; the last: order")
     assert world.state().status.value != "error"  # the bot goes on; its owner knows
+
+
+def test_protective_orders_refused_again_and_again_alert_once_then_stop_the_bot_in_error(
+    world: World, engine: Engine
+) -> None:
+    # The position is taken; every attempt to protect it is refused from then on. Before,
+    # such refusals never reached the alert, and the bot retried each minute forever.
+    world.venue.faults.set_rate(FaultMode.REJECT, 1.0, call="protect_position")
+    world.run_until(lambda: world.state().status is BotStatus.ERROR)
+    protective = [o for o in world.orders() if o.purpose is not OrderPurpose.ENTRY]
+    assert {o.status for o in protective} == {OrderStatus.REJECTED}
+    attempts = len({o.slot for o in protective})
+    assert attempts == alerts.REJECTS_BEFORE_ERROR
+    told = _events(engine, "bot_error")
+    assert [a["cause"] for a in told] == ["repeated_rejects"] * 2  # the alert, the stop
+    assert told[0]["error"].startswith("3 orders in a row were not placed; the last: not placed")
+    assert told[1]["error"].startswith("stopped after 10 orders in a row were not placed")
+    state = world.state()
+    assert state.position is not None  # what the bot holds is its owner's call now
+    assert (state.reason or "").startswith("stopped after 10 orders in a row")
+    # In error it sends nothing more, however long it runs: never a loop of refusals.
+    before = len(world.orders())
+    for _ in range(30):
+        world.run_until(lambda: True)
+    assert len(world.orders()) == before
+    assert len(_events(engine, "bot_error")) == 2
+
+
+def test_an_outage_that_refuses_protection_for_long_alerts_but_never_stops_the_bot(
+    world: World, engine: Engine
+) -> None:
+    world.venue.faults.set_rate(FaultMode.TEMPORARY, 1.0, call="protect_position")
+    world.run_until(lambda: len({o.slot for o in world.orders()}) > 2 * alerts.REJECTS_BEFORE_ERROR)
+    assert world.state().status is not BotStatus.ERROR  # an outage passes; it retries
+    assert [a["cause"] for a in _events(engine, "bot_error")] == ["repeated_rejects"]
+    world.venue.faults.clear()
+    world.run_until(  # protected at last, once the exchange answers again
+        lambda: any(
+            o.purpose is not OrderPurpose.ENTRY and o.status is not OrderStatus.REJECTED
+            for o in world.orders()
+        )
+    )
+
+
+def test_a_run_of_refusals_longer_than_three_is_told_even_when_it_passed_three_unseen(
+    world: World, engine: Engine
+) -> None:
+    # Four refusals at once (a protective batch beside an entry) jump past exactly 3.
+    world.venue.faults.set_rate(FaultMode.REJECT, 1.0, call="protect_position")
+    world.run_until(lambda: len({o.slot for o in world.orders()}) >= 3)
+    assert [a["cause"] for a in _events(engine, "bot_error")] == ["repeated_rejects"]
+
+
+def test_a_bot_whose_venue_lost_its_position_stops_in_error_after_a_bounded_number_of_orders(
+    world: World, engine: Engine
+) -> None:
+    # A replay restarted on a fresh venue: the bot holds, in the database, what the venue
+    # never heard of. Before, it sent thousands of refused orders and no one was told.
+    world.run_until(lambda: world.state().position is not None)
+    sent_before = len(world.orders())
+    fresh = SimulatedVenue(world.market, world.clock, seed=99)
+    world.venue = fresh
+    world.deps = replace(world.deps, exchanges=PaperExchanges(fresh))
+    world.run_until(lambda: world.state().status is BotStatus.ERROR, limit=3 * 1440)
+    told = [a for a in _events(engine, "bot_error") if a["cause"] == "repeated_rejects"]
+    assert len(told) == 2  # the alert at 3 attempts, the stop at 10
+    assert "stopped after 10 orders in a row were not placed" in told[1]["error"]
+    sent = len(world.orders()) - sent_before
+    assert sent <= 3 * alerts.REJECTS_BEFORE_ERROR  # bounded: protective orders go in threes
+    for _ in range(30):
+        world.run_until(lambda: True)
+    assert len(world.orders()) - sent_before == sent  # in error, nothing more
 
 
 def test_an_order_whose_outcome_stays_unknown_tells_the_owner_once(

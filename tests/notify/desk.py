@@ -25,10 +25,14 @@ OWNER = "owner@example.com"
 
 
 class SteppedClock:
-    """Real time at the start, then only where the test moves it."""
+    """Real time at the start (or `start`), then only where the test moves it.
 
-    def __init__(self) -> None:
-        self._now = int(time.time())
+    A process the test starts gets the test's `start`: two clocks that began apart in
+    real time would disagree by however slow the machine was between them.
+    """
+
+    def __init__(self, start: int | None = None) -> None:
+        self._now = int(time.time()) if start is None else start
 
     def now(self) -> int:
         return self._now
@@ -50,9 +54,10 @@ class Desk:
         allowed: tuple[object, ...] | None = None,
         timeout: float = 2.0,
         smtp: SmtpServer | None = None,
+        start: int | None = None,
     ) -> None:
         self.sessions, self.secrets = sessions, secrets
-        self.clock = SteppedClock()
+        self.clock = SteppedClock(start)
         self.webhooks = WebhookSender(
             webhook_clock or SystemClock(), timeout=timeout,
             allowed=LOOPBACK if allowed is None else allowed,  # type: ignore[arg-type]

@@ -94,7 +94,7 @@ def test_leverage_above_fifty_is_kept_as_configured_but_capped_with_a_warning() 
     assert c.warnings == ["leverage 75 capped at 50"]
 
 
-@given(st.integers(1, 500))
+@given(st.integers(1, 125))
 def test_effective_leverage_is_the_configured_value_up_to_fifty(leverage: int) -> None:
     c = config(leverage=leverage)
     assert c.effective_leverage == min(leverage, 50)

@@ -115,6 +115,18 @@ def test_a_malformed_secret_is_refused_without_echoing_it(secret: str, message: 
         ("https://user:pw@example.com/hook", "must not carry a user name"),
         ("https://example.com:99999/hook", "not a URL"),
         ("https://exa mple.com/hook", "spaces"),
+        ("http://2130706433/", "numeric, hex or octal form"),
+        ("http://0x7f.1/", "numeric, hex or octal form"),
+        ("http://0x7f000001/", "numeric, hex or octal form"),
+        ("http://0177.0.0.1/", "numeric, hex or octal form"),
+        ("http://127.1/", "numeric, hex or octal form"),
+        ("http://metadata.google.internal/computeMetadata/v1/", "internal name"),
+        ("https://vault.corp.internal/hook", "internal name"),
+        ("https://printer.local/hook", "internal name"),
+        ("https://metadata/hook", "internal name"),
+        ("https://LOCALHOST./hook", "names this machine"),
+        ("https://ip6-localhost/hook", "names this machine"),
+        ("https://localhost.localdomain/hook", "names this machine"),
     ],
 )
 def test_a_webhook_target_that_is_not_public_or_not_a_url_is_refused(url: str, why: str) -> None:

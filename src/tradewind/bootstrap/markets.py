@@ -8,6 +8,7 @@ are the types the entrypoints hold; they get them from here, never from the adap
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,6 +31,7 @@ __all__ = [
     "no_candles",
     "replay_clock",
     "replay_files",
+    "replay_venue_state",
     "scaled_clock",
     "start_price",
     "tick_size",
@@ -40,6 +42,19 @@ MINUTE = 60
 # Start prices of the generated markets, so each symbol looks like itself.
 START_PRICES = {"BTCUSDT": Decimal(42_000), "ETHUSDT": Decimal(2_300), "BNBUSDT": Decimal(310),
                 "SOLUSDT": Decimal(95), "XRPUSDT": Decimal("0.62")}  # fmt: skip
+
+
+def replay_venue_state(data_dir: Path, specs: list[str], seed: int) -> Path:
+    """Return the file that holds the paper venue of this replay (these candle files, this
+    seed) in `data_dir`: the same replay run again resumes it; another starts afresh."""
+    identity = hashlib.sha256()
+    for spec in specs:
+        symbol, sep, name = spec.partition("=")
+        path = Path(name if sep else spec).resolve()
+        size = path.stat().st_size if path.exists() else -1
+        identity.update(f"{symbol.strip().upper() if sep else ''}={path}:{size};".encode())
+    identity.update(f"seed={seed}".encode())
+    return data_dir / f"paper-venue-replay-{identity.hexdigest()[:16]}.json"
 
 
 def replay_files(specs: list[str]) -> ReplayMarketData:

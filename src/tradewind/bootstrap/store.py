@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.db import secrets as master_keys
 from tradewind.adapters.db.engine import (
+    database_url,
     ensure_migrated,
     make_engine,
     migrate,
@@ -27,6 +28,7 @@ from tradewind.adapters.db.engine import (
     shown,
     sqlite_path,
 )
+from tradewind.adapters.db.runner_lock import sole_postgres_runner, sole_runner
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlNotifyUnitOfWork
 from tradewind.adapters.exchange.builtin_rules import rules_for
@@ -119,6 +121,34 @@ def open_store(settings: Settings | None = None) -> Iterator[Store]:
         raise ConfigurationError(f"database {shown(store.engine)}: {e.orig}") from e
     finally:
         store.close()
+
+
+@contextmanager
+def runner_slot(settings: Settings, *, paper: bool) -> Iterator[None]:
+    """Hold the one runner's place on the database while the block runs (Conflict naming
+    the running one when it is taken): always on SQLite, and for a `paper` runner (whose
+    venue lives in its process) on PostgreSQL. Runners on Binance share a PostgreSQL
+    database's minutes through the slot claims and bot locks, so any number may run."""
+    url = database_url(settings.database_url)
+    database = url.database
+    if url.get_backend_name() == "postgresql":
+        if not paper:
+            yield
+            return
+        engine = make_engine(settings.database_url)
+        try:
+            with sole_postgres_runner(engine, shown(engine)):
+                yield
+        finally:
+            engine.dispose()
+        return
+    if not database or database == ":memory:":
+        yield
+        return
+    if database.startswith("file:"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+    with sole_runner(Path(database).resolve()):
+        yield
 
 
 # --- Setting up an installation (`tradewind init`, `tradewind keys`, the demo) -------------

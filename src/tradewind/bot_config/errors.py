@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from tradewind.bot_config.model import BotConfig
 from tradewind.bot_config.strategy import ALIASES, unknown_parameter
+from tradewind.domain.bounds import shown
 from tradewind.domain.strategies import STRATEGIES
 
 # Errors whose `ctx["field"]` names the field below their location (a strategy parameter
@@ -56,7 +57,11 @@ def _location(err: Any) -> tuple[list[str], str | None]:
 
 
 def _as_rule(message: str) -> str:
-    for prefix, replacement in (("Input should be", "must be"), ("Value error, ", "")):
+    for prefix, replacement in (
+        ("Input should be", "must be"),
+        ("Decimal input should have", "must have"),
+        ("Value error, ", ""),
+    ):
         if message.startswith(prefix):
             message = replacement + message[len(prefix) :]
     return message[:1].lower() + message[1:]
@@ -65,4 +70,4 @@ def _as_rule(message: str) -> str:
 def _show(value: object) -> str:
     if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
         return str(value)
-    return repr(value)
+    return shown(value) if isinstance(value, str) else shown(repr(value))

@@ -10,10 +10,13 @@ Every product field is here with the product's own name. Rules worth knowing:
 - Money fields are `Decimal`, given as strings or integers; a float is refused, because a
   float such as 0.1 is not the number the user wrote. NaN and infinities are refused too.
   (TOML files are read with `parse_float=Decimal`, so `2.5` there is exact.)
-- `leverage` above 50 is accepted and kept as written, but `effective_leverage` caps it at
-  50 and `warnings` says so. The exchange's own maximum is applied later, at sizing.
+- `leverage` above 50 (up to 125, the most any venue offers) is accepted and kept as
+  written, but `effective_leverage` caps it at 50 and `warnings` says so. The exchange's
+  own maximum is applied later, at sizing.
 - Spot bots trade without leverage, so a spot bot must have `leverage = 1`; anything else is
   refused rather than silently ignored, so the user never believes a spot bot is leveraged.
+- Amounts are at most a trillion with at most 18 decimals, counts at most a million, names
+  at most 100 characters (`domain.bounds`): the database never sees a number it cannot hold.
 - Unknown fields are refused by name (a typo never silently falls back to a default).
 
 Each field's description is its help text on the command line, which builds one option
@@ -43,8 +46,10 @@ from tradewind.bot_config.strategy import (
     gather_strategy,
     strategy_table,
 )
+from tradewind.domain.bounds import MAX_AMOUNT, MAX_AMOUNT_DECIMALS, MAX_COUNT, MAX_NAME_LENGTH
 from tradewind.domain.params import (
     MAX_LEVERAGE,
+    MAX_VENUE_LEVERAGE,
     DailyLimits,
     ExitRules,
     SizingRule,
@@ -84,9 +89,17 @@ def _upper_alnum(value: str) -> str:
     return value
 
 
-Money = Annotated[Decimal, BeforeValidator(_no_float_or_bool), Field(gt=0, allow_inf_nan=False)]
+# Bounded so the database never overflows (domain.bounds); a percent becomes a fraction
+# with two more decimals, which must still fit the columns' 18.
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_no_float_or_bool),
+    Field(gt=0, le=int(MAX_AMOUNT), decimal_places=MAX_AMOUNT_DECIMALS, allow_inf_nan=False),
+]
 Percent = Annotated[
-    Decimal, BeforeValidator(_no_float_or_bool), Field(gt=0, lt=100, allow_inf_nan=False)
+    Decimal,
+    BeforeValidator(_no_float_or_bool),
+    Field(gt=0, lt=100, decimal_places=MAX_AMOUNT_DECIMALS - 2, allow_inf_nan=False),
 ]
 
 
@@ -96,7 +109,8 @@ class BotConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     name: Annotated[
-        str, Field(min_length=1, max_length=100, description="Bot name, unique per user.")
+        str,
+        Field(min_length=1, max_length=MAX_NAME_LENGTH, description="Bot name, unique per user."),
     ]
     symbol: Annotated[
         Symbol, Field(min_length=2, max_length=20, description="Symbol, e.g. BTCUSDT.")
@@ -110,7 +124,12 @@ class BotConfig(BaseModel):
     leverage: Annotated[
         int,
         BeforeValidator(_no_bool),
-        Field(ge=1, validate_default=True, description="Futures leverage; capped at 50."),
+        Field(
+            ge=1,
+            le=MAX_VENUE_LEVERAGE,
+            validate_default=True,
+            description="Futures leverage; capped at 50.",
+        ),
     ] = 1
     custom_stop_loss: Annotated[Percent | None, Field(description="Stop-loss in percent.")] = None
     custom_take_profit: Annotated[Percent | None, Field(description="Take-profit in percent.")] = (
@@ -124,13 +143,15 @@ class BotConfig(BaseModel):
     ] = None
     position_size_perc: Annotated[
         Annotated[
-            Decimal, BeforeValidator(_no_float_or_bool), Field(gt=0, le=100, allow_inf_nan=False)
+            Decimal,
+            BeforeValidator(_no_float_or_bool),
+            Field(gt=0, le=100, decimal_places=MAX_AMOUNT_DECIMALS - 2, allow_inf_nan=False),
         ]
         | None,
         Field(description="Percent of the free quote balance per entry."),
     ] = None
     max_daily_trades: Annotated[
-        Annotated[int, BeforeValidator(_no_bool), Field(ge=1)] | None,
+        Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=MAX_COUNT)] | None,
         Field(description="Most entries per UTC day."),
     ] = None
     max_daily_loss: Annotated[

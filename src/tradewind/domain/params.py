@@ -13,6 +13,8 @@ from tradewind.domain.errors import DomainError
 from tradewind.domain.types import PositionType
 
 MAX_LEVERAGE = 50
+# The most leverage any venue offers (Binance USDⓈ-M, on its largest symbols).
+MAX_VENUE_LEVERAGE = 125
 DEFAULT_QUOTE_AMOUNT = Decimal(25)
 DEFAULT_TAKER_FEE = {PositionType.SPOT: Decimal("0.001"), PositionType.FUTURES: Decimal("0.0004")}
 

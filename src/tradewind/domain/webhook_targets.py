@@ -3,13 +3,17 @@
 A webhook URL is given by a user, but the request leaves from the operator's network. A
 target on loopback, a private or shared range, link-local (where cloud metadata services
 live), multicast or any other non-global address is refused, unless the operator allowed
-its network. Names are checked again, after resolving, by the sender: the addresses a
-name resolves to when the request is made are the ones that count.
+its network. So are addresses in the numeric forms resolvers accept (`2130706433`,
+`0x7f.1`, `0177.0.0.1`), names of this machine (`localhost`, `*.localhost`) and internal
+names (`metadata.google.internal`, `*.local`, a name of one label). Names are checked
+again, after resolving, by the sender: the addresses a name resolves to when the request
+is made are the ones that count.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import SplitResult, urlsplit
 
@@ -18,7 +22,20 @@ IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 MAX_URL_LENGTH = 2_000
 # Names that mean this machine whatever DNS says (RFC 6761).
-_LOCAL_NAMES = ("localhost", "localhost.localdomain")
+_LOCAL_NAMES = frozenset(("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"))
+# Suffixes that never name a public host: cloud metadata (metadata.google.internal),
+# mDNS, home and corporate networks (RFC 6762, RFC 8375, ICANN's private-use .internal).
+_INTERNAL_SUFFIXES = (
+    ".internal",
+    ".local",
+    ".localdomain",
+    ".lan",
+    ".home.arpa",
+    ".intranet",
+    ".corp",
+    ".private",
+)
+_HEX_LABEL = re.compile(r"0x[0-9a-f]*")
 
 
 class TargetRefused(ValueError):
@@ -96,8 +113,21 @@ def check_target(url: str, allowed: Sequence[IpNetwork]) -> SplitResult:
         why = refusal(address, allowed)
         if why is not None:
             raise TargetRefused(f"{why}; the operator may allow its network")
-    elif (host in _LOCAL_NAMES or host.endswith(".localhost")) and not _local_allowed(allowed):
-        raise TargetRefused(f"{host} names this machine; the operator may allow loopback")
+    elif _numeric_last_label(host):
+        # 2130706433, 0x7f.1, 0177.0.0.1: forms resolvers read as 127.0.0.1, which would
+        # slip past a check that only knows dotted quads.
+        raise TargetRefused(
+            f"{host} is an address in a numeric, hex or octal form; write it as four "
+            "decimal numbers (a.b.c.d)"
+        )
+    elif _names_this_machine(host):
+        if not _local_allowed(allowed):
+            raise TargetRefused(f"{host} names this machine; the operator may allow loopback")
+    elif _internal_name(host) and not allowed:
+        raise TargetRefused(
+            f"{host} is an internal name (cloud metadata and intranet hosts live under such "
+            "names); the operator may allow its network"
+        )
     return parts
 
 
@@ -116,6 +146,23 @@ def check_resolved(addresses: Iterable[IpAddress], allowed: Sequence[IpNetwork])
     if chosen is None:
         raise TargetRefused("resolves to no address")
     return chosen
+
+
+def _numeric_last_label(host: str) -> bool:
+    """Tell whether the host's last label is a number (decimal, 0x hex or octal): such a
+    host is an IPv4 address to resolvers and browsers, never a name (WHATWG URL, inet_aton)."""
+    last = host.rsplit(".", 1)[-1]
+    return bool(last) and (last.isdigit() or _HEX_LABEL.fullmatch(last) is not None)
+
+
+def _names_this_machine(host: str) -> bool:
+    return host in _LOCAL_NAMES or host.endswith(".localhost")
+
+
+def _internal_name(host: str) -> bool:
+    """Tell whether `host` only makes sense inside a network: one label (`metadata`,
+    resolved through the search domains) or an internal suffix (`*.internal`, `*.local`)."""
+    return "." not in host or any(host.endswith(suffix) for suffix in _INTERNAL_SUFFIXES)
 
 
 def _local_allowed(allowed: Sequence[IpNetwork]) -> bool:

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import Account, ExchangeKind, User
-from tradewind.domain.records import OrderRecord, TradeRecord
+from tradewind.domain.records import TradeRecord
 from tradewind.domain.types import PositionType
 from tradewind.ports.trading import (
     AccountRepository,
@@ -81,11 +81,7 @@ class BotCatalog(BotRepository, Protocol):
 
 
 class OrderHistory(OrderRepository, Protocol):
-    def recent(
-        self, *, user_id: int | None = None, bot_id: int | None = None, limit: int = 50
-    ) -> list[OrderRecord]:
-        """Return the latest orders matching the filters, newest first."""
-        ...
+    """The orders as the management services read them (`recent`, in the base)."""
 
 
 class TradeHistory(TradeRepository, Protocol):

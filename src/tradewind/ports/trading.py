@@ -25,7 +25,6 @@ from tradewind.domain.orders import (
     ExchangePosition,
     OrderReport,
     OrderRequest,
-    OrderStatus,
     ProtectionRequest,
 )
 from tradewind.domain.records import OrderRecord, OutboxEvent, TradeRecord
@@ -246,8 +245,10 @@ class OrderRepository(Protocol):
     def unresolved(self, bot_id: int) -> list[OrderRecord]: ...
     def save(self, order: OrderRecord) -> None: ...
 
-    def latest_statuses(self, bot_id: int, limit: int) -> list[OrderStatus]:
-        """Return the statuses of the bot's latest `limit` orders, newest first."""
+    def recent(
+        self, *, user_id: int | None = None, bot_id: int | None = None, limit: int = 50
+    ) -> list[OrderRecord]:
+        """Return the latest orders matching the filters, newest first."""
         ...
 
 

@@ -19,6 +19,7 @@ from pydantic import SecretStr, ValidationError
 from tradewind.bot_config import BotConfig, format_validation_error
 from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotStatus
+from tradewind.domain.bounds import check_amount, check_name, shown
 from tradewind.domain.errors import ConfigurationError, Conflict
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType
@@ -32,7 +33,6 @@ DEFAULT_PAPER_BALANCE = Decimal(10_000)
 PAPER_QUOTE_ASSET = "USDT"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID = re.compile(r"[0-9]+")
-_MAX_NAME = 100
 
 
 def looks_like_id(text: str) -> bool:
@@ -91,7 +91,7 @@ def add_account(
         account_kind = ExchangeKind(kind)
     except ValueError:
         kinds = " or ".join(ExchangeKind)
-        raise ConfigurationError(f"kind: must be {kinds} (got {kind!r})") from None
+        raise ConfigurationError(f"kind: must be {kinds} (got {shown(kind)})") from None
     balances: dict[PositionType, dict[str, Decimal]] = {}
     if account_kind is ExchangeKind.PAPER:
         if testnet:
@@ -167,6 +167,7 @@ def create_bot(
             user = uow.users.get(account.user_id)
             whose = "the user" if user is None else user.email
             raise Conflict(f"name: {whose} already has a bot named {config.name!r}")
+        _refuse_shared_net_position(uow, account.user_id, account.id, config)
         bot = uow.bots.add(account.user_id, account.id, config, clock.now())
         uow.commit()
     return CreatedBot(bot, warnings)
@@ -183,6 +184,7 @@ def start_bot(uow_factory: UowFactory, actor: Actor, bot_id: int) -> Bot:
             raise Conflict(
                 f"account: bot {bot.config.name!r}'s binance account has no API key and secret"
             )
+        _refuse_shared_net_position(uow, bot.user_id, bot.account_id, bot.config, bot.id)
         in_position = bot.state.position is not None
         state = bot.state
         state.status = BotStatus.IN_POSITION if in_position else BotStatus.WAITING
@@ -236,25 +238,50 @@ def delete_bot(
 # --- Checks ------------------------------------------------------------------------------
 
 
+def _refuse_shared_net_position(
+    uow: ManageUnitOfWork,
+    user_id: int,
+    account_id: int,
+    config: BotConfig,
+    bot_id: int | None = None,
+) -> None:
+    """Refuse a second futures bot on one account and symbol (Conflict).
+
+    A USDⓈ-M futures account in one-way mode holds one net position per symbol: a long of
+    one bot and a short of another would net out, and each bot's stop would close what the
+    other believes it holds. Hedge mode (a side per bot, `positionSide`) is not built.
+    Spot bots are not limited: each holds its own coins.
+    """
+    if config.position_type is not PositionType.FUTURES:
+        return
+    for other in uow.bots.find(user_id=user_id):
+        if (
+            other.id != bot_id
+            and other.account_id == account_id
+            and other.config.position_type is PositionType.FUTURES
+            and other.config.symbol == config.symbol
+        ):
+            raise Conflict(
+                f"symbol: bot {other.config.name!r} (id {other.id}) already trades "
+                f"{config.symbol} futures on this account, and a futures account holds one "
+                "net position per symbol (hedge mode is not supported); use another "
+                "account, or delete that bot first"
+            )
+
+
 def _email(email: str) -> str:
     address = email.strip().lower()
     if len(address) > 254 or not _EMAIL.match(address):
-        raise ConfigurationError(f"email: must look like name@example.com (got {email!r})")
+        raise ConfigurationError(f"email: must look like name@example.com (got {shown(email)})")
     return address
 
 
 def _name(field: str, name: str) -> str:
-    cleaned = name.strip()
-    if not cleaned or len(cleaned) > _MAX_NAME:
-        raise ConfigurationError(f"{field}: must be 1 to {_MAX_NAME} characters (got {name!r})")
-    return cleaned
+    return check_name(field, name)
 
 
 def _balance(balance: Decimal | None) -> Decimal:
-    amount = DEFAULT_PAPER_BALANCE if balance is None else balance
-    if not amount.is_finite() or amount <= 0:
-        raise ConfigurationError(f"balance: must be a number > 0 (got {balance})")
-    return amount
+    return check_amount("balance", DEFAULT_PAPER_BALANCE if balance is None else balance)
 
 
 def _stripped(secret: SecretStr | None) -> SecretStr:

@@ -39,7 +39,6 @@ from tradewind.adapters.db.tables import (
     TradeRow,
 )
 from tradewind.domain.limits import DayTally
-from tradewind.domain.orders import OrderStatus
 from tradewind.domain.records import OrderRecord, OutboxEvent, TradeRecord
 
 _FRESH = {"populate_existing": True}
@@ -111,12 +110,6 @@ _ADD_OUTBOX_ONCE = per_dialect(
         )
         .returning(_OUTBOX.c.id)
     )
-)
-_LATEST_STATUSES = (
-    select(_ORDERS.c.status)
-    .where(_ORDERS.c.bot_id == _BOT_ID)
-    .order_by(_ORDERS.c.id.desc())
-    .limit(bindparam("p_limit", type_=Integer()))
 )
 # A slot claim. On PostgreSQL the row is inserted only if the transaction lock on
 # (bot, slot) was free (see SqlSlotRepository), in the same statement.
@@ -213,13 +206,6 @@ class SqlOrderRepository:
         done: Any = connection(self._session).execute(_SAVE_ORDER, values)
         if done.rowcount == 0:
             raise LookupError(f"no order {order.client_order_id!r} to save")
-
-    def latest_statuses(self, bot_id: int, limit: int) -> list[OrderStatus]:
-        """Return the statuses of the bot's latest `limit` orders, newest first."""
-        rows = connection(self._session).execute(
-            _LATEST_STATUSES, {"p_bot_id": bot_id, "p_limit": limit}
-        )
-        return [OrderStatus(status) for (status,) in rows]
 
     def recent(
         self, *, user_id: int | None = None, bot_id: int | None = None, limit: int = 50

@@ -127,15 +127,16 @@ def backtest(
 
 
 def _decimal(flag: str, text: str) -> Decimal:
+    from tradewind.domain.bounds import check_amount, shown
     from tradewind.domain.errors import ConfigurationError
 
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ConfigurationError(f"{flag}: must be a number, got {text!r}") from None
+        raise ConfigurationError(f"{flag}: must be a number, got {shown(text)}") from None
     if not value.is_finite() or value < 0:
-        raise ConfigurationError(f"{flag}: must be a finite number >= 0, got {text!r}")
-    return value
+        raise ConfigurationError(f"{flag}: must be a finite number >= 0, got {shown(text)}")
+    return check_amount(flag, value, allow_zero=True)
 
 
 def _progress(console: Console, quiet: bool) -> Any:

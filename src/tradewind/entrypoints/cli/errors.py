@@ -44,7 +44,10 @@ def user_errors(console: Console, hints: Hints | None = None) -> Iterator[None]:
 
 
 def _fail(console: Console, message: str, hint: str | None = None) -> None:
-    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
+    # soft_wrap: a line of the message stays one line (for grep and logs), whatever the width.
+    console.print(
+        f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True
+    )
     if hint is not None:
         console.print(f"[bold]hint:[/] {escape(hint)}", highlight=False, markup=True)
     raise typer.Exit(USER_ERROR)

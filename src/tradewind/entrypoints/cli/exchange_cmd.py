@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tradewind.domain.bounds import check_amount, shown
 from tradewind.domain.errors import ConfigurationError
 from tradewind.entrypoints.cli.errors import user_errors
 
@@ -128,8 +129,10 @@ def _balances(specs: list[str], flag: str) -> dict[str, Decimal]:
         except InvalidOperation:
             value = Decimal("NaN")
         if not sep or not asset.strip() or not value.is_finite() or value < 0:
-            raise ConfigurationError(f"{flag}: give ASSET=AMOUNT with an amount >= 0, got {spec!r}")
-        found[asset.strip().upper()] = value
+            raise ConfigurationError(
+                f"{flag}: give ASSET=AMOUNT with an amount >= 0, got {shown(spec)}"
+            )
+        found[asset.strip().upper()] = check_amount(flag, value, allow_zero=True)
     return found
 
 

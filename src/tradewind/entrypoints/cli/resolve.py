@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tradewind.domain.accounts import User
+from tradewind.domain.bounds import shown
 from tradewind.domain.errors import ConfigurationError, NotFound
 from tradewind.services.access import Actor
 from tradewind.services.manage import looks_like_id
@@ -46,7 +47,9 @@ class Resolver:
         with self.store.manage_uow() as uow:
             user = uow.users.by_email(address)
         if user is None:
-            raise NotFound(f"user: there is no user {address!r}; add one with `tradewind user add`")
+            raise NotFound(
+                f"user: there is no user {shown(address)}; add one with `tradewind user add`"
+            )
         return user
 
     def as_user(self, email: str) -> tuple[Actor, User]:
@@ -70,7 +73,7 @@ class Resolver:
                 account = uow.accounts.by_name(user.id, name.strip())
                 if account is None:
                     raise NotFound(
-                        f"account: {user.email} has no exchange account named {name.strip()!r}"
+                        f"account: {user.email} has no exchange account named {shown(name.strip())}"
                     )
                 return account.id
             accounts = uow.accounts.of_user(user.id)
@@ -96,14 +99,14 @@ class Resolver:
             if user is not None:
                 bot = uow.bots.by_name(user.id, name)
                 if bot is None:
-                    raise NotFound(f"bot: {user.email} has no bot named {name!r}")
+                    raise NotFound(f"bot: {user.email} has no bot named {shown(name)}")
                 return bot.id
             found = uow.bots.find(name=name)
         if not found:
-            raise NotFound(f"bot: there is no bot named {name!r}")
+            raise NotFound(f"bot: there is no bot named {shown(name)}")
         if len(found) > 1:
             raise ConfigurationError(
-                f"bot: {len(found)} users have a bot named {name!r}; say whose with --user"
+                f"bot: {len(found)} users have a bot named {shown(name)}; say whose with --user"
             )
         return found[0].id
 
@@ -115,6 +118,6 @@ class Resolver:
                 return channel.id
             names = ", ".join(c.name for c in uow.channels.of_user(user.id)) or "none yet"
         raise NotFound(
-            f"channel: {user.email} has no notification channel {name.strip()!r} "
+            f"channel: {user.email} has no notification channel {shown(name.strip())} "
             f"(channels: {names})"
         )

@@ -49,10 +49,15 @@ def run(
     ] = False,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
-    """Run the active bots: paper trading on the simulated exchange, or live on Binance."""
+    """Run the active bots: paper trading on the simulated exchange, or live on Binance.
+
+    One `run` per SQLite database: a second one is refused, naming the first. On
+    PostgreSQL too for paper bots (each run has its own simulated exchange; `tradewind
+    scale` runs several workers on a shared one); runs of Binance bots share the minutes.
+    """
     console = Console()
     with user_errors(console):
-        from tradewind.bootstrap.store import load_settings
+        from tradewind.bootstrap.store import load_settings, runner_slot
         from tradewind.domain.errors import ConfigurationError
 
         runnable = (ExchangeKind.PAPER, ExchangeKind.BINANCE)  # what `run` knows how to wire
@@ -67,14 +72,16 @@ def run(
         if testnet and exchange != ExchangeKind.BINANCE:
             raise ConfigurationError("--testnet: only with --exchange binance")
         settings = load_settings()
-        if exchange == ExchangeKind.BINANCE:
-            _live_binance(console, settings, testnet, quiet)
-        elif replay:
-            totals = _replay(console, settings, replay, speed, seed, quiet)
-            done = ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
-            console.print(f"replay done: {done or 'no active bots'}")
-        else:
-            _live(console, settings, seed, quiet)
+        # One runner per SQLite database, and one paper runner per PostgreSQL database.
+        with runner_slot(settings, paper=exchange == ExchangeKind.PAPER):
+            if exchange == ExchangeKind.BINANCE:
+                _live_binance(console, settings, testnet, quiet)
+            elif replay:
+                totals = _replay(console, settings, replay, speed, seed, quiet)
+                done = ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
+                console.print(f"replay done: {done or 'no active bots'}")
+            else:
+                _live(console, settings, seed, quiet)
 
 
 def _replay(
@@ -82,14 +89,20 @@ def _replay(
 ) -> Counter[str]:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
-    from tradewind.bootstrap.markets import replay_clock, replay_files
+    from tradewind.bootstrap.markets import replay_clock, replay_files, replay_venue_state
     from tradewind.bootstrap.runtime import paper_runtime
     from tradewind.services.scheduler import run_replay
 
     market = replay_files(specs)
     start, end = market.span()
     clock = replay_clock(start)
-    runtime = paper_runtime(settings, market, clock, seed=seed)
+    # The replay's paper venue is saved beside the database after every change, before
+    # its answer is used: a replay killed and run again resumes the same venue (its
+    # orders, positions and next ids), so the database and the venue never part ways.
+    state = replay_venue_state(Path(settings.data_dir), specs, seed)
+    if state.exists():
+        console.print(f"resuming the paper venue of this replay from {state}")
+    runtime = paper_runtime(settings, market, clock, seed=seed, venue_state=state)
     totals: Counter[str] = Counter()
     try:
         with Progress(

@@ -18,6 +18,7 @@ from email.headerregistry import Address
 from pydantic import SecretStr
 
 from tradewind.domain.accounts import User
+from tradewind.domain.bounds import check_name, shown
 from tradewind.domain.errors import ConfigurationError, Conflict
 from tradewind.domain.notifications import (
     ROUTABLE,
@@ -43,7 +44,6 @@ from tradewind.services.notify.routing import TEST_CHANNELS
 
 UowFactory = Callable[[], NotifyUnitOfWork]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_MAX_NAME = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ def add_email(
 def mail_address(text: str) -> str:
     """Return a single plain address (`name@example.com`); refuse anything else."""
     address = text.strip()
-    problem = f"to: must be one address like name@example.com (got {text!r})"
+    problem = f"to: must be one address like name@example.com (got {shown(text)})"
     if len(address) > 254 or not _EMAIL.match(address):
         raise ConfigurationError(problem)
     try:
@@ -235,7 +235,9 @@ def deliveries(
         wanted = None if status is None else DeliveryStatus(status.strip().lower())
     except ValueError:
         known = ", ".join(s.value for s in DeliveryStatus)
-        raise ConfigurationError(f"status: must be one of {known} (got {status!r})") from None
+        raise ConfigurationError(
+            f"status: must be one of {known} (got {shown(str(status))})"
+        ) from None
     with uow_factory() as uow:
         user = owner(actor, uow.users.get(owner_id), owner_id)
         return uow.deliveries.recent(user.id, wanted, limit)
@@ -263,7 +265,4 @@ def _bot_of(uow: NotifyUnitOfWork, channel: Channel, bot_id: int | None) -> int 
 
 
 def _name(name: str) -> str:
-    cleaned = name.strip()
-    if not cleaned or len(cleaned) > _MAX_NAME:
-        raise ConfigurationError(f"name: must be 1 to {_MAX_NAME} characters (got {name!r})")
-    return cleaned
+    return check_name("name", name)

@@ -127,8 +127,10 @@ def _try(deps: NotifyDeps, job: DeliveryJob) -> str | None:
     except DeliveryFailed as e:
         return str(e)
     except Exception as e:  # a bug or an unforeseen failure must not stop the others
-        log.exception("delivery %d to channel %r broke", job.delivery_id, job.channel.name)
-        return f"unexpected {type(e).__name__}"
+        # One line (the try's failure is logged with it); the traceback only at debug.
+        log.debug("delivery %d to channel %r broke", job.delivery_id, job.channel.name,
+                  exc_info=True)  # fmt: skip
+        return f"unexpected {type(e).__name__}"  # never its text: it may quote a URL's token
     return None
 
 

@@ -20,6 +20,7 @@ from tradewind.services.notify.dispatch import DeliveryPass, NotifyDeps, deliver
 from tradewind.services.notify.summaries import summarize_day
 
 log = logging.getLogger("tradewind.notify")
+_CAUSE_CHARS = 200
 
 
 class BackgroundDispatcher:
@@ -38,6 +39,7 @@ class BackgroundDispatcher:
         self._summarized: date | None = None
         self.passes = 0
         self.last: DeliveryPass | None = None
+        self._failing: str | None = None  # the cause of the failing passes, while they fail
 
     def start(self) -> Self:
         if self._thread is None:
@@ -73,10 +75,41 @@ class BackgroundDispatcher:
         self.passes += 1
         return self.last
 
+    def run_guarded(self) -> bool:
+        """Run one pass as the thread does; return whether it went through.
+
+        A pass that fails (the database or the network away for a while) is logged as
+        one line naming the cause, then nothing more until the cause changes or passes
+        work again: an outage of minutes never floods the log with tracebacks.
+        """
+        try:
+            self.run_once()
+        except Exception as e:  # the database away for a moment: say so, look again later
+            cause = _cause(e)
+            if cause != self._failing:
+                log.warning(
+                    "notification passes fail (%s); trying again every %g s, quiet until "
+                    "the cause changes",
+                    cause, self._poll,
+                )  # fmt: skip
+                self._failing = cause
+            log.debug("notification pass failed", exc_info=True)
+            return False
+        if self._failing is not None:
+            log.warning("notification passes work again (after: %s)", self._failing)
+            self._failing = None
+        return True
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # the database away for a moment: log, and look again later
-                log.exception("notification pass failed; trying again")
+            self.run_guarded()
             self._stop.wait(self._poll)
+
+
+def _cause(e: BaseException) -> str:
+    """Return the exception as one short line: its type and the first line of its text."""
+    text = str(e).strip().splitlines()
+    first = text[0] if text else ""
+    if len(first) > _CAUSE_CHARS:
+        first = first[:_CAUSE_CHARS] + "…"
+    return f"{type(e).__name__}: {first}" if first else type(e).__name__

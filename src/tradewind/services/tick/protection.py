@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from tradewind.domain.bots import BotStatus
 from tradewind.domain.decide import Protect
-from tradewind.domain.errors import ExchangeError, OutcomeUnknown
+from tradewind.domain.errors import ExchangeError, OrderRejected, OutcomeUnknown
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus, ProtectionRequest
 from tradewind.domain.records import OrderRecord
+from tradewind.services.tick import alerts
 from tradewind.services.tick.recording import record_report
 from tradewind.services.tick.sending import OrderDesk
 
@@ -46,18 +48,24 @@ def protect(desk: OrderDesk, wanted: Protect) -> None:
         bot.state.reason = f"position protection sent, outcome unknown ({e}); settling next slot"
         return
     except ExchangeError as e:
-        _settle_intents(desk, intents, OrderStatus.REJECTED, f"not placed: {e}")
-        bot.state.reason = f"position not protected yet ({e}); retrying next slot"
+        definite = isinstance(e, OrderRejected)
+        _settle_intents(desk, intents, OrderStatus.REJECTED, f"not placed: {e}", definite)
+        if bot.state.status is not BotStatus.ERROR:  # else the reason says why it stopped
+            bot.state.reason = f"position not protected yet ({e}); retrying next slot"
         return
     with desk.transactions() as uow:
+        refused = None
         for order in intents:
             report = reports.get(order.client_order_id)
             if report is None:
                 order.status, order.updated_at = OrderStatus.REJECTED, at.now
                 order.reason = "not placed: the exchange cannot hold it beside the other exits"
                 uow.orders.save(order)
+                refused = order
             else:
                 record_report(uow, bot, order, report)
+        if refused is not None:
+            alerts.after_reject(uow, bot, refused, at.now)
         at.book.save(uow)
         uow.commit()
 
@@ -75,13 +83,20 @@ def _intent(desk: OrderDesk, purpose: OrderPurpose, client_id: ClientOrderId) ->
 
 
 def _settle_intents(
-    desk: OrderDesk, intents: list[OrderRecord], status: OrderStatus, reason: str
+    desk: OrderDesk,
+    intents: list[OrderRecord],
+    status: OrderStatus,
+    reason: str,
+    definite: bool = True,
 ) -> None:
     at = desk.at
     with desk.transactions() as uow:
         for order in intents:
             order.status, order.reason, order.updated_at = status, reason, at.now
             uow.orders.save(order)
+        if status is OrderStatus.REJECTED and intents:
+            # Protective orders refused count as any refusal: alert, then stop the bot.
+            alerts.after_reject(uow, at.bot, intents[-1], at.now, definite=definite)
         at.book.save(uow)
         uow.commit()
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tradewind.domain.bots import BotStatus
 from tradewind.domain.decide import NOTHING, Close, Enter, Pause, Protect, Reading, Wait, decide
 from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.orders import OrderPurpose
@@ -64,6 +65,8 @@ def start(uow: UnitOfWork, load: TickLoad | None, slot: int, now: int) -> BotAtS
     """Return the claimed bot, ready to decide; or how its tick ended (written in `uow`)."""
     if load is None or not load.bot.active:
         return TickOutcome.INACTIVE
+    if load.bot.state.status is BotStatus.ERROR:
+        return TickOutcome.ERROR  # it needs its owner: `bot start` clears it
     if load.access is None:
         uow.outbox.add(mark_error(load.bot, now, "the bot's exchange account no longer exists"))
         uow.bots.save_state(load.bot.id, load.bot.state)

@@ -76,7 +76,8 @@ class OrderDesk:
             return False
         except (OrderRejected, TemporaryExchangeError) as e:
             # Nothing was placed: the order row says why and the bot waits for a later slot.
-            self._unsent(order, OrderStatus.REJECTED, f"order not placed: {e}")
+            definite = isinstance(e, OrderRejected)  # an outage may pass; a "no" repeats
+            self._unsent(order, OrderStatus.REJECTED, f"order not placed: {e}", definite=definite)
             return False
         except (AuthenticationFailed, ConfigurationError) as e:
             self._unsent(order, OrderStatus.REJECTED, f"order not placed: {e}", e)
@@ -94,7 +95,13 @@ class OrderDesk:
         self.at.book.filled()
 
     def _unsent(
-        self, order: OrderRecord, status: OrderStatus, reason: str, error: Exception | None = None
+        self,
+        order: OrderRecord,
+        status: OrderStatus,
+        reason: str,
+        error: Exception | None = None,
+        *,
+        definite: bool = True,
     ) -> None:
         at = self.at
         with self.transactions() as uow:
@@ -104,6 +111,6 @@ class OrderDesk:
             if error is not None:
                 uow.outbox.add(mark_error(at.bot, at.now, str(error), error_cause(error)))
             elif status is OrderStatus.REJECTED:
-                alerts.after_reject(uow, at.bot, order, at.now)
+                alerts.after_reject(uow, at.bot, order, at.now, definite=definite)
             at.book.save(uow)
             uow.commit()
