@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "demo": ("demo_cmd", "demo", False),
     "backtest": ("backtest_cmd", "backtest", False),
     "strategies": ("strategies_cmd", "strategies", False),
+    "data": ("data_cmd", "data_app", True),
     "init": ("setup_cmd", "init", False),
     "run": ("run_cmd", "run", False),
     "worker": ("scale_cmd", "worker", False),

@@ -1,9 +1,10 @@
 """The backtest use case: a bot config, candles and the symbol's rules in; the result and
 its summary out.
 
-`run_request` reads the config (a file and/or fields), the candles (a CSV file, or a
-generated market of the config's timeframe), the rules (built in, or an exchangeInfo
-file) through `BacktestSources`, which bootstrap wires (`tradewind.bootstrap.backtest`),
+`run_request` reads the config (a file and/or fields), the candles (a CSV file; else the
+candle store's series of the config's symbol, timeframe and market; else a generated
+market of the config's timeframe), the rules (an exchangeInfo file, those the store saved,
+or built in) through `BacktestSources`, which bootstrap wires (`tradewind.bootstrap.backtest`),
 and runs the engine. The CLI's `tradewind backtest` calls it; a backtest job of the API
 will too.
 """
@@ -48,6 +49,7 @@ class BacktestRequest:
     initial_balance: Decimal
     fee_rate: Decimal | None
     config_fields: dict[str, object] = field(default_factory=dict)
+    read_store: bool = True  # without a CSV: the stored series if there is one
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +81,17 @@ def run_request(
             )
         fields["timeframe"] = file_timeframe
     config = _load_config(request.config_file, fields)
-    if candles is None:
+    if candles is not None:
+        source = str(request.csv)
+    elif request.read_store and (
+        stored := sources.stored_candles(config.symbol, config.timeframe, config.position_type)
+    ):
+        candles = stored
+        source = f"candle store, {config.symbol} {config.position_type.value} {config.timeframe}"
+    else:
         interval = TIMEFRAME_SECONDS[config.timeframe]
         candles = sources.generate_candles(request.generated_candles, interval, request.seed)
         source = f"generated market, seed {request.seed}"
-    else:
-        source = str(request.csv)
     rules = sources.rules(config.symbol, config.position_type, request.exchange_info)
     warnings = list(config.warnings)
     leverage = 1

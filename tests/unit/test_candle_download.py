@@ -1,0 +1,88 @@
+"""The download use case on a fake venue: duplicates dropped, resumable flushes, ranges."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tradewind.adapters.marketdata.candle_store import ParquetCandleStore
+from tradewind.domain.candles import Candles
+from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.types import PositionType, Symbol
+from tradewind.ports.research import SeriesKey
+from tradewind.services.data import DownloadRequest, download_candles, find_gaps
+
+T0 = 1_704_067_200
+KEY = SeriesKey(PositionType.SPOT, Symbol("ETHUSDT"), "1m")
+
+
+def _candles(opens: list[int]) -> Candles:
+    n = len(opens)
+    price = np.arange(1, n + 1, dtype=np.float64) + 100
+    return Candles(np.array(opens, dtype=np.int64), price, price + 1, price - 1, price, np.ones(n))
+
+
+class OverlappingVenue:
+    """Pages of `page` candles that each repeat the previous page's last candle."""
+
+    def __init__(self, minutes: int, page: int = 10) -> None:
+        self.minutes = minutes
+        self.page = page
+        self.asked: list[tuple[int, int]] = []
+
+    def server_time(self) -> int:
+        return T0 + self.minutes * 60
+
+    def rules(self, symbol: str, market: PositionType) -> MarketRules:
+        return MarketRules(Symbol(symbol), market, "ETH", "USDT", tick_size=Decimal("0.01"))
+
+    def page_size(self, market: PositionType) -> int:
+        return self.page
+
+    def candles(self, key: SeriesKey, start: int, end: int) -> Candles:
+        self.asked.append((start, end))
+        first = max(T0, start - 60)  # one candle too early: the page overlaps the last one
+        opens = [t for t in range(first, end, 60) if t < T0 + self.minutes * 60][: self.page]
+        return _candles(opens)
+
+
+def test_candles_sent_twice_are_stored_once_and_counted(tmp_path: Path) -> None:
+    store = ParquetCandleStore(tmp_path)
+    venue = OverlappingVenue(35)
+    report = download_candles(venue, store, DownloadRequest("ethusdt", PositionType.SPOT, "1m", T0))
+    stored = store.read(KEY)
+    assert stored is not None
+    assert stored.open_time.tolist() == [T0 + 60 * i for i in range(35)]
+    assert report.duplicates == 3  # pages 2, 3 and 4 each repeat one candle
+    assert report.gaps == []
+    assert store.rules("ETHUSDT", PositionType.SPOT) == venue.rules("ETHUSDT", PositionType.SPOT)
+
+
+def test_a_download_written_in_parts_resumes_from_the_stored_end(tmp_path: Path) -> None:
+    store = ParquetCandleStore(tmp_path)
+    download_candles(
+        OverlappingVenue(25), store, DownloadRequest("ETHUSDT", PositionType.SPOT, "1m", T0)
+    )
+    venue = OverlappingVenue(40)
+    report = download_candles(venue, store, DownloadRequest("ETHUSDT", PositionType.SPOT, "1m", T0))
+    assert venue.asked[0][0] == T0 + 25 * 60
+    assert report.fetched == 15
+    assert report.stored == 40
+
+
+def test_an_empty_range_is_refused_naming_the_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match=r"^start: the range holds no closed 1m candle"):
+        download_candles(
+            OverlappingVenue(5),
+            ParquetCandleStore(tmp_path),
+            DownloadRequest("ETHUSDT", PositionType.SPOT, "1m", T0 + 3600),
+        )
+
+
+def test_gaps_are_runs_of_missing_opens() -> None:
+    opens = np.array([0, 60, 240, 300, 420], dtype=np.int64)
+    assert [(g.start, g.count) for g in find_gaps(opens, 60)] == [(120, 2), (360, 1)]
