@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from tradewind.domain.candles import FloatArray
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.types import PositionSide
+from tradewind.entrypoints.cli.numbers import money
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -102,7 +103,7 @@ def _figure(outcome: BacktestOutcome) -> Figure:
 
 
 def _page(outcome: BacktestOutcome, svg: str) -> str:
-    s = outcome.summary
+    s, sharpe, quote = outcome.summary, outcome.stats.sharpe, outcome.spec.rules.quote_asset
     start = datetime.fromtimestamp(s.start_time, tz=UTC).strftime("%Y-%m-%d %H:%M")
     end = datetime.fromtimestamp(s.end_time, tz=UTC).strftime("%Y-%m-%d %H:%M")
     figures = [
@@ -110,8 +111,8 @@ def _page(outcome: BacktestOutcome, svg: str) -> str:
         ("win rate", f"{s.win_rate * 100:.1f}%"),
         ("return", f"{float(s.total_return) * 100:+.2f}%"),
         ("max drawdown", f"{s.max_drawdown * 100:.2f}%"),
-        ("fees", f"{s.fees:,.2f} USDT"),
-        ("Sharpe", "n/a" if s.sharpe is None else f"{s.sharpe:.2f}"),
+        ("fees", f"{money(s.fees, quote)} {quote}"),
+        ("Sharpe", "n/a" if sharpe is None else f"{sharpe:.2f}"),
         ("period", f"{start} → {end} UTC"),
     ]
     cells = "".join(

@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING
 from tradewind.bot_config import BotConfig, load_bot_config_toml
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.sizing import effective_leverage
 from tradewind.domain.timeframes import TIMEFRAME_SECONDS
 from tradewind.domain.types import PositionType
 from tradewind.services.backtest.engine import BacktestSpec, run_backtest
 from tradewind.services.backtest.metrics import Summary, summarize
 from tradewind.services.backtest.result import BacktestResult
+from tradewind.services.backtest.stats import TradeStats, trade_stats
 
 if TYPE_CHECKING:
     # A type only: importing the ports package would cost the backtest's start-up.
@@ -63,12 +65,21 @@ class BacktestOutcome:
     result: BacktestResult
     summary: Summary
     warnings: list[str]
+    stats: TradeStats
 
 
-def run_request(
-    request: BacktestRequest, sources: BacktestSources, progress: ProgressFactory | None = None
-) -> BacktestOutcome:
-    """Load config, candles and rules; run the backtest; summarize it."""
+@dataclass(frozen=True, slots=True)
+class BacktestInputs:
+    """A request's config, candles (and where they came from) and the symbol's rules."""
+
+    config: BotConfig
+    candles: Candles
+    source: str
+    rules: MarketRules
+
+
+def load_inputs(request: BacktestRequest, sources: BacktestSources) -> BacktestInputs:
+    """Read the config, the candles and the rules a request names."""
     candles: Candles | None = None
     fields = dict(request.config_fields)
     if request.csv is not None:
@@ -93,6 +104,15 @@ def run_request(
         candles = sources.generate_candles(request.generated_candles, interval, request.seed)
         source = f"generated market, seed {request.seed}"
     rules = sources.rules(config.symbol, config.position_type, request.exchange_info)
+    return BacktestInputs(config, candles, source, rules)
+
+
+def run_request(
+    request: BacktestRequest, sources: BacktestSources, progress: ProgressFactory | None = None
+) -> BacktestOutcome:
+    """Load config, candles and rules; run the backtest; summarize it."""
+    inputs = load_inputs(request, sources)
+    config, candles, source, rules = inputs.config, inputs.candles, inputs.source, inputs.rules
     warnings = list(config.warnings)
     leverage = 1
     if config.position_type is PositionType.FUTURES:
@@ -120,8 +140,9 @@ def run_request(
     else:
         with progress(len(candles)) as advance:
             result = run_backtest(candles, spec, advance)
+    stats = trade_stats(result, candles.open_time, candles.interval_seconds)
     return BacktestOutcome(
-        config, source, candles, spec, result, summarize(result, candles), warnings
+        config, source, candles, spec, result, summarize(result, candles), warnings, stats
     )
 
 
