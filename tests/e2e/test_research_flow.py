@@ -54,8 +54,10 @@ def test_download_backtest_optimize_and_create_the_best_bot(tmp_path: Path) -> N
         "--vary", "ema_fast=5,8", "--vary", "ema_slow=21,34", "--vary", "stop_loss=none,1.5",
         "--folds", "2", "--holdout", "0.2", "--workers", "2",
         "--table", str(table), "--best-config", str(best), "--quiet",
+        "--heatmap", str(tmp_path / "out" / "heat.png"), "--heatmap-axes", "ema_slow,stop_loss",
     ))  # fmt: skip
     assert summary["sets"] == 8
+    assert (tmp_path / "out" / "heat.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert summary["invalid"] == 0
     with table.open() as f:
         rows = list(csv.DictReader(f))

@@ -92,6 +92,16 @@ def optimize(
         Path,
         Opt(help="Write the best set as a bot config TOML.", rich_help_panel=_OUT),
     ] = Path("best.toml"),
+    heatmap: Annotated[
+        Path | None,
+        Opt(help="Draw two axes' out-of-sample scores to this PNG.", rich_help_panel=_OUT),
+    ] = None,
+    heatmap_axes: Annotated[
+        str | None,
+        Opt(
+            metavar="X,Y", help="The heatmap's axes (default: the first two).", rich_help_panel=_OUT
+        ),
+    ] = None,
     show: Annotated[int, Opt(min=0, help="Sets to list.", rich_help_panel=_OUT)] = 10,
     quiet: Annotated[
         bool, Opt("--quiet", "-q", help="Print only a JSON summary.", rich_help_panel=_OUT)
@@ -123,6 +133,14 @@ def optimize(
         _write_table(outcome, table)
         if outcome.best_config is not None:
             _write_best(outcome, best_config)
+        if heatmap is not None:
+            from tradewind.entrypoints.cli.optimize_heatmap import write_heatmap
+
+            pair: tuple[str, str] | None = None
+            if heatmap_axes is not None:
+                x_axis, _, y_axis = heatmap_axes.partition(",")
+                pair = (x_axis.strip(), y_axis.strip())
+            write_heatmap(outcome, heatmap, pair)
         elapsed = time.monotonic() - started
         if quiet:
             sys.stdout.write(json.dumps(_summary(outcome, table, best_config, elapsed)) + "\n")
