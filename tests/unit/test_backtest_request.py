@@ -35,8 +35,10 @@ class FakeSources:
         self.asked.append(("read", path))
         return generate_market(500, self.file_interval, seed=1)
 
-    def generate_candles(self, count: int, interval_seconds: int, seed: int) -> Candles:
-        self.asked.append(("generate", count, interval_seconds, seed))
+    def generate_candles(
+        self, count: int, interval_seconds: int, seed: int, symbol: str
+    ) -> Candles:
+        self.asked.append(("generate", count, interval_seconds, seed, symbol))
         return generate_market(count, interval_seconds, seed=seed)
 
     def rules(
@@ -60,9 +62,9 @@ def test_without_a_file_the_market_is_generated_on_the_configs_timeframe() -> No
     sources = FakeSources()
     outcome = run_request(_request(timeframe="15m"), sources)
     assert sources.asked[0] == ("stored", "BTCUSDT", "15m", PositionType.SPOT)
-    assert sources.asked[1] == ("generate", 400, 900, 3)
+    assert sources.asked[1] == ("generate", 400, 900, 3, "BTCUSDT")
     assert sources.asked[2] == ("rules", "BTCUSDT", PositionType.SPOT, None)
-    assert outcome.source == "generated market, seed 3"
+    assert outcome.source == "generated market of BTCUSDT, seed 3"
     assert outcome.config.timeframe == "15m"
 
 
@@ -98,5 +100,5 @@ def test_without_a_file_the_stored_series_of_symbol_timeframe_and_market_is_read
 def test_a_generated_market_can_be_asked_for_although_the_series_is_stored() -> None:
     sources = FakeSources(stored=generate_market(300, 60, seed=5))
     outcome = run_request(replace(_request(), read_store=False), sources)
-    assert outcome.source == "generated market, seed 3"
+    assert outcome.source == "generated market of BTCUSDT, seed 3"
     assert not any(asked[0] == "stored" for asked in sources.asked)

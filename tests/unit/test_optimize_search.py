@@ -80,7 +80,9 @@ class Sources:
     def stored_candles(self, symbol: str, timeframe: str, market: PositionType) -> Candles:
         return self.candles
 
-    def generate_candles(self, count: int, interval_seconds: int, seed: int) -> Candles:
+    def generate_candles(
+        self, count: int, interval_seconds: int, seed: int, symbol: str
+    ) -> Candles:
         raise AssertionError("the store has the series")
 
     def rules(self, symbol: str, market: PositionType, exchange_info: Path | None) -> MarketRules:

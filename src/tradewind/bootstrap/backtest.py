@@ -4,12 +4,15 @@ network: cheap to import, as `tradewind backtest` runs in well under a second.""
 
 from __future__ import annotations
 
+import zlib
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tradewind.adapters.exchange.builtin_rules import rules_for
+from tradewind.adapters.exchange.builtin_rules import BUILTIN_RULES, rules_for
 from tradewind.adapters.marketdata.csv_candles import read_candles_csv
 from tradewind.adapters.marketdata.synthetic import generate_market
+from tradewind.bootstrap.markets import start_price
 from tradewind.domain.candles import Candles
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType, Symbol
@@ -40,8 +43,18 @@ class FileSources:
     def stored_candles(self, symbol: str, timeframe: str, market: PositionType) -> Candles | None:
         return self._candle_store().read(SeriesKey(market, Symbol(symbol), timeframe))
 
-    def generate_candles(self, count: int, interval_seconds: int, seed: int) -> Candles:
-        return generate_market(count, interval_seconds, seed=seed)
+    def generate_candles(
+        self, count: int, interval_seconds: int, seed: int, symbol: str
+    ) -> Candles:
+        known = BUILTIN_RULES.get((symbol, PositionType.SPOT))
+        return generate_market(
+            count,
+            interval_seconds,
+            # Its own path: the symbol's name moves the seed, the same way every run.
+            seed=seed + zlib.crc32(symbol.encode()) % 1_000_000,
+            start_price=start_price(symbol),
+            tick=known.tick_size if known is not None else Decimal("0.0001"),
+        )
 
     def rules(
         self, symbol: str, position_type: PositionType, exchange_info: Path | None

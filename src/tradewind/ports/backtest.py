@@ -21,8 +21,11 @@ class BacktestSources(Protocol):
         """Return the series from the candle store (`tradewind data download`), or None."""
         ...
 
-    def generate_candles(self, count: int, interval_seconds: int, seed: int) -> Candles:
-        """Return `count` candles of a seeded generated market, `interval_seconds` apart."""
+    def generate_candles(
+        self, count: int, interval_seconds: int, seed: int, symbol: str
+    ) -> Candles:
+        """Return `count` candles of a seeded generated market of `symbol`, `interval_seconds`
+        apart: each symbol at its own price level, on its own path."""
         ...
 
     def rules(

@@ -101,8 +101,10 @@ def load_inputs(request: BacktestRequest, sources: BacktestSources) -> BacktestI
         source = f"candle store, {config.symbol} {config.position_type.value} {config.timeframe}"
     else:
         interval = TIMEFRAME_SECONDS[config.timeframe]
-        candles = sources.generate_candles(request.generated_candles, interval, request.seed)
-        source = f"generated market, seed {request.seed}"
+        candles = sources.generate_candles(
+            request.generated_candles, interval, request.seed, config.symbol
+        )
+        source = f"generated market of {config.symbol}, seed {request.seed}"
     rules = sources.rules(config.symbol, config.position_type, request.exchange_info)
     return BacktestInputs(config, candles, source, rules)
 
