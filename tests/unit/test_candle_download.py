@@ -86,3 +86,50 @@ def test_an_empty_range_is_refused_naming_the_start(tmp_path: Path) -> None:
 def test_gaps_are_runs_of_missing_opens() -> None:
     opens = np.array([0, 60, 240, 300, 420], dtype=np.int64)
     assert [(g.start, g.count) for g in find_gaps(opens, 60)] == [(120, 2), (360, 1)]
+
+
+class FailingVenue(OverlappingVenue):
+    """Answers `pages` pages, then the connection drops."""
+
+    def __init__(self, minutes: int, pages: int) -> None:
+        super().__init__(minutes)
+        self.pages = pages
+
+    def candles(self, key: SeriesKey, start: int, end: int) -> Candles:
+        if len(self.asked) >= self.pages:
+            raise ConnectionError("gone")
+        return super().candles(key, start, end)
+
+
+def test_a_download_cut_off_keeps_the_pages_written_and_the_next_run_fetches_the_rest(
+    tmp_path: Path,
+) -> None:
+    store = ParquetCandleStore(tmp_path)
+    request = DownloadRequest("ETHUSDT", PositionType.SPOT, "1m", T0)
+    with pytest.raises(ConnectionError):
+        download_candles(FailingVenue(100, pages=5), store, request, flush_pages=2)
+    kept = store.read(KEY)
+    assert kept is not None
+    # Written after pages 2 and 4, each time holding the newest page back (it may end in
+    # the forming candle): pages 1 to 3, 10 candles each less the overlaps.
+    assert kept.open_time.tolist() == [T0 + 60 * i for i in range(28)]
+    venue = OverlappingVenue(100)
+    report = download_candles(venue, store, request)
+    assert venue.asked[0][0] == T0 + 28 * 60
+    assert report.stored == 100
+    assert report.gaps == []
+
+
+def test_a_range_before_the_stored_span_is_joined_to_it(tmp_path: Path) -> None:
+    store = ParquetCandleStore(tmp_path)
+    download_candles(
+        OverlappingVenue(60), store, DownloadRequest("ETHUSDT", PositionType.SPOT, "1m", T0 + 1800)
+    )
+    first = store.read(KEY)
+    assert first is not None
+    venue = OverlappingVenue(60)
+    download_candles(venue, store, DownloadRequest("ETHUSDT", PositionType.SPOT, "1m", T0))
+    assert venue.asked[0] == (T0, int(first.open_time[0]))  # only what lies before
+    stored = store.read(KEY)
+    assert stored is not None
+    assert stored.open_time.tolist() == [T0 + 60 * i for i in range(60)]
