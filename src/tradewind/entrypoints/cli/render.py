@@ -17,9 +17,22 @@ PROGRESS_MIN_CANDLES = 200_000
 
 @contextmanager
 def progress_bar(console: Console, total: int) -> Iterator[Callable[[int], None]]:
-    """Yield a callback that advances a progress bar; silent for short runs."""
+    """Yield a callback that advances a progress bar; silent for short runs. Without a
+    terminal (a log file, a pipe) it prints a line to stderr at every tenth instead."""
     if total < PROGRESS_MIN_CANDLES:
         yield lambda done: None
+        return
+    if not console.is_terminal:
+        log = Console(stderr=True)  # the report keeps stdout to itself
+        shown = [0]
+
+        def line(done: int) -> None:
+            tenth = done * 10 // total
+            if tenth > shown[0]:
+                shown[0] = tenth
+                log.print(f"backtesting: {done:,} of {total:,} candles ({tenth * 10}%)")
+
+        yield line
         return
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
 
