@@ -70,7 +70,7 @@ def test_download_backtest_optimize_and_create_the_best_bot(tmp_path: Path) -> N
     assert written["symbol"] == "ETHUSDT"
     assert written["strategy"]["ema_fast"] == int(params["ema_fast"])
     assert written["strategy"]["ema_slow"] == int(params["ema_slow"])
-    assert ("custom_stop_loss" in written) == (params["stop_loss"] != "None")
+    assert ("custom_stop_loss" in written) == (params["stop_loss"] is not None)
 
     tradewind("init")
     tradewind("user", "add", "ann@example.com", "--name", "Ann")

@@ -198,7 +198,9 @@ def _summary(
         "sets": len(outcome.ranked) + len(outcome.invalid),
         "invalid": len(outcome.invalid),
         "objective": outcome.objective,
-        "best_params": None if best is None else {k: str(v) for k, v in best.params.items()},
+        "best_params": None
+        if best is None
+        else {k: None if v is None else str(v) for k, v in best.params.items()},
         "best_in_sample": None if best is None else best.in_mean,
         "best_out_of_sample": None if best is None else best.out_mean,
         "holdout": outcome.holdout_value,
