@@ -40,9 +40,6 @@ class OverlappingVenue:
     def rules(self, symbol: str, market: PositionType) -> MarketRules:
         return MarketRules(Symbol(symbol), market, "ETH", "USDT", tick_size=Decimal("0.01"))
 
-    def page_size(self, market: PositionType) -> int:
-        return self.page
-
     def candles(self, key: SeriesKey, start: int, end: int) -> Candles:
         self.asked.append((start, end))
         first = max(T0, start - 60)  # one candle too early: the page overlaps the last one

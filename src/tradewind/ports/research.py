@@ -76,10 +76,7 @@ class CandleHistory(Protocol):
         """Return the symbol's rules as the venue lists them; ConfigurationError if unlisted."""
         ...
 
-    def page_size(self, market: PositionType) -> int:
-        """Return how many candles one request should ask for (the cheapest per candle)."""
-        ...
-
     def candles(self, key: SeriesKey, start: int, end: int) -> Candles:
-        """Return up to one page of candles opening in [start, end), oldest first."""
+        """Return up to one page of candles opening in [start, end), oldest first; the
+        newest candle a venue has may be the one still forming on its clock."""
         ...

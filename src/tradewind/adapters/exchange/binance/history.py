@@ -57,9 +57,6 @@ class BinanceCandleHistory:
             return replace(rules, max_leverage=BUILTIN_MAX_LEVERAGE.get(symbol, 0))
         return rules
 
-    def page_size(self, market: PositionType) -> int:
-        return PAGE
-
     def candles(self, key: SeriesKey, start: int, end: int) -> Candles:
         width = timeframe_seconds(key.timeframe)
         limit = max(1, min(PAGE, (end - start + width - 1) // width))
