@@ -10,7 +10,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_COMPILE_BYTECODE := 1
 RUN := .venv/bin
 
-.PHONY: demo test lint typecheck imports pytest mutation mutation-clean bench bench-backtest bench-ticks bench-notify bench-scale bench-faults format clean lock
+.PHONY: demo test lint typecheck imports pytest mutation mutation-clean bench bench-backtest bench-optimize bench-ticks bench-notify bench-scale bench-faults format clean lock
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -67,6 +67,11 @@ bench: bench-backtest bench-ticks
 
 bench-backtest: .venv-bench/.synced
 	.venv-bench/bin/python bench/backtest.py
+
+# A 1,000-set EMA/RSI grid: tradewind's optimizer engine against vectorbt's own grid run,
+# with the trades of a sample of sets compared.
+bench-optimize: .venv-bench/.synced
+	.venv-bench/bin/python bench/optimize.py
 
 # 1,000 paper bots ticked slot after slot on SQLite and on a PostgreSQL database of its own
 # (skipped when 127.0.0.1:5432 is down): ticks/s and p50/p99 latency without the exchange.

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
         default=Path.home() / ".tradewind",
         description="Where the embedded defaults keep their files.",
     )
+    candle_dir: Path | None = Field(
+        default=None,
+        description="The candle store (`tradewind data download`): one Parquet file per "
+        "series. Default: candles/ in data_dir.",
+    )
     database_url: str = Field(
         default="",
         description="SQLAlchemy URL; default: the SQLite file tradewind.db in data_dir. "
@@ -153,6 +158,11 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @property
+    def candle_store_dir(self) -> Path:
+        """Where the candle store lives: `candle_dir`, else candles/ in the data dir."""
+        return (self.candle_dir or self.data_dir / "candles").expanduser()
 
     @field_validator("secret_key")
     @classmethod

@@ -9,7 +9,7 @@ import pytest
 
 from tradewind.domain.types import ExitReason, PositionSide
 from tradewind.services.backtest.engine import equity_curve
-from tradewind.services.backtest.metrics import daily_sharpe, max_drawdown
+from tradewind.services.backtest.metrics import max_drawdown
 from tradewind.services.backtest.result import RoundTrip
 
 D = Decimal
@@ -37,14 +37,3 @@ def test_equity_is_the_balance_when_flat_and_marked_to_market_in_a_position() ->
 def test_max_drawdown_is_the_deepest_fall_from_a_running_peak() -> None:
     assert max_drawdown(np.array([100.0, 120.0, 90.0, 130.0, 117.0])) == pytest.approx(0.25)
     assert max_drawdown(np.array([1.0, 2.0, 3.0])) == 0.0
-
-
-def test_sharpe_uses_daily_returns_and_needs_two_of_them() -> None:
-    day = 86_400
-    times = np.array([0, day // 2, day, day + 10, 2 * day, 3 * day], dtype=np.int64)
-    equity = np.array([100.0, 101.0, 102.0, 103.0, 101.0, 104.0])
-    closes = np.array([100.0, 101.0, 103.0, 101.0, 104.0])  # first, each day's last, final
-    returns = np.diff(closes) / closes[:-1]
-    expected = returns.mean() / returns.std(ddof=1) * np.sqrt(365)
-    assert daily_sharpe(times, equity) == pytest.approx(expected)
-    assert daily_sharpe(np.array([0, 60], dtype=np.int64), np.array([1.0, 1.1])) is None

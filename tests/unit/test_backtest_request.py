@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,17 +19,26 @@ from tradewind.services.backtest.request import BacktestRequest, run_request
 class FakeSources:
     """Candles of a given interval for any file, a generated market, rules with a leverage cap."""
 
-    def __init__(self, file_interval: int = 300, max_leverage: int = 20) -> None:
+    def __init__(
+        self, file_interval: int = 300, max_leverage: int = 20, stored: Candles | None = None
+    ) -> None:
         self.file_interval = file_interval
         self.max_leverage = max_leverage
+        self.stored = stored
         self.asked: list[tuple[object, ...]] = []
+
+    def stored_candles(self, symbol: str, timeframe: str, market: PositionType) -> Candles | None:
+        self.asked.append(("stored", symbol, timeframe, market))
+        return self.stored
 
     def read_candles(self, path: Path) -> Candles:
         self.asked.append(("read", path))
         return generate_market(500, self.file_interval, seed=1)
 
-    def generate_candles(self, count: int, interval_seconds: int, seed: int) -> Candles:
-        self.asked.append(("generate", count, interval_seconds, seed))
+    def generate_candles(
+        self, count: int, interval_seconds: int, seed: int, symbol: str
+    ) -> Candles:
+        self.asked.append(("generate", count, interval_seconds, seed, symbol))
         return generate_market(count, interval_seconds, seed=seed)
 
     def rules(
@@ -51,9 +61,10 @@ def _request(csv: Path | None = None, **fields: object) -> BacktestRequest:
 def test_without_a_file_the_market_is_generated_on_the_configs_timeframe() -> None:
     sources = FakeSources()
     outcome = run_request(_request(timeframe="15m"), sources)
-    assert sources.asked[0] == ("generate", 400, 900, 3)
-    assert sources.asked[1] == ("rules", "BTCUSDT", PositionType.SPOT, None)
-    assert outcome.source == "generated market, seed 3"
+    assert sources.asked[0] == ("stored", "BTCUSDT", "15m", PositionType.SPOT)
+    assert sources.asked[1] == ("generate", 400, 900, 3, "BTCUSDT")
+    assert sources.asked[2] == ("rules", "BTCUSDT", PositionType.SPOT, None)
+    assert outcome.source == "generated market of BTCUSDT, seed 3"
     assert outcome.config.timeframe == "15m"
 
 
@@ -72,3 +83,22 @@ def test_futures_leverage_is_capped_at_the_symbols_rules_with_a_warning() -> Non
     )
     assert outcome.spec.leverage == 20
     assert "leverage 50 capped at 20, the maximum BTCUSDT allows" in outcome.warnings
+
+
+def test_without_a_file_the_stored_series_of_symbol_timeframe_and_market_is_read() -> None:
+    stored = generate_market(300, 3600, seed=5)
+    sources = FakeSources(stored=stored)
+    outcome = run_request(
+        _request(symbol="ETHUSDT", timeframe="1h", position_type="futures"), sources
+    )
+    assert sources.asked[0] == ("stored", "ETHUSDT", "1h", PositionType.FUTURES)
+    assert not any(asked[0] == "generate" for asked in sources.asked)
+    assert outcome.candles is stored
+    assert outcome.source == "candle store, ETHUSDT futures 1h"
+
+
+def test_a_generated_market_can_be_asked_for_although_the_series_is_stored() -> None:
+    sources = FakeSources(stored=generate_market(300, 60, seed=5))
+    outcome = run_request(replace(_request(), read_store=False), sources)
+    assert outcome.source == "generated market of BTCUSDT, seed 3"
+    assert not any(asked[0] == "stored" for asked in sources.asked)

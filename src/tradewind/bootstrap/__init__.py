@@ -11,6 +11,8 @@ the adapters it wires, so importing the package costs nothing:
   (settings, units of work, the symbol rules), and its set-up (schema, master key).
 - `backtest`: the backtest's candle files, generated market and symbol rules (cheap:
   no database, no network).
+- `data`: the candle store and Binance's public candle history (`tradewind data`); the
+  backtest reads the store through it.
 - `markets`: candles to replay or generated, and the clocks that step through them.
 - `testkit`: the Binance-compatible test server (`tradewind exchange serve`), the one
   place that imports it.

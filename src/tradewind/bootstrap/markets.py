@@ -44,6 +44,9 @@ START_PRICES = {"BTCUSDT": Decimal(42_000), "ETHUSDT": Decimal(2_300), "BNBUSDT"
                 "SOLUSDT": Decimal(95), "XRPUSDT": Decimal("0.62")}  # fmt: skip
 
 
+STORED = "store"  # `SYMBOL=store`: the symbol's spot 1m series of the candle store
+
+
 def replay_venue_state(data_dir: Path, specs: list[str], seed: int) -> Path:
     """Return the file that holds the paper venue of this replay (these candle files, this
     seed) in `data_dir`: the same replay run again resumes it; another starts afresh."""
@@ -58,12 +61,16 @@ def replay_venue_state(data_dir: Path, specs: list[str], seed: int) -> Path:
 
 
 def replay_files(specs: list[str]) -> ReplayMarketData:
-    """Read `FILE` (for every symbol) or `SYMBOL=FILE` specs of 1-minute candle CSVs."""
+    """Read `FILE` (for every symbol) or `SYMBOL=FILE` specs of 1-minute candle CSVs;
+    `SYMBOL=store` reads the symbol's spot 1-minute candles from the candle store."""
     series: dict[str, Candles] = {}
     default: Candles | None = None
     for spec in specs:
         symbol, sep, name = spec.partition("=")
         path = Path(name if sep else spec)
+        if sep and name.strip() == STORED:
+            series[symbol.strip().upper()] = _stored_minutes(symbol.strip().upper())
+            continue
         candles = read_candles_csv(path)
         if candles.interval_seconds != MINUTE:
             raise ConfigurationError(
@@ -79,6 +86,20 @@ def replay_files(specs: list[str]) -> ReplayMarketData:
                 "--replay: give one plain FILE at most; name the others SYMBOL=FILE"
             )
     return ReplayMarketData(series, default)
+
+
+def _stored_minutes(symbol: str) -> Candles:
+    from tradewind.bootstrap.data import candle_store
+    from tradewind.domain.types import Symbol
+    from tradewind.ports.research import SeriesKey
+
+    candles = candle_store().read(SeriesKey(PositionType.SPOT, Symbol(symbol), "1m"))
+    if candles is None or len(candles) == 0:
+        raise ConfigurationError(
+            f"--replay {symbol}={STORED}: the candle store has no spot 1m candles of {symbol}; "
+            f"get them with `tradewind data download --symbol {symbol} --start YYYY-MM-DD`"
+        )
+    return candles
 
 
 def generated_markets(symbols: list[str], start: int, minutes: int, seed: int) -> ReplayMarketData:

@@ -4,7 +4,7 @@ the strategy registry, its error messages and its TOML files."""
 from __future__ import annotations
 
 from tradewind.bot_config.errors import format_validation_error
-from tradewind.bot_config.files import load_bot_config_toml
+from tradewind.bot_config.files import bot_config_toml, load_bot_config_toml
 from tradewind.bot_config.model import BotConfig, Timeframe
 from tradewind.bot_config.strategy import (
     ALIASES,
@@ -19,6 +19,7 @@ __all__ = [
     "BotConfig",
     "StrategySettings",
     "Timeframe",
+    "bot_config_toml",
     "format_validation_error",
     "load_bot_config_toml",
     "merge_config_fields",

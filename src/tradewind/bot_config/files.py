@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +57,34 @@ def load_bot_config_toml(
         raise ConfigurationError(
             f"bot config {path} is invalid:\n{format_validation_error(e)}"
         ) from e
+
+
+def bot_config_toml(config: BotConfig, comment: str = "") -> str:
+    """Write a config as a TOML `[bot]` table that `load_bot_config_toml` reads back equal.
+
+    Decimals are written as TOML numbers in plain notation: read with `parse_float=Decimal`
+    they come back as the same decimals, never through a float.
+    """
+    doc = config.model_dump(mode="python", exclude_none=True)
+    lines = [f"# {line}".rstrip() for line in comment.splitlines()]
+    lines.append("[bot]")
+    for key, value in doc.items():
+        if key != "strategy":
+            lines.append(f"{key} = {_toml_value(value)}")
+    strategy = ", ".join(f"{k} = {_toml_value(v)}" for k, v in doc["strategy"].items())
+    lines.append(f"strategy = {{ {strategy} }}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, StrEnum):
+        return json.dumps(value.value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int | float):
+        return repr(value)
+    raise ConfigurationError(f"cannot write {value!r} ({type(value).__name__}) to TOML")

@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from tradewind.domain.errors import DomainError
-from tradewind.domain.types import PositionSide, PositionType, Side, Symbol
+from tradewind.domain.types import ExitReason, PositionSide, PositionType, Side, Symbol
 
 _CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 
@@ -49,7 +49,20 @@ class OrderPurpose(StrEnum):
     def code(self) -> str:
         return _CODES[self]
 
+    @property
+    def exit_reason(self) -> ExitReason | None:
+        """Name a closing order's purpose in the one vocabulary of exit reasons (a closing
+        signal is `signal` there, as in backtests, trade files and notifications)."""
+        return _EXIT_REASONS[self]
 
+
+_EXIT_REASONS: Mapping[OrderPurpose, ExitReason | None] = {
+    OrderPurpose.ENTRY: None,
+    OrderPurpose.CLOSE: ExitReason.SIGNAL,
+    OrderPurpose.STOP_LOSS: ExitReason.STOP_LOSS,
+    OrderPurpose.TAKE_PROFIT: ExitReason.TAKE_PROFIT,
+    OrderPurpose.TRAILING_STOP: ExitReason.TRAILING_STOP,
+}
 _CODES = {
     OrderPurpose.ENTRY: "e",
     OrderPurpose.CLOSE: "c",

@@ -1,5 +1,6 @@
-"""What the backtest use case reads: candles (a file, or a generated market) and the
-symbol's rules. Bootstrap wires the files, the generator and the rules tables."""
+"""What the backtest use case reads: candles (a file, the candle store, or a generated
+market) and the symbol's rules. Bootstrap wires the files, the store, the generator and
+the rules tables."""
 
 from __future__ import annotations
 
@@ -16,12 +17,20 @@ class BacktestSources(Protocol):
         """Return the candles of a CSV file; ConfigurationError names the file and line."""
         ...
 
-    def generate_candles(self, count: int, interval_seconds: int, seed: int) -> Candles:
-        """Return `count` candles of a seeded generated market, `interval_seconds` apart."""
+    def stored_candles(self, symbol: str, timeframe: str, market: PositionType) -> Candles | None:
+        """Return the series from the candle store (`tradewind data download`), or None."""
+        ...
+
+    def generate_candles(
+        self, count: int, interval_seconds: int, seed: int, symbol: str
+    ) -> Candles:
+        """Return `count` candles of a seeded generated market of `symbol`, `interval_seconds`
+        apart: each symbol at its own price level, on its own path."""
         ...
 
     def rules(
         self, symbol: str, position_type: PositionType, exchange_info: Path | None
     ) -> MarketRules:
-        """Return the symbol's rules: built in, or from a Binance exchangeInfo file."""
+        """Return the symbol's rules: from a Binance exchangeInfo file if given, else those
+        the candle store saved at download, else built in."""
         ...

@@ -18,7 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from tradewind.domain.candles import Candles
+from tradewind.domain.candles import Candles, FloatArray
 from tradewind.domain.errors import DomainError
 from tradewind.domain.types import Signal
 
@@ -140,6 +140,12 @@ class Strategy(Protocol[P_contra]):
         """Return the signal at the newest candle: `signals(candles)[-1]`, for the tick."""
         ...
 
+    def indicators(self, candles: Candles, params: P_contra) -> dict[str, FloatArray]:
+        """Return the series the signal reads, one value per candle (NaN while undefined),
+        for charts. Names starting with `rsi` are drawn in an oscillator pane (0-100),
+        the others over the price."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class StrategyChoice(Generic[P]):
@@ -171,3 +177,7 @@ class StrategyChoice(Generic[P]):
     def last_signal(self, candles: Candles) -> Signal:
         """Return the signal at the newest candle."""
         return self.strategy.last_signal(candles, self.params)
+
+    def indicators(self, candles: Candles) -> dict[str, FloatArray]:
+        """Return the series the signal reads, for charts."""
+        return self.strategy.indicators(candles, self.params)

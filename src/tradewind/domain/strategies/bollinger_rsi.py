@@ -155,6 +155,16 @@ class BollingerRsi:
         lower, _, upper = bands(close, params.bb_period, params.bb_stddev)
         return signal_array(close, lower, upper, rsi(close, params.rsi_period), params)
 
+    def indicators(self, candles: Candles, params: BollingerRsiParams) -> dict[str, FloatArray]:
+        close = candles.close
+        lower, middle, upper = bands(close, params.bb_period, params.bb_stddev)
+        return {
+            "band lower": lower,
+            "band middle": middle,
+            "band upper": upper,
+            f"rsi {params.rsi_period}": rsi(close, params.rsi_period),
+        }
+
     def last_signal(self, candles: Candles, params: BollingerRsiParams) -> Signal:
         close = candles.close
         if close.shape[0] < 2:

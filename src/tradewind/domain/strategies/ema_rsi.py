@@ -123,6 +123,14 @@ class EmaRsi:
     def signals(self, candles: Candles, params: EmaRsiParams) -> NDArray[np.int8]:
         return signals(candles.close, params)
 
+    def indicators(self, candles: Candles, params: EmaRsiParams) -> dict[str, FloatArray]:
+        close = candles.close
+        return {
+            f"ema {params.ema_fast}": ema(close, params.ema_fast),
+            f"ema {params.ema_slow}": ema(close, params.ema_slow),
+            f"rsi {params.rsi_period}": rsi(close, params.rsi_period),
+        }
+
     def last_signal(self, candles: Candles, params: EmaRsiParams) -> Signal:
         close = candles.close
         fast, slow, strength = (

@@ -32,7 +32,9 @@ def backtest(
     csv: Annotated[
         Path | None,
         Opt(
-            help="Candle CSV: open_time,open,high,low,close,volume. Default: a generated market.",
+            help="Candle CSV: open_time,open,high,low,close,volume. Default: the candle "
+            "store's --symbol/--timeframe/--position-type series (`tradewind data download`), "
+            "else a generated market.",
             rich_help_panel=_RUN,
         ),
     ] = None,
@@ -55,11 +57,19 @@ def backtest(
         Opt(
             min=100,
             max=20_000_000,
-            help="Candles to generate when no --csv is given.",
+            help="Candles to generate when the market is generated.",
             rich_help_panel=_RUN,
         ),
     ] = 43_200,
     seed: Annotated[int, Opt(help="Seed of the generated market.", rich_help_panel=_RUN)] = 7,
+    generated: Annotated[
+        bool,
+        Opt(
+            "--generated",
+            help="Use a generated market even when the candle store holds the series.",
+            rich_help_panel=_RUN,
+        ),
+    ] = False,
     initial_balance: Annotated[
         str, Opt(metavar="USDT", help="Starting quote balance (USDT).", rich_help_panel=_RUN)
     ] = "10000",
@@ -104,6 +114,7 @@ def backtest(
             initial_balance=_decimal("--initial-balance", initial_balance),
             fee_rate=None if fee_rate is None else _decimal("--fee-rate", fee_rate),
             config_fields=config_flags.fields(),
+            read_store=not generated,
         )
         show = _progress(console, quiet)
         outcome = run_request(request, backtest_sources(), show)

@@ -1,15 +1,12 @@
 """Charts of a backtest: price with entries and exits above, the equity curve below.
 
-PNG for files and mail, HTML (a self-contained page with the chart as inline SVG and the
-headline figures) for browsers. Long series are drawn as a min/max envelope per pixel
+PNG for files, mail and terminals; HTML is the interactive report (`html_report`), which
+works offline. Long series are drawn as a min/max envelope per pixel
 column so a million candles plot as fast as a thousand and look the same.
 """
 
 from __future__ import annotations
 
-import html
-import io
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,15 +30,14 @@ def write_chart(outcome: BacktestOutcome, path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".png", ".html"):
         raise ConfigurationError(f"--plot {path}: the file must end in .png or .html")
-    figure = _figure(outcome)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".png":
-            figure.savefig(path, dpi=110)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _figure(outcome).savefig(path, dpi=110)
         else:
-            buffer = io.StringIO()
-            figure.savefig(buffer, format="svg")
-            path.write_text(_page(outcome, buffer.getvalue()))
+            from tradewind.entrypoints.cli.html_report import write_html_report
+
+            write_html_report(outcome, path)
     except OSError as e:
         raise ConfigurationError(f"--plot {path}: cannot write ({e.strerror})") from e
 
@@ -99,29 +95,3 @@ def _figure(outcome: BacktestOutcome) -> Figure:
     for ax in (price_ax, equity_ax):
         ax.grid(alpha=0.25)
     return fig
-
-
-def _page(outcome: BacktestOutcome, svg: str) -> str:
-    s = outcome.summary
-    start = datetime.fromtimestamp(s.start_time, tz=UTC).strftime("%Y-%m-%d %H:%M")
-    end = datetime.fromtimestamp(s.end_time, tz=UTC).strftime("%Y-%m-%d %H:%M")
-    figures = [
-        ("trades", f"{s.trades:,}"),
-        ("win rate", f"{s.win_rate * 100:.1f}%"),
-        ("return", f"{float(s.total_return) * 100:+.2f}%"),
-        ("max drawdown", f"{s.max_drawdown * 100:.2f}%"),
-        ("fees", f"{s.fees:,.2f} USDT"),
-        ("Sharpe", "n/a" if s.sharpe is None else f"{s.sharpe:.2f}"),
-        ("period", f"{start} → {end} UTC"),
-    ]
-    cells = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in figures
-    )
-    title = html.escape(f"tradewind backtest · {outcome.config.name} · {outcome.config.symbol}")
-    svg_body = svg[svg.index("<svg") :]
-    return (
-        f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
-        "<style>body{font-family:system-ui,sans-serif;margin:2em}svg{max-width:100%;height:auto}"
-        "th{text-align:left;padding-right:1em}</style>"
-        f"<h1>{title}</h1><table>{cells}</table>{svg_body}</html>\n"
-    )

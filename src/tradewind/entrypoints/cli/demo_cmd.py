@@ -55,7 +55,8 @@ def demo(
         Opt(
             metavar="FILE|SYMBOL=FILE",
             help="Replay 1-minute candle CSVs instead of a generated market: SYMBOL=FILE "
-            "for BTCUSDT and ETHUSDT, or one FILE for both (repeatable).",
+            "for BTCUSDT and ETHUSDT, or one FILE for both, or SYMBOL=store for the candle "
+            "store's (repeatable).",
         ),
     ] = None,
     data_dir: Annotated[

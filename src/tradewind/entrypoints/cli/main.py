@@ -20,7 +20,9 @@ from tradewind import __version__
 COMMANDS: dict[str, tuple[str, str, bool]] = {
     "demo": ("demo_cmd", "demo", False),
     "backtest": ("backtest_cmd", "backtest", False),
+    "optimize": ("optimize_cmd", "optimize", False),
     "strategies": ("strategies_cmd", "strategies", False),
+    "data": ("data_cmd", "data_app", True),
     "init": ("setup_cmd", "init", False),
     "run": ("run_cmd", "run", False),
     "worker": ("scale_cmd", "worker", False),

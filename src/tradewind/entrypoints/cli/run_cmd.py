@@ -29,7 +29,7 @@ def run(
         Opt(
             metavar="FILE|SYMBOL=FILE",
             help="Replay 1-minute candles from a CSV (for every symbol, or SYMBOL=FILE; "
-            "repeatable) instead of running on the wall clock.",
+            "SYMBOL=store for the candle store's; repeatable) instead of the wall clock.",
         ),
     ] = None,
     speed: Annotated[

@@ -1,26 +1,22 @@
-"""Summary figures of a backtest: trades, win rate, return, drawdown, fees, Sharpe.
+"""Summary figures of a backtest: trades, win rate, return, drawdown, fees (the trader's
+further figures, Sharpe and Sortino among them, are in `stats`).
 
 Definitions (also in docs/strategy.md, "Backtest report"):
 - return: final balance / initial balance - 1 (closed trades only; an open position's
   unrealized PnL is shown apart);
 - max drawdown: the largest fall of the equity curve (marked to market at every close)
-  from its running peak, as a fraction of that peak;
-- Sharpe: mean / standard deviation of daily (UTC) equity returns × √365, crypto trading
-  every day; none when fewer than two full days are covered or the returns do not vary.
+  from its running peak, as a fraction of that peak.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 
-from tradewind.domain.candles import Candles, FloatArray, IntArray
+from tradewind.domain.candles import Candles, FloatArray
 from tradewind.services.backtest.result import BacktestResult
-
-SECONDS_PER_DAY = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +41,6 @@ class Summary:
     initial_balance: Decimal
     final_balance: Decimal
     max_drawdown: float
-    sharpe: float | None
     buy_and_hold: float
     by_reason: dict[str, ReasonTally]
     open_pnl: float
@@ -84,7 +79,6 @@ def summarize(result: BacktestResult, candles: Candles) -> Summary:
         initial_balance=result.initial_balance,
         final_balance=result.final_balance,
         max_drawdown=max_drawdown(equity),
-        sharpe=daily_sharpe(candles.open_time, equity),
         buy_and_hold=float(candles.close[-1] / candles.open[0] - 1) if n else 0.0,
         by_reason=by_reason,
         open_pnl=open_pnl,
@@ -98,19 +92,3 @@ def max_drawdown(equity: FloatArray) -> float:
         return 0.0
     peaks = np.maximum.accumulate(equity)
     return float(np.max((peaks - equity) / peaks))
-
-
-def daily_sharpe(open_time: IntArray, equity: FloatArray) -> float | None:
-    """Return the annualized Sharpe ratio of daily equity returns, or None if undefined."""
-    if equity.size < 2:
-        return None
-    days = open_time // SECONDS_PER_DAY
-    last_of_day = np.flatnonzero(np.diff(days))  # index of each day's last candle but the end
-    closes = np.concatenate(([equity[0]], equity[last_of_day], [equity[-1]]))
-    returns = np.diff(closes) / closes[:-1]
-    if returns.size < 2:
-        return None
-    std = float(np.std(returns, ddof=1))
-    if std == 0 or not math.isfinite(std):
-        return None
-    return float(np.mean(returns)) / std * math.sqrt(365)

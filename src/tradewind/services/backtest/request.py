@@ -1,9 +1,10 @@
 """The backtest use case: a bot config, candles and the symbol's rules in; the result and
 its summary out.
 
-`run_request` reads the config (a file and/or fields), the candles (a CSV file, or a
-generated market of the config's timeframe), the rules (built in, or an exchangeInfo
-file) through `BacktestSources`, which bootstrap wires (`tradewind.bootstrap.backtest`),
+`run_request` reads the config (a file and/or fields), the candles (a CSV file; else the
+candle store's series of the config's symbol, timeframe and market; else a generated
+market of the config's timeframe), the rules (an exchangeInfo file, those the store saved,
+or built in) through `BacktestSources`, which bootstrap wires (`tradewind.bootstrap.backtest`),
 and runs the engine. The CLI's `tradewind backtest` calls it; a backtest job of the API
 will too.
 """
@@ -20,12 +21,14 @@ from typing import TYPE_CHECKING
 from tradewind.bot_config import BotConfig, load_bot_config_toml
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import ConfigurationError
+from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.sizing import effective_leverage
 from tradewind.domain.timeframes import TIMEFRAME_SECONDS
 from tradewind.domain.types import PositionType
 from tradewind.services.backtest.engine import BacktestSpec, run_backtest
 from tradewind.services.backtest.metrics import Summary, summarize
 from tradewind.services.backtest.result import BacktestResult
+from tradewind.services.backtest.stats import TradeStats, trade_stats
 
 if TYPE_CHECKING:
     # A type only: importing the ports package would cost the backtest's start-up.
@@ -48,6 +51,7 @@ class BacktestRequest:
     initial_balance: Decimal
     fee_rate: Decimal | None
     config_fields: dict[str, object] = field(default_factory=dict)
+    read_store: bool = True  # without a CSV: the stored series if there is one
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +65,21 @@ class BacktestOutcome:
     result: BacktestResult
     summary: Summary
     warnings: list[str]
+    stats: TradeStats
 
 
-def run_request(
-    request: BacktestRequest, sources: BacktestSources, progress: ProgressFactory | None = None
-) -> BacktestOutcome:
-    """Load config, candles and rules; run the backtest; summarize it."""
+@dataclass(frozen=True, slots=True)
+class BacktestInputs:
+    """A request's config, candles (and where they came from) and the symbol's rules."""
+
+    config: BotConfig
+    candles: Candles
+    source: str
+    rules: MarketRules
+
+
+def load_inputs(request: BacktestRequest, sources: BacktestSources) -> BacktestInputs:
+    """Read the config, the candles and the rules a request names."""
     candles: Candles | None = None
     fields = dict(request.config_fields)
     if request.csv is not None:
@@ -79,13 +92,29 @@ def run_request(
             )
         fields["timeframe"] = file_timeframe
     config = _load_config(request.config_file, fields)
-    if candles is None:
-        interval = TIMEFRAME_SECONDS[config.timeframe]
-        candles = sources.generate_candles(request.generated_candles, interval, request.seed)
-        source = f"generated market, seed {request.seed}"
-    else:
+    if candles is not None:
         source = str(request.csv)
+    elif request.read_store and (
+        stored := sources.stored_candles(config.symbol, config.timeframe, config.position_type)
+    ):
+        candles = stored
+        source = f"candle store, {config.symbol} {config.position_type.value} {config.timeframe}"
+    else:
+        interval = TIMEFRAME_SECONDS[config.timeframe]
+        candles = sources.generate_candles(
+            request.generated_candles, interval, request.seed, config.symbol
+        )
+        source = f"generated market of {config.symbol}, seed {request.seed}"
     rules = sources.rules(config.symbol, config.position_type, request.exchange_info)
+    return BacktestInputs(config, candles, source, rules)
+
+
+def run_request(
+    request: BacktestRequest, sources: BacktestSources, progress: ProgressFactory | None = None
+) -> BacktestOutcome:
+    """Load config, candles and rules; run the backtest; summarize it."""
+    inputs = load_inputs(request, sources)
+    config, candles, source, rules = inputs.config, inputs.candles, inputs.source, inputs.rules
     warnings = list(config.warnings)
     leverage = 1
     if config.position_type is PositionType.FUTURES:
@@ -113,8 +142,9 @@ def run_request(
     else:
         with progress(len(candles)) as advance:
             result = run_backtest(candles, spec, advance)
+    stats = trade_stats(result, candles.open_time, candles.interval_seconds)
     return BacktestOutcome(
-        config, source, candles, spec, result, summarize(result, candles), warnings
+        config, source, candles, spec, result, summarize(result, candles), warnings, stats
     )
 
 

@@ -112,6 +112,8 @@ def _record_exit(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderRep
         uow.trades.add(_trade(bot, order, report, None))
         return
     qty = min(report.executed_qty, position.quantity)
+    # Exits are named as everywhere else (`signal`, `stop_loss`, ...), not by order purpose.
+    exit_name = (order.purpose.exit_reason or order.purpose).value
     share = qty / position.quantity
     entry_fee = position.entry_fee * share
     pnl = realized_pnl(
@@ -127,7 +129,7 @@ def _record_exit(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderRep
     else:
         state.position = None
         state.status = BotStatus.WAITING
-        state.reason = f"closed by {order.purpose.value.replace('_', ' ')}: PnL {pnl}"
+        state.reason = f"closed by {exit_name.replace('_', ' ')}: PnL {pnl}"
     uow.counters.add(bot.id, utc_day(report.time), realized_pnl=pnl)
     common: dict[str, object] = {
         "side": position.side.value,
@@ -135,7 +137,7 @@ def _record_exit(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderRep
         "entry_price": position.entry_price,
         "exit_price": report.avg_price,
         "realized_pnl": pnl,
-        "reason": order.purpose.value,
+        "reason": exit_name,
     }
     if order.purpose in _EXIT_EVENTS:
         uow.outbox.add(event(bot, _EXIT_EVENTS[order.purpose], report.time, **common))

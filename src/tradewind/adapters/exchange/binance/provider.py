@@ -19,6 +19,7 @@ from tradewind.adapters.exchange.binance.governor import (
     WeightGovernor,
     WeightStore,
 )
+from tradewind.adapters.exchange.binance.history import BinanceCandleHistory
 from tradewind.adapters.exchange.binance.market_data import BinanceMarketData
 from tradewind.adapters.exchange.binance.orders import Lookups
 from tradewind.adapters.exchange.binance.retry import RetryPolicy
@@ -104,6 +105,12 @@ class BinanceExchanges:
         """Return klines-backed market data on the live (or test) hosts; no key needed."""
         hosts = self.options.hosts(testnet)
         return BinanceMarketData(self._transport(hosts, self._host(hosts), "", ""))
+
+    def history(self, testnet: bool = False) -> BinanceCandleHistory:
+        """Return the public candle history and symbol rules, for downloads; no key needed."""
+        hosts = self.options.hosts(testnet)
+        host = self._host(hosts)
+        return BinanceCandleHistory(self._transport(hosts, host, "", ""), host.rules)
 
     def _host(self, hosts: BinanceHosts) -> _Host:
         with self._guard:
