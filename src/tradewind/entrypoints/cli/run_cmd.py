@@ -89,7 +89,7 @@ def _replay(
     market = replay_files(specs)
     start, end = market.span()
     clock = replay_clock(start)
-    runtime = paper_runtime(settings, market, clock, seed=seed)
+    runtime = paper_runtime(settings, market, clock, seed=seed, market_end=end)
     totals: Counter[str] = Counter()
     try:
         with Progress(
