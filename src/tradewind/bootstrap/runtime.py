@@ -170,7 +170,7 @@ def notify_deps(
 
 def paper_runtime(
     settings: Settings,
-    market_data: ReplayMarketData,
+    market_data: ReplayMarketData | CandleSource,
     clock: Clock,
     *,
     seed: int = 0,

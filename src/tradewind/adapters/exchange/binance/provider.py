@@ -21,6 +21,7 @@ from tradewind.adapters.exchange.binance.governor import (
 )
 from tradewind.adapters.exchange.binance.market_data import BinanceMarketData
 from tradewind.adapters.exchange.binance.orders import Lookups
+from tradewind.adapters.exchange.binance.price_feed import BinanceMinuteFeed
 from tradewind.adapters.exchange.binance.retry import RetryPolicy
 from tradewind.adapters.exchange.binance.rules import RulesCache
 from tradewind.adapters.exchange.binance.transport import BinanceHosts, BinanceTransport, Governors
@@ -104,6 +105,11 @@ class BinanceExchanges:
         """Return klines-backed market data on the live (or test) hosts; no key needed."""
         hosts = self.options.hosts(testnet)
         return BinanceMarketData(self._transport(hosts, self._host(hosts), "", ""))
+
+    def minute_feed(self, testnet: bool = False) -> BinanceMinuteFeed:
+        """Return the 1m-klines price feed a paper venue moves on (the real market)."""
+        hosts = self.options.hosts(testnet)
+        return BinanceMinuteFeed(self._transport(hosts, self._host(hosts), "", ""))
 
     def _host(self, hosts: BinanceHosts) -> _Host:
         with self._guard:
