@@ -283,11 +283,12 @@ def test_a_strategy_still_warming_up_says_so_and_never_blames_the_market_data() 
     on_time = candles([60 * i for i in range(300)], [1.0] * 300)  # the newest closes at 18000
     reading = read_closed(slow, "1m", 18_000, on_time)
     assert reading == Reading(
-        missing="warming up: 300 of the 401 closed candles ema_rsi needs before its first signal"
+        missing="warming up: ema_rsi needs 401 closed candles before its first signal; "
+        "the market has fewer yet"
     )
     says_buy = StrategyChoice(_Says(Signal.BUY), EmaRsiParams())
     assert read_closed(says_buy, "1m", 180, candles([120], [2.0])).missing == (
-        "warming up: 1 of the 2 closed candles says needs before its first signal"
+        "warming up: says needs 2 closed candles before its first signal; the market has fewer yet"
     )
 
 

@@ -90,9 +90,11 @@ def read_closed(
     if len(candles) == 0 or int(candles.open_time[-1]) + timeframe_seconds(timeframe) != slot:
         return Reading(missing=MARKET_DATA_BEHIND)
     if len(candles) < max(2, strategy.warmup):
+        # One wording for the whole warm-up (no running count): a state that says the same
+        # is not written again at every candle.
         return Reading(
-            missing=f"warming up: {len(candles)} of the {strategy.warmup} closed candles "
-            f"{strategy.name} needs before its first signal"
+            missing=f"warming up: {strategy.name} needs {strategy.warmup} closed candles "
+            "before its first signal; the market has fewer yet"
         )
     return Reading(strategy.last_signal(candles), to_decimal(float(candles.close[-1])))
 
