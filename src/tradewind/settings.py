@@ -44,6 +44,13 @@ class Settings(BaseSettings):
         description="One base URL for every Binance API, instead of Binance's own hosts "
         "(e.g. http://127.0.0.1:8765, the project's Binance-compatible test server).",
     )
+    market_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often a paper `tradewind run` on the real market asks Binance "
+        "whether a new 1m candle has begun (its clock is the market's newest candle).",
+    )
     binance_timeout: float = Field(
         default=10.0, gt=0, le=120, description="Seconds to wait for a Binance answer."
     )

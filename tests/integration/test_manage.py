@@ -178,6 +178,18 @@ def test_a_bad_bot_is_refused_naming_the_field_and_nothing_is_written(
     assert _bots(manage_uow) == []
 
 
+def test_a_strategy_needing_more_history_than_the_market_data_serves_is_refused(
+    owner: Owner, manage_uow: Uow
+) -> None:
+    _create(manage_uow, owner, custom_ema_fast=100, custom_ema_slow=400)  # 8,000: served
+    with pytest.raises(
+        ConfigurationError,
+        match=r"^strategy: ema_rsi .* needs 24,000 closed 1m candles .* at most 10,000 ",
+    ):
+        _create(manage_uow, owner, name="b2", custom_ema_fast=100, custom_ema_slow=1200)
+    assert _bots(manage_uow) == ["b1"]
+
+
 def test_a_second_bot_of_the_same_name_is_refused(owner: Owner, manage_uow: Uow) -> None:
     _create(manage_uow, owner)
     with pytest.raises(Conflict, match=r"^name: ann@example.com already has a bot"):

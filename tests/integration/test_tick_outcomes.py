@@ -61,7 +61,7 @@ def first_slot_saying(world: World, wanted: Signal) -> int:
 def test_a_tick_with_nothing_new_records_its_run_and_rewrites_no_state(
     world: World, engine: Engine
 ) -> None:
-    assert tick_at(world, T0 + 60) is TickOutcome.DECIDED  # "market data behind": a reason
+    assert tick_at(world, T0 + 60) is TickOutcome.DECIDED  # "warming up": a reason
     before = world.state()
     writes = state_writes(engine)
     assert tick_at(world, T0 + 120) is TickOutcome.DECIDED

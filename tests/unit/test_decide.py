@@ -35,6 +35,7 @@ from tradewind.domain.decide import (
     opens,
     read_closed,
 )
+from tradewind.domain.indicators import ema
 from tradewind.domain.limits import DayTally, PauseReason, entry_pause_reason
 from tradewind.domain.params import DailyLimits, ExitRules, SizingRule
 from tradewind.domain.strategies import StrategyChoice
@@ -248,6 +249,9 @@ class _Says:
     def warmup(self, params: object) -> int:
         return 2
 
+    def history(self, params: object) -> int:
+        return 2
+
     def signals(self, candles: Candles, params: object) -> Any:
         return np.full(len(candles), int(self.signal), dtype=np.int8)
 
@@ -271,4 +275,31 @@ def test_a_slot_whose_candle_is_not_in_yet_reads_as_market_data_behind() -> None
     says_buy = StrategyChoice(_Says(Signal.BUY), EmaRsiParams())
     behind = Reading(missing=MARKET_DATA_BEHIND)
     assert read_closed(says_buy, "1m", 240, candles([60, 120], [1.0, 2.0])) == behind
-    assert read_closed(says_buy, "1m", 180, candles([120], [2.0])) == behind
+    assert read_closed(says_buy, "1m", 180, candles([], [])) == behind
+
+
+def test_a_strategy_still_warming_up_says_so_and_never_blames_the_market_data() -> None:
+    slow = StrategyChoice(EMA_RSI, EmaRsiParams(ema_fast=100, ema_slow=400))
+    on_time = candles([60 * i for i in range(300)], [1.0] * 300)  # the newest closes at 18000
+    reading = read_closed(slow, "1m", 18_000, on_time)
+    assert reading == Reading(
+        missing="warming up: ema_rsi needs 401 closed candles before its first signal; "
+        "the market has fewer yet"
+    )
+    says_buy = StrategyChoice(_Says(Signal.BUY), EmaRsiParams())
+    assert read_closed(says_buy, "1m", 180, candles([120], [2.0])).missing == (
+        "warming up: says needs 2 closed candles before its first signal; the market has fewer yet"
+    )
+
+
+def test_the_history_read_makes_the_indicators_equal_their_whole_history_values() -> None:
+    params = EmaRsiParams(ema_fast=100, ema_slow=400)
+    choice = StrategyChoice(EMA_RSI, params)
+    assert choice.history == 20 * 400
+    rng = np.random.default_rng(5)
+    closes = 20_000 + np.cumsum(rng.normal(0, 15, 12_000))
+    whole = ema(closes, 400)
+    tail = ema(closes[-choice.history :], 400)
+    assert abs(tail[-1] - whole[-1]) < 1e-9 * whole[-1]
+    cut = ema(closes[-1_000:], 400)  # the fixed 1,000 candles the tick read before
+    assert abs(cut[-1] - whole[-1]) > 1e-6 * whole[-1]

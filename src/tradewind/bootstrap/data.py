@@ -39,7 +39,7 @@ def candle_store(settings: Settings | None = None) -> CandleStore:
 def candle_history(settings: Settings | None = None) -> CandleHistory:
     """Return Binance's public candle history (no API key)."""
     from tradewind.adapters.exchange.binance.provider import BinanceExchanges
-    from tradewind.bootstrap.runtime import binance_options
+    from tradewind.bootstrap.venues import binance_options
 
     options = binance_options(settings or settings_from_env())
     # A download paces itself on the weight Binance reports in every answer's header (per

@@ -19,8 +19,9 @@ from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import ConfigurationError
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import Clock
+from tradewind.settings import Settings
 
 __all__ = [
     "START_PRICES",
@@ -154,3 +155,43 @@ def replay_clock(start: int) -> ReplayClock:
 def scaled_clock(start: int, speed: float) -> Clock:
     """Return a clock that starts at `start` and runs `speed` times as fast as real time."""
     return ScaledClock(start, speed)
+
+
+class BinanceMarket:
+    """The real market on Binance's public klines (no key): the closed candles the bots
+    decide on and the 1m candles the paper venue fills on, both from the same source."""
+
+    def __init__(self, settings: Settings) -> None:
+        from tradewind.adapters.exchange.binance.provider import BinanceExchanges
+        from tradewind.bootstrap.venues import binance_options
+
+        exchanges = BinanceExchanges(binance_options(settings))
+        self._candles = exchanges.market_data()
+        self._minutes = exchanges.minute_feed()
+        self.where = settings.binance_url or "Binance (api.binance.com)"
+
+    def closed_candles(
+        self, symbol: Symbol, timeframe: str, position_type: PositionType, until: int, limit: int
+    ) -> Candles:
+        return self._candles.closed_candles(symbol, timeframe, position_type, until, limit)
+
+    def minute_candles(
+        self, symbol: str, position_type: PositionType, start: int, end: int
+    ) -> Candles:
+        return self._minutes.minute_candles(symbol, position_type, start, end)
+
+    def market_minute(self, symbol: str) -> int:
+        """Return the open time of `symbol`'s 1m candle forming now: the market's clock."""
+        return self._minutes.market_minute(symbol)
+
+
+def binance_market(settings: Settings, symbol: str) -> tuple[BinanceMarket | None, str]:
+    """Return the real market when its klines answer (and its clock), else None and why."""
+    from tradewind.domain.errors import AuthenticationFailed, TemporaryExchangeError
+
+    market = BinanceMarket(settings)
+    try:
+        market.market_minute(symbol)
+    except (TemporaryExchangeError, AuthenticationFailed, ConfigurationError) as e:
+        return None, f"{market.where} did not answer ({e})"
+    return market, market.where

@@ -170,21 +170,25 @@ def notify_deps(
 
 def paper_runtime(
     settings: Settings,
-    market_data: ReplayMarketData,
+    market_data: ReplayMarketData | CandleSource,
     clock: Clock,
     *,
     seed: int = 0,
     venue_state: Path | None = None,
     bot_market_data: MarketData | None = None,
     binance: BinanceExchanges | None = None,
+    market_end: int | None = None,
 ) -> PaperRuntime:
     """Open the database (refusing an unmigrated one or a wrong master key) and wire ticks.
 
     The paper venue moves on `market_data`; the bots decide on `bot_market_data` (the
-    same by default; Binance klines when they trade on Binance).
+    same by default; Binance klines when they trade on Binance). A replay passes its data's
+    end as `market_end`: the venue fills nothing after it (see `MarketOrders`).
     """
     engine, sessions, secrets = open_database(settings)
-    venue = SimulatedVenue(market_data, clock, seed=seed, state_path=venue_state)
+    venue = SimulatedVenue(
+        market_data, clock, seed=seed, state_path=venue_state, market_end=market_end
+    )
     lock = make_bot_lock(engine)
     lent = lent_connections(lock)  # a tick's transactions run on its lock's connection
 

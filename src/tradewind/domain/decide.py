@@ -82,9 +82,20 @@ NOTHING = Reading()
 def read_closed(
     strategy: StrategyChoice[Any], timeframe: str, slot: int, candles: Candles
 ) -> Reading:
-    """Return what the candle of `timeframe` that closed at `slot` says (the newest one)."""
-    if len(candles) < 2 or int(candles.open_time[-1]) + timeframe_seconds(timeframe) != slot:
+    """Return what the candle of `timeframe` that closed at `slot` says (the newest one).
+
+    Too few candles for the strategy's warm-up is said as such, not as data behind: the
+    market is on time, the bot's own indicators are not defined yet.
+    """
+    if len(candles) == 0 or int(candles.open_time[-1]) + timeframe_seconds(timeframe) != slot:
         return Reading(missing=MARKET_DATA_BEHIND)
+    if len(candles) < max(2, strategy.warmup):
+        # One wording for the whole warm-up (no running count): a state that says the same
+        # is not written again at every candle.
+        return Reading(
+            missing=f"warming up: {strategy.name} needs {strategy.warmup} closed candles "
+            "before its first signal; the market has fewer yet"
+        )
     return Reading(strategy.last_signal(candles), to_decimal(float(candles.close[-1])))
 
 

@@ -22,6 +22,7 @@ from tradewind.domain.bots import BotStatus
 from tradewind.domain.bounds import check_amount, check_name, shown
 from tradewind.domain.errors import ConfigurationError, Conflict
 from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.strategies.base import CANDLE_HISTORY_LIMIT
 from tradewind.domain.types import PositionType
 from tradewind.ports import Bot, Clock, ManageUnitOfWork, NewAccount
 from tradewind.services.access import Actor, owned, owner, require_operator
@@ -155,6 +156,7 @@ def create_bot(
             f"name: must not be only digits (got {config.name!r}): a number names a bot by its id"
         )
     rules = rules_for(config.symbol, config.position_type)  # names `symbol` when unknown
+    _check_history(config)
     warnings = list(config.warnings)
     if 0 < rules.max_leverage < config.effective_leverage:
         warnings.append(
@@ -267,6 +269,19 @@ def _refuse_shared_net_position(
                 "net position per symbol (hedge mode is not supported); use another "
                 "account, or delete that bot first"
             )
+
+
+def _check_history(config: BotConfig) -> None:
+    """Refuse a strategy whose indicators need more candles than the market data serves:
+    the bot would decide on cut indicators, unlike its backtest, or never signal."""
+    choice = config.strategy_choice()
+    if choice.history > CANDLE_HISTORY_LIMIT:
+        raise ConfigurationError(
+            f"strategy: {choice.name} with these parameters needs {choice.history:,} closed "
+            f"{config.timeframe} candles for its indicators to equal their values over the "
+            f"whole history; the market data serves at most {CANDLE_HISTORY_LIMIT:,} "
+            "(Binance klines) - choose shorter periods"
+        )
 
 
 def _email(email: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Generic, TypeVar
 
 from tradewind.domain.limits import DayTally, utc_day
@@ -16,12 +17,21 @@ Record = TypeVar("Record", OrderRecord, TradeRecord)
 
 @dataclass(frozen=True, slots=True)
 class BotView:
-    """A bot with its owner, its account's name and what today has seen."""
+    """A bot with its owner, its account's name and what its today has seen.
+
+    `today` is the bot's own day (see `bot_day`): after a replay, the replayed market's
+    last day, not the wall clock's.
+    """
 
     bot: Bot
     owner: str
     account: str
     today: DayTally
+    wall_day: date  # the wall clock's day, when the view was taken
+
+    def today_label(self) -> str:
+        """Return "" when the bot's today is the wall clock's, else the day it is, to show."""
+        return "" if self.today.day == self.wall_day else f" ({self.today.day.isoformat()})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +56,7 @@ def bot_views(
 ) -> list[BotView]:
     """Return the bot `bot_id`, or the bots of `user_id` (all the actor may see when
     None), each with its context."""
-    day = utc_day(clock.now())
+    wall_day = utc_day(clock.now())
     with uow_factory() as uow:
         if bot_id is not None:
             bots = [owned(actor, uow.bots.get(bot_id), "bot", bot_id)]
@@ -67,10 +77,22 @@ def bot_views(
                     bot=bot,
                     owner=owners[bot.user_id],
                     account=accounts[bot.account_id],
-                    today=uow.counters.get(bot.id, day),
+                    today=uow.counters.get(bot.id, bot_day(bot, wall_day)),
+                    wall_day=wall_day,
                 )
             )
         return views
+
+
+def bot_day(bot: Bot, wall_day: date) -> date:
+    """Return the bot's "today": the UTC day of the market clock it last ticked on.
+
+    A replay ticks its bots on the data's clock, so their counters sit on the data's days;
+    read on the wall clock's day they would say 0 entries and no PnL. A bot that has not
+    ticked yet, or whose last slot lies ahead of the wall clock, is on the wall's day.
+    """
+    last = bot.state.last_slot
+    return wall_day if last is None else min(wall_day, utc_day(last))
 
 
 def running_symbols(uow_factory: UowFactory, actor: Actor) -> list[str]:

@@ -100,3 +100,44 @@ def run_replay(
         if speed > 0:
             time.sleep(max(0.0, SLOT_SECONDS / speed - report.seconds))
     return count
+
+
+def run_on_market(
+    deps: TickDeps,
+    set_time: Callable[[int], None],
+    market_minute: Callable[[], int],
+    on_slot: Callable[[SlotReport], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    poll_seconds: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    account_kind: ExchangeKind | None = None,
+    since: int | None = None,
+) -> None:
+    """Tick the active bots each time the market begins a new 1m candle, until told to stop.
+
+    `since` is the market minute already seen (read now when None): the first slot ticked
+    is the next one.
+
+    Paper trading on the real market keeps the market's time, not the machine's: the slot
+    is the open of the newest 1m candle (the close of the one before), read every
+    `poll_seconds`; `set_time` moves the tick's clock there, so orders fill at that
+    candle's open. A market that moved on by several minutes between two reads (the
+    machine slept) is decided at its latest slot only, as `run_live` does.
+    """
+    from tradewind.domain.errors import TemporaryExchangeError
+
+    last = market_minute() if since is None else since
+    while not should_stop():
+        try:
+            minute = market_minute()
+        except TemporaryExchangeError:
+            sleep(poll_seconds)  # the market source away for a moment: ask again
+            continue
+        if minute <= last:
+            sleep(poll_seconds)
+            continue
+        set_time(minute)
+        report = run_slot(deps, active_bots(deps, account_kind), minute)
+        last = minute
+        if on_slot is not None:
+            on_slot(report)

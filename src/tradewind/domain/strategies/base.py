@@ -2,9 +2,10 @@
 
 A strategy has a parameters type (a frozen dataclass whose fields describe themselves
 with `param(...)` and whose `__post_init__` checks the rules between fields), the number
-of closed candles it needs before it can decide, and two forms of its signal that must
-agree candle for candle: `signals` over whole arrays for the backtester, and
-`last_signal` at the newest candle for the tick. Its tests prove them equal.
+of closed candles it needs before it can decide (its warm-up), the number its indicators
+need to equal their whole-history values (the history the tick reads), and two forms of
+its signal that must agree candle for candle: `signals` over whole arrays for the
+backtester, and `last_signal` at the newest candle for the tick. Its tests prove them equal.
 
 A new strategy is one module beside `ema_rsi.py` and one line in the registry
 (`tradewind.domain.strategies`); nothing else in the code names a strategy.
@@ -132,6 +133,15 @@ class Strategy(Protocol[P_contra]):
         """Return how many closed candles a signal at the newest one needs at least."""
         ...
 
+    def history(self, params: P_contra) -> int:
+        """Return how many closed candles make the indicators at the newest one equal
+        their values over the whole history, to float precision: what the tick fetches.
+
+        An EMA of period n forgets its start as (1 − 2/(n+1))^k, e^−40 after 20·n candles;
+        Wilder's average as (1 − 1/n)^k, e^−40 after 40·n; a window needs only its n.
+        """
+        ...
+
     def signals(self, candles: Candles, params: P_contra) -> SignalArray:
         """Return the signal at every candle (1 BUY, -1 SELL, 0), for the backtester."""
         ...
@@ -145,6 +155,13 @@ class Strategy(Protocol[P_contra]):
         for charts. Names starting with `rsi` are drawn in an oscillator pane (0-100),
         the others over the price."""
         ...
+
+
+# The most closed candles a bot's market data serves at a decision: Binance's klines, paged
+# (10 calls of 1,000). A strategy whose history needs more is refused when the bot is made.
+CANDLE_HISTORY_LIMIT = 10_000
+# Candles after which an EMA's (20·n) and Wilder's average's (40·n) start is forgotten.
+EMA_MEMORY, WILDER_MEMORY = 20, 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +186,11 @@ class StrategyChoice(Generic[P]):
     def warmup(self) -> int:
         """Closed candles a signal at the newest one needs at least."""
         return self.strategy.warmup(self.params)
+
+    @property
+    def history(self) -> int:
+        """Closed candles the tick reads so its indicators equal the backtest's."""
+        return self.strategy.history(self.params)
 
     def signals(self, candles: Candles) -> SignalArray:
         """Return the signal at every candle."""

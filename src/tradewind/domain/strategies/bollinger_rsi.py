@@ -26,14 +26,20 @@ from numpy.typing import NDArray
 
 from tradewind.domain.candles import Candles, FloatArray
 from tradewind.domain.indicators import rsi
-from tradewind.domain.strategies.base import ParamError, Strategy, check_bounds, param
+from tradewind.domain.strategies.base import (
+    WILDER_MEMORY,
+    ParamError,
+    Strategy,
+    check_bounds,
+    param,
+)
 from tradewind.domain.types import Signal
 
 
 @dataclass(frozen=True, slots=True)
 class BollingerRsiParams:
-    """Bollinger bands + RSI settings. Periods stay short enough for the live bot's
-    1,000 candles to hold their warm-up with room to spare."""
+    """Bollinger bands + RSI settings. Periods stay short enough for the history the live
+    bot reads (40 × the RSI period) to stay well inside what Binance serves."""
 
     bb_period: int = param(20, "Closes in the bands' moving average and deviation.", ge=2, le=500)
     bb_stddev: float = param(2.0, "Band distance from the average, in deviations.", gt=0, le=10)
@@ -149,6 +155,10 @@ class BollingerRsi:
 
     def warmup(self, params: BollingerRsiParams) -> int:
         return params.warmup + 1
+
+    def history(self, params: BollingerRsiParams) -> int:
+        # The bands are a window of bb_period closes: only the RSI remembers further back.
+        return max(WILDER_MEMORY * params.rsi_period, self.warmup(params))
 
     def signals(self, candles: Candles, params: BollingerRsiParams) -> NDArray[np.int8]:
         close = candles.close

@@ -15,7 +15,14 @@ from numpy.typing import NDArray
 
 from tradewind.domain.candles import Candles, FloatArray
 from tradewind.domain.indicators import ema, rsi
-from tradewind.domain.strategies.base import ParamError, Strategy, check_bounds, param
+from tradewind.domain.strategies.base import (
+    EMA_MEMORY,
+    WILDER_MEMORY,
+    ParamError,
+    Strategy,
+    check_bounds,
+    param,
+)
 from tradewind.domain.types import Signal
 
 
@@ -119,6 +126,10 @@ class EmaRsi:
 
     def warmup(self, params: EmaRsiParams) -> int:
         return params.warmup + 1
+
+    def history(self, params: EmaRsiParams) -> int:
+        memory = max(EMA_MEMORY * params.ema_slow, WILDER_MEMORY * params.rsi_period)
+        return max(memory, self.warmup(params))
 
     def signals(self, candles: Candles, params: EmaRsiParams) -> NDArray[np.int8]:
         return signals(candles.close, params)

@@ -14,6 +14,7 @@ from tradewind.domain.accounts import ExchangeKind
 from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
+    from tradewind.bootstrap.markets import BinanceMarket
     from tradewind.bootstrap.runtime import PaperRuntime
     from tradewind.services.scheduler import SlotReport
     from tradewind.settings import Settings
@@ -102,7 +103,7 @@ def _replay(
     state = replay_venue_state(Path(settings.data_dir), specs, seed)
     if state.exists():
         console.print(f"resuming the paper venue of this replay from {state}")
-    runtime = paper_runtime(settings, market, clock, seed=seed, venue_state=state)
+    runtime = paper_runtime(settings, market, clock, seed=seed, venue_state=state, market_end=end)
     totals: Counter[str] = Counter()
     try:
         with Progress(
@@ -131,12 +132,17 @@ def _replay(
 
 
 def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
-    from tradewind.bootstrap.markets import generated_markets, wall_clock
+    from tradewind.bootstrap.markets import binance_market, generated_markets, wall_clock
     from tradewind.bootstrap.runtime import paper_runtime
     from tradewind.services.scheduler import run_live
 
-    wall = wall_clock()
     symbols = _active_symbols()
+    real, where = binance_market(settings, symbols[0])
+    if real is not None:
+        _on_the_market(console, settings, real, symbols, seed, quiet)
+        return
+    console.print(f"the real market's candles are not reachable: {where}")
+    wall = wall_clock()
     market = generated_markets(
         symbols, wall.now() - HISTORY_MINUTES * 60, HISTORY_MINUTES + GENERATED_DAYS * 1440, seed
     )
@@ -147,10 +153,53 @@ def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
         if not quiet:
             console.print(slot_line(report))
 
-    console.print(f"paper trading {', '.join(symbols)} on a generated market; Ctrl-C stops")
+    console.print(
+        f"paper trading {', '.join(symbols)} on a generated market (not the real one); Ctrl-C stops"
+    )
     try:
         with runtime.dispatcher(wall):  # notifications, beside the ticks
             run_live(runtime.deps, show, account_kind=ExchangeKind.PAPER)
+    except KeyboardInterrupt:
+        console.print("stopped")
+    finally:
+        runtime.close()
+
+
+def _on_the_market(
+    console: Console,
+    settings: Settings,
+    market: BinanceMarket,
+    symbols: list[str],
+    seed: int,
+    quiet: bool,
+) -> None:
+    from tradewind.bootstrap.markets import replay_clock
+    from tradewind.bootstrap.runtime import paper_runtime
+    from tradewind.services.scheduler import run_on_market
+
+    def minute() -> int:
+        return market.market_minute(symbols[0])
+
+    first = minute()
+    clock = replay_clock(first)  # the market's time: its newest candle's open
+    state = Path(settings.data_dir) / "paper-venue.json"
+    runtime = paper_runtime(settings, market, clock, seed=seed, venue_state=state)
+
+    def show(report: SlotReport) -> None:
+        if not quiet:
+            console.print(slot_line(report))
+
+    console.print(
+        f"paper trading {', '.join(symbols)} on the real market: closed candles from "
+        f"{market.where} (Binance klines), orders filled by the simulated exchange; Ctrl-C stops"
+    )
+    try:
+        with runtime.dispatcher(clock):  # notifications, beside the ticks
+            run_on_market(
+                runtime.deps, clock.set, minute, show,
+                poll_seconds=settings.market_poll_seconds, account_kind=ExchangeKind.PAPER,
+                since=first,
+            )  # fmt: skip
     except KeyboardInterrupt:
         console.print("stopped")
     finally:

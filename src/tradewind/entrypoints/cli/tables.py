@@ -121,7 +121,7 @@ def bots_table(views: list[BotView]) -> Table:
         table.add_row(
             str(bot.id), bot.config.name, view.owner, view.account, market(bot.config),
             status(bot.state), position(bot.state.position), signal(bot.state),
-            str(view.today.entries), signed(view.today.realized_pnl),
+            f"{view.today.entries}{view.today_label()}", signed(view.today.realized_pnl),
         )  # fmt: skip
     return table
 
@@ -168,7 +168,7 @@ def states_table(views: list[BotView], title: str = "bot states") -> Table:
         table.add_row(
             str(view.bot.id), view.bot.config.name, status(state), state.reason or "-",
             when(state.last_run_at), when(state.last_slot), signal(state),
-            position(state.position), protection, str(view.today.entries),
+            position(state.position), protection, f"{view.today.entries}{view.today_label()}",
             signed(view.today.realized_pnl),
         )  # fmt: skip
     return table

@@ -50,9 +50,18 @@ class BackgroundDispatcher:
     def stop(self, timeout: float = 5.0) -> None:
         """Ask the thread to stop and wait up to `timeout` seconds for it."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        thread.join(timeout)
+        if thread.is_alive():
+            return  # a pass still under way owns the summaries; the next run catches up
+        # A replay may end between two passes: the days it finished get their summary.
+        # (Deliveries wait for the next run, as after any stop.)
+        try:
+            self.summarize_ended_days()
+        except Exception:
+            log.exception("summaries at stop failed; the next run writes them")
 
     def __enter__(self) -> Self:
         return self.start()
@@ -66,11 +75,12 @@ class BackgroundDispatcher:
         self.stop()
 
     def run_once(self) -> DeliveryPass:
-        """Summarize a day that just ended, if any, then deliver what is due."""
-        yesterday = utc_day(self._days.now()) - timedelta(days=1)
-        if self._summarized is None or yesterday > self._summarized:
-            summarize_day(self._deps.uow, yesterday, self._days.now())
-            self._summarized = yesterday
+        """Summarize the days that ended since the last pass, then deliver what is due.
+
+        A fast replay can cross several days between two passes: each one is summarized,
+        not only the last (the first pass summarizes the day before it).
+        """
+        self.summarize_ended_days()
         self.last = deliver_due(self._deps)
         self.passes += 1
         return self.last
@@ -99,6 +109,16 @@ class BackgroundDispatcher:
             log.warning("notification passes work again (after: %s)", self._failing)
             self._failing = None
         return True
+
+    def summarize_ended_days(self) -> None:
+        """Write the summaries of the days of `days` that ended since the last call."""
+        now = self._days.now()
+        yesterday = utc_day(now) - timedelta(days=1)
+        day = yesterday if self._summarized is None else self._summarized + timedelta(days=1)
+        while day <= yesterday:
+            summarize_day(self._deps.uow, day, now)
+            self._summarized = day
+            day += timedelta(days=1)
 
     def _run(self) -> None:
         while not self._stop.is_set():

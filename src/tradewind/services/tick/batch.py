@@ -83,7 +83,7 @@ def _decide_locked(
             if isinstance(started, TickOutcome):
                 decided[bot_id] = started
                 continue
-            view = batch_view(started, fetched)
+            view = batch_view(deps, started, fetched)
             quiet = None if view is None else decide_quietly(started, view)
             if quiet is None:
                 later.append((started, view))

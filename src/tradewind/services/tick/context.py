@@ -26,7 +26,9 @@ from tradewind.ports import (
     UnitOfWork,
 )
 
-INDICATOR_HISTORY = 1_000  # closed candles fed to the indicators at each decision
+# The fewest closed candles a decision reads (a strategy whose indicators need more reads
+# its `history`); also what a batch fetches per market for all its bots at once.
+INDICATOR_HISTORY = 1_000
 _RULES_KEPT = 8192
 
 

@@ -54,14 +54,21 @@ def read_market(deps: TickDeps, at: BotAtSlot) -> MarketView:
     """Return what the candles say at the bot's slot: fetch them first at a candle close."""
     if not is_candle_close(at.slot, at.bot.config.timeframe):
         return NOTHING
-    return reading_of(at, fetch_candles(deps, market_of(at), at.slot))
+    return reading_of(at, fetch_candles(deps, market_of(at), at.slot, candles_needed(deps, at)))
 
 
-def fetch_candles(deps: TickDeps, market: Market, slot: int) -> Candles | Unread:
-    """Return the market's candles that closed by `slot`, or why they could not be had."""
+def candles_needed(deps: TickDeps, at: BotAtSlot) -> int:
+    """Return how many closed candles the bot reads: its strategy's history (what makes its
+    indicators equal the backtest's over all the data), and never fewer than `deps.history`."""
+    return max(deps.history, at.rules.strategy.history)
+
+
+def fetch_candles(deps: TickDeps, market: Market, slot: int, count: int) -> Candles | Unread:
+    """Return the market's last `count` candles that closed by `slot`, or why they could not
+    be had."""
     position_type, symbol, timeframe = market
     try:
-        return deps.market_data.closed_candles(symbol, timeframe, position_type, slot, deps.history)
+        return deps.market_data.closed_candles(symbol, timeframe, position_type, slot, count)
     except FAILURES as e:
         return Unread(e)
 
@@ -88,13 +95,18 @@ def fetch_for_batch(
         for m in markets
         if is_candle_close(slot, m.timeframe)
     )
-    return {market: fetch_candles(deps, market, slot) for market in closing}
+    return {market: fetch_candles(deps, market, slot, deps.history) for market in closing}
 
 
-def batch_view(at: BotAtSlot, fetched: dict[Market, Candles | Unread]) -> MarketView | None:
+def batch_view(
+    deps: TickDeps, at: BotAtSlot, fetched: dict[Market, Candles | Unread]
+) -> MarketView | None:
     """Return the bot's view from the batch's candles; None when its market was not fetched
-    (its config changed since): the tick then reads it itself, after the claim's commit."""
+    (its config changed since) or its strategy reads a longer history than the batch's
+    `deps.history`: the tick then reads it itself, after the claim's commit."""
     if not is_candle_close(at.slot, at.bot.config.timeframe):
         return NOTHING
+    if candles_needed(deps, at) > deps.history:
+        return None
     candles = fetched.get(market_of(at))
     return None if candles is None else reading_of(at, candles)

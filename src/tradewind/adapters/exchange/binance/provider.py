@@ -22,6 +22,7 @@ from tradewind.adapters.exchange.binance.governor import (
 from tradewind.adapters.exchange.binance.history import BinanceCandleHistory
 from tradewind.adapters.exchange.binance.market_data import BinanceMarketData
 from tradewind.adapters.exchange.binance.orders import Lookups
+from tradewind.adapters.exchange.binance.price_feed import BinanceMinuteFeed
 from tradewind.adapters.exchange.binance.retry import RetryPolicy
 from tradewind.adapters.exchange.binance.rules import RulesCache
 from tradewind.adapters.exchange.binance.transport import BinanceHosts, BinanceTransport, Governors
@@ -111,6 +112,11 @@ class BinanceExchanges:
         hosts = self.options.hosts(testnet)
         host = self._host(hosts)
         return BinanceCandleHistory(self._transport(hosts, host, "", ""), host.rules)
+
+    def minute_feed(self, testnet: bool = False) -> BinanceMinuteFeed:
+        """Return the 1m-klines price feed a paper venue moves on (the real market)."""
+        hosts = self.options.hosts(testnet)
+        return BinanceMinuteFeed(self._transport(hosts, self._host(hosts), "", ""))
 
     def _host(self, hosts: BinanceHosts) -> _Host:
         with self._guard:

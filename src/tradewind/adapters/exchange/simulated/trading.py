@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from tradewind.adapters.exchange.simulated import errors
@@ -26,13 +27,18 @@ class MarketOrders:
     """Fills MARKET orders at the feed's prices and liquidates futures positions.
 
     Works on the venue's book under the venue's lock; a position that closes or flips
-    ends the protective orders that guarded it (through `exits`).
+    ends the protective orders that guarded it (through `exits`). `market_end` is where a
+    replayed market's data ends (the last candle's close): an order placed there or later
+    has no price to fill at, as a backtest has no candle after its last one to fill on.
     """
 
-    def __init__(self, book: Book, feed: PriceFeed, exits: ExitOrders) -> None:
+    def __init__(
+        self, book: Book, feed: PriceFeed, exits: ExitOrders, market_end: int | None = None
+    ) -> None:
         self._book = book
         self._feed = feed
         self._exits = exits
+        self._market_end = market_end
 
     def place(self, account: Account, request: OrderRequest, now: int) -> SimOrder:
         """Fill a MARKET order at the open of the 1m candle containing `now`; return it.
@@ -53,6 +59,11 @@ class MarketOrders:
                 value=client_id,
             )
         realized = ZERO
+        if self._market_end is not None and now >= self._market_end:
+            raise errors.VenueTemporaryError(
+                f"the replayed market ends at {utc_text(self._market_end)}: "
+                f"no {request.symbol} price after it to fill at"
+            )
         price = fill_price(self._feed, request.symbol, request.position_type, now)
         if price is None:
             raise errors.VenueTemporaryError(f"no {request.symbol} price at {now} in the feed")
@@ -123,3 +134,8 @@ class MarketOrders:
         order.realized_pnl = -loss
         self._exits.cancel_groups(account, rules.symbol, at)
         return order
+
+
+def utc_text(unix_seconds: int) -> str:
+    """Return a moment as `YYYY-MM-DD HH:MM UTC`."""
+    return datetime.fromtimestamp(unix_seconds, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")

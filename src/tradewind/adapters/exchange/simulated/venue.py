@@ -59,6 +59,7 @@ class SimulatedVenue:
         fee_rates: Mapping[PositionType, Decimal] | None = None,
         snapshot: str | None = None,
         on_change: Callable[[str], None] | None = None,
+        market_end: int | None = None,
     ) -> None:
         self.prices = prices
         self.clock = clock
@@ -71,7 +72,7 @@ class SimulatedVenue:
             fee_rates=dict(fee_rates or DEFAULT_TAKER_FEE),
         )
         exits = ExitOrders(self._book)
-        orders = MarketOrders(self._book, prices, exits)
+        orders = MarketOrders(self._book, prices, exits, market_end)
         self._desk = Desk(self._book, orders, exits, Wallets(self._book))
         self._market = MarketReplay(self._book, prices, orders, exits)
         self.faults = Faults(rng)
