@@ -30,8 +30,12 @@ def user_add(
     email: Annotated[str, typer.Argument(help="The user's email; identifies the user.")],
     name: Annotated[str | None, Opt(help="A display name.")] = None,
     password: Annotated[
-        bool, Opt(help=f"Set a password to sign in to the API (from {PASSWORD_ENV}, or asked).")
-    ] = True,
+        bool | None,
+        Opt(
+            help=f"Set a password to sign in to the API, from {PASSWORD_ENV} or asked "
+            "[default: when one is given or a terminal can ask]."
+        ),
+    ] = None,
     operator: Annotated[
         bool, Opt(help="Make the user an operator: sees every user's bots in the API.")
     ] = False,
@@ -45,7 +49,14 @@ def user_add(
         from tradewind.services.identity import set_password
         from tradewind.services.manage import add_user
 
-        secret = _password() if password else None
+        wanted = password
+        if wanted is None:
+            wanted = bool(os.environ.get(PASSWORD_ENV)) or sys.stdin.isatty()
+        secret = _password() if wanted else None
+        if operator and secret is None:
+            from tradewind.domain.errors import ConfigurationError
+
+            raise ConfigurationError("operator: an operator signs in, so needs a password")
         with open_store() as store:
             user = add_user(store.manage_uow, store.clock, OPERATOR, email, name)
             if secret is not None:
@@ -56,6 +67,8 @@ def user_add(
                 )  # fmt: skip
         what = " (operator)" if operator else ""
         out.print(f"added user {user.email} (id {user.id}){what}")
+        if secret is None:
+            out.print("no password yet: set one with `tradewind user password` to sign in")
 
 
 @user_app.command("password")
