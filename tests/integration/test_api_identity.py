@@ -71,10 +71,13 @@ def test_signing_in_sets_an_http_only_same_site_cookie_and_returns_the_csrf_toke
     answer = site.login("ann@example.com", PASSWORD)
     assert answer.status_code == 200
     cookie = answer.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "path=/" in cookie
     assert "secure" not in cookie  # plain HTTP on loopback; Secure over TLS
     body = answer.json()
-    assert body["user"]["email"] == "ann@example.com" and len(body["csrf_token"]) >= 40
+    assert body["user"]["email"] == "ann@example.com"
+    assert len(body["csrf_token"]) >= 40
     session_secret = answer.cookies["tradewind_session"]
     assert session_secret not in answer.text
 
@@ -128,7 +131,8 @@ def test_a_token_is_shown_once_works_until_revoked_or_expired(site: Site) -> Non
     assert made.status_code == 201
     secret = made.json()["secret"]
     listed = browser.get(f"{API}/tokens").json()
-    assert secret not in str(listed) and listed[0]["prefix"] == secret[:10]
+    assert secret not in str(listed)
+    assert listed[0]["prefix"] == secret[:10]
     script = bearer(site.url, secret)
     assert script.get(f"{API}/bots").status_code == 200
     site.clock.at += 86_401
@@ -179,13 +183,15 @@ def test_open_sign_up_registers_a_user_who_can_sign_in(database_url: str, tmp_pa
     for site in _site(database_url, tmp_path, signup="open"):
         body = {"email": "New@Example.com", "password": PASSWORD}
         made = httpx.post(f"{site.url}{API}/auth/signup", json=body)
-        assert made.status_code == 201 and made.json()["email"] == "new@example.com"
+        assert made.status_code == 201
+        assert made.json()["email"] == "new@example.com"
         again = httpx.post(f"{site.url}{API}/auth/signup", json=body)
         assert again.status_code == 409
         short = httpx.post(
             f"{site.url}{API}/auth/signup", json={"email": "x@example.com", "password": "short"}
         )
-        assert short.status_code == 422 and short.json()["detail"][0]["loc"] == [
+        assert short.status_code == 422
+        assert short.json()["detail"][0]["loc"] == [
             "body",
             "password",
         ]
