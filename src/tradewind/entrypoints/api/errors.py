@@ -13,8 +13,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from tradewind.domain.errors import (
@@ -79,10 +81,20 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         return JSONResponse({"detail": detail}, status_code=422)
 
+    async def unreadable_body(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        # FastAPI answers 400 to a body it cannot decode (not UTF-8, not JSON): a 422 as
+        # for any other bad body, so every operation documents one answer to bad input.
+        if error.status_code == 400:
+            unreadable = [{"loc": ["body"], "msg": "must be JSON in UTF-8", "type": "json_invalid"}]
+            return JSONResponse({"detail": unreadable}, status_code=422)
+        return await http_exception_handler(request, error)
+
     handler = Callable[[Request, Exception], Awaitable[Response]]
     handlers: list[tuple[type[Exception], handler]] = [
         (TradewindError, tradewind_error),
         (RequestValidationError, invalid_request),
+        (HTTPException, unreadable_body),
     ]
     for kind, handle in handlers:
         app.add_exception_handler(kind, handle)
