@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(
         default=900, ge=1, le=86_400, description="The window of the sign-in rate limits."
     )
+    events_poll_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="How often a live-updates stream looks for news."
+    )
     token_max_days: int = Field(
         default=365, ge=1, le=3_650, description="The longest life of a personal API token."
     )

@@ -116,7 +116,7 @@ def _person(store: Store, base_url: str, email: str, role: Role = Role.USER) -> 
     bot = session.post(f"{API}/bots", json={"account_id": account_id, "config": config})
     bot.raise_for_status()
     bot_id = bot.json()["id"]
-    _history(store, bot_id, user.id)
+    record_trade(store, bot_id, user.id)
     tokens = {}
     for name, scopes in (("reader", ["read"]), ("trader", ["read", "trade"])):
         made = session.post(f"{API}/tokens", json={"name": name, "scopes": scopes, "days": 7})
@@ -128,16 +128,16 @@ def _person(store: Store, base_url: str, email: str, role: Role = Role.USER) -> 
     )  # fmt: skip
 
 
-def _history(store: Store, bot_id: int, user_id: int) -> None:
+def record_trade(store: Store, bot_id: int, user_id: int, number: int = 1) -> None:
     """Record an entry order and a closing trade of the bot, as a tick would."""
     order = OrderRecord(
-        bot_id=bot_id, user_id=user_id, client_order_id=f"tw{bot_id}-60-e",
+        bot_id=bot_id, user_id=user_id, client_order_id=f"tw{bot_id}-{60 * number}-e",
         symbol=Symbol("BTCUSDT"), position_type=PositionType.SPOT, side=Side.SELL,
         purpose=OrderPurpose.CLOSE, status=OrderStatus.FILLED,
-        requested_qty=Decimal("0.001"), slot=60, created_at=61,
+        requested_qty=Decimal("0.001"), slot=60 * number, created_at=61,
     )  # fmt: skip
     trade = TradeRecord(
-        bot_id=bot_id, user_id=user_id, exchange_order_id=f"{bot_id}",
+        bot_id=bot_id, user_id=user_id, exchange_order_id=f"{bot_id}-{number}",
         client_order_id=order.client_order_id, symbol=Symbol("BTCUSDT"), side=Side.SELL,
         order_type="MARKET", purpose=OrderPurpose.CLOSE, price=Decimal(27_000),
         quantity=Decimal("0.001"), quote_quantity=Decimal(27), fee=Decimal(0),
@@ -150,8 +150,8 @@ def _history(store: Store, bot_id: int, user_id: int) -> None:
 
 
 @contextmanager
-def api_world(database_url: str, data_dir: Path) -> Iterator[ApiWorld]:
-    store = open_store(database_url, data_dir)
+def api_world(database_url: str, data_dir: Path, **settings: object) -> Iterator[ApiWorld]:
+    store = open_store(database_url, data_dir, **settings)
     try:
         with served(store) as base_url:
             ann = _person(store, base_url, "ann@example.com")

@@ -43,7 +43,8 @@ StoreDep = Annotated[Store, Depends(_store)]
 LimitsDep = Annotated[SignInLimits, Depends(_limits)]
 
 
-def _principal(request: Request, store: StoreDep) -> Principal:
+def authenticate(request: Request, store: Store) -> Principal:
+    """Return who makes the request, and check its scope and (from a session) CSRF token."""
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, secret = header.partition(" ")
@@ -64,6 +65,10 @@ def _principal(request: Request, store: StoreDep) -> Principal:
                 raise Forbidden(f"csrf: a change from the browser needs the {CSRF_HEADER} header")
     principal.require(TokenScope.READ if request.method in SAFE_METHODS else TokenScope.TRADE)
     return principal
+
+
+def _principal(request: Request, store: StoreDep) -> Principal:
+    return authenticate(request, store)
 
 
 def _session_only(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
