@@ -134,7 +134,8 @@ def record_trade(store: Store, bot_id: int, user_id: int, number: int = 1) -> No
         bot_id=bot_id, user_id=user_id, client_order_id=f"tw{bot_id}-{60 * number}-e",
         symbol=Symbol("BTCUSDT"), position_type=PositionType.SPOT, side=Side.SELL,
         purpose=OrderPurpose.CLOSE, status=OrderStatus.FILLED,
-        requested_qty=Decimal("0.001"), slot=60 * number, created_at=61,
+        requested_qty=Decimal("0.001"), slot=60 * number, created_at=1_700_000_000,
+        filled_qty=Decimal("0.001"), avg_price=Decimal(27_000), quote_qty=Decimal(27),
     )  # fmt: skip
     trade = TradeRecord(
         bot_id=bot_id, user_id=user_id, exchange_order_id=f"{bot_id}-{number}",

@@ -8,9 +8,11 @@ never echo what was sent: an exchange secret cannot reach a log line or an answe
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from tradewind.bootstrap.store import Store
@@ -20,6 +22,16 @@ from tradewind.entrypoints.api.routes import accounts, auth, bots, events, strat
 from tradewind.services.identity import SignInLimits
 
 API_PREFIX = "/api/v1"
+DASHBOARD = Path(__file__).parent / "dashboard"
+# The dashboard is the site's own files only: no inline script, no other origin, no frames.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
 
 
 def create_app(store: Store) -> FastAPI:
@@ -42,6 +54,7 @@ def create_app(store: Store) -> FastAPI:
     )
     install_error_handlers(app)
     app.middleware("http")(_same_origin_changes)
+    app.middleware("http")(_security_headers)
     for router in (auth.router, accounts.router, bots.router, strategies.router, events.router):
         app.include_router(router, prefix=API_PREFIX)
 
@@ -50,7 +63,21 @@ def create_app(store: Store) -> FastAPI:
         """Whether the API answers (no sign-in needed)."""
         return {"status": "ok"}
 
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> FileResponse:
+        """The web dashboard: a static page over this API."""
+        return FileResponse(DASHBOARD / "index.html")
+
+    app.mount("/dashboard", StaticFiles(directory=DASHBOARD), name="dashboard")
     return app
+
+
+async def _security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 async def _same_origin_changes(
