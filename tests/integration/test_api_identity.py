@@ -173,6 +173,37 @@ def test_an_operator_sees_every_users_bots(site: Site) -> None:
     assert [b["id"] for b in operator.get(f"{API}/bots").json()] == [bot["id"]]
 
 
+def test_an_operator_disables_a_user_and_stops_every_bot_which_users_may_not(
+    site: Site,
+) -> None:
+    ann_id = site.add("ann@example.com")
+    site.add("op@example.com", Role.OPERATOR)
+    ann = sign_in(site.url, "ann@example.com")
+    account = ann.post(f"{API}/accounts", json={"name": "p", "kind": "paper"}).json()
+    config = {"name": "b1", "symbol": "BTCUSDT", "timeframe": "1h", "position_type": "spot"}
+    bot = ann.post(f"{API}/bots", json={"account_id": account["id"], "config": config}).json()
+    ann.post(f"{API}/bots/{bot['id']}/start").raise_for_status()
+    for verb in ("/bots/stop-all", f"/users/{ann_id}/disable"):
+        refused = ann.post(f"{API}{verb}")
+        assert refused.status_code == 403
+        assert "only an operator" in refused.json()["detail"]
+    assert ann.get(f"{API}/users").status_code == 403
+
+    operator = sign_in(site.url, "op@example.com")
+    users = {u["email"]: u for u in operator.get(f"{API}/users").json()}
+    assert (users["ann@example.com"]["running"], users["op@example.com"]["role"]) == (
+        1, "operator",
+    )  # fmt: skip
+    assert operator.post(f"{API}/bots/stop-all").json() == {"stopped": [bot["id"]]}
+    state = operator.get(f"{API}/bots/{bot['id']}").json()
+    assert (state["active"], state["state"]["reason"]) == (False, "stopped by an operator")
+    assert operator.post(f"{API}/users/{ann_id}/disable").status_code == 204
+    assert ann.get(f"{API}/bots").status_code == 401
+    assert site.login("ann@example.com", PASSWORD).status_code == 401
+    assert operator.post(f"{API}/users/{ann_id}/enable").status_code == 204
+    assert site.login("ann@example.com", PASSWORD).status_code == 200
+
+
 def test_sign_up_is_invite_only_by_default(site: Site) -> None:
     body = {"email": "new@example.com", "password": PASSWORD}
     assert httpx.post(f"{site.url}{API}/auth/signup", json=body).status_code == 403

@@ -144,6 +144,14 @@ def set_disabled(
         uow.commit()
 
 
+def logins(uow_factory: IdentityUowFactory, actor: Actor) -> dict[int, Login]:
+    """Return every user's login by user id (users without one are missing); an operator's."""
+    require_operator(actor, "user", "list users")
+    with uow_factory() as uow:
+        found = (uow.logins.get(user.id) for user in uow.users.all())
+        return {login.user_id: login for login in found if login is not None}
+
+
 def sign_up(
     uow_factory: IdentityUowFactory,
     hasher: PasswordHasher,

@@ -125,6 +125,17 @@ def add_account(
     return account
 
 
+def bot_counts(uow_factory: UowFactory, actor: Actor) -> dict[int, tuple[int, int]]:
+    """Return each user's (bots, running bots) by user id; an operator's verb."""
+    require_operator(actor, "user", "list users")
+    counts: dict[int, tuple[int, int]] = {}
+    with uow_factory() as uow:
+        for bot in uow.bots.find():
+            total, running = counts.get(bot.user_id, (0, 0))
+            counts[bot.user_id] = (total + 1, running + int(bot.active))
+    return counts
+
+
 def list_accounts(uow_factory: UowFactory, actor: Actor, owner_id: int) -> list[Account]:
     """Return a user's exchange accounts (never their secrets)."""
     with uow_factory() as uow:
@@ -250,6 +261,21 @@ def update_bot(
         uow.commit()
     bot.config, bot.account_id = config, account.id
     return CreatedBot(bot, list(config.warnings))
+
+
+def stop_all_bots(uow_factory: UowFactory, actor: Actor) -> list[int]:
+    """Stop every running bot of every user at once (positions stay open and protected);
+    an operator's verb. Returns the ids of the bots stopped."""
+    require_operator(actor, "bot", "stop every bot")
+    with uow_factory() as uow:
+        running = [bot for bot in uow.bots.find() if bot.active]
+        for bot in running:
+            bot.state.status = BotStatus.STOPPED
+            bot.state.reason = "stopped by an operator"
+            uow.bots.set_active(bot.id, False)
+            uow.bots.save_state(bot.id, bot.state)
+        uow.commit()
+    return [bot.id for bot in running]
 
 
 def delete_bot(

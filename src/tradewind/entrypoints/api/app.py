@@ -18,7 +18,7 @@ from starlette.responses import Response
 from tradewind.bootstrap.store import Store
 from tradewind.entrypoints.api.deps import SAFE_METHODS
 from tradewind.entrypoints.api.errors import install_error_handlers
-from tradewind.entrypoints.api.routes import accounts, auth, bots, events, strategies
+from tradewind.entrypoints.api.routes import accounts, auth, bots, events, operator, strategies
 from tradewind.services.identity import SignInLimits
 
 API_PREFIX = "/api/v1"
@@ -55,8 +55,9 @@ def create_app(store: Store) -> FastAPI:
     install_error_handlers(app)
     app.middleware("http")(_same_origin_changes)
     app.middleware("http")(_security_headers)
-    for router in (auth.router, accounts.router, bots.router, strategies.router, events.router):
-        app.include_router(router, prefix=API_PREFIX)
+    routers = (auth, accounts, operator, bots, strategies, events)  # stop-all before {bot_id}
+    for module in routers:
+        app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["health"])
     def health() -> dict[str, str]:
