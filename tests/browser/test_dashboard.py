@@ -21,7 +21,7 @@ from tradewind.adapters.db.engine import make_engine, migrate
 from tradewind.bootstrap.store import Store
 from tradewind.ports import Bot
 from tradewind.services import identity, manage, overview
-from tradewind.services.access import Actor
+from tradewind.services.access import Actor, Role
 
 CHROMIUM = shutil.which("chromium")
 # `make screenshots` writes them into docs/screenshots for the README; tests, elsewhere.
@@ -39,11 +39,13 @@ def site(tmp_path: Path) -> Iterator[tuple[Store, str]]:
     migrate(engine)
     engine.dispose()
     store = open_store(url, tmp_path, events_poll_seconds=0.2)
-    for email in ("ann@example.com", "bob@example.com"):
+    for email, role in (("ann@example.com", Role.USER), ("bob@example.com", Role.USER),
+                        ("op@example.com", Role.OPERATOR)):  # fmt: skip
         user = manage.add_user(store.manage_uow, store.clock, Actor.operator(), email)
         identity.set_password(
-            store.identity_uow, store.passwords, store.clock, Actor.operator(), user.id, PASSWORD
-        )
+            store.identity_uow, store.passwords, store.clock, Actor.operator(), user.id,
+            PASSWORD, role=role,
+        )  # fmt: skip
     try:
         with served(store) as base_url:
             yield store, base_url
@@ -66,7 +68,7 @@ def sign_in(browser: Browser, base_url: str, email: str) -> Page:
     page.fill("#login input[name=email]", email)
     page.fill("#login input[name=password]", PASSWORD)
     page.click("#login button[type=submit]")
-    expect(page.locator("#who")).to_have_text(email)
+    expect(page.locator("#who")).to_contain_text(email)
     return page
 
 
@@ -125,9 +127,20 @@ def test_a_trader_runs_a_bot_from_the_dashboard_and_another_user_sees_none_of_it
     bob.click("text=Accounts")
     expect(bob.locator("[data-account]")).to_have_count(0)
 
+    expect(bob.locator("#operator-link")).to_be_hidden()
+
     ann.click("text=Bots")
     expect(ann.locator(f"[data-bot='{bot_id}']")).to_contain_text("waiting")
     shot(ann, "bots", tmp_path)
+
+    operator = sign_in(browser, base_url, "op@example.com")
+    operator.click("#operator-link")
+    expect(operator.locator("[data-user]")).to_have_count(3)
+    shot(operator, "operator", tmp_path)
+    operator.locator("[data-user]", has_text="bob@example.com").locator("button").click()
+    expect(operator.locator("[data-user]", has_text="bob@example.com")).to_contain_text("disabled")
+    bob.reload()
+    expect(bob.locator("#login")).to_be_visible()  # signed out at once
     ann.click(f"[data-bot='{bot_id}'] [data-action=stop]")
     expect(ann.locator(f"[data-bot='{bot_id}']")).to_contain_text("stopped by its owner")
     ann.click("#logout")

@@ -72,6 +72,7 @@ function showLogin() {
 function signedIn() {
   document.getElementById("nav").hidden = false;
   document.getElementById("who").textContent = `${me.email}${me.role === "operator" ? " (operator)" : ""}`;
+  document.getElementById("operator-link").hidden = me.role !== "operator";
   listen();
   route();
 }
@@ -244,6 +245,25 @@ async function showTokens() {
     form);
 }
 
+// --- The operator's page ------------------------------------------------------------
+
+async function showOperator() {
+  const users = await api("GET", "/users");
+  const stopAll = el("button", { type: "button", id: "stop-all", onclick: async () => {
+    if (!window.confirm("Stop every running bot of every user?")) return;
+    try { const done = await api("POST", "/bots/stop-all"); flash(`stopped ${done.stopped.length} bot(s)`); await showOperator(); }
+    catch (e) { flash(e.message); }
+  } }, "Stop every bot");
+  const toggle = (u) => el("button", { type: "button", "data-action": u.disabled ? "enable" : "disable", onclick: async () => {
+    try { await api("POST", `/users/${u.id}/${u.disabled ? "enable" : "disable"}`); await showOperator(); } catch (e) { flash(e.message); }
+  } }, u.disabled ? "enable" : "disable");
+  main(el("h2", {}, "Operator"), el("p", {}, stopAll),
+    table(["User", "Role", "Bots", "Running", "Sign-in", ""], users.map((u) => el("tr", { "data-user": u.id },
+      el("td", {}, u.email), el("td", {}, u.role ?? "no password"), el("td", { class: "num" }, u.bots),
+      el("td", { class: "num" }, u.running), el("td", {}, u.disabled ? "disabled" : "allowed"),
+      el("td", {}, u.id === me.id ? "" : toggle(u))))));
+}
+
 // --- Routing -------------------------------------------------------------------------
 
 async function route() {
@@ -256,6 +276,7 @@ async function route() {
     else if (bot) await showBot(bot[1]);
     else if (hash === "#/accounts") await showAccounts();
     else if (hash === "#/tokens") await showTokens();
+    else if (hash === "#/operator") await showOperator();
     else await showBots();
   } catch (e) { flash(e.message); }
 }
