@@ -18,14 +18,14 @@ class BackgroundApi:
     """A running API server; `stop` ends it and closes its store."""
 
     url: str
+    store: Store  # the API's own: for setting a password before anyone signs in
     _server: uvicorn.Server
     _thread: threading.Thread
-    _store: Store
 
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=30)
-        self._store.close()
+        self.store.close()
 
 
 def serve_in_background(settings: Settings, host: str, port: int) -> BackgroundApi:
@@ -43,4 +43,4 @@ def serve_in_background(settings: Settings, host: str, port: int) -> BackgroundA
         listening.wait(0.02)
     (sock, *_) = [s for srv in server.servers for s in srv.sockets]
     bound = sock.getsockname()[1]
-    return BackgroundApi(f"http://{host}:{bound}", server, thread, store)
+    return BackgroundApi(f"http://{host}:{bound}", store, server, thread)
