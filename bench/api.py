@@ -54,6 +54,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--poll", type=float, default=2.0, help="seconds between a user's looks")
     parser.add_argument("--workers", type=int, default=2, help="tradewind serve processes")
+    parser.add_argument("--no-streams", action="store_true", help="poll only, no SSE streams")
     return parser.parse_args()
 
 
@@ -107,7 +108,7 @@ async def user(
         except httpx.HTTPError as e:
             errors.append(f"stream: {type(e).__name__}")
 
-    watcher = asyncio.create_task(stream())
+    watcher = asyncio.create_task(stream() if not args.no_streams else asyncio.sleep(0))
     await asyncio.sleep(random.uniform(0, args.poll))  # users do not arrive in step
     while time.monotonic() < until:
         for path in ("/api/v1/bots", f"/api/v1/bots/{bot_id}"):
@@ -190,7 +191,8 @@ def main() -> int:
         finally:
             database.drop()
     row |= {"users": len(tokens), "bots": args.users * len(MIX), "workers": args.workers,
-            "poll_s": args.poll, "seconds": args.seconds}  # fmt: skip
+            "poll_s": args.poll, "seconds": args.seconds,
+            "streams": not args.no_streams}  # fmt: skip
     print(f"{'users':>6} {'bots':>6} {'workers':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'max ms':>8} {'errors':>7} {'streams':>8}")  # fmt: skip
     print(f"{row['users']:>6} {row['bots']:>6} {row['workers']:>7} {row['requests_per_s']:>8.1f} "
