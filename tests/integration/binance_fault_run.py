@@ -26,7 +26,7 @@ from tradewind.adapters.exchange.binance.provider import BinanceExchanges, Binan
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
-from tradewind.bootstrap.runtime import AccountExchanges, PaperExchanges
+from tradewind.bootstrap.venues import AccountExchanges, PaperExchanges
 from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.orders import OrderStatus

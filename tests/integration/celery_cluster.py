@@ -27,16 +27,14 @@ from celery import Celery
 from sqlalchemy import Engine, text
 
 from tests.integration.db_builders import paper_account, spot_config
+from tests.integration.signals import signal_at
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.shared.redis_store import Names
 from tradewind.bootstrap.worker import HISTORY_MINUTES, paper_market
-from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionType, Signal
 from tradewind.entrypoints.worker.app import configure
 from tradewind.ports import Bot
-from tradewind.services.tick.context import Tick, TickDeps
-from tradewind.services.tick.entry import closed_signal
 from tradewind.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,10 +164,8 @@ class Cluster:
 
     def first_slot_with(self, bot: Bot, signal_wanted: Signal, after: int) -> int:
         """Return the first slot after `after` where `bot`'s strategy gives the signal."""
-        deps = TickDeps(None, None, self.market, None, None)  # type: ignore[arg-type]
         for slot in range(after + 60, after + 3 * 1440 * 60, 60):
-            tick = Tick(deps, bot, slot, slot, [], DayTally(day=utc_day(slot)))
-            if closed_signal(tick)[0] is signal_wanted:
+            if signal_at(self.market, bot, slot) is signal_wanted:
                 return slot
         raise AssertionError(f"the market never gives {signal_wanted}")
 

@@ -24,7 +24,7 @@ from tradewind.adapters.exchange.binance.provider import BinanceExchanges, Binan
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
-from tradewind.bootstrap.runtime import AccountExchanges, PaperExchanges
+from tradewind.bootstrap.venues import AccountExchanges, PaperExchanges
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.bots import BotState, BotStatus
 from tradewind.domain.records import OrderRecord

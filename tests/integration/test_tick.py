@@ -17,7 +17,7 @@ from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWor
 from tradewind.adapters.exchange.simulated import FaultMode, SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
-from tradewind.bootstrap.runtime import PaperExchanges
+from tradewind.bootstrap.venues import PaperExchanges
 from tradewind.domain.bots import BotState, BotStatus
 from tradewind.domain.limits import PauseReason
 from tradewind.domain.orders import OrderPurpose, OrderStatus

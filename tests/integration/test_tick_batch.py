@@ -24,7 +24,7 @@ from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWor
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
-from tradewind.bootstrap.runtime import PaperExchanges
+from tradewind.bootstrap.venues import PaperExchanges
 from tradewind.bot_config import BotConfig
 from tradewind.domain.bots import BotState
 from tradewind.domain.candles import Candles

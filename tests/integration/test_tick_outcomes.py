@@ -14,16 +14,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
+from tests.integration.signals import signal_at
 from tests.integration.test_tick import T0, World
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.domain.bots import BotStatus
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import TemporaryExchangeError
-from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.types import PositionType, Signal
 from tradewind.services.tick import TickOutcome, run_tick
-from tradewind.services.tick.context import Tick
-from tradewind.services.tick.entry import closed_signal
 
 TickUow = Callable[[], SqlUnitOfWork]
 ManageUow = Callable[[], SqlManageUnitOfWork]
@@ -55,8 +53,7 @@ def first_slot_saying(world: World, wanted: Signal) -> int:
     with world.manage_uow() as uow:
         bot = uow.bots.find()[0]
     for slot in range(T0 + 60, T0 + 1440 * 60, 60):
-        tick = Tick(world.deps, bot, slot, slot, [], DayTally(day=utc_day(slot)))
-        if closed_signal(tick)[0] is wanted:
+        if signal_at(world.market, bot, slot) is wanted:
             return slot
     raise AssertionError(f"the generated market never says {wanted.name}")
 

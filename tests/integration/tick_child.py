@@ -34,14 +34,13 @@ from tradewind.adapters.db.unit_of_work import SqlUnitOfWork
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.marketdata.synthetic import generate_market
-from tradewind.bootstrap.runtime import PaperExchanges
-from tradewind.domain.limits import DayTally, utc_day
+from tradewind.bootstrap.venues import PaperExchanges
+from tradewind.domain.decide import read_closed
 from tradewind.domain.orders import OrderReport, OrderRequest
 from tradewind.domain.types import Signal
 from tradewind.ports import AccountAccess, Bot, Exchange, ExchangeProvider, UnitOfWork
 from tradewind.services.tick import TickDeps, run_tick
-from tradewind.services.tick.context import Tick
-from tradewind.services.tick.entry import closed_signal
+from tradewind.services.tick.context import INDICATOR_HISTORY
 
 KEY_ENV = "TICK_CHILD_KEY"
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -78,8 +77,12 @@ class World:
     def first_buy_slot(self, bot: Bot) -> int:
         """Return the first slot at which `bot`'s strategy says BUY."""
         for slot in range(T0 + 60, T0 + MINUTES * 60, 60):
-            tick = Tick(self.deps, bot, slot, slot, [], DayTally(day=utc_day(slot)))
-            if closed_signal(tick)[0] is Signal.BUY:
+            config = bot.config
+            candles = self.market.closed_candles(
+                config.symbol, config.timeframe, config.position_type, slot, INDICATOR_HISTORY
+            )
+            reading = read_closed(config.strategy_choice(), config.timeframe, slot, candles)
+            if reading.signal is Signal.BUY:
                 return slot
         raise AssertionError("the generated market never gives a BUY signal")
 

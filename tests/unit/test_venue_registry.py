@@ -8,7 +8,7 @@ import pytest
 
 from tests.market_script import T0, ManualClock
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVenue
-from tradewind.bootstrap import AccountExchanges, venue_providers
+from tradewind.bootstrap.venues import AccountExchanges, venue_providers
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError
 from tradewind.ports import AccountAccess, Exchange

@@ -4,8 +4,9 @@ Entrypoints (the CLI, the workers, the API) import the services, this package, s
 ports and the domain — never an adapter. Each module wires one concern and imports only
 the adapters it wires, so importing the package costs nothing:
 
-- `runtime`: the tick runtimes (`tradewind run`, the demo, the Celery workers), the
-  exchange providers by account kind, the notification dispatcher.
+- `runtime`: the tick runtimes (`tradewind run`, the demo, the Celery workers) and the
+  notification dispatcher.
+- `venues`: one exchange provider per `ExchangeKind`, where a new venue registers.
 - `store`: this installation's database for the management commands and the API
   (settings, units of work, the symbol rules), and its set-up (schema, master key).
 - `backtest`: the backtest's candle files, generated market and symbol rules (cheap:

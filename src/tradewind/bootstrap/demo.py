@@ -23,8 +23,9 @@ from tradewind.adapters.exchange.binance.provider import BinanceExchanges
 from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.exchange.simulated import SimulatedExchange
 from tradewind.adapters.marketdata.replay import ReplayMarketData
-from tradewind.bootstrap.runtime import PaperRuntime, binance_options, paper_runtime
+from tradewind.bootstrap.runtime import PaperRuntime, paper_runtime
 from tradewind.bootstrap.testkit import binance_test_server, scaled_limits
+from tradewind.bootstrap.venues import binance_options
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.services.demo import DEMO_BALANCE, DemoSetup
 from tradewind.services.manage import RulesLookup

@@ -7,7 +7,6 @@ on simulated venues shared through Redis; a Binance account through the Binance 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -26,7 +25,7 @@ from tradewind.adapters.db.unit_of_work import (
     SqlNotifyUnitOfWork,
     SqlUnitOfWork,
 )
-from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
+from tradewind.adapters.exchange.binance.provider import BinanceExchanges
 from tradewind.adapters.exchange.simulated import PriceFeed, SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.notify.email import EmailSender, SmtpServer
@@ -34,99 +33,25 @@ from tradewind.adapters.notify.webhook import WebhookSender
 from tradewind.adapters.shared.candles import SharedCandles
 from tradewind.adapters.shared.paper import SharedPaperVenues
 from tradewind.adapters.shared.redis_store import Names
+from tradewind.bootstrap.venues import (
+    AccountExchanges,
+    binance_options,
+    venue_providers,
+)
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.notifications import ChannelKind
-from tradewind.domain.types import PositionType
 from tradewind.domain.webhook_targets import parse_networks
 from tradewind.ports import (
-    AccountAccess,
     ChannelSender,
     Clock,
-    Exchange,
-    ExchangeProvider,
     MarketData,
     UnitOfWork,
 )
 from tradewind.services.notify import BackgroundDispatcher, NotifyDeps, RetryPolicy
 from tradewind.services.notify.dispatch import SEND_BATCH
 from tradewind.services.tick import TickDeps
-from tradewind.settings import BinanceRetrySettings, Settings
-
-
-@dataclass(frozen=True, slots=True)
-class PaperExchanges:
-    """Gives each paper account its wallets on the simulated venue."""
-
-    venue: SimulatedVenue
-
-    def for_account(self, access: AccountAccess) -> Exchange:
-        if access.kind is not ExchangeKind.PAPER:
-            raise ConfigurationError(f"account {access.account_id} is not a paper account")
-        balances = access.paper_balances
-        return self.venue.account(
-            access.account_id,
-            spot_balances=balances.get(PositionType.SPOT),
-            futures_balances=balances.get(PositionType.FUTURES),
-        )
-
-
-class AccountExchanges:
-    """Gives each account the exchange of its kind, from the providers registered here.
-
-    An account whose kind has no provider in this process is refused with the kinds
-    there are: an order never goes to another venue than its account's.
-    """
-
-    def __init__(self, providers: Mapping[ExchangeKind, ExchangeProvider]) -> None:
-        self.providers: Mapping[ExchangeKind, ExchangeProvider] = dict(providers)
-
-    def for_account(self, access: AccountAccess) -> Exchange:
-        provider = self.providers.get(access.kind)
-        if provider is None:
-            there = ", ".join(kind.value for kind in self.providers) or "none"
-            raise ConfigurationError(
-                f"account {access.account_id}: no exchange for {access.kind.value} accounts "
-                f"in this process (there are: {there})"
-            )
-        return provider.for_account(access)
-
-
-def venue_providers(
-    settings: Settings, paper: SimulatedVenue, *, seed: int | None = None
-) -> dict[ExchangeKind, ExchangeProvider]:
-    """Return the provider of every venue, by kind: where a new venue registers.
-
-    Each `ExchangeKind` has its line here (see adapters/exchange/README.md).
-    """
-    return {
-        ExchangeKind.PAPER: PaperExchanges(paper),
-        ExchangeKind.BINANCE: BinanceExchanges(binance_options(settings, seed=seed)),
-    }
-
-
-def binance_options(settings: Settings, *, seed: int | None = None) -> BinanceOptions:
-    """Read how to talk to Binance from the settings (and BINANCE_RETRY_*)."""
-    from pydantic import ValidationError
-
-    try:
-        retry = BinanceRetrySettings()
-    except ValidationError as e:
-        from tradewind.bot_config import format_validation_error
-
-        lines = [
-            f"BINANCE_RETRY_{line.upper()}" for line in format_validation_error(e).splitlines()
-        ]
-        raise ConfigurationError("invalid settings:\n" + "\n".join(lines)) from None
-    return BinanceOptions(
-        url=settings.binance_url,
-        timeout=settings.binance_timeout,
-        recv_window_ms=settings.binance_recv_window,
-        retry_max_attempts=retry.max_attempts,
-        retry_backoff_base=retry.backoff_base,
-        redis_url=settings.redis_url,
-        seed=seed,
-    )
+from tradewind.settings import Settings
 
 
 @dataclass(slots=True)

@@ -9,12 +9,15 @@ in `Decimal`, so the result is an exact multiple of the step and never exceeds t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal, getcontext, localcontext
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_FLOOR, Context, Decimal, localcontext
 from enum import StrEnum
 
 from tradewind.domain.market_rules import MarketRules
 
 ZERO = Decimal(0)
+# A context as precise as Decimal allows: `//` and `*` in it are exact whatever the
+# magnitudes (their cost depends on the operands, never on the precision allowed).
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 class NoOrderReason(StrEnum):
@@ -43,23 +46,12 @@ def floor_to_step(quantity: Decimal, step: Decimal) -> Decimal:
     """Round `quantity` (>= 0) down to a multiple of `step`; a zero step leaves it as is."""
     if step == 0:
         return quantity
-    # Enough digits that `//` and `*` are exact however far apart the magnitudes are.
-    digits = max(quantity.adjusted() - step.adjusted(), 0) + len(step.as_tuple().digits) + 4
-    if digits <= getcontext().prec:  # the usual case: no context of its own needed
-        return (quantity // step) * step
-    with localcontext() as ctx:
-        ctx.prec = digits
-        return (quantity // step) * step
+    return _EXACT.multiply(_EXACT.divide_int(quantity, step), step)
 
 
 def notional_of(quantity: Decimal, price: Decimal) -> Decimal:
     """Return quantity x price exactly (no rounding to the context precision)."""
-    digits = len(quantity.as_tuple().digits) + len(price.as_tuple().digits)
-    if digits <= getcontext().prec:
-        return quantity * price
-    with localcontext() as ctx:
-        ctx.prec = digits
-        return quantity * price
+    return _EXACT.multiply(quantity, price)
 
 
 def normalize_quantity(wish: Decimal, price: Decimal, rules: MarketRules) -> Decimal | NoOrder:

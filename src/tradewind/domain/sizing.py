@@ -7,7 +7,7 @@ amount x leverage, with leverage = min(configured, 50, the exchange's maximum).
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal, localcontext
+from decimal import ROUND_DOWN, Context, Decimal, getcontext
 
 from tradewind.domain.errors import DomainError
 from tradewind.domain.market_rules import MarketRules
@@ -43,9 +43,20 @@ def entry_quantity(
         raise DomainError(f"leverage must be >= 1, got {leverage}")
     notional = amount if position_type is PositionType.SPOT else amount * leverage
     # Rounding down keeps quantity x price within the amount even when the step is 0.
-    with localcontext() as ctx:
-        ctx.rounding = ROUND_DOWN
-        return notional / price
+    return _rounding_down().divide(notional, price)
+
+
+_ROUNDING_DOWN: dict[int, Context] = {}
+
+
+def _rounding_down() -> Context:
+    """Return a context of the current precision that rounds toward zero (one per precision:
+    cheaper than a local context at every entry)."""
+    prec = getcontext().prec
+    context = _ROUNDING_DOWN.get(prec)
+    if context is None:
+        context = _ROUNDING_DOWN[prec] = Context(prec=prec, rounding=ROUND_DOWN)
+    return context
 
 
 def size_entry(

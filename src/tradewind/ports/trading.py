@@ -218,6 +218,14 @@ class BotRepository(Protocol):
         """Return the active bots (on `account_kind` accounts) with their markets, by id."""
         ...
 
+    def markets_of(self, bot_ids: Sequence[int]) -> list[RunningBot]:
+        """Return the market each of these bots trades (a deleted one left out), by id.
+
+        As the first call of a unit of work, it may be a transaction of its own (one
+        round trip): a tick batch reads it before claiming, to fetch candles first.
+        """
+        ...
+
 
 class OrderRepository(Protocol):
     def add(self, order: OrderRecord) -> None: ...

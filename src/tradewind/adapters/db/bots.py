@@ -120,6 +120,10 @@ class SqlBotRepository:
             for row in rows
         ]
 
+    def markets_of(self, bot_ids: Sequence[int]) -> list[RunningBot]:
+        """Return the market each of these bots trades (deleted ones left out), by id."""
+        return tick_load.markets_of(connection(self._session), bot_ids)
+
     def save_state(self, bot_id: int, state: BotState) -> None:
         """Write the bot's state. A bot that is not active is saved as STOPPED.
 

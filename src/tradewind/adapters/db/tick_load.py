@@ -51,7 +51,8 @@ from tradewind.adapters.db.trading import (
 )
 from tradewind.domain.limits import DayTally
 from tradewind.domain.records import OrderRecord
-from tradewind.ports import Bot, TickLoad
+from tradewind.domain.types import PositionType
+from tradewind.ports import Bot, RunningBot, TickLoad
 
 _CONFIGS, _STATES = table_of(BotConfigRow), table_of(BotStateRow)
 _ACCOUNTS, _COUNTERS, _ORDERS = table_of(AccountRow), table_of(DailyCounterRow), table_of(OrderRow)
@@ -175,6 +176,30 @@ _UNRESOLVED_OF_MANY = (
     )
     .order_by(_ORDERS.c.id)
 )
+
+
+_MARKETS_OF = (
+    select(_CONFIGS.c.id, _CONFIGS.c.symbol, _CONFIGS.c.timeframe, _CONFIGS.c.position_type)
+    .where(
+        _CONFIGS.c.id.in_(bindparam("p_bot_ids", expanding=True)), _CONFIGS.c.deleted_at.is_(None)
+    )
+    .order_by(_CONFIGS.c.id)
+)
+
+
+def markets_of(db: Connection, bot_ids: Sequence[int]) -> list[RunningBot]:
+    """Return the market each of these bots trades (deleted ones left out), by id.
+
+    First in a unit of work on PostgreSQL, a transaction of its own: one round trip.
+    """
+    if not bot_ids:
+        return []
+    with statement_is_transaction(db):
+        rows = db.execute(_MARKETS_OF, {"p_bot_ids": list(dict.fromkeys(bot_ids))}).all()
+    return [
+        RunningBot(row.id, row.symbol, row.timeframe, PositionType(row.position_type))
+        for row in rows
+    ]
 
 
 def load_for_tick(db: Connection, secrets: SecretBox, bot_id: int, day: date) -> TickLoad | None:

@@ -1,9 +1,10 @@
 """The backtester: signals on whole arrays, then a walk from one event to the next.
 
-It uses the domain's own rules, so it decides exactly as the live bot: `signals` for
-entries and signal exits, `first_exit` (which defers to `exit_in_candle`) for protective
-exits, `size_entry` for sizing and normalization, `entry_pause_reason` for daily limits and
-`realized_pnl` for PnL. Money is Decimal; the float arrays only locate events.
+It decides as the live bot does, with the same code: at every event candle (a signal that
+could open a position, the signal that closes one) it asks the domain's `decide` and
+sizes an entry with `size_order`, given its balance as the free funds. Protective exits
+fill by `first_exit` (which defers to `exit_in_candle`, the simulated exchange's rule too)
+and PnL by `realized_pnl`. Money is Decimal; the float arrays only locate events.
 
 Timing (docs/strategy.md, "Fills"): an order decided at the close of candle i is sized at
 close[i] and fills at open[i+1]. Exits are watched from the entry candle on; a closing
@@ -16,14 +17,25 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from tradewind.domain.candles import Candles, FloatArray, to_decimal
+from tradewind.domain.decide import (
+    Close,
+    Enter,
+    Pause,
+    Reading,
+    TradingRules,
+    decide,
+    opens,
+    size_order,
+)
 from tradewind.domain.exits import first_exit
-from tradewind.domain.limits import DayTally, entry_pause_reason, utc_day
+from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.normalization import NoOrder
 from tradewind.domain.params import (
@@ -33,13 +45,15 @@ from tradewind.domain.params import (
     SizingRule,
 )
 from tradewind.domain.pnl import realized_pnl, taker_fee
-from tradewind.domain.sizing import size_entry
 from tradewind.domain.strategies import StrategyChoice
 from tradewind.domain.strategies.ema_rsi import EMA_RSI, EmaRsiParams
-from tradewind.domain.types import ExitReason, PositionSide, PositionType, Signal
+from tradewind.domain.types import PositionSide, PositionType, Signal
 from tradewind.services.backtest.result import BacktestResult, RoundTrip
 
 SECONDS_PER_DAY = 86_400
+_NO_TALLY = DayTally(day=date.min)  # without daily limits, no day is ever counted
+# What the candles say at a closing signal; its price is only ever used to size entries.
+_CLOSING = {PositionSide.LONG: Reading(Signal.SELL), PositionSide.SHORT: Reading(Signal.BUY)}
 ProgressCallback = Callable[[int], None]
 
 
@@ -62,6 +76,17 @@ class BacktestSpec:
     @property
     def taker_rate(self) -> Decimal:
         return self.fee_rate if self.fee_rate is not None else DEFAULT_TAKER_FEE[self.position_type]
+
+    def trading_rules(self) -> TradingRules:
+        """Return the settings as the domain's decisions take them."""
+        return TradingRules(
+            strategy=self.strategy,
+            exits=self.exits,
+            sizing=self.sizing,
+            limits=self.limits,
+            position_type=self.position_type,
+            leverage=self.leverage,
+        )
 
 
 def run_backtest(
@@ -87,7 +112,7 @@ class _Entry:
     side: PositionSide
     index: int
     time: int
-    price: Decimal
+    entry_price: Decimal
     quantity: Decimal
     fee: Decimal
 
@@ -100,6 +125,7 @@ class _Walk:
     ) -> None:
         self.c = candles
         self.spec = spec
+        self.rules = spec.trading_rules()
         self.rate = spec.taker_rate
         self.on_progress = on_progress
         self.balance = spec.initial_balance
@@ -116,13 +142,13 @@ class _Walk:
         buys = np.flatnonzero(sig == Signal.BUY).tolist()
         sells = np.flatnonzero(sig == Signal.SELL).tolist()
         self.closing = {PositionSide.LONG: sells, PositionSide.SHORT: buys}
-        # Spot only opens longs; futures open on either signal.
-        if spec.position_type is PositionType.SPOT:
-            self.openings = [(i, PositionSide.LONG) for i in buys]
-        else:
-            self.openings = sorted(
-                [(i, PositionSide.LONG) for i in buys] + [(i, PositionSide.SHORT) for i in sells]
-            )
+        # The candles where a flat bot may open (`decide` says which signals open what:
+        # a spot bot never opens on a sell), with the signal seen there.
+        events: list[tuple[int, Signal]] = []
+        for signal, where in ((Signal.BUY, buys), (Signal.SELL, sells)):
+            if opens(signal, spec.position_type) is not None:
+                events += [(i, signal) for i in where]
+        self.openings = sorted(events)
         self.opening_index = [i for i, _ in self.openings]
 
     def run(self) -> None:
@@ -136,8 +162,8 @@ class _Walk:
             k = bisect_left(self.opening_index, cursor)
             if k == len(self.openings) or self.opening_index[k] + 1 >= n:
                 break
-            i, side = self.openings[k]
-            entry = self._enter(i, side)
+            i, signal = self.openings[k]
+            entry = self._enter(i, signal)
             if entry is None:
                 cursor = i + 1
                 continue
@@ -154,19 +180,17 @@ class _Walk:
             tally = self.days[day] = DayTally(day=utc_day(unix_seconds))
         return tally
 
-    def _enter(self, i: int, side: PositionSide) -> _Entry | None:
+    def _enter(self, i: int, signal: Signal) -> _Entry | None:
         spec, c = self.spec, self.c
         fill_time = int(c.open_time[i + 1])  # the decision moment: close of i = open of i+1
-        tally = None
-        if self.has_limits:
-            tally = self._tally(fill_time)
-            pause = entry_pause_reason(spec.limits, tally)
-            if pause is not None:
-                self.skipped[f"paused: {pause.value}"] += 1
-                return None
-        sized = size_entry(
-            spec.sizing, self.balance, to_decimal(float(c.close[i])), spec.leverage, spec.rules
-        )
+        tally = self._tally(fill_time) if self.has_limits else _NO_TALLY
+        decision = decide(self.rules, None, tally, Reading(signal, to_decimal(float(c.close[i]))))
+        if isinstance(decision, Pause):
+            self.skipped[f"paused: {decision.limit.value}"] += 1
+            return None
+        if not isinstance(decision, Enter):
+            return None
+        sized = size_order(self.rules, decision, spec.rules, self.balance, spec.leverage)
         if isinstance(sized, NoOrder):
             self.skipped[f"no order: {sized.reason.value}"] += 1
             return None
@@ -177,9 +201,9 @@ class _Walk:
         if price * sized / spec.leverage + fee > self.balance:
             self.skipped["no order: insufficient_balance_at_fill"] += 1
             return None
-        if tally is not None:
+        if self.has_limits:
             tally.entries += 1
-        return _Entry(side, i + 1, fill_time, price, sized, fee)
+        return _Entry(decision.side, i + 1, fill_time, price, sized, fee)
 
     def _hold(self, entry: _Entry) -> int:
         """Close the position at its first exit; return the first candle a new entry may use."""
@@ -189,8 +213,8 @@ class _Walk:
         s = closing[k] if k < len(closing) else n - 1
         hit = first_exit(
             entry.side,
-            entry.price,
-            entry.price,
+            entry.entry_price,
+            entry.entry_price,
             self.spec.exits,
             c.open[e : s + 1],
             c.high[e : s + 1],
@@ -200,19 +224,21 @@ class _Walk:
             x, price, reason = e + hit.index, hit.price, hit.reason
             resume = x  # flat again before this candle's close, which may open anew
         elif k < len(closing) and s + 1 < n:
-            x, reason, resume = s + 1, ExitReason.SIGNAL, s + 1
+            decision = decide(self.rules, entry, _NO_TALLY, _CLOSING[entry.side])
+            assert isinstance(decision, Close)
+            x, reason, resume = s + 1, decision.reason, s + 1
             price = to_decimal(float(c.open[x]))
         else:  # still open when the data ends: reported as open
             self.trades.append(
-                RoundTrip(entry.side, e, entry.time, entry.price, entry.quantity, entry.fee)
+                RoundTrip(entry.side, e, entry.time, entry.entry_price, entry.quantity, entry.fee)
             )
             return n
         fee = taker_fee(price, entry.quantity, self.rate)
-        pnl = realized_pnl(entry.side, entry.price, price, entry.quantity, entry.fee + fee)
+        pnl = realized_pnl(entry.side, entry.entry_price, price, entry.quantity, entry.fee + fee)
         exit_time = int(c.open_time[x])
         self.trades.append(
             RoundTrip(
-                entry.side, e, entry.time, entry.price, entry.quantity, entry.fee,
+                entry.side, e, entry.time, entry.entry_price, entry.quantity, entry.fee,
                 x, exit_time, price, fee, reason, pnl,
             )
         )  # fmt: skip

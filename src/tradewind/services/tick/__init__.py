@@ -2,7 +2,8 @@
 
 from tradewind.services.tick.batch import TickResult, run_ticks, run_ticks_one_by_one
 from tradewind.services.tick.context import TickDeps
-from tradewind.services.tick.run import TickOutcome, run_tick
+from tradewind.services.tick.outcome import TickOutcome
+from tradewind.services.tick.run import run_tick
 
 __all__ = [
     "TickDeps",

@@ -13,7 +13,7 @@ from tradewind.domain.notifications import ErrorCause, EventType
 from tradewind.domain.orders import OrderStatus
 from tradewind.domain.records import OrderRecord
 from tradewind.ports import Bot, UnitOfWork
-from tradewind.services.tick.context import Tick
+from tradewind.services.tick.context import BotAtSlot
 from tradewind.services.tick.events import event
 
 REJECTS_BEFORE_ALERT = 3  # orders in a row that were not placed
@@ -37,20 +37,18 @@ def after_reject(uow: UnitOfWork, bot: Bot, order: OrderRecord, now: int) -> Non
     )  # fmt: skip
 
 
-def if_long_unresolved(tick: Tick, order: OrderRecord) -> None:
+def if_long_unresolved(uow: UnitOfWork, at: BotAtSlot, order: OrderRecord) -> None:
     """Tell the owner, once per order, when its outcome is unknown for too long."""
-    waited = tick.now - order.created_at
+    waited = at.now - order.created_at
     if waited < UNRESOLVED_ALERT_AFTER:
         return
     error = (
         f"the outcome of order {order.client_order_id} is still unknown after "
         f"{waited // 60} minutes; the bot decides nothing new until the exchange answers"
     )
-    with tick.deps.uow() as uow:
-        uow.outbox.add_once(
-            event(tick.bot, EventType.BOT_ERROR.value, tick.now,
-                  cause=ErrorCause.OUTCOME_UNKNOWN.value, error=error,
-                  client_order_id=order.client_order_id),
-            key=f"{ErrorCause.OUTCOME_UNKNOWN.value}:{order.client_order_id}",
-        )  # fmt: skip
-        uow.commit()
+    uow.outbox.add_once(
+        event(at.bot, EventType.BOT_ERROR.value, at.now,
+              cause=ErrorCause.OUTCOME_UNKNOWN.value, error=error,
+              client_order_id=order.client_order_id),
+        key=f"{ErrorCause.OUTCOME_UNKNOWN.value}:{order.client_order_id}",
+    )  # fmt: skip

@@ -5,17 +5,20 @@ around the decisions are shared, so a batch of a hundred bots costs a handful of
 trips instead of three per bot:
 
 1. take the locks of the bots no tick holds, in one statement (the others are BUSY);
-2. in one transaction: claim the slot and load every bot locked (one statement), and
+2. read the markets the bots trade (one statement) and fetch each market's candles once,
+   before any transaction is open;
+3. in one transaction: claim the slot and load every bot locked (one statement), and
    decide each bot whose tick needs no exchange call (a write only where its state
    changed); the claims and those decisions become final together, at its commit;
-3. decide the others as `run_tick` does after its claim, on a few threads: their claims
-   are committed before any exchange call;
-4. give the locks back, in one statement.
+4. decide the others as `run_tick` does after its claim, on a few threads: their claims
+   are committed before any exchange call (a bot whose market changed since step 2
+   reads its candles there too);
+5. give the locks back, in one statement.
 
-If deciding a bot raises in step 2, the transaction rolls back with every claim of the
-batch, and the exception propagates: the caller may tick the batch again bot by bot
-(`run_ticks_one_by_one`), so one failing bot never holds back the others. A bot that
-raises in step 3 is logged and counted FAILED; the next one goes on.
+If fetching or deciding raises (a bug, not an exchange failure) in steps 2-3, nothing of
+the batch is claimed, and the exception propagates: the caller may tick the batch again
+bot by bot (`run_ticks_one_by_one`), so one failing bot never holds back the others. A
+bot that raises in step 4 is logged and counted FAILED; the next one goes on.
 """
 
 from __future__ import annotations
@@ -27,14 +30,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tradewind.domain.limits import utc_day
-from tradewind.services.tick.context import TickDeps
-from tradewind.services.tick.run import (
-    Started,
-    TickOutcome,
-    finish_started,
-    run_tick,
-    start_claimed,
-)
+from tradewind.services.tick.context import BotAtSlot, TickDeps
+from tradewind.services.tick.market import MarketView, batch_view, fetch_for_batch, read_market
+from tradewind.services.tick.outcome import TickOutcome
+from tradewind.services.tick.run import decide_quietly, proceed, run_tick, start
+from tradewind.services.tick.state import write
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,9 @@ def run_ticks(
 def _decide_locked(
     deps: TickDeps, bot_ids: list[int], slot: int, threads: int
 ) -> dict[int, TickResult]:
+    fetched = fetch_for_batch(deps, bot_ids, slot)
     now = deps.clock.now()
-    later: list[tuple[int, Started]] = []
+    later: list[tuple[BotAtSlot, MarketView | None]] = []
     decided: dict[int, TickOutcome] = {}
     with deps.uow() as uow:
         loads = uow.bots.claim_and_load_many(bot_ids, slot, now, utc_day(slot))
@@ -78,23 +79,30 @@ def _decide_locked(
             if bot_id not in loads:
                 decided[bot_id] = TickOutcome.SLOT_TAKEN
                 continue
-            started = start_claimed(deps, loads[bot_id], slot, now, uow)
-            if started.outcome is None:
-                later.append((bot_id, started))
-            else:
-                decided[bot_id] = started.outcome
+            started = start(uow, loads[bot_id], slot, now)
+            if isinstance(started, TickOutcome):
+                decided[bot_id] = started
+                continue
+            view = batch_view(started, fetched)
+            quiet = None if view is None else decide_quietly(started, view)
+            if quiet is None:
+                later.append((started, view))
+                continue
+            outcome, events = quiet
+            write(uow, started, events)
+            decided[bot_id] = outcome
         uow.commit()
     committed = time.time()
     results = {bot_id: TickResult(outcome, committed) for bot_id, outcome in decided.items()}
 
-    def finish(item: tuple[int, Started]) -> tuple[int, TickResult]:
-        bot_id, started = item
+    def finish(item: tuple[BotAtSlot, MarketView | None]) -> tuple[int, TickResult]:
+        at, view = item
         try:
-            outcome = finish_started(deps, started)
+            outcome = proceed(deps, at, read_market(deps, at) if view is None else view)
         except Exception:
-            log.exception("tick of bot %s at slot %s failed", bot_id, slot)
+            log.exception("tick of bot %s at slot %s failed", at.bot.id, slot)
             outcome = TickOutcome.FAILED
-        return bot_id, TickResult(outcome, time.time())
+        return at.bot.id, TickResult(outcome, time.time())
 
     if threads > 1 and len(later) > 1:
         with ThreadPoolExecutor(min(threads, len(later)), "tick") as pool:

@@ -1,90 +1,55 @@
-"""Signal, risk gate, sizing and the entry order (ARCHITECTURE.md §2, steps 5-7)."""
+"""Fund, size and send an entry as decided (`Enter`) (ARCHITECTURE.md §2, steps 6-7).
+
+What an entry may cost is the exchange's to say: the market's rules, the leverage it
+applies (futures), the free balance (topped up from spot when the bot asks for it). Those
+answers go into the domain's pure `size_order`; an order the exchange would refuse is
+not sent, and the bot says why.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.domain.candles import to_decimal
+from tradewind.domain.decide import Enter, funding_shortfall, size_order, transfer_size
 from tradewind.domain.errors import ConfigurationError
-from tradewind.domain.limits import DayTally, PauseReason, entry_pause_reason, utc_day
 from tradewind.domain.normalization import NoOrder
 from tradewind.domain.orders import OrderPurpose
-from tradewind.domain.sizing import effective_leverage, quote_amount, size_entry
-from tradewind.domain.timeframes import timeframe_seconds
-from tradewind.domain.types import PositionSide, PositionType, Signal
-from tradewind.ports import Exchange, UnitOfWork
-from tradewind.services.tick.context import Tick
-from tradewind.services.tick.sending import send_market_order
-
-# Room left for the taker fee when topping up the futures wallet (0.1 % of notional).
-_FEE_ROOM = Decimal("0.001")
+from tradewind.domain.sizing import effective_leverage
+from tradewind.domain.types import PositionSide, PositionType
+from tradewind.services.tick.sending import OrderDesk
 
 
-def closed_signal(tick: Tick) -> tuple[Signal, Decimal | None, str | None]:
-    """Return the signal at the candle that closed at the slot, its close, or why none."""
-    cfg = tick.bot.config
-    candles = tick.deps.market_data.closed_candles(
-        cfg.symbol, cfg.timeframe, cfg.position_type, tick.slot, tick.deps.history
-    )
-    if (
-        len(candles) < 2
-        or int(candles.open_time[-1]) + timeframe_seconds(cfg.timeframe) != tick.slot
-    ):
-        return Signal.NONE, None, "no closed candle for this slot yet (market data behind)"
-    signal = cfg.strategy_choice().last_signal(candles)
-    return signal, to_decimal(float(candles.close[-1])), None
-
-
-def pause_reason(tick: Tick, tally: DayTally) -> PauseReason | None:
-    """Return the daily limit that stops entries today, if any."""
-    return entry_pause_reason(tick.bot.config.daily_limits(), tally)
-
-
-def today(tick: Tick, uow: UnitOfWork | None = None) -> DayTally:
-    """Return today's counters (the UTC day of the decision moment), read again after fills."""
-    if tick.recorded:
-        if uow is None:
-            with tick.deps.uow() as own:
-                tick.today = own.counters.get(tick.bot.id, utc_day(tick.slot))
-        else:
-            tick.today = uow.counters.get(tick.bot.id, utc_day(tick.slot))
-        tick.recorded = False
-    return tick.today
-
-
-def enter(tick: Tick, exchange: Exchange, signal: Signal, price: Decimal) -> bool:
-    """Open a position on `signal` if the rules allow; return True when it filled."""
-    bot, cfg = tick.bot, tick.bot.config
-    side = PositionSide.LONG if signal is Signal.BUY else PositionSide.SHORT
-    futures = cfg.position_type is PositionType.FUTURES
-    if side is PositionSide.SHORT and not futures:
+def enter(desk: OrderDesk, entry: Enter) -> bool:
+    """Open the position `entry` asks for if the funds allow; return True when it filled."""
+    at, exchange = desk.at, desk.exchange
+    bot, rules = at.bot, at.rules
+    symbol, position_type = bot.config.symbol, rules.position_type
+    futures = position_type is PositionType.FUTURES
+    if entry.side is PositionSide.SHORT and not futures:
         raise ConfigurationError(f"bot {bot.id}: a spot bot cannot open a short position")
-    rules = exchange.market_rules(cfg.symbol, cfg.position_type)
+    market = exchange.market_rules(symbol, position_type)
     leverage = 1
     if futures:
         leverage = exchange.set_leverage(
-            cfg.symbol, effective_leverage(cfg.leverage, rules.max_leverage)
+            symbol, effective_leverage(rules.leverage, market.max_leverage)
         )
-        exchange.set_isolated_margin(cfg.symbol)
-    free = exchange.free_balance(rules.quote_asset, cfg.position_type)
-    if futures and cfg.auto_transfer_funds:
-        free = _top_up(tick, exchange, rules.quote_asset, free, leverage)
-    sized = size_entry(cfg.sizing_rule(), free, price, leverage, rules)
+        exchange.set_isolated_margin(symbol)
+    free = exchange.free_balance(market.quote_asset, position_type)
+    shortfall = funding_shortfall(rules, free, leverage)
+    if shortfall is not None:
+        free = _top_up(desk, market.quote_asset, free, shortfall)
+    sized = size_order(rules, entry, market, free, leverage)
     if isinstance(sized, NoOrder):
-        bot.state.reason = f"{signal.name} signal, but {sized}"
+        bot.state.reason = f"{entry.signal.name} signal, but {sized}"
         return False
-    return send_market_order(tick, exchange, side.entry_side, sized, OrderPurpose.ENTRY)
+    return desk.send_market(entry.order_side, sized, OrderPurpose.ENTRY)
 
 
-def _top_up(tick: Tick, exchange: Exchange, asset: str, free: Decimal, leverage: int) -> Decimal:
-    """Move funds from spot to futures when the wallet cannot cover the margin."""
-    cfg = tick.bot.config
-    margin = quote_amount(cfg.sizing_rule(), free)
-    needed = margin * (1 + leverage * _FEE_ROOM)
-    if free >= needed:
-        return free
+def _top_up(desk: OrderDesk, asset: str, free: Decimal, shortfall: Decimal) -> Decimal:
+    """Move funds from spot to futures for what the futures wallet lacks."""
+    exchange = desk.exchange
     spot = exchange.free_balance(asset, PositionType.SPOT)
-    amount = min(cfg.transfer_amount or (needed - free), spot)
+    amount = transfer_size(desk.at.rules, shortfall, spot)
     if amount <= 0:
         return free
     exchange.transfer_spot_to_futures(asset, amount)

@@ -9,71 +9,83 @@ a new id. Nothing is ever resent blindly.
 from __future__ import annotations
 
 from tradewind.domain.errors import OutcomeUnknown, TemporaryExchangeError
-from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus
+from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderReport, OrderStatus
 from tradewind.domain.records import OrderRecord
-from tradewind.ports import Exchange
-from tradewind.services.tick.context import Tick
+from tradewind.ports import UnitOfWork
+from tradewind.services.tick.context import BotAtSlot
 from tradewind.services.tick.recording import record_report
+from tradewind.services.tick.sending import OrderDesk
 
 _UNSENT = (OrderStatus.SUBMITTING, OrderStatus.UNKNOWN)
 _PROTECTIVE = (OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT, OrderPurpose.TRAILING_STOP)
 
 
-def reconcile_orders(tick: Tick, exchange: Exchange) -> OrderRecord | None:
+def settle_open_orders(desk: OrderDesk) -> OrderRecord | None:
     """Settle the bot's open orders; return the first one that is still unresolved."""
-    bot = tick.bot
+    at = desk.at
     stuck: OrderRecord | None = None
-    for order in list(tick.open_orders):
+    for order in list(at.open_orders):
         try:
-            client_id = ClientOrderId(order.client_order_id)
-            report = exchange.find_order(order.symbol, order.position_type, client_id)
+            report = desk.exchange.find_order(
+                order.symbol, order.position_type, ClientOrderId(order.client_order_id)
+            )
         except (TemporaryExchangeError, OutcomeUnknown):
             stuck = stuck or order
             continue
         if report is not None and report.status is order.status and order.status is OrderStatus.NEW:
             continue  # a protective order still resting: nothing to write
-        with tick.deps.uow() as uow:
-            fresh = uow.orders.get(order.client_order_id)
-            assert fresh is not None
-            if report is None:
-                fresh.status = (
-                    OrderStatus.REJECTED if fresh.status in _UNSENT else OrderStatus.CANCELED
-                )
-                fresh.reason = "not on the exchange: it was never placed (or no longer rests)"
-                fresh.updated_at = tick.now
-                uow.orders.save(fresh)
-            else:
-                record_report(uow, bot, fresh, report)
-                tick.recorded = True
-            tick.save_state(uow)
+        with desk.transactions() as uow:
+            fresh = _settle(uow, at, order, report)
+            at.book.save(uow)
             uow.commit()
+        if report is not None:
+            at.book.filled()
         order.status = fresh.status  # keep the loaded list current for this tick
-    if bot.state.position is None:
-        _cancel_orphans(tick, exchange)
+    if at.bot.state.position is None:
+        _cancel_orphans(desk)
     return stuck
 
 
-def _cancel_orphans(tick: Tick, exchange: Exchange) -> None:
+def _settle(
+    uow: UnitOfWork, at: BotAtSlot, order: OrderRecord, report: OrderReport | None
+) -> OrderRecord:
+    """Write what the exchange said of `order` (None: it does not have it); return the row."""
+    fresh = uow.orders.get(order.client_order_id)
+    assert fresh is not None
+    if report is None:
+        fresh.status = OrderStatus.REJECTED if fresh.status in _UNSENT else OrderStatus.CANCELED
+        fresh.reason = "not on the exchange: it was never placed (or no longer rests)"
+        fresh.updated_at = at.now
+        uow.orders.save(fresh)
+    else:
+        record_report(uow, at.bot, fresh, report)
+    return fresh
+
+
+def _cancel_orphans(desk: OrderDesk) -> None:
     """Cancel protective orders still resting for a position that is gone.
 
     A venue may leave the other exits of a position resting when one fires (Binance
     futures does): left alone, one could later fire against a new position.
     """
-    for order in tick.open_orders:
+    at = desk.at
+    for order in at.open_orders:
         if order.purpose not in _PROTECTIVE or order.status is not OrderStatus.NEW:
             continue
         try:
-            client_id = ClientOrderId(order.client_order_id)
-            report = exchange.cancel_order(order.symbol, order.position_type, client_id)
+            report = desk.exchange.cancel_order(
+                order.symbol, order.position_type, ClientOrderId(order.client_order_id)
+            )
         except (TemporaryExchangeError, OutcomeUnknown):
             continue  # still NEW in the database: the next tick tries again
-        with tick.deps.uow() as uow:
+        with desk.transactions() as uow:
             if report is None:
-                order.status, order.updated_at = OrderStatus.CANCELED, tick.now
+                order.status, order.updated_at = OrderStatus.CANCELED, at.now
                 order.reason = "no longer on the exchange"
                 uow.orders.save(order)
             else:
-                record_report(uow, tick.bot, order, report)
-                tick.recorded = True
-            tick.save_state(uow)
+                record_report(uow, at.bot, order, report)
+            at.book.save(uow)
             uow.commit()
+        if report is not None:
+            at.book.filled()
