@@ -21,11 +21,19 @@ class Event:
     data: Any
 
 
+LOOKS = 1_000  # the stream's looks to wait for an event before giving up (about 100 s)
+
+
 def events(lines: Iterator[str]) -> Iterator[Event]:
-    """Parse a text/event-stream into events (comments and retry lines skipped)."""
-    kind, data = "message", ""
+    """Parse a text/event-stream into events (retry lines skipped); end the stream after
+    LOOKS looks (comment lines) so that an event that never comes fails the test."""
+    kind, data, looks = "message", "", 0
     for line in lines:
-        if line.startswith("event: "):
+        if line.startswith(":"):
+            looks += 1
+            if looks > LOOKS:
+                return
+        elif line.startswith("event: "):
             kind = line.removeprefix("event: ")
         elif line.startswith("data: "):
             data += line.removeprefix("data: ")
