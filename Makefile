@@ -10,7 +10,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_COMPILE_BYTECODE := 1
 RUN := .venv/bin
 
-.PHONY: demo test lint typecheck imports pytest mutation mutation-clean bench bench-backtest bench-optimize bench-ticks bench-notify bench-scale bench-faults format clean lock
+.PHONY: demo test lint typecheck imports pytest browser screenshots mutation mutation-clean bench bench-backtest bench-optimize bench-ticks bench-notify bench-scale bench-faults format clean lock
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -36,7 +36,7 @@ typecheck: .venv/.synced
 imports: .venv/.synced
 	$(RUN)/lint-imports
 
-pytest: .venv/.synced
+pytest: .venv/.synced browser
 	$(RUN)/pytest -n 2 -q
 
 # Mutation testing of the money paths: each mutant is one operator changed in one function of
@@ -51,6 +51,18 @@ mutation: .venv/.synced
 
 mutation-clean:
 	rm -rf mutants
+
+# The dashboard's browser tests drive Debian's chromium through Playwright (whose Python
+# package comes with the rest of the dev dependencies); as root, install it when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] \
+		&& apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends chromium; } \
+		|| echo "chromium is not installed: the browser tests will be skipped"
+
+# The dashboard's pictures in the README, taken by its browser test.
+screenshots: .venv/.synced browser
+	TRADEWIND_SCREENSHOTS_DIR=docs/screenshots $(RUN)/pytest -q -p no:randomly tests/browser
 
 format: .venv/.synced
 	$(RUN)/ruff format src tests bench

@@ -115,6 +115,31 @@ class Settings(BaseSettings):
     def _blank_password_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return None if value is None or not value.get_secret_value() else value
 
+    # --- The API and the dashboard (`tradewind serve`) -------------------------------------
+    signup: Literal["invite", "open"] = Field(
+        default="invite",
+        description="invite: only an operator adds users (`tradewind user add`); open: anyone "
+        "may sign up with an email and a password.",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="How long a browser stays signed in."
+    )
+    login_failures_per_account: int = Field(
+        default=5, ge=1, le=1_000, description="Failed sign-ins to one account per window."
+    )
+    login_failures_per_address: int = Field(
+        default=20, ge=1, le=100_000, description="Failed sign-ins from one address per window."
+    )
+    login_window_seconds: int = Field(
+        default=900, ge=1, le=86_400, description="The window of the sign-in rate limits."
+    )
+    events_poll_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="How often a live-updates stream looks for news."
+    )
+    token_max_days: int = Field(
+        default=365, ge=1, le=3_650, description="The longest life of a personal API token."
+    )
+
     # --- Scaling out: Celery workers and scheduler (ignored by the embedded default) ------
     broker_url: str = Field(
         default="redis://127.0.0.1:6379/0",

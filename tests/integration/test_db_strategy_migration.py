@@ -16,7 +16,13 @@ from psycopg import sql
 from sqlalchemy import Engine, MetaData, insert, inspect, select
 
 from tests.integration.conftest import POSTGRES_ADMIN, POSTGRES_URL
-from tradewind.adapters.db.engine import MIGRATIONS_DIR, make_engine, migrate, session_factory
+from tradewind.adapters.db.engine import (
+    HEAD_REVISION,
+    MIGRATIONS_DIR,
+    make_engine,
+    migrate,
+    session_factory,
+)
 from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.bot_config import BotConfig
@@ -98,7 +104,7 @@ def test_bots_of_revision_0002_read_back_the_same_config_after_the_upgrade(
     empty_engine: Engine,
 ) -> None:
     ids = seed_at_0002(empty_engine)
-    assert migrate(empty_engine) == ("0002", "0003")
+    assert migrate(empty_engine) == ("0002", HEAD_REVISION)
 
     secrets = SecretBox.from_keys([generate_key()], "the test key")
     with SqlManageUnitOfWork(session_factory(empty_engine), secrets) as uow:

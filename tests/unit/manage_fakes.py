@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from types import TracebackType
 from typing import Self, TypeVar
 
@@ -172,6 +173,10 @@ class FakeBots:
             if (user_id is None or b.user_id == user_id) and (name is None or b.config.name == name)
         ]
 
+    def update_config(self, bot_id: int, account_id: int, config: BotConfig) -> None:
+        bot = self.rows.bots[bot_id]
+        bot.account_id, bot.config = account_id, config
+
     def set_active(self, bot_id: int, active: bool) -> None:
         self.rows.bots[bot_id].active = active
 
@@ -206,6 +211,12 @@ class FakeTrades:
         self, *, user_id: int | None = None, bot_id: int | None = None, limit: int = 50
     ) -> list[TradeRecord]:
         return _recent(self.rows.trades, user_id, bot_id, limit)
+
+    def realized(
+        self, *, user_id: int | None = None, bot_id: int | None = None
+    ) -> list[tuple[int, Decimal]]:
+        chosen = reversed(_recent(self.rows.trades, user_id, bot_id, len(self.rows.trades)))
+        return [(t.timestamp, t.realized_pnl) for t in chosen if t.realized_pnl is not None]
 
 
 R = TypeVar("R", OrderRecord, TradeRecord)

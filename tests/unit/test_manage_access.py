@@ -112,6 +112,16 @@ CALLS: dict[str, Call] = {
     "manage.create_bot": lambda w, a: manage.create_bot(
         w.store.manage_uow, Clock(), _rules, a, account_id=w.ann.account, config=_config("b2")
     ),
+    "manage.get_account": lambda w, a: manage.get_account(w.store.manage_uow, a, w.ann.account),
+    "manage.update_bot": lambda w, a: manage.update_bot(
+        w.store.manage_uow, _rules, a, w.ann.bot, changes={"custom_stop_loss": "2"}
+    ),
+    "overview.pnl_by_day(bot_id)": lambda w, a: overview.pnl_by_day(
+        w.store.manage_uow, a, bot_id=w.ann.bot
+    ),
+    "overview.pnl_by_day(user_id)": lambda w, a: overview.pnl_by_day(
+        w.store.manage_uow, a, user_id=w.ann.user
+    ),
     "manage.start_bot": lambda w, a: manage.start_bot(w.store.manage_uow, a, w.ann.bot),
     "manage.stop_bot": lambda w, a: manage.stop_bot(w.store.manage_uow, a, w.ann.bot),
     "manage.delete_bot": lambda w, a: manage.delete_bot(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from tradewind.adapters.auth.passwords import Argon2Passwords
 from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.db import secrets as master_keys
 from tradewind.adapters.db.engine import (
@@ -30,12 +31,22 @@ from tradewind.adapters.db.engine import (
 )
 from tradewind.adapters.db.runner_lock import sole_postgres_runner, sole_runner
 from tradewind.adapters.db.secrets import SecretBox
-from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlNotifyUnitOfWork
+from tradewind.adapters.db.unit_of_work import (
+    SqlIdentityUnitOfWork,
+    SqlManageUnitOfWork,
+    SqlNotifyUnitOfWork,
+)
 from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.notify.signing import generate_secret
 from tradewind.bot_config import format_validation_error
 from tradewind.domain.errors import ConfigurationError
-from tradewind.ports import Clock, ManageUnitOfWork, NotifyUnitOfWork
+from tradewind.ports import (
+    Clock,
+    IdentityUnitOfWork,
+    ManageUnitOfWork,
+    NotifyUnitOfWork,
+    PasswordHasher,
+)
 from tradewind.services.manage import RulesLookup
 from tradewind.services.notify import NotifyDeps
 from tradewind.settings import Settings
@@ -51,6 +62,7 @@ class Store:
     secrets: SecretBox
     clock: Clock
     rules_for: RulesLookup  # the built-in symbol rules, as `bot create` checks them
+    passwords: PasswordHasher = field(default_factory=Argon2Passwords)
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -72,6 +84,10 @@ class Store:
     def manage_uow(self) -> ManageUnitOfWork:
         """Return a new unit of work (one transaction) of the management services."""
         return SqlManageUnitOfWork(self.sessions, self.secrets)
+
+    def identity_uow(self) -> IdentityUnitOfWork:
+        """Return a new unit of work (one transaction) of signing in: logins, sessions, tokens."""
+        return SqlIdentityUnitOfWork(self.sessions, self.secrets)
 
     def notify_uow(self) -> NotifyUnitOfWork:
         """Return a new unit of work (one transaction) of the notification services."""

@@ -56,3 +56,17 @@ class OutcomeUnknown(ExchangeError):
 class DeliveryFailed(TradewindError):
     """A notification channel did not take a notification: tried again later, with backoff,
     until the delivery is out of tries and dead-lettered. Trading never waits for it."""
+
+
+class NotAuthenticated(TradewindError):
+    """No valid session or token, or a wrong email or password: nothing is shown or changed.
+    API: 401. The message never tells which of email and password was wrong."""
+
+
+class TooManyAttempts(TradewindError):
+    """Too many failed sign-ins for an account or from an address: refused without checking
+    the password until `retry_after` seconds have passed. API: 429 with Retry-After."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -71,6 +71,10 @@ class BotCatalog(BotRepository, Protocol):
         """Return the bots (not deleted) matching every given filter, oldest first."""
         ...
 
+    def update_config(self, bot_id: int, account_id: int, config: BotConfig) -> None:
+        """Replace the bot's account and config (state, orders and trades unchanged)."""
+        ...
+
     def set_active(self, bot_id: int, active: bool) -> None:
         """Mark the bot as one the scheduler runs, or not."""
         ...
@@ -89,6 +93,12 @@ class TradeHistory(TradeRepository, Protocol):
         self, *, user_id: int | None = None, bot_id: int | None = None, limit: int = 50
     ) -> list[TradeRecord]:
         """Return the latest trades matching the filters, newest first."""
+        ...
+
+    def realized(
+        self, *, user_id: int | None = None, bot_id: int | None = None
+    ) -> list[tuple[int, Decimal]]:
+        """Return (time, realized PnL) of every fill that closed a position, oldest first."""
         ...
 
 

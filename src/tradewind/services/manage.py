@@ -20,7 +20,7 @@ from tradewind.bot_config import BotConfig, format_validation_error
 from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotStatus
 from tradewind.domain.bounds import check_amount, check_name, shown
-from tradewind.domain.errors import ConfigurationError, Conflict
+from tradewind.domain.errors import ConfigurationError, Conflict, NotFound
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.strategies.base import CANDLE_HISTORY_LIMIT
 from tradewind.domain.types import PositionType
@@ -55,8 +55,8 @@ def add_user(
 ) -> User:
     """Register a user by email (stored lower-case); an operator's verb."""
     require_operator(actor, "user", "add users")
-    address = _email(email)
-    shown_name = None if name is None else _name("name", name)
+    address = checked_email(email)
+    shown_name = None if name is None else checked_name("name", name)
     with uow_factory() as uow:
         if uow.users.by_email(address) is not None:
             raise Conflict(f"email: a user with email {address} already exists")
@@ -87,7 +87,7 @@ def add_account(
 ) -> Account:
     """Add an exchange account for `owner_id`: paper (simulated, with a USDT balance) or
     Binance."""
-    account_name = _name("name", name)
+    account_name = checked_name("name", name)
     try:
         account_kind = ExchangeKind(kind)
     except ValueError:
@@ -126,10 +126,27 @@ def add_account(
     return account
 
 
+def bot_counts(uow_factory: UowFactory, actor: Actor) -> dict[int, tuple[int, int]]:
+    """Return each user's (bots, running bots) by user id; an operator's verb."""
+    require_operator(actor, "user", "list users")
+    counts: dict[int, tuple[int, int]] = {}
+    with uow_factory() as uow:
+        for bot in uow.bots.find():
+            total, running = counts.get(bot.user_id, (0, 0))
+            counts[bot.user_id] = (total + 1, running + int(bot.active))
+    return counts
+
+
 def list_accounts(uow_factory: UowFactory, actor: Actor, owner_id: int) -> list[Account]:
     """Return a user's exchange accounts (never their secrets)."""
     with uow_factory() as uow:
         return uow.accounts.of_user(owner(actor, uow.users.get(owner_id), owner_id).id)
+
+
+def get_account(uow_factory: UowFactory, actor: Actor, account_id: int) -> Account:
+    """Return the exchange account (never its secrets); NotFound when another user's."""
+    with uow_factory() as uow:
+        return owned(actor, uow.accounts.get(account_id), "account", account_id)
 
 
 # --- Bots --------------------------------------------------------------------------------
@@ -147,10 +164,7 @@ def create_bot(
     """Create an inactive bot on an exchange account (its owner's) after checking its
     config, symbol and name."""
     if not isinstance(config, BotConfig):
-        try:
-            config = BotConfig.model_validate(config)
-        except ValidationError as e:
-            raise ConfigurationError(f"invalid bot config:\n{format_validation_error(e)}") from None
+        config = _validated(config)
     if looks_like_id(config.name):
         raise ConfigurationError(
             f"name: must not be only digits (got {config.name!r}): a number names a bot by its id"
@@ -210,6 +224,62 @@ def stop_bot(uow_factory: UowFactory, actor: Actor, bot_id: int) -> Bot:
         uow.commit()
     bot.active = False
     return bot
+
+
+def update_bot(
+    uow_factory: UowFactory,
+    rules_for: RulesLookup,
+    actor: Actor,
+    bot_id: int,
+    *,
+    changes: Mapping[str, object],
+    account_id: int | None = None,
+) -> CreatedBot:
+    """Change some of a stopped bot's settings (and its account, to another of its owner's);
+    the whole config is checked again. A bot holding a position keeps its market."""
+    with uow_factory() as uow:
+        bot = owned(actor, uow.bots.get(bot_id), "bot", bot_id)
+        if bot.active:
+            raise Conflict(f"bot: {bot.config.name!r} is running; stop it before editing it")
+        merged = {**bot.config.model_dump(mode="json"), **changes}
+        config = _validated(merged)
+        if looks_like_id(config.name):
+            raise ConfigurationError(f"name: must not be only digits (got {config.name!r})")
+        held = bot.state.position is not None
+        market = (config.symbol, config.position_type) != (
+            bot.config.symbol, bot.config.position_type,
+        )  # fmt: skip
+        target = bot.account_id if account_id is None else account_id
+        if held and (market or target != bot.account_id):
+            raise Conflict(
+                f"bot: {bot.config.name!r} holds a position; its symbol, position_type and "
+                "account cannot change until it is closed"
+            )
+        account = owned(actor, uow.accounts.get(target), "account", target)
+        if account.user_id != bot.user_id:
+            raise NotFound(f"account: there is no account {target}")
+        rules_for(config.symbol, config.position_type)  # names `symbol` when unknown
+        if config.name != bot.config.name and uow.bots.by_name(bot.user_id, config.name):
+            raise Conflict(f"name: the user already has a bot named {config.name!r}")
+        uow.bots.update_config(bot.id, account.id, config)
+        uow.commit()
+    bot.config, bot.account_id = config, account.id
+    return CreatedBot(bot, list(config.warnings))
+
+
+def stop_all_bots(uow_factory: UowFactory, actor: Actor) -> list[int]:
+    """Stop every running bot of every user at once (positions stay open and protected);
+    an operator's verb. Returns the ids of the bots stopped."""
+    require_operator(actor, "bot", "stop every bot")
+    with uow_factory() as uow:
+        running = [bot for bot in uow.bots.find() if bot.active]
+        for bot in running:
+            bot.state.status = BotStatus.STOPPED
+            bot.state.reason = "stopped by an operator"
+            uow.bots.set_active(bot.id, False)
+            uow.bots.save_state(bot.id, bot.state)
+        uow.commit()
+    return [bot.id for bot in running]
 
 
 def delete_bot(
@@ -284,14 +354,23 @@ def _check_history(config: BotConfig) -> None:
         )
 
 
-def _email(email: str) -> str:
+def _validated(config: Mapping[str, object]) -> BotConfig:
+    try:
+        return BotConfig.model_validate(config)
+    except ValidationError as e:
+        raise ConfigurationError(f"invalid bot config:\n{format_validation_error(e)}") from None
+
+
+def checked_email(email: str) -> str:
+    """Return the address in lower case when it looks like one, at most 254 characters."""
     address = email.strip().lower()
     if len(address) > 254 or not _EMAIL.match(address):
         raise ConfigurationError(f"email: must look like name@example.com (got {shown(email)})")
     return address
 
 
-def _name(field: str, name: str) -> str:
+def checked_name(field: str, name: str) -> str:
+    """Return `name` stripped when it has 1 to 100 characters (domain/bounds.py)."""
     return check_name(field, name)
 
 

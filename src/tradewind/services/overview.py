@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Generic, TypeVar
 
 from tradewind.domain.limits import DayTally, utc_day
@@ -132,6 +133,34 @@ def trades(
         whose, bot = _filters(uow, actor, user_id, bot_id)
         records = uow.trades.recent(user_id=whose, bot_id=bot, limit=limit)
         return History(records, _names(uow, whose))
+
+
+@dataclass(frozen=True, slots=True)
+class DayPnl:
+    """Realized PnL of one UTC day (quote), and the total up to and including it."""
+
+    day: date
+    realized: Decimal
+    cumulative: Decimal
+
+
+def pnl_by_day(
+    uow_factory: UowFactory, actor: Actor, *, user_id: int | None = None, bot_id: int | None = None
+) -> list[DayPnl]:
+    """Return the realized PnL per UTC day (days with a closing fill), oldest first, of the
+    bot `bot_id`, of the user `user_id`, or of all the actor may see."""
+    with uow_factory() as uow:
+        whose, bot = _filters(uow, actor, user_id, bot_id)
+        fills = uow.trades.realized(user_id=whose, bot_id=bot)
+    per_day: dict[date, Decimal] = {}
+    for at, pnl in fills:
+        day = utc_day(at)
+        per_day[day] = per_day.get(day, Decimal(0)) + pnl
+    days, total = [], Decimal(0)
+    for day in sorted(per_day):
+        total += per_day[day]
+        days.append(DayPnl(day, per_day[day], total))
+    return days
 
 
 def _filters(

@@ -196,6 +196,16 @@ class SqlBotRepository:
             query = query.where(BotConfigRow.name == name)
         return [bot_from(config, state) for config, state in self._session.execute(query)]
 
+    def update_config(self, bot_id: int, account_id: int, config: BotConfig) -> None:
+        """Replace the bot's account and config (state, orders and trades unchanged)."""
+        with taken_as_conflict(f"name: the user has a bot named {config.name!r}"):
+            self._session.execute(
+                update(BotConfigRow)
+                .where(BotConfigRow.id == bot_id)
+                .values(account_id=account_id, **config_columns(config))
+                .execution_options(**_BULK)
+            )
+
     def set_active(self, bot_id: int, active: bool) -> None:
         """Mark the bot as one the scheduler runs, or not."""
         self._session.execute(

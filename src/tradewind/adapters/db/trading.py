@@ -242,6 +242,21 @@ class SqlTradeRepository:
         rows = self._session.execute(query.limit(limit)).scalars()
         return [trade_from(row) for row in rows]
 
+    def realized(
+        self, *, user_id: int | None = None, bot_id: int | None = None
+    ) -> list[tuple[int, Decimal]]:
+        """Return (time, realized PnL) of every fill that closed a position, oldest first."""
+        query = (
+            select(TradeRow.timestamp, TradeRow.realized_pnl)
+            .where(TradeRow.realized_pnl.is_not(None))
+            .order_by(TradeRow.timestamp, TradeRow.id)
+        )
+        if user_id is not None:
+            query = query.where(TradeRow.user_id == user_id)
+        if bot_id is not None:
+            query = query.where(TradeRow.bot_id == bot_id)
+        return [(int(at), pnl) for at, pnl in self._session.execute(query) if pnl is not None]
+
 
 class SqlDailyCounterRepository:
     def __init__(self, session: Session) -> None:

@@ -10,6 +10,12 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradewind.adapters.db.bots import SqlBotRepository
+from tradewind.adapters.db.identity import (
+    SqlAttemptRepository,
+    SqlLoginRepository,
+    SqlSessionRepository,
+    SqlTokenRepository,
+)
 from tradewind.adapters.db.notify_outbox import (
     SqlDeliveryRepository,
     SqlNotifyOutbox,
@@ -29,18 +35,22 @@ from tradewind.domain.errors import ConfigurationError
 from tradewind.ports import (
     AccountCatalog,
     AccountRepository,
+    AttemptRepository,
     BotCatalog,
     BotRepository,
     ChannelRepository,
     DailyCounterRepository,
     DeliveryRepository,
+    LoginRepository,
     NotifyOutbox,
     OrderHistory,
     OrderRepository,
     OutboxRepository,
     RouteRepository,
+    SessionRepository,
     SlotRepository,
     SummaryRepository,
+    TokenRepository,
     TradeHistory,
     TradeRepository,
     UserRepository,
@@ -167,4 +177,23 @@ class SqlNotifyUnitOfWork(_SqlTransaction):
         self.outbox = SqlNotifyOutbox(session)
         self.deliveries = SqlDeliveryRepository(session, self._secrets)
         self.summaries = SqlSummaryRepository(session)
+        return self
+
+
+class SqlIdentityUnitOfWork(_SqlTransaction):
+    """Signing in: users, logins, sessions, tokens, failed attempts (ports.IdentityUnitOfWork)."""
+
+    users: UserRepository
+    logins: LoginRepository
+    sessions: SessionRepository
+    tokens: TokenRepository
+    attempts: AttemptRepository
+
+    def __enter__(self) -> Self:
+        session = self._open()
+        self.users = SqlUserRepository(session)
+        self.logins = SqlLoginRepository(session)
+        self.sessions = SqlSessionRepository(session)
+        self.tokens = SqlTokenRepository(session)
+        self.attempts = SqlAttemptRepository(session)
         return self

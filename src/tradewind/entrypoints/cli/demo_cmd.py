@@ -22,6 +22,7 @@ from tradewind.entrypoints.cli.errors import user_errors
 if TYPE_CHECKING:
     from tradewind.bootstrap.markets import ReplayClock, ReplayMarketData
     from tradewind.bootstrap.runtime import PaperRuntime
+    from tradewind.entrypoints.api.background import BackgroundApi
     from tradewind.entrypoints.cli.demo_board import Wallets
     from tradewind.entrypoints.cli.demo_run import ReplayStats
     from tradewind.services.demo import DemoSetup
@@ -78,6 +79,17 @@ def demo(
             "adapter over HTTP to a local Binance-compatible server (no account needed).",
         ),
     ] = ExchangeKind.PAPER.value,
+    web: Annotated[
+        bool,
+        Opt(
+            "--web",
+            help="Also serve the dashboard, signed in as the demo user with the password "
+            "printed; it stays up after the replay until Ctrl-C.",
+        ),
+    ] = False,
+    web_port: Annotated[
+        int, Opt(min=0, max=65_535, help="With --web: the port on 127.0.0.1.")
+    ] = 8000,
 ) -> None:
     """Watch three bots trade a replayed market, from a fresh database."""
     console = Console(highlight=False)
@@ -103,6 +115,11 @@ def demo(
                 runtime.manage_uow, clock, wired.rules_for, binance_keys=wired.binance_keys
             )
             _introduce(console, settings.data_dir, reused, setup, source, (start, end), wired.where)
+            api = (
+                _serve_demo(console, settings, setup.user.id, setup.user.email, web_port)
+                if web
+                else None
+            )
             wallets = wallet_reader(wired.venue_account(setup), setup)
             live = console.is_terminal and not no_live
             with runtime.dispatcher(clock):  # notifications, beside the ticks
@@ -111,8 +128,50 @@ def demo(
                     title=f"tradewind demo · {source}", account_kind=wired.account_kind,
                 )  # fmt: skip
             _conclude(console, runtime, clock, setup, None if live else wallets, stats, settings)
+            if api is not None:
+                _serve_until_interrupted(console, api)
             if stats.interrupted:
                 raise typer.Exit(INTERRUPTED)
+
+
+def _serve_demo(
+    console: Console, settings: Settings, user_id: int, email: str, port: int
+) -> BackgroundApi:
+    """Serve the API and the dashboard for the demo; give its user a password, printed."""
+    import secrets
+
+    from tradewind.entrypoints.api.background import serve_in_background
+    from tradewind.services.access import Actor
+    from tradewind.services.identity import set_password
+
+    try:
+        api = serve_in_background(settings, "127.0.0.1", port)
+    except OSError as e:
+        from tradewind.domain.errors import ConfigurationError
+
+        raise ConfigurationError(f"--web-port: {e}") from None
+    password = secrets.token_urlsafe(12)
+    store = api.store
+    set_password(
+        store.identity_uow, store.passwords, store.clock, Actor.operator(), user_id, password
+    )
+    console.print(
+        f"dashboard: {api.url}/  sign in as {email} with password {password}",
+        soft_wrap=True,
+    )
+    return api
+
+
+def _serve_until_interrupted(console: Console, api: BackgroundApi) -> None:
+    import threading
+
+    console.print(f"the dashboard stays up at {api.url}/ until Ctrl-C", soft_wrap=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        api.stop()
 
 
 def _market(

@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "keys": ("setup_cmd", "keys_app", True),
     "exchange": ("exchange_cmd", "exchange_app", True),
     "notify": ("notify_cmd", "notify_app", True),
+    "serve": ("serve_cmd", "serve", False),
+    "token": ("serve_cmd", "token_app", True),
 }
 HELP = "Automated rule-based crypto trading bots: backtest, paper and live on Binance."
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 API_KEY_ENV = "TRADEWIND_API_KEY"
 API_SECRET_ENV = "TRADEWIND_API_SECRET"
+PASSWORD_ENV = "TRADEWIND_PASSWORD"
 
 user_app = typer.Typer(help="Add and list users.", no_args_is_help=True)
 account_app = typer.Typer(help="Add and list exchange accounts.", no_args_is_help=True)
@@ -28,17 +29,72 @@ Opt = typer.Option
 def user_add(
     email: Annotated[str, typer.Argument(help="The user's email; identifies the user.")],
     name: Annotated[str | None, Opt(help="A display name.")] = None,
+    password: Annotated[
+        bool | None,
+        Opt(
+            help=f"Set a password to sign in to the API, from {PASSWORD_ENV} or asked "
+            "[default: when one is given or a terminal can ask]."
+        ),
+    ] = None,
+    operator: Annotated[
+        bool, Opt(help="Make the user an operator: sees every user's bots in the API.")
+    ] = False,
 ) -> None:
-    """Add a user."""
+    """Add a user, with a password to sign in to the API and the dashboard."""
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
         from tradewind.bootstrap.store import open_store
         from tradewind.entrypoints.cli.resolve import OPERATOR
+        from tradewind.services.access import Role
+        from tradewind.services.identity import set_password
         from tradewind.services.manage import add_user
 
+        wanted = password
+        if wanted is None:
+            wanted = bool(os.environ.get(PASSWORD_ENV)) or sys.stdin.isatty()
+        secret = _password() if wanted else None
+        if operator and secret is None:
+            from tradewind.domain.errors import ConfigurationError
+
+            raise ConfigurationError("operator: an operator signs in, so needs a password")
         with open_store() as store:
             user = add_user(store.manage_uow, store.clock, OPERATOR, email, name)
-        out.print(f"added user {user.email} (id {user.id})")
+            if secret is not None:
+                role = Role.OPERATOR if operator else Role.USER
+                set_password(
+                    store.identity_uow, store.passwords, store.clock, OPERATOR, user.id,
+                    secret, role=role,
+                )  # fmt: skip
+        what = " (operator)" if operator else ""
+        out.print(f"added user {user.email} (id {user.id}){what}")
+        if secret is None:
+            out.print("no password yet: set one with `tradewind user password` to sign in")
+
+
+@user_app.command("password")
+def user_password(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    operator: Annotated[
+        bool | None, Opt(help="Also make the user an operator (or, with --no-operator, not).")
+    ] = None,
+) -> None:
+    """Set a user's password (from TRADEWIND_PASSWORD, or asked); signs them out everywhere."""
+    out, err = Console(), Console(stderr=True)
+    with user_errors(err):
+        from tradewind.bootstrap.store import open_store
+        from tradewind.entrypoints.cli.resolve import OPERATOR, Resolver
+        from tradewind.services.access import Role
+        from tradewind.services.identity import set_password
+
+        secret = _password()
+        with open_store() as store:
+            user = Resolver(store).user(email)
+            role = None if operator is None else (Role.OPERATOR if operator else Role.USER)
+            set_password(
+                store.identity_uow, store.passwords, store.clock, OPERATOR, user.id, secret,
+                role=role,
+            )  # fmt: skip
+        out.print(f"password set for {user.email}")
 
 
 @user_app.command("list")
@@ -135,6 +191,21 @@ def _secret(env: str, label: str, field: str) -> SecretStr:
             f"{field}: a binance account needs one; set {env}, or run in a terminal to be asked"
         )
     return SecretStr(value)
+
+
+def _password() -> str:
+    """Read a password from TRADEWIND_PASSWORD, else twice from the terminal without echo."""
+    from tradewind.domain.errors import ConfigurationError
+    from tradewind.services.identity import check_password
+
+    value = os.environ.get(PASSWORD_ENV, "")
+    if not value and sys.stdin.isatty():
+        value = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if not value:
+        raise ConfigurationError(
+            f"password: set {PASSWORD_ENV}, run in a terminal to be asked, or pass --no-password"
+        )
+    return check_password(value)
 
 
 def _decimal(field: str, text: str) -> Decimal:

@@ -49,6 +49,13 @@ def run(
         bool, Opt("--testnet", help="With --exchange binance: candles from Binance's testnet.")
     ] = False,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress display.")] = False,
+    web: Annotated[
+        bool, Opt("--web", help="Also serve the API and the dashboard, in this process.")
+    ] = False,
+    web_host: Annotated[str, Opt(help="With --web: the address to listen on.")] = "127.0.0.1",
+    web_port: Annotated[
+        int, Opt(min=0, max=65_535, help="With --web: the port to listen on.")
+    ] = 8000,
 ) -> None:
     """Run the active bots: paper trading on the simulated exchange, or live on Binance.
 
@@ -75,14 +82,29 @@ def run(
         settings = load_settings()
         # One runner per SQLite database, and one paper runner per PostgreSQL database.
         with runner_slot(settings, paper=exchange == ExchangeKind.PAPER):
-            if exchange == ExchangeKind.BINANCE:
-                _live_binance(console, settings, testnet, quiet)
-            elif replay:
-                totals = _replay(console, settings, replay, speed, seed, quiet)
-                done = ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
-                console.print(f"replay done: {done or 'no active bots'}")
-            else:
-                _live(console, settings, seed, quiet)
+            api = None
+            if web:
+                from tradewind.entrypoints.api.background import serve_in_background
+
+                try:
+                    api = serve_in_background(settings, web_host, web_port)
+                except OSError as e:
+                    raise ConfigurationError(f"--web-port: {e}") from None
+                console.print(
+                    f"dashboard and API on {api.url}/ (sign in as a user with a password)"
+                )
+            try:
+                if exchange == ExchangeKind.BINANCE:
+                    _live_binance(console, settings, testnet, quiet)
+                elif replay:
+                    totals = _replay(console, settings, replay, speed, seed, quiet)
+                    done = ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
+                    console.print(f"replay done: {done or 'no active bots'}")
+                else:
+                    _live(console, settings, seed, quiet)
+            finally:
+                if api is not None:
+                    api.stop()
 
 
 def _replay(

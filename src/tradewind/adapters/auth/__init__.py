@@ -1,0 +1,1 @@
+"""Password hashing (Argon2id, argon2-cffi)."""

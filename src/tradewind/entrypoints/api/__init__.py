@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1 (FastAPI): `create_app` builds it on an open store."""
