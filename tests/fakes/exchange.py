@@ -19,6 +19,7 @@ import numpy as np
 from tradewind.domain.candles import Candles
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
+    ClientOrderId,
     ExchangePosition,
     OrderPurpose,
     OrderReport,
@@ -178,17 +179,17 @@ class FakeExchange:
         fault = self._faults.take("place_market_order")
         rules = self._rules[(order.symbol, order.position_type)]
         report = self._fill(
-            str(order.client_order_id), rules, order.side, order.quantity, self.price, None
+            order.client_order_id.value, rules, order.side, order.quantity, self.price, None
         )
         if fault is not None:
             raise fault.error
         return report
 
     def find_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: str, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         self._faults.take("find_order")
-        return self.orders.get(client_order_id)
+        return self.orders.get(client_order_id.value)
 
     def protect_position(self, request: ProtectionRequest) -> list[OrderReport]:
         fault = self._faults.take("protect_position")
@@ -201,7 +202,7 @@ class FakeExchange:
         for purpose, client_id in request.ids.items():
             self._resting[client_id.value] = _Resting(request, purpose, levels[purpose])
             report = OrderReport(
-                client_order_id=client_id.value, exchange_order_id=self._next_id(),
+                client_order_id=client_id, exchange_order_id=self._next_id(),
                 symbol=request.symbol, side=request.position_side.exit_side,
                 status=OrderStatus.NEW, requested_qty=request.quantity, executed_qty=ZERO,
                 avg_price=ZERO, quote_qty=ZERO, fee=ZERO, fee_asset="", time=self._clock.now(),
@@ -214,15 +215,16 @@ class FakeExchange:
         return reports
 
     def cancel_order(
-        self, symbol: str, position_type: PositionType, client_order_id: str
+        self, symbol: str, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         self._faults.take("cancel_order")
-        report = self.orders.get(client_order_id)
+        key = client_order_id.value
+        report = self.orders.get(key)
         if report is None or report.status is not OrderStatus.NEW:
             return report
-        self._resting.pop(client_order_id, None)
+        self._resting.pop(key, None)
         canceled = replace(report, status=OrderStatus.CANCELED, time=self._clock.now())
-        self.orders[client_order_id] = canceled
+        self.orders[key] = canceled
         return canceled
 
     def set_leverage(self, symbol: str, leverage: int) -> int:
@@ -261,7 +263,8 @@ class FakeExchange:
         if rules.position_type is PositionType.SPOT:
             self._add(PositionType.SPOT, rules.base_asset, sign * quantity)
         report = OrderReport(
-            client_order_id=client_id, exchange_order_id=self._next_id(), symbol=rules.symbol,
+            client_order_id=ClientOrderId(client_id), exchange_order_id=self._next_id(),
+            symbol=rules.symbol,
             side=side, status=OrderStatus.FILLED, requested_qty=quantity, executed_qty=quantity,
             avg_price=price, quote_qty=notional, fee=fee, fee_asset=rules.quote_asset,
             time=self._clock.now(), purpose=purpose,
