@@ -187,6 +187,16 @@ class FakeOrderRepository:
     def latest_statuses(self, bot_id: int, limit: int) -> list[OrderStatus]:
         return [o.status for o in reversed(self._by_id(bot_id))][:limit]
 
+    def recent(
+        self, *, user_id: int | None = None, bot_id: int | None = None, limit: int = 50
+    ) -> list[OrderRecord]:
+        mine = [
+            copy.copy(o)
+            for o in self._t.orders.values()
+            if (user_id is None or o.user_id == user_id) and (bot_id is None or o.bot_id == bot_id)
+        ]
+        return sorted(mine, key=lambda o: o.id or 0, reverse=True)[:limit]
+
     def _by_id(self, bot_id: int) -> list[OrderRecord]:
         mine = [o for o in self._t.orders.values() if o.bot_id == bot_id]
         return sorted(mine, key=lambda o: o.id or 0)
