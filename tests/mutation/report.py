@@ -164,6 +164,10 @@ def report() -> int:
             print(f"  {m.key} ({m.status}): {m.change}")
         print("kill each with a test, or list it in tests/mutation/equivalent.toml with why")
         return 1
+    if not finished:
+        waiting = sum(m.status == "not checked" for m in mutants)
+        print(f"\n{waiting} mutant(s) not run yet: `make mutation` runs them")
+        return 1
     print("\nevery mutant is killed or explained as equivalent")
     return 0
 

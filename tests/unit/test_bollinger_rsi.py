@@ -227,15 +227,18 @@ def test_the_array_form_is_the_one_candle_rule_at_every_candle(params: Bollinger
 def test_the_first_possible_signal_comes_once_bands_and_rsi_are_defined_at_two_candles() -> None:
     params = BollingerRsiParams(bb_period=5, rsi_period=9)
     assert params.warmup == max(5 - 1, 9) + 1
-    # The bands are defined from index 4, the RSI from index 9: the first signal can come
-    # at index 10, which takes 11 candles; with the defaults (20, 14), index 20: 21 candles.
-    assert BOLLINGER_RSI.warmup(params) == 11
-    assert BOLLINGER_RSI.warmup(P) == 21
     close = random_walk(400, seed=2)
     lower = bands(close, params.bb_period, params.bb_stddev)[0]
     strength = rsi(close, params.rsi_period)
     defined = ~np.isnan(lower) & ~np.isnan(strength)
     assert int(np.argmax(defined[:-1] & defined[1:])) + 1 == params.warmup
+
+
+def test_the_strategy_asks_for_one_candle_more_than_the_index_of_its_first_signal() -> None:
+    # The bands are defined from index 4, the RSI from index 9: the first signal can come
+    # at index 10, which takes 11 candles; with the defaults (20, 14), index 20: 21 candles.
+    assert BOLLINGER_RSI.warmup(BollingerRsiParams(bb_period=5, rsi_period=9)) == 11
+    assert BOLLINGER_RSI.warmup(P) == 21
 
 
 # --- parameters ------------------------------------------------------------------------------
