@@ -25,6 +25,10 @@ SHARED_DATA = Path(
     os.environ.get("TRADEWIND_TEST_DATA")
     or Path(__file__).resolve().parents[1].parent / "shared" / "data"
 )
+# No test talks to Binance itself: a command that would reach Binance's hosts (a paper
+# `tradewind run` looks for the real market first) meets a closed loopback port instead,
+# unless the test points it at its own Binance-compatible server. Subprocesses inherit it.
+os.environ.setdefault("TRADEWIND_BINANCE_URL", "http://127.0.0.1:9")
 NOT_RUN = "not run: "  # the prefix of every such skip, and of its failure in CI
 
 # `make mutation` asks the same examples of every mutant, so a verdict never depends on luck.
