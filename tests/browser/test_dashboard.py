@@ -63,7 +63,7 @@ def browser() -> Iterator[Browser]:
 
 def sign_in(browser: Browser, base_url: str, email: str) -> Page:
     page = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(120_000)  # a safety bound for a loaded machine, not a goal
     page.goto(base_url)
     page.fill("#login input[name=email]", email)
     page.fill("#login input[name=password]", PASSWORD)
@@ -82,7 +82,7 @@ def test_a_trader_runs_a_bot_from_the_dashboard_and_another_user_sees_none_of_it
     site: tuple[Store, str], browser: Browser, tmp_path: Path
 ) -> None:
     store, base_url = site
-    expect.set_options(timeout=30_000)
+    expect.set_options(timeout=120_000)
     ann = sign_in(browser, base_url, "ann@example.com")
     wrong = browser.new_context().new_page()
     wrong.goto(base_url)
