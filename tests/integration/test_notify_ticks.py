@@ -21,7 +21,7 @@ from tradewind.adapters.db.tables import OutboxRow
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.simulated import FaultMode, SimulatedVenue
 from tradewind.adapters.notify.signing import generate_secret
-from tradewind.bootstrap.runtime import PaperExchanges
+from tradewind.bootstrap.venues import PaperExchanges
 from tradewind.domain.bots import BotStatus
 from tradewind.domain.limits import utc_day
 from tradewind.domain.orders import OrderPurpose, OrderStatus
