@@ -39,7 +39,14 @@ function describe(data) {
 }
 
 function flash(text) { document.getElementById("flash").textContent = text; }
-function main(...children) { const m = document.getElementById("main"); m.replaceChildren(...children); }
+// Each page render takes a turn; a slower fetch of an earlier page (the bots list still loading
+// when the user clicks elsewhere) must not paint over the page asked for last.
+let turn = 0;
+function nextTurn() { turn += 1; return turn; }
+function main(mine, ...children) {
+  if (mine !== turn) return;
+  document.getElementById("main").replaceChildren(...children);
+}
 function table(headers, rows) {
   return el("table", {}, el("tr", {}, ...headers.map((h) => el("th", {}, h))), ...rows);
 }
@@ -49,6 +56,7 @@ function when(seconds) { return seconds ? new Date(seconds * 1000).toISOString()
 // --- Signing in ----------------------------------------------------------------------
 
 function showLogin() {
+  const mine = nextTurn();
   if (stream) { stream.close(); stream = null; }
   document.getElementById("nav").hidden = true;
   const error = el("p", { class: "error", id: "login-error" });
@@ -66,7 +74,7 @@ function showLogin() {
       signedIn();
     } catch (e) { error.textContent = e.message; }
   });
-  main(form);
+  main(mine, form);
 }
 
 function signedIn() {
@@ -116,10 +124,11 @@ function botRow(bot) {
 }
 
 async function showBots() {
+  const mine = nextTurn();
   const bots = await api("GET", "/bots");
   const pnl = await api("GET", "/pnl");
   const total = pnl.length ? pnl[pnl.length - 1].cumulative : "0";
-  main(el("h2", {}, "Bots"), el("p", { id: "total-pnl" }, `Realized PnL in total: ${total}`),
+  main(mine, el("h2", {}, "Bots"), el("p", { id: "total-pnl" }, `Realized PnL in total: ${total}`),
     bots.length
       ? table(["Bot", "Symbol", "Timeframe", "Status", "Why", "Position", "PnL today", ""], bots.map(botRow))
       : el("p", { id: "no-bots" }, "No bots yet: ", el("a", { href: "#/bots/new" }, "create one")));
@@ -139,9 +148,10 @@ function botPanel(bot) {
 }
 
 async function showBot(id) {
+  const mine = nextTurn();
   const [bot, orders, trades] = await Promise.all([
     api("GET", `/bots/${id}`), api("GET", `/bots/${id}/orders`), api("GET", `/bots/${id}/trades`)]);
-  main(botPanel(bot),
+  main(mine, botPanel(bot),
     el("h3", {}, "Trades"),
     table(["Time", "Side", "Why", "Price", "Quantity", "Fee", "PnL"], trades.map((t) => el("tr", {},
       el("td", {}, when(t.timestamp)), el("td", {}, t.side), el("td", {}, t.purpose), el("td", { class: "num" }, t.price),
@@ -163,8 +173,9 @@ function choice(label, name, options, value) {
 }
 
 async function showBotForm() {
+  const mine = nextTurn();
   const [accounts, strategies] = await Promise.all([api("GET", "/accounts"), api("GET", "/strategies")]);
-  if (!accounts.length) { main(el("p", {}, "Add an exchange account first: ", el("a", { href: "#/accounts" }, "accounts"))); return; }
+  if (!accounts.length) { main(mine, el("p", {}, "Add an exchange account first: ", el("a", { href: "#/accounts" }, "accounts"))); return; }
   const params = el("fieldset", { id: "params" });
   const strategySelect = choice("Strategy", "strategy", strategies.map((s) => [s.name, `${s.name}: ${s.summary}`]), strategies[0].name);
   const fillParams = () => {
@@ -198,12 +209,13 @@ async function showBotForm() {
       location.hash = `#/bots/${bot.id}`;
     } catch (e) { errors.textContent = e.message; }
   });
-  main(form);
+  main(mine, form);
 }
 
 // --- Accounts and tokens -------------------------------------------------------------
 
 async function showAccounts() {
+  const mine = nextTurn();
   const accounts = await api("GET", "/accounts");
   const errors = el("p", { class: "error" });
   const form = el("form", { id: "account-form" }, el("h3", {}, "Add a paper account"),
@@ -215,7 +227,7 @@ async function showAccounts() {
     try { await api("POST", "/accounts", { name: data.get("name"), kind: "paper", balance: data.get("balance") }); showAccounts(); }
     catch (e) { errors.textContent = e.message; }
   });
-  main(el("h2", {}, "Exchange accounts"),
+  main(mine, el("h2", {}, "Exchange accounts"),
     table(["Name", "Kind", "Keys", "Balances"], accounts.map((a) => el("tr", { "data-account": a.id },
       el("td", {}, a.name), el("td", {}, a.kind + (a.testnet ? " testnet" : "")), el("td", {}, a.has_api_key ? "set" : "–"),
       el("td", {}, Object.entries(a.paper_balances).map(([w, b]) => `${w}: ${Object.entries(b).map(([k, v]) => `${v} ${k}`).join(", ")}`).join("; "))))),
@@ -223,6 +235,7 @@ async function showAccounts() {
 }
 
 async function showTokens() {
+  const mine = nextTurn();
   const tokens = await api("GET", "/tokens");
   const shown = el("p", { class: "secret", id: "new-token", hidden: "" });
   const form = el("form", { id: "token-form" }, el("h3", {}, "New token"), field("Name", "name", { required: "" }),
@@ -238,7 +251,7 @@ async function showTokens() {
       again.hidden = false; again.textContent = `Copy it now, it is not shown again: ${made.secret}`;
     } catch (e) { flash(e.message); }
   });
-  main(el("h2", {}, "Personal API tokens"),
+  main(mine, el("h2", {}, "Personal API tokens"),
     table(["Name", "Prefix", "Scopes", "Expires", ""], tokens.map((t) => el("tr", {},
       el("td", {}, t.name), el("td", {}, `${t.prefix}…`), el("td", {}, t.scopes.join(", ")), el("td", {}, when(t.expires_at)),
       el("td", {}, t.revoked_at ? "revoked" : el("button", { type: "button", onclick: async () => { await api("DELETE", `/tokens/${t.id}`); showTokens(); } }, "revoke"))))),
@@ -248,6 +261,7 @@ async function showTokens() {
 // --- The operator's page ------------------------------------------------------------
 
 async function showOperator() {
+  const mine = nextTurn();
   const users = await api("GET", "/users");
   const stopAll = el("button", { type: "button", id: "stop-all", onclick: async () => {
     if (!window.confirm("Stop every running bot of every user?")) return;
@@ -257,7 +271,7 @@ async function showOperator() {
   const toggle = (u) => el("button", { type: "button", "data-action": u.disabled ? "enable" : "disable", onclick: async () => {
     try { await api("POST", `/users/${u.id}/${u.disabled ? "enable" : "disable"}`); await showOperator(); } catch (e) { flash(e.message); }
   } }, u.disabled ? "enable" : "disable");
-  main(el("h2", {}, "Operator"), el("p", {}, stopAll),
+  main(mine, el("h2", {}, "Operator"), el("p", {}, stopAll),
     table(["User", "Role", "Bots", "Running", "Sign-in", ""], users.map((u) => el("tr", { "data-user": u.id },
       el("td", {}, u.email), el("td", {}, u.role ?? "no password"), el("td", { class: "num" }, u.bots),
       el("td", { class: "num" }, u.running), el("td", {}, u.disabled ? "disabled" : "allowed"),
