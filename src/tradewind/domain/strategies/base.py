@@ -111,6 +111,13 @@ def check_bounds(params: object) -> None:
         info.spec.check(info.name, getattr(params, info.name))
 
 
+def check_ordered(low_name: str, low: float, high_name: str, high: float) -> None:
+    """Refuse a pair of levels that must rise (an RSI oversold below its overbought, a fast
+    period below the slow one), naming the first field and the rule."""
+    if low >= high:
+        raise ParamError(low_name, f"must be less than {high_name} (got {low:g} ≥ {high:g})")
+
+
 class Strategy(Protocol[P_contra]):
     """A signal rule on closed candles. Implementations are stateless singletons."""
 

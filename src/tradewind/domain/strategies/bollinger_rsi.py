@@ -28,9 +28,9 @@ from tradewind.domain.candles import Candles, FloatArray
 from tradewind.domain.indicators import rsi
 from tradewind.domain.strategies.base import (
     WILDER_MEMORY,
-    ParamError,
     Strategy,
     check_bounds,
+    check_ordered,
     param,
 )
 from tradewind.domain.types import Signal
@@ -49,12 +49,7 @@ class BollingerRsiParams:
 
     def __post_init__(self) -> None:
         check_bounds(self)
-        if self.rsi_oversold >= self.rsi_overbought:
-            raise ParamError(
-                "rsi_oversold",
-                f"must be less than rsi_overbought "
-                f"(got {self.rsi_oversold:g} ≥ {self.rsi_overbought:g})",
-            )
+        check_ordered("rsi_oversold", self.rsi_oversold, "rsi_overbought", self.rsi_overbought)
 
     @property
     def warmup(self) -> int:

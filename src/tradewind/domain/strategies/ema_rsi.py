@@ -18,9 +18,9 @@ from tradewind.domain.indicators import ema, rsi
 from tradewind.domain.strategies.base import (
     EMA_MEMORY,
     WILDER_MEMORY,
-    ParamError,
     Strategy,
     check_bounds,
+    check_ordered,
     param,
 )
 from tradewind.domain.types import Signal
@@ -42,16 +42,8 @@ class EmaRsiParams:
 
     def __post_init__(self) -> None:
         check_bounds(self)
-        if self.ema_fast >= self.ema_slow:
-            raise ParamError(
-                "ema_fast", f"must be less than ema_slow (got {self.ema_fast} ≥ {self.ema_slow})"
-            )
-        if self.rsi_oversold >= self.rsi_overbought:
-            raise ParamError(
-                "rsi_oversold",
-                f"must be less than rsi_overbought "
-                f"(got {self.rsi_oversold:g} ≥ {self.rsi_overbought:g})",
-            )
+        check_ordered("ema_fast", self.ema_fast, "ema_slow", self.ema_slow)
+        check_ordered("rsi_oversold", self.rsi_oversold, "rsi_overbought", self.rsi_overbought)
 
     @property
     def warmup(self) -> int:
