@@ -10,30 +10,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tradewind.adapters.marketdata.candle_store import ParquetCandleStore
-from tradewind.domain.errors import ConfigurationError
+from tradewind.bootstrap.settings import load_settings
 from tradewind.ports.research import CandleHistory, CandleStore
 from tradewind.settings import Settings
 
 
-def settings_from_env() -> Settings:
-    """Read the settings; a clear error naming the bad variable."""
-    from pydantic import ValidationError
-
-    try:
-        return Settings()
-    except ValidationError as e:
-        from tradewind.bot_config import format_validation_error
-
-        lines = []
-        for line in format_validation_error(e).splitlines():
-            name, _, rule = line.partition(":")
-            lines.append(f"TRADEWIND_{name.upper()}:{rule}")
-        raise ConfigurationError("invalid settings:\n" + "\n".join(lines)) from None
-
-
 def candle_store(settings: Settings | None = None) -> CandleStore:
     """Return the local candle store."""
-    return ParquetCandleStore((settings or settings_from_env()).candle_store_dir)
+    return ParquetCandleStore((settings or load_settings()).candle_store_dir)
 
 
 def candle_history(settings: Settings | None = None) -> CandleHistory:
@@ -41,7 +25,7 @@ def candle_history(settings: Settings | None = None) -> CandleHistory:
     from tradewind.adapters.exchange.binance.provider import BinanceExchanges
     from tradewind.bootstrap.venues import binance_options
 
-    options = binance_options(settings or settings_from_env())
+    options = binance_options(settings or load_settings())
     # A download paces itself on the weight Binance reports in every answer's header (per
     # IP, so bots on this machine count too); it needs no Redis to share a budget.
     return BinanceExchanges(replace(options, redis_url="")).history()

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,7 +38,7 @@ from tradewind.adapters.db.unit_of_work import (
 )
 from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.notify.signing import generate_secret
-from tradewind.bot_config import format_validation_error
+from tradewind.bootstrap.settings import load_settings
 from tradewind.domain.errors import ConfigurationError
 from tradewind.ports import (
     Clock,
@@ -112,18 +112,6 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def load_settings() -> Settings:
-    """Read the settings from the environment; a clear error naming the bad variable."""
-    try:
-        return Settings()
-    except ValidationError as e:
-        lines = []
-        for line in format_validation_error(e).splitlines():
-            field, _, rule = line.partition(":")
-            lines.append(f"TRADEWIND_{field.upper()}:{rule}")
-        raise ConfigurationError("invalid settings:\n" + "\n".join(lines)) from None
 
 
 @contextmanager

@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from tradewind.bootstrap.store import Store, load_settings
+from tradewind.bootstrap.settings import load_settings
+from tradewind.bootstrap.store import Store
 from tradewind.entrypoints.api.app import create_app
 
 

@@ -65,7 +65,8 @@ def run(
     """
     console = Console()
     with user_errors(console):
-        from tradewind.bootstrap.store import load_settings, runner_slot
+        from tradewind.bootstrap.settings import load_settings
+        from tradewind.bootstrap.store import runner_slot
         from tradewind.domain.errors import ConfigurationError
 
         runnable = (ExchangeKind.PAPER, ExchangeKind.BINANCE)  # what `run` knows how to wire

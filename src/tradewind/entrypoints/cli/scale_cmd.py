@@ -36,7 +36,7 @@ def worker(
     console = Console(stderr=True)
     with user_errors(console):
         from tradewind.bootstrap.runtime import require_postgresql
-        from tradewind.bootstrap.store import load_settings
+        from tradewind.bootstrap.settings import load_settings
 
         settings = load_settings()
         require_postgresql(settings)  # before importing Celery: a second saved
@@ -62,7 +62,7 @@ def scheduler(
     console = Console(stderr=True)
     with user_errors(console):
         from tradewind.bootstrap.runtime import require_postgresql
-        from tradewind.bootstrap.store import load_settings
+        from tradewind.bootstrap.settings import load_settings
 
         settings = load_settings()
         require_postgresql(settings)

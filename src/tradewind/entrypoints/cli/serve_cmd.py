@@ -27,7 +27,8 @@ def serve(
     with user_errors(err):
         import uvicorn
 
-        from tradewind.bootstrap.store import Store, load_settings
+        from tradewind.bootstrap.settings import load_settings
+        from tradewind.bootstrap.store import Store
 
         Store.open(load_settings()).close()  # a bad database or key fails here, plainly
         err.print(f"serving the API on http://{host}:{port}/api/v1 (Ctrl-C stops)")

@@ -26,7 +26,8 @@ def init() -> None:
     """Create the data dir, the master key file and the database schema (safe to re-run)."""
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
-        from tradewind.bootstrap.store import load_settings, migrate_database, use_master_key
+        from tradewind.bootstrap.settings import load_settings
+        from tradewind.bootstrap.store import migrate_database, use_master_key
 
         settings = load_settings()
         data_dir = settings.data_dir

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from tradewind.domain.errors import ConfigurationError, DomainError
 from tradewind.domain.market_rules import MarketRules
@@ -90,16 +90,15 @@ class BinancePriceFilter:
 
 
 @dataclass(frozen=True, slots=True)
-class BinanceLotSize:
-    """LOT_SIZE: quantity step and bounds for every order type."""
+class _QuantityRule:
+    """A quantity step and bounds, as LOT_SIZE and MARKET_LOT_SIZE both state them."""
 
-    filterType: ClassVar[str] = "LOT_SIZE"
     stepSize: Decimal
     minQty: Decimal
     maxQty: Decimal
 
     @classmethod
-    def parse(cls, raw: Mapping[str, object], where: _Where) -> BinanceLotSize:
+    def parse(cls, raw: Mapping[str, object], where: _Where) -> Self:
         return cls(
             stepSize=_decimal(raw, "stepSize", where),
             minQty=_decimal(raw, "minQty", where),
@@ -108,21 +107,17 @@ class BinanceLotSize:
 
 
 @dataclass(frozen=True, slots=True)
-class BinanceMarketLotSize:
+class BinanceLotSize(_QuantityRule):
+    """LOT_SIZE: quantity step and bounds for every order type."""
+
+    filterType: ClassVar[str] = "LOT_SIZE"
+
+
+@dataclass(frozen=True, slots=True)
+class BinanceMarketLotSize(_QuantityRule):
     """MARKET_LOT_SIZE: LOT_SIZE for MARKET orders; a zero value means LOT_SIZE's applies."""
 
     filterType: ClassVar[str] = "MARKET_LOT_SIZE"
-    stepSize: Decimal
-    minQty: Decimal
-    maxQty: Decimal
-
-    @classmethod
-    def parse(cls, raw: Mapping[str, object], where: _Where) -> BinanceMarketLotSize:
-        return cls(
-            stepSize=_decimal(raw, "stepSize", where),
-            minQty=_decimal(raw, "minQty", where),
-            maxQty=_decimal(raw, "maxQty", where),
-        )
 
 
 @dataclass(frozen=True, slots=True)
