@@ -87,6 +87,18 @@ class StreamCandleBook:
         pipe.publish(self.channel, f"{market.value}:{symbol}:{timeframe}:{last}")
         pipe.execute()
 
+    def mark_first(self, market: PositionType, symbol: str, timeframe: str, opened: int) -> None:
+        """Record the series' first candle (a fetch got fewer than it asked: the listing)."""
+        self._redis.hset(self._names.key("stream", "first"), f"{market.value}:{symbol}:{timeframe}",
+                         opened)  # fmt: skip
+
+    def first_open_time(self, market: PositionType, symbol: str, timeframe: str) -> int | None:
+        """The series' first candle ever, when known."""
+        value = self._redis.hget(
+            self._names.key("stream", "first"), f"{market.value}:{symbol}:{timeframe}"
+        )
+        return None if value is None else int(value)
+
     def last_open_time(self, market: PositionType, symbol: str, timeframe: str) -> int | None:
         """The open time of the newest stored candle, or None for an empty series."""
         newest = self._redis.zrange(self.key(market, symbol, timeframe), -1, -1, withscores=True)
@@ -141,17 +153,37 @@ class StreamMarketData:
             log.warning("stream candles unavailable, reading REST: %s", e)
             self.rest_reads += 1
             return self._rest.closed_candles(symbol, timeframe, position_type, until, limit)
-        if (
-            len(stored) == limit
-            and int(stored.open_time[-1]) == last_open
-            and contiguous(stored, width)
-        ):
+        if self._whole(stored, position_type, symbol, timeframe, last_open, limit):
             self.book_reads += 1
             return stored
         self.rest_reads += 1
         candles = self._rest.closed_candles(symbol, timeframe, position_type, until, limit)
         try:
             self._book.add(position_type, symbol, timeframe, newest(candles, self._book.keep))
+            # Short at the old end only (it ends with the slot's candle): the listing.
+            if 0 < len(candles) < limit and int(candles.open_time[-1]) == last_open:
+                self._book.mark_first(position_type, symbol, timeframe, int(candles.open_time[0]))
         except redis.RedisError as e:
             log.warning("stream candles unavailable, not shared: %s", e)
         return candles
+
+    def _whole(
+        self,
+        stored: Candles,
+        market: PositionType,
+        symbol: str,
+        timeframe: str,
+        last_open: int,
+        limit: int,
+    ) -> bool:
+        """Tell whether the book's answer is the one REST would give: it ends with the
+        slot's candle, has no hole, and holds `limit` candles or all since the listing."""
+        width = timeframe_seconds(timeframe)
+        if not len(stored) or int(stored.open_time[-1]) != last_open:
+            return False
+        if not contiguous(stored, width):
+            return False
+        if len(stored) == limit:
+            return True
+        first = self._book.first_open_time(market, symbol, timeframe)
+        return first is not None and int(stored.open_time[0]) == first

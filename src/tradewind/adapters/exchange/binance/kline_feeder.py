@@ -190,6 +190,11 @@ class KlineFeeder:
             series.symbol, series.timeframe, self._market, until, count
         )
         self._book.add(self._market, series.symbol, series.timeframe, candles)
+        ends = len(candles) > 0 and int(candles.open_time[-1]) == until - width
+        if ends and len(candles) < count:  # short at the old end: the series' listing
+            self._book.mark_first(
+                self._market, series.symbol, series.timeframe, int(candles.open_time[0])
+            )
         self._newest[series] = int(candles.open_time[-1]) if len(candles) else until - width
         with self._guard:
             self.stats.backfilled += len(candles)
