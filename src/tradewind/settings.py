@@ -44,6 +44,15 @@ class Settings(BaseSettings):
         description="One base URL for every Binance API, instead of Binance's own hosts "
         "(e.g. http://127.0.0.1:8765, the project's Binance-compatible test server).",
     )
+    binance_stream_url: str = Field(
+        default="",
+        description="Binance's spot streams (wss://stream.binance.com:9443 by default); the "
+        "kline feeder of `tradewind feeder` follows the bots' series there.",
+    )
+    binance_futures_stream_url: str = Field(
+        default="",
+        description="Binance's USDⓈ-M streams (wss://fstream.binance.com by default).",
+    )
     market_poll_seconds: float = Field(
         default=1.0,
         gt=0,
@@ -64,6 +73,14 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("binance_stream_url", "binance_futures_stream_url")
+    @classmethod
+    def _ws_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("ws://", "wss://")):
+            raise ValueError("must start with ws:// or wss://")
         return value.rstrip("/")
 
     # --- Notifications (see services/notify) -------------------------------------------

@@ -1,4 +1,4 @@
-"""`tradewind worker` and `tradewind scheduler`: scaling out on Celery (README "Scaling out")."""
+"""`tradewind worker`, `scheduler` and `feeder`: scaling out (README "Scaling out")."""
 
 from __future__ import annotations
 
@@ -72,3 +72,29 @@ def scheduler(
         app = configure(settings)
         check_start(settings, app)
     app.Beat(loglevel=loglevel.upper(), quiet=True).run()
+
+
+def feeder(
+    refresh: Annotated[
+        float, Opt(min=1, max=600, help="Seconds between looks at which series bots need.")
+    ] = 15.0,
+    loglevel: Annotated[str, Opt(callback=_level, help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Follow Binance's kline streams of every series the live bots trade, into Redis; a
+    second feeder stands by and takes over (Ctrl-C stops)."""
+    import logging
+    import signal
+    import threading
+
+    console = Console(stderr=True)
+    with user_errors(console):
+        from tradewind.bootstrap.feeder import FeederProcess
+        from tradewind.bootstrap.settings import load_settings
+
+        process = FeederProcess(load_settings(), refresh_s=refresh)
+    logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    process.run(stop)
+    console.print("feeder stopped")

@@ -1,0 +1,122 @@
+"""`tradewind feeder`: Binance's kline streams into Redis for every series the bots need.
+
+One feeder leads per installation (a PostgreSQL advisory lock of its own; a second one
+stands by and takes over when the leader's connection goes). The leader reads which
+(market, symbol, timeframe) the running bots on Binance accounts trade, follows their kline
+streams (`KlineFeeder`), and looks again every `refresh_s`: a bot started on a new series
+is followed within that time, a series no bot needs any more is dropped. Workers and
+`tradewind run` read the candles from the book (`StreamMarketData`), REST behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from tradewind.adapters.clocks import SystemClock
+from tradewind.adapters.db.leader import LeaderLock
+from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
+from tradewind.adapters.exchange.binance.kline_feeder import KlineFeeder, Series
+from tradewind.adapters.exchange.binance.provider import BinanceExchanges
+from tradewind.adapters.marketdata.stream_book import StreamCandleBook
+from tradewind.adapters.shared.redis_store import Names, check_redis, connect_redis
+from tradewind.bootstrap.runtime import open_database, require_postgresql
+from tradewind.bootstrap.venues import binance_options
+from tradewind.domain.accounts import ExchangeKind
+from tradewind.domain.types import PositionType
+from tradewind.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FEEDER_LOCK_KEY = 2  # the scheduler leads with key 1
+STREAM_HOSTS = {
+    PositionType.SPOT: "wss://stream.binance.com:9443",
+    PositionType.FUTURES: "wss://fstream.binance.com",
+}
+Wanted = dict[PositionType, tuple[Series, ...]]
+
+
+def stream_urls(settings: Settings) -> dict[PositionType, str]:
+    """Where each market's streams are: the settings', or Binance's own hosts."""
+    return {
+        PositionType.SPOT: settings.binance_stream_url or STREAM_HOSTS[PositionType.SPOT],
+        PositionType.FUTURES: settings.binance_futures_stream_url
+        or STREAM_HOSTS[PositionType.FUTURES],
+    }
+
+
+@dataclass
+class _Following:
+    """The feeders running now, per market, and how to stop them."""
+
+    wanted: Wanted = field(default_factory=dict)
+    stop: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def end(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+
+
+class FeederProcess:
+    """The leader-elected feeder of one installation (see the module)."""
+
+    def __init__(self, settings: Settings, refresh_s: float = 15.0) -> None:
+        require_postgresql(settings)
+        self._engine, self._sessions, self._secrets = open_database(settings)
+        client = connect_redis(settings.redis_url)
+        check_redis(client, settings.redis_url)
+        self.book = StreamCandleBook(client, Names(settings.namespace))
+        self._rest = BinanceExchanges(binance_options(settings)).market_data()
+        self._urls = stream_urls(settings)
+        self._leader = LeaderLock(self._engine, key=FEEDER_LOCK_KEY)
+        self._refresh_s = refresh_s
+        self.leading: bool | None = None  # unknown until the first look
+
+    def wanted(self) -> Wanted:
+        """The series the running bots on Binance accounts trade, per market."""
+        with SqlManageUnitOfWork(self._sessions, self._secrets) as uow:
+            bots = uow.bots.running_bots(ExchangeKind.BINANCE)
+        series: dict[PositionType, set[Series]] = {}
+        for bot in bots:
+            series.setdefault(bot.position_type, set()).add(Series(bot.symbol, bot.timeframe))
+        return {
+            market: tuple(sorted(found, key=lambda s: (s.symbol, s.timeframe)))
+            for market, found in series.items()
+        }
+
+    def run(self, stop: threading.Event) -> None:
+        """Lead (or stand by) and follow the wanted series until `stop` is set."""
+        following = _Following()
+        try:
+            while not stop.is_set():
+                leads = self._leader.leads()
+                if leads != self.leading:
+                    log.info("feeder %s", "leading" if leads else "standing by: another leads")
+                    self.leading = leads
+                wanted = self.wanted() if leads else {}
+                if wanted != following.wanted:
+                    following.end()
+                    following = self._follow(wanted)
+                stop.wait(self._refresh_s)
+        finally:
+            following.end()
+            self._leader.release()
+            self._engine.dispose()
+
+    def _follow(self, wanted: Wanted) -> _Following:
+        following = _Following(wanted)
+        for market, series in wanted.items():
+            feeder = KlineFeeder(
+                self._urls[market], market, series, self._rest, self.book, SystemClock().now
+            )
+            thread = threading.Thread(
+                target=feeder.run, args=(following.stop,), name=f"feeder-{market.value}"
+            )
+            thread.start()
+            following.threads.append(thread)
+        count = sum(len(s) for s in wanted.values())
+        log.info("feeder follows %d series", count)
+        return following
