@@ -12,14 +12,13 @@ import queue
 import signal
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import redis
 
 from tests.e2e.test_cli_scale import CLI, database, env, run  # noqa: F401 - fixtures
-
-WAIT_S = 120.0  # a safety bound for a loaded machine, not a goal
+from tests.waiting import SAFETY_S, wait_until
 
 
 class Process:
@@ -45,7 +44,7 @@ class Process:
             if text in line:
                 return line
         while True:
-            line = self.lines.get(timeout=WAIT_S)
+            line = self.lines.get(timeout=SAFETY_S)
             self.seen.append(line)
             if text in line:
                 return line
@@ -53,7 +52,7 @@ class Process:
     def stop(self, sig: int = signal.SIGINT) -> int:
         if self.popen.poll() is None:
             self.popen.send_signal(sig)
-        return self.popen.wait(WAIT_S)
+        return self.popen.wait(SAFETY_S)
 
 
 @contextmanager
@@ -64,18 +63,7 @@ def started(args: list[str], environment: dict[str, str]) -> Iterator[Process]:
     finally:
         if process.popen.poll() is None:
             process.popen.kill()
-            process.popen.wait(WAIT_S)
-
-
-def wait_until(check: Callable[[], bool], what: str) -> None:
-    expired = threading.Event()
-    timer = threading.Timer(WAIT_S, expired.set)
-    timer.start()
-    try:
-        while not check():
-            assert not expired.wait(0.1), f"timed out waiting for {what}"
-    finally:
-        timer.cancel()
+            process.popen.wait(SAFETY_S)
 
 
 def test_one_feeder_fills_the_book_and_a_second_takes_over_when_it_dies(

@@ -8,7 +8,7 @@ dropped connection or a feeder restart, and a slot answered from it costs no RES
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -17,6 +17,7 @@ import redis
 
 from tests.binance_wire import ServerEnv, running_server
 from tests.market_script import MINUTE, T0, minute_candles
+from tests.waiting import SAFETY_S, wait_until
 from tradewind.adapters.exchange.binance.kline_feeder import KlineFeeder, Series
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
 from tradewind.adapters.marketdata.stream_book import StreamCandleBook, StreamMarketData
@@ -26,7 +27,6 @@ from tradewind.domain.types import PositionType, Symbol
 
 SPOT = PositionType.SPOT
 BTC = Symbol("BTCUSDT")
-WAIT_S = 120.0  # a safety bound for a loaded machine, not a goal
 
 
 def walk(minutes: int) -> Candles:
@@ -46,17 +46,6 @@ def env() -> Iterator[ServerEnv]:
         yield running
 
 
-def wait_until(check: Callable[[], bool], what: str) -> None:
-    done = threading.Event()
-    deadline = threading.Timer(WAIT_S, done.set)
-    deadline.start()
-    try:
-        while not check():
-            assert not done.wait(0.05), f"timed out waiting for {what}"
-    finally:
-        deadline.cancel()
-
-
 @contextmanager
 def feeding(env: ServerEnv, book: StreamCandleBook, series: list[Series]) -> Iterator[KlineFeeder]:
     rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=5)).market_data()
@@ -70,7 +59,7 @@ def feeding(env: ServerEnv, book: StreamCandleBook, series: list[Series]) -> Ite
         yield feeder
     finally:
         stop.set()
-        thread.join(timeout=WAIT_S)
+        thread.join(timeout=SAFETY_S)
 
 
 def rest_candles(env: ServerEnv, timeframe: str, until: int, limit: int) -> Candles:

@@ -20,6 +20,7 @@ import redis
 from sqlalchemy import Engine
 
 from tests.integration.binance_fault_run import FaultRun, settled
+from tests.waiting import SAFETY_S, wait_until
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.binance.kline_feeder import KlineFeeder, Series
 from tradewind.adapters.marketdata.stream_book import StreamCandleBook, StreamMarketData
@@ -30,18 +31,6 @@ from tradewind.services.scheduler import run_slot, slots_between
 BTC = Symbol("BTCUSDT")
 MARKETS = (PositionType.SPOT, PositionType.FUTURES)
 MINUTES = 45
-WAIT_S = 120.0  # a safety bound for a loaded machine, not a goal
-
-
-def wait_until(check: Callable[[], bool], what: str) -> None:
-    expired = threading.Event()
-    timer = threading.Timer(WAIT_S, expired.set)
-    timer.start()
-    try:
-        while not check():
-            assert not expired.wait(0.02), f"timed out waiting for {what}"
-    finally:
-        timer.cancel()
 
 
 def in_book(book: StreamCandleBook, slot: int) -> bool:
@@ -67,7 +56,7 @@ def feeders(run: FaultRun, book: StreamCandleBook) -> Iterator[list[KlineFeeder]
     finally:
         stop.set()
         for thread in threads:
-            thread.join(timeout=WAIT_S)
+            thread.join(timeout=SAFETY_S)
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
