@@ -188,6 +188,12 @@ class Settings(BaseSettings):
         description="Threads per worker process for the ticks of a batch that call the "
         "exchange: more overlap the waits of a distant exchange (the paper one gains nothing).",
     )
+    workers_trade_binance: bool = Field(
+        default=False,
+        description="Workers also tick the bots on Binance accounts, on the candles "
+        "`tradewind feeder` streams into Redis (REST behind), sharing one weight budget; "
+        "leave off while `tradewind run --exchange binance` runs them.",
+    )
     candle_cache_ttl: int = Field(
         default=900,
         ge=60,

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Self
 
 from tradewind.bot_config import BotConfig
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.bots import BotState, BotStatus
 from tradewind.domain.limits import DayTally
 from tradewind.domain.orders import OrderStatus
@@ -143,9 +144,11 @@ class FakeBotRepository:
     def markets_of(self, bot_ids: Sequence[int]) -> list[RunningBot]:
         rows = {i: self._t.bots[i] for i in sorted(set(bot_ids)) if i in self._t.bots}
         return [
-            RunningBot(i, r.config.symbol, r.config.timeframe, r.config.position_type)
+            RunningBot(
+                i, r.config.symbol, r.config.timeframe, r.config.position_type, ExchangeKind(kind)
+            )
             for i, r in rows.items()
-            if not r.deleted
+            if not r.deleted and (kind := self._kind(i)) is not None  # joined with its account
         ]
 
     def _kind(self, bot_id: int) -> str | None:

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.types import PositionType
 from tradewind.ports import RunningBot
 from tradewind.services.slots import batches, market_groups, slot_ended
@@ -17,6 +18,7 @@ running_bots = st.lists(
         symbol=st.sampled_from(["BTCUSDT", "ETHUSDT", "SOLUSDT"]),
         timeframe=st.sampled_from(["1m", "5m", "1h"]),
         position_type=st.sampled_from(list(PositionType)),
+        venue=st.sampled_from(list(ExchangeKind)),
     ),
     unique_by=lambda bot: bot.id,
     max_size=200,
@@ -53,19 +55,19 @@ def test_batches_are_even_to_the_last_one(count: int, size: int, lengths: list[i
 
 
 @given(running_bots)
-def test_each_bot_is_in_the_one_group_of_its_market_symbol_and_timeframe(
+def test_each_bot_is_in_the_one_group_of_its_venue_market_symbol_and_timeframe(
     bots: list[RunningBot],
 ) -> None:
     groups = market_groups(bots)
-    keys = [(g.position_type, g.symbol, g.timeframe) for g in groups]
+    keys = [(g.venue, g.position_type, g.symbol, g.timeframe) for g in groups]
     assert len(set(keys)) == len(keys)
     by_id = {bot.id: bot for bot in bots}
     assert sorted(i for g in groups for i in g.bot_ids) == sorted(by_id)
     for group in groups:
         for bot_id in group.bot_ids:
             bot = by_id[bot_id]
-            assert (bot.position_type, bot.symbol, bot.timeframe) == (
-                group.position_type, group.symbol, group.timeframe,
+            assert (bot.venue, bot.position_type, bot.symbol, bot.timeframe) == (
+                group.venue, group.position_type, group.symbol, group.timeframe,
             )  # fmt: skip
 
 

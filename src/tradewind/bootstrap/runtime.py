@@ -28,6 +28,7 @@ from tradewind.adapters.db.unit_of_work import (
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges
 from tradewind.adapters.exchange.simulated import PriceFeed, SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
+from tradewind.adapters.marketdata.stream_book import StreamCandleBook, StreamMarketData
 from tradewind.adapters.notify.email import EmailSender, SmtpServer
 from tradewind.adapters.notify.webhook import WebhookSender
 from tradewind.adapters.shared.candles import SharedCandles
@@ -45,6 +46,7 @@ from tradewind.domain.webhook_targets import parse_networks
 from tradewind.ports import (
     ChannelSender,
     Clock,
+    ExchangeProvider,
     MarketData,
     UnitOfWork,
 )
@@ -230,6 +232,7 @@ class WorkerRuntime:
     names: Names
     venues: SharedPaperVenues
     statements: RoundTrips
+    trades: frozenset[ExchangeKind] = frozenset({ExchangeKind.PAPER})  # whose bots it ticks
 
     def round_trips(self) -> int:
         """Return the database round trips of this process so far (engine and bot lock)."""
@@ -275,9 +278,23 @@ def worker_runtime(
         market_data, client, names, ExchangeKind.PAPER, settings.candle_cache_ttl
     )
     venues = SharedPaperVenues(client, names, prices, clock)
-    exchanges = AccountExchanges({ExchangeKind.PAPER: venues})  # workers trade paper only
-    deps = TickDeps(uow=uow, exchanges=exchanges, market_data=candles, lock=lock, clock=clock)
-    return WorkerRuntime(engine, deps, client, names, venues, round_trips)
+    providers: dict[ExchangeKind, ExchangeProvider] = {ExchangeKind.PAPER: venues}
+    own_candles: dict[ExchangeKind, MarketData] = {}
+    if settings.workers_trade_binance:
+        # Binance bots decide on the candles the feeder streams into Redis; a slot the book
+        # lacks is read from REST once for every worker (SharedCandles); every worker's
+        # calls share one weight budget (the Redis governor, through redis_url).
+        binance = BinanceExchanges(binance_options(settings))
+        providers[ExchangeKind.BINANCE] = binance
+        rest = SharedCandles(
+            binance.market_data(), client, names, ExchangeKind.BINANCE, settings.candle_cache_ttl
+        )
+        own_candles[ExchangeKind.BINANCE] = StreamMarketData(StreamCandleBook(client, names), rest)
+    deps = TickDeps(
+        uow=uow, exchanges=AccountExchanges(providers), market_data=candles, lock=lock,
+        clock=clock, venue_market_data=own_candles,
+    )  # fmt: skip
+    return WorkerRuntime(engine, deps, client, names, venues, round_trips, frozenset(providers))
 
 
 def binance_runtime(settings: Settings, clock: Clock, *, testnet: bool = False) -> PaperRuntime:

@@ -156,6 +156,7 @@ class RunningBot:
     symbol: Symbol
     timeframe: str
     position_type: PositionType
+    venue: ExchangeKind  # the kind of its account: whose candles it decides on
 
 
 @dataclass(slots=True)

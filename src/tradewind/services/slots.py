@@ -7,7 +7,7 @@ are ticked in batches (`run_ticks`). The scale-out workers run these steps as ta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from tradewind.domain.accounts import ExchangeKind
@@ -20,33 +20,35 @@ SLOT_SECONDS = 60
 
 @dataclass(frozen=True, slots=True)
 class MarketGroup:
-    """The bots that trade one symbol on one timeframe of one market."""
+    """The bots that trade one symbol on one timeframe of one market of one venue."""
 
     position_type: PositionType
     symbol: Symbol
     timeframe: str
     bot_ids: tuple[int, ...]
+    venue: ExchangeKind = ExchangeKind.PAPER
 
 
 def market_groups(bots: Sequence[RunningBot]) -> list[MarketGroup]:
-    """Group bots by (market, symbol, timeframe); groups and bots in a stable order."""
-    grouped: dict[tuple[PositionType, Symbol, str], list[int]] = {}
+    """Group bots by (venue, market, symbol, timeframe); groups and bots in a stable order."""
+    grouped: dict[tuple[ExchangeKind, PositionType, Symbol, str], list[int]] = {}
     for bot in bots:
-        key = (bot.position_type, bot.symbol, bot.timeframe)
+        key = (bot.venue, bot.position_type, bot.symbol, bot.timeframe)
         grouped.setdefault(key, []).append(bot.id)
     return [
-        MarketGroup(kind, symbol, timeframe, tuple(sorted(ids)))
-        for (kind, symbol, timeframe), ids in sorted(grouped.items())
+        MarketGroup(kind, symbol, timeframe, tuple(sorted(ids)), venue)
+        for (venue, kind, symbol, timeframe), ids in sorted(grouped.items())
     ]
 
 
-def plan_slot(uow: UnitOfWork) -> list[MarketGroup]:
-    """Return the groups of the paper bots that run now (one statement).
+def plan_slot(uow: UnitOfWork, venues: Collection[ExchangeKind]) -> list[MarketGroup]:
+    """Return the groups of the running bots on accounts of `venues` (one statement).
 
-    The workers trade on paper venues shared through Redis; bots on Binance accounts run in
-    `tradewind run --exchange binance`, on Binance's own candles.
+    The workers trade paper venues shared through Redis, and Binance when told to
+    (`TRADEWIND_WORKERS_TRADE_BINANCE`); otherwise bots on Binance accounts run in
+    `tradewind run --exchange binance`.
     """
-    return market_groups(uow.bots.running_bots(ExchangeKind.PAPER))
+    return market_groups([b for b in uow.bots.running_bots() if b.venue in venues])
 
 
 def batches(bot_ids: Sequence[int], size: int) -> list[list[int]]:

@@ -69,7 +69,14 @@ _SAVE_STATE = (
 
 
 _RUNNING_BOTS = (
-    select(_CONFIGS.c.id, _CONFIGS.c.symbol, _CONFIGS.c.timeframe, _CONFIGS.c.position_type)
+    select(
+        _CONFIGS.c.id,
+        _CONFIGS.c.symbol,
+        _CONFIGS.c.timeframe,
+        _CONFIGS.c.position_type,
+        _ACCOUNTS.c.kind,
+    )
+    .join(_ACCOUNTS, _ACCOUNTS.c.id == _CONFIGS.c.account_id)
     .where(_CONFIGS.c.active.is_(True), _CONFIGS.c.deleted_at.is_(None))
     .order_by(_CONFIGS.c.id)
 )
@@ -111,12 +118,16 @@ class SqlBotRepository:
         """Return the active bots with the market each trades, by id: one statement."""
         query = _RUNNING_BOTS
         if account_kind is not None:
-            query = query.join(_ACCOUNTS, _ACCOUNTS.c.id == _CONFIGS.c.account_id).where(
-                _ACCOUNTS.c.kind == account_kind.value
-            )
+            query = query.where(_ACCOUNTS.c.kind == account_kind.value)
         rows = connection(self._session).execute(query)
         return [
-            RunningBot(row.id, Symbol(row.symbol), row.timeframe, PositionType(row.position_type))
+            RunningBot(
+                row.id,
+                Symbol(row.symbol),
+                row.timeframe,
+                PositionType(row.position_type),
+                ExchangeKind(row.kind),
+            )
             for row in rows
         ]
 

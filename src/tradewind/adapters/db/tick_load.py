@@ -49,6 +49,7 @@ from tradewind.adapters.db.trading import (
     fold_int4,
     unresolved_orders,
 )
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.limits import DayTally
 from tradewind.domain.records import OrderRecord
 from tradewind.domain.types import PositionType
@@ -179,7 +180,14 @@ _UNRESOLVED_OF_MANY = (
 
 
 _MARKETS_OF = (
-    select(_CONFIGS.c.id, _CONFIGS.c.symbol, _CONFIGS.c.timeframe, _CONFIGS.c.position_type)
+    select(
+        _CONFIGS.c.id,
+        _CONFIGS.c.symbol,
+        _CONFIGS.c.timeframe,
+        _CONFIGS.c.position_type,
+        _ACCOUNTS.c.kind,
+    )
+    .join(_ACCOUNTS, _ACCOUNTS.c.id == _CONFIGS.c.account_id)
     .where(
         _CONFIGS.c.id.in_(bindparam("p_bot_ids", expanding=True)), _CONFIGS.c.deleted_at.is_(None)
     )
@@ -197,7 +205,13 @@ def markets_of(db: Connection, bot_ids: Sequence[int]) -> list[RunningBot]:
     with statement_is_transaction(db):
         rows = db.execute(_MARKETS_OF, {"p_bot_ids": list(dict.fromkeys(bot_ids))}).all()
     return [
-        RunningBot(row.id, row.symbol, row.timeframe, PositionType(row.position_type))
+        RunningBot(
+            row.id,
+            row.symbol,
+            row.timeframe,
+            PositionType(row.position_type),
+            ExchangeKind(row.kind),
+        )
         for row in rows
     ]
 

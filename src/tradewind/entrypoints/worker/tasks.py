@@ -20,6 +20,7 @@ from celery.signals import worker_process_init
 from sqlalchemy.exc import DBAPIError
 
 from tradewind.bootstrap.runtime import WorkerRuntime
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.types import PositionType, Symbol
 from tradewind.entrypoints.worker import stats
 from tradewind.entrypoints.worker.app import app, settings_of
@@ -94,15 +95,13 @@ def plan_slot(self: Task, slot: int) -> int:
         return 0
     try:
         with rt.deps.uow() as uow:
-            groups = groups_of_slot(uow)
+            groups = groups_of_slot(uow, rt.trades)
     except DBAPIError as e:  # the database is away: wait, try again (until the slot ends)
         log.warning("plan of slot %s waits for the database: %s", slot, e.orig)
         raise self.retry(exc=e, countdown=_retry_in(self, rt, slot)) from e
     for group in groups:
-        tick_group.apply_async(
-            (slot, group.position_type.value, group.symbol, group.timeframe, group.bot_ids),
-            expires=_expires(rt, slot),
-        )
+        args = (slot, group.position_type.value, group.symbol, group.timeframe, group.bot_ids)
+        tick_group.apply_async((*args, group.venue.value), expires=_expires(rt, slot))
     return len(groups)
 
 
@@ -121,15 +120,24 @@ def _first_plan(rt: WorkerRuntime, slot: int, task_id: str) -> bool:
 
 @app.task(name="tradewind.tick_group", bind=True, max_retries=None)  # type: ignore[untyped-decorator]
 def tick_group(
-    self: Task, slot: int, position_type: str, symbol: str, timeframe: str, bot_ids: list[int]
+    self: Task,
+    slot: int,
+    position_type: str,
+    symbol: str,
+    timeframe: str,
+    bot_ids: list[int],
+    venue: str = ExchangeKind.PAPER.value,
 ) -> int:
     """Fetch the group's candles once, then send its bots in batches; return how many."""
     rt = _ready(self)
     if _late(rt, "group", slot):
         return 0
-    group = MarketGroup(PositionType(position_type), Symbol(symbol), timeframe, tuple(bot_ids))
+    group = MarketGroup(
+        PositionType(position_type), Symbol(symbol), timeframe, tuple(bot_ids), ExchangeKind(venue)
+    )
     try:
-        prefetched = prefetch_candles(rt.deps.market_data, group, slot, rt.deps.history)
+        market = rt.deps.candles_of(group.venue)
+        prefetched = prefetch_candles(market, group, slot, rt.deps.history)
     except Exception as e:  # the source is down: the ticks will say "market data behind"
         log.warning("candles of %s %s at %s not fetched: %s", symbol, timeframe, slot, e)
         prefetched = False

@@ -7,10 +7,11 @@ short ones it needs: never one open across the call).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from tradewind.bot_config import BotConfig
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.bots import BotState
 from tradewind.domain.decide import TradingRules
 from tradewind.domain.limits import DayTally
@@ -42,6 +43,13 @@ class TickDeps:
     lock: BotLock
     clock: Clock
     history: int = INDICATOR_HISTORY
+    # Venues whose bots decide on candles of their own (the workers' Binance bots on the
+    # stream book, beside paper bots on the paper market); any other: `market_data`.
+    venue_market_data: Mapping[ExchangeKind, MarketData] = field(default_factory=dict)
+
+    def candles_of(self, venue: ExchangeKind) -> MarketData:
+        """Return the market data the bots on `venue` accounts decide on."""
+        return self.venue_market_data.get(venue, self.market_data)
 
 
 class StateBook:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.candles import Candles
 from tradewind.domain.decide import NOTHING, Reading, read_closed
 from tradewind.domain.errors import (
@@ -31,7 +32,7 @@ from tradewind.services.tick.context import BotAtSlot, TickDeps
 
 FAILURES = (AuthenticationFailed, ConfigurationError, TemporaryExchangeError, OutcomeUnknown)
 
-Market = tuple[PositionType, Symbol, str]  # (market, symbol, timeframe)
+Market = tuple[ExchangeKind, PositionType, Symbol, str]  # (venue, market, symbol, timeframe)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +46,9 @@ MarketView = Reading | Unread
 
 
 def market_of(at: BotAtSlot) -> Market:
-    """Return the market the bot trades."""
+    """Return the market the bot trades, on its account's venue."""
     config = at.bot.config
-    return (config.position_type, config.symbol, config.timeframe)
+    return (at.access.kind, config.position_type, config.symbol, config.timeframe)
 
 
 def read_market(deps: TickDeps, at: BotAtSlot) -> MarketView:
@@ -66,9 +67,9 @@ def candles_needed(deps: TickDeps, at: BotAtSlot) -> int:
 def fetch_candles(deps: TickDeps, market: Market, slot: int, count: int) -> Candles | Unread:
     """Return the market's last `count` candles that closed by `slot`, or why they could not
     be had."""
-    position_type, symbol, timeframe = market
+    venue, position_type, symbol, timeframe = market
     try:
-        return deps.market_data.closed_candles(symbol, timeframe, position_type, slot, count)
+        return deps.candles_of(venue).closed_candles(symbol, timeframe, position_type, slot, count)
     except FAILURES as e:
         return Unread(e)
 
@@ -91,7 +92,7 @@ def fetch_for_batch(
     with deps.uow() as uow:
         markets = uow.bots.markets_of(bot_ids)
     closing = dict.fromkeys(
-        (m.position_type, m.symbol, m.timeframe)
+        (m.venue, m.position_type, m.symbol, m.timeframe)
         for m in markets
         if is_candle_close(slot, m.timeframe)
     )
