@@ -40,6 +40,9 @@ TRADEWIND_FLAGS = [
 ]  # fmt: skip
 
 
+STORE_TOOL = "tradewind (store)"
+
+
 @dataclass(frozen=True)
 class Tool:
     """One contender: how to start it on a CSV, and the extra environment it needs."""
@@ -51,7 +54,14 @@ class Tool:
     def command(self, csv: Path) -> list[str]:
         if self.name == "tradewind":
             return [*self.argv, "--csv", str(csv), *TRADEWIND_FLAGS]
+        if self.name == STORE_TOOL:
+            return [*self.argv, *TRADEWIND_FLAGS]  # the store's BTCUSDT spot 1m series
         return [*self.argv, "--csv", str(csv)]
+
+    def environment(self, csv: Path) -> dict[str, str]:
+        if self.name == STORE_TOOL:
+            return {**self.env, "TRADEWIND_CANDLE_DIR": str(candle_store_for(csv))}
+        return self.env
 
 
 @dataclass
@@ -60,6 +70,7 @@ class Run:
 
     wall_s: float
     peak_rss_mb: float
+    cpu_s: float  # user + system CPU time of the process
     exit_code: int
     report: dict[str, Any] | None
     error: str = ""
@@ -89,7 +100,9 @@ def main() -> int:
         for repeat in range(dataset.repeats):
             # Round-robin so slow drift on a shared machine hits every tool alike.
             for tool in tools:
-                run = measure(tool.command(dataset.path), tool.env, args.timeout)
+                run = measure(
+                    tool.command(dataset.path), tool.environment(dataset.path), args.timeout
+                )
                 dataset.results.setdefault(tool.name, []).append(run)
                 log(f"{dataset.name} #{repeat + 1} {tool.name}: {describe(run)}")
     load = os.getloadavg()
@@ -124,6 +137,8 @@ def available_tools(args: argparse.Namespace) -> tuple[list[Tool], list[str]]:
     tradewind = bin_dir / "tradewind"
     if tradewind.exists():
         tools.append(Tool("tradewind", [str(tradewind), "backtest"]))
+        # The same candles from the candle store (Parquet), as `tradewind data download` keeps them.
+        tools.append(Tool(STORE_TOOL, [str(tradewind), "backtest"]))
     else:
         notes.append(f"tradewind skipped: no console script at {tradewind}")
     python = sys.executable
@@ -196,13 +211,34 @@ def generated_csv(candles: int, seed: int) -> Path:
     return path
 
 
+def candle_store_for(csv: Path) -> Path:
+    """Return a candle store holding the CSV's candles as BTCUSDT spot 1m, written once by a
+    child process (as the generated CSV is, so no parent holds the candles)."""
+    root = RESULTS / f"store-{csv.stem}"
+    series = root / "spot" / "BTCUSDT" / "1m.parquet"
+    if series.exists():
+        return root
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tradewind.adapters.marketdata.candle_store import ParquetCandleStore\n"
+        "from tradewind.adapters.marketdata.csv_candles import read_candles_csv\n"
+        "from tradewind.domain.types import PositionType, Symbol\n"
+        "from tradewind.ports.research import SeriesKey\n"
+        "key = SeriesKey(PositionType.SPOT, Symbol('BTCUSDT'), '1m')\n"
+        "ParquetCandleStore(Path(sys.argv[2])).write(key, read_candles_csv(Path(sys.argv[1])))\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(csv), str(root)], check=True)
+    return root
+
+
 def warm_up(tools: list[Tool], datasets: list[Dataset], timeout: float) -> None:
     """Run each tool once untimed, so disk caches (pages, .pyc, Numba's) are hot for all."""
     small = next((d.path for d in datasets if d.path is not None), None)
     if small is None:
         return
     for tool in tools:
-        run = measure(tool.command(small), tool.env, timeout)
+        run = measure(tool.command(small), tool.environment(small), timeout)
         log(f"warm-up {tool.name}: {describe(run)}")
 
 
@@ -231,7 +267,8 @@ def measure(argv: list[str], extra_env: dict[str, str], timeout: float) -> Run:
     error = ""
     if exit_code != 0 or report is None:
         error = f"exit {exit_code}: {last_words(stderr) or last_words(stdout) or 'no output'}"
-    return Run(round(wall, 4), round(rss_mb, 1), exit_code, report, error)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(round(wall, 4), round(rss_mb, 1), round(cpu, 4), exit_code, report, error)
 
 
 def last_words(text: str) -> str:
@@ -259,7 +296,7 @@ def describe(run: Run) -> str:
     if run.error:
         return run.error
     trades = (run.report or {}).get("trades")
-    return f"{run.wall_s:.3f} s, {run.peak_rss_mb:.0f} MB, {trades} trades"
+    return f"{run.wall_s:.3f} s, CPU {run.cpu_s:.3f} s, {run.peak_rss_mb:.0f} MB, {trades} trades"
 
 
 def summarize(dataset: Dataset) -> dict[str, Any]:
@@ -277,6 +314,7 @@ def summarize(dataset: Dataset) -> dict[str, Any]:
                 "tool": tool,
                 "runs": len(good),
                 "wall_s": fastest.wall_s,
+                "cpu_s": min(run.cpu_s for run in good),
                 "peak_rss_mb": max(run.peak_rss_mb for run in good),
                 "in_process_s": min_of(good, in_process_seconds),
                 "backtest_s": min_of(good, lambda r: r.get("backtest_s")),

@@ -7,6 +7,7 @@ repositories, not from the demo's output; the output is only checked for naming 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -185,6 +186,24 @@ def test_the_summary_names_each_bot_and_how_to_look_further(
         assert name in summary
     assert "TRADEWIND_DATA_DIR=" in summary
     assert "tradewind trades" in summary
+
+
+def test_the_summary_names_exits_in_the_one_vocabulary_and_rounds_money(
+    short_demo: tuple[DemoDatabase, str, Path],
+) -> None:
+    db, stdout, _ = short_demo
+    summary = " ".join(stdout[stdout.index("what each bot did") :].split())
+    exits_row = summary[summary.index("exits by") : summary.index("orders")]
+    named = set(re.findall(r"([a-z_]+) \d+", exits_row))
+    assert named, exits_row
+    assert named <= {"signal", "stop_loss", "take_profit", "trailing_stop"}, exits_row
+    # Every PnL a person reads is to the cent; the database keeps every decimal.
+    for pnl in re.findall(r"PnL ([-+]?[\d,.]+)", summary):
+        assert re.fullmatch(r"[-+]?[\d,]+\.\d\d", pnl), pnl
+    for bot in db.bots:
+        reason = bot.state.reason or ""
+        if reason.startswith("closed by"):
+            assert re.fullmatch(r"closed by [a-z_]+: PnL [-+][\d,]+\.\d\d USDT", reason), reason
 
 
 def test_the_demo_leaves_the_users_own_settings_alone(

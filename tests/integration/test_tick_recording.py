@@ -141,7 +141,7 @@ def test_a_long_round_trip_books_the_rise_less_the_fees_of_both_fills(
     assert tally(tick_uow, bot) == DayTally(DAY, entries=1, realized_pnl=D("459.5"))
     assert bot.state.position is None
     assert bot.state.status is BotStatus.WAITING
-    assert bot.state.reason == "closed by take profit: PnL 459.5"
+    assert bot.state.reason == "closed by take_profit: PnL +459.50 USDT"
     assert events(engine) == ["order_filled", "take_profit_hit", "position_closed"]
 
 
@@ -328,4 +328,4 @@ def test_a_protective_exit_says_which_level_was_hit(
     fill(tick_uow, bot, BUY, ENTRY, "1", "100", "0.1")
     fill(tick_uow, bot, SELL, purpose, "1", "99", "0.099")
     assert [kind for kind, _ in outbox(engine)] == ["order_filled", hit, "position_closed"]
-    assert bot.state.reason == f"closed by {purpose.value.replace('_', ' ')}: PnL -1.199"
+    assert bot.state.reason == f"closed by {purpose.value}: PnL -1.20 USDT"

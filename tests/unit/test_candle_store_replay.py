@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,29 @@ def test_a_symbol_the_store_lacks_is_refused_with_the_command_that_gets_it(
     monkeypatch.setenv("TRADEWIND_CANDLE_DIR", str(tmp_path))
     with pytest.raises(ConfigurationError, match="tradewind data download --symbol SOLUSDT"):
         replay_files(["SOLUSDT=store"])
+
+
+def test_reading_the_store_skips_pyarrow_dataset_which_would_import_pandas(
+    tmp_path: Path,
+) -> None:
+    # A backtest from the store starts in well under a second only without pandas.
+    stored = generate_market(500, 60, seed=4)
+    ParquetCandleStore(tmp_path).write(
+        SeriesKey(PositionType.SPOT, Symbol("BTCUSDT"), "1m"), stored
+    )
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tradewind.adapters.marketdata.candle_store import ParquetCandleStore\n"
+        "from tradewind.domain.types import PositionType, Symbol\n"
+        "from tradewind.ports.research import SeriesKey\n"
+        "key = SeriesKey(PositionType.SPOT, Symbol('BTCUSDT'), '1m')\n"
+        "candles = ParquetCandleStore(Path(sys.argv[1])).read(key)\n"
+        "print(len(candles), float(candles.close.sum()), 'pyarrow.dataset' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["500", repr(float(stored.close.sum())), "False"]

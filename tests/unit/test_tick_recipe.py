@@ -225,7 +225,7 @@ def test_a_held_position_whose_stop_loss_is_reached_is_closed_with_its_loss_reco
     assert closed.realized_pnl == expected < 0
     state = w.store.state(w.bot)
     assert (state.position, state.status) == (None, BotStatus.WAITING)
-    assert (state.reason or "").startswith("closed by stop loss")
+    assert (state.reason or "").startswith("closed by stop_loss")
     assert w.store.tally(w.bot, utc_day(slot)) == DayTally(utc_day(slot), 1, expected)
     assert w.store.events(w.bot)[-2:] == ["stop_loss_hit", "position_closed"]
     assert opened.purpose is OrderPurpose.ENTRY

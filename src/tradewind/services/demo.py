@@ -23,7 +23,7 @@ from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotState
 from tradewind.domain.limits import utc_day
 from tradewind.domain.orders import OrderPurpose, OrderStatus
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import ExitReason, PositionType
 from tradewind.ports import Bot, Clock
 from tradewind.services.access import Actor, scope
 from tradewind.services.manage import (
@@ -99,7 +99,7 @@ class BotReport:
     realized_pnl: Decimal
     realized_today: Decimal
     fees: dict[str, Decimal]  # asset -> total
-    exits_by: Counter[OrderPurpose]
+    exits_by: Counter[ExitReason]  # in the one vocabulary: a closing signal is `signal`
     orders_by_status: Counter[OrderStatus]
 
     @property
@@ -174,7 +174,9 @@ def bot_reports(
                     realized_pnl=sum((t.realized_pnl or ZERO for t in closing), ZERO),
                     realized_today=uow.counters.get(bot.id, day).realized_pnl,
                     fees=fees,
-                    exits_by=Counter(t.purpose for t in closing),
+                    exits_by=Counter(
+                        t.purpose.exit_reason for t in closing if t.purpose.exit_reason
+                    ),
                     orders_by_status=Counter(o.status for o in orders),
                 )
             )

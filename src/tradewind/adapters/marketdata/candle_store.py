@@ -52,7 +52,10 @@ class ParquetCandleStore:
         if not path.exists():
             return None
         try:
-            table = pq.read_table(path, columns=list(COLUMNS))
+            # ParquetFile, not read_table: read_table goes through pyarrow.dataset, which
+            # imports pandas when installed (most of a second at start-up).
+            with pq.ParquetFile(path) as file:
+                table = file.read(columns=list(COLUMNS))
         except (OSError, pa.ArrowInvalid) as e:
             raise ConfigurationError(f"candle store file {path} is unreadable: {e}") from e
         if table.schema != _SCHEMA:

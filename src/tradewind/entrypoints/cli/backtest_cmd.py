@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import time
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from tradewind.entrypoints.cli.backtest_core import (
+    BacktestArgs,
+    print_summary_json,
+    run_backtest_args,
+)
 from tradewind.entrypoints.cli.config_options import ConfigFlags, with_config_options
 from tradewind.entrypoints.cli.errors import user_errors
 
@@ -102,52 +104,19 @@ def backtest(
     started = time.perf_counter()
     console = Console(stderr=quiet)
     with user_errors(console):
-        from tradewind.bootstrap.backtest import backtest_sources
-        from tradewind.services.backtest.request import BacktestRequest, run_request
-
-        request = BacktestRequest(
-            csv=csv,
-            config_file=config,
-            exchange_info=exchange_info,
-            generated_candles=candles,
-            seed=seed,
-            initial_balance=_decimal("--initial-balance", initial_balance),
-            fee_rate=None if fee_rate is None else _decimal("--fee-rate", fee_rate),
-            config_fields=config_flags.fields(),
-            read_store=not generated,
-        )
-        show = _progress(console, quiet)
-        outcome = run_request(request, backtest_sources(), show)
-        if trades_out is not None:
-            from tradewind.entrypoints.cli.trade_files import write_trades
-
-            write_trades(outcome.result.trades, trades_out)
-        if plot is not None:
-            from tradewind.entrypoints.cli.charts import write_chart
-
-            write_chart(outcome, plot)
+        args = BacktestArgs(
+            config_fields=config_flags.fields(), csv=csv, config=config,
+            exchange_info=exchange_info, candles=candles, seed=seed, generated=generated,
+            initial_balance=initial_balance, fee_rate=fee_rate, trades_out=trades_out, plot=plot,
+        )  # fmt: skip
+        outcome = run_backtest_args(args, _progress(console, quiet))
         elapsed = time.perf_counter() - started
         if quiet:
-            from tradewind.entrypoints.cli.render import summary_json
-
-            sys.stdout.write(json.dumps(summary_json(outcome, elapsed)) + "\n")
+            print_summary_json(outcome, elapsed)
             return
         from tradewind.entrypoints.cli.render import render_report
 
         render_report(console, outcome, show_trades, elapsed, trades_out, plot)
-
-
-def _decimal(flag: str, text: str) -> Decimal:
-    from tradewind.domain.bounds import check_amount, shown
-    from tradewind.domain.errors import ConfigurationError
-
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ConfigurationError(f"{flag}: must be a number, got {shown(text)}") from None
-    if not value.is_finite() or value < 0:
-        raise ConfigurationError(f"{flag}: must be a finite number >= 0, got {shown(text)}")
-    return check_amount(flag, value, allow_zero=True)
 
 
 def _progress(console: Console, quiet: bool) -> Any:

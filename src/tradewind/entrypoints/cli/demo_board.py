@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tradewind.bot_config import BotConfig
+from tradewind.domain.shown import money_text
 from tradewind.entrypoints.cli.tables import amount, market, position, status
 from tradewind.services.demo import BotReport, DemoSetup
 
@@ -98,9 +99,9 @@ def bot_lines(config: BotConfig) -> tuple[str, str]:
     rules = [
         f"{label} {amount(value)}%"
         for label, value in (
-            ("SL", config.custom_stop_loss),
-            ("TP", config.custom_take_profit),
-            ("trailing", config.custom_trailing_stop),
+            ("stop loss", config.custom_stop_loss),
+            ("take profit", config.custom_take_profit),
+            ("trailing stop", config.custom_trailing_stop),
         )
         if value is not None
     ]
@@ -221,7 +222,7 @@ def summary_table(reports: list[BotReport]) -> Table:
         table.add_column(r.name, ratio=1)
     rows: dict[str, list[str]] = {
         "market": [market(r.bot.config) for r in reports],
-        "fills": [f"{r.trades} ({r.entries} entries, {r.exits} exits)" for r in reports],
+        "fills": [_fills(r) for r in reports],
         "won / lost": [f"{r.wins} / {r.losses}" for r in reports],
         "realized pnl": [f"{pnl(r.realized_pnl)} USDT" for r in reports],
         "fees": [_fees(r) for r in reports],
@@ -237,12 +238,21 @@ def summary_table(reports: list[BotReport]) -> Table:
     return table
 
 
+def _fills(report: BotReport) -> str:
+    entries = "entry" if report.entries == 1 else "entries"
+    exits = "exit" if report.exits == 1 else "exits"
+    return f"{report.trades} ({report.entries} {entries}, {report.exits} {exits})"
+
+
 def _fees(report: BotReport) -> str:
-    return ", ".join(f"{v:,.2f} {asset}" for asset, v in sorted(report.fees.items())) or "-"
+    """Each fee asset to its own precision: a spot buy may pay its fee in the base asset."""
+    fees = sorted(report.fees.items())
+    return ", ".join(money_text(v, asset) for asset, v in fees) or "-"
 
 
 def _exits(report: BotReport) -> str:
-    parts = [f"{p.value.replace('_', ' ')} {n}" for p, n in report.exits_by.most_common()]
+    """Count the exits by reason, named as in backtests, trade files and notifications."""
+    parts = [f"{reason.value} {n}" for reason, n in report.exits_by.most_common()]
     return ", ".join(parts) or "-"
 
 

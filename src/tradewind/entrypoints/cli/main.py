@@ -1,83 +1,25 @@
-"""The `tradewind` command line. Each command lives in its own module.
+"""The `tradewind` script: run the command asked for, importing no more than it needs.
 
-Building every command costs a few hundred milliseconds of imports and signature reading,
-so `main` builds only the command that is run (`tradewind backtest …` never imports the
-notification or exchange-server code); help, no arguments or an unknown name build all.
-`app` is the whole CLI, for tests and `python -m`.
+`tradewind backtest … --quiet` whose flags all parse plainly runs without typer and rich
+(`backtest_quick`): a third of a second of imports less on a command that takes well
+under a second. Anything else (help, the full report, a flag typer must explain) goes
+to the typer CLI (`typer_app`), built for the one command that is run. `app` is the
+whole CLI, for tests.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from tradewind import __version__
-
-# name -> (module in this package, attribute, whether it is a group of commands)
-COMMANDS: dict[str, tuple[str, str, bool]] = {
-    "demo": ("demo_cmd", "demo", False),
-    "backtest": ("backtest_cmd", "backtest", False),
-    "optimize": ("optimize_cmd", "optimize", False),
-    "strategies": ("strategies_cmd", "strategies", False),
-    "data": ("data_cmd", "data_app", True),
-    "init": ("setup_cmd", "init", False),
-    "run": ("run_cmd", "run", False),
-    "worker": ("scale_cmd", "worker", False),
-    "scheduler": ("scale_cmd", "scheduler", False),
-    "feeder": ("scale_cmd", "feeder", False),
-    "user": ("people_cmd", "user_app", True),
-    "account": ("people_cmd", "account_app", True),
-    "bot": ("bot_cmd", "bot_app", True),
-    "orders": ("bot_cmd", "orders", False),
-    "trades": ("bot_cmd", "trades", False),
-    "state": ("bot_cmd", "state", False),
-    "keys": ("setup_cmd", "keys_app", True),
-    "exchange": ("exchange_cmd", "exchange_app", True),
-    "notify": ("notify_cmd", "notify_app", True),
-    "serve": ("serve_cmd", "serve", False),
-    "token": ("serve_cmd", "token_app", True),
-}
-HELP = "Automated rule-based crypto trading bots: backtest, paper and live on Binance."
-
-
-def _show_version(value: bool) -> None:
-    if value:
-        typer.echo(f"tradewind {__version__}")
-        raise typer.Exit
-
-
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
-    ] = False,
-) -> None:
-    """Automated rule-based crypto trading bots: backtest, paper and live on Binance."""
-
-
-def build(only: str | None = None) -> typer.Typer:
-    """Return the CLI with every command, or with just the command `only`."""
-    cli = typer.Typer(
-        name="tradewind", help=HELP, no_args_is_help=True, add_completion=False,
-        pretty_exceptions_enable=False,
-    )  # fmt: skip
-    cli.callback()(_root)
-    for name, (module_name, attribute, group) in COMMANDS.items():
-        if only is not None and name != only:
-            continue
-        target = getattr(importlib.import_module(f"{__package__}.{module_name}"), attribute)
-        if group:
-            cli.add_typer(target, name=name)
-        else:
-            cli.command(name)(target)
-    return cli
+if TYPE_CHECKING:
+    import typer
 
 
 def _command_named(argv: list[str]) -> str | None:
     """Return the command the arguments run, when it is a known one (after root options)."""
+    from tradewind.entrypoints.cli.typer_app import COMMANDS
+
     for arg in argv:
         if arg.startswith("-"):
             return None  # --help, --version: the whole CLI answers
@@ -87,11 +29,23 @@ def _command_named(argv: list[str]) -> str | None:
 
 def main() -> None:
     """Run the command line (the `tradewind` script)."""
-    build(_command_named(sys.argv[1:]))()
+    argv = sys.argv[1:]
+    if argv[:1] == ["backtest"]:
+        from tradewind.entrypoints.cli.backtest_quick import quick_backtest
+
+        code = quick_backtest(argv[1:])
+        if code is not None:
+            sys.exit(code)
+    from tradewind.entrypoints.cli.typer_app import build
+
+    build(_command_named(argv))()
 
 
-def __getattr__(name: str) -> typer.Typer:
+def __getattr__(name: str) -> Any:
     # `app` (the whole CLI) is built on first use, so `main` never pays for it.
     if name == "app":
-        return build()
+        from tradewind.entrypoints.cli.typer_app import build
+
+        cli: typer.Typer = build()
+        return cli
     raise AttributeError(name)

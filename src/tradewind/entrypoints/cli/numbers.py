@@ -6,13 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-# Quote assets worth about a dollar: cents are the precision a person reads.
-_DOLLARS = frozenset({"USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USDP", "DAI", "USD"})
-
-
-def money_places(asset: str) -> int:
-    """Return the decimals an amount of `asset` is shown with."""
-    return 2 if asset.upper() in _DOLLARS else 8
+from tradewind.domain.shown import money_places
 
 
 def money(value: Decimal | float | None, asset: str, *, sign: bool = False) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from tradewind.entrypoints.cli.backtest_cmd import _decimal
+from tradewind.entrypoints.cli.backtest_core import decimal_flag as _decimal
 from tradewind.entrypoints.cli.config_options import ConfigFlags, with_config_options
 from tradewind.entrypoints.cli.errors import user_errors
 

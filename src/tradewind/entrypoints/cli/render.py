@@ -7,9 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 if TYPE_CHECKING:
+    # Types only: the quick `--quiet` backtest prints `summary_json` without rich.
+    from rich.console import Console
+
     from tradewind.services.backtest.request import BacktestOutcome
 
 PROGRESS_MIN_CANDLES = 200_000
@@ -23,6 +24,8 @@ def progress_bar(console: Console, total: int) -> Iterator[Callable[[int], None]
         yield lambda done: None
         return
     if not console.is_terminal:
+        from rich.console import Console
+
         log = Console(stderr=True)  # the report keeps stdout to itself
         shown = [0]
 

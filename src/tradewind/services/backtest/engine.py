@@ -2,7 +2,8 @@
 
 It decides as the live bot does, with the same code: at every event candle (a signal that
 could open a position, the signal that closes one) it asks the domain's `decide` and
-sizes an entry with `size_order`, given its balance as the free funds. Protective exits
+sizes an entry as `size_order` does (`entry_sizer`: its `size_entry` with the fixed
+settings worked out once), given its balance as the free funds. Protective exits
 fill by `first_exit` (which defers to `exit_in_candle`, the simulated exchange's rule too)
 and PnL by `realized_pnl`. Money is Decimal; the float arrays only locate events.
 
@@ -32,9 +33,9 @@ from tradewind.domain.decide import (
     TradingRules,
     decide,
     opens,
-    size_order,
 )
-from tradewind.domain.exits import first_exit
+from tradewind.domain.exit_search import fixed_exit_candidates
+from tradewind.domain.exits import exit_in_candle, first_exit
 from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.normalization import NoOrder
@@ -45,9 +46,10 @@ from tradewind.domain.params import (
     SizingRule,
 )
 from tradewind.domain.pnl import realized_pnl, taker_fee
+from tradewind.domain.sizing import entry_sizer
 from tradewind.domain.strategies import StrategyChoice
 from tradewind.domain.strategies.ema_rsi import EMA_RSI, EmaRsiParams
-from tradewind.domain.types import PositionSide, PositionType, Signal
+from tradewind.domain.types import ExitReason, PositionSide, PositionType, Signal
 from tradewind.services.backtest.result import BacktestResult, RoundTrip
 
 SECONDS_PER_DAY = 86_400
@@ -55,6 +57,7 @@ _NO_TALLY = DayTally(day=date.min)  # without daily limits, no day is ever count
 # What the candles say at a closing signal; its price is only ever used to size entries.
 _CLOSING = {PositionSide.LONG: Reading(Signal.SELL), PositionSide.SHORT: Reading(Signal.BUY)}
 ProgressCallback = Callable[[int], None]
+_Hit = tuple[int, Decimal, ExitReason]  # exit candle, fill price, reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,8 @@ class _Walk:
         self.skipped: Counter[str] = Counter()
         self.days: dict[int, DayTally] = {}
         limits = spec.limits
+        # `size_order`'s `size_entry` with the fixed settings worked out once.
+        self.size = entry_sizer(spec.sizing, spec.leverage, spec.rules)
         self.has_limits = (
             limits.max_trades is not None
             or limits.max_loss is not None
@@ -150,6 +155,34 @@ class _Walk:
                 events += [(i, signal) for i in where]
         self.openings = sorted(events)
         self.opening_index = [i for i, _ in self.openings]
+        # Fixed levels (no trailing stop): every opening's first candidate exit at once.
+        self.candidates: list[int] | None = None
+        if spec.exits.trailing_stop is None:
+            self.candidates = self._exit_candidates()
+
+    def _exit_candidates(self) -> list[int]:
+        """Per opening, the first candle from its entry to its closing signal where a level
+        may fire (float filter, confirmed exactly in `_hold`), or -1."""
+        c, n = self.c, len(self.c)
+        found = np.full(len(self.openings), -1, dtype=np.int64)
+        at = np.array(self.opening_index, dtype=np.int64)
+        sides = np.array([opens(signal, self.spec.position_type) for _, signal in self.openings])
+        for side, closing_list in self.closing.items():
+            chosen = np.flatnonzero((sides == side) & (at + 1 < n))
+            if chosen.shape[0] == 0:
+                continue
+            start = at[chosen] + 1
+            closing = np.array(closing_list, dtype=np.int64)
+            k = np.searchsorted(closing, start)
+            end = np.where(
+                k < closing.shape[0], closing[np.minimum(k, closing.shape[0] - 1)], n - 1
+            )
+            long = side is PositionSide.LONG
+            found[chosen] = fixed_exit_candidates(
+                long, self.spec.exits, c.open[start], start, end, c.high, c.low
+            )
+        result: list[int] = found.tolist()
+        return result
 
     def run(self) -> None:
         n = len(self.c)
@@ -167,7 +200,7 @@ class _Walk:
             if entry is None:
                 cursor = i + 1
                 continue
-            cursor = self._hold(entry)
+            cursor = self._hold(entry, k)
             if cursor >= n:
                 break
         if self.on_progress is not None:
@@ -190,7 +223,7 @@ class _Walk:
             return None
         if not isinstance(decision, Enter):
             return None
-        sized = size_order(self.rules, decision, spec.rules, self.balance, spec.leverage)
+        sized = self.size(self.balance, decision.price)
         if isinstance(sized, NoOrder):
             self.skipped[f"no order: {sized.reason.value}"] += 1
             return None
@@ -205,23 +238,18 @@ class _Walk:
             tally.entries += 1
         return _Entry(decision.side, i + 1, fill_time, price, sized, fee)
 
-    def _hold(self, entry: _Entry) -> int:
+    def _hold(self, entry: _Entry, opening: int) -> int:
         """Close the position at its first exit; return the first candle a new entry may use."""
         c, n, e = self.c, len(self.c), entry.index
         closing = self.closing[entry.side]
         k = bisect_left(closing, e)
         s = closing[k] if k < len(closing) else n - 1
-        hit = first_exit(
-            entry.side,
-            entry.entry_price,
-            entry.entry_price,
-            self.spec.exits,
-            c.open[e : s + 1],
-            c.high[e : s + 1],
-            c.low[e : s + 1],
-        )
+        if self.candidates is None:
+            hit = self._first_exit(entry, e, s)
+        else:
+            hit = self._confirmed_exit(entry, self.candidates[opening], s)
         if hit is not None:
-            x, price, reason = e + hit.index, hit.price, hit.reason
+            x, price, reason = hit
             resume = x  # flat again before this candle's close, which may open anew
         elif k < len(closing) and s + 1 < n:
             decision = decide(self.rules, entry, _NO_TALLY, _CLOSING[entry.side])
@@ -246,6 +274,30 @@ class _Walk:
         if self.has_limits:
             self._tally(exit_time).realized_pnl += pnl
         return resume
+
+    def _first_exit(self, entry: _Entry, start: int, end: int) -> _Hit | None:
+        """The first exit in candles start..end (inclusive), or None."""
+        c = self.c
+        hit = first_exit(
+            entry.side, entry.entry_price, entry.entry_price, self.spec.exits,
+            c.open[start : end + 1], c.high[start : end + 1], c.low[start : end + 1],
+        )  # fmt: skip
+        return None if hit is None else (start + hit.index, hit.price, hit.reason)
+
+    def _confirmed_exit(self, entry: _Entry, candidate: int, end: int) -> _Hit | None:
+        """The first exit from the precomputed candidate on: exact at the candidate, and
+        a search of the rest of the window when the float filter proposed a false one."""
+        if candidate < 0:
+            return None
+        c = self.c
+        found = exit_in_candle(
+            entry.side, entry.entry_price, entry.entry_price, self.spec.exits,
+            to_decimal(float(c.open[candidate])), to_decimal(float(c.high[candidate])),
+            to_decimal(float(c.low[candidate])),
+        )  # fmt: skip
+        if found is not None:
+            return candidate, found[0], found[1]
+        return self._first_exit(entry, candidate + 1, end)
 
 
 def equity_curve(close: FloatArray, initial: Decimal, trades: list[RoundTrip]) -> FloatArray:

@@ -15,6 +15,7 @@ from tradewind.domain.limits import utc_day
 from tradewind.domain.orders import OrderPurpose, OrderReport, OrderStatus
 from tradewind.domain.pnl import realized_pnl
 from tradewind.domain.records import OrderRecord, TradeRecord
+from tradewind.domain.shown import money_text, quote_of
 from tradewind.domain.types import PositionSide, Side
 from tradewind.ports import Bot, UnitOfWork
 from tradewind.services.tick.events import event
@@ -129,7 +130,10 @@ def _record_exit(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderRep
     else:
         state.position = None
         state.status = BotStatus.WAITING
-        state.reason = f"closed by {exit_name.replace('_', ' ')}: PnL {pnl}"
+        # Read by people (dashboard, `bot show`): PnL to the quote's precision, the trade
+        # and the event keep it whole.
+        shown = money_text(pnl, quote_of(bot.config.symbol), sign=True)
+        state.reason = f"closed by {exit_name}: PnL {shown}"
     uow.counters.add(bot.id, utc_day(report.time), realized_pnl=pnl)
     common: dict[str, object] = {
         "side": position.side.value,

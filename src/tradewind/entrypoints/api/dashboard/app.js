@@ -50,6 +50,9 @@ function main(mine, ...children) {
 function table(headers, rows) {
   return el("table", {}, el("tr", {}, ...headers.map((h) => el("th", {}, h))), ...rows);
 }
+// An exit is named as everywhere else (backtests, trade files, notifications): a closing
+// signal's order has the purpose `close`, its exit reason is `signal`.
+function why(purpose) { return purpose === "close" ? "signal" : purpose; }
 function money(value) { return value === null || value === undefined ? "–" : value; }
 function when(seconds) { return seconds ? new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ") : "–"; }
 
@@ -154,11 +157,11 @@ async function showBot(id) {
   main(mine, botPanel(bot),
     el("h3", {}, "Trades"),
     table(["Time", "Side", "Why", "Price", "Quantity", "Fee", "PnL"], trades.map((t) => el("tr", {},
-      el("td", {}, when(t.timestamp)), el("td", {}, t.side), el("td", {}, t.purpose), el("td", { class: "num" }, t.price),
+      el("td", {}, when(t.timestamp)), el("td", {}, t.side), el("td", {}, why(t.purpose)), el("td", { class: "num" }, t.price),
       el("td", { class: "num" }, t.quantity), el("td", { class: "num" }, t.fee), el("td", { class: "num" }, money(t.realized_pnl))))),
     el("h3", {}, "Orders"),
     table(["Time", "Side", "Why", "Status", "Filled", "Avg price", "Reason"], orders.map((o) => el("tr", {},
-      el("td", {}, when(o.created_at)), el("td", {}, o.side), el("td", {}, o.purpose), el("td", {}, o.status),
+      el("td", {}, when(o.created_at)), el("td", {}, o.side), el("td", {}, why(o.purpose)), el("td", {}, o.status),
       el("td", { class: "num" }, `${o.filled_qty}/${o.requested_qty}`), el("td", { class: "num" }, money(o.avg_price)),
       el("td", {}, o.reason ?? "")))));
 }
