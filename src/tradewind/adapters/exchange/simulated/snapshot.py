@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import fields
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ from tradewind.adapters.exchange.simulated.state import (
     Balance,
     Position,
     ProtectionGroup,
+    RestingKind,
     SimOrder,
+    TimeInForce,
 )
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.orders import OrderPurpose, OrderStatus
@@ -31,19 +34,24 @@ VERSION = 1
 
 _DECIMALS = {
     "free", "locked", "quantity", "cost", "margin", "executed_qty", "price", "fee", "realized_pnl",
+    "reserved",
 }  # fmt: skip
-_OPTIONAL_DECIMALS = {"stop_price", "trailing_rate", "stop_loss", "take_profit", "peak"}
+_OPTIONAL_DECIMALS = {
+    "stop_price", "trailing_rate", "stop_loss", "take_profit", "peak", "limit_price",
+}  # fmt: skip
 _ENUMS: dict[str, type[Any]] = {
     "status": OrderStatus,
     "position_type": PositionType,
     "purpose": OrderPurpose,
+    "kind": RestingKind,
+    "time_in_force": TimeInForce,
 }
 
 
 def _encode(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, PositionSide | Side | OrderStatus | PositionType | OrderPurpose):
+    if isinstance(value, StrEnum):  # Side, OrderStatus, RestingKind ...
         return value.value
     if isinstance(value, dict):
         return {str(_encode(k)): _encode(v) for k, v in value.items()}
