@@ -52,7 +52,7 @@ from tradewind.domain.orders import OrderStatus
 from tradewind.domain.pnl import taker_fee
 from tradewind.domain.types import PositionType, Side
 
-_SPOT_KINDS = (
+_SPOT_KINDS = (  # the MARKET kinds only as legs of a list
     RestingKind.LIMIT,
     RestingKind.LIMIT_MAKER,
     RestingKind.STOP_LIMIT,
@@ -76,10 +76,10 @@ class RestingRequest:
     reduce_only: bool = False
 
 
-def _check(request: RestingRequest) -> None:
+def _check(request: RestingRequest, in_list: bool) -> None:
     kind = request.kind
-    if request.position_type is PositionType.SPOT and kind not in _SPOT_KINDS:
-        raise errors.invalid("kind", f"{kind} is not a spot order kind")
+    if request.position_type is PositionType.SPOT and kind not in _SPOT_KINDS and not in_list:
+        raise errors.invalid("kind", f"a spot {kind} order rests only as a leg of a list")
     if kind.limit and (request.limit_price is None or request.limit_price <= 0):
         raise errors.invalid("limit_price", f"a {kind} order needs a positive limit price")
     if kind.conditional and (request.stop_price is None or request.stop_price <= 0):
@@ -143,7 +143,7 @@ class RestingOrders:
             raise errors.invalid("legs", "both legs trade the same quantity on the same side")
         if first.client_order_id == second.client_order_id:
             raise errors.invalid("ids", "the legs need client order ids of their own")
-        checked = [self._checked(account, leg, now) for leg in (first, second)]
+        checked = [self._checked(account, leg, now, in_list=True) for leg in (first, second)]
         rules, price = checked[0]
         for leg in (first, second):
             if not leg.kind.conditional:
@@ -202,10 +202,10 @@ class RestingOrders:
     # --- placing -----------------------------------------------------------------------------
 
     def _checked(
-        self, account: Account, request: RestingRequest, now: int
+        self, account: Account, request: RestingRequest, now: int, in_list: bool = False
     ) -> tuple[MarketRules, Decimal]:
         """Check a request against the rules; return the rules and the market price now."""
-        _check(request)
+        _check(request, in_list)
         rules = self._book.rules(request.symbol, request.position_type)
         existing = account.find(request.position_type, request.symbol, request.client_order_id)
         if existing is not None and existing.resting:
@@ -288,7 +288,9 @@ class RestingOrders:
         if rules.position_type is PositionType.SPOT:
             if request.side is Side.SELL:
                 return quantity
-            limit = request.limit_price
+            # A BUY stop-market leg locks at its stop price (a gap may then leave it short:
+            # the fill is refused and the order EXPIRES).
+            limit = request.limit_price or request.stop_price
             assert limit is not None
             rate = self._book.fee_rate(PositionType.SPOT)
             return notional_of(quantity, limit) + taker_fee(limit, quantity, rate)
