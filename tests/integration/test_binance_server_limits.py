@@ -136,7 +136,7 @@ def test_oco_legs_on_the_wrong_side_of_the_market_are_refused(env: ServerEnv) ->
     assert (code, message) == (
         -2010,
         "The relationship of the prices for the orders is not correct.",
-    )  # noqa: E501
+    )
     assert refusal(env, "POST", "/api/v3/orderList/oco", side="SELL", quantity="0.01",
                    aboveType="LIMIT_MAKER", abovePrice="41500", belowType="STOP_LOSS_LIMIT",
                    belowStopPrice="39000", belowPrice="38900")[0] == -1102  # fmt: skip
@@ -162,10 +162,10 @@ def test_futures_limits_answer_post_only_and_percent_price_refusals_and_cancel(
     order = {"side": "BUY", "type": "LIMIT", "quantity": "0.01"}
     assert refusal(env, "POST", "/fapi/v1/order", **order, timeInForce="GTX",
                    price="40500")[0] == -5022  # fmt: skip
-    assert refusal(env, "POST", "/fapi/v1/order", **order, timeInForce="GTC",
-                   price="43000") == (-4016, "Limit price can't be higher than 42000.00.")  # fmt: skip
-    assert refusal(env, "POST", "/fapi/v1/order", **order, timeInForce="GTC",
-                   price="37000") == (-4024, "Limit price can't be lower than 38000.00.")  # fmt: skip
+    high = refusal(env, "POST", "/fapi/v1/order", **order, timeInForce="GTC", price="43000")
+    assert high == (-4016, "Limit price can't be higher than 42000.00.")  # 5 % over 40,000
+    low = refusal(env, "POST", "/fapi/v1/order", **order, timeInForce="GTC", price="37000")
+    assert low == (-4024, "Limit price can't be lower than 38000.00.")
     assert refusal(env, "POST", "/fapi/v1/order", **order, price="39000")[0] == -1102
     ok(env, "POST", "/fapi/v1/order", **order, timeInForce="GTC", price="39000",
        newClientOrderId="gone")  # fmt: skip
