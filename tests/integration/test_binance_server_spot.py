@@ -338,8 +338,8 @@ def test_a_single_take_profit_rests_as_a_one_leg_exit(env: ServerEnv) -> None:
             {
                 "type": "STOP_LOSS_LIMIT",
                 "quantity": "0.01",
-                "price": "40500",
-                "stopPrice": "40600",
+                "price": "39500",
+                "stopPrice": "39600",
                 "timeInForce": "GTC",
             },
             (400, -2010),
