@@ -208,3 +208,14 @@ def test_a_reduce_only_limit_with_nothing_to_reduce_expires_when_it_would_fill()
     paper.at_minute(3)
     assert order.status is OrderStatus.EXPIRED
     assert "BTCUSDT" not in paper.held().positions
+
+
+def test_a_sell_without_the_base_to_lock_is_refused_and_leaves_no_order() -> None:
+    paper = Paper()
+    with pytest.raises(VenueRejection) as caught:
+        paper.place(
+            RestingRequest("big", "BTCUSDT", SPOT, Side.SELL, D(3), RestingKind.LIMIT, D(105))
+        )
+    assert caught.value.refusal is Refusal.INSUFFICIENT_BALANCE
+    held = paper.held()
+    assert (held.orders, held.working, held.spot["BTC"].locked) == ({}, {}, 0)

@@ -283,35 +283,39 @@ class RestingOrders:
     def _reservation(
         self, account: Account, rules: MarketRules, request: RestingRequest, price: Decimal
     ) -> Decimal:
-        """Return what a resting spot order locks; check a futures order's margin."""
+        """Return what a resting spot order locks (refused when not free); check a futures
+        order's margin."""
         quantity = request.quantity
         if rules.position_type is PositionType.SPOT:
             if request.side is Side.SELL:
-                return quantity
-            # A BUY stop-market leg locks at its stop price (a gap may then leave it short:
-            # the fill is refused and the order EXPIRES).
-            limit = request.limit_price or request.stop_price
-            assert limit is not None
-            rate = self._book.fee_rate(PositionType.SPOT)
-            return notional_of(quantity, limit) + taker_fee(limit, quantity, rate)
+                amount = quantity
+            else:
+                # A BUY stop-market leg locks at its stop price (a gap may then leave it
+                # short: the fill is refused and the order EXPIRES).
+                limit = request.limit_price or request.stop_price
+                assert limit is not None
+                rate = self._book.fee_rate(PositionType.SPOT)
+                amount = notional_of(quantity, limit) + taker_fee(limit, quantity, rate)
+            asset = _locked_asset(rules, request.side)
+            free = account.balance(asset).free
+            if free < amount:
+                raise errors.refused(
+                    errors.Refusal.INSUFFICIENT_BALANCE,
+                    PositionType.SPOT,
+                    f"{request.side.value} {quantity} {rules.symbol} locks {amount} {asset}, "
+                    f"free {free}",
+                )
+            return amount
         if not request.reduce_only:
             at = request.limit_price or request.stop_price or price
             required_margin(account, rules, request.side, quantity, at)
         return ZERO
 
     def _lock(self, account: Account, rules: MarketRules, order: SimOrder, amount: Decimal) -> None:
+        """Move `amount` (checked free by `_reservation`) from free to locked for `order`."""
         if rules.position_type is not PositionType.SPOT:
             return
-        asset = rules.quote_asset if order.side is Side.BUY else rules.base_asset
-        balance = account.balance(asset)
-        if balance.free < amount:
-            del account.working[order.order_id]
-            raise errors.refused(
-                errors.Refusal.INSUFFICIENT_BALANCE,
-                PositionType.SPOT,
-                f"{order.side.value} {order.quantity} {rules.symbol} locks {amount} {asset}, "
-                f"free {balance.free}",
-            )
+        balance = account.balance(_locked_asset(rules, order.side))
         balance.free -= amount
         balance.locked += amount
         order.reserved = amount
@@ -364,8 +368,7 @@ class RestingOrders:
             legs.append(account.orders[order.partner_id])
         for leg in legs:
             if leg.reserved:
-                asset = rules.quote_asset if leg.side is Side.BUY else rules.base_asset
-                balance = account.balance(asset)
+                balance = account.balance(_locked_asset(rules, leg.side))
                 balance.locked -= leg.reserved
                 balance.free += leg.reserved
                 leg.reserved = ZERO
@@ -379,6 +382,11 @@ class RestingOrders:
             rules = self._book.rules(order.symbol, order.position_type)
             self._release(account, rules, partner)
             self._book.end(partner, OrderStatus.CANCELED, at)
+
+
+def _locked_asset(rules: MarketRules, side: Side) -> str:
+    """The asset a resting spot order locks: the quote for a BUY, the base for a SELL."""
+    return rules.quote_asset if side is Side.BUY else rules.base_asset
 
 
 def working_at(
