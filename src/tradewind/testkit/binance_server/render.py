@@ -13,7 +13,7 @@ from decimal import Decimal, localcontext
 
 from tradewind.adapters.exchange.simulated.state import RestingKind, SimOrder
 from tradewind.domain.orders import OrderPurpose, OrderStatus
-from tradewind.domain.types import Side
+from tradewind.domain.types import PositionType, Side
 
 _EIGHT = Decimal("1e-8")
 ZERO8 = "0.00000000"
@@ -108,7 +108,7 @@ def waiting(order: SimOrder) -> bool:
 
 def time_in_force(order: SimOrder) -> str:
     """Return the order's timeInForce as Binance writes it (GTX: a futures post-only)."""
-    if order.kind is RestingKind.LIMIT_MAKER and order.position_type.value == "futures":
+    if order.kind is RestingKind.LIMIT_MAKER and order.position_type is PositionType.FUTURES:
         return "GTX"
     return order.time_in_force.value if order.time_in_force is not None else "GTC"
 
