@@ -219,3 +219,17 @@ def test_a_sell_without_the_base_to_lock_is_refused_and_leaves_no_order() -> Non
     assert caught.value.refusal is Refusal.INSUFFICIENT_BALANCE
     held = paper.held()
     assert (held.orders, held.working, held.spot["BTC"].locked) == ({}, {}, 0)
+
+
+def test_a_trigger_in_the_placement_minute_reaches_the_saved_snapshot() -> None:
+    saved: list[str] = []
+    clock = ManualClock(T0 + MINUTE)  # placed at the very open of minute 1
+    feed = CandlesPriceFeed(both("BTCUSDT", MARKET))
+    venue = SimulatedVenue(feed, clock, on_change=saved.append)
+    venue.account(1, spot_balances={"BTC": D(1)})
+    request = limit(Side.SELL, "100.90", RestingKind.STOP_LIMIT, stop="100.50")
+    venue.run("test", 1, lambda desk, held, now: desk.resting.place(held, request, now))
+    clock.at_minute(2)  # minute 1 triggers it at 100.50, below its limit: it rests
+    venue.catch_up()
+    (order,) = json.loads(saved[-1])["orders"]
+    assert (order["status"], order["triggered"]) == ("NEW", True)

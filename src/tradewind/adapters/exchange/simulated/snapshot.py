@@ -96,7 +96,7 @@ class SnapshotWriter:
     """
 
     def __init__(self) -> None:
-        self._texts: dict[tuple[int, int], tuple[OrderStatus, int, str]] = {}
+        self._texts: dict[tuple[int, int], tuple[tuple[OrderStatus, int, bool], str]] = {}
 
     def text(self, book: Book) -> str:
         """Return the snapshot of `book` as JSON text."""
@@ -118,11 +118,13 @@ class SnapshotWriter:
 
     def _order_text(self, account_id: int, order: SimOrder) -> str:
         key = (account_id, order.order_id)
+        # A resting conditional order may trigger without a new status or time.
+        version = (order.status, order.updated_at, order.triggered)
         cached = self._texts.get(key)
-        if cached is not None and cached[0] is order.status and cached[1] == order.updated_at:
-            return cached[2]
+        if cached is not None and cached[0] == version:
+            return cached[1]
         text = json.dumps({"account_id": account_id, **record(order)}, separators=(",", ":"))
-        self._texts[key] = (order.status, order.updated_at, text)
+        self._texts[key] = (version, text)
         return text
 
 
