@@ -68,6 +68,18 @@ KINDS: dict[str, Kind] = {
         type="MARKET",
         quantity="0.001",
     ),
+    "POST /api/v3/order LIMIT (rests)": lambda c, k, i: signed(
+        c,
+        k,
+        "POST",
+        "/api/v3/order",
+        symbol="BTCUSDT",
+        side="BUY",
+        type="LIMIT",
+        timeInForce="GTC",
+        quantity="0.01",
+        price=f"{1000 + i % 100}",  # far below the market: it rests on the book
+    ),
     "GET /api/v3/order": lambda c, k, _i: signed(
         c, k, "GET", "/api/v3/order", symbol="BTCUSDT", origClientOrderId="seen"
     ),

@@ -97,3 +97,52 @@ def test_ccxt_usdm_futures_with_default_options(env: ServerEnv) -> None:
     assert usdm.fetch_trading_fee(PERP)["taker"] > 0
     assert len(usdm.fetch_my_trades(PERP)) == 1
     assert usdm.fetch_leverage_tiers([PERP])[PERP][0]["maxLeverage"] == 125
+
+
+def test_ccxt_limit_orders_rest_and_fill_on_the_candles(env: ServerEnv) -> None:
+    binance = pointed_at(
+        ccxt.binance({"apiKey": API_KEY, "secret": API_SECRET}), env.server.base_url
+    )
+    binance.load_markets()
+    binance.create_order(SPOT, "market", "buy", 0.01)
+    bid = binance.create_order(SPOT, "limit", "buy", 0.01, 39_950)
+    assert (bid["status"], bid["price"], bid["timeInForce"]) == ("open", 39_950, "GTC")
+    with pytest.raises(ccxt.OrderImmediatelyFillable):  # a post-only (LIMIT_MAKER) that crosses
+        binance.create_order(SPOT, "limit", "buy", 0.01, 40_500, {"postOnly": True})
+    stop = binance.create_order(
+        SPOT, "STOP_LOSS_LIMIT", "sell", 0.005, 38_900, {"stopPrice": 39_000}
+    )
+    assert {o["id"] for o in binance.fetch_open_orders(SPOT)} == {bid["id"], stop["id"]}
+    assert binance.fetch_balance()["BTC"]["used"] == 0.005
+    env.clock.at_minute(3)  # minute 1 reached the bid; minute 2 fell through the stop
+    filled = binance.fetch_order(bid["id"], SPOT)
+    assert (filled["status"], filled["average"]) == ("closed", 39_950)
+    fired = binance.fetch_order(stop["id"], SPOT)
+    assert (fired["status"], fired["average"]) == ("closed", 39_000)
+    # The legacy OCO through ccxt's implicit API: a LIMIT_MAKER and a STOP_LOSS_LIMIT.
+    oco = binance.private_post_order_oco(
+        {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.01", "price": "39000",
+         "stopPrice": "38000", "stopLimitPrice": "37900", "stopLimitTimeInForce": "GTC"}
+    )  # fmt: skip
+    assert [r["type"] for r in oco["orderReports"]] == ["STOP_LOSS_LIMIT", "LIMIT_MAKER"]
+    binance.cancel_all_orders(SPOT)
+    assert binance.fetch_open_orders(SPOT) == []
+
+
+def test_ccxt_usdm_limit_and_conditional_limit_orders(env: ServerEnv) -> None:
+    usdm = pointed_at(
+        ccxt.binanceusdm({"apiKey": API_KEY, "secret": API_SECRET}), env.server.base_url
+    )
+    usdm.load_markets()
+    bid = usdm.create_order(PERP, "limit", "buy", 0.01, 39_950)
+    assert [o["id"] for o in usdm.fetch_open_orders(PERP)] == [bid["id"]]
+    with pytest.raises(ccxt.InvalidOrder, match="-5022"):  # a GTX that would cross
+        usdm.create_order(PERP, "limit", "buy", 0.01, 40_500, {"postOnly": True})
+    # Flat, not reduce-only: Binance rests it, and so does the server.
+    entry = usdm.create_order(PERP, "STOP", "buy", 0.01, 41_100, {"stopPrice": 41_000})
+    assert entry["id"]
+    env.clock.at_minute(5)
+    assert usdm.fetch_order(bid["id"], PERP)["status"] == "closed"
+    (position,) = usdm.fetch_positions([PERP])
+    assert (position["contracts"], position["side"]) == (0.02, "long")
+    assert usdm.fetch_open_orders(PERP) == []

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from binance.client import Client
+from binance.exceptions import BinanceAPIException
 from binance.spot import Spot
 from binance.websocket.spot.websocket_stream import SpotWebsocketStreamClient
 
@@ -93,6 +94,53 @@ def test_python_binance_futures_calls(env: ServerEnv) -> None:
     assert [i["incomeType"] for i in client.futures_income_history()] == ["COMMISSION"]
     assert len(client.futures_account_trades(symbol=BTC)) == 1
     client.futures_cancel_all_open_orders(symbol=BTC)
+
+
+def test_python_binance_limit_orders_and_a_limit_maker_stop_limit_oco(env: ServerEnv) -> None:
+    client = python_binance(env.server.base_url)
+    client.order_market_buy(symbol=BTC, quantity="0.01")
+    bid = client.order_limit_buy(symbol=BTC, quantity="0.01", price="39950")
+    assert (bid["status"], bid["type"], bid["timeInForce"]) == ("NEW", "LIMIT", "GTC")
+    with pytest.raises(BinanceAPIException) as caught:
+        client.create_order(
+            symbol=BTC, side="SELL", type="LIMIT_MAKER", quantity="0.01", price="39900"
+        )
+    assert (caught.value.code, caught.value.message) == (
+        -2010, "Order would immediately match and take.",
+    )  # fmt: skip
+    oco = client.create_oco_order(
+        symbol=BTC, side="SELL", quantity="0.01", aboveType="LIMIT_MAKER", abovePrice="41500",
+        belowType="STOP_LOSS_LIMIT", belowStopPrice="39000", belowPrice="38900",
+        belowTimeInForce="GTC",
+    )  # fmt: skip
+    assert [r["type"] for r in oco["orderReports"]] == ["STOP_LOSS_LIMIT", "LIMIT_MAKER"]
+    env.clock.at_minute(3)  # the bid fills in minute 1; minute 2 falls through the stop
+    assert client.get_order(symbol=BTC, orderId=bid["orderId"])["status"] == "FILLED"
+    stop, target = (client.get_order(symbol=BTC, orderId=o["orderId"]) for o in oco["orders"])
+    assert (stop["status"], stop["cummulativeQuoteQty"]) == ("FILLED", "390.00000000")
+    assert target["status"] == "CANCELED"
+    assert client.get_open_orders(symbol=BTC) == []
+
+
+def test_python_binance_futures_limit_and_stop_limit_orders(env: ServerEnv) -> None:
+    client = python_binance(env.server.base_url)
+    bid = client.futures_create_order(
+        symbol=BTC, side="BUY", type="LIMIT", timeInForce="GTC", quantity="0.01", price="39950"
+    )
+    assert [o["orderId"] for o in client.futures_get_open_orders(symbol=BTC)] == [bid["orderId"]]
+    # Flat, a SELL STOP with a limit price: python-binance sends it to the algo endpoint.
+    stop = client.futures_create_order(
+        symbol=BTC, side="SELL", type="STOP", quantity="0.01", stopPrice="39000",
+        price="38900", timeInForce="GTC",
+    )  # fmt: skip
+    assert (stop["algoStatus"], stop["price"]) == ("NEW", "38900")
+    env.clock.at_minute(3)  # the bid fills in minute 1, the stop in minute 2: flat again
+    assert client.futures_get_order(symbol=BTC, orderId=bid["orderId"])["status"] == "FILLED"
+    assert client.futures_position_information(symbol=BTC) == []  # v3: open positions only
+    trades = client.futures_account_trades(symbol=BTC)
+    assert [(t["side"], t["price"], t["maker"]) for t in trades] == [
+        ("BUY", "39950", True), ("SELL", "39000", False),
+    ]  # fmt: skip
 
 
 def test_binance_connector_spot_calls(env: ServerEnv) -> None:

@@ -282,7 +282,7 @@ def test_an_algo_order_is_canceled_once_and_unknown_ones_say_2013(env: ServerEnv
     assert refused(env, "GET", "/fapi/v1/algoOrder", clientAlgoId="nope")[:2] == (400, -2013)
 
 
-def test_algo_orders_need_a_position_to_reduce_and_stay_off_the_order_endpoint(
+def test_reduce_only_algo_orders_need_a_position_and_stay_off_the_order_endpoint(
     env: ServerEnv,
 ) -> None:
     status, code, _ = refused(
@@ -295,6 +295,7 @@ def test_algo_orders_need_a_position_to_reduce_and_stay_off_the_order_endpoint(
         type="STOP_MARKET",
         quantity="0.01",
         triggerPrice="39000",
+        reduceOnly="true",
         clientAlgoId="s",
     )
     assert (status, code) == (400, -2022)

@@ -41,7 +41,10 @@ def test_spot_exchange_info_answers_the_symbols_or_permissions_asked(env: Server
 
 def test_exchange_info_lists_only_the_order_types_the_server_serves(env: ServerEnv) -> None:
     (spot,) = env.client.public("/api/v3/exchangeInfo", symbol=BTC).json()["symbols"]
-    assert spot["orderTypes"] == ["MARKET", "STOP_LOSS", "TAKE_PROFIT"]
+    assert spot["orderTypes"] == [
+        "LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT",
+        "TAKE_PROFIT_LIMIT",
+    ]  # fmt: skip
     assert (spot["icebergAllowed"], spot["ocoAllowed"], spot["otoAllowed"]) == (
         False,
         True,
@@ -50,11 +53,9 @@ def test_exchange_info_lists_only_the_order_types_the_server_serves(env: ServerE
     futures = env.client.public("/fapi/v1/exchangeInfo").json()["symbols"]
     btc = next(s for s in futures if s["symbol"] == BTC)
     assert btc["orderTypes"] == [
-        "MARKET",
-        "STOP_MARKET",
-        "TAKE_PROFIT_MARKET",
+        "LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",
         "TRAILING_STOP_MARKET",
-    ]
+    ]  # fmt: skip
     assert btc["marginAsset"] == "USDT"
 
 

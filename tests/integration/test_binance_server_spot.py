@@ -317,7 +317,33 @@ def test_a_single_take_profit_rests_as_a_one_leg_exit(env: ServerEnv) -> None:
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"type": "LIMIT", "quantity": "0.01", "price": "39000"}, (400, -1014)),
+        ({"type": "LIMIT", "quantity": "0.01", "price": "39000"}, (400, -1102)),  # timeInForce
+        (
+            {"type": "LIMIT_MAKER", "quantity": "0.01", "price": "39000", "timeInForce": "GTC"},
+            (400, -1106),
+        ),
+        (
+            {"type": "LIMIT", "quantity": "0.01", "price": "39000", "timeInForce": "GTD"},
+            (400, -1115),
+        ),
+        (
+            {"type": "LIMIT", "quantity": "0.01", "price": "39000.001", "timeInForce": "GTC"},
+            (400, -1013),
+        ),  # PRICE_FILTER
+        (
+            {"type": "STOP_LOSS_LIMIT", "quantity": "0.01", "price": "39000", "timeInForce": "GTC"},
+            (400, -1102),
+        ),  # stopPrice
+        (
+            {
+                "type": "STOP_LOSS_LIMIT",
+                "quantity": "0.01",
+                "price": "39500",
+                "stopPrice": "39600",
+                "timeInForce": "GTC",
+            },
+            (400, -2010),
+        ),  # would trigger immediately
         ({"type": "MARKET", "quoteOrderQty": "100", "quantity": "0.01"}, (400, -1106)),
         ({"type": "ICEBERG", "quantity": "0.01"}, (400, -1116)),
         ({"type": "MARKET"}, (400, -1102)),

@@ -173,3 +173,24 @@ def test_a_listen_key_can_be_subscribed_to_by_message(env: ServerEnv) -> None:
                       quantity="0.01")  # fmt: skip
         report = next_event(ws, "executionReport")
         assert report["stream"] == key
+
+
+def test_the_spot_user_stream_reports_a_resting_limit_and_its_maker_fill(env: ServerEnv) -> None:
+    created = env.client.http.post(
+        "/api/v3/userDataStream", headers={"X-MBX-APIKEY": "tw-test-key"}
+    )
+    key = created.json()["listenKey"]
+    with connect(f"{env.server.stream_url}/ws/{key}") as ws:
+        listening(ws, key)
+        env.client.ok("POST", "/api/v3/order", symbol=BTC, side="BUY", type="LIMIT",
+                      timeInForce="GTC", quantity="0.01", price="39950",
+                      newClientOrderId="bid")  # fmt: skip
+        new = next_event(ws, "executionReport")
+        assert (new["x"], new["o"], new["p"], new["f"]) == ("NEW", "LIMIT", "39950.00000000", "GTC")
+        locked = next_event(ws, "outboundAccountPosition")["B"]
+        assert locked == [{"a": "USDT", "f": "9600.10050000", "l": "399.89950000"}]
+        env.clock.at_minute(2)  # minute 1's low reaches the bid
+        trade = next_event(ws, "executionReport")
+        assert (trade["x"], trade["X"], trade["L"], trade["m"]) == (
+            "TRADE", "FILLED", "39950.00000000", True,
+        )  # fmt: skip

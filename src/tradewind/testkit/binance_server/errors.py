@@ -212,6 +212,13 @@ _REFUSALS: dict[tuple[Refusal, PositionType | None], tuple[int, str]] = {
     (Refusal.MARGIN_MODE_LOCKED, _FUTURES): (
         -4048, "Margin type cannot be changed if there exists position."
     ),
+    (Refusal.WOULD_TAKE, _SPOT): (-2010, "Order would immediately match and take."),
+    (Refusal.WOULD_TAKE, _FUTURES): (
+        -5022, "Due to the order could not be executed as maker, the Post Only order will be "
+        "rejected."
+    ),
+    (Refusal.WOULD_TRIGGER, _SPOT): (-2010, "Order would trigger immediately."),
+    (Refusal.WOULD_TRIGGER, _FUTURES): (-2021, "Order would immediately trigger."),
     (Refusal.TRANSFER_EXCEEDS_BALANCE, None): (-5002, "You have insufficient balance."),
     (Refusal.INVALID_FIELD, None): (
         -1102, "Mandatory parameter '{param}' was not sent, was empty/null, or malformed."

@@ -1,4 +1,5 @@
-"""USDⓈ-M futures routes, `/fapi`: market data, wallet, leverage, margin type, MARKET orders.
+"""USDⓈ-M futures routes, `/fapi`: market data, wallet, leverage, margin type, MARKET and
+LIMIT orders (LIMIT: `futures_limits`).
 
 One-way mode only (`positionSide` BOTH). Conditional orders live on the algo order
 endpoints (`futures_algo`); sent here they get -4120, as on Binance since 2025-12.
@@ -12,9 +13,9 @@ from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.futures import liquidation_price
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, Position
 from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.orders import ClientOrderId, OrderRequest, OrderStatus
+from tradewind.domain.orders import ClientOrderId, OrderRequest
 from tradewind.domain.types import PositionSide, PositionType
-from tradewind.testkit.binance_server import common, errors, market, render
+from tradewind.testkit.binance_server import common, errors, futures_limits, market, render
 from tradewind.testkit.binance_server import params as p
 from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
 from tradewind.testkit.binance_server.limits import Market
@@ -165,7 +166,7 @@ def set_margin_type(call: Call) -> Reply:
 
 @ROUTES.add("POST", f"{F1}/order", Market.FUTURES, 0, signed=True, places_order=1)
 def new_order(call: Call) -> Reply:
-    """Place a MARKET order (ACK by default, RESULT with its fill)."""
+    """Place a MARKET order (ACK by default, RESULT with its fill) or a LIMIT order."""
     params, state = call.params, call.state
     symbol, side = p.symbol(params), p.side(params)
     kind = p.required(params, "type")
@@ -173,10 +174,15 @@ def new_order(call: Call) -> Reply:
         raise errors.conditional_on_order_endpoint()
     if kind not in _KNOWN_TYPES:
         raise errors.invalid_order_type()
-    if kind != "MARKET" or p.boolean(params, "closePosition"):
+    if p.boolean(params, "closePosition"):
         raise errors.unsupported_combination()
     if p.choice(params, "positionSide", ("BOTH", "LONG", "SHORT"), "BOTH") != "BOTH":
         raise errors.position_side_mismatch()
+    if kind == "LIMIT":
+        client_id = p.client_id(params, "newClientOrderId") or state.new_id("x-")
+        return futures_limits.new_limit_order(call, symbol, side, client_id)
+    if p.optional(params, "timeInForce") is not None:
+        raise errors.not_required("timeInForce")
     response = p.choice(params, "newOrderRespType", ("ACK", "RESULT"), "ACK")
     request = OrderRequest(
         ClientOrderId(p.client_id(params, "newClientOrderId") or state.new_id("x-")),
@@ -202,9 +208,7 @@ def get_order(call: Call) -> Reply:
 
     def look(_desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
         order = common.find_order(call, held, FUTURES)
-        if order is None or (
-            order.purpose in render.ALGO_TYPES and order.status is not OrderStatus.FILLED
-        ):
+        if order is None or render.algo_only(order):
             raise errors.no_such_order()
         body = render.futures_order(order)
         body["time"] = render.ms(order.created_at)

@@ -14,7 +14,6 @@ from decimal import Decimal
 from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.futures import MAINTENANCE_MARGIN_RATE
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, SimOrder
-from tradewind.domain.orders import OrderStatus
 from tradewind.domain.types import PositionType
 from tradewind.testkit.binance_server import common, errors, render
 from tradewind.testkit.binance_server import params as p
@@ -244,11 +243,33 @@ def income(call: Call) -> Reply:
 @ROUTES.add("GET", f"{F1}/openOrders", Market.FUTURES, lambda q: 1 if q.get("symbol") else 40,
             signed=True)  # fmt: skip
 def open_orders(call: Call) -> Reply:
-    """Answer the open regular orders: none (MARKET orders fill at once; exits are algo)."""
+    """Answer the open regular orders: the resting LIMIT orders (and fired STOP / TAKE_PROFIT)."""
     symbol = p.optional(call.params, "symbol")
     if symbol is not None:
-        common.rules_of(call.state, symbol.upper(), FUTURES)
-    return Reply([])
+        symbol = common.rules_of(call.state, symbol.upper(), FUTURES).symbol
+
+    def read(_desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+        return Reply(
+            [{**render.futures_order(o), "time": render.ms(o.created_at)}
+             for o in _book_orders(held, symbol)]
+        )  # fmt: skip
+
+    return call.state.act(call.signer, read)
+
+
+def _book_orders(held: Account, symbol: str | None) -> list[SimOrder]:
+    """The account's regular futures orders resting on the book, oldest first."""
+    return sorted(
+        (
+            o
+            for o in held.working.values()
+            if o.resting
+            and o.position_type is FUTURES
+            and (symbol is None or o.symbol == symbol)
+            and not render.algo_only(o)
+        ),
+        key=lambda o: o.order_id,
+    )
 
 
 @ROUTES.add("GET", f"{F1}/allOrders", Market.FUTURES, 5, signed=True)
@@ -265,7 +286,7 @@ def all_orders(call: Call) -> Reply:
             for o in sorted(held.orders.values(), key=lambda o: o.order_id)
             if o.position_type is FUTURES
             and o.symbol == symbol
-            and (o.purpose not in render.ALGO_TYPES or o.status is OrderStatus.FILLED)
+            and not render.algo_only(o)
             and (from_id is None or o.order_id >= from_id)
         ]
         chosen = found[:limit] if from_id is not None else found[-limit:]
@@ -276,21 +297,30 @@ def all_orders(call: Call) -> Reply:
 
 @ROUTES.add("DELETE", f"{F1}/order", Market.FUTURES, 1, signed=True)
 def cancel_order(call: Call) -> Reply:
-    """Cancel a regular order: none is ever open, so a known order says -2011, as filled ones do."""
+    """Cancel a resting regular (LIMIT) order; any other order says -2011."""
     common.rules_of(call.state, p.symbol(call.params), FUTURES)
 
-    def look(_desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
-        common.find_order(call, held, FUTURES)  # -1102 without orderId / origClientOrderId
-        raise errors.unknown_order_sent()
+    def cancel(desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
+        order = common.find_order(call, held, FUTURES)  # -1102 without either id
+        if order is None or order.kind is None or not order.resting or render.algo_only(order):
+            raise errors.unknown_order_sent()
+        desk.resting.cancel(held, order, now)
+        return Reply({**render.futures_order(order), "time": render.ms(order.created_at)})
 
-    return call.state.act(call.signer, look)
+    return call.state.act(call.signer, cancel)
 
 
 @ROUTES.add("DELETE", f"{F1}/allOpenOrders", Market.FUTURES, 1, signed=True)
 def cancel_all_open_orders(call: Call) -> Reply:
-    """Cancel the symbol's open regular orders (there are none; algo orders stay)."""
-    common.rules_of(call.state, p.symbol(call.params), FUTURES)
-    return Reply({"code": 200, "msg": "The operation of cancel all open order is done."})
+    """Cancel the symbol's open regular orders (algo orders stay)."""
+    symbol = common.rules_of(call.state, p.symbol(call.params), FUTURES).symbol
+
+    def cancel(desk: Desk, held: Account, now: int, _extras: AccountExtras) -> Reply:
+        for order in _book_orders(held, symbol):
+            desk.resting.cancel(held, order, now)
+        return Reply({"code": 200, "msg": "The operation of cancel all open order is done."})
+
+    return call.state.act(call.signer, cancel)
 
 
 @ROUTES.add("GET", f"{F1}/openAlgoOrders", Market.FUTURES, lambda q: 1 if q.get("symbol") else 40,

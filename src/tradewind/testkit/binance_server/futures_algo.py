@@ -11,6 +11,13 @@ itself (its client id is the clientAlgoId), visible through GET /fapi/v1/order a
 userTrades; all of a position's algo orders are CANCELED when the position closes.
 `closePosition=true` (STOP_MARKET, TAKE_PROFIT_MARKET) rests for the position's size when
 placed; the venue's exits protect a position, so without one it is refused (-2022).
+
+A STOP_MARKET or TAKE_PROFIT_MARKET without `reduceOnly` (or `closePosition`), and the limit
+variants STOP and TAKE_PROFIT (`price`, `timeInForce` GTC / IOC / FOK / GTX), rest on the
+venue's book instead (`simulated/resting.py`), as Binance rests them: also when the
+account is flat, and they stay when a position closes; once triggered, a STOP /
+TAKE_PROFIT becomes a LIMIT at `price` (docs/strategy.md "Resting orders"), visible
+through GET /fapi/v1/order and openOrders.
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradewind.adapters.exchange.simulated.desk import Desk
-from tradewind.adapters.exchange.simulated.state import Account
+from tradewind.adapters.exchange.simulated.resting import RestingRequest
+from tradewind.adapters.exchange.simulated.state import Account, RestingKind
+from tradewind.adapters.exchange.simulated.state import TimeInForce as Tif
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, ProtectionRequest
-from tradewind.domain.types import PositionSide, Side
-from tradewind.testkit.binance_server import common, errors, render
+from tradewind.domain.types import PositionSide, Side, Symbol
+from tradewind.testkit.binance_server import common, errors, futures_limits, render
 from tradewind.testkit.binance_server import order_checks as checks
 from tradewind.testkit.binance_server import params as p
 from tradewind.testkit.binance_server.context import (
@@ -47,6 +56,14 @@ MIN_CALLBACK, MAX_CALLBACK = Decimal("0.1"), Decimal(10)
 PATH = f"{F1}/algoOrder"
 
 
+_BOOK_KINDS = {
+    "STOP": RestingKind.STOP_LIMIT,
+    "TAKE_PROFIT": RestingKind.TAKE_PROFIT_LIMIT,
+    "STOP_MARKET": RestingKind.STOP_MARKET,
+    "TAKE_PROFIT_MARKET": RestingKind.TAKE_PROFIT_MARKET,
+}
+
+
 @ROUTES.add("POST", PATH, Market.FUTURES, 0, signed=True, places_order=1)
 def new_algo_order(call: Call) -> Reply:
     """Rest a conditional exit (stop, take-profit or trailing stop) for the open position."""
@@ -56,10 +73,13 @@ def new_algo_order(call: Call) -> Reply:
     kind = p.required(params, "type")
     if kind not in CONDITIONAL:
         raise errors.invalid_order_type()
-    purpose = PURPOSES.get(kind)
-    if purpose is None:
-        raise errors.unsupported_combination()  # STOP / TAKE_PROFIT with a limit price
     close_position = p.boolean(params, "closePosition")
+    exit_only = close_position or p.boolean(params, "reduceOnly")
+    if kind in ("STOP", "TAKE_PROFIT") or (kind in _BOOK_KINDS and not exit_only):
+        if p.choice(params, "positionSide", ("BOTH", "LONG", "SHORT"), "BOTH") != "BOTH":
+            raise errors.position_side_mismatch()
+        return _new_book_algo(call, kind, symbol, side, close_position)
+    purpose = PURPOSES[kind]
     if close_position:
         if purpose is OrderPurpose.TRAILING_STOP:
             raise errors.not_required("closePosition")
@@ -133,6 +153,60 @@ def new_algo_order(call: Call) -> Reply:
     return state.act(call.signer, rest)
 
 
+def _new_book_algo(
+    call: Call, kind: str, symbol: Symbol, side: Side, close_position: bool
+) -> Reply:
+    """Rest a conditional order on the venue's book (see the module docstring)."""
+    params, state = call.params, call.state
+    if close_position:
+        raise errors.unsupported_combination()  # closePosition is a STOP_MARKET exit's
+    resting = _BOOK_KINDS[kind]
+    working_type = p.choice(
+        params, "workingType", ("CONTRACT_PRICE", "MARK_PRICE"), "CONTRACT_PRICE"
+    )
+    quantity = p.decimal(params, "quantity")
+    reduce_only = p.boolean(params, "reduceOnly")
+    rules = common.rules_of(state, symbol, FUTURES)
+    p.required(params, "triggerPrice")
+    trigger = checks.futures_price(params, "triggerPrice", rules)
+    assert trigger is not None
+    price = checks.futures_price(params, "price", rules)
+    tif = Tif.GTC
+    if resting.limit:
+        if price is None:
+            raise errors.mandatory("price")
+        if p.optional(params, "timeInForce") is not None:
+            resting_kind, tif = futures_limits.futures_time_in_force(params)
+            if resting_kind is RestingKind.LIMIT_MAKER:
+                tif = Tif.GTC  # GTX: the LIMIT it places is post-only; taken as GTC here
+    elif price is not None:
+        raise errors.not_required("price")
+    client_id = p.client_id(params, "clientAlgoId") or state.new_id()
+    request = RestingRequest(
+        client_id, symbol, FUTURES, side, quantity, resting, price, trigger, tif,
+        reduce_only=reduce_only,
+    )  # fmt: skip
+
+    def rest(desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
+        order = desk.resting.place(held, request, now)  # -2021 when it would trigger at once
+        algo = render.AlgoOrder(
+            algo_id=state.next_algo_id(),
+            client_algo_id=client_id,
+            order_id=order.order_id,
+            order_type=kind,
+            trigger_price=trigger,
+            callback_rate=None,
+            activate_price=None,
+            working_type=working_type,
+            reduce_only=reduce_only,
+        )
+        extras.algos[algo.algo_id] = algo
+        extras.algo_ids[client_id] = algo.algo_id
+        return Reply(render.algo_order(algo, order), placed=[key_of(held, order)])
+
+    return state.act(call.signer, rest)
+
+
 def _find(call: Call, extras: AccountExtras) -> render.AlgoOrder | None:
     algo_id = p.optional_integer(call.params, "algoId")
     client_id = p.optional(call.params, "clientAlgoId")
@@ -168,7 +242,10 @@ def cancel_algo_order(call: Call) -> Reply:
         order = held.orders[algo.order_id] if algo is not None else None
         if algo is None or order is None or not order.resting:
             raise errors.unknown_order_sent()
-        desk.exits.cancel(held, order.symbol, FUTURES, order.client_order_id, now)
+        if order.kind is not None:
+            desk.resting.cancel(held, order, now)
+        else:
+            desk.exits.cancel(held, order.symbol, FUTURES, order.client_order_id, now)
         body = {
             "algoId": algo.algo_id,
             "clientAlgoId": algo.client_algo_id,

@@ -30,8 +30,14 @@ _LADDER = [
 ]  # fmt: skip
 # Only the order types the server serves: a client reading exchangeInfo must not offer
 # what every order of that type would then be refused for (-1014).
-_SPOT_ORDER_TYPES = ["MARKET", "STOP_LOSS", "TAKE_PROFIT"]
-_FUTURES_ORDER_TYPES = ["MARKET", "STOP_MARKET", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"]
+_SPOT_ORDER_TYPES = [
+    "LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT",
+    "TAKE_PROFIT_LIMIT",
+]  # fmt: skip
+_FUTURES_ORDER_TYPES = [
+    "LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",
+    "TRAILING_STOP_MARKET",
+]  # fmt: skip
 
 
 def rate_limits(limits: Limits, market: Market) -> list[dict[str, object]]:

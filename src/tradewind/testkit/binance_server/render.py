@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from tradewind.adapters.exchange.simulated.state import SimOrder
+from tradewind.adapters.exchange.simulated.state import RestingKind, SimOrder
 from tradewind.domain.orders import OrderPurpose, OrderStatus
-from tradewind.domain.types import Side
+from tradewind.domain.types import PositionType, Side
 
 _EIGHT = Decimal("1e-8")
 ZERO8 = "0.00000000"
@@ -21,6 +21,22 @@ _SPOT_TYPES = {
     OrderPurpose.STOP_LOSS: "STOP_LOSS",
     OrderPurpose.TRAILING_STOP: "STOP_LOSS",
     OrderPurpose.TAKE_PROFIT: "TAKE_PROFIT",
+}
+_SPOT_KINDS = {
+    RestingKind.LIMIT: "LIMIT",
+    RestingKind.LIMIT_MAKER: "LIMIT_MAKER",
+    RestingKind.STOP_LIMIT: "STOP_LOSS_LIMIT",
+    RestingKind.TAKE_PROFIT_LIMIT: "TAKE_PROFIT_LIMIT",
+    RestingKind.STOP_MARKET: "STOP_LOSS",
+    RestingKind.TAKE_PROFIT_MARKET: "TAKE_PROFIT",
+}
+FUTURES_KINDS = {
+    RestingKind.LIMIT: "LIMIT",
+    RestingKind.LIMIT_MAKER: "LIMIT",  # timeInForce GTX
+    RestingKind.STOP_LIMIT: "STOP",
+    RestingKind.TAKE_PROFIT_LIMIT: "TAKE_PROFIT",
+    RestingKind.STOP_MARKET: "STOP_MARKET",
+    RestingKind.TAKE_PROFIT_MARKET: "TAKE_PROFIT_MARKET",
 }
 ALGO_TYPES = {
     OrderPurpose.STOP_LOSS: "STOP_MARKET",
@@ -63,10 +79,48 @@ def trailing_bips(rate: Decimal) -> int:
 
 def spot_type(order: SimOrder) -> str:
     """Return the Binance spot type of a venue order."""
+    if order.kind is not None:
+        return _SPOT_KINDS[order.kind]
     return _SPOT_TYPES.get(order.purpose, "MARKET") if order.purpose else "MARKET"
 
 
+def is_algo(order: SimOrder) -> bool:
+    """Tell whether a futures order is a conditional (algo) order rather than a regular one."""
+    return order.purpose in ALGO_TYPES or (order.kind is not None and order.kind.conditional)
+
+
+def algo_only(order: SimOrder) -> bool:
+    """Tell whether a futures order lives only as an algo order (its trigger not reached).
+
+    Once it fires, the order it places shows among the regular orders too.
+    """
+    return is_algo(order) and order.status is not OrderStatus.FILLED and not order.triggered
+
+
+def waiting(order: SimOrder) -> bool:
+    """Tell whether an order waits for its trigger (not yet working on the book)."""
+    if order.status is not OrderStatus.NEW:
+        return False
+    if order.kind is not None:
+        return order.kind.conditional and not order.triggered
+    return order.purpose is not None
+
+
+def time_in_force(order: SimOrder) -> str:
+    """Return the order's timeInForce as Binance writes it (GTX: a futures post-only)."""
+    if order.kind is RestingKind.LIMIT_MAKER and order.position_type is PositionType.FUTURES:
+        return "GTX"
+    return order.time_in_force.value if order.time_in_force is not None else "GTC"
+
+
+def _spot_price(order: SimOrder) -> str:
+    return spot_text(order.limit_price) if order.limit_price is not None else ZERO8
+
+
 def _spot_stop_fields(order: SimOrder) -> dict[str, object]:
+    if order.kind is not None:
+        stop = order.stop_price
+        return {"stopPrice": spot_text(stop)} if stop is not None else {}
     if order.purpose not in _SPOT_TYPES:
         return {}
     fields: dict[str, object] = {
@@ -92,16 +146,16 @@ def spot_result(order: SimOrder) -> dict[str, object]:
     """Return POST /api/v3/order's RESULT answer."""
     return {
         **spot_ack(order),
-        "price": ZERO8,
+        "price": _spot_price(order),
         "origQty": spot_text(order.quantity),
         "executedQty": spot_text(order.executed_qty),
         "cummulativeQuoteQty": spot_text(order.quote_qty),
         "status": order.status.value,
-        "timeInForce": "GTC",
+        "timeInForce": time_in_force(order),
         "type": spot_type(order),
         "side": order.side.value,
         **_spot_stop_fields(order),
-        "workingTime": ms(order.created_at) if order.purpose is None else -1,
+        "workingTime": -1 if waiting(order) else ms(order.created_at),
         "origQuoteOrderQty": ZERO8,  # quoteOrderQty orders are not served
         "selfTradePreventionMode": "NONE",
     }
@@ -132,18 +186,24 @@ def spot_answer(order: SimOrder, response_type: str) -> dict[str, object]:
 
 def spot_order(order: SimOrder) -> dict[str, object]:
     """Return GET /api/v3/order's answer."""
-    waiting = order.purpose is not None and order.status is OrderStatus.NEW
+    waits = waiting(order)
+    if waits:
+        working_time = -1
+    elif order.purpose is not None or order.triggered:
+        working_time = ms(order.updated_at)
+    else:
+        working_time = ms(order.created_at)
     return {
         "symbol": order.symbol,
         "orderId": order.order_id,
         "orderListId": order.group_id if order.group_id is not None else -1,
         "clientOrderId": order.client_order_id,
-        "price": ZERO8,
+        "price": _spot_price(order),
         "origQty": spot_text(order.quantity),
         "executedQty": spot_text(order.executed_qty),
         "cummulativeQuoteQty": spot_text(order.quote_qty),
         "status": order.status.value,
-        "timeInForce": "GTC",
+        "timeInForce": time_in_force(order),
         "type": spot_type(order),
         "side": order.side.value,
         "stopPrice": ZERO8,
@@ -151,10 +211,8 @@ def spot_order(order: SimOrder) -> dict[str, object]:
         "icebergQty": ZERO8,
         "time": ms(order.created_at),
         "updateTime": ms(order.updated_at),
-        "isWorking": not waiting,
-        "workingTime": -1
-        if waiting
-        else ms(order.updated_at if order.purpose else order.created_at),
+        "isWorking": not waits,
+        "workingTime": working_time,
         "origQuoteOrderQty": ZERO8,
         "selfTradePreventionMode": "NONE",
     }
@@ -174,7 +232,7 @@ def spot_trade(order: SimOrder) -> dict[str, object]:
         "commissionAsset": order.quote_asset,
         "time": ms(order.updated_at),
         "isBuyer": order.side is Side.BUY,
-        "isMaker": False,
+        "isMaker": order.maker,
         "isBestMatch": True,
     }
 
@@ -185,30 +243,36 @@ def spot_trade(order: SimOrder) -> dict[str, object]:
 def futures_order(order: SimOrder, ack: bool = False) -> dict[str, object]:
     """Return the /fapi/v1/order answer (RESULT; `ack`: as placed, before any fill)."""
     filled = order.executed_qty and not ack
+    kind = "MARKET"
     if order.liquidation:
         original = "LIQUIDATION"
+    elif order.kind is not None:
+        original = FUTURES_KINDS[order.kind]
+        # A triggered conditional order trades as the LIMIT or MARKET order it places.
+        kind = original if not order.kind.conditional else "LIMIT" if order.kind.limit else kind
     elif order.purpose in ALGO_TYPES:
         original = ALGO_TYPES[order.purpose]
     else:
         original = "MARKET"
+    limit = order.limit_price
     return {
         "orderId": order.order_id,
         "symbol": order.symbol,
         "status": OrderStatus.NEW.value if ack else order.status.value,
         "clientOrderId": order.client_order_id,
-        "price": "0",
+        "price": plain(limit) if limit is not None else "0",
         "avgPrice": plain(order.price) if filled else "0",
         "origQty": plain(order.quantity),
         "executedQty": plain(order.executed_qty) if filled else "0",
         "cumQty": plain(order.executed_qty) if filled else "0",
         "cumQuote": plain(order.quote_qty) if filled else "0",
-        "timeInForce": "GTC",
-        "type": "MARKET",
+        "timeInForce": time_in_force(order),
+        "type": kind,
         "reduceOnly": order.reduce_only,
         "closePosition": False,
         "side": order.side.value,
         "positionSide": "BOTH",
-        "stopPrice": "0",
+        "stopPrice": plain(order.stop_price) if order.kind and order.stop_price else "0",
         "workingType": "CONTRACT_PRICE",
         "priceProtect": False,
         "origType": original,
@@ -226,7 +290,7 @@ def futures_trade(order: SimOrder) -> dict[str, object]:
         "commission": plain(order.fee),
         "commissionAsset": order.quote_asset,
         "id": order.trade_id,
-        "maker": False,
+        "maker": order.maker,
         "orderId": order.order_id,
         "price": plain(order.price),
         "qty": plain(order.executed_qty),
@@ -257,7 +321,7 @@ class AlgoOrder:
 
 def algo_order(algo: AlgoOrder, order: SimOrder) -> dict[str, object]:
     """Return the /fapi/v1/algoOrder answer of `algo`, whose venue order is `order`."""
-    fired = order.status is OrderStatus.FILLED
+    fired = order.status is OrderStatus.FILLED or order.triggered
     return {
         "algoId": algo.algo_id,
         "clientAlgoId": algo.client_algo_id,
@@ -266,11 +330,13 @@ def algo_order(algo: AlgoOrder, order: SimOrder) -> dict[str, object]:
         "symbol": order.symbol,
         "side": order.side.value,
         "positionSide": "BOTH",
-        "timeInForce": "GTC",
+        "timeInForce": time_in_force(order),
         "quantity": plain(order.quantity),
-        "algoStatus": _ALGO_STATUS.get(order.status, order.status.value),
+        "algoStatus": "TRIGGERED"
+        if order.triggered and order.resting
+        else _ALGO_STATUS.get(order.status, order.status.value),
         "triggerPrice": plain(algo.trigger_price) if algo.trigger_price is not None else "0",
-        "price": "0",
+        "price": plain(order.limit_price) if order.limit_price is not None else "0",
         "workingType": algo.working_type,
         "closePosition": algo.close_position,
         "priceProtect": False,

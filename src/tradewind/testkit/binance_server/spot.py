@@ -4,8 +4,9 @@ A STOP_LOSS or TAKE_PROFIT order (a SELL that fires as a MARKET order at its lev
 one-leg protection group on the venue; an OCO is one group of two legs, the first to fire
 cancels the other, and cancelling either leg cancels the list, as on Binance. Both lock
 the base they will sell. `trailingDelta` (basis points) makes the STOP_LOSS trail from
-the price when it is placed. Only SELL exits are served (a spot position is long); LIMIT
-orders are not (-1014). A MARKET order by `quoteOrderQty` is the quantity that amount
+the price when it is placed. Only SELL exits are served (a spot position is long). LIMIT,
+LIMIT_MAKER and the stop-limit orders, and OCO lists with a limit leg, rest on the venue's
+book (`spot_limits`). A MARKET order by `quoteOrderQty` is the quantity that amount
 buys (or sells for) at the price now, rounded down to the step.
 """
 
@@ -18,7 +19,7 @@ from tradewind.adapters.exchange.simulated.state import ZERO, Account, SimOrder
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderRequest, ProtectionRequest
 from tradewind.domain.types import PositionSide, PositionType, Side, Symbol
-from tradewind.testkit.binance_server import common, errors, market, render
+from tradewind.testkit.binance_server import common, errors, market, render, spot_limits
 from tradewind.testkit.binance_server import order_checks as checks
 from tradewind.testkit.binance_server import params as p
 from tradewind.testkit.binance_server.context import ROUTES, AccountExtras, Call, Reply
@@ -26,7 +27,6 @@ from tradewind.testkit.binance_server.limits import Market
 
 SPOT = PositionType.SPOT
 API = "/api/v3"
-_UNSERVED_TYPES = ("LIMIT", "LIMIT_MAKER", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT")
 _RESPONSE_TYPES = ("ACK", "RESULT", "FULL")
 
 
@@ -130,7 +130,7 @@ def account(call: Call) -> Reply:
 
 @ROUTES.add("POST", f"{API}/order", Market.SPOT, 1, signed=True, places_order=1)
 def new_order(call: Call) -> Reply:
-    """Place a MARKET order, or rest a STOP_LOSS / TAKE_PROFIT exit."""
+    """Place a MARKET order, rest a STOP_LOSS / TAKE_PROFIT exit or a limit order."""
     return new_order_checked(call, test=False)
 
 
@@ -140,8 +140,8 @@ def new_order_checked(call: Call, test: bool) -> Reply:
     symbol, side = p.symbol(params), p.side(params)
     kind = p.required(params, "type")
     client_id = p.client_id(params, "newClientOrderId") or state.new_id()
-    if kind in _UNSERVED_TYPES:
-        raise errors.unsupported_combination()
+    if kind in spot_limits.LIMIT_TYPES:
+        return spot_limits.new_limit_order(call, kind, symbol, side, client_id, test)
     if kind in ("MARKET", "STOP_LOSS", "TAKE_PROFIT") and p.optional(params, "timeInForce"):
         raise errors.not_required("timeInForce")  # they execute as MARKET orders
     if kind == "MARKET":
@@ -260,18 +260,16 @@ def key_of(held: Account, order: SimOrder) -> tuple[int, str, int]:
 
 @ROUTES.add("POST", f"{API}/orderList/oco", Market.SPOT, 1, signed=True, places_order=2)
 def new_oco(call: Call) -> Reply:
-    """Rest a take-profit above and a stop (or trailing stop) below; one cancels the other."""
+    """Rest an OCO list: a SELL take-profit above and stop (or trailing stop) below as a
+    protection group; any other pair (a LIMIT_MAKER or stop-limit leg, a BUY list) on the
+    resting book (`spot_limits.new_list`)."""
     params, state = call.params, call.state
     symbol = p.symbol(params)
-    if p.side(params) is not Side.SELL:
-        raise errors.unsupported_combination()
+    side = p.side(params)
     quantity = checks.spot_quantity(params)
     above, below = p.required(params, "aboveType"), p.required(params, "belowType")
-    if above != "TAKE_PROFIT" or below != "STOP_LOSS":
-        known = {"TAKE_PROFIT", "STOP_LOSS", *_UNSERVED_TYPES}
-        if above not in known or below not in known:
-            raise errors.invalid_order_type()
-        raise errors.unsupported_combination()
+    if side is not Side.SELL or above != "TAKE_PROFIT" or below != "STOP_LOSS":
+        return spot_limits.new_list(call, symbol, side, quantity, above, below)
     list_id = p.client_id(params, "listClientOrderId") or state.new_id()
     rules = common.rules_of(state, symbol, SPOT)
     take = exit_leg(call, rules, "TAKE_PROFIT", "aboveStopPrice", "aboveTrailingDelta")
@@ -341,13 +339,21 @@ def cancel_order(call: Call) -> Reply:
         legs = [held.orders[i] for i in group.orders.values()] if group else [order]
         for leg in legs:
             if leg.resting:
-                desk.exits.cancel(held, leg.symbol, SPOT, leg.client_order_id, now)
+                cancel_resting(desk, held, leg, now)
         body = render.spot_order(order)
         body["origClientOrderId"] = order.client_order_id
         body["transactTime"] = render.ms(now)
         return Reply(body)
 
     return call.state.act(call.signer, cancel)
+
+
+def cancel_resting(desk: Desk, held: Account, order: SimOrder, now: int) -> None:
+    """Cancel a resting order (its list's other leg too), a book order or an exit."""
+    if order.kind is not None:
+        desk.resting.cancel(held, order, now)
+    else:
+        desk.exits.cancel(held, order.symbol, order.position_type, order.client_order_id, now)
 
 
 @ROUTES.add("GET", f"{API}/myTrades", Market.SPOT, 20, signed=True)

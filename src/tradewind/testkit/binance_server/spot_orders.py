@@ -93,7 +93,7 @@ def cancel_open_orders(call: Call) -> Reply:
         answers = []
         for order in resting:
             if order.resting:  # an OCO leg may have gone with its partner
-                desk.exits.cancel(held, symbol, SPOT, order.client_order_id, now)
+                spot.cancel_resting(desk, held, order, now)
             body = render.spot_order(order)
             body["origClientOrderId"] = order.client_order_id
             body["transactTime"] = render.ms(now)
@@ -217,7 +217,7 @@ def cancel_order_list(call: Call) -> Reply:
             raise errors.BinanceError(400, -2011, "Unknown order sent.")
         for leg in legs:
             if leg.resting:
-                desk.exits.cancel(held, symbol, SPOT, leg.client_order_id, now)
+                spot.cancel_resting(desk, held, leg, now)
         body = _list_status(held, extras, list_id, now)
         body["listStatusType"] = "ALL_DONE"
         body["orderReports"] = [render.spot_result(o) for o in legs]

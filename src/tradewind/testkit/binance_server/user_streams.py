@@ -113,11 +113,7 @@ class AccountWatch:
             o.order_id: o
             for o in held.orders.values()
             if o.position_type is self.market
-            and not (
-                self.market is FUTURES
-                and o.purpose in render.ALGO_TYPES
-                and o.status is not OrderStatus.FILLED
-            )
+            and not (self.market is FUTURES and render.algo_only(o))
         }
         wallet, positions = self._balances(held)
         first = self._orders is None
@@ -156,7 +152,8 @@ class AccountWatch:
             return {
                 "e": "executionReport", "E": render.ms(now), "s": order.symbol,
                 "c": order.client_order_id, "S": order.side.value, "o": render.spot_type(order),
-                "f": "GTC", "q": text(order.quantity), "p": render.ZERO8,
+                "f": render.time_in_force(order), "q": text(order.quantity),
+                "p": text(order.limit_price) if order.limit_price is not None else render.ZERO8,
                 "P": text(order.stop_price) if order.stop_price is not None else render.ZERO8,
                 "F": render.ZERO8, "g": order.group_id if order.group_id is not None else -1,
                 "C": "", "x": _EXECUTION.get(status, status.value), "X": status.value,
@@ -167,7 +164,8 @@ class AccountWatch:
                 "n": text(order.fee if filled else Decimal(0)),
                 "N": order.quote_asset if filled else None,
                 "T": render.ms(order.updated_at), "t": order.trade_id if filled else -1,
-                "I": 0, "w": status is OrderStatus.NEW, "m": False, "M": False,
+                "I": 0, "w": status is OrderStatus.NEW and not render.waiting(order),
+                "m": filled and order.maker, "M": False,
                 "O": render.ms(order.created_at),
                 "Z": text(order.quote_qty if filled else Decimal(0)),
                 "Y": text(order.quote_qty if filled else Decimal(0)),
@@ -178,13 +176,14 @@ class AccountWatch:
             "e": "ORDER_TRADE_UPDATE", "E": render.ms(now), "T": render.ms(order.updated_at),
             "o": {
                 "s": order.symbol, "c": order.client_order_id, "S": order.side.value,
-                "o": "MARKET", "f": "GTC", "q": body["origQty"], "p": "0",
-                "ap": body["avgPrice"], "sp": "0", "x": _EXECUTION.get(status, status.value),
+                "o": body["type"], "f": body["timeInForce"], "q": body["origQty"],
+                "p": body["price"], "ap": body["avgPrice"], "sp": body["stopPrice"],
+                "x": _EXECUTION.get(status, status.value),
                 "X": status.value, "i": order.order_id, "l": body["executedQty"],
                 "z": body["executedQty"], "L": body["avgPrice"],
                 "N": order.quote_asset, "n": render.plain(order.fee) if filled else "0",
                 "T": render.ms(order.updated_at), "t": order.trade_id if filled else 0,
-                "b": "0", "a": "0", "m": False, "R": order.reduce_only,
+                "b": "0", "a": "0", "m": filled and order.maker, "R": order.reduce_only,
                 "wt": "CONTRACT_PRICE", "ot": body["origType"], "ps": "BOTH", "cp": False,
                 "rp": render.plain(order.realized_pnl) if filled else "0", "pP": False,
                 "si": 0, "ss": 0, "V": "NONE", "pm": "NONE", "gtd": 0,

@@ -1,15 +1,17 @@
 """Move the venue's market forward: apply the 1m candles that closed since the last call.
 
-Only markets with something to watch are read: a resting protection group or an open
-futures position. Candles are applied in time order; within one minute, markets in
-(symbol, market) order and accounts in id order, so ids stay deterministic.
+Only markets with something to watch are read: a resting protection group, a working
+resting order (`resting.py`) or an open futures position. Candles are applied in time
+order; within one minute, markets in (symbol, market) order and accounts in id order, so
+ids stay deterministic.
 
 Inside one candle, for one futures position with liquidation price LP:
 1. a candle that opens at or beyond LP liquidates the position at LP;
 2. each protection group fires as `exit_at_levels` says, unless the candle also reaches
    LP and the exit is not surely first: a stop fires first only at a price on the safe side
    of LP (a take-profit only at the open), like "the stop comes first" of STRATEGY.md;
-3. a position still open whose LP the candle reaches is liquidated.
+3. the account's working orders of the market trigger and fill (`RestingOrders.apply_bar`);
+4. a position still open whose LP the candle reaches is liquidated.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tradewind.adapters.exchange.simulated.book import Book
 from tradewind.adapters.exchange.simulated.feed import MINUTE, Bar, PriceFeed, bars
 from tradewind.adapters.exchange.simulated.futures import beyond, liquidation_price
 from tradewind.adapters.exchange.simulated.protection import ExitOrders, exit_in_bar, groups_at
+from tradewind.adapters.exchange.simulated.resting import RestingOrders, working_at, working_markets
 from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.adapters.exchange.simulated.trading import MarketOrders
 from tradewind.domain.orders import OrderPurpose
@@ -29,10 +32,12 @@ Market = tuple[str, PositionType]
 
 
 def watched(book: Book) -> list[Market]:
-    """Return the markets in which some account has a resting group or a futures position."""
+    """Return the markets in which some account has a resting group, a working order or a
+    futures position."""
     markets: set[Market] = set()
     for account in book.accounts.values():
         markets.update((g.symbol, g.position_type) for g in account.groups.values())
+        markets.update(working_markets(account))
         markets.update((symbol, PositionType.FUTURES) for symbol in account.positions)
     return sorted(markets)
 
@@ -45,12 +50,18 @@ class MarketReplay:
     """Moves the venue's market forward: applies the 1m candles closed since the last call."""
 
     def __init__(
-        self, book: Book, feed: PriceFeed, orders: MarketOrders, exits: ExitOrders
+        self,
+        book: Book,
+        feed: PriceFeed,
+        orders: MarketOrders,
+        exits: ExitOrders,
+        resting: RestingOrders,
     ) -> None:
         self._book = book
         self._feed = feed
         self._orders = orders
         self._exits = exits
+        self._resting = resting
 
     def catch_up(self, now: int) -> None:
         """Apply every 1m candle that closed at or before `now` and was not applied yet."""
@@ -82,7 +93,8 @@ class MarketReplay:
         symbol, kind = market
         groups = groups_at(account, symbol, kind, bar)
         position = account.positions.get(symbol) if kind is PositionType.FUTURES else None
-        if position is None and not groups:
+        working = bool(account.working) and bool(working_at(account, symbol, kind, bar))
+        if position is None and not groups and not working:
             return
         rules = self._book.rules(symbol, kind)
         level = liquidation_price(account, rules, position) if position is not None else None
@@ -110,6 +122,8 @@ class MarketReplay:
                 level = (
                     liquidation_price(account, rules, position) if position is not None else None
                 )
+        if working:
+            self._resting.apply_bar(account, rules, bar)
         if kind is PositionType.FUTURES:
             self._liquidate_reached(account, symbol, bar)
 

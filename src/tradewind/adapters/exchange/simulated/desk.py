@@ -13,6 +13,7 @@ from typing import Protocol, TypeVar
 
 from tradewind.adapters.exchange.simulated.book import Book
 from tradewind.adapters.exchange.simulated.protection import ExitOrders
+from tradewind.adapters.exchange.simulated.resting import RestingOrders
 from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.adapters.exchange.simulated.trading import MarketOrders
 from tradewind.adapters.exchange.simulated.wallets import Wallets
@@ -28,6 +29,7 @@ class Desk:
     orders: MarketOrders  # MARKET orders and liquidations
     exits: ExitOrders  # protection groups
     wallets: Wallets  # leverage, margin mode, transfers between wallets
+    resting: RestingOrders  # LIMIT, LIMIT_MAKER, stop-limit and conditional orders
 
 
 Action = Callable[[Desk, Account, int], T]

@@ -37,6 +37,8 @@ class Refusal(StrEnum):
     LEVERAGE_OUT_OF_RANGE = "leverage_out_of_range"
     MARGIN_MODE_LOCKED = "margin_mode_locked"  # cannot change while a position is open
     TRANSFER_EXCEEDS_BALANCE = "transfer_exceeds_balance"
+    WOULD_TAKE = "would_take"  # a post-only (maker) order that would fill at once
+    WOULD_TRIGGER = "would_trigger"  # a conditional order whose stop the price already reached
     INVALID_FIELD = "invalid_field"  # a request field is missing or out of range
     INJECTED = "injected"  # a rejection a test scheduled through the venue's faults
 

@@ -163,6 +163,31 @@ def fill_futures_market(
     return executed, fee, realized
 
 
+def required_margin(
+    account: Account, rules: MarketRules, side: Side, quantity: Decimal, price: Decimal
+) -> None:
+    """Refuse an order whose opening part the available margin would not cover at `price`.
+
+    The part that would close the position needs no margin; the fee is checked at the fill.
+    """
+    position = account.positions.get(rules.symbol)
+    reducing = position is not None and position.side.exit_side is side
+    closing = position.quantity if position is not None and reducing else ZERO
+    open_qty = max(quantity - closing, ZERO)
+    if open_qty == 0:
+        return
+    leverage = account.leverage.get(rules.symbol, 1)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        margin = _margin(notional_of(open_qty, price), leverage)
+    available = account.available(rules.quote_asset)
+    if margin > available:
+        raise _refused(
+            Refusal.INSUFFICIENT_MARGIN,
+            f"{rules.symbol}: margin {margin} > available {available} {rules.quote_asset}",
+        )
+
+
 def _close(account: Account, position: Position, quantity: Decimal, price: Decimal) -> Decimal:
     """Close `quantity` of `position` at `price`; return the realized PnL (before fees)."""
     cost = _share(position.cost, quantity, position.quantity)

@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import fields
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ from tradewind.adapters.exchange.simulated.state import (
     Balance,
     Position,
     ProtectionGroup,
+    RestingKind,
     SimOrder,
+    TimeInForce,
 )
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.orders import OrderPurpose, OrderStatus
@@ -31,19 +34,24 @@ VERSION = 1
 
 _DECIMALS = {
     "free", "locked", "quantity", "cost", "margin", "executed_qty", "price", "fee", "realized_pnl",
+    "reserved",
 }  # fmt: skip
-_OPTIONAL_DECIMALS = {"stop_price", "trailing_rate", "stop_loss", "take_profit", "peak"}
+_OPTIONAL_DECIMALS = {
+    "stop_price", "trailing_rate", "stop_loss", "take_profit", "peak", "limit_price",
+}  # fmt: skip
 _ENUMS: dict[str, type[Any]] = {
     "status": OrderStatus,
     "position_type": PositionType,
     "purpose": OrderPurpose,
+    "kind": RestingKind,
+    "time_in_force": TimeInForce,
 }
 
 
 def _encode(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, PositionSide | Side | OrderStatus | PositionType | OrderPurpose):
+    if isinstance(value, StrEnum):  # Side, OrderStatus, RestingKind ...
         return value.value
     if isinstance(value, dict):
         return {str(_encode(k)): _encode(v) for k, v in value.items()}
@@ -88,7 +96,7 @@ class SnapshotWriter:
     """
 
     def __init__(self) -> None:
-        self._texts: dict[tuple[int, int], tuple[OrderStatus, int, str]] = {}
+        self._texts: dict[tuple[int, int], tuple[tuple[OrderStatus, int, bool], str]] = {}
 
     def text(self, book: Book) -> str:
         """Return the snapshot of `book` as JSON text."""
@@ -110,11 +118,13 @@ class SnapshotWriter:
 
     def _order_text(self, account_id: int, order: SimOrder) -> str:
         key = (account_id, order.order_id)
+        # A resting conditional order may trigger without a new status or time.
+        version = (order.status, order.updated_at, order.triggered)
         cached = self._texts.get(key)
-        if cached is not None and cached[0] is order.status and cached[1] == order.updated_at:
-            return cached[2]
+        if cached is not None and cached[0] == version:
+            return cached[1]
         text = json.dumps({"account_id": account_id, **record(order)}, separators=(",", ":"))
-        self._texts[key] = (order.status, order.updated_at, text)
+        self._texts[key] = (version, text)
         return text
 
 

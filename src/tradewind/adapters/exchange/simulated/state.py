@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.types import PositionSide, PositionType, Side, Symbol
@@ -45,6 +46,39 @@ class Position:
         return self.cost / self.quantity
 
 
+class RestingKind(StrEnum):
+    """An order that rests on the venue's book until the candles reach it (`resting.py`).
+
+    The STOP kinds wait for the price to move against the order's side (a SELL for a
+    fall, a BUY for a rise), the TAKE_PROFIT kinds for the other way; once triggered, the
+    `_LIMIT` kinds become a LIMIT at their limit price, the `_MARKET` kinds fill at once.
+    """
+
+    LIMIT = "limit"
+    LIMIT_MAKER = "limit_maker"  # refused when it would fill at once (post-only)
+    STOP_LIMIT = "stop_limit"
+    TAKE_PROFIT_LIMIT = "take_profit_limit"
+    STOP_MARKET = "stop_market"
+    TAKE_PROFIT_MARKET = "take_profit_market"
+
+    @property
+    def conditional(self) -> bool:
+        return self not in (RestingKind.LIMIT, RestingKind.LIMIT_MAKER)
+
+    @property
+    def limit(self) -> bool:
+        """Whether the order has a limit price (it fills at once only when it crosses)."""
+        return self not in (RestingKind.STOP_MARKET, RestingKind.TAKE_PROFIT_MARKET)
+
+
+class TimeInForce(StrEnum):
+    """How long a LIMIT order lives: resting until cancelled, or only at placement."""
+
+    GTC = "GTC"
+    IOC = "IOC"  # fill what crosses now, expire the rest (every fill here is whole)
+    FOK = "FOK"  # fill all now or nothing
+
+
 @dataclass(slots=True)
 class SimOrder:
     """One order as the venue keeps it; every report is built from this record."""
@@ -70,6 +104,14 @@ class SimOrder:
     group_id: int | None = None  # the protection group it belongs to
     liquidation: bool = False
     realized_pnl: Decimal = ZERO  # futures: PnL of the part that closed a position, before fees
+    # Resting orders of `resting.py` (None for MARKET orders and protection groups):
+    kind: RestingKind | None = None
+    limit_price: Decimal | None = None
+    time_in_force: TimeInForce | None = None
+    triggered: bool = False  # a conditional kind whose stop price was reached
+    partner_id: int | None = None  # the other leg of a one-cancels-other list
+    reserved: Decimal = ZERO  # spot: quote (BUY) or base (SELL) locked while it rests
+    maker: bool = False  # filled while resting on the book (not at placement)
 
     @property
     def quote_qty(self) -> Decimal:
@@ -115,6 +157,9 @@ class Account:
     # (market, symbol, client order id) -> the newest order with that id
     client_ids: dict[tuple[PositionType, str, str], int] = field(default_factory=dict)
     groups: dict[int, ProtectionGroup] = field(default_factory=dict)  # resting groups only
+    # Resting orders of `resting.py` by id (not saved: rebuilt from the orders on load);
+    # an order that ended stays until the next catch-up drops it.
+    working: dict[int, SimOrder] = field(default_factory=dict)
 
     def balance(self, asset: str) -> Balance:
         """Return the spot balance of `asset`, created empty on first use."""
@@ -133,6 +178,8 @@ class Account:
     def add_order(self, order: SimOrder) -> None:
         """Keep `order` and index it by client order id."""
         self.orders[order.order_id] = order
+        if order.kind is not None and order.resting:
+            self.working[order.order_id] = order
         key = (order.position_type, order.symbol, order.client_order_id)
         self.client_ids[key] = order.order_id
 

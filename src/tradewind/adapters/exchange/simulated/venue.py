@@ -28,6 +28,7 @@ from tradewind.adapters.exchange.simulated.exchange import SimulatedExchange
 from tradewind.adapters.exchange.simulated.faults import FaultMode, Faults
 from tradewind.adapters.exchange.simulated.feed import PriceFeed
 from tradewind.adapters.exchange.simulated.protection import ExitOrders
+from tradewind.adapters.exchange.simulated.resting import RestingOrders
 from tradewind.adapters.exchange.simulated.snapshot import (
     SnapshotWriter,
     load,
@@ -73,8 +74,9 @@ class SimulatedVenue:
         )
         exits = ExitOrders(self._book)
         orders = MarketOrders(self._book, prices, exits, market_end)
-        self._desk = Desk(self._book, orders, exits, Wallets(self._book))
-        self._market = MarketReplay(self._book, prices, orders, exits)
+        resting = RestingOrders(self._book, prices, exits, market_end)
+        self._desk = Desk(self._book, orders, exits, Wallets(self._book), resting)
+        self._market = MarketReplay(self._book, prices, orders, exits, resting)
         self.faults = Faults(rng)
         self._state_path = state_path
         self._on_change = on_change
