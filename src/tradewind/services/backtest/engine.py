@@ -9,6 +9,10 @@ and PnL by `realized_pnl`. Money is Decimal; the float arrays only locate events
 Timing (docs/strategy.md, "Fills"): an order decided at the close of candle i is sized at
 close[i] and fills at open[i+1]. Exits are watched from the entry candle on; a closing
 signal at candle s fills at open[s+1] and that tick opens nothing.
+
+Signals come from the bot's candles; exits are checked on the data's candles between the
+bot's closes (`BacktestFeed`): each minute when the data is 1m, as paper and live check
+them. With the bot's own candles as the data, both are the same candles.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from tradewind.domain.pnl import realized_pnl, taker_fee
 from tradewind.domain.strategies import StrategyChoice
 from tradewind.domain.strategies.ema_rsi import EMA_RSI, EmaRsiParams
 from tradewind.domain.types import PositionSide, PositionType, Signal
+from tradewind.services.backtest.feed import BacktestFeed, same_candles
 from tradewind.services.backtest.result import BacktestResult, RoundTrip
 
 SECONDS_PER_DAY = 86_400
@@ -90,18 +95,26 @@ class BacktestSpec:
 
 
 def run_backtest(
-    candles: Candles, spec: BacktestSpec, on_progress: ProgressCallback | None = None
+    candles: Candles | BacktestFeed,
+    spec: BacktestSpec,
+    on_progress: ProgressCallback | None = None,
 ) -> BacktestResult:
-    """Replay the strategy over closed candles and return every round trip."""
-    walk = _Walk(candles, spec, on_progress)
+    """Replay the strategy over closed candles and return every round trip.
+
+    Given candles, they are the bot's and its exits are checked on them; given a feed, the
+    bot's candles are its `bot` and exits are checked on its finer `fine` candles.
+    """
+    feed = candles if isinstance(candles, BacktestFeed) else same_candles(candles)
+    walk = _Walk(feed, spec, on_progress)
     walk.run()
     return BacktestResult(
         trades=walk.trades,
         open_position=walk.trades[-1] if walk.trades and walk.trades[-1].is_open else None,
         initial_balance=spec.initial_balance,
         final_balance=walk.balance,
-        equity=equity_curve(candles.close, spec.initial_balance, walk.trades),
+        equity=equity_curve(feed.bot.close, spec.initial_balance, walk.trades),
         skipped=walk.skipped,
+        exit_seconds=feed.exit_seconds,
     )
 
 
@@ -110,7 +123,8 @@ class _Entry:
     """An entry fill whose exit is not known yet."""
 
     side: PositionSide
-    index: int
+    index: int  # the bot candle of the fill
+    fine: int  # the data candle of the fill
     time: int
     entry_price: Decimal
     quantity: Decimal
@@ -121,9 +135,11 @@ class _Walk:
     """The event walk's state; `run` reads like the tick: limits, size, fill, exit."""
 
     def __init__(
-        self, candles: Candles, spec: BacktestSpec, on_progress: ProgressCallback | None
+        self, feed: BacktestFeed, spec: BacktestSpec, on_progress: ProgressCallback | None
     ) -> None:
-        self.c = candles
+        self.c = feed.bot
+        self.f = feed.fine
+        self.starts = feed.starts
         self.spec = spec
         self.rules = spec.trading_rules()
         self.rate = spec.taker_rate
@@ -138,7 +154,10 @@ class _Walk:
             or limits.max_loss is not None
             or limits.profit_target is not None
         )
-        sig = spec.strategy.signals(candles)
+        sig = spec.strategy.signals(feed.bot)
+        if feed.closed < len(feed.bot):  # a candle still forming when the data ends
+            sig = sig.copy()
+            sig[feed.closed :] = Signal.NONE
         buys = np.flatnonzero(sig == Signal.BUY).tolist()
         sells = np.flatnonzero(sig == Signal.SELL).tolist()
         self.closing = {PositionSide.LONG: sells, PositionSide.SHORT: buys}
@@ -181,8 +200,8 @@ class _Walk:
         return tally
 
     def _enter(self, i: int, signal: Signal) -> _Entry | None:
-        spec, c = self.spec, self.c
-        fill_time = int(c.open_time[i + 1])  # the decision moment: close of i = open of i+1
+        spec, c, f = self.spec, self.c, int(self.starts[i + 1])
+        fill_time = int(self.f.open_time[f])  # the decision moment: close of i = open of i+1
         tally = self._tally(fill_time) if self.has_limits else _NO_TALLY
         decision = decide(self.rules, None, tally, Reading(signal, to_decimal(float(c.close[i]))))
         if isinstance(decision, Pause):
@@ -194,7 +213,7 @@ class _Walk:
         if isinstance(sized, NoOrder):
             self.skipped[f"no order: {sized.reason.value}"] += 1
             return None
-        price = to_decimal(float(c.open[i + 1]))
+        price = to_decimal(float(self.f.open[f]))
         fee = taker_fee(price, sized, self.rate)
         # The fill may be dearer than the price the order was sized at; the exchange would
         # refuse an order the free balance cannot pay for (margin, for futures).
@@ -203,31 +222,38 @@ class _Walk:
             return None
         if self.has_limits:
             tally.entries += 1
-        return _Entry(decision.side, i + 1, fill_time, price, sized, fee)
+        return _Entry(decision.side, i + 1, f, fill_time, price, sized, fee)
 
     def _hold(self, entry: _Entry) -> int:
-        """Close the position at its first exit; return the first candle a new entry may use."""
-        c, n, e = self.c, len(self.c), entry.index
+        """Close the position at its first exit; return the first candle a new entry may use.
+
+        Exits are checked on the data's candles from the fill to the close of the closing
+        signal's candle (to the data's end without one); bot candle indices place them.
+        """
+        f, n, e = self.f, len(self.c), entry.index
         closing = self.closing[entry.side]
         k = bisect_left(closing, e)
         s = closing[k] if k < len(closing) else n - 1
+        first, last = entry.fine, int(self.starts[s + 1])
         hit = first_exit(
             entry.side,
             entry.entry_price,
             entry.entry_price,
             self.spec.exits,
-            c.open[e : s + 1],
-            c.high[e : s + 1],
-            c.low[e : s + 1],
+            f.open[first:last],
+            f.high[first:last],
+            f.low[first:last],
         )
         if hit is not None:
-            x, price, reason = e + hit.index, hit.price, hit.reason
-            resume = x  # flat again before this candle's close, which may open anew
+            xf, price, reason = first + hit.index, hit.price, hit.reason
+            # Flat again before the close of the bot candle it fell in, which may open anew.
+            x = resume = int(np.searchsorted(self.starts, xf, side="right")) - 1
         elif k < len(closing) and s + 1 < n:
             decision = decide(self.rules, entry, _NO_TALLY, _CLOSING[entry.side])
             assert isinstance(decision, Close)
             x, reason, resume = s + 1, decision.reason, s + 1
-            price = to_decimal(float(c.open[x]))
+            xf = int(self.starts[x])
+            price = to_decimal(float(f.open[xf]))
         else:  # still open when the data ends: reported as open
             self.trades.append(
                 RoundTrip(entry.side, e, entry.time, entry.entry_price, entry.quantity, entry.fee)
@@ -235,7 +261,7 @@ class _Walk:
             return n
         fee = taker_fee(price, entry.quantity, self.rate)
         pnl = realized_pnl(entry.side, entry.entry_price, price, entry.quantity, entry.fee + fee)
-        exit_time = int(c.open_time[x])
+        exit_time = int(f.open_time[xf])
         self.trades.append(
             RoundTrip(
                 entry.side, e, entry.time, entry.entry_price, entry.quantity, entry.fee,
