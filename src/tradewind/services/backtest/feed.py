@@ -48,6 +48,23 @@ class BacktestFeed:
         """True when exits are checked on 1m candles, as paper and live check them."""
         return self.exit_seconds == EXIT_CHECK_SECONDS
 
+    def window(self, start: int, end: int) -> BacktestFeed:
+        """Return the feed of bot candles [start, end), with their candles of the data."""
+        lo, hi = int(self.starts[start]), int(self.starts[end])
+        return BacktestFeed(
+            _rows(self.bot, start, end),
+            _rows(self.fine, lo, hi),
+            self.starts[start : end + 1] - lo,
+            max(0, min(self.closed, end) - start),
+        )
+
+
+def _rows(c: Candles, lo: int, hi: int) -> Candles:
+    return Candles(
+        c.open_time[lo:hi], c.open[lo:hi], c.high[lo:hi], c.low[lo:hi], c.close[lo:hi],
+        c.volume[lo:hi],
+    )  # fmt: skip
+
 
 def same_candles(candles: Candles) -> BacktestFeed:
     """Return a feed whose bot candles are the data's own (exits on the bot's candles)."""
