@@ -64,6 +64,32 @@ def test_trades_csv_and_both_chart_formats_are_written(tmp_path: Path) -> None:
     assert "max drawdown" in page
 
 
+def test_a_minute_file_backtests_a_15m_bot_with_its_exits_on_the_minutes() -> None:
+    done = run(
+        "--csv", shared_file("BTCUSDT-1m-binanceus-2023-03.csv"), "--timeframe", "15m",
+        "--custom-trailing-stop", "0.5", "--show-trades", "0",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "BTCUSDT spot, 15m candles" in done.stdout
+    assert "2,016 candles" in done.stdout  # 21 days of 15m candles built from the minutes
+    assert "checked on every 1m candle, as paper and live" in done.stdout
+    assert "approximated" not in done.stdout
+
+
+def test_coarser_candles_run_and_say_the_exits_are_approximated() -> None:
+    xrp = shared_file("XRPUSDT-5m-futures-2021-11.csv")
+    done = run("--csv", xrp, "--symbol", "XRPUSDT", "--timeframe", "15m", "--show-trades", "0")
+    assert done.returncode == 0, done.stderr
+    assert "warning: exits approximated: checked on the data's 5m candles" in done.stdout
+    quiet = run("--csv", xrp, "--symbol", "XRPUSDT", "--quiet")
+    summary = json.loads(quiet.stdout)
+    assert summary["exits_approximated"] is True
+    assert summary["exit_candle_seconds"] == 300
+    refused = run("--csv", xrp, "--symbol", "XRPUSDT", "--timeframe", "1m")
+    assert refused.returncode != 0
+    assert "timeframe: a 1m bot cannot be built from candles 5m apart" in refused.stdout
+
+
 def test_a_toml_config_is_used_and_flags_override_it(tmp_path: Path) -> None:
     config = tmp_path / "bot.toml"
     config.write_text(

@@ -17,13 +17,14 @@ from tradewind.adapters.db.locks import make_bot_lock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.exchange.simulated import SimulatedVenue
-from tradewind.adapters.marketdata.replay import ReplayMarketData, aggregate
+from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.bootstrap.venues import PaperExchanges
 from tradewind.bot_config import BotConfig
 from tradewind.domain.candles import Candles
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.timeframes import timeframe_seconds
 from tradewind.services.backtest import BacktestSpec, run_backtest
+from tradewind.services.backtest.feed import backtest_feed
 from tradewind.services.scheduler import run_replay
 from tradewind.services.tick import TickDeps
 
@@ -75,8 +76,9 @@ def replayed(
 
 
 def backtested(minutes: Candles, config: BotConfig) -> list[Row]:
-    """Backtest `config` on the bot's candles built from `minutes`; its trades as rows."""
-    candles = aggregate(minutes, timeframe_seconds(config.timeframe))
+    """Backtest `config` on the bot's candles built from `minutes`, exits on the minutes;
+    its trades as rows."""
+    feed = backtest_feed(minutes, timeframe_seconds(config.timeframe))
     spec = BacktestSpec(
         position_type=config.position_type,
         rules=rules_for(config.symbol, config.position_type),
@@ -86,7 +88,7 @@ def backtested(minutes: Candles, config: BotConfig) -> list[Row]:
         limits=config.daily_limits(),
         initial_balance=Decimal(10_000),
     )
-    result = run_backtest(candles, spec)
+    result = run_backtest(feed, spec)
     trips = list(result.trades)
     if result.open_position is not None and result.open_position not in trips:
         trips.append(result.open_position)

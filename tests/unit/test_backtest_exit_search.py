@@ -16,6 +16,7 @@ from tradewind.domain.strategies import StrategyChoice
 from tradewind.domain.strategies.ema_rsi import EMA_RSI, EmaRsiParams
 from tradewind.domain.types import PositionType
 from tradewind.services.backtest.engine import BacktestSpec, _Walk
+from tradewind.services.backtest.feed import backtest_feed
 
 D = Decimal
 levels = st.one_of(st.none(), st.decimals(min_value=D("0.0005"), max_value=D("0.05"), places=4))
@@ -27,11 +28,16 @@ levels = st.one_of(st.none(), st.decimals(min_value=D("0.0005"), max_value=D("0.
     kind=st.sampled_from(list(PositionType)),
     stop_loss=levels,
     take_profit=levels,
+    bot_minutes=st.sampled_from([1, 5]),  # a 5m bot's exits are searched on its minutes
 )
 def test_precomputed_candidates_make_the_trades_first_exit_makes(
-    seed: int, kind: PositionType, stop_loss: Decimal | None, take_profit: Decimal | None
+    seed: int,
+    kind: PositionType,
+    stop_loss: Decimal | None,
+    take_profit: Decimal | None,
+    bot_minutes: int,
 ) -> None:
-    candles = generate_market(3_000, 60, seed=seed)
+    candles = backtest_feed(generate_market(3_000 * bot_minutes, 60, seed=seed), 60 * bot_minutes)
     spec = BacktestSpec(
         position_type=kind, rules=rules_for("BTCUSDT", kind),
         strategy=StrategyChoice(EMA_RSI, EmaRsiParams(ema_fast=3, ema_slow=8, rsi_period=5)),

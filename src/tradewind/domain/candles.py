@@ -43,3 +43,28 @@ class Candles:
 def to_decimal(value: float) -> Decimal:
     """Turn a float read from a price column back into the decimal it was written as."""
     return Decimal(repr(value))
+
+
+def bucket_starts(open_time: IntArray, seconds: int) -> IntArray:
+    """Return the index of the first candle of each `seconds` bucket, aligned to the Unix
+    epoch (UTC) as Binance aligns its klines up to 1d."""
+    bucket = open_time // seconds
+    starts: IntArray = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+    return starts
+
+
+def aggregate(candles: Candles, seconds: int) -> Candles:
+    """Combine candles into candles of `seconds`: open of the first, highest high, lowest
+    low, close of the last, summed volume; open times aligned to the Unix epoch (UTC)."""
+    if seconds == candles.interval_seconds or len(candles) == 0:
+        return candles
+    starts = bucket_starts(candles.open_time, seconds)
+    ends = np.r_[starts[1:], len(candles)] - 1
+    return Candles(
+        open_time=candles.open_time[starts] // seconds * seconds,
+        open=candles.open[starts],
+        high=np.maximum.reduceat(candles.high, starts),
+        low=np.minimum.reduceat(candles.low, starts),
+        close=candles.close[ends],
+        volume=np.add.reduceat(candles.volume, starts),
+    )

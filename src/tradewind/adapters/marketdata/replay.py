@@ -12,29 +12,13 @@ import threading
 
 import numpy as np
 
-from tradewind.domain.candles import Candles
+from tradewind.domain.candles import Candles, aggregate
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.timeframes import timeframe_seconds
 from tradewind.domain.types import PositionType, Symbol
 
 MINUTE = 60
-
-
-def aggregate(candles: Candles, seconds: int) -> Candles:
-    """Combine candles into candles of `seconds` aligned to the Unix epoch (UTC)."""
-    if seconds == candles.interval_seconds:
-        return candles
-    bucket = candles.open_time // seconds
-    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
-    ends = np.r_[starts[1:], len(candles)] - 1
-    return Candles(
-        open_time=bucket[starts] * seconds,
-        open=candles.open[starts],
-        high=np.maximum.reduceat(candles.high, starts),
-        low=np.minimum.reduceat(candles.low, starts),
-        close=candles.close[ends],
-        volume=np.add.reduceat(candles.volume, starts),
-    )
+__all__ = ["ReplayMarketData", "aggregate"]
 
 
 class ReplayMarketData:

@@ -91,6 +91,8 @@ def _oscillator_levels(outcome: BacktestOutcome) -> list[float]:
 
 
 def _figures(outcome: BacktestOutcome) -> list[tuple[str, str]]:
+    from tradewind.entrypoints.cli.report_tables import exits_line
+
     s, st, quote = outcome.summary, outcome.stats, outcome.spec.rules.quote_asset
     pf = st.profit_factor
     return [
@@ -106,6 +108,7 @@ def _figures(outcome: BacktestOutcome) -> list[tuple[str, str]]:
         ("Sharpe", "n/a" if st.sharpe is None else f"{st.sharpe:.2f}"),
         ("Sortino", "n/a" if st.sortino is None else f"{st.sortino:.2f}"),
         ("fees", f"{money(s.fees, quote)} {quote}"),
+        ("exits", exits_line(outcome)),
     ]  # fmt: skip
 
 

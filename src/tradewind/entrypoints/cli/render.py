@@ -97,6 +97,8 @@ def summary_json(outcome: BacktestOutcome, elapsed: float) -> dict[str, Any]:
         "strategy": outcome.config.strategy.name,
         "strategy_params": outcome.config.strategy.param_values(),
         "candles": s.candles,
+        "exit_candle_seconds": s.exit_seconds,
+        "exits_approximated": s.exits_approximated,
         "start_time": s.start_time,
         "end_time": s.end_time,
         "trades": s.trades,

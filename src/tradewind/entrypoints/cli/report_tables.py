@@ -30,6 +30,17 @@ def _pairs(title: str) -> Table:
     return table
 
 
+def exits_line(outcome: BacktestOutcome) -> str:
+    """Say which candles exits were checked on, and whether that is how live checks them."""
+    from tradewind.services.backtest.feed import timeframe_name
+
+    s = outcome.summary
+    shown = timeframe_name(s.exit_seconds)
+    if not s.exits_approximated:
+        return f"checked on every {shown} candle, as paper and live"
+    return f"approximated: checked on {shown} candles (paper and live check every 1m candle)"
+
+
 def headline(outcome: BacktestOutcome) -> Table:
     """Market, strategy, data, period, and what the money did."""
     from tradewind.entrypoints.cli.render import strategy_line
@@ -42,6 +53,7 @@ def headline(outcome: BacktestOutcome) -> Table:
         ("strategy", strategy_line(cfg.strategy.name, cfg.strategy.param_values())),
         ("data", outcome.source),
         ("period", f"{_time(s.start_time)} to {_time(s.end_time)} UTC, {s.candles:,} candles"),
+        ("exits", exits_line(outcome)),
         ("leverage", str(outcome.spec.leverage)),
         ("start balance", f"{money(s.initial_balance, quote)} {quote}"),
         ("final balance", f"{money(s.final_balance, quote)} {quote}"),

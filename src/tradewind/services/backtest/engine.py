@@ -3,13 +3,19 @@
 It decides as the live bot does, with the same code: at every event candle (a signal that
 could open a position, the signal that closes one) it asks the domain's `decide` and
 sizes an entry as `size_order` does (`entry_sizer`: its `size_entry` with the fixed
-settings worked out once), given its balance as the free funds. Protective exits
-fill by `first_exit` (which defers to `exit_in_candle`, the simulated exchange's rule too)
-and PnL by `realized_pnl`. Money is Decimal; the float arrays only locate events.
+settings worked out once), given its balance as the free funds. Protective exits fill by
+`first_exit` (which defers to `exit_in_candle`, the simulated exchange's rule too; with
+fixed levels, `fixed_exit_candidates` finds each position's first candidate candle in a
+few array passes, confirmed exactly) and PnL by `realized_pnl`. Money is Decimal; the float
+arrays only locate events.
 
 Timing (docs/strategy.md, "Fills"): an order decided at the close of candle i is sized at
 close[i] and fills at open[i+1]. Exits are watched from the entry candle on; a closing
 signal at candle s fills at open[s+1] and that tick opens nothing.
+
+Signals come from the bot's candles; exits are checked on the data's candles between the
+bot's closes (`BacktestFeed`): each minute when the data is 1m, as paper and live check
+them. With the bot's own candles as the data, both are the same candles.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from tradewind.domain.sizing import entry_sizer
 from tradewind.domain.strategies import StrategyChoice
 from tradewind.domain.strategies.ema_rsi import EMA_RSI, EmaRsiParams
 from tradewind.domain.types import ExitReason, PositionSide, PositionType, Signal
+from tradewind.services.backtest.feed import BacktestFeed, same_candles
 from tradewind.services.backtest.result import BacktestResult, RoundTrip
 
 SECONDS_PER_DAY = 86_400
@@ -57,7 +64,7 @@ _NO_TALLY = DayTally(day=date.min)  # without daily limits, no day is ever count
 # What the candles say at a closing signal; its price is only ever used to size entries.
 _CLOSING = {PositionSide.LONG: Reading(Signal.SELL), PositionSide.SHORT: Reading(Signal.BUY)}
 ProgressCallback = Callable[[int], None]
-_Hit = tuple[int, Decimal, ExitReason]  # exit candle, fill price, reason
+_Hit = tuple[int, Decimal, ExitReason]  # exit data candle, fill price, reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,18 +100,26 @@ class BacktestSpec:
 
 
 def run_backtest(
-    candles: Candles, spec: BacktestSpec, on_progress: ProgressCallback | None = None
+    candles: Candles | BacktestFeed,
+    spec: BacktestSpec,
+    on_progress: ProgressCallback | None = None,
 ) -> BacktestResult:
-    """Replay the strategy over closed candles and return every round trip."""
-    walk = _Walk(candles, spec, on_progress)
+    """Replay the strategy over closed candles and return every round trip.
+
+    Given candles, they are the bot's and its exits are checked on them; given a feed, the
+    bot's candles are its `bot` and exits are checked on its finer `fine` candles.
+    """
+    feed = candles if isinstance(candles, BacktestFeed) else same_candles(candles)
+    walk = _Walk(feed, spec, on_progress)
     walk.run()
     return BacktestResult(
         trades=walk.trades,
         open_position=walk.trades[-1] if walk.trades and walk.trades[-1].is_open else None,
         initial_balance=spec.initial_balance,
         final_balance=walk.balance,
-        equity=equity_curve(candles.close, spec.initial_balance, walk.trades),
+        equity=equity_curve(feed.bot.close, spec.initial_balance, walk.trades),
         skipped=walk.skipped,
+        exit_seconds=feed.exit_seconds,
     )
 
 
@@ -113,7 +128,8 @@ class _Entry:
     """An entry fill whose exit is not known yet."""
 
     side: PositionSide
-    index: int
+    index: int  # the bot candle of the fill
+    fine: int  # the data candle of the fill
     time: int
     entry_price: Decimal
     quantity: Decimal
@@ -124,9 +140,11 @@ class _Walk:
     """The event walk's state; `run` reads like the tick: limits, size, fill, exit."""
 
     def __init__(
-        self, candles: Candles, spec: BacktestSpec, on_progress: ProgressCallback | None
+        self, feed: BacktestFeed, spec: BacktestSpec, on_progress: ProgressCallback | None
     ) -> None:
-        self.c = candles
+        self.c = feed.bot
+        self.f = feed.fine
+        self.starts = feed.starts
         self.spec = spec
         self.rules = spec.trading_rules()
         self.rate = spec.taker_rate
@@ -143,7 +161,10 @@ class _Walk:
             or limits.max_loss is not None
             or limits.profit_target is not None
         )
-        sig = spec.strategy.signals(candles)
+        sig = spec.strategy.signals(feed.bot)
+        if feed.closed < len(feed.bot):  # a candle still forming when the data ends
+            sig = sig.copy()
+            sig[feed.closed :] = Signal.NONE
         buys = np.flatnonzero(sig == Signal.BUY).tolist()
         sells = np.flatnonzero(sig == Signal.SELL).tolist()
         self.closing = {PositionSide.LONG: sells, PositionSide.SHORT: buys}
@@ -161,9 +182,10 @@ class _Walk:
             self.candidates = self._exit_candidates()
 
     def _exit_candidates(self) -> list[int]:
-        """Per opening, the first candle from its entry to its closing signal where a level
-        may fire (float filter, confirmed exactly in `_hold`), or -1."""
-        c, n = self.c, len(self.c)
+        """Per opening, the first data candle from its fill to the close of its closing
+        signal's candle where a level may fire (float filter, confirmed exactly in
+        `_hold`), or -1."""
+        f, n = self.f, len(self.c)
         found = np.full(len(self.openings), -1, dtype=np.int64)
         at = np.array(self.opening_index, dtype=np.int64)
         sides = np.array([opens(signal, self.spec.position_type) for _, signal in self.openings])
@@ -171,15 +193,16 @@ class _Walk:
             chosen = np.flatnonzero((sides == side) & (at + 1 < n))
             if chosen.shape[0] == 0:
                 continue
-            start = at[chosen] + 1
-            closing = np.array(closing_list, dtype=np.int64)
-            k = np.searchsorted(closing, start)
-            end = np.where(
-                k < closing.shape[0], closing[np.minimum(k, closing.shape[0] - 1)], n - 1
-            )
+            entry = at[chosen] + 1  # bot candle of the fill
+            # The closing signal's bot candle (the data's last without one: no closing list).
+            closing = np.array([*closing_list, n - 1], dtype=np.int64)
+            k = np.searchsorted(closing, entry)
+            s = closing[np.minimum(k, closing.shape[0] - 1)]
+            start = self.starts[entry]  # the data candles of the window, inclusive
+            end = self.starts[s + 1] - 1
             long = side is PositionSide.LONG
             found[chosen] = fixed_exit_candidates(
-                long, self.spec.exits, c.open[start], start, end, c.high, c.low
+                long, self.spec.exits, f.open[start], start, end, f.high, f.low
             )
         result: list[int] = found.tolist()
         return result
@@ -214,8 +237,8 @@ class _Walk:
         return tally
 
     def _enter(self, i: int, signal: Signal) -> _Entry | None:
-        spec, c = self.spec, self.c
-        fill_time = int(c.open_time[i + 1])  # the decision moment: close of i = open of i+1
+        spec, c, f = self.spec, self.c, int(self.starts[i + 1])
+        fill_time = int(self.f.open_time[f])  # the decision moment: close of i = open of i+1
         tally = self._tally(fill_time) if self.has_limits else _NO_TALLY
         decision = decide(self.rules, None, tally, Reading(signal, to_decimal(float(c.close[i]))))
         if isinstance(decision, Pause):
@@ -227,7 +250,7 @@ class _Walk:
         if isinstance(sized, NoOrder):
             self.skipped[f"no order: {sized.reason.value}"] += 1
             return None
-        price = to_decimal(float(c.open[i + 1]))
+        price = to_decimal(float(self.f.open[f]))
         fee = taker_fee(price, sized, self.rate)
         # The fill may be dearer than the price the order was sized at; the exchange would
         # refuse an order the free balance cannot pay for (margin, for futures).
@@ -236,26 +259,33 @@ class _Walk:
             return None
         if self.has_limits:
             tally.entries += 1
-        return _Entry(decision.side, i + 1, fill_time, price, sized, fee)
+        return _Entry(decision.side, i + 1, f, fill_time, price, sized, fee)
 
     def _hold(self, entry: _Entry, opening: int) -> int:
-        """Close the position at its first exit; return the first candle a new entry may use."""
-        c, n, e = self.c, len(self.c), entry.index
+        """Close the position at its first exit; return the first candle a new entry may use.
+
+        Exits are checked on the data's candles from the fill to the close of the closing
+        signal's candle (to the data's end without one); bot candle indices place them.
+        """
+        f, n, e = self.f, len(self.c), entry.index
         closing = self.closing[entry.side]
         k = bisect_left(closing, e)
         s = closing[k] if k < len(closing) else n - 1
+        first, last = entry.fine, int(self.starts[s + 1]) - 1
         if self.candidates is None:
-            hit = self._first_exit(entry, e, s)
+            hit = self._first_exit(entry, first, last)
         else:
-            hit = self._confirmed_exit(entry, self.candidates[opening], s)
+            hit = self._confirmed_exit(entry, self.candidates[opening], last)
         if hit is not None:
-            x, price, reason = hit
-            resume = x  # flat again before this candle's close, which may open anew
+            xf, price, reason = hit
+            # Flat again before the close of the bot candle it fell in, which may open anew.
+            x = resume = int(np.searchsorted(self.starts, xf, side="right")) - 1
         elif k < len(closing) and s + 1 < n:
             decision = decide(self.rules, entry, _NO_TALLY, _CLOSING[entry.side])
             assert isinstance(decision, Close)
             x, reason, resume = s + 1, decision.reason, s + 1
-            price = to_decimal(float(c.open[x]))
+            xf = int(self.starts[x])
+            price = to_decimal(float(f.open[xf]))
         else:  # still open when the data ends: reported as open
             self.trades.append(
                 RoundTrip(entry.side, e, entry.time, entry.entry_price, entry.quantity, entry.fee)
@@ -263,7 +293,7 @@ class _Walk:
             return n
         fee = taker_fee(price, entry.quantity, self.rate)
         pnl = realized_pnl(entry.side, entry.entry_price, price, entry.quantity, entry.fee + fee)
-        exit_time = int(c.open_time[x])
+        exit_time = int(f.open_time[xf])
         self.trades.append(
             RoundTrip(
                 entry.side, e, entry.time, entry.entry_price, entry.quantity, entry.fee,
@@ -276,11 +306,11 @@ class _Walk:
         return resume
 
     def _first_exit(self, entry: _Entry, start: int, end: int) -> _Hit | None:
-        """The first exit in candles start..end (inclusive), or None."""
-        c = self.c
+        """The first exit in data candles start..end (inclusive), or None."""
+        f = self.f
         hit = first_exit(
             entry.side, entry.entry_price, entry.entry_price, self.spec.exits,
-            c.open[start : end + 1], c.high[start : end + 1], c.low[start : end + 1],
+            f.open[start : end + 1], f.high[start : end + 1], f.low[start : end + 1],
         )  # fmt: skip
         return None if hit is None else (start + hit.index, hit.price, hit.reason)
 
@@ -289,11 +319,11 @@ class _Walk:
         a search of the rest of the window when the float filter proposed a false one."""
         if candidate < 0:
             return None
-        c = self.c
+        f = self.f
         found = exit_in_candle(
             entry.side, entry.entry_price, entry.entry_price, self.spec.exits,
-            to_decimal(float(c.open[candidate])), to_decimal(float(c.high[candidate])),
-            to_decimal(float(c.low[candidate])),
+            to_decimal(float(f.open[candidate])), to_decimal(float(f.high[candidate])),
+            to_decimal(float(f.low[candidate])),
         )  # fmt: skip
         if found is not None:
             return candidate, found[0], found[1]

@@ -16,6 +16,7 @@ from decimal import Decimal
 import numpy as np
 
 from tradewind.domain.candles import Candles, FloatArray
+from tradewind.domain.timeframes import EXIT_CHECK_SECONDS
 from tradewind.services.backtest.result import BacktestResult
 
 
@@ -45,6 +46,12 @@ class Summary:
     by_reason: dict[str, ReasonTally]
     open_pnl: float
     skipped: dict[str, int]
+    exit_seconds: int = EXIT_CHECK_SECONDS  # the candles exits were checked on (60: as live)
+
+    @property
+    def exits_approximated(self) -> bool:
+        """True when exits were checked on candles coarser than paper's and live's 1m."""
+        return self.exit_seconds != EXIT_CHECK_SECONDS
 
     @property
     def win_rate(self) -> float:
@@ -83,6 +90,7 @@ def summarize(result: BacktestResult, candles: Candles) -> Summary:
         by_reason=by_reason,
         open_pnl=open_pnl,
         skipped=dict(result.skipped),
+        exit_seconds=result.exit_seconds,
     )
 
 

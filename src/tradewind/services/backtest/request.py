@@ -2,11 +2,13 @@
 its summary out.
 
 `run_request` reads the config (a file and/or fields), the candles (a CSV file; else the
-candle store's series of the config's symbol, timeframe and market; else a generated
-market of the config's timeframe), the rules (an exchangeInfo file, those the store saved,
-or built in) through `BacktestSources`, which bootstrap wires (`tradewind.bootstrap.backtest`),
-and runs the engine. The CLI's `tradewind backtest` calls it; a backtest job of the API
-will too.
+candle store's 1m series of the config's symbol and market, or its series of the
+config's timeframe; else a generated market of the config's timeframe), the rules (an
+exchangeInfo file, those the store saved, or built in) through `BacktestSources`, which
+bootstrap wires (`tradewind.bootstrap.backtest`), and runs the engine on the bot's candles
+built from them, exits checked on the data's own candles (`BacktestFeed`: every minute
+with 1m data, as paper and live). The CLI's `tradewind backtest` calls it; a backtest job
+of the API will too.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tradewind.domain.sizing import effective_leverage
 from tradewind.domain.timeframes import TIMEFRAME_SECONDS
 from tradewind.domain.types import PositionType
 from tradewind.services.backtest.engine import BacktestSpec, run_backtest
+from tradewind.services.backtest.feed import BacktestFeed, backtest_feed, timeframe_name
 from tradewind.services.backtest.metrics import Summary, summarize
 from tradewind.services.backtest.result import BacktestResult
 from tradewind.services.backtest.stats import TradeStats, trade_stats
@@ -60,7 +63,7 @@ class BacktestOutcome:
 
     config: BotConfig
     source: str
-    candles: Candles
+    candles: Candles  # the bot's
     spec: BacktestSpec
     result: BacktestResult
     summary: Summary
@@ -73,32 +76,27 @@ class BacktestInputs:
     """A request's config, candles (and where they came from) and the symbol's rules."""
 
     config: BotConfig
-    candles: Candles
+    candles: Candles  # as read: 1m, the bot's timeframe, or what the file holds
     source: str
     rules: MarketRules
+
+    def feed(self) -> BacktestFeed:
+        """Return the bot's candles built from the data, with the data to check exits on."""
+        return backtest_feed(self.candles, TIMEFRAME_SECONDS[self.config.timeframe])
 
 
 def load_inputs(request: BacktestRequest, sources: BacktestSources) -> BacktestInputs:
     """Read the config, the candles and the rules a request names."""
     candles: Candles | None = None
-    fields = dict(request.config_fields)
+    timeframe = "1m"  # without a flag or a config file saying otherwise
     if request.csv is not None:
         candles = sources.read_candles(request.csv)
-        file_timeframe = _timeframe_of(candles, request.csv)
-        if "timeframe" in fields and fields["timeframe"] != file_timeframe:
-            raise ConfigurationError(
-                f"timeframe: --timeframe {fields['timeframe']} does not match {request.csv}, "
-                f"whose candles are {file_timeframe} apart"
-            )
-        fields["timeframe"] = file_timeframe
-    config = _load_config(request.config_file, fields)
+        timeframe = _timeframe_of(candles, request.csv)
+    config = _load_config(request.config_file, request.config_fields, timeframe)
     if candles is not None:
         source = str(request.csv)
-    elif request.read_store and (
-        stored := sources.stored_candles(config.symbol, config.timeframe, config.position_type)
-    ):
-        candles = stored
-        source = f"candle store, {config.symbol} {config.position_type.value} {config.timeframe}"
+    elif request.read_store and (stored := _stored(sources, config)):
+        candles, source = stored
     else:
         interval = TIMEFRAME_SECONDS[config.timeframe]
         candles = sources.generate_candles(
@@ -114,8 +112,12 @@ def run_request(
 ) -> BacktestOutcome:
     """Load config, candles and rules; run the backtest; summarize it."""
     inputs = load_inputs(request, sources)
-    config, candles, source, rules = inputs.config, inputs.candles, inputs.source, inputs.rules
+    config, source, rules = inputs.config, inputs.source, inputs.rules
+    feed = inputs.feed()
+    candles = feed.bot
     warnings = list(config.warnings)
+    if not feed.exits_exact:
+        warnings.append(exits_note(feed))
     leverage = 1
     if config.position_type is PositionType.FUTURES:
         leverage = effective_leverage(config.leverage, rules.max_leverage)
@@ -138,20 +140,41 @@ def run_request(
     if spec.initial_balance <= 0:
         raise ConfigurationError("--initial-balance: must be > 0")
     if progress is None:
-        result = run_backtest(candles, spec)
+        result = run_backtest(feed, spec)
     else:
         with progress(len(candles)) as advance:
-            result = run_backtest(candles, spec, advance)
+            result = run_backtest(feed, spec, advance)
     stats = trade_stats(result, candles.open_time, candles.interval_seconds)
     return BacktestOutcome(
         config, source, candles, spec, result, summarize(result, candles), warnings, stats
     )
 
 
-def _load_config(config_file: Path | None, fields: dict[str, object]) -> BotConfig:
+def _stored(sources: BacktestSources, config: BotConfig) -> tuple[Candles, str] | None:
+    """Return the store's 1m series (exits as paper checks them), else the bot's own."""
+    for timeframe in dict.fromkeys(("1m", config.timeframe)):
+        stored = sources.stored_candles(config.symbol, timeframe, config.position_type)
+        if stored:
+            market = config.position_type.value
+            return stored, f"candle store, {config.symbol} {market} {timeframe}"
+    return None
+
+
+def _load_config(config_file: Path | None, fields: dict[str, object], timeframe: str) -> BotConfig:
     if config_file is not None:
-        return load_bot_config_toml(config_file, fields, defaults={**DEFAULTS, "timeframe": "1m"})
-    return BotConfig.model_validate({**DEFAULTS, "timeframe": "1m", **fields})
+        return load_bot_config_toml(
+            config_file, fields, defaults={**DEFAULTS, "timeframe": timeframe}
+        )
+    return BotConfig.model_validate({**DEFAULTS, "timeframe": timeframe, **fields})
+
+
+def exits_note(feed: BacktestFeed) -> str:
+    """Say that exits were checked on candles coarser than paper's and live's minutes."""
+    shown = timeframe_name(feed.exit_seconds)
+    return (
+        f"exits approximated: checked on the data's {shown} candles, where paper and live "
+        f"check them on every 1m candle (backtest on 1m candles for the same exits)"
+    )
 
 
 def _timeframe_of(candles: Candles, path: Path) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tradewind.domain.candles import FloatArray
+from tradewind.domain.timeframes import EXIT_CHECK_SECONDS
 from tradewind.domain.types import ExitReason, PositionSide
 
 
@@ -42,6 +43,14 @@ class BacktestResult:
     final_balance: Decimal
     equity: FloatArray
     skipped: Counter[str] = field(default_factory=Counter)
+    exit_seconds: int = (
+        EXIT_CHECK_SECONDS  # the candles exits were checked on: 60 = as paper and live
+    )
+
+    @property
+    def exits_approximated(self) -> bool:
+        """True when exits were checked on candles coarser than paper's and live's 1m."""
+        return self.exit_seconds != EXIT_CHECK_SECONDS
 
     @property
     def closed(self) -> list[RoundTrip]:

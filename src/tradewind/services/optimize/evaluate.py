@@ -14,12 +14,12 @@ from typing import Any
 
 from tradewind.bot_config import BotConfig
 from tradewind.bot_config.strategy import merge_config_fields
-from tradewind.domain.candles import Candles
 from tradewind.domain.errors import TradewindError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.sizing import effective_leverage
 from tradewind.domain.types import PositionType
 from tradewind.services.backtest.engine import BacktestSpec, run_backtest
+from tradewind.services.backtest.feed import BacktestFeed
 from tradewind.services.optimize.folds import Plan
 from tradewind.services.optimize.objectives import OBJECTIVES
 from tradewind.services.optimize.space import ParamSet
@@ -29,7 +29,7 @@ from tradewind.services.optimize.space import ParamSet
 class Context:
     """What every evaluation of one search shares."""
 
-    candles: Candles
+    feed: BacktestFeed  # the bot's candles, and the data's to check exits on
     rules: MarketRules
     base_fields: dict[str, Any]
     strategy: str
@@ -104,19 +104,12 @@ def spec_for(config: BotConfig, context: Context) -> BacktestSpec:
     )
 
 
-def _slice(candles: Candles, start: int, end: int) -> Candles:
-    return Candles(
-        candles.open_time[start:end], candles.open[start:end], candles.high[start:end],
-        candles.low[start:end], candles.close[start:end], candles.volume[start:end],
-    )  # fmt: skip
-
-
 def score(context: Context, spec: BacktestSpec, start: int, end: int) -> tuple[float | None, int]:
-    """Backtest candles [start, end) and return (objective, closed trades)."""
-    candles = _slice(context.candles, start, end)
-    result = run_backtest(candles, spec)
+    """Backtest the bot's candles [start, end) and return (objective, closed trades)."""
+    feed = context.feed.window(start, end)
+    result = run_backtest(feed, spec)
     closed = sum(1 for t in result.trades if t.pnl is not None)
-    return OBJECTIVES[context.objective](result, candles.interval_seconds), closed
+    return OBJECTIVES[context.objective](result, feed.bot.interval_seconds), closed
 
 
 def evaluate(params: ParamSet, context: Context | None = None) -> Evaluation:

@@ -87,16 +87,17 @@ def optimize(
     if request.trials < 1:
         raise ConfigurationError("--trials: must be >= 1")
     inputs = load_inputs(request.backtest, sources)
+    feed = inputs.feed()  # the bot's candles; a 1m file's minutes check the exits
     base = inputs.config
     strategy = strategy_named(base.strategy.name)
     space = parse_space(strategy, request.params)
-    plan = walk_forward(len(inputs.candles), request.folds, request.in_out_ratio, request.holdout)
+    plan = walk_forward(len(feed.bot), request.folds, request.in_out_ratio, request.holdout)
     base_fields = base.model_dump(mode="python", exclude_none=True)
     if base_fields["name"] == request.backtest_default_name:
         # The bot the search proposes gets a name that says what it is.
         base_fields["name"] = f"{strategy.name} {base.symbol} {base.timeframe}"
     context = Context(
-        candles=inputs.candles,
+        feed=feed,
         rules=inputs.rules,
         base_fields=base_fields,
         strategy=strategy.name,
@@ -132,7 +133,7 @@ def optimize(
     return OptimizeOutcome(
         base=base,
         source=inputs.source,
-        candles=len(inputs.candles),
+        candles=len(feed.bot),
         plan=plan,
         space=space,
         objective=request.objective,

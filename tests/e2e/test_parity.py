@@ -1,0 +1,189 @@
+"""The parity suite: paper = live = backtest, trade for trade, on real candles.
+
+For 1m, 5m and 15m bots, EMA 8/21 and 100/400, spot and futures, with stop-loss,
+take-profit, trailing stop, signal exits and daily limits: the backtest (exits on the
+minutes between the bot's closes) and the real tick replayed minute by minute on the
+simulated exchange make identical trades — side, times, prices, quantities, fees, exit
+reasons, PnL — and end with the same open position (`tests/e2e/parity.py`).
+
+A subset runs the same replay through the Binance adapter against the project's
+Binance-compatible server: identical too, except that Binance holds a stop-loss or
+take-profit trigger on the price tick, so such an exit fills at its level rounded to the
+tick (toward the price), which neither the backtest nor paper do.
+
+Each case is a window of the month of BTCUSDT 1m candles (the bot decides on all the
+history before it): the windows were chosen so each case sees its exits and limits in
+the fewest minutes, as the whole file must run in about two minutes on an idle machine.
+The README's "Parity" table is this file's result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_file
+from tests.e2e.parity import Row, backtested, migrated_database, replayed
+from tradewind.adapters.exchange.builtin_rules import rules_for
+from tradewind.adapters.marketdata.csv_candles import read_candles_csv
+from tradewind.adapters.marketdata.replay import _window
+from tradewind.bot_config import BotConfig
+from tradewind.domain.candles import Candles
+from tradewind.domain.market_rules import MarketRules
+
+DAY = 1440  # minutes
+FAST: dict[str, object] = {}
+SLOW = {"custom_ema_fast": 100, "custom_ema_slow": 400, "custom_rsi_period": 14,
+        "custom_rsi_oversold": 5, "custom_rsi_overbought": 95}  # fmt: skip
+EXITS = {
+    "1m": {"custom_stop_loss": "0.4", "custom_take_profit": "0.6", "custom_trailing_stop": "0.5"},
+    "5m": {"custom_stop_loss": "0.6", "custom_take_profit": "1.2", "custom_trailing_stop": "0.8"},
+    "15m": {"custom_stop_loss": "1", "custom_take_profit": "2", "custom_trailing_stop": "1.2"},
+}
+ALL_EXITS = {"stop_loss", "take_profit", "trailing_stop", "close"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A bot and the window of the month it is replayed on (from day `start`, `days` long)."""
+
+    timeframe: str
+    slow: bool
+    market: str
+    start: float
+    days: float
+    exits: frozenset[str]  # the exit reasons the window must show
+    fields: dict[str, object] = field(default_factory=dict)
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        ema = "ema100-400" if self.slow else "ema8-21"
+        return f"{self.timeframe}-{ema}-{self.market}{self.label}"
+
+    def config(self) -> BotConfig:
+        return BotConfig.model_validate(
+            {"name": self.name, "symbol": "BTCUSDT", "timeframe": self.timeframe,
+             "position_type": self.market, "position_size_fixed": "100",
+             **({"leverage": 5} if self.market == "futures" else {}),
+             **EXITS[self.timeframe], **(SLOW if self.slow else FAST), **self.fields}
+        )  # fmt: skip
+
+
+def case(timeframe: str, slow: bool, market: str, start: float, days: float,
+         exits: set[str], **fields: object) -> Case:  # fmt: skip
+    return Case(timeframe, slow, market, start, days, frozenset(exits), fields)
+
+
+CASES = [
+    case("1m", False, "spot", 16, 0.5, ALL_EXITS, max_daily_trades=8),
+    case("1m", False, "futures", 19, 0.5, ALL_EXITS, max_daily_loss="3"),
+    case("1m", True, "spot", 5, 1, {"stop_loss", "take_profit", "close"}),
+    case("1m", True, "futures", 7, 1, {"stop_loss", "take_profit", "trailing_stop"}),
+    case("5m", False, "spot", 12, 1.5, ALL_EXITS),
+    case("5m", False, "futures", 9, 1.5, ALL_EXITS, max_daily_trades=5),
+    case("5m", True, "spot", 4, 1, {"trailing_stop"}),
+    case("5m", True, "futures", 14, 1.5, {"trailing_stop", "stop_loss"}),
+    case("15m", False, "spot", 15, 2, ALL_EXITS),
+    case("15m", False, "futures", 9, 1.5, {"stop_loss", "take_profit", "close"},
+         daily_profit_target="3"),
+    case("15m", True, "spot", 12, 1, {"take_profit"}),
+    case("15m", True, "futures", 12, 1, {"take_profit"}),
+]  # fmt: skip
+# Through the Binance adapter too: a 1m futures bot with every exit kind, and a 5m spot
+# bot without a stop-loss. Binance spot rests one stop per position (an OCO): a spot bot
+# with a stop-loss and a trailing stop gets one of them on Binance, and nothing watches
+# the other yet (issue 12, "spot exits Binance cannot hold"), so its trades differ there.
+BINANCE_CASES = [
+    CASES[1],
+    Case("5m", False, "spot", 13, 0.5, frozenset({"take_profit", "trailing_stop", "close"}),
+         {"custom_stop_loss": None}, label="-no-stop-loss"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def month() -> Candles:
+    return read_candles_csv(shared_file("BTCUSDT-1m-binanceus-2023-03.csv"))
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("parity-template") / "tradewind.db"
+
+
+def window(month: Candles, c: Case) -> tuple[Candles, int]:
+    """Return the month up to the case's window end, and the window's start time."""
+    start = int(c.start * DAY)
+    return _window(month, 0, start + int(c.days * DAY)), int(month.open_time[start])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("c", CASES, ids=lambda c: c.name)
+def test_the_backtest_and_the_paper_replay_make_identical_trades(
+    month: Candles, template: Path, tmp_path: Path, c: Case
+) -> None:
+    data, start = window(month, c)
+    expected = backtested(data, c.config(), start)
+    assert expected.rows, "a window without trades proves nothing"
+    assert expected.reasons >= c.exits
+    got = replayed(migrated_database(template, tmp_path / "db.sqlite"), data, c.config(), start)
+    assert got.rows == expected.rows
+    assert got.open_position == expected.open_position
+
+
+def test_the_daily_limits_are_reached_in_their_windows(month: Candles) -> None:
+    """Each window with a daily limit holds a day at that limit, so the limit acts."""
+    reached = set()
+    for c in CASES:
+        data, start = window(month, c)
+        entries: dict[int, int] = {}
+        pnl: dict[int, Decimal] = {}
+        for row in backtested(data, c.config(), start).rows:
+            entries[int(row[1]) // 86_400] = entries.get(int(row[1]) // 86_400, 0) + 1  # type: ignore[call-overload]
+            if isinstance(row[9], Decimal):
+                day = int(row[5]) // 86_400  # type: ignore[call-overload]
+                pnl[day] = pnl.get(day, Decimal(0)) + row[9]
+        for limit, value in c.fields.items():
+            if limit == "max_daily_trades":
+                assert max(entries.values()) == value, c.name
+            elif limit == "max_daily_loss":
+                assert min(pnl.values()) <= -Decimal(str(value)), c.name
+            elif limit == "daily_profit_target":
+                assert max(pnl.values()) >= Decimal(str(value)), c.name
+            else:
+                continue
+            reached.add(limit)
+    assert reached == {"max_daily_trades", "max_daily_loss", "daily_profit_target"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("c", BINANCE_CASES, ids=lambda c: c.name)
+def test_the_replay_through_the_binance_adapter_makes_the_same_trades(
+    month: Candles, template: Path, tmp_path: Path, c: Case
+) -> None:
+    data, start = window(month, c)
+    expected = backtested(data, c.config(), start)
+    assert expected.reasons >= c.exits
+    url = migrated_database(template, tmp_path / "db.sqlite")
+    got = replayed(url, data, c.config(), start, binance=True)
+    assert len(got.rows) == len(expected.rows)
+    for ours, theirs in zip(got.rows, expected.rows, strict=True):
+        if theirs[8] in ("stop_loss", "take_profit"):
+            assert_on_the_tick(ours, theirs, rules_for("BTCUSDT", c.config().position_type))
+        else:
+            assert ours == theirs
+    assert got.open_position == expected.open_position
+
+
+def assert_on_the_tick(ours: Row, theirs: Row, rules: MarketRules) -> None:
+    """A stop-loss or take-profit on Binance: the same trade, its level on the tick."""
+    assert ours[:6] == theirs[:6]
+    assert ours[8] == theirs[8]
+    level, fill = theirs[6], ours[6]
+    assert isinstance(level, Decimal)
+    assert isinstance(fill, Decimal)
+    assert fill % rules.tick_size == 0, fill
+    assert abs(fill - level) < rules.tick_size, (fill, level)
