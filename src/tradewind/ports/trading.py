@@ -254,10 +254,10 @@ class OrderRepository(Protocol):
 
 class TradeRepository(Protocol):
     def add(self, trade: TradeRecord) -> bool:
-        """Insert the trade; False when the bot already recorded that exchange order id.
+        """Insert the trade; False when the fill of that client order id is recorded already.
 
-        Binance numbers orders per symbol, so an exchange order id is unique per bot
-        (one symbol, one account), not across bots.
+        Keyed by our client order id (one trade per order), never by the venue's order id:
+        a venue that starts afresh may hand out an order id again.
         """
         ...
 
