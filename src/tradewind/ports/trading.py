@@ -64,6 +64,13 @@ class Exchange(Protocol):
         """Return the free balance of `asset` in the spot or futures wallet."""
         ...
 
+    def spot_holding(self, asset: str) -> Decimal:
+        """Return all of `asset` the spot wallet holds: free and locked by resting orders.
+
+        What a reconciliation compares with the spot positions its bots believe they hold.
+        """
+        ...
+
     def place_market_order(self, order: OrderRequest) -> OrderReport:
         """Place a MARKET order under our client order id and return its outcome."""
         ...
