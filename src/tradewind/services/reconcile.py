@@ -57,11 +57,19 @@ class Reconciliation:
     def summary(self) -> str:
         """Say in a line what was found."""
         counts = Counter(self.outcomes.values())
-        parts = [f"{counts[r]} {r.value}" for r in Reconciled if counts[r]]
+        parts = [f"{counts[r]} {_SAID[r]}" for r in Reconciled if counts[r]]
         return (
             f"reconciled {len(self.outcomes)} bots with their venues: "
-            f"{', '.join(parts) or 'none active'}; {self.fills} fills found and recorded"
+            f"{', '.join(parts) or 'none active'}; {self.fills} orders found filled, recorded"
         )
+
+
+_SAID = {
+    Reconciled.AGREES: "agree",
+    Reconciled.STOPPED: "stopped in error (their position differs from the venue's)",
+    Reconciled.LATER: "left to their next tick (the venue could not tell now)",
+    Reconciled.SKIPPED: "skipped",
+}
 
 
 def reconcile_at_start(deps: TickDeps, account_kind: ExchangeKind | None = None) -> Reconciliation:
