@@ -175,6 +175,10 @@ class FakeExchange:
         self._faults.take("free_balance")
         return self.balances.get((position_type, asset), ZERO)
 
+    def spot_holding(self, asset: str) -> Decimal:
+        self._faults.take("spot_holding")
+        return self.balances.get((PositionType.SPOT, asset), ZERO)  # nothing is locked here
+
     def place_market_order(self, order: OrderRequest) -> OrderReport:
         fault = self._faults.take("place_market_order")
         rules = self._rules[(order.symbol, order.position_type)]

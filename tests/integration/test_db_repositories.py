@@ -242,23 +242,27 @@ def test_saving_an_order_never_added_is_an_error(bot: Bot, tick_uow: TickUow) ->
         uow.orders.save(an_order(bot))
 
 
-def test_a_fill_is_recorded_once_per_bot(bot: Bot, manage_uow: ManageUow) -> None:
+def test_a_fill_is_recorded_once_per_client_order_id(bot: Bot, manage_uow: ManageUow) -> None:
     with manage_uow() as uow:
         other = uow.bots.add(bot.user_id, bot.account_id, spot_config("eth"), 2)
         assert uow.trades.add(a_trade(bot))
         assert not uow.trades.add(a_trade(bot, price=Decimal(1)))
+        # A venue started afresh reuses its order ids: another order of ours is a new fill.
+        assert uow.trades.add(a_trade(bot, client_order_id="tw1-120-e0"))
         # Binance numbers orders per symbol: another bot may see the same number.
-        assert uow.trades.add(a_trade(other, symbol="ETHUSDT"))
+        assert uow.trades.add(a_trade(other, client_order_id="tw2-60-e0", symbol="ETHUSDT"))
         uow.commit()
     with manage_uow() as uow:
         mine = uow.trades.recent(bot_id=bot.id)
-    assert mine == [a_trade(bot)]
+    assert sorted(t.client_order_id for t in mine) == ["tw1-120-e0", "tw1-60-e0"]
+    assert a_trade(bot) in mine
 
 
 def test_recent_trades_are_newest_first_and_limited(bot: Bot, manage_uow: ManageUow) -> None:
     with manage_uow() as uow:
         for n in range(5):
-            uow.trades.add(a_trade(bot, str(n), timestamp=1_700_000_000 + n))
+            at = {"client_order_id": f"tw1-{n}-e0", "timestamp": 1_700_000_000 + n}
+            uow.trades.add(a_trade(bot, str(n), **at))
         uow.commit()
     with manage_uow() as uow:
         shown = uow.trades.recent(user_id=bot.user_id, limit=3)

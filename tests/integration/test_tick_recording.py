@@ -21,10 +21,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from tests.market_script import MINUTE, T0, ManualClock, same_candles_for_both_markets
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
+from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVenue
+from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.domain.bots import BotStatus, OpenPosition
 from tradewind.domain.limits import DayTally
-from tradewind.domain.orders import OrderPurpose, OrderReport, OrderStatus
+from tradewind.domain.orders import (
+    ClientOrderId,
+    OrderPurpose,
+    OrderReport,
+    OrderRequest,
+    OrderStatus,
+)
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionSide, PositionType, Side
 from tradewind.ports import Bot
@@ -36,6 +45,7 @@ ManageUow = Callable[[], SqlManageUnitOfWork]
 NOON = 1_704_110_400  # 2024-01-01 12:00 UTC
 DAY = date(2024, 1, 1)
 _ids = itertools.count(1)
+MARKET = generate_market(30, seed=3, start_price=D(100))  # 1m candles around 100 USDT from T0
 
 
 @pytest.fixture
@@ -78,16 +88,11 @@ def fill(
     return report
 
 
-def again(tick_uow: TickUow, bot: Bot, report: OrderReport, purpose: OrderPurpose) -> None:
-    """Report the same fill once more, on a new order row (a reconcile that finds it again)."""
-    order = OrderRecord(
-        bot_id=bot.id, user_id=bot.user_id, client_order_id=f"tw-test-{next(_ids)}",
-        symbol=bot.config.symbol, position_type=PositionType.SPOT, side=report.side,
-        purpose=purpose, status=OrderStatus.SUBMITTING, requested_qty=report.requested_qty,
-        slot=NOON, created_at=NOON,
-    )  # fmt: skip
+def again(tick_uow: TickUow, bot: Bot, report: OrderReport) -> None:
+    """Report the same fill once more, of the same order (a later lookup that finds it)."""
     with tick_uow() as uow:
-        uow.orders.add(order)
+        order = uow.orders.get(str(report.client_order_id))
+        assert order is not None
         record_report(uow, bot, order, report)
         uow.commit()
 
@@ -203,7 +208,7 @@ def test_an_entry_reported_twice_opens_one_position_and_counts_once(
     tick_uow: TickUow, manage_uow: ManageUow, bot: Bot, engine: Engine
 ) -> None:
     report = fill(tick_uow, bot, BUY, ENTRY, "0.5", "40000", "20")
-    again(tick_uow, bot, report, ENTRY)
+    again(tick_uow, bot, report)
     assert len(trades(manage_uow, bot)) == 1
     assert tally(tick_uow, bot).entries == 1
     assert events(engine) == ["order_filled"]
@@ -214,7 +219,7 @@ def test_a_partial_exit_reported_twice_reduces_the_position_once(
 ) -> None:
     fill(tick_uow, bot, BUY, ENTRY, "0.5", "40000", "20")
     report = fill(tick_uow, bot, SELL, SIGNAL, "0.2", "41000", "8.2")
-    again(tick_uow, bot, report, SIGNAL)
+    again(tick_uow, bot, report)
     position = bot.state.position
     assert position is not None
     assert (position.quantity, position.entry_fee) == (D("0.3"), D(12))
@@ -329,3 +334,37 @@ def test_a_protective_exit_says_which_level_was_hit(
     fill(tick_uow, bot, SELL, purpose, "1", "99", "0.099")
     assert [kind for kind, _ in outbox(engine)] == ["order_filled", hit, "position_closed"]
     assert bot.state.reason == f"closed by {purpose.value}: PnL -1.20 USDT"
+
+
+def test_a_venue_started_afresh_reuses_an_order_id_and_its_fill_is_still_booked(
+    tick_uow: TickUow, manage_uow: ManageUow, bot: Bot
+) -> None:
+    # A paper venue whose state was lost starts its order ids where it started before:
+    # the round trip on the fresh venue gets the ids of the first one. Both are real fills.
+    feed = CandlesPriceFeed(same_candles_for_both_markets("BTCUSDT", MARKET))
+    booked: list[OrderReport] = []
+    for life in range(2):
+        exchange = SimulatedVenue(feed, ManualClock(T0 + MINUTE), seed=7).account(1)
+        for purpose, side in ((ENTRY, BUY), (SIGNAL, SELL)):
+            order = OrderRecord(
+                bot_id=bot.id, user_id=bot.user_id,
+                client_order_id=f"tw{bot.id}-{life}-{purpose.code}0", symbol=bot.config.symbol,
+                position_type=PositionType.SPOT, side=side, purpose=purpose,
+                status=OrderStatus.SUBMITTING, requested_qty=D(1), slot=NOON, created_at=NOON,
+            )  # fmt: skip
+            request = OrderRequest(
+                ClientOrderId(order.client_order_id), "BTCUSDT", PositionType.SPOT, side, D(1)
+            )
+            report = exchange.place_market_order(request)
+            with tick_uow() as uow:
+                uow.orders.add(order)
+                record_report(uow, bot, order, report)
+                uow.commit()
+            booked.append(report)
+    assert booked[0].exchange_order_id == booked[2].exchange_order_id  # reused
+    again(tick_uow, bot, booked[2])  # and a fill reported twice is still booked once
+    assert [t.client_order_id for t in trades(manage_uow, bot)] == [
+        r.client_order_id.value for r in booked
+    ]
+    assert tally(tick_uow, bot).entries == 2
+    assert bot.state.position is None

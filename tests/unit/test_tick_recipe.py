@@ -310,6 +310,28 @@ def test_an_order_whose_answer_was_lost_is_settled_by_the_next_tick_not_sent_aga
     assert list(w.exchange.orders) == [order.client_order_id]
 
 
+def test_an_unknown_outcome_settled_into_a_position_the_wallet_lacks_stops_the_bot() -> None:
+    w = World()
+    slot = w.slot_with(Signal.BUY)
+    w.exchange.fail("place_market_order", OutcomeUnknown("read timed out"), after=True)
+    assert w.tick(slot) is TickOutcome.DECIDED
+    # Meanwhile the BTC left the wallet (its owner sold it by hand): the fill is real,
+    # the position is not there any more.
+    w.exchange.balances[(SPOT, "BTC")] = D(0)
+
+    assert w.tick(slot + 60) is TickOutcome.ERROR
+    [order] = w.store.orders(w.bot)  # settled and recorded; nothing else sent
+    assert order.status is OrderStatus.FILLED
+    assert len(w.store.trades(w.bot)) == 1
+    state = w.store.state(w.bot)
+    assert state.status is BotStatus.ERROR
+    assert state.reason is not None
+    assert "but the spot wallet holds 0 BTC" in state.reason
+    assert w.store.events(w.bot) == ["order_filled", "bot_error"]
+    assert w.tick(slot + 120) is TickOutcome.ERROR
+    assert list(w.exchange.orders) == [order.client_order_id]
+
+
 def test_a_fill_whose_recording_fails_is_written_not_at_all_then_settled_next_tick() -> None:
     w = World()
     slot = w.slot_with(Signal.BUY)

@@ -55,6 +55,7 @@ class ErrorCause(StrEnum):
     CONFIGURATION = "configuration"  # the bot's config or account is unusable (the bot stops)
     REPEATED_REJECTS = "repeated_rejects"  # orders refused again and again (the bot goes on)
     OUTCOME_UNKNOWN = "outcome_unknown"  # an order's outcome is still unknown (the bot waits)
+    VENUE_MISMATCH = "venue_mismatch"  # the venue does not hold the bot's position (it stops)
 
 
 def parse_event_types(text: str) -> tuple[EventType, ...]:

@@ -64,6 +64,13 @@ class Exchange(Protocol):
         """Return the free balance of `asset` in the spot or futures wallet."""
         ...
 
+    def spot_holding(self, asset: str) -> Decimal:
+        """Return all of `asset` the spot wallet holds: free and locked by resting orders.
+
+        What a reconciliation compares with the spot positions its bots believe they hold.
+        """
+        ...
+
     def place_market_order(self, order: OrderRequest) -> OrderReport:
         """Place a MARKET order under our client order id and return its outcome."""
         ...
@@ -255,10 +262,10 @@ class OrderRepository(Protocol):
 
 class TradeRepository(Protocol):
     def add(self, trade: TradeRecord) -> bool:
-        """Insert the trade; False when the bot already recorded that exchange order id.
+        """Insert the trade; False when the fill of that client order id is recorded already.
 
-        Binance numbers orders per symbol, so an exchange order id is unique per bot
-        (one symbol, one account), not across bots.
+        Keyed by our client order id (one trade per order), never by the venue's order id:
+        a venue that starts afresh may hand out an order id again.
         """
         ...
 

@@ -167,17 +167,18 @@ class OrderRow(Base):
 
 class TradeRow(Base):
     __tablename__ = "trades"
-    # Binance numbers orders per symbol, so the id is unique per bot, not globally.
+    # Keyed by our client order id (one trade per order): a venue that starts afresh may
+    # hand out an exchange order id again, never one of ours.
     __table_args__ = (
-        UniqueConstraint("bot_id", "exchange_order_id"),
         Index("ix_trades_user_id_timestamp", "user_id", "timestamp"),
+        Index("ix_trades_bot_id_timestamp", "bot_id", "timestamp"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     bot_id: Mapped[int] = mapped_column(ForeignKey("bot_configs.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     exchange_order_id: Mapped[str] = mapped_column(String(64))
-    client_order_id: Mapped[str] = mapped_column(String(36), index=True)
+    client_order_id: Mapped[str] = mapped_column(String(36), index=True, unique=True)
     symbol: Mapped[str] = mapped_column(String(20))
     side: Mapped[str] = mapped_column(String(4))
     order_type: Mapped[str] = mapped_column(String(16))

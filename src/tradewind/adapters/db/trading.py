@@ -71,7 +71,7 @@ _SAVE_ORDER = (
 _ADD_TRADE = per_dialect(
     lambda insert_: (
         insert_(_TRADES)
-        .on_conflict_do_nothing(index_elements=["bot_id", "exchange_order_id"])
+        .on_conflict_do_nothing(index_elements=["client_order_id"])
         .returning(_TRADES.c.id)
     )
 )
@@ -225,7 +225,7 @@ class SqlTradeRepository:
         self._session = session
 
     def add(self, trade: TradeRecord) -> bool:
-        """Insert the trade; False when the bot already recorded that exchange order id."""
+        """Insert the trade; False when the fill of that client order id is recorded already."""
         db = connection(self._session)
         added = db.execute(_ADD_TRADE[db.dialect.name], trade_columns(trade)).first()
         return added is not None

@@ -206,6 +206,9 @@ class SharedPaperAccount:
     def free_balance(self, asset: str, position_type: PositionType) -> Decimal:
         return self._venues.run(self._access, lambda e: e.free_balance(asset, position_type))
 
+    def spot_holding(self, asset: str) -> Decimal:
+        return self._venues.run(self._access, lambda e: e.spot_holding(asset))
+
     def place_market_order(self, order: OrderRequest) -> OrderReport:
         return self._venues.run(self._access, lambda e: e.place_market_order(order))
 

@@ -129,6 +129,7 @@ def _replay(
     runtime = paper_runtime(settings, market, clock, seed=seed, venue_state=state, market_end=end)
     totals: Counter[str] = Counter()
     try:
+        _reconcile(console, runtime, ExchangeKind.PAPER)
         with Progress(
             "[progress.description]{task.description}", BarColumn(), TaskProgressColumn(),
             TimeRemainingColumn(), console=console, disable=quiet, transient=True,
@@ -180,6 +181,7 @@ def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
         f"paper trading {', '.join(symbols)} on a generated market (not the real one); Ctrl-C stops"
     )
     try:
+        _reconcile(console, runtime, ExchangeKind.PAPER)
         with runtime.dispatcher(wall):  # notifications, beside the ticks
             run_live(runtime.deps, show, account_kind=ExchangeKind.PAPER)
     except KeyboardInterrupt:
@@ -217,6 +219,7 @@ def _on_the_market(
         f"{market.where} (Binance klines), orders filled by the simulated exchange; Ctrl-C stops"
     )
     try:
+        _reconcile(console, runtime, ExchangeKind.PAPER)
         with runtime.dispatcher(clock):  # notifications, beside the ticks
             run_on_market(
                 runtime.deps, clock.set, minute, show,
@@ -244,12 +247,21 @@ def _live_binance(console: Console, settings: Settings, testnet: bool, quiet: bo
             console.print(slot_line(report))
 
     try:
+        _reconcile(console, runtime, ExchangeKind.BINANCE)
         with runtime.dispatcher(clock):  # notifications, beside the ticks
             run_live(runtime.deps, show, account_kind=ExchangeKind.BINANCE)
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
         runtime.close()
+
+
+def _reconcile(console: Console, runtime: PaperRuntime, kind: ExchangeKind) -> None:
+    """Before the first slot, compare each active bot with its venue (records the fills
+    made while no runner watched; a position the venue does not hold stops the bot)."""
+    from tradewind.services.reconcile import reconcile_at_start
+
+    console.print(reconcile_at_start(runtime.deps, kind).summary())
 
 
 def slot_line(report: SlotReport) -> str:

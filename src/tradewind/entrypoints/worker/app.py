@@ -113,6 +113,7 @@ def configure(settings: Settings, celery: Celery = app, paper_seed: int = 7) -> 
             "tradewind.plan_slot": {"queue": slots, "routing_key": slots},
             "tradewind.tick_group": {"queue": slots, "routing_key": slots},
             "tradewind.tick_batch": {"queue": ticks, "routing_key": ticks},
+            "tradewind.reconcile": {"queue": ticks, "routing_key": ticks},
             "tradewind.deliver_notifications": {"queue": ticks, "routing_key": ticks},
             "tradewind.daily_summaries": {"queue": ticks, "routing_key": ticks},
         },

@@ -104,6 +104,7 @@ class LeaderScheduler(Scheduler):  # type: ignore[misc]
         if leads is not self._leading:
             if leads:
                 log.warning("scheduler: leading; this scheduler sends the slots")
+                self._send_reconcile()
             else:
                 log.warning(
                     "scheduler: another scheduler leads (or the database is away); standing by"
@@ -111,6 +112,13 @@ class LeaderScheduler(Scheduler):  # type: ignore[misc]
         self._leading = leads
         self._next_try = time.monotonic() + STANDBY_CHECK_S
         return leads
+
+    def _send_reconcile(self) -> None:
+        """Have a worker compare each bot with its venue: the runner starts (again)."""
+        try:
+            self.app.send_task("tradewind.reconcile")
+        except Exception as e:  # the broker away: the ticks settle what they can meanwhile
+            log.warning("scheduler: reconciliation not sent (%s)", e)
 
     def apply_async(
         self, entry: ScheduleEntry, producer: Any = None, advance: bool = True, **kwargs: Any

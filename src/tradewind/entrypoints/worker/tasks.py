@@ -25,6 +25,7 @@ from tradewind.domain.types import PositionType, Symbol
 from tradewind.entrypoints.worker import stats
 from tradewind.entrypoints.worker.app import app, settings_of
 from tradewind.entrypoints.worker.runtime import runtime
+from tradewind.services.reconcile import reconcile_at_start
 from tradewind.services.slots import (
     SLOT_SECONDS,
     MarketGroup,
@@ -169,4 +170,21 @@ def tick_batch(self: Task, slot: int, bot_ids: list[int]) -> dict[str, Any]:
     counts: dict[str, Any] = {}
     for result in results.values():
         counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+    return counts
+
+
+@app.task(name="tradewind.reconcile", bind=True, max_retries=None)  # type: ignore[untyped-decorator]
+def reconcile(self: Task) -> dict[str, int]:
+    """Reconcile every active bot with its venue (a scheduler sends it as it starts to
+    lead); return how many ended how. Bots ticking meanwhile are left to their ticks."""
+    rt = _ready(self)
+    try:
+        found = reconcile_at_start(rt.deps)
+    except DBAPIError as e:  # the database is away: wait, try again
+        log.warning("reconciliation waits for the database: %s", e.orig)
+        raise self.retry(exc=e, countdown=RETRY_MAX_S) from e
+    log.warning("%s", found.summary())
+    counts: dict[str, int] = {}
+    for outcome in found.outcomes.values():
+        counts[outcome.value] = counts.get(outcome.value, 0) + 1
     return counts

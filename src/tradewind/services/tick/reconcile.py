@@ -16,7 +16,7 @@ from tradewind.services.tick.context import BotAtSlot
 from tradewind.services.tick.recording import record_report
 from tradewind.services.tick.sending import OrderDesk
 
-_UNSENT = (OrderStatus.SUBMITTING, OrderStatus.UNKNOWN)
+UNSENT = (OrderStatus.SUBMITTING, OrderStatus.UNKNOWN)  # sent or not: the venue tells
 _PROTECTIVE = (OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT, OrderPurpose.TRAILING_STOP)
 
 
@@ -53,7 +53,7 @@ def _settle(
     fresh = uow.orders.get(order.client_order_id)
     assert fresh is not None
     if report is None:
-        fresh.status = OrderStatus.REJECTED if fresh.status in _UNSENT else OrderStatus.CANCELED
+        fresh.status = OrderStatus.REJECTED if fresh.status in UNSENT else OrderStatus.CANCELED
         fresh.reason = "not on the exchange: it was never placed (or no longer rests)"
         fresh.updated_at = at.now
         uow.orders.save(fresh)

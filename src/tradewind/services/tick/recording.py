@@ -1,8 +1,9 @@
 """Record what the exchange said: order row, trade, position, counters, events.
 
 Every fill goes through `record_report`, whether it comes back from sending an order or
-from reconciling one later. The trade's exchange order id is unique, so a fill seen twice
-changes nothing the second time.
+from reconciling one later. A trade is keyed by our client order id (a venue restarted
+afresh may reuse its own order ids, never ours), so a fill seen twice changes nothing the
+second time.
 """
 
 from __future__ import annotations

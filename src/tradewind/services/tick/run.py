@@ -22,6 +22,7 @@ from collections.abc import Callable
 from tradewind.domain.bots import BotStatus
 from tradewind.domain.decide import NOTHING, Close, Enter, Pause, Protect, Reading, Wait, decide
 from tradewind.domain.limits import DayTally, utc_day
+from tradewind.domain.notifications import ErrorCause
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.records import OutboxEvent
 from tradewind.ports import TickLoad, UnitOfWork
@@ -31,9 +32,10 @@ from tradewind.services.tick.entry import enter
 from tradewind.services.tick.market import FAILURES, MarketView, Unread, read_market
 from tradewind.services.tick.outcome import TickOutcome
 from tradewind.services.tick.protection import lift_protection, protect
-from tradewind.services.tick.reconcile import settle_open_orders
+from tradewind.services.tick.reconcile import UNSENT, settle_open_orders
 from tradewind.services.tick.sending import OrderDesk
 from tradewind.services.tick.state import conclude, failed, mark_error, saw, write
+from tradewind.services.tick.venue_check import mismatch_reason, position_difference
 
 Quiet = tuple[TickOutcome, list[OutboxEvent]]
 
@@ -123,7 +125,10 @@ def trade(deps: TickDeps, at: BotAtSlot, view: MarketView) -> TickOutcome:
 def _trade(desk: OrderDesk, view: MarketView) -> TickOutcome:
     at = desk.at
     state = at.bot.state
+    unsure = any(o.status in UNSENT for o in at.open_orders)
     stuck = settle_open_orders(desk) if at.open_orders else None
+    if stuck is None and unsure and _parted_from_venue(desk):
+        return TickOutcome.ERROR
     if stuck is not None:
         state.reason = f"waiting for the outcome of order {stuck.client_order_id}"
         with desk.transactions() as uow:
@@ -156,6 +161,20 @@ def _trade(desk: OrderDesk, view: MarketView) -> TickOutcome:
         write(uow, at, conclude(at, lambda: at.book.today(uow), reading.signal))
         uow.commit()
     return TickOutcome.DECIDED
+
+
+def _parted_from_venue(desk: OrderDesk) -> bool:
+    """After settling an order whose outcome was unknown, compare the position with the
+    venue's; a difference the fills do not explain puts the bot in error (told once)."""
+    at = desk.at
+    difference = position_difference(desk.exchange, at.bot)
+    if difference is None:
+        return False
+    with desk.transactions() as uow:
+        error = mark_error(at.bot, at.now, mismatch_reason(difference), ErrorCause.VENUE_MISMATCH)
+        write(uow, at, [error])
+        uow.commit()
+    return True
 
 
 def _wait(at: BotAtSlot, decision: Wait) -> None:

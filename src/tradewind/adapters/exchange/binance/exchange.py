@@ -71,6 +71,11 @@ class BinanceExchange:
         balances = self.transport.call(Api.FUTURES_PRIVATE_V2, "GET", "balance", weight=5)
         return parsing.free_futures(balances, asset)
 
+    def spot_holding(self, asset: str) -> Decimal:
+        """Return the spot balance of `asset`, free and locked by resting orders."""
+        account = self.transport.call(Api.SPOT_PRIVATE, "GET", "account", weight=20)
+        return parsing.held_spot(account, asset)
+
     def position(self, symbol: Symbol) -> ExchangePosition | None:
         """Return the open futures position of `symbol`, if any."""
         rows = self.transport.call(

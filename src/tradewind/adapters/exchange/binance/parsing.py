@@ -228,6 +228,14 @@ def free_spot(account: Json, asset: str) -> Decimal:
     return ZERO
 
 
+def held_spot(account: Json, asset: str) -> Decimal:
+    """Return the free plus locked amount of `asset` in a GET /api/v3/account answer."""
+    for balance in rows(account.get("balances"), "balances"):
+        if balance.get("asset") == asset:
+            return dec(balance, "free") + dec(balance, "locked")
+    return ZERO
+
+
 def free_futures(balances: object, asset: str) -> Decimal:
     """Return the available balance of `asset` in a GET /fapi/v2/balance answer."""
     for balance in rows(balances, "balance"):

@@ -45,6 +45,15 @@ class SimulatedExchange:
 
         return self.venue.run("free_balance", self.account_id, free)
 
+    def spot_holding(self, asset: str) -> Decimal:
+        """Return the spot balance of `asset`, free and locked by resting orders."""
+
+        def held(_desk: Desk, account: Account, _now: int) -> Decimal:
+            balance = account.spot.get(asset)
+            return ZERO if balance is None else balance.free + balance.locked
+
+        return self.venue.run("spot_holding", self.account_id, held)
+
     def place_market_order(self, order: OrderRequest) -> OrderReport:
         """Fill a MARKET order at the open of the current 1m candle; return its report."""
         return self.venue.run(

@@ -1,0 +1,196 @@
+"""A runner's start reconciles each bot with its venue (SQLite and PostgreSQL).
+
+A bot that believes it holds a position its venue does not (the paper venue's state was
+lost) is stopped in error with the reason, its owner told once, and nothing is sent for
+it. An exit the venue filled while no runner was up is recorded as a trade at start.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from tests.integration.db_builders import paper_account, spot_config
+from tradewind.adapters.clocks import ReplayClock
+from tradewind.adapters.db.locks import make_bot_lock
+from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
+from tradewind.adapters.exchange.simulated import SimulatedVenue
+from tradewind.adapters.marketdata.replay import ReplayMarketData
+from tradewind.adapters.marketdata.synthetic import generate_market
+from tradewind.bootstrap.venues import PaperExchanges
+from tradewind.domain.bots import BotState, BotStatus
+from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus
+from tradewind.domain.types import PositionType
+from tradewind.services.reconcile import Reconciled, reconcile_at_start
+from tradewind.services.scheduler import run_slot, slots_between
+from tradewind.services.tick import TickDeps, TickOutcome
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+T0 = int(START.timestamp())
+DAYS = 3
+EXITS = (OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT)
+
+
+class Runner:
+    """A spot bot with resting exits, ticked by a runner that may stop and start again."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        tick_uow: Callable[[], SqlUnitOfWork],
+        manage_uow: Callable[[], SqlManageUnitOfWork],
+        state_path: Path,
+    ) -> None:
+        candles = generate_market(DAYS * 1440, 60, seed=11, start_price=42_000, start_time=START)
+        self.market = ReplayMarketData({"BTCUSDT": candles})
+        self.clock = ReplayClock(T0)
+        self.engine, self.tick_uow, self.manage_uow = engine, tick_uow, manage_uow
+        self.state_path = state_path
+        with manage_uow() as uow:
+            user = uow.users.add("owner@example.com", "Owner", T0)
+            account = uow.accounts.add(paper_account(user.id))
+            config = spot_config(custom_stop_loss=1, custom_take_profit="1.5",
+                                 position_size_fixed="100")  # fmt: skip
+            bot = uow.bots.add(user.id, account.id, config, T0)
+            uow.bots.set_active(bot.id, True)
+            uow.commit()
+        self.bot_id, self.account_id = bot.id, account.id
+        self.start(keep_venue=True)
+
+    def start(self, *, keep_venue: bool) -> None:
+        """Start a runner: its venue from the saved state, or a fresh one (state lost)."""
+        if not keep_venue:
+            self.state_path.unlink()
+        self.venue = SimulatedVenue(self.market, self.clock, seed=3, state_path=self.state_path)
+        self.deps = TickDeps(
+            uow=self.tick_uow, exchanges=PaperExchanges(self.venue), market_data=self.market,
+            lock=make_bot_lock(self.engine), clock=self.clock,
+        )  # fmt: skip
+
+    def tick_until(self, stop: Callable[[], bool]) -> list[TickOutcome]:
+        """Tick slot by slot from the clock's time until `stop()`; return the outcomes."""
+        outcomes: list[TickOutcome] = []
+        for slot in slots_between(self.clock.now(), T0 + DAYS * 1440 * 60):
+            self.clock.set(slot)
+            outcomes.extend(run_slot(self.deps, [self.bot_id], slot).outcomes.elements())
+            if stop():
+                return outcomes
+        raise AssertionError("the condition never came")
+
+    def state(self) -> BotState:
+        with self.manage_uow() as uow:
+            bot = uow.bots.get(self.bot_id)
+        assert bot is not None
+        return bot.state
+
+    def protected(self) -> bool:
+        position = self.state().position
+        return position is not None and set(position.protection) >= set(EXITS)
+
+    def order_count(self) -> int:
+        with self.manage_uow() as uow:
+            return len(uow.orders.recent(bot_id=self.bot_id, limit=10_000))
+
+    def errors(self) -> list[dict[str, object]]:
+        with self.engine.connect() as db:
+            rows = db.execute(text("SELECT payload FROM outbox WHERE event_type = 'bot_error'"))
+            return [p if isinstance(p, dict) else json.loads(p) for (p,) in rows]
+
+
+def runner(
+    engine: Engine,
+    tick_uow: Callable[[], SqlUnitOfWork],
+    manage_uow: Callable[[], SqlManageUnitOfWork],
+    tmp_path: Path,
+) -> Runner:
+    return Runner(engine, tick_uow, manage_uow, tmp_path / "paper-venue.json")
+
+
+def test_a_position_the_venue_does_not_hold_stops_the_bot_once_and_nothing_is_sent(
+    engine: Engine,
+    tick_uow: Callable[[], SqlUnitOfWork],
+    manage_uow: Callable[[], SqlManageUnitOfWork],
+    tmp_path: Path,
+) -> None:
+    world = runner(engine, tick_uow, manage_uow, tmp_path)
+    world.tick_until(world.protected)
+    held = world.state().position
+    assert held is not None
+    sent = world.order_count()
+
+    world.start(keep_venue=False)  # the venue's state is gone: it holds no BTC
+    found = reconcile_at_start(world.deps)
+    assert found.outcomes == {world.bot_id: Reconciled.STOPPED}
+    state = world.state()
+    assert state.status is BotStatus.ERROR
+    assert state.reason is not None
+    assert f"holds long {held.quantity} BTCUSDT but the spot wallet holds 0 BTC" in state.reason
+    [told] = world.errors()
+    assert (told["cause"], told["error"]) == ("venue_mismatch", state.reason)
+
+    # Started again, or ticked: the bot is told about once and sends nothing.
+    assert reconcile_at_start(world.deps).outcomes == {world.bot_id: Reconciled.SKIPPED}
+    an_hour_on = world.clock.now() + 60 * 60
+    outcomes = world.tick_until(lambda: world.clock.now() >= an_hour_on)
+    assert set(outcomes) == {TickOutcome.ERROR}
+    assert world.order_count() == sent
+    assert len(world.errors()) == 1
+    fresh = world.venue.account(world.account_id)
+    assert fresh.spot_holding("BTC") == 0
+    assert fresh.spot_balance("USDT").free == 10_000  # not one order reached it
+
+
+def test_an_exit_the_venue_filled_while_no_runner_was_up_is_recorded_at_start(
+    engine: Engine,
+    tick_uow: Callable[[], SqlUnitOfWork],
+    manage_uow: Callable[[], SqlManageUnitOfWork],
+    tmp_path: Path,
+) -> None:
+    world = runner(engine, tick_uow, manage_uow, tmp_path)
+    world.tick_until(world.protected)
+    position = world.state().position
+    assert position is not None
+    exits = {p: position.protection[p] for p in EXITS}
+
+    # No runner: the market moves on until the venue (its saved state) fills an exit.
+    world.start(keep_venue=True)
+    exchange = world.venue.account(world.account_id)
+
+    def filled() -> OrderPurpose | None:
+        for purpose, client_id in exits.items():
+            report = exchange.find_order("BTCUSDT", PositionType.SPOT, ClientOrderId(client_id))
+            if report is not None and report.status is OrderStatus.FILLED:
+                return purpose
+        return None
+
+    while filled() is None:
+        assert world.clock.now() < T0 + DAYS * 1440 * 60, "no exit ever filled"
+        world.clock.set(world.clock.now() + 60)
+    hit = filled()
+    assert hit is not None
+    with manage_uow() as uow:
+        assert all(t.purpose is OrderPurpose.ENTRY for t in uow.trades.recent(bot_id=world.bot_id))
+
+    world.start(keep_venue=True)
+    found = reconcile_at_start(world.deps)
+    assert found.outcomes == {world.bot_id: Reconciled.AGREES}
+    assert found.fills == 1
+    with manage_uow() as uow:
+        latest = uow.trades.recent(bot_id=world.bot_id, limit=1)[0]
+    assert (latest.client_order_id, latest.purpose) == (exits[hit], hit)
+    assert latest.quantity == position.quantity
+    assert latest.realized_pnl is not None
+    state = world.state()
+    assert state.position is None
+    assert state.status is BotStatus.WAITING
+    assert world.errors() == []
+    # Reconciling again finds nothing new: the fill is recorded once.
+    again = reconcile_at_start(world.deps)
+    assert (again.outcomes, again.fills) == ({world.bot_id: Reconciled.AGREES}, 0)
+    with manage_uow() as uow:
+        recorded = [t.client_order_id for t in uow.trades.recent(bot_id=world.bot_id)]
+    assert recorded.count(exits[hit]) == 1
