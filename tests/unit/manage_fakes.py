@@ -17,7 +17,7 @@ from typing import Self, TypeVar
 
 from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import Account, User
-from tradewind.domain.bots import BotState, BotStatus
+from tradewind.domain.bots import BotState, BotStatus, CloseRequest
 from tradewind.domain.limits import DayTally
 from tradewind.domain.notifications import DeliveryStatus
 from tradewind.domain.records import OrderRecord, OutboxEvent, TradeRecord
@@ -179,6 +179,15 @@ class FakeBots:
 
     def set_active(self, bot_id: int, active: bool) -> None:
         self.rows.bots[bot_id].active = active
+
+    def request_close(self, bot_id: int, then: CloseRequest) -> None:
+        self.rows.bots[bot_id].state.close_requested = then
+        self.rows.bots[bot_id].active = True
+
+    def settle_close_request(self, bot_id: int, then: CloseRequest) -> None:
+        self.rows.bots[bot_id].state.close_requested = None
+        if then is CloseRequest.THEN_STOP:
+            self.rows.bots[bot_id].active = False
 
     def save_state(self, bot_id: int, state: BotState) -> None:
         bot = self.rows.bots[bot_id]

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import Account, ExchangeKind, User
+from tradewind.domain.bots import CloseRequest
 from tradewind.domain.records import TradeRecord
 from tradewind.domain.types import PositionType
 from tradewind.ports.trading import (
@@ -77,6 +78,10 @@ class BotCatalog(BotRepository, Protocol):
 
     def set_active(self, bot_id: int, active: bool) -> None:
         """Mark the bot as one the scheduler runs, or not."""
+        ...
+
+    def request_close(self, bot_id: int, then: CloseRequest) -> None:
+        """Ask the bot's next tick to close its position now (the bot runs until it has)."""
         ...
 
     def delete(self, bot_id: int, deleted_at: int) -> None:

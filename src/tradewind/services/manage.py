@@ -18,7 +18,7 @@ from pydantic import SecretStr, ValidationError
 
 from tradewind.bot_config import BotConfig, format_validation_error
 from tradewind.domain.accounts import Account, ExchangeKind, User
-from tradewind.domain.bots import BotStatus
+from tradewind.domain.bots import BotStatus, CloseRequest
 from tradewind.domain.bounds import check_amount, check_name, shown
 from tradewind.domain.errors import ConfigurationError, Conflict, NotFound
 from tradewind.domain.market_rules import MarketRules
@@ -214,15 +214,50 @@ def start_bot(uow_factory: UowFactory, actor: Actor, bot_id: int) -> Bot:
 
 
 def stop_bot(uow_factory: UowFactory, actor: Actor, bot_id: int) -> Bot:
-    """Stop running the bot; an open position stays open (and protected) on the exchange."""
+    """Stop running the bot; an open position stays open (and protected) on the exchange.
+    A close its owner asked for still happens: the bot stops once it is flat."""
     with uow_factory() as uow:
         bot = owned(actor, uow.bots.get(bot_id), "bot", bot_id)
+        if bot.state.close_requested is not None:
+            uow.bots.request_close(bot.id, CloseRequest.THEN_STOP)
+            bot.state.reason = "closing the position, as its owner asked; then stopping"
+            uow.bots.save_state(bot.id, bot.state)
+            uow.commit()
+            bot.state.close_requested = CloseRequest.THEN_STOP
+            return bot
         bot.state.status = BotStatus.STOPPED
         bot.state.reason = "stopped by its owner"
         uow.bots.set_active(bot.id, False)
         uow.bots.save_state(bot.id, bot.state)
         uow.commit()
     bot.active = False
+    return bot
+
+
+def close_position(uow_factory: UowFactory, actor: Actor, bot_id: int) -> Bot:
+    """Ask the bot to close its position now with a MARKET order (the next tick, within a
+    minute, sends it). A stopped bot runs until it is flat, then stops again. Asking twice
+    is one request; a flat bot, or one in error, is a Conflict."""
+    with uow_factory() as uow:
+        bot = owned(actor, uow.bots.get(bot_id), "bot", bot_id)
+        state = bot.state
+        if state.position is None:
+            raise Conflict(f"bot: {bot.config.name!r} holds no position; there is nothing to close")
+        if state.status is BotStatus.ERROR:
+            raise Conflict(
+                f"bot: {bot.config.name!r} is in error ({state.reason}); start it again, "
+                "then close its position"
+            )
+        if state.close_requested is None:
+            then = CloseRequest.KEEP_RUNNING if bot.active else CloseRequest.THEN_STOP
+            uow.bots.request_close(bot.id, then)
+            state.close_requested = then
+            if not bot.active:
+                state.status = BotStatus.IN_POSITION
+                state.reason = "closing the position, as its owner asked; then stopping"
+                uow.bots.save_state(bot.id, state)
+            uow.commit()
+    bot.active = True
     return bot
 
 
@@ -276,6 +311,7 @@ def stop_all_bots(uow_factory: UowFactory, actor: Actor) -> list[int]:
         for bot in running:
             bot.state.status = BotStatus.STOPPED
             bot.state.reason = "stopped by an operator"
+            uow.bots.settle_close_request(bot.id, CloseRequest.THEN_STOP)  # no order now
             uow.bots.set_active(bot.id, False)
             uow.bots.save_state(bot.id, bot.state)
         uow.commit()

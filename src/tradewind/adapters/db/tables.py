@@ -136,6 +136,8 @@ class BotStateRow(Base):
     position_entry_client_order_id: Mapped[str | None] = mapped_column(String(36))
     # {"stop_loss": "<client order id>", ...}: the protective orders resting on the exchange.
     position_protection: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
+    # CloseRequest: the owner asked to close the position now (set and cleared on its own).
+    close_requested: Mapped[str | None] = mapped_column(String(8))
 
 
 class OrderRow(Base):

@@ -163,6 +163,9 @@ class BotStatePublic(BaseModel):
     last_signal: str | None
     last_signal_at: int | None
     position: PositionPublic | None
+    closing: bool = Field(
+        default=False, description="Its owner asked to close the position; the next tick does."
+    )
 
 
 class TodayPublic(BaseModel):

@@ -129,7 +129,8 @@ def _record_exit(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderRep
     else:
         state.position = None
         state.status = BotStatus.WAITING
-        state.reason = f"closed by {exit_name.replace('_', ' ')}: PnL {pnl}"
+        how = "its owner" if exit_name == "manual" else exit_name.replace("_", " ")
+        state.reason = f"closed by {how}: PnL {pnl}"
     uow.counters.add(bot.id, utc_day(report.time), realized_pnl=pnl)
     common: dict[str, object] = {
         "side": position.side.value,
