@@ -32,6 +32,7 @@ def _by_id(ann: Person, bob: Person) -> list[ById]:
         ("DELETE", f"/bots/{bot}", None, "any"),
         ("POST", f"/bots/{bot}/start", None, "any"),
         ("POST", f"/bots/{bot}/stop", None, "any"),
+        ("POST", f"/bots/{bot}/close", None, "any"),
         ("GET", f"/bots/{bot}/orders", None, "any"),
         ("GET", f"/bots/{bot}/trades", None, "any"),
         ("GET", f"/bots/{bot}/pnl", None, "any"),
@@ -46,7 +47,7 @@ def _by_id(ann: Person, bob: Person) -> list[ById]:
 
 TEMPLATES = {
     "/accounts/{account_id}", "/bots/{bot_id}", "/bots/{bot_id}/start", "/bots/{bot_id}/stop",
-    "/bots/{bot_id}/orders", "/bots/{bot_id}/trades", "/bots/{bot_id}/pnl",
+    "/bots/{bot_id}/close", "/bots/{bot_id}/orders", "/bots/{bot_id}/trades", "/bots/{bot_id}/pnl",
     "/tokens/{token_id}", "/strategies/{name}", "/users/{user_id}/disable",
     "/users/{user_id}/enable",
 }  # fmt: skip
