@@ -42,6 +42,7 @@ from tradewind.bot_config import format_validation_error
 from tradewind.domain.errors import ConfigurationError
 from tradewind.ports import (
     Clock,
+    CredentialCheck,
     IdentityUnitOfWork,
     ManageUnitOfWork,
     NotifyUnitOfWork,
@@ -63,6 +64,8 @@ class Store:
     clock: Clock
     rules_for: RulesLookup  # the built-in symbol rules, as `bot create` checks them
     passwords: PasswordHasher = field(default_factory=Argon2Passwords)
+    # Asks the venue whether it accepts an account's key and secret before it is stored.
+    check_credentials: CredentialCheck | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -76,9 +79,11 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
+        from tradewind.bootstrap.venues import VenueCredentialCheck
+
         return cls(
             settings, engine, session_factory(engine), SecretBox.from_settings(settings),
-            SystemClock(), rules_for,
+            SystemClock(), rules_for, check_credentials=VenueCredentialCheck(settings),
         )  # fmt: skip
 
     def manage_uow(self) -> ManageUnitOfWork:

@@ -25,6 +25,7 @@ from tradewind.ports.identity import (
 from tradewind.ports.manage import (
     AccountCatalog,
     BotCatalog,
+    CredentialCheck,
     ManageUnitOfWork,
     NewAccount,
     OrderHistory,
@@ -78,6 +79,7 @@ __all__ = [
     "BacktestSources",
     "Bot",
     "BotCatalog",
+    "CredentialCheck",
     "BotDay",
     "BotLock",
     "BotRepository",

@@ -19,6 +19,7 @@ from tradewind.domain.bots import CloseRequest
 from tradewind.domain.records import TradeRecord
 from tradewind.domain.types import PositionType
 from tradewind.ports.trading import (
+    AccountAccess,
     AccountRepository,
     Bot,
     BotRepository,
@@ -116,3 +117,13 @@ class ManageUnitOfWork(Transaction, Protocol):
     orders: OrderHistory
     trades: TradeHistory
     counters: DailyCounterRepository
+
+
+class CredentialCheck(Protocol):
+    """Asks an account's venue whether it accepts the account's key and secret."""
+
+    def __call__(self, access: AccountAccess) -> None:
+        """Return when the venue accepts them (a signed read of the account); raise
+        `AuthenticationFailed` with the venue's reason when it refuses them, and
+        `TemporaryExchangeError` when it cannot be asked now. Paper accounts pass."""
+        ...

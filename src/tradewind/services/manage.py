@@ -20,11 +20,18 @@ from tradewind.bot_config import BotConfig, format_validation_error
 from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotStatus, CloseRequest
 from tradewind.domain.bounds import check_amount, check_name, shown
-from tradewind.domain.errors import ConfigurationError, Conflict, NotFound
+from tradewind.domain.errors import AuthenticationFailed, ConfigurationError, Conflict, NotFound
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.strategies.base import CANDLE_HISTORY_LIMIT
 from tradewind.domain.types import PositionType
-from tradewind.ports import Bot, Clock, ManageUnitOfWork, NewAccount
+from tradewind.ports import (
+    AccountAccess,
+    Bot,
+    Clock,
+    CredentialCheck,
+    ManageUnitOfWork,
+    NewAccount,
+)
 from tradewind.services.access import Actor, owned, owner, require_operator
 
 UowFactory = Callable[[], ManageUnitOfWork]
@@ -84,9 +91,12 @@ def add_account(
     api_key: SecretStr | None = None,
     api_secret: SecretStr | None = None,
     balance: Decimal | None = None,
+    check: CredentialCheck | None = None,
 ) -> Account:
     """Add an exchange account for `owner_id`: paper (simulated, with a USDT balance) or
-    Binance."""
+    Binance. With `check`, a Binance key and secret are first shown to the exchange (a
+    signed read of the account): a refusal is a ConfigurationError naming `api_key` with
+    the exchange's reason, and nothing is stored."""
     account_name = checked_name("name", name)
     try:
         account_kind = ExchangeKind(kind)
@@ -104,6 +114,8 @@ def add_account(
         for field, secret in (("api_key", api_key), ("api_secret", api_secret)):
             if secret is None or not secret.get_secret_value().strip():
                 raise ConfigurationError(f"{field}: a binance account needs one")
+    if check is not None and account_kind is not ExchangeKind.PAPER:
+        _check_credentials(check, account_kind, testnet, api_key, api_secret)
     with uow_factory() as uow:
         user = owner(actor, uow.users.get(owner_id), owner_id)
         if uow.accounts.by_name(user.id, account_name) is not None:
@@ -124,6 +136,27 @@ def add_account(
         )
         uow.commit()
     return account
+
+
+def _check_credentials(
+    check: CredentialCheck,
+    kind: ExchangeKind,
+    testnet: bool,
+    api_key: SecretStr | None,
+    api_secret: SecretStr | None,
+) -> None:
+    """Show the key and secret to the exchange before anything is stored (no transaction
+    is open across the call); its refusal names `api_key` and says the exchange's reason."""
+    access = AccountAccess(
+        0, kind, _stripped(api_key).get_secret_value(), _stripped(api_secret).get_secret_value(),
+        testnet,
+    )  # fmt: skip
+    try:
+        check(access)
+    except AuthenticationFailed as e:
+        raise ConfigurationError(
+            f"api_key: {kind.value} refused this key and secret ({e}); nothing was stored"
+        ) from None
 
 
 def bot_counts(uow_factory: UowFactory, actor: Actor) -> dict[int, tuple[int, int]]:

@@ -136,6 +136,11 @@ async function showBots() {
 
 function botPanel(bot) {
   const buttons = [bot.active ? action("stop", `/bots/${bot.id}/stop`) : action("start", `/bots/${bot.id}/start`)];
+  if (bot.state.closing) buttons.push(el("span", { id: "closing" }, "closing the position at the next tick…"));
+  else if (bot.state.position) buttons.push(action("close", `/bots/${bot.id}/close`, (closing) => {
+    flash("the position closes at the next tick (a MARKET order)");
+    document.getElementById("bot-page")?.replaceWith(botPanel(closing));
+  }));
   if (!bot.active) buttons.push(el("button", { type: "button", "data-action": "delete", onclick: async () => {
     try { await api("DELETE", `/bots/${bot.id}`); location.hash = "#/"; } catch (e) { flash(e.message); }
   } }, "delete"));
