@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradewind.adapters.auth.passwords import Argon2Passwords
+from tradewind.adapters.auth.totp import PyOtpCodes
 from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.db import secrets as master_keys
 from tradewind.adapters.db.engine import (
@@ -47,6 +48,7 @@ from tradewind.ports import (
     ManageUnitOfWork,
     NotifyUnitOfWork,
     PasswordHasher,
+    TotpCodes,
 )
 from tradewind.services.manage import RulesLookup
 from tradewind.services.notify import NotifyDeps
@@ -66,6 +68,7 @@ class Store:
     passwords: PasswordHasher = field(default_factory=Argon2Passwords)
     # Asks the venue whether it accepts an account's key and secret before it is stored.
     check_credentials: CredentialCheck | None = None
+    totp: TotpCodes = field(default_factory=PyOtpCodes)  # two-factor sign-in codes
 
     @classmethod
     def open(cls, settings: Settings) -> Store:

@@ -19,8 +19,11 @@ from tradewind.ports.identity import (
     LoginRepository,
     NewToken,
     PasswordHasher,
+    RecoveryCodeRepository,
     SessionRepository,
     TokenRepository,
+    TotpCodes,
+    TwoFactorRepository,
 )
 from tradewind.ports.manage import (
     AccountCatalog,
@@ -108,6 +111,7 @@ __all__ = [
     "OrderRepository",
     "OutboxRepository",
     "PasswordHasher",
+    "RecoveryCodeRepository",
     "Route",
     "RouteRepository",
     "RunningBot",
@@ -116,6 +120,8 @@ __all__ = [
     "SummaryRepository",
     "TickLoad",
     "TokenRepository",
+    "TotpCodes",
+    "TwoFactorRepository",
     "TradeHistory",
     "TradeRepository",
     "Transaction",

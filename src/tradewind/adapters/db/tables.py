@@ -348,6 +348,33 @@ class ApiTokenRow(Base):
     revoked_at: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class TwoFactorRow(Base):
+    """A user's TOTP secret, a Fernet token under the master key; not asked at sign-in
+    until confirmed. `last_step`: the time step of the last code accepted (used once)."""
+
+    __tablename__ = "user_two_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    confirmed_at: Mapped[int | None] = mapped_column(BigInteger)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCodeRow(Base):
+    """A recovery code, by its SHA-256 (64 random bits; shown once), usable once."""
+
+    __tablename__ = "user_recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class LoginAttemptRow(Base):
     """A failed sign-in, by account and by address: the rate limits count these, so every
     API process behind a load balancer sees the same counts."""
