@@ -64,15 +64,23 @@ function showLogin() {
     el("h2", {}, "Sign in"),
     el("label", {}, "Email", el("input", { name: "email", type: "email", required: "", autocomplete: "username" })),
     el("label", {}, "Password", el("input", { name: "password", type: "password", required: "", autocomplete: "current-password" })),
+    el("label", { id: "code-field", hidden: "" }, "Two-factor code (or a recovery code)",
+      el("input", { name: "code", autocomplete: "one-time-code", inputmode: "numeric" })),
     el("button", { type: "submit" }, "Sign in"), error);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const fields = new FormData(form);
     try {
-      const session = await api("POST", "/auth/login", { email: fields.get("email"), password: fields.get("password") });
+      const body = { email: fields.get("email"), password: fields.get("password") };
+      if (fields.get("code")) body.code = fields.get("code");
+      const session = await api("POST", "/auth/login", body);
       csrf = session.csrf_token; me = session.user;
       signedIn();
-    } catch (e) { error.textContent = e.message; }
+    } catch (e) {
+      // The password was right and the account asks for its second factor: ask for it.
+      if (e.status === 401 && e.message.startsWith("code:")) document.getElementById("code-field").hidden = false;
+      error.textContent = e.message;
+    }
   });
   main(mine, form);
 }
@@ -296,6 +304,8 @@ async function route() {
     else if (hash === "#/accounts") await showAccounts();
     else if (hash === "#/tokens") await showTokens();
     else if (hash === "#/operator") await showOperator();
+    else if (hash === "#/security") await showSecurity();
+    else if (hash === "#/notifications") await showNotifications();
     else await showBots();
   } catch (e) { flash(e.message); }
 }
