@@ -199,8 +199,8 @@ def check_master_key(sessions: sessionmaker[Session], box: SecretBox) -> int:
 
 
 def rotate_master_key(sessions: sessionmaker[Session], current: SecretBox, new_key: bytes) -> int:
-    """Re-encrypt every account, webhook and two-factor secret under `new_key` in one transaction; return
-    the number of accounts.
+    """Re-encrypt every account, webhook and two-factor secret under `new_key` in one
+    transaction; return the number of accounts.
 
     Nothing is written unless every secret decrypts under `current`.
     """

@@ -23,6 +23,7 @@ from tradewind.entrypoints.api.routes import (
     auth,
     bots,
     events,
+    notifications,
     operator,
     strategies,
     two_factor,
@@ -63,7 +64,8 @@ def create_app(store: Store) -> FastAPI:
     install_error_handlers(app)
     app.middleware("http")(_same_origin_changes)
     app.middleware("http")(_security_headers)
-    routers = (auth, two_factor, accounts, operator, bots, strategies, events)  # stop-all before {bot_id}
+    # operator's stop-all before bots' {bot_id}
+    routers = (auth, two_factor, accounts, operator, bots, strategies, events, notifications)
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
 

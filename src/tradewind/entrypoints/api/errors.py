@@ -3,7 +3,8 @@
 NotFound 404 (another user's thing reads exactly as a missing one), Conflict 409,
 Forbidden 403, NotAuthenticated 401, TooManyAttempts 429, TemporaryExchangeError 503,
 ConfigurationError 422 with the field and the rule, as FastAPI's own validation errors
-have them. Those carry only where and what (`loc`, `msg`, `type`): never the value sent, which may be a secret.
+have them. Those carry only where and what (`loc`, `msg`, `type`): never the value sent,
+which may be a secret.
 """
 
 from __future__ import annotations
