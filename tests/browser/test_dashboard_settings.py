@@ -44,3 +44,24 @@ def test_two_factor_is_set_up_from_the_page_and_asked_at_the_next_sign_in(
     page.fill("#login input[name=code]", pyotp.TOTP(secret).at(confirmed_at, counter_offset=1))
     page.click("#login button[type=submit]")
     expect(page.locator("#who")).to_contain_text("ann@example.com")
+
+
+def test_a_channel_is_added_tested_and_deleted_from_the_notifications_page(
+    site: tuple[Store, str],  # noqa: F811
+    browser: Browser,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    _, base_url = site
+    page = sign_in(browser, base_url, "ann@example.com")
+    page.click("text=Notifications")
+    expect(page.locator("#no-channels")).to_be_visible()
+    page.fill("#channel-form input[name=name]", "mail")
+    page.fill("#channel-form input[name=to]", "ann@example.com")
+    page.click("#channel-form button[type=submit]")
+    row = page.locator("[data-channel]")
+    expect(row).to_contain_text("ann@example.com")
+    row.locator("[data-action=test]").click()
+    expect(page.locator("#flash")).to_contain_text("a test is on its way to mail")
+    shot(page, "notifications", tmp_path)
+    page.locator("[data-channel] [data-action=delete]").click()
+    expect(page.locator("#no-channels")).to_be_visible()

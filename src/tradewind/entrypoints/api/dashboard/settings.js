@@ -47,5 +47,37 @@ async function showSecurity() {
 
 async function showNotifications() {
   const mine = nextTurn();
-  main(mine, el("h2", {}, "Notifications"), el("p", {}, "Coming soon."));
+  const [channels, deliveries] = await Promise.all([
+    api("GET", "/notifications/channels"), api("GET", "/notifications/deliveries?limit=20")]);
+  const errors = el("p", { class: "error", id: "channel-error" });
+  const form = el("form", { id: "channel-form" }, el("h3", {}, "Add a channel"),
+    field("Name", "name", { required: "" }),
+    choice("Kind", "kind", [["email", "email"], ["webhook", "webhook"]], "email"),
+    field("Email address (email)", "to", { type: "email" }),
+    field("URL (webhook)", "url", { type: "url" }),
+    field("Signing secret, whsec_… (webhook)", "secret", { type: "password", autocomplete: "off" }),
+    el("button", { type: "submit" }, "Add"), errors);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const body = { name: data.get("name"), kind: data.get("kind") };
+    for (const key of body.kind === "email" ? ["to"] : ["url", "secret"]) if (data.get(key)) body[key] = data.get(key);
+    try { await api("POST", "/notifications/channels", body); await showNotifications(); } catch (e) { errors.textContent = e.message; }
+  });
+  const button = (label, method, path, done) => el("button", { type: "button", "data-action": label, onclick: async () => {
+    try { await api(method, path); flash(done); await showNotifications(); } catch (e) { flash(e.message); }
+  } }, label);
+  main(mine, el("h2", {}, "Notifications"),
+    channels.length
+      ? table(["Name", "Kind", "Where", ""], channels.map((c) => el("tr", { "data-channel": c.id },
+        el("td", {}, c.name), el("td", {}, c.kind), el("td", {}, c.target),
+        el("td", {}, button("test", "POST", `/notifications/channels/${c.id}/test`, `a test is on its way to ${c.name}`),
+          " ", button("delete", "DELETE", `/notifications/channels/${c.id}`, `${c.name} deleted`)))))
+      : el("p", { id: "no-channels" }, "No channels yet: every event of your bots goes to the channels you add."),
+    form,
+    el("h3", {}, "Latest deliveries"),
+    table(["Time", "Event", "Channel", "Status", "Tries", "Last error", ""], deliveries.map((d) => el("tr", { "data-delivery": d.id },
+      el("td", {}, when(d.created_at)), el("td", {}, d.event_type), el("td", {}, d.channel), el("td", {}, d.status),
+      el("td", { class: "num" }, d.attempts), el("td", {}, d.last_error ?? ""),
+      el("td", {}, d.status === "dead" ? button("retry", "POST", `/notifications/deliveries/${d.id}/retry`, "tried again from now") : "")))));
 }
