@@ -167,9 +167,11 @@ def record_trade(store: Store, bot_id: int, user_id: int, number: int = 1) -> No
 
 @contextmanager
 def api_world(database_url: str, data_dir: Path, **settings: object) -> Iterator[ApiWorld]:
-    with binance_server() as binance:
-        with _served_world(database_url, data_dir, binance, **settings) as world:
-            yield world
+    with (
+        binance_server() as binance,
+        _served_world(database_url, data_dir, binance, **settings) as world,
+    ):
+        yield world
 
 
 @contextmanager

@@ -46,8 +46,12 @@ def _by_id(ann: Person, bob: Person, notes: tuple[int, int]) -> list[ById]:
         ("DELETE", f"/notifications/channels/{channel}/routes/{bot}", None, "any"),
         ("POST", f"/notifications/deliveries/{delivery}/retry", None, "any"),
         ("PUT", "/notifications/routes", {"channel_id": channel, "events": []}, "any"),
-        ("PUT", "/notifications/routes",
-         {"channel_id": channel, "bot_id": bot, "events": []}, "any"),
+        (
+            "PUT",
+            "/notifications/routes",
+            {"channel_id": channel, "bot_id": bot, "events": []},
+            "any",
+        ),
         # Ann's account named in Bob's own requests:
         ("POST", "/bots", {"account_id": account, "config": config}, "any"),
         ("PATCH", f"/bots/{bob.bot_id}", {"account_id": account}, "any"),

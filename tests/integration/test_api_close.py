@@ -56,6 +56,7 @@ def test_a_held_position_is_asked_to_close_once_and_the_stopped_bot_runs_to_clos
         assert body["state"]["position"]["quantity"] == "0.002"
     with SqlUnitOfWork(world.store.sessions, world.store.secrets) as uow:
         bot = uow.bots.get(ann.bot_id)
-    assert bot is not None and bot.state.close_requested is CloseRequest.THEN_STOP
+    assert bot is not None
+    assert bot.state.close_requested is CloseRequest.THEN_STOP
     # Bob's bot is untouched.
     assert world.bob.session.get(f"{API}/bots/{world.bob.bot_id}").json()["active"] is False

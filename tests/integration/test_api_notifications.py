@@ -50,15 +50,18 @@ def test_a_webhook_is_added_and_listed_without_its_secret(world: ApiWorld) -> No
             "secret": SECRET}  # fmt: skip
     made = ann.post(f"{N}/channels", json=hook)
     assert made.status_code == 201, made.text
-    assert made.json()["has_secret"] is True and made.json()["target"] == hook["url"]
+    assert made.json()["has_secret"] is True
+    assert made.json()["target"] == hook["url"]
     answers = [made, ann.get(f"{N}/channels"), ann.post(f"{N}/channels", json=hook)]
     assert answers[2].status_code == 409
     assert [c["name"] for c in answers[1].json()] == ["hook"]
     assert all(SECRET not in a.text for a in answers)
     # Every event of all Ann's bots goes there by default.
     (route,) = ann.get(f"{N}/routes").json()
-    assert route["channel_id"] == made.json()["id"] and route["bot_id"] is None
-    assert "test" not in route["events"] and "order_filled" in route["events"]
+    assert route["channel_id"] == made.json()["id"]
+    assert route["bot_id"] is None
+    assert "test" not in route["events"]
+    assert "order_filled" in route["events"]
 
 
 @pytest.mark.parametrize(
@@ -66,8 +69,10 @@ def test_a_webhook_is_added_and_listed_without_its_secret(world: ApiWorld) -> No
     [
         ({"kind": "webhook", "url": "http://127.0.0.1/x", "secret": SECRET}, "url"),
         ({"kind": "webhook", "url": "https://hooks.example.com/x"}, "secret"),
-        ({"kind": "webhook", "url": "https://a.example.com", "secret": SECRET, "to": "a@b.co"},
-         "to"),
+        (
+            {"kind": "webhook", "url": "https://a.example.com", "secret": SECRET, "to": "a@b.co"},
+            "to",
+        ),
         ({"kind": "email"}, "to"),
         ({"kind": "email", "to": "not an address"}, "to"),
         ({"kind": "email", "to": "a@example.com", "events": ["test"]}, "events"),
@@ -111,7 +116,8 @@ def test_a_test_is_delivered_to_the_list_and_a_dead_delivery_is_tried_again(
     (again,) = ann.get(f"{N}/deliveries").json()
     assert (again["status"], again["attempts"]) == ("pending", 0)
     refused = ann.post(f"{N}/deliveries/{delivery}/retry")
-    assert refused.status_code == 409 and "only a dead one" in refused.json()["detail"]
+    assert refused.status_code == 409
+    assert "only a dead one" in refused.json()["detail"]
     assert world.bob.session.get(f"{N}/deliveries").json() == []
 
     assert ann.delete(f"{N}/channels/{channel}").status_code == 204

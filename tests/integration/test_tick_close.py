@@ -3,14 +3,24 @@ order (reason `manual`), on a real database and the simulated exchange."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
-from tests.integration.test_tick import World, world  # noqa: F401 (the fixture)
+import pytest
+from sqlalchemy import Engine
+
+from tests.integration.test_tick import World
+from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.domain.bots import BotStatus, CloseRequest
 from tradewind.domain.errors import Conflict, NotFound
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.services import manage
 from tradewind.services.access import Actor
+
+
+@pytest.fixture
+def world(engine: Engine, tick_uow: Callable[[], SqlUnitOfWork],
+          manage_uow: Callable[[], SqlManageUnitOfWork]) -> World:  # fmt: skip
+    return World(engine, tick_uow, manage_uow)
 
 
 def _owner(world: World) -> Actor:
@@ -42,16 +52,20 @@ def test_a_running_bot_closes_at_its_next_tick_and_keeps_running(world: World) -
     assert state.position is None
     assert state.close_requested is None
     assert state.status in (BotStatus.WAITING, BotStatus.PAUSED)
-    assert state.reason is not None and state.reason.startswith("closed by its owner")
+    assert state.reason is not None
+    assert state.reason.startswith("closed by its owner")
     (order,) = [o for o in world.orders() if o.purpose is OrderPurpose.MANUAL]
     assert order.status is OrderStatus.FILLED
     assert order.filled_qty == held.quantity
     (trade,) = [t for t in world.trades() if t.purpose is OrderPurpose.MANUAL]
-    assert trade.quantity == held.quantity and trade.realized_pnl is not None
-    assert trade.purpose.exit_reason is not None and trade.purpose.exit_reason.value == "manual"
+    assert trade.quantity == held.quantity
+    assert trade.realized_pnl is not None
+    assert trade.purpose.exit_reason is not None
+    assert trade.purpose.exit_reason.value == "manual"
     with world.manage_uow() as uow:
         bot = uow.bots.get(world.bot_id)
-        assert bot is not None and bot.active
+        assert bot is not None
+        assert bot.active
         # Its resting exits were cancelled before the close: none is left open.
         assert uow.orders.unresolved(world.bot_id) == []
 
@@ -64,14 +78,16 @@ def test_a_stopped_bot_runs_only_to_close_then_stops_again(world: World) -> None
     manage.close_position(world.manage_uow, actor, world.bot_id)  # twice is one request
     with world.manage_uow() as uow:
         bot = uow.bots.get(world.bot_id)
-        assert bot is not None and bot.active
+        assert bot is not None
+        assert bot.active
         assert bot.state.close_requested is CloseRequest.THEN_STOP
 
     _slots(world, 1)
     assert world.state().position is None
     with world.manage_uow() as uow:
         bot = uow.bots.get(world.bot_id)
-    assert bot is not None and not bot.active
+    assert bot is not None
+    assert not bot.active
     assert bot.state.status is BotStatus.STOPPED
     assert bot.state.close_requested is None
     assert len([o for o in world.orders() if o.purpose is OrderPurpose.MANUAL]) == 1
@@ -88,7 +104,9 @@ def test_stopping_while_a_close_waits_still_closes_then_stops(world: World) -> N
     world.run_until(lambda: world.state().position is None)
     with world.manage_uow() as uow:
         bot = uow.bots.get(world.bot_id)
-    assert bot is not None and not bot.active and bot.state.status is BotStatus.STOPPED
+    assert bot is not None
+    assert not bot.active
+    assert bot.state.status is BotStatus.STOPPED
     assert len([o for o in world.orders() if o.purpose is OrderPurpose.MANUAL]) == 1
 
 
@@ -114,5 +132,3 @@ def test_a_flat_bot_has_nothing_to_close_and_another_user_sees_no_bot(world: Wor
     with pytest.raises(NotFound):
         manage.close_position(world.manage_uow, Actor.user(stranger.id), world.bot_id)
     assert world.state().close_requested is None
-
-

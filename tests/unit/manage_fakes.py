@@ -318,3 +318,15 @@ class FakeDeliveries:
                 self.rows.deliveries[i] = (owner, again)
                 revived += 1
         return revived
+
+    def status_of(self, delivery_id: int, user_id: int) -> DeliveryStatus | None:
+        found = [d for owner, d in self.rows.deliveries if owner == user_id and d.id == delivery_id]
+        return found[0].status if found else None
+
+    def revive_one(self, delivery_id: int, at: int) -> bool:
+        for i, (owner, d) in enumerate(self.rows.deliveries):
+            if d.id == delivery_id and d.status is DeliveryStatus.DEAD:
+                again = replace(d, status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=at)
+                self.rows.deliveries[i] = (owner, again)
+                return True
+        return False

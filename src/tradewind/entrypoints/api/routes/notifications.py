@@ -147,9 +147,7 @@ def list_deliveries(
     return [_delivery(v) for v in views]
 
 
-@router.post(
-    "/deliveries/{delivery_id}/retry", status_code=204, responses={**_BY_ID, 409: {}}
-)
+@router.post("/deliveries/{delivery_id}/retry", status_code=204, responses={**_BY_ID, 409: {}})
 def retry_delivery(delivery_id: Id, store: StoreDep, who: CurrentUser) -> None:
     """Try a dead delivery again from now, with a fresh set of tries (409 unless dead)."""
     configure.retry_delivery(store.notify_uow, store.clock, who.actor, who.user_id, delivery_id)
