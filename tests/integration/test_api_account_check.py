@@ -70,3 +70,15 @@ def test_a_paper_account_asks_binance_nothing(world: ApiWorld) -> None:
     added = world.ann.session.post(f"{API}/accounts", json={"name": "p2", "kind": "paper"})
     assert added.status_code == 201
     assert _account_reads(world) == 0
+
+
+def test_a_key_no_exchange_could_hold_is_refused_before_binance_is_asked(
+    world: ApiWorld,
+) -> None:
+    for fields in ({"api_key": "clé\u0007"}, {"api_secret": "two words"}):
+        answer = world.ann.session.post(f"{API}/accounts", json=_binance(**fields))
+        assert answer.status_code == 422, answer.text
+        (problem,) = answer.json()["detail"]
+        assert problem["loc"] == ["body", next(iter(fields))]
+        assert problem["msg"] == "must be printable ASCII without spaces"
+    assert _account_reads(world) == 0

@@ -41,6 +41,7 @@ DEFAULT_PAPER_BALANCE = Decimal(10_000)
 PAPER_QUOTE_ASSET = "USDT"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID = re.compile(r"[0-9]+")
+_KEY_TEXT = re.compile(r"[!-~]+")  # an exchange key or secret: printable ASCII, no spaces
 
 
 def looks_like_id(text: str) -> bool:
@@ -114,6 +115,9 @@ def add_account(
         for field, secret in (("api_key", api_key), ("api_secret", api_secret)):
             if secret is None or not secret.get_secret_value().strip():
                 raise ConfigurationError(f"{field}: a binance account needs one")
+            if not _KEY_TEXT.fullmatch(secret.get_secret_value().strip()):
+                # Sent in a header and signed as text: anything else never was Binance's.
+                raise ConfigurationError(f"{field}: must be printable ASCII without spaces")
     if check is not None and account_kind is not ExchangeKind.PAPER:
         _check_credentials(check, account_kind, testnet, api_key, api_secret)
     with uow_factory() as uow:
