@@ -1,6 +1,6 @@
 """The dashboard beside a running replay (`tradewind run --replay … --web`), in headless
 Chromium: a bot created and started from the command line trades while the trader
-watches its page, and stops from the page."""
+watches its page, closes its position and stops it from the page."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import shared_file
 from tests.integration.api_harness import PASSWORD
@@ -77,6 +77,22 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+def close_now(page: Page) -> None:
+    """Close the bot's position from its page: a MARKET order, its trade's reason `manual`.
+
+    The replay runs fast: an exit may close the position between the page showing it and
+    the click (the API then says there is nothing to close), so wait for the next one."""
+    close = page.locator("#bot-page [data-action=close]")
+    for _ in range(20):
+        close.click()  # waits for a position to be held
+        try:
+            expect(page.locator("table").first).to_contain_text("manual", timeout=30_000)
+            return
+        except AssertionError:
+            continue
+    pytest.fail("no position could be closed from the page")
+
+
 def test_a_trader_watches_a_bot_trade_during_a_replay_and_stops_it(
     replay: tuple[str, subprocess.Popen[str]], browser: Browser
 ) -> None:
@@ -92,5 +108,6 @@ def test_a_trader_watches_a_bot_trade_during_a_replay_and_stops_it(
     trades = page.locator("table").first
     expect(trades.locator("tr")).not_to_have_count(1)  # a fill beyond the header row, live
     expect(trades).to_contain_text("entry")
+    close_now(page)
     page.click("#bot-page [data-action=stop]")
     expect(page.locator("#bot-page")).to_contain_text("stopped by its owner")

@@ -22,7 +22,7 @@ from typing import Self
 
 from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import ExchangeKind
-from tradewind.domain.bots import BotState, BotStatus
+from tradewind.domain.bots import BotState, BotStatus, CloseRequest
 from tradewind.domain.limits import DayTally
 from tradewind.domain.orders import OrderStatus
 from tradewind.domain.records import OrderRecord, OutboxEvent, TradeRecord
@@ -98,9 +98,17 @@ class FakeBotRepository:
         row = self._t.bots.get(bot_id)
         if row is None:
             raise LookupError(f"no bot {bot_id} to save the state of")
+        kept = row.state.close_requested  # the owner's, never a tick's to write
         row.state = copy.deepcopy(state)
+        row.state.close_requested = kept
         if not row.active:
             row.state.status = BotStatus.STOPPED
+
+    def settle_close_request(self, bot_id: int, then: CloseRequest) -> None:
+        row = self._t.bots[bot_id]
+        row.state.close_requested = None
+        if then is CloseRequest.THEN_STOP:
+            row.active = False
 
     def load_for_tick(self, bot_id: int, day: date) -> TickLoad | None:
         bot = self.get(bot_id)

@@ -1,5 +1,7 @@
 """The API served for real: uvicorn on a loopback port in a thread, over a migrated database.
 
+Beside it runs the project's Binance-compatible server (loopback), where a Binance
+account's key and secret are checked when added (`ApiWorld.binance.add_account`).
 `ApiWorld` is two users, Ann and Bob, each with a password, a paper account, a bot (with
 an order and a closing trade), a session and a token of each scope, built through the
 services and the HTTP API as a user would. Passwords are hashed with cheap Argon2id
@@ -20,9 +22,11 @@ import httpx
 import uvicorn
 from argon2 import PasswordHasher
 
+from tests.market_script import MINUTE, T0, ManualClock, flat_candles, same_candles_for_both_markets
 from tradewind.adapters.auth.passwords import Argon2Passwords
 from tradewind.adapters.db.secrets import generate_key
 from tradewind.adapters.db.unit_of_work import SqlUnitOfWork
+from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVenue
 from tradewind.bootstrap.store import Store
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.records import OrderRecord, TradeRecord
@@ -31,6 +35,7 @@ from tradewind.entrypoints.api.app import create_app
 from tradewind.services import identity, manage
 from tradewind.services.access import Actor, Role
 from tradewind.settings import Settings
+from tradewind.testkit.binance_server.server import BinanceServer
 
 PASSWORD = "correct horse battery"
 API = "/api/v1"
@@ -100,6 +105,16 @@ class ApiWorld:
     base_url: str
     ann: Person
     bob: Person
+    binance: BinanceServer
+
+
+@contextmanager
+def binance_server() -> Iterator[BinanceServer]:
+    """Run the Binance-compatible server on 127.0.0.1 (a free port), over a flat market."""
+    clock = ManualClock(T0 + MINUTE)
+    feed = CandlesPriceFeed(same_candles_for_both_markets("BTCUSDT", flat_candles("40000", 10)))
+    with BinanceServer(SimulatedVenue(feed, clock, seed=1), seed=1) as running:
+        yield running
 
 
 def _person(store: Store, base_url: str, email: str, role: Role = Role.USER) -> Person:
@@ -152,13 +167,25 @@ def record_trade(store: Store, bot_id: int, user_id: int, number: int = 1) -> No
 
 @contextmanager
 def api_world(database_url: str, data_dir: Path, **settings: object) -> Iterator[ApiWorld]:
+    with (
+        binance_server() as binance,
+        _served_world(database_url, data_dir, binance, **settings) as world,
+    ):
+        yield world
+
+
+@contextmanager
+def _served_world(
+    database_url: str, data_dir: Path, binance: BinanceServer, **settings: object
+) -> Iterator[ApiWorld]:
+    settings.setdefault("binance_url", binance.base_url)
     store = open_store(database_url, data_dir, **settings)
     try:
         with served(store) as base_url:
             ann = _person(store, base_url, "ann@example.com")
             bob = _person(store, base_url, "bob@example.com")
             try:
-                yield ApiWorld(store, base_url, ann, bob)
+                yield ApiWorld(store, base_url, ann, bob, binance)
             finally:
                 for person in (ann, bob):
                     for client in (person.session, person.read, person.trade):

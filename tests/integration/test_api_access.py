@@ -16,14 +16,16 @@ import httpx
 import pytest
 
 from tests.integration.api_harness import API, ApiWorld, Person, api_world
+from tests.integration.test_api_notifications import dead_delivery
 
 # Every operation on an id: (method, path on Ann's things, body, who may call it).
 # "session" operations refuse tokens (403) before looking anything up.
 ById = tuple[str, str, dict[str, Any] | None, str]
 
 
-def _by_id(ann: Person, bob: Person) -> list[ById]:
+def _by_id(ann: Person, bob: Person, notes: tuple[int, int]) -> list[ById]:
     bot, account = ann.bot_id, ann.account_id
+    channel, delivery = notes  # Ann's notification channel and a dead delivery to it
     config = {"name": "b9", "symbol": "BTCUSDT", "timeframe": "1m", "position_type": "spot"}
     return [
         ("GET", f"/accounts/{account}", None, "any"),
@@ -32,12 +34,24 @@ def _by_id(ann: Person, bob: Person) -> list[ById]:
         ("DELETE", f"/bots/{bot}", None, "any"),
         ("POST", f"/bots/{bot}/start", None, "any"),
         ("POST", f"/bots/{bot}/stop", None, "any"),
+        ("POST", f"/bots/{bot}/close", None, "any"),
         ("GET", f"/bots/{bot}/orders", None, "any"),
         ("GET", f"/bots/{bot}/trades", None, "any"),
         ("GET", f"/bots/{bot}/pnl", None, "any"),
         ("DELETE", f"/tokens/{ann.token_id}", None, "session"),
         ("POST", f"/users/{ann.user_id}/disable", None, "operator"),
         ("POST", f"/users/{ann.user_id}/enable", None, "operator"),
+        ("DELETE", f"/notifications/channels/{channel}", None, "any"),
+        ("POST", f"/notifications/channels/{channel}/test", None, "any"),
+        ("DELETE", f"/notifications/channels/{channel}/routes/{bot}", None, "any"),
+        ("POST", f"/notifications/deliveries/{delivery}/retry", None, "any"),
+        ("PUT", "/notifications/routes", {"channel_id": channel, "events": []}, "any"),
+        (
+            "PUT",
+            "/notifications/routes",
+            {"channel_id": channel, "bot_id": bot, "events": []},
+            "any",
+        ),
         # Ann's account named in Bob's own requests:
         ("POST", "/bots", {"account_id": account, "config": config}, "any"),
         ("PATCH", f"/bots/{bob.bot_id}", {"account_id": account}, "any"),
@@ -46,9 +60,12 @@ def _by_id(ann: Person, bob: Person) -> list[ById]:
 
 TEMPLATES = {
     "/accounts/{account_id}", "/bots/{bot_id}", "/bots/{bot_id}/start", "/bots/{bot_id}/stop",
-    "/bots/{bot_id}/orders", "/bots/{bot_id}/trades", "/bots/{bot_id}/pnl",
+    "/bots/{bot_id}/close", "/bots/{bot_id}/orders", "/bots/{bot_id}/trades", "/bots/{bot_id}/pnl",
     "/tokens/{token_id}", "/strategies/{name}", "/users/{user_id}/disable",
-    "/users/{user_id}/enable",
+    "/users/{user_id}/enable", "/notifications/channels/{channel_id}",
+    "/notifications/channels/{channel_id}/test",
+    "/notifications/channels/{channel_id}/routes/{bot_id}",
+    "/notifications/deliveries/{delivery_id}/retry",
 }  # fmt: skip
 OPERATOR_ONLY = {"/users"}  # a plain user's GET is 403 whatever the scope
 
@@ -70,7 +87,8 @@ def _operations(world: ApiWorld) -> list[tuple[str, str]]:
 
 def _what_ann_sees(ann: Person) -> list[Any]:
     paths = ["/accounts", "/bots", "/orders", "/trades", "/pnl", "/tokens",
-             f"/bots/{ann.bot_id}", f"/accounts/{ann.account_id}"]  # fmt: skip
+             f"/bots/{ann.bot_id}", f"/accounts/{ann.account_id}", "/notifications/channels",
+             "/notifications/routes", "/notifications/deliveries"]  # fmt: skip
     return [ann.session.get(f"{API}{path}").json() for path in paths]
 
 
@@ -83,9 +101,10 @@ def test_another_users_things_are_404_to_a_session_and_a_token_and_stay_unchange
     world: ApiWorld,
 ) -> None:
     ann, bob = world.ann, world.bob
+    notes = dead_delivery(world, ann)
     before = _what_ann_sees(ann)
     wrong = []
-    for method, path, body, who in _by_id(ann, bob):
+    for method, path, body, who in _by_id(ann, bob, notes):
         for label, client in (("session", bob.session), ("token", bob.trade)):
             answer = client.request(method, f"{API}{path}", json=body)
             expected = 403 if who == "operator" or (who, label) == ("session", "token") else 404
@@ -127,6 +146,8 @@ def _fill(path: str, person: Person) -> str:
         .replace("{token_id}", str(person.token_id))
         .replace("{user_id}", str(person.user_id))
         .replace("{name}", "ema_rsi")
+        .replace("{channel_id}", "1")
+        .replace("{delivery_id}", "1")
     )
 
 

@@ -143,6 +143,7 @@ def test_an_exchange_secret_never_appears_in_an_answer_or_a_log_line(
     world: ApiWorld, every_log_line: list[str]
 ) -> None:
     ann = world.ann.session
+    world.binance.add_account(CANARY_KEY, CANARY_SECRET)  # the key checked when added
     binance = {
         "name": "live",
         "kind": "binance",

@@ -17,7 +17,7 @@ from typing import Self, TypeVar
 
 from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import Account, User
-from tradewind.domain.bots import BotState, BotStatus
+from tradewind.domain.bots import BotState, BotStatus, CloseRequest
 from tradewind.domain.limits import DayTally
 from tradewind.domain.notifications import DeliveryStatus
 from tradewind.domain.records import OrderRecord, OutboxEvent, TradeRecord
@@ -180,6 +180,15 @@ class FakeBots:
     def set_active(self, bot_id: int, active: bool) -> None:
         self.rows.bots[bot_id].active = active
 
+    def request_close(self, bot_id: int, then: CloseRequest) -> None:
+        self.rows.bots[bot_id].state.close_requested = then
+        self.rows.bots[bot_id].active = True
+
+    def settle_close_request(self, bot_id: int, then: CloseRequest) -> None:
+        self.rows.bots[bot_id].state.close_requested = None
+        if then is CloseRequest.THEN_STOP:
+            self.rows.bots[bot_id].active = False
+
     def save_state(self, bot_id: int, state: BotState) -> None:
         bot = self.rows.bots[bot_id]
         bot.state = copy.deepcopy(state)
@@ -309,3 +318,15 @@ class FakeDeliveries:
                 self.rows.deliveries[i] = (owner, again)
                 revived += 1
         return revived
+
+    def status_of(self, delivery_id: int, user_id: int) -> DeliveryStatus | None:
+        found = [d for owner, d in self.rows.deliveries if owner == user_id and d.id == delivery_id]
+        return found[0].status if found else None
+
+    def revive_one(self, delivery_id: int, at: int) -> bool:
+        for i, (owner, d) in enumerate(self.rows.deliveries):
+            if d.id == delivery_id and d.status is DeliveryStatus.DEAD:
+                again = replace(d, status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=at)
+                self.rows.deliveries[i] = (owner, again)
+                return True
+        return False

@@ -19,13 +19,13 @@ from pydantic import SecretStr
 
 from tests.unit.manage_fakes import FakeStore
 from tradewind.bot_config import BotConfig
-from tradewind.domain.bots import BotStatus
+from tradewind.domain.bots import BotStatus, OpenPosition
 from tradewind.domain.errors import ConfigurationError, Conflict, Forbidden, NotFound
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.notifications import DeliveryStatus, EventType
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.records import OrderRecord, TradeRecord
-from tradewind.domain.types import PositionType, Side
+from tradewind.domain.types import PositionSide, PositionType, Side
 from tradewind.ports import DeliveryView
 from tradewind.services import manage, overview
 from tradewind.services.access import Actor
@@ -59,6 +59,7 @@ class Things:
     account: int
     bot: int
     channel: int
+    delivery: int
 
     @property
     def actor(self) -> Actor:
@@ -88,8 +89,12 @@ def _user_with_things(store: FakeStore, email: str) -> Things:
     rows = store.rows
     rows.orders.append(_order(bot.id, user.id))
     rows.trades.append(_trade(bot.id, user.id))
-    rows.deliveries.append((user.id, _dead_delivery(channel.name)))
-    return Things(user.id, account.id, bot.id, channel.id)
+    rows.deliveries.append((user.id, _dead_delivery(channel.name, channel.id)))
+    # A position held, for the verbs about it (close it now).
+    rows.bots[bot.id].state.position = OpenPosition(
+        PositionSide.LONG, Decimal("0.001"), Decimal(27_000), NOW, Decimal(0), "e1"
+    )
+    return Things(user.id, account.id, bot.id, channel.id, channel.id)
 
 
 @pytest.fixture
@@ -124,6 +129,7 @@ CALLS: dict[str, Call] = {
     ),
     "manage.start_bot": lambda w, a: manage.start_bot(w.store.manage_uow, a, w.ann.bot),
     "manage.stop_bot": lambda w, a: manage.stop_bot(w.store.manage_uow, a, w.ann.bot),
+    "manage.close_position": lambda w, a: manage.close_position(w.store.manage_uow, a, w.ann.bot),
     "manage.delete_bot": lambda w, a: manage.delete_bot(
         w.store.manage_uow, Clock(), a, w.ann.bot, force=True
     ),
@@ -180,6 +186,9 @@ CALLS: dict[str, Call] = {
     "configure.retry_dead": lambda w, a: configure.retry_dead(
         w.store.notify_uow, Clock(), a, w.ann.user
     ),
+    "configure.retry_delivery": lambda w, a: configure.retry_delivery(
+        w.store.notify_uow, Clock(), a, w.ann.user, w.ann.delivery
+    ),
 }
 
 
@@ -207,7 +216,8 @@ def test_another_users_thing_is_not_found_and_nothing_changes(world: World, call
     assert world.store.snapshot() == before
     # Worded as for an id nobody has: nothing tells Bob that Ann's exists.
     nobodys = ("user: there is no user ", "account: there is no account ",
-               "bot: there is no bot ", "channel: there is no channel ")  # fmt: skip
+               "bot: there is no bot ", "channel: there is no channel ",
+               "delivery: there is no delivery ")  # fmt: skip
     assert str(refused.value).startswith(nobodys)
 
 
@@ -311,6 +321,7 @@ def test_a_bot_name_is_per_user_and_never_only_digits(world: World) -> None:
 
 def test_deleting_a_bot_in_position_is_a_conflict_unless_forced(world: World) -> None:
     rows = world.store.rows
+    rows.bots[world.ann.bot].state.position = None  # flat, with an order in doubt
     rows.orders.append(_order(world.ann.bot, world.ann.user, OrderStatus.UNKNOWN))
     before = world.store.snapshot()
     with pytest.raises(Conflict, match=r"^bot: 'b1' has 1 order\(s\) not yet settled"):
@@ -324,6 +335,7 @@ def test_deleting_a_bot_in_position_is_a_conflict_unless_forced(world: World) ->
 
 def test_a_started_then_stopped_bot_says_so(world: World) -> None:
     uow, ann = world.store.manage_uow, world.ann.actor
+    world.store.rows.bots[world.ann.bot].state.position = None
     assert manage.start_bot(uow, ann, world.ann.bot).state.status is BotStatus.WAITING
     assert overview.running_symbols(uow, ann) == ["BTCUSDT"]
     stopped = manage.stop_bot(uow, ann, world.ann.bot)
@@ -348,9 +360,9 @@ def _trade(bot_id: int, user_id: int) -> TradeRecord:
     )  # fmt: skip
 
 
-def _dead_delivery(channel: str) -> DeliveryView:
+def _dead_delivery(channel: str, delivery_id: int) -> DeliveryView:
     return DeliveryView(
-        id=1, event_id="evt_1", event_type="bot_error", bot_id=None, channel=channel,
+        id=delivery_id, event_id="evt_1", event_type="bot_error", bot_id=None, channel=channel,
         status=DeliveryStatus.DEAD, attempts=8, next_attempt_at=0, last_error="HTTP 500",
         delivered_at=None, created_at=0,
     )  # fmt: skip

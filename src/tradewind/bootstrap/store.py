@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradewind.adapters.auth.passwords import Argon2Passwords
+from tradewind.adapters.auth.totp import PyOtpCodes
 from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.db import secrets as master_keys
 from tradewind.adapters.db.engine import (
@@ -42,10 +43,12 @@ from tradewind.bootstrap.settings import load_settings
 from tradewind.domain.errors import ConfigurationError
 from tradewind.ports import (
     Clock,
+    CredentialCheck,
     IdentityUnitOfWork,
     ManageUnitOfWork,
     NotifyUnitOfWork,
     PasswordHasher,
+    TotpCodes,
 )
 from tradewind.services.manage import RulesLookup
 from tradewind.services.notify import NotifyDeps
@@ -63,6 +66,9 @@ class Store:
     clock: Clock
     rules_for: RulesLookup  # the built-in symbol rules, as `bot create` checks them
     passwords: PasswordHasher = field(default_factory=Argon2Passwords)
+    # Asks the venue whether it accepts an account's key and secret before it is stored.
+    check_credentials: CredentialCheck | None = None
+    totp: TotpCodes = field(default_factory=PyOtpCodes)  # two-factor sign-in codes
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -76,9 +82,11 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
+        from tradewind.bootstrap.venues import VenueCredentialCheck
+
         return cls(
             settings, engine, session_factory(engine), SecretBox.from_settings(settings),
-            SystemClock(), rules_for,
+            SystemClock(), rules_for, check_credentials=VenueCredentialCheck(settings),
         )  # fmt: skip
 
     def manage_uow(self) -> ManageUnitOfWork:

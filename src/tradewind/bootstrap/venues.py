@@ -8,6 +8,7 @@ adapters/exchange/README.md.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -56,6 +57,25 @@ class AccountExchanges:
                 f"in this process (there are: {there})"
             )
         return provider.for_account(access)
+
+
+class VenueCredentialCheck:
+    """The `CredentialCheck` of this process: asks Binance for the account (a signed read,
+    weight 20) with the key and secret given, before an account is stored."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._binance: BinanceExchanges | None = None
+        self._guard = threading.Lock()
+
+    def __call__(self, access: AccountAccess) -> None:
+        if access.kind is ExchangeKind.PAPER:
+            return
+        with self._guard:  # built on first use: the settings' retry variables read once
+            if self._binance is None:
+                self._binance = BinanceExchanges(binance_options(self._settings))
+            binance = self._binance
+        binance.for_account(access).free_balance("USDT", PositionType.SPOT)
 
 
 def venue_providers(

@@ -23,6 +23,17 @@ class BotStatus(StrEnum):
     STOPPED = "stopped"
 
 
+class CloseRequest(StrEnum):
+    """Its owner asked to close the bot's position now; what the bot does once it is closed.
+
+    The request is kept apart from the rest of the state: only the owner sets it and only
+    the tick that closes the position clears it, so a tick in flight cannot lose it.
+    """
+
+    KEEP_RUNNING = "run"  # the bot was running: it goes on waiting for signals
+    THEN_STOP = "stop"  # the bot was stopped: it ran only to close, and stops again
+
+
 @dataclass(slots=True)
 class OpenPosition:
     """The position a bot holds, as recorded from its entry fill."""
@@ -48,6 +59,7 @@ class BotState:
     last_signal: Signal | None = None
     last_signal_at: int | None = None
     position: OpenPosition | None = None
+    close_requested: CloseRequest | None = None  # read-only here (see `CloseRequest`)
 
 
 ConfigT = TypeVar("ConfigT")

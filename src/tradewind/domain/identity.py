@@ -7,7 +7,7 @@ a password needs a slow one). The secrets themselves are shown once and never st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -55,3 +55,22 @@ class ApiToken:
     def usable_at(self, now: int) -> bool:
         """Tell whether the token still opens the API at `now`."""
         return self.revoked_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class TwoFactor:
+    """A user's second factor: a TOTP secret (RFC 6238), stored encrypted.
+
+    Asked at sign-in only once confirmed with a code; `last_step` is the time step of the
+    code last accepted, so each code opens one session only.
+    """
+
+    user_id: int
+    secret: str = field(repr=False)  # base32, never in a repr (so never in a log line)
+    created_at: int
+    confirmed_at: int | None
+    last_step: int | None
+
+    @property
+    def enabled(self) -> bool:
+        return self.confirmed_at is not None

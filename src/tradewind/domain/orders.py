@@ -44,6 +44,7 @@ class OrderPurpose(StrEnum):
     STOP_LOSS = "stop_loss"
     TAKE_PROFIT = "take_profit"
     TRAILING_STOP = "trailing_stop"
+    MANUAL = "manual"  # its owner asked to close the position now
 
     @property
     def code(self) -> str:
@@ -62,6 +63,7 @@ _EXIT_REASONS: Mapping[OrderPurpose, ExitReason | None] = {
     OrderPurpose.STOP_LOSS: ExitReason.STOP_LOSS,
     OrderPurpose.TAKE_PROFIT: ExitReason.TAKE_PROFIT,
     OrderPurpose.TRAILING_STOP: ExitReason.TRAILING_STOP,
+    OrderPurpose.MANUAL: ExitReason.MANUAL,
 }
 _CODES = {
     OrderPurpose.ENTRY: "e",
@@ -69,6 +71,7 @@ _CODES = {
     OrderPurpose.STOP_LOSS: "s",
     OrderPurpose.TAKE_PROFIT: "t",
     OrderPurpose.TRAILING_STOP: "r",
+    OrderPurpose.MANUAL: "m",
 }
 
 

@@ -62,3 +62,4 @@ class ExitReason(StrEnum):
     TAKE_PROFIT = "take_profit"
     TRAILING_STOP = "trailing_stop"
     SIGNAL = "signal"
+    MANUAL = "manual"  # its owner closed it (`bot close`, the dashboard's button)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from tradewind.domain.identity import ApiToken, Login, TokenScope, WebSession
+from tradewind.domain.identity import ApiToken, Login, TokenScope, TwoFactor, WebSession
 from tradewind.ports.manage import UserRepository
 from tradewind.ports.trading import Transaction
 
@@ -76,6 +76,48 @@ class AttemptRepository(Protocol):
     def forget_before(self, before: int) -> int: ...
 
 
+class TotpCodes(Protocol):
+    """Time-based one-time codes (RFC 6238: 6 digits, 30-second steps)."""
+
+    def new_secret(self) -> str:
+        """Return a fresh random secret (base32)."""
+        ...
+
+    def uri(self, secret: str, account: str, issuer: str) -> str:
+        """Return the otpauth:// URI an authenticator app reads (as a QR code or text)."""
+        ...
+
+    def step_of(self, secret: str, code: str, now: int) -> int | None:
+        """Return the time step `code` belongs to, within one step of `now`; None if no
+        step's code is `code`."""
+        ...
+
+
+class TwoFactorRepository(Protocol):
+    """Users' TOTP secrets, encrypted at rest under the master key."""
+
+    def get(self, user_id: int) -> TwoFactor | None: ...
+
+    def save(self, second: TwoFactor) -> None:
+        """Insert or replace the user's second factor."""
+        ...
+
+    def delete(self, user_id: int) -> None: ...
+
+
+class RecoveryCodeRepository(Protocol):
+    """Users' recovery codes, by their SHA-256 only; each opens one session."""
+
+    def replace(self, user_id: int, code_hashes: list[str], created_at: int) -> None: ...
+
+    def use(self, user_id: int, code_hash: str, used_at: int) -> bool:
+        """Mark the unused code as used; False when there is no such unused code."""
+        ...
+
+    def unused(self, user_id: int) -> int: ...
+    def delete(self, user_id: int) -> None: ...
+
+
 class IdentityUnitOfWork(Transaction, Protocol):
     """One transaction over users, logins, sessions, tokens and failed attempts."""
 
@@ -84,3 +126,5 @@ class IdentityUnitOfWork(Transaction, Protocol):
     sessions: SessionRepository
     tokens: TokenRepository
     attempts: AttemptRepository
+    two_factor: TwoFactorRepository
+    recovery_codes: RecoveryCodeRepository

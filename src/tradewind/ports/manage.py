@@ -15,9 +15,11 @@ from pydantic import SecretStr
 
 from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import Account, ExchangeKind, User
+from tradewind.domain.bots import CloseRequest
 from tradewind.domain.records import TradeRecord
 from tradewind.domain.types import PositionType
 from tradewind.ports.trading import (
+    AccountAccess,
     AccountRepository,
     Bot,
     BotRepository,
@@ -79,6 +81,10 @@ class BotCatalog(BotRepository, Protocol):
         """Mark the bot as one the scheduler runs, or not."""
         ...
 
+    def request_close(self, bot_id: int, then: CloseRequest) -> None:
+        """Ask the bot's next tick to close its position now (the bot runs until it has)."""
+        ...
+
     def delete(self, bot_id: int, deleted_at: int) -> None:
         """Retire the bot: gone from every lookup, its orders and trades kept."""
         ...
@@ -111,3 +117,13 @@ class ManageUnitOfWork(Transaction, Protocol):
     orders: OrderHistory
     trades: TradeHistory
     counters: DailyCounterRepository
+
+
+class CredentialCheck(Protocol):
+    """Asks an account's venue whether it accepts the account's key and secret."""
+
+    def __call__(self, access: AccountAccess) -> None:
+        """Return when the venue accepts them (a signed read of the account); raise
+        `AuthenticationFailed` with the venue's reason when it refuses them, and
+        `TemporaryExchangeError` when it cannot be asked now. Paper accounts pass."""
+        ...

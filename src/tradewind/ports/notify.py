@@ -209,6 +209,15 @@ class DeliveryRepository(Protocol):
         """Make the user's dead deliveries pending again, due at `at`; return how many."""
         ...
 
+    def status_of(self, delivery_id: int, user_id: int) -> DeliveryStatus | None:
+        """Return the status of the delivery to one of the user's channels; None when
+        there is no such delivery of theirs."""
+        ...
+
+    def revive_one(self, delivery_id: int, at: int) -> bool:
+        """Make the delivery pending again, due at `at`, if it is dead; say whether it was."""
+        ...
+
 
 class SummaryRepository(Protocol):
     def bot_days(self, day: date) -> list[BotDay]:

@@ -16,7 +16,7 @@ from typing import Protocol, Self
 from tradewind.bot_config import BotConfig
 from tradewind.domain import bots
 from tradewind.domain.accounts import ExchangeKind
-from tradewind.domain.bots import BotState
+from tradewind.domain.bots import BotState, CloseRequest
 from tradewind.domain.candles import Candles
 from tradewind.domain.limits import DayTally
 from tradewind.domain.market_rules import MarketRules
@@ -186,7 +186,14 @@ class BotRepository(Protocol):
         ...
 
     def save_state(self, bot_id: int, state: BotState) -> None:
-        """Write the bot's state; a bot that is not active is saved as STOPPED."""
+        """Write the bot's state; a bot that is not active is saved as STOPPED.
+
+        The close request is not written: only `settle_close_request` clears it."""
+        ...
+
+    def settle_close_request(self, bot_id: int, then: CloseRequest) -> None:
+        """Forget the owner's close request (the position is closed); if `then` says so,
+        the bot stops (it was stopped when its owner asked)."""
         ...
 
     def load_for_tick(self, bot_id: int, day: date) -> TickLoad | None:

@@ -24,7 +24,8 @@ from tradewind.domain.errors import (
     TooManyAttempts,
 )
 from tradewind.domain.identity import ApiToken, Login, TokenScope, WebSession
-from tradewind.ports import Clock, IdentityUnitOfWork, NewToken, PasswordHasher
+from tradewind.ports import Clock, IdentityUnitOfWork, NewToken, PasswordHasher, TotpCodes
+from tradewind.services import two_factor
 from tradewind.services.access import Actor, Role, owned, owner, require_operator
 from tradewind.services.manage import checked_email, checked_name
 
@@ -185,9 +186,13 @@ def sign_in(
     email: str,
     password: str,
     address: str,
+    code: str | None = None,
+    totp: TotpCodes | None = None,
 ) -> NewSession:
-    """Check the email and password and open a session; count a failure against the
-    account and the address, refusing (`TooManyAttempts`) past either limit."""
+    """Check the email and password (and the two-factor `code`, when the user has it on)
+    and open a session; count a failure against the account and the address, refusing
+    (`TooManyAttempts`) past either limit. A right password without the code needed is
+    refused naming `code`, and counts nothing: the browser asks for the code next."""
     now = clock.now()
     account_key = f"account:{email.strip().lower()[:254]}"
     address_key = f"address:{address[:100]}"
@@ -209,6 +214,14 @@ def sign_in(
             uow.attempts.forget_before(now - limits.window_seconds)
             uow.commit()
             raise NotAuthenticated(_WRONG)
+        second = uow.two_factor.get(user.id)
+        if second is not None and second.enabled:
+            if not code or totp is None:
+                raise NotAuthenticated(two_factor.CODE_NEEDED)
+            if not two_factor.passes(uow, totp, second, code, now):
+                uow.attempts.add([account_key, address_key], now)
+                uow.commit()
+                raise NotAuthenticated(two_factor.CODE_WRONG)
         if hasher.needs_rehash(stored):
             uow.logins.save(Login(user.id, hasher.hash(password), login.role, login.disabled), now)
         uow.attempts.forget(account_key)

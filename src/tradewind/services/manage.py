@@ -18,13 +18,20 @@ from pydantic import SecretStr, ValidationError
 
 from tradewind.bot_config import BotConfig, format_validation_error
 from tradewind.domain.accounts import Account, ExchangeKind, User
-from tradewind.domain.bots import BotStatus
+from tradewind.domain.bots import BotStatus, CloseRequest
 from tradewind.domain.bounds import check_amount, check_name, shown
-from tradewind.domain.errors import ConfigurationError, Conflict, NotFound
+from tradewind.domain.errors import AuthenticationFailed, ConfigurationError, Conflict, NotFound
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.strategies.base import CANDLE_HISTORY_LIMIT
 from tradewind.domain.types import PositionType
-from tradewind.ports import Bot, Clock, ManageUnitOfWork, NewAccount
+from tradewind.ports import (
+    AccountAccess,
+    Bot,
+    Clock,
+    CredentialCheck,
+    ManageUnitOfWork,
+    NewAccount,
+)
 from tradewind.services.access import Actor, owned, owner, require_operator
 
 UowFactory = Callable[[], ManageUnitOfWork]
@@ -34,6 +41,7 @@ DEFAULT_PAPER_BALANCE = Decimal(10_000)
 PAPER_QUOTE_ASSET = "USDT"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID = re.compile(r"[0-9]+")
+_KEY_TEXT = re.compile(r"[!-~]+")  # an exchange key or secret: printable ASCII, no spaces
 
 
 def looks_like_id(text: str) -> bool:
@@ -84,9 +92,12 @@ def add_account(
     api_key: SecretStr | None = None,
     api_secret: SecretStr | None = None,
     balance: Decimal | None = None,
+    check: CredentialCheck | None = None,
 ) -> Account:
     """Add an exchange account for `owner_id`: paper (simulated, with a USDT balance) or
-    Binance."""
+    Binance. With `check`, a Binance key and secret are first shown to the exchange (a
+    signed read of the account): a refusal is a ConfigurationError naming `api_key` with
+    the exchange's reason, and nothing is stored."""
     account_name = checked_name("name", name)
     try:
         account_kind = ExchangeKind(kind)
@@ -104,6 +115,11 @@ def add_account(
         for field, secret in (("api_key", api_key), ("api_secret", api_secret)):
             if secret is None or not secret.get_secret_value().strip():
                 raise ConfigurationError(f"{field}: a binance account needs one")
+            if not _KEY_TEXT.fullmatch(secret.get_secret_value().strip()):
+                # Sent in a header and signed as text: anything else never was Binance's.
+                raise ConfigurationError(f"{field}: must be printable ASCII without spaces")
+    if check is not None and account_kind is not ExchangeKind.PAPER:
+        _check_credentials(check, account_kind, testnet, api_key, api_secret)
     with uow_factory() as uow:
         user = owner(actor, uow.users.get(owner_id), owner_id)
         if uow.accounts.by_name(user.id, account_name) is not None:
@@ -124,6 +140,27 @@ def add_account(
         )
         uow.commit()
     return account
+
+
+def _check_credentials(
+    check: CredentialCheck,
+    kind: ExchangeKind,
+    testnet: bool,
+    api_key: SecretStr | None,
+    api_secret: SecretStr | None,
+) -> None:
+    """Show the key and secret to the exchange before anything is stored (no transaction
+    is open across the call); its refusal names `api_key` and says the exchange's reason."""
+    access = AccountAccess(
+        0, kind, _stripped(api_key).get_secret_value(), _stripped(api_secret).get_secret_value(),
+        testnet,
+    )  # fmt: skip
+    try:
+        check(access)
+    except AuthenticationFailed as e:
+        raise ConfigurationError(
+            f"api_key: {kind.value} refused this key and secret ({e}); nothing was stored"
+        ) from None
 
 
 def bot_counts(uow_factory: UowFactory, actor: Actor) -> dict[int, tuple[int, int]]:
@@ -214,15 +251,50 @@ def start_bot(uow_factory: UowFactory, actor: Actor, bot_id: int) -> Bot:
 
 
 def stop_bot(uow_factory: UowFactory, actor: Actor, bot_id: int) -> Bot:
-    """Stop running the bot; an open position stays open (and protected) on the exchange."""
+    """Stop running the bot; an open position stays open (and protected) on the exchange.
+    A close its owner asked for still happens: the bot stops once it is flat."""
     with uow_factory() as uow:
         bot = owned(actor, uow.bots.get(bot_id), "bot", bot_id)
+        if bot.state.close_requested is not None:
+            uow.bots.request_close(bot.id, CloseRequest.THEN_STOP)
+            bot.state.reason = "closing the position, as its owner asked; then stopping"
+            uow.bots.save_state(bot.id, bot.state)
+            uow.commit()
+            bot.state.close_requested = CloseRequest.THEN_STOP
+            return bot
         bot.state.status = BotStatus.STOPPED
         bot.state.reason = "stopped by its owner"
         uow.bots.set_active(bot.id, False)
         uow.bots.save_state(bot.id, bot.state)
         uow.commit()
     bot.active = False
+    return bot
+
+
+def close_position(uow_factory: UowFactory, actor: Actor, bot_id: int) -> Bot:
+    """Ask the bot to close its position now with a MARKET order (the next tick, within a
+    minute, sends it). A stopped bot runs until it is flat, then stops again. Asking twice
+    is one request; a flat bot, or one in error, is a Conflict."""
+    with uow_factory() as uow:
+        bot = owned(actor, uow.bots.get(bot_id), "bot", bot_id)
+        state = bot.state
+        if state.position is None:
+            raise Conflict(f"bot: {bot.config.name!r} holds no position; there is nothing to close")
+        if state.status is BotStatus.ERROR:
+            raise Conflict(
+                f"bot: {bot.config.name!r} is in error ({state.reason}); start it again, "
+                "then close its position"
+            )
+        if state.close_requested is None:
+            then = CloseRequest.KEEP_RUNNING if bot.active else CloseRequest.THEN_STOP
+            uow.bots.request_close(bot.id, then)
+            state.close_requested = then
+            if not bot.active:
+                state.status = BotStatus.IN_POSITION
+                state.reason = "closing the position, as its owner asked; then stopping"
+                uow.bots.save_state(bot.id, state)
+            uow.commit()
+    bot.active = True
     return bot
 
 
@@ -276,6 +348,7 @@ def stop_all_bots(uow_factory: UowFactory, actor: Actor) -> list[int]:
         for bot in running:
             bot.state.status = BotStatus.STOPPED
             bot.state.reason = "stopped by an operator"
+            uow.bots.settle_close_request(bot.id, CloseRequest.THEN_STOP)  # no order now
             uow.bots.set_active(bot.id, False)
             uow.bots.save_state(bot.id, bot.state)
         uow.commit()

@@ -36,7 +36,7 @@ from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.tables import AccountRow, BotConfigRow, BotStateRow
 from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import ExchangeKind
-from tradewind.domain.bots import BotState, BotStatus
+from tradewind.domain.bots import BotState, BotStatus, CloseRequest
 from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import Bot, RunningBot, TickLoad
 
@@ -46,7 +46,8 @@ _BULK = {"synchronize_session": False}
 
 _CONFIGS, _STATES = table_of(BotConfigRow), table_of(BotStateRow)
 _ACCOUNTS = table_of(AccountRow)
-_STATE_COLUMNS = columns_except(_STATES, ["bot_id"])
+# The close request is the owner's: a tick's state write never touches it (see CloseRequest).
+_STATE_COLUMNS = columns_except(_STATES, ["bot_id", "close_requested"])
 _BOT_ID = bindparam("p_bot_id", type_=Integer())
 
 # A bot that is not active is saved as STOPPED (see `save_state`).
@@ -216,6 +217,27 @@ class SqlBotRepository:
                 .values(account_id=account_id, **config_columns(config))
                 .execution_options(**_BULK)
             )
+
+    def request_close(self, bot_id: int, then: CloseRequest) -> None:
+        """Ask the bot's next tick to close its position now; it runs until it has."""
+        self._session.execute(
+            update(BotStateRow)
+            .where(BotStateRow.bot_id == bot_id)
+            .values(close_requested=then.value)
+            .execution_options(**_BULK)
+        )
+        self.set_active(bot_id, True)
+
+    def settle_close_request(self, bot_id: int, then: CloseRequest) -> None:
+        """Forget the close request (the position is closed); stop the bot if it was."""
+        self._session.execute(
+            update(BotStateRow)
+            .where(BotStateRow.bot_id == bot_id)
+            .values(close_requested=None)
+            .execution_options(**_BULK)
+        )
+        if then is CloseRequest.THEN_STOP:
+            self.set_active(bot_id, False)
 
     def set_active(self, bot_id: int, active: bool) -> None:
         """Mark the bot as one the scheduler runs, or not."""

@@ -283,6 +283,33 @@ class SqlDeliveryRepository:
         )
         return int(getattr(done, "rowcount", 0))
 
+    def status_of(self, delivery_id: int, user_id: int) -> DeliveryStatus | None:
+        status = self._session.execute(
+            select(NotificationDeliveryRow.status)
+            .join(
+                NotificationChannelRow,
+                NotificationChannelRow.id == NotificationDeliveryRow.channel_id,
+            )
+            .where(
+                NotificationDeliveryRow.id == delivery_id,
+                NotificationChannelRow.user_id == user_id,
+            )
+        ).scalar_one_or_none()
+        return None if status is None else DeliveryStatus(status)
+
+    def revive_one(self, delivery_id: int, at: int) -> bool:
+        # Only a dead one: a delivery a dispatcher is trying keeps its claim.
+        done = self._session.execute(
+            update(NotificationDeliveryRow)
+            .where(
+                NotificationDeliveryRow.id == delivery_id,
+                NotificationDeliveryRow.status == DeliveryStatus.DEAD.value,
+            )
+            .values(status=_PENDING, attempts=0, next_attempt_at=at)
+            .execution_options(**_BULK)
+        )
+        return int(getattr(done, "rowcount", 0)) > 0
+
 
 class SqlSummaryRepository:
     def __init__(self, session: Session) -> None:

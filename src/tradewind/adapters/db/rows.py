@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from tradewind.adapters.db.tables import AccountRow, TradeRow, UserRow
 from tradewind.bot_config import BotConfig, format_validation_error
 from tradewind.domain.accounts import Account, ExchangeKind, User
-from tradewind.domain.bots import BotState, BotStatus, OpenPosition
+from tradewind.domain.bots import BotState, BotStatus, CloseRequest, OpenPosition
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.limits import PauseReason
 from tradewind.domain.orders import OrderPurpose, OrderStatus
@@ -165,6 +165,7 @@ def state_from(row: RowLike) -> BotState:
         last_signal=None if row.last_signal is None else Signal[row.last_signal],
         last_signal_at=row.last_signal_at,
         position=position,
+        close_requested=None if row.close_requested is None else CloseRequest(row.close_requested),
     )
 
 

@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from tradewind.adapters.db.tables import AccountRow, NotificationChannelRow
+from tradewind.adapters.db.tables import AccountRow, NotificationChannelRow, TwoFactorRow
 from tradewind.domain.errors import ConfigurationError
 from tradewind.settings import Settings
 
@@ -186,6 +186,9 @@ def check_master_key(sessions: sessionmaker[Session], box: SecretBox) -> int:
     with sessions() as session:
         rows = session.execute(select(AccountRow.api_key_enc, AccountRow.api_secret_enc)).all()
         channel_tokens = session.execute(_CHANNEL_SECRETS).scalars().all()
+        totp_tokens = session.execute(select(TwoFactorRow.secret_enc)).scalars().all()
+    for totp_token in totp_tokens:
+        box.decrypt(totp_token)
     for key_token, secret_token in rows:
         box.decrypt(key_token)
         box.decrypt(secret_token)
@@ -196,8 +199,8 @@ def check_master_key(sessions: sessionmaker[Session], box: SecretBox) -> int:
 
 
 def rotate_master_key(sessions: sessionmaker[Session], current: SecretBox, new_key: bytes) -> int:
-    """Re-encrypt every account and webhook secret under `new_key` in one transaction; return
-    the number of accounts.
+    """Re-encrypt every account, webhook and two-factor secret under `new_key` in one
+    transaction; return the number of accounts.
 
     Nothing is written unless every secret decrypts under `current`.
     """
@@ -218,6 +221,16 @@ def rotate_master_key(sessions: sessionmaker[Session], current: SecretBox, new_k
             for id_, token in session.execute(channels)
             if token is not None
         ]
+        seconds = select(TwoFactorRow.user_id, TwoFactorRow.secret_enc)
+        if session.get_bind().dialect.name == "postgresql":
+            seconds = seconds.with_for_update()
+        totp_secrets = [(id_, current.decrypt(token)) for id_, token in session.execute(seconds)]
+        for user_id, secret in totp_secrets:  # two-factor secrets, under the same key
+            session.execute(
+                update(TwoFactorRow)
+                .where(TwoFactorRow.user_id == user_id)
+                .values(secret_enc=fresh.encrypt(secret))
+            )
         for account_id, api_key, api_secret in plain:
             session.execute(
                 update(AccountRow)

@@ -136,6 +136,8 @@ class BotStateRow(Base):
     position_entry_client_order_id: Mapped[str | None] = mapped_column(String(36))
     # {"stop_loss": "<client order id>", ...}: the protective orders resting on the exchange.
     position_protection: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
+    # CloseRequest: the owner asked to close the position now (set and cleared on its own).
+    close_requested: Mapped[str | None] = mapped_column(String(8))
 
 
 class OrderRow(Base):
@@ -345,6 +347,33 @@ class ApiTokenRow(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[int] = mapped_column(BigInteger)
     revoked_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class TwoFactorRow(Base):
+    """A user's TOTP secret, a Fernet token under the master key; not asked at sign-in
+    until confirmed. `last_step`: the time step of the last code accepted (used once)."""
+
+    __tablename__ = "user_two_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    confirmed_at: Mapped[int | None] = mapped_column(BigInteger)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCodeRow(Base):
+    """A recovery code, by its SHA-256 (64 random bits; shown once), usable once."""
+
+    __tablename__ = "user_recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class LoginAttemptRow(Base):

@@ -13,8 +13,10 @@ from tradewind.adapters.db.bots import SqlBotRepository
 from tradewind.adapters.db.identity import (
     SqlAttemptRepository,
     SqlLoginRepository,
+    SqlRecoveryCodeRepository,
     SqlSessionRepository,
     SqlTokenRepository,
+    SqlTwoFactorRepository,
 )
 from tradewind.adapters.db.notify_outbox import (
     SqlDeliveryRepository,
@@ -46,6 +48,7 @@ from tradewind.ports import (
     OrderHistory,
     OrderRepository,
     OutboxRepository,
+    RecoveryCodeRepository,
     RouteRepository,
     SessionRepository,
     SlotRepository,
@@ -53,6 +56,7 @@ from tradewind.ports import (
     TokenRepository,
     TradeHistory,
     TradeRepository,
+    TwoFactorRepository,
     UserRepository,
 )
 
@@ -188,6 +192,8 @@ class SqlIdentityUnitOfWork(_SqlTransaction):
     sessions: SessionRepository
     tokens: TokenRepository
     attempts: AttemptRepository
+    two_factor: TwoFactorRepository
+    recovery_codes: RecoveryCodeRepository
 
     def __enter__(self) -> Self:
         session = self._open()
@@ -196,4 +202,6 @@ class SqlIdentityUnitOfWork(_SqlTransaction):
         self.sessions = SqlSessionRepository(session)
         self.tokens = SqlTokenRepository(session)
         self.attempts = SqlAttemptRepository(session)
+        self.two_factor = SqlTwoFactorRepository(session, self._secrets)
+        self.recovery_codes = SqlRecoveryCodeRepository(session)
         return self

@@ -18,7 +18,16 @@ from starlette.responses import Response
 from tradewind.bootstrap.store import Store
 from tradewind.entrypoints.api.deps import SAFE_METHODS
 from tradewind.entrypoints.api.errors import install_error_handlers
-from tradewind.entrypoints.api.routes import accounts, auth, bots, events, operator, strategies
+from tradewind.entrypoints.api.routes import (
+    accounts,
+    auth,
+    bots,
+    events,
+    notifications,
+    operator,
+    strategies,
+    two_factor,
+)
 from tradewind.services.identity import SignInLimits
 
 API_PREFIX = "/api/v1"
@@ -55,7 +64,8 @@ def create_app(store: Store) -> FastAPI:
     install_error_handlers(app)
     app.middleware("http")(_same_origin_changes)
     app.middleware("http")(_security_headers)
-    routers = (auth, accounts, operator, bots, strategies, events)  # stop-all before {bot_id}
+    # operator's stop-all before bots' {bot_id}
+    routers = (auth, two_factor, accounts, operator, bots, strategies, events, notifications)
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
 

@@ -1,9 +1,10 @@
 """The services' errors as HTTP answers; validation errors that never echo the input.
 
 NotFound 404 (another user's thing reads exactly as a missing one), Conflict 409,
-Forbidden 403, NotAuthenticated 401, TooManyAttempts 429, ConfigurationError 422 with
-the field and the rule, as FastAPI's own validation errors have them. Those carry only
-where and what (`loc`, `msg`, `type`): never the value sent, which may be a secret.
+Forbidden 403, NotAuthenticated 401, TooManyAttempts 429, TemporaryExchangeError 503,
+ConfigurationError 422 with the field and the rule, as FastAPI's own validation errors
+have them. Those carry only where and what (`loc`, `msg`, `type`): never the value sent,
+which may be a secret.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tradewind.domain.errors import (
     Forbidden,
     NotAuthenticated,
     NotFound,
+    TemporaryExchangeError,
     TooManyAttempts,
     TradewindError,
 )
@@ -37,6 +39,7 @@ _STATUS: dict[type[TradewindError], int] = {
     Forbidden: 403,
     NotAuthenticated: 401,
     TooManyAttempts: 429,
+    TemporaryExchangeError: 503,  # the exchange could not be asked now (an account's keys)
 }
 
 

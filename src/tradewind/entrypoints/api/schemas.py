@@ -44,10 +44,19 @@ class Input(BaseModel):
 class SignIn(Input):
     email: Annotated[Text, Field(max_length=254)]
     password: Annotated[SecretStr, Field(max_length=1_024)]
+    code: Annotated[SecretStr, Field(min_length=1, max_length=64)] | None = Field(
+        default=None,
+        description="The two-factor code (or a recovery code), for users who turned it on.",
+    )
 
 
-class SignUp(SignIn):
+class SignUp(Input):
+    email: Annotated[Text, Field(max_length=254)]
+    password: Annotated[SecretStr, Field(max_length=1_024)]
     name: Annotated[Text, Field(min_length=1, max_length=100)] | None = None
+
+
+OneTimeCode = Annotated[SecretStr, Field(min_length=1, max_length=64)]
 
 
 class UserPublic(BaseModel):
@@ -86,6 +95,29 @@ class TokenCreated(TokenPublic):
     """The new token with its secret: shown this once, never again."""
 
     secret: str
+
+
+class TwoFactorPublic(BaseModel):
+    enabled: bool
+    pending: bool = Field(description="Enrolled, waiting for a code to turn it on.")
+    recovery_codes_left: int
+
+
+class TwoFactorEnrollment(BaseModel):
+    """The secret to put in an authenticator app (or its otpauth:// URI): shown once."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class TwoFactorCode(Input):
+    code: OneTimeCode
+
+
+class RecoveryCodes(BaseModel):
+    """Ten recovery codes, each opening one session: shown this once, never again."""
+
+    recovery_codes: list[str]
 
 
 # --- Exchange accounts -------------------------------------------------------------------
@@ -163,6 +195,9 @@ class BotStatePublic(BaseModel):
     last_signal: str | None
     last_signal_at: int | None
     position: PositionPublic | None
+    closing: bool = Field(
+        default=False, description="Its owner asked to close the position; the next tick does."
+    )
 
 
 class TodayPublic(BaseModel):

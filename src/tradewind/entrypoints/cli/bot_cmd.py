@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from tradewind.services.access import Actor
 
 bot_app = typer.Typer(
-    help="Create, list, show, start, stop and delete bots. A bot is named by its id or its "
+    help="Create, list, show, start, stop, close and delete bots. A bot is named by its id or its "
     "name; a number is always an id (names made only of digits are refused).",
     no_args_is_help=True,
 )
@@ -109,6 +109,24 @@ def bot_stop(bot: BotName, user: UserOpt = None) -> None:
         held = stopped.state.position
         note = "" if held is None else f"; its {held.side.value} position stays open"
         out.print(f"stopped bot {stopped.config.name!r}{note}")
+
+
+@bot_app.command("close")
+def bot_close(bot: BotName, user: UserOpt = None) -> None:
+    """Close a bot's position now with a MARKET order (its next tick, within a minute,
+    sends it; the trade's reason is `manual`). A stopped bot stops again once flat."""
+    out, err = Console(), Console(stderr=True)
+    with user_errors(err, _LISTED):
+        from tradewind.bootstrap.store import open_store
+        from tradewind.entrypoints.cli.resolve import Resolver
+        from tradewind.services.manage import close_position
+
+        with open_store() as store:
+            actor, bot_id = Resolver(store).acting_on_bot(bot, user)
+            closing = close_position(store.manage_uow, actor, bot_id)
+        held = closing.state.position
+        what = "its position" if held is None else f"its {held.side.value} {held.quantity}"
+        out.print(f"bot {closing.config.name!r} closes {what} at its next tick")
 
 
 @bot_app.command("delete")

@@ -19,7 +19,9 @@ API_KEY_ENV = "TRADEWIND_API_KEY"
 API_SECRET_ENV = "TRADEWIND_API_SECRET"
 PASSWORD_ENV = "TRADEWIND_PASSWORD"
 
-user_app = typer.Typer(help="Add and list users.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Add and list users; set passwords; reset two-factor sign-in.", no_args_is_help=True
+)
 account_app = typer.Typer(help="Add and list exchange accounts.", no_args_is_help=True)
 
 Opt = typer.Option
@@ -95,6 +97,26 @@ def user_password(
                 role=role,
             )  # fmt: skip
         out.print(f"password set for {user.email}")
+
+
+@user_app.command("reset-2fa")
+def user_reset_two_factor(email: Annotated[str, typer.Argument(help="The user's email.")]) -> None:
+    """Turn a user's two-factor sign-in off (a lost phone and lost recovery codes); they
+    sign in with the password alone and may set it up again."""
+    out, err = Console(), Console(stderr=True)
+    with user_errors(err):
+        from tradewind.bootstrap.store import open_store
+        from tradewind.entrypoints.cli.resolve import OPERATOR, Resolver
+        from tradewind.services.two_factor import reset
+
+        with open_store() as store:
+            user = Resolver(store).user(email)
+            had = reset(store.identity_uow, OPERATOR, user.id)
+        out.print(
+            f"two-factor sign-in turned off for {user.email}"
+            if had
+            else f"{user.email} had no two-factor sign-in"
+        )
 
 
 @user_app.command("list")

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from tradewind.domain.accounts import User
 from tradewind.domain.bounds import check_name, shown
-from tradewind.domain.errors import ConfigurationError, Conflict
+from tradewind.domain.errors import ConfigurationError, Conflict, NotFound
 from tradewind.domain.notifications import (
     ROUTABLE,
     ChannelKind,
@@ -250,6 +250,23 @@ def retry_dead(uow_factory: UowFactory, clock: Clock, actor: Actor, owner_id: in
         revived = uow.deliveries.revive(user.id, clock.now())
         uow.commit()
     return revived
+
+
+def retry_delivery(
+    uow_factory: UowFactory, clock: Clock, actor: Actor, owner_id: int, delivery_id: int
+) -> None:
+    """Make one of the user's dead-lettered deliveries due now, with a fresh set of tries;
+    NotFound when it is not theirs, Conflict when it is not dead (delivered, or pending)."""
+    with uow_factory() as uow:
+        user = owner(actor, uow.users.get(owner_id), owner_id)
+        status = uow.deliveries.status_of(delivery_id, user.id)
+        if status is None:
+            raise NotFound(f"delivery: there is no delivery {delivery_id}")
+        if not uow.deliveries.revive_one(delivery_id, clock.now()):
+            raise Conflict(
+                f"delivery: {delivery_id} is {status.value}; only a dead one is tried again"
+            )
+        uow.commit()
 
 
 # --- Checks -------------------------------------------------------------------------------

@@ -134,7 +134,8 @@ def _record_exit(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderRep
         # Read by people (dashboard, `bot show`): PnL to the quote's precision, the trade
         # and the event keep it whole.
         shown = money_text(pnl, quote_of(bot.config.symbol), sign=True)
-        state.reason = f"closed by {exit_name}: PnL {shown}"
+        how = "its owner" if exit_name == "manual" else exit_name
+        state.reason = f"closed by {how}: PnL {shown}"
     uow.counters.add(bot.id, utc_day(report.time), realized_pnl=pnl)
     common: dict[str, object] = {
         "side": position.side.value,

@@ -7,7 +7,8 @@ before anything else · then read what the closed candles say, with no transacti
 (`market`) · 3 settle the orders whose outcome is unknown (`reconcile`) · 4-7 the
 domain's `decide`: protect, wait, pause, enter or close — an entry sized by the domain
 from what the exchange says of the funds (`entry`) · 8-9 intent first, then send
-(`sending`) · 10 record the fill and say what the bot does and why (`state`).
+(`sending`) · 10 record the fill and say what the bot does and why (`state`). A close
+asked by the bot's owner is taken after step 3, in place of the decision (`closing`).
 
 Most ticks need no exchange call: a flat bot, or one whose exits rest, with no order to
 settle and a decision to wait. Such a tick is decided in memory and writes its state, only
@@ -27,6 +28,7 @@ from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.records import OutboxEvent
 from tradewind.ports import TickLoad, UnitOfWork
 from tradewind.services.tick import alerts
+from tradewind.services.tick.closing import close_on_request
 from tradewind.services.tick.context import BotAtSlot, TickDeps
 from tradewind.services.tick.entry import enter
 from tradewind.services.tick.market import FAILURES, MarketView, Unread, read_market
@@ -96,7 +98,7 @@ def decide_quietly(at: BotAtSlot, view: MarketView) -> Quiet | None:
     to wait or pause — or its market could not be read. The state changes in memory; the
     caller writes it with the events returned.
     """
-    if at.open_orders:
+    if at.open_orders or at.bot.state.close_requested is not None:
         return None
     today = at.book.tally  # as loaded: nothing was recorded yet
     position = at.bot.state.position
@@ -136,6 +138,8 @@ def _trade(desk: OrderDesk, view: MarketView) -> TickOutcome:
             alerts.if_long_unresolved(uow, at, stuck)
             uow.commit()
         return TickOutcome.UNRESOLVED
+    if state.close_requested is not None:
+        return close_on_request(desk, state.close_requested)
     reading = view if isinstance(view, Reading) else NOTHING
     # Only a flat bot's decision asks for today's tally; read it again if a fill changed it.
     today = _today(desk, at) if state.position is None else at.book.tally

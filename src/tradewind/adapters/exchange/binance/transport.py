@@ -9,6 +9,7 @@ becomes a typed error from the code table before ccxt's own message-based mappin
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -71,9 +72,19 @@ class Governors:
         return self.spot if api.host == "spot" else self.futures
 
 
+def _no_request_lines(record: logging.LogRecord) -> bool:
+    return record.levelno > logging.DEBUG
+
+
 def _client_class() -> type[Any]:
     # Imported on first use: ccxt takes seconds to import, and paper trading never needs it.
     from ccxt.binance import binance
+
+    # ccxt logs every request at DEBUG with its headers, which hold the API key: however
+    # verbose the process's logging, those lines never go out (a filter on ccxt's logger).
+    request_log = logging.getLogger("ccxt.base.exchange")
+    if _no_request_lines not in request_log.filters:
+        request_log.addFilter(_no_request_lines)
 
     class _Client(binance):  # type: ignore[misc]
         """ccxt's binance, raising our typed errors and reporting the weight header."""

@@ -67,15 +67,23 @@ function showLogin() {
     el("h2", {}, "Sign in"),
     el("label", {}, "Email", el("input", { name: "email", type: "email", required: "", autocomplete: "username" })),
     el("label", {}, "Password", el("input", { name: "password", type: "password", required: "", autocomplete: "current-password" })),
+    el("label", { id: "code-field", hidden: "" }, "Two-factor code (or a recovery code)",
+      el("input", { name: "code", autocomplete: "one-time-code", inputmode: "numeric" })),
     el("button", { type: "submit" }, "Sign in"), error);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const fields = new FormData(form);
     try {
-      const session = await api("POST", "/auth/login", { email: fields.get("email"), password: fields.get("password") });
+      const body = { email: fields.get("email"), password: fields.get("password") };
+      if (fields.get("code")) body.code = fields.get("code");
+      const session = await api("POST", "/auth/login", body);
       csrf = session.csrf_token; me = session.user;
       signedIn();
-    } catch (e) { error.textContent = e.message; }
+    } catch (e) {
+      // The password was right and the account asks for its second factor: ask for it.
+      if (e.status === 401 && e.message.startsWith("code:")) document.getElementById("code-field").hidden = false;
+      error.textContent = e.message;
+    }
   });
   main(mine, form);
 }
@@ -139,6 +147,11 @@ async function showBots() {
 
 function botPanel(bot) {
   const buttons = [bot.active ? action("stop", `/bots/${bot.id}/stop`) : action("start", `/bots/${bot.id}/start`)];
+  if (bot.state.closing) buttons.push(el("span", { id: "closing" }, "closing the position at the next tick…"));
+  else if (bot.state.position) buttons.push(action("close", `/bots/${bot.id}/close`, (closing) => {
+    flash("the position closes at the next tick (a MARKET order)");
+    document.getElementById("bot-page")?.replaceWith(botPanel(closing));
+  }));
   if (!bot.active) buttons.push(el("button", { type: "button", "data-action": "delete", onclick: async () => {
     try { await api("DELETE", `/bots/${bot.id}`); location.hash = "#/"; } catch (e) { flash(e.message); }
   } }, "delete"));
@@ -294,6 +307,8 @@ async function route() {
     else if (hash === "#/accounts") await showAccounts();
     else if (hash === "#/tokens") await showTokens();
     else if (hash === "#/operator") await showOperator();
+    else if (hash === "#/security") await showSecurity();
+    else if (hash === "#/notifications") await showNotifications();
     else await showBots();
   } catch (e) { flash(e.message); }
 }

@@ -29,13 +29,16 @@ def list_accounts(store: StoreDep, who: CurrentUser) -> list[AccountPublic]:
     return [account_public(a) for a in accounts]
 
 
-@router.post("/accounts", status_code=201, responses={**_ANSWERS, 409: {}})
+@router.post("/accounts", status_code=201, responses={**_ANSWERS, 409: {}, 503: {}})
 def add_account(body: AccountCreate, store: StoreDep, who: CurrentUser) -> AccountPublic:
-    """Add a paper or Binance account; a Binance key and secret are stored encrypted."""
+    """Add a paper or Binance account. A Binance key and secret are first checked with
+    Binance (a signed read of the account): refused, the answer is 422 on `api_key` with
+    Binance's reason, and nothing is stored; Binance not answering is 503. Stored, they
+    are encrypted, and never returned."""
     account = manage.add_account(
         store.manage_uow, store.clock, who.actor, owner_id=who.user_id, name=body.name,
         kind=body.kind.value, testnet=body.testnet, api_key=body.api_key,
-        api_secret=body.api_secret, balance=body.balance,
+        api_secret=body.api_secret, balance=body.balance, check=store.check_credentials,
     )  # fmt: skip
     return account_public(account)
 

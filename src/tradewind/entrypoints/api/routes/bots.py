@@ -46,6 +46,7 @@ def bot_public(
             last_run_at=state.last_run_at,
             last_signal=None if state.last_signal is None else state.last_signal.name,
             last_signal_at=state.last_signal_at,
+            closing=state.close_requested is not None,
             position=None
             if position is None
             else PositionPublic(
@@ -141,6 +142,16 @@ def start_bot(bot_id: Id, store: StoreDep, who: CurrentUser) -> BotPublic:
 def stop_bot(bot_id: Id, store: StoreDep, who: CurrentUser) -> BotPublic:
     """Stop the bot; an open position stays open, and protected, on the exchange."""
     manage.stop_bot(store.manage_uow, who.actor, bot_id)
+    return _view(store, who, bot_id)
+
+
+@router.post("/bots/{bot_id}/close", status_code=202, responses={**_ANSWERS, 409: {}})
+def close_position(bot_id: Id, store: StoreDep, who: CurrentUser) -> BotPublic:
+    """Close the bot's position now with a MARKET order: the bot's next tick (within a
+    minute) sends it, after cancelling its resting exits; the trade's reason is `manual`.
+    A stopped bot runs until it is flat, then stops again. Asking twice is one request;
+    409 when the bot holds no position."""
+    manage.close_position(store.manage_uow, who.actor, bot_id)
     return _view(store, who, bot_id)
 
 
