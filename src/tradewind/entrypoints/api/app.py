@@ -15,10 +15,23 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
+from tradewind.bootstrap.backtest import backtest_jobs
+from tradewind.bootstrap.markets import chart_market
 from tradewind.bootstrap.store import Store
 from tradewind.entrypoints.api.deps import SAFE_METHODS
 from tradewind.entrypoints.api.errors import install_error_handlers
-from tradewind.entrypoints.api.routes import accounts, auth, bots, events, operator, strategies
+from tradewind.entrypoints.api.routes import (
+    accounts,
+    auth,
+    backtests,
+    bots,
+    charts,
+    events,
+    operator,
+    strategies,
+)
+from tradewind.ports import MarketData
+from tradewind.services.backtest.jobs import BacktestJobs
 from tradewind.services.identity import SignInLimits
 
 API_PREFIX = "/api/v1"
@@ -34,8 +47,15 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(store: Store) -> FastAPI:
-    """Return the API serving `store` (the caller closes the store)."""
+def create_app(
+    store: Store, market: MarketData | None = None, jobs: BacktestJobs | None = None
+) -> FastAPI:
+    """Return the API serving `store` (the caller closes the store, and `app.state.backtests`:
+    the backtest jobs' pool, built from the settings unless `jobs` are given).
+
+    `market` is where bot charts read candles: the runtime's own when the API runs beside
+    the ticks, else the real market's klines (what a paper run reads first).
+    """
     settings = store.settings
     app = FastAPI(
         title="tradewind",
@@ -46,6 +66,8 @@ def create_app(store: Store) -> FastAPI:
         redoc_url=None,
     )
     app.state.store = store
+    app.state.market = market if market is not None else chart_market(settings)
+    app.state.backtests = jobs if jobs is not None else backtest_jobs(settings)
     app.state.limits = SignInLimits(
         per_account=settings.login_failures_per_account,
         per_address=settings.login_failures_per_address,
@@ -55,7 +77,8 @@ def create_app(store: Store) -> FastAPI:
     install_error_handlers(app)
     app.middleware("http")(_same_origin_changes)
     app.middleware("http")(_security_headers)
-    routers = (auth, accounts, operator, bots, strategies, events)  # stop-all before {bot_id}
+    # stop-all before {bot_id}
+    routers = (auth, accounts, operator, bots, charts, backtests, strategies, events)
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
 
