@@ -25,6 +25,7 @@ from tradewind.ports.identity import (
 from tradewind.ports.manage import (
     AccountCatalog,
     BotCatalog,
+    CounterHistory,
     ManageUnitOfWork,
     NewAccount,
     OrderHistory,
@@ -86,6 +87,7 @@ __all__ = [
     "ChannelSender",
     "ChannelTarget",
     "Clock",
+    "CounterHistory",
     "DailyCounterRepository",
     "DeliveryJob",
     "DeliveryRepository",

@@ -63,26 +63,20 @@ def bot_views(
             bots = [owned(actor, uow.bots.get(bot_id), "bot", bot_id)]
         else:
             bots = uow.bots.find(user_id=scope(actor, uow.users, user_id))
-        owners: dict[int, str] = {}
-        accounts: dict[int, str] = {}
-        views = []
-        for bot in bots:
-            if bot.user_id not in owners:
-                user = uow.users.get(bot.user_id)
-                owners[bot.user_id] = f"#{bot.user_id}" if user is None else user.email
-            if bot.account_id not in accounts:
-                account = uow.accounts.get(bot.account_id)
-                accounts[bot.account_id] = "-" if account is None else account.name
-            views.append(
-                BotView(
-                    bot=bot,
-                    owner=owners[bot.user_id],
-                    account=accounts[bot.account_id],
-                    today=uow.counters.get(bot.id, bot_day(bot, wall_day)),
-                    wall_day=wall_day,
-                )
+        # A few queries for any number of bots: owners, accounts and tallies in batches.
+        owners = uow.users.emails({bot.user_id for bot in bots})
+        accounts = uow.accounts.names({bot.account_id for bot in bots})
+        tallies = uow.counters.tallies({bot.id: bot_day(bot, wall_day) for bot in bots})
+        return [
+            BotView(
+                bot=bot,
+                owner=owners.get(bot.user_id, f"#{bot.user_id}"),
+                account=accounts.get(bot.account_id, "-"),
+                today=tallies[bot.id],
+                wall_day=wall_day,
             )
-        return views
+            for bot in bots
+        ]
 
 
 def bot_day(bot: Bot, wall_day: date) -> date:

@@ -39,6 +39,7 @@ from tradewind.ports import (
     BotCatalog,
     BotRepository,
     ChannelRepository,
+    CounterHistory,
     DailyCounterRepository,
     DeliveryRepository,
     LoginRepository,
@@ -144,7 +145,7 @@ class SqlManageUnitOfWork(_SqlTransaction):
     bots: BotCatalog
     orders: OrderHistory
     trades: TradeHistory
-    counters: DailyCounterRepository
+    counters: CounterHistory
 
     def __enter__(self) -> Self:
         session = self._open()
