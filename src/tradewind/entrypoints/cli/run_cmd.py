@@ -14,9 +14,9 @@ from tradewind.domain.accounts import ExchangeKind
 from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
-    from tradewind.entrypoints.api.background import BackgroundApi
     from tradewind.bootstrap.markets import BinanceMarket
     from tradewind.bootstrap.runtime import PaperRuntime
+    from tradewind.entrypoints.api.background import BackgroundApi
     from tradewind.services.scheduler import SlotReport
     from tradewind.settings import Settings
 
