@@ -139,6 +139,13 @@ class Settings(BaseSettings):
     token_max_days: int = Field(
         default=365, ge=1, le=3_650, description="The longest life of a personal API token."
     )
+    auth_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="How long an API process may reuse a token's or session's lookup for "
+        "reads (changes always look it up); 0 = never.",
+    )
     backtest_max_candles: int = Field(
         default=200_000, ge=10, le=5_000_000, description="The most candles one API backtest reads."
     )

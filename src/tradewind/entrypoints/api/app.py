@@ -20,6 +20,7 @@ from tradewind.bootstrap.markets import chart_market
 from tradewind.bootstrap.store import Store
 from tradewind.entrypoints.api.deps import SAFE_METHODS
 from tradewind.entrypoints.api.errors import install_error_handlers
+from tradewind.entrypoints.api.principals import PrincipalCache
 from tradewind.entrypoints.api.routes import (
     accounts,
     auth,
@@ -68,6 +69,8 @@ def create_app(
     app.state.store = store
     app.state.market = market if market is not None else chart_market(settings)
     app.state.backtests = jobs if jobs is not None else backtest_jobs(settings)
+    # On the store's clock: a lookup never outlives its credential by more than the TTL.
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds, store.clock.now)
     app.state.limits = SignInLimits(
         per_account=settings.login_failures_per_account,
         per_address=settings.login_failures_per_address,
