@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,6 +24,7 @@ from argon2 import PasswordHasher
 from tradewind.adapters.auth.passwords import Argon2Passwords
 from tradewind.adapters.db.secrets import generate_key
 from tradewind.adapters.db.unit_of_work import SqlUnitOfWork
+from tradewind.bootstrap.backtest import backtest_jobs
 from tradewind.bootstrap.markets import generated_markets
 from tradewind.bootstrap.store import Store
 from tradewind.domain.orders import OrderPurpose, OrderStatus
@@ -49,12 +51,17 @@ def open_store(database_url: str, data_dir: Path, **settings: object) -> Store:
 
 
 @contextmanager
-def served(store: Store, market: MarketData | None = None) -> Iterator[str]:
+def served(
+    store: Store, market: MarketData | None = None, *, job_processes: bool = False
+) -> Iterator[str]:
     """Serve the API on 127.0.0.1 (a free port) while the block runs; yield its base URL.
 
     Bot charts read `market` (by default a generated BTCUSDT market around the trades
-    `record_trade` writes); backtest jobs run in the settings' process pool."""
-    app = create_app(store, market if market is not None else chart_market())
+    `record_trade` writes). Backtest jobs run on threads unless `job_processes` (the
+    server's own pool of spawned processes, costly to start on a loaded machine)."""
+    threads = ThreadPoolExecutor(store.settings.backtest_jobs_total)
+    jobs = None if job_processes else backtest_jobs(store.settings, threads)
+    app = create_app(store, market if market is not None else chart_market(), jobs)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -165,10 +172,12 @@ def record_trade(store: Store, bot_id: int, user_id: int, number: int = 1) -> No
 
 
 @contextmanager
-def api_world(database_url: str, data_dir: Path, **settings: object) -> Iterator[ApiWorld]:
+def api_world(
+    database_url: str, data_dir: Path, *, job_processes: bool = False, **settings: object
+) -> Iterator[ApiWorld]:
     store = open_store(database_url, data_dir, **settings)
     try:
-        with served(store) as base_url:
+        with served(store, job_processes=job_processes) as base_url:
             ann = _person(store, base_url, "ann@example.com")
             bob = _person(store, base_url, "bob@example.com")
             try:

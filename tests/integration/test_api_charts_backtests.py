@@ -36,7 +36,8 @@ DEADLINE_S = 240  # a loaded machine spawns the pool's process slowly
 
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[ApiWorld]:
-    with api_world(database_url, tmp_path, backtest_max_candles=5_000) as built:
+    # The server's own process pool runs the jobs, as `tradewind serve` does.
+    with api_world(database_url, tmp_path, job_processes=True, backtest_max_candles=5_000) as built:
         yield built
 
 

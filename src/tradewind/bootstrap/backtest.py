@@ -20,6 +20,8 @@ from tradewind.ports.research import CandleStore, SeriesKey
 
 if TYPE_CHECKING:
     # Types only: importing the ports package would cost the backtest's start-up.
+    from concurrent.futures import Executor
+
     from tradewind.ports.backtest import BacktestSources
     from tradewind.services.backtest.jobs import BacktestJobs, JobResult
     from tradewind.services.backtest.request import BacktestRequest
@@ -119,9 +121,10 @@ def run_backtest_job(request: BacktestRequest, source: str, *, candle_store_dir:
     return job_result(run_request(request, sources))
 
 
-def backtest_jobs(settings: Settings) -> BacktestJobs:
-    """Return the API's backtest jobs, run by a pool of `backtest_jobs_total` processes
-    (started on the first job; spawned, never forked from the API's threads)."""
+def backtest_jobs(settings: Settings, executor: Executor | None = None) -> BacktestJobs:
+    """Return the API's backtest jobs, run by `executor`: by default a pool of
+    `backtest_jobs_total` processes (started on the first job; spawned, never forked from
+    the API's threads)."""
     import functools
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -134,6 +137,8 @@ def backtest_jobs(settings: Settings) -> BacktestJobs:
         per_user=settings.backtest_jobs_per_user,
         total=settings.backtest_jobs_total,
     )
-    pool = ProcessPoolExecutor(limits.total, mp_context=multiprocessing.get_context("spawn"))
+    pool = executor or ProcessPoolExecutor(
+        limits.total, mp_context=multiprocessing.get_context("spawn")
+    )
     runner = functools.partial(run_backtest_job, candle_store_dir=settings.candle_store_dir)
     return BacktestJobs(pool, runner, limits, SystemClock())
