@@ -22,7 +22,7 @@ def test_a_lookup_is_reused_for_its_seconds_only_and_never_for_another_key() -> 
     clock = Clock()
     cache = PrincipalCache(2, clock.now)
     key = cache.key("token", "tw_secret")
-    cache.put(key, ANN)
+    cache.put(key, ANN, cache.generation)
     assert cache.get(key) == ANN
     assert cache.get(cache.key("session", "tw_secret")) is None  # a cookie is not a token
     assert cache.get(cache.key("token", "tw_other")) is None
@@ -36,9 +36,18 @@ def test_clearing_forgets_every_lookup_and_zero_seconds_remembers_none() -> None
     clock = Clock()
     cache = PrincipalCache(2, clock.now)
     key = cache.key("session", "cookie")
-    cache.put(key, ANN)
+    cache.put(key, ANN, cache.generation)
     cache.clear()
     assert cache.get(key) is None
     off = PrincipalCache(0, clock.now)
-    off.put(key, ANN)
+    off.put(key, ANN, off.generation)
     assert off.get(key) is None
+
+
+def test_a_lookup_begun_before_a_change_is_not_remembered() -> None:
+    cache = PrincipalCache(2, Clock().now)
+    key = cache.key("token", "tw_secret")
+    began = cache.generation
+    cache.clear()  # a change (a revocation, say) ended while the lookup ran
+    cache.put(key, ANN, began)
+    assert cache.get(key) is None

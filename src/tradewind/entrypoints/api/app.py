@@ -80,6 +80,7 @@ def create_app(
     install_error_handlers(app)
     app.middleware("http")(_same_origin_changes)
     app.middleware("http")(_security_headers)
+    app.middleware("http")(_forget_credentials)
     # stop-all before {bot_id}
     routers = (auth, accounts, operator, bots, charts, backtests, strategies, events)
     for module in routers:
@@ -104,6 +105,17 @@ async def _security_headers(
 ) -> Response:
     response = await call_next(request)
     response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def _forget_credentials(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    # A change may have revoked, ended or disabled what a read looked up meanwhile: once
+    # it is done, the reads of this process look their credentials up afresh.
+    response = await call_next(request)
+    if request.method not in SAFE_METHODS:
+        request.app.state.principals.clear()
     return response
 
 

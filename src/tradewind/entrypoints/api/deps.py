@@ -53,7 +53,8 @@ def authenticate(request: Request, store: Store) -> Principal:
     cache: PrincipalCache = request.app.state.principals
     reading = request.method in SAFE_METHODS
     if not reading:
-        cache.clear()
+        cache.clear()  # and again once the change is done (`app._forget_credentials`)
+    generation = cache.generation
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, secret = header.partition(" ")
@@ -80,7 +81,7 @@ def authenticate(request: Request, store: Store) -> Principal:
                 raise Forbidden(f"csrf: a change from the browser needs the {CSRF_HEADER} header")
     principal.require(TokenScope.READ if reading else TokenScope.TRADE)
     if reading:
-        cache.put(key, principal)
+        cache.put(key, principal, generation)
     return principal
 
 

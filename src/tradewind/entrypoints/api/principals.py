@@ -25,6 +25,7 @@ class PrincipalCache:
         self._now = now
         self._entries: dict[bytes, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
+        self._generation = 0  # moves on every clear
 
     @staticmethod
     def key(kind: str, secret: str) -> bytes:
@@ -40,10 +41,17 @@ class PrincipalCache:
             return None
         return found[1]
 
-    def put(self, key: bytes, principal: Principal) -> None:
+    @property
+    def generation(self) -> int:
+        """Read before a lookup and pass it to `put`: a lookup a clear overtook is dropped."""
+        return self._generation
+
+    def put(self, key: bytes, principal: Principal, generation: int) -> None:
         if self._seconds <= 0:
             return
         with self._lock:
+            if generation != self._generation:
+                return  # a change began or ended meanwhile: the lookup may be stale
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
             self._entries[key] = (self._now() + self._seconds, principal)
@@ -51,3 +59,4 @@ class PrincipalCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._generation += 1
