@@ -116,18 +116,19 @@ def replay_market(minutes: int, seed: int) -> tuple[ReplayMarketData, int]:
     return ReplayMarketData(series), int(START.timestamp())
 
 
-def populate(settings: Settings, bots: int, now: int) -> None:
-    """Add users with one paper account each and `bots` started bots, in one transaction."""
+def populate(settings: Settings, bots: int, now: int, per_user: int = len(MIX)) -> None:
+    """Add users with one paper account each and `bots` started bots (`per_user` each, the
+    mix's size by default), in one transaction."""
     engine = make_engine(settings.database_url)
     box = SecretBox.from_settings(settings)
     try:
         with SqlManageUnitOfWork(session_factory(engine), box) as uow:
             account_id = user_id = 0
             for n in range(bots):
-                if n % len(MIX) == 0:
-                    user_id = uow.users.add(f"user{n // len(MIX)}@example.com", None, now).id
+                if n % per_user == 0:
+                    user_id = uow.users.add(f"user{n // per_user}@example.com", None, now).id
                     account_id = uow.accounts.add(_paper(user_id, now)).id
-                user = n // len(MIX)
+                user = n // per_user
                 periods = {"custom_ema_fast": 5 + user % 5, "custom_ema_slow": 13 + user % 11,
                            "custom_rsi_period": 6 + user % 4}  # fmt: skip
                 config = BotConfig.model_validate(

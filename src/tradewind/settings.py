@@ -156,6 +156,25 @@ class Settings(BaseSettings):
     token_max_days: int = Field(
         default=365, ge=1, le=3_650, description="The longest life of a personal API token."
     )
+    auth_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="How long an API process may reuse a token's or session's lookup for "
+        "reads (changes always look it up); 0 = never.",
+    )
+    backtest_max_candles: int = Field(
+        default=200_000, ge=10, le=5_000_000, description="The most candles one API backtest reads."
+    )
+    backtest_jobs_per_user: int = Field(
+        default=2, ge=1, le=100, description="Unfinished API backtests one user may have."
+    )
+    backtest_jobs_total: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Unfinished API backtests of one API process (its pool's processes).",
+    )
 
     # --- Scaling out: Celery workers and scheduler (ignored by the embedded default) ------
     broker_url: str = Field(

@@ -108,6 +108,12 @@ def test_a_trader_watches_a_bot_trade_during_a_replay_and_stops_it(
     trades = page.locator("table").first
     expect(trades.locator("tr")).not_to_have_count(1)  # a fill beyond the header row, live
     expect(trades).to_contain_text("entry")
+    # The chart draws the replay's own candles (what the bot decides on) with its entry.
+    page.reload()
+    chart = page.locator("#candle-chart")
+    expect(chart.locator(".candle")).not_to_have_count(0)
+    expect(chart.locator(".marker[data-kind=entry]")).not_to_have_count(0)
+    expect(page.locator("#chart-note")).to_have_text("")
     close_now(page)
     page.click("#bot-page [data-action=stop]")
     expect(page.locator("#bot-page")).to_contain_text("stopped by its owner")

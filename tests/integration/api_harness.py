@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,11 +28,14 @@ from tradewind.adapters.auth.passwords import Argon2Passwords
 from tradewind.adapters.db.secrets import generate_key
 from tradewind.adapters.db.unit_of_work import SqlUnitOfWork
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVenue
+from tradewind.bootstrap.backtest import backtest_jobs
+from tradewind.bootstrap.markets import generated_markets
 from tradewind.bootstrap.store import Store
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionType, Side, Symbol
 from tradewind.entrypoints.api.app import create_app
+from tradewind.ports import MarketData
 from tradewind.services import identity, manage
 from tradewind.services.access import Actor, Role
 from tradewind.settings import Settings
@@ -52,11 +56,18 @@ def open_store(database_url: str, data_dir: Path, **settings: object) -> Store:
 
 
 @contextmanager
-def served(store: Store) -> Iterator[str]:
-    """Serve the API on 127.0.0.1 (a free port) while the block runs; yield its base URL."""
-    config = uvicorn.Config(
-        create_app(store), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
-    )
+def served(
+    store: Store, market: MarketData | None = None, *, job_processes: bool = False
+) -> Iterator[str]:
+    """Serve the API on 127.0.0.1 (a free port) while the block runs; yield its base URL.
+
+    Bot charts read `market` (by default a generated BTCUSDT market around the trades
+    `record_trade` writes). Backtest jobs run on threads unless `job_processes` (the
+    server's own pool of spawned processes, costly to start on a loaded machine)."""
+    threads = ThreadPoolExecutor(store.settings.backtest_jobs_total)
+    jobs = None if job_processes else backtest_jobs(store.settings, threads)
+    app = create_app(store, market if market is not None else chart_market(), jobs)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -70,6 +81,15 @@ def served(store: Store) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        app.state.backtests.close()
+
+
+TRADES_AT = 1_700_000_000  # when `record_trade`'s fills happen
+
+
+def chart_market() -> MarketData:
+    """Return a generated 1-minute BTCUSDT market of 400 minutes around TRADES_AT."""
+    return generated_markets(["BTCUSDT"], TRADES_AT - 200 * 60, 400, seed=3)
 
 
 def sign_in(base_url: str, email: str, password: str = PASSWORD) -> httpx.Client:
@@ -97,6 +117,7 @@ class Person:
     session: httpx.Client
     read: httpx.Client  # a token with the read scope only
     trade: httpx.Client  # a token with read and trade
+    backtest_id: str = ""  # a backtest job of theirs, when a test submitted one
 
 
 @dataclass
@@ -149,7 +170,7 @@ def record_trade(store: Store, bot_id: int, user_id: int, number: int = 1) -> No
         bot_id=bot_id, user_id=user_id, client_order_id=f"tw{bot_id}-{60 * number}-e",
         symbol=Symbol("BTCUSDT"), position_type=PositionType.SPOT, side=Side.SELL,
         purpose=OrderPurpose.CLOSE, status=OrderStatus.FILLED,
-        requested_qty=Decimal("0.001"), slot=60 * number, created_at=1_700_000_000,
+        requested_qty=Decimal("0.001"), slot=60 * number, created_at=TRADES_AT,
         filled_qty=Decimal("0.001"), avg_price=Decimal(27_000), quote_qty=Decimal(27),
     )  # fmt: skip
     trade = TradeRecord(
@@ -157,7 +178,7 @@ def record_trade(store: Store, bot_id: int, user_id: int, number: int = 1) -> No
         client_order_id=order.client_order_id, symbol=Symbol("BTCUSDT"), side=Side.SELL,
         order_type="MARKET", purpose=OrderPurpose.CLOSE, price=Decimal(27_000),
         quantity=Decimal("0.001"), quote_quantity=Decimal(27), fee=Decimal(0),
-        fee_asset="USDT", realized_pnl=Decimal("1.25"), timestamp=1_700_000_000,
+        fee_asset="USDT", realized_pnl=Decimal("1.25"), timestamp=TRADES_AT,
     )  # fmt: skip
     with SqlUnitOfWork(store.sessions, store.secrets) as uow:
         uow.orders.add(order)
@@ -166,22 +187,28 @@ def record_trade(store: Store, bot_id: int, user_id: int, number: int = 1) -> No
 
 
 @contextmanager
-def api_world(database_url: str, data_dir: Path, **settings: object) -> Iterator[ApiWorld]:
+def api_world(
+    database_url: str, data_dir: Path, *, job_processes: bool = False, **settings: object
+) -> Iterator[ApiWorld]:
     with (
         binance_server() as binance,
-        _served_world(database_url, data_dir, binance, **settings) as world,
+        _served_world(database_url, data_dir, binance, job_processes, **settings) as world,
     ):
         yield world
 
 
 @contextmanager
 def _served_world(
-    database_url: str, data_dir: Path, binance: BinanceServer, **settings: object
+    database_url: str,
+    data_dir: Path,
+    binance: BinanceServer,
+    job_processes: bool,
+    **settings: object,
 ) -> Iterator[ApiWorld]:
     settings.setdefault("binance_url", binance.base_url)
     store = open_store(database_url, data_dir, **settings)
     try:
-        with served(store) as base_url:
+        with served(store, job_processes=job_processes) as base_url:
             ann = _person(store, base_url, "ann@example.com")
             bob = _person(store, base_url, "bob@example.com")
             try:

@@ -38,6 +38,8 @@ def _by_id(ann: Person, bob: Person, notes: tuple[int, int]) -> list[ById]:
         ("GET", f"/bots/{bot}/orders", None, "any"),
         ("GET", f"/bots/{bot}/trades", None, "any"),
         ("GET", f"/bots/{bot}/pnl", None, "any"),
+        ("GET", f"/bots/{bot}/chart", None, "any"),
+        ("GET", f"/backtests/{ann.backtest_id}", None, "any"),
         ("DELETE", f"/tokens/{ann.token_id}", None, "session"),
         ("POST", f"/users/{ann.user_id}/disable", None, "operator"),
         ("POST", f"/users/{ann.user_id}/enable", None, "operator"),
@@ -61,6 +63,7 @@ def _by_id(ann: Person, bob: Person, notes: tuple[int, int]) -> list[ById]:
 TEMPLATES = {
     "/accounts/{account_id}", "/bots/{bot_id}", "/bots/{bot_id}/start", "/bots/{bot_id}/stop",
     "/bots/{bot_id}/close", "/bots/{bot_id}/orders", "/bots/{bot_id}/trades", "/bots/{bot_id}/pnl",
+    "/bots/{bot_id}/chart", "/backtests/{job_id}",
     "/tokens/{token_id}", "/strategies/{name}", "/users/{user_id}/disable",
     "/users/{user_id}/enable", "/notifications/channels/{channel_id}",
     "/notifications/channels/{channel_id}/test",
@@ -73,6 +76,12 @@ OPERATOR_ONLY = {"/users"}  # a plain user's GET is 403 whatever the scope
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[ApiWorld]:
     with api_world(database_url, tmp_path) as built:
+        # Ann has a backtest job (a small one: the matrix reads it, never waits for it).
+        config = {"name": "j", "symbol": "BTCUSDT", "timeframe": "1m", "position_type": "spot"}
+        job = {"config": config, "source": "generated", "candles": 50}
+        answer = built.ann.trade.post(f"{API}/backtests", json=job)
+        assert answer.status_code == 202, answer.text
+        built.ann.backtest_id = answer.json()["id"]
         yield built
 
 
@@ -148,6 +157,7 @@ def _fill(path: str, person: Person) -> str:
         .replace("{name}", "ema_rsi")
         .replace("{channel_id}", "1")
         .replace("{delivery_id}", "1")
+        .replace("{job_id}", person.backtest_id or "none")
     )
 
 

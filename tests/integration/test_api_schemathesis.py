@@ -35,7 +35,9 @@ EXAMPLES = 30  # per operation and generation mode
 @pytest.fixture
 def fuzzed_world(tmp_path: Path, sqlite_template: Path) -> Iterator[ApiWorld]:
     shutil.copyfile(sqlite_template, tmp_path / "tradewind.db")
-    with api_world(f"sqlite:///{tmp_path / 'tradewind.db'}", tmp_path) as world:
+    # Backtest jobs the fuzzer submits stay small: the machine runs the suite too.
+    url = f"sqlite:///{tmp_path / 'tradewind.db'}"
+    with api_world(url, tmp_path, backtest_max_candles=2_000) as world:
         # The first Binance account checked loads ccxt, seconds on a loaded machine: once
         # here, so no fuzzed request meets it (hypothesis calls a slow first answer flaky).
         warm = {"name": "warm", "kind": "binance", "api_key": "k", "api_secret": "s"}

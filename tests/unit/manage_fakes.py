@@ -9,6 +9,7 @@ Only what the management services use is here; the tick's methods are not.
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -119,6 +120,9 @@ class FakeUsers:
     def all(self) -> list[User]:
         return sorted(self.rows.users.values(), key=lambda u: u.id)
 
+    def emails(self, user_ids: Collection[int]) -> dict[int, str]:
+        return {i: self.rows.users[i].email for i in user_ids if i in self.rows.users}
+
 
 @dataclass
 class FakeAccounts:
@@ -149,6 +153,9 @@ class FakeAccounts:
 
     def of_user(self, user_id: int) -> list[Account]:
         return [a for a, _ in self.rows.accounts.values() if a.user_id == user_id]
+
+    def names(self, account_ids: Collection[int]) -> dict[int, str]:
+        return {i: self.rows.accounts[i][0].name for i in account_ids if i in self.rows.accounts}
 
 
 @dataclass
@@ -243,6 +250,9 @@ def _recent(records: list[R], user_id: int | None, bot_id: int | None, limit: in
 class FakeCounters:
     def get(self, bot_id: int, day: date) -> DayTally:
         return DayTally(day)
+
+    def tallies(self, days: Mapping[int, date]) -> dict[int, DayTally]:
+        return {bot_id: DayTally(day) for bot_id, day in days.items()}
 
 
 @dataclass

@@ -18,8 +18,13 @@ from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports.research import CandleStore, SeriesKey
 
 if TYPE_CHECKING:
-    # A type only: importing the ports package would cost the backtest's start-up.
+    # Types only: importing the ports package would cost the backtest's start-up.
+    from concurrent.futures import Executor
+
     from tradewind.ports.backtest import BacktestSources
+    from tradewind.services.backtest.jobs import BacktestJobs, JobResult
+    from tradewind.services.backtest.request import BacktestRequest
+    from tradewind.settings import Settings
 
 
 class FileSources:
@@ -70,3 +75,71 @@ class FileSources:
 def backtest_sources(store: CandleStore | None = None) -> BacktestSources:
     """Return where `tradewind backtest` reads candles and rules."""
     return FileSources(store)
+
+
+# --- Backtests as jobs of the API -------------------------------------------------------
+
+
+class _JobSources(FileSources):
+    """A job's candles: the store's newest `newest` (when `source` allows the store), else a
+    generated market; `source="store"` refuses to fall back on a generated one."""
+
+    def __init__(self, store: CandleStore, source: str, newest: int) -> None:
+        super().__init__(store)
+        self._source, self._newest = source, newest
+
+    def stored_candles(self, symbol: str, timeframe: str, market: PositionType) -> Candles | None:
+        stored = super().stored_candles(symbol, timeframe, market)
+        if stored is None or len(stored) <= self._newest:
+            return stored
+        tail = slice(len(stored) - self._newest, None)
+        return Candles(
+            stored.open_time[tail], stored.open[tail], stored.high[tail], stored.low[tail],
+            stored.close[tail], stored.volume[tail],
+        )  # fmt: skip
+
+    def generate_candles(
+        self, count: int, interval_seconds: int, seed: int, symbol: str
+    ) -> Candles:
+        if self._source == "store":
+            from tradewind.domain.errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"source: the candle store has no series of {symbol} at this timeframe; "
+                "get it with `tradewind data download`, or choose source=generated"
+            )
+        return super().generate_candles(count, interval_seconds, seed, symbol)
+
+
+def run_backtest_job(request: BacktestRequest, source: str, *, candle_store_dir: Path) -> JobResult:
+    """Run one job's backtest (in a pool's process): the CLI's `run_request` on the job's
+    sources, reduced to what a report keeps."""
+    from tradewind.adapters.marketdata.candle_store import ParquetCandleStore
+    from tradewind.services.backtest.jobs import job_result
+    from tradewind.services.backtest.request import run_request
+
+    sources = _JobSources(ParquetCandleStore(candle_store_dir), source, request.generated_candles)
+    return job_result(run_request(request, sources))
+
+
+def backtest_jobs(settings: Settings, executor: Executor | None = None) -> BacktestJobs:
+    """Return the API's backtest jobs, run by `executor`: by default a pool of
+    `backtest_jobs_total` processes (started on the first job; spawned, never forked from
+    the API's threads)."""
+    import functools
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tradewind.adapters.clocks import SystemClock
+    from tradewind.services.backtest.jobs import BacktestJobs, JobLimits
+
+    limits = JobLimits(
+        max_candles=settings.backtest_max_candles,
+        per_user=settings.backtest_jobs_per_user,
+        total=settings.backtest_jobs_total,
+    )
+    pool = executor or ProcessPoolExecutor(
+        limits.total, mp_context=multiprocessing.get_context("spawn")
+    )
+    runner = functools.partial(run_backtest_job, candle_store_dir=settings.candle_store_dir)
+    return BacktestJobs(pool, runner, limits, SystemClock())

@@ -20,13 +20,14 @@ from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.types import PositionType, Symbol
-from tradewind.ports import Clock
+from tradewind.ports import Clock, MarketData
 from tradewind.settings import Settings
 
 __all__ = [
     "START_PRICES",
     "ReplayClock",
     "ReplayMarketData",
+    "chart_market",
     "check_symbol",
     "generated_markets",
     "no_candles",
@@ -195,3 +196,24 @@ def binance_market(settings: Settings, symbol: str) -> tuple[BinanceMarket | Non
     except (TemporaryExchangeError, AuthenticationFailed, ConfigurationError) as e:
         return None, f"{market.where} did not answer ({e})"
     return market, market.where
+
+
+class _ChartMarket:
+    """The real market's klines for bot charts, connected on the first chart asked for."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._market: BinanceMarket | None = None
+
+    def closed_candles(
+        self, symbol: Symbol, timeframe: str, position_type: PositionType, until: int, limit: int
+    ) -> Candles:
+        if self._market is None:
+            self._market = BinanceMarket(self._settings)
+        return self._market.closed_candles(symbol, timeframe, position_type, until, limit)
+
+
+def chart_market(settings: Settings) -> MarketData:
+    """Return where the API's bot charts read candles when no runtime shares its market:
+    the real market's klines (Binance's public ones), what a paper run reads first."""
+    return _ChartMarket(settings)

@@ -28,6 +28,7 @@ from tradewind.ports.identity import (
 from tradewind.ports.manage import (
     AccountCatalog,
     BotCatalog,
+    CounterHistory,
     CredentialCheck,
     ManageUnitOfWork,
     NewAccount,
@@ -90,6 +91,7 @@ __all__ = [
     "ChannelSender",
     "ChannelTarget",
     "Clock",
+    "CounterHistory",
     "CredentialCheck",
     "DailyCounterRepository",
     "DeliveryJob",

@@ -6,8 +6,9 @@ one, so fakes of the tick's ports never grow methods only the management command
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
@@ -16,6 +17,7 @@ from pydantic import SecretStr
 from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import CloseRequest
+from tradewind.domain.limits import DayTally
 from tradewind.domain.records import TradeRecord
 from tradewind.domain.types import PositionType
 from tradewind.ports.trading import (
@@ -51,6 +53,10 @@ class UserRepository(Protocol):
     def by_email(self, email: str) -> User | None: ...
     def all(self) -> list[User]: ...
 
+    def emails(self, user_ids: Collection[int]) -> dict[int, str]:
+        """Return the email of each user of `user_ids` there is, in one query."""
+        ...
+
 
 class AccountCatalog(AccountRepository, Protocol):
     def add(self, account: NewAccount) -> Account:
@@ -60,6 +66,10 @@ class AccountCatalog(AccountRepository, Protocol):
     def get(self, account_id: int) -> Account | None: ...
     def by_name(self, user_id: int, name: str) -> Account | None: ...
     def of_user(self, user_id: int) -> list[Account]: ...
+
+    def names(self, account_ids: Collection[int]) -> dict[int, str]:
+        """Return the name of each account of `account_ids` there is, in one query."""
+        ...
 
 
 class BotCatalog(BotRepository, Protocol):
@@ -108,6 +118,13 @@ class TradeHistory(TradeRepository, Protocol):
         ...
 
 
+class CounterHistory(DailyCounterRepository, Protocol):
+    def tallies(self, days: Mapping[int, date]) -> dict[int, DayTally]:
+        """Return each bot's tally of its day (`days`: bot id -> day) in one query per
+        few hundred bots; a day without one has seen nothing yet."""
+        ...
+
+
 class ManageUnitOfWork(Transaction, Protocol):
     """One transaction for the management commands; rolls back unless committed."""
 
@@ -116,7 +133,7 @@ class ManageUnitOfWork(Transaction, Protocol):
     bots: BotCatalog
     orders: OrderHistory
     trades: TradeHistory
-    counters: DailyCounterRepository
+    counters: CounterHistory
 
 
 class CredentialCheck(Protocol):

@@ -57,32 +57,42 @@ def bot_views(
 ) -> list[BotView]:
     """Return the bot `bot_id`, or the bots of `user_id` (all the actor may see when
     None), each with its context."""
-    wall_day = utc_day(clock.now())
     with uow_factory() as uow:
         if bot_id is not None:
             bots = [owned(actor, uow.bots.get(bot_id), "bot", bot_id)]
         else:
             bots = uow.bots.find(user_id=scope(actor, uow.users, user_id))
-        owners: dict[int, str] = {}
-        accounts: dict[int, str] = {}
-        views = []
-        for bot in bots:
-            if bot.user_id not in owners:
-                user = uow.users.get(bot.user_id)
-                owners[bot.user_id] = f"#{bot.user_id}" if user is None else user.email
-            if bot.account_id not in accounts:
-                account = uow.accounts.get(bot.account_id)
-                accounts[bot.account_id] = "-" if account is None else account.name
-            views.append(
-                BotView(
-                    bot=bot,
-                    owner=owners[bot.user_id],
-                    account=accounts[bot.account_id],
-                    today=uow.counters.get(bot.id, bot_day(bot, wall_day)),
-                    wall_day=wall_day,
-                )
-            )
-        return views
+        return _views(uow, bots, utc_day(clock.now()))
+
+
+def bots_and_trades(
+    uow_factory: UowFactory, clock: Clock, actor: Actor, *, trades: int
+) -> tuple[list[BotView], History[TradeRecord]]:
+    """Return what a live-updates look needs in one transaction: the bots the actor may see
+    (as `bot_views`) and their latest `trades` trades (as `trades`)."""
+    with uow_factory() as uow:
+        whose = scope(actor, uow.users, None)
+        bots = uow.bots.find(user_id=whose)
+        views = _views(uow, bots, utc_day(clock.now()))
+        records = uow.trades.recent(user_id=whose, limit=trades)
+    return views, History(records, {bot.id: bot.config.name for bot in bots})
+
+
+def _views(uow: ManageUnitOfWork, bots: list[Bot], wall_day: date) -> list[BotView]:
+    # A few queries for any number of bots: owners, accounts and tallies in batches.
+    owners = uow.users.emails({bot.user_id for bot in bots})
+    accounts = uow.accounts.names({bot.account_id for bot in bots})
+    tallies = uow.counters.tallies({bot.id: bot_day(bot, wall_day) for bot in bots})
+    return [
+        BotView(
+            bot=bot,
+            owner=owners.get(bot.user_id, f"#{bot.user_id}"),
+            account=accounts.get(bot.account_id, "-"),
+            today=tallies[bot.id],
+            wall_day=wall_day,
+        )
+        for bot in bots
+    ]
 
 
 def bot_day(bot: Bot, wall_day: date) -> date:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -42,6 +42,13 @@ class SqlUserRepository:
     def all(self) -> list[User]:
         rows = self._session.execute(select(UserRow).order_by(UserRow.id)).scalars()
         return [user_from(row) for row in rows]
+
+    def emails(self, user_ids: Collection[int]) -> dict[int, str]:
+        """Return the email of each user of `user_ids` there is, in one query."""
+        if not user_ids:
+            return {}
+        query = select(UserRow.id, UserRow.email).where(UserRow.id.in_(sorted(user_ids)))
+        return {int(i): str(email) for i, email in self._session.execute(query)}
 
 
 def account_access(
@@ -106,6 +113,13 @@ class SqlAccountRepository:
         token = self._session.execute(select(AccountRow.api_key_enc).limit(1)).scalar()
         if token is not None:
             self._secrets.decrypt(token)
+
+    def names(self, account_ids: Collection[int]) -> dict[int, str]:
+        """Return the name of each account of `account_ids` there is, in one query."""
+        if not account_ids:
+            return {}
+        query = select(AccountRow.id, AccountRow.name).where(AccountRow.id.in_(sorted(account_ids)))
+        return {int(i): str(name) for i, name in self._session.execute(query)}
 
     def get(self, account_id: int) -> Account | None:
         row = self._session.get(AccountRow, account_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
@@ -75,6 +76,7 @@ _ADD_TRADE = per_dialect(
         .returning(_TRADES.c.id)
     )
 )
+TALLY_BATCH = 500  # bots per query of `tallies` (SQLite's bound parameters are finite)
 _DAY_TALLY = select(_COUNTERS.c.entries, _COUNTERS.c.realized_pnl).where(
     _COUNTERS.c.bot_id == _BOT_ID, _COUNTERS.c.day == param(_COUNTERS.c.day)
 )
@@ -269,6 +271,26 @@ class SqlDailyCounterRepository:
         if row is None:
             return DayTally(day=day)
         return DayTally(day=day, entries=row.entries, realized_pnl=row.realized_pnl)
+
+    def tallies(self, days: Mapping[int, date]) -> dict[int, DayTally]:
+        """Return each bot's tally of its day (`days`: bot id -> day) in one query per
+        TALLY_BATCH bots; a day without one has seen nothing yet."""
+        found = {bot_id: DayTally(day=day) for bot_id, day in days.items()}
+        ids = sorted(days)
+        for start in range(0, len(ids), TALLY_BATCH):
+            batch = ids[start : start + TALLY_BATCH]
+            query = select(
+                _COUNTERS.c.bot_id, _COUNTERS.c.day, _COUNTERS.c.entries, _COUNTERS.c.realized_pnl
+            ).where(
+                _COUNTERS.c.bot_id.in_(batch),
+                _COUNTERS.c.day.in_(sorted({days[i] for i in batch})),
+            )
+            for row in self._session.execute(query):
+                if days[row.bot_id] == row.day:  # the bot's own day, not another bot's
+                    found[row.bot_id] = DayTally(
+                        day=row.day, entries=row.entries, realized_pnl=row.realized_pnl
+                    )
+        return found
 
     def save(self, bot_id: int, tally: DayTally) -> None:
         """Write the tally of its day, replacing what was stored for that day."""

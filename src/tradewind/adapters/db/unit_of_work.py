@@ -41,6 +41,7 @@ from tradewind.ports import (
     BotCatalog,
     BotRepository,
     ChannelRepository,
+    CounterHistory,
     DailyCounterRepository,
     DeliveryRepository,
     LoginRepository,
@@ -148,7 +149,7 @@ class SqlManageUnitOfWork(_SqlTransaction):
     bots: BotCatalog
     orders: OrderHistory
     trades: TradeHistory
-    counters: DailyCounterRepository
+    counters: CounterHistory
 
     def __enter__(self) -> Self:
         session = self._open()

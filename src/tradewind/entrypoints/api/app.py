@@ -15,19 +15,26 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
+from tradewind.bootstrap.backtest import backtest_jobs
+from tradewind.bootstrap.markets import chart_market
 from tradewind.bootstrap.store import Store
 from tradewind.entrypoints.api.deps import SAFE_METHODS
 from tradewind.entrypoints.api.errors import install_error_handlers
+from tradewind.entrypoints.api.principals import PrincipalCache
 from tradewind.entrypoints.api.routes import (
     accounts,
     auth,
+    backtests,
     bots,
+    charts,
     events,
     notifications,
     operator,
     strategies,
     two_factor,
 )
+from tradewind.ports import MarketData
+from tradewind.services.backtest.jobs import BacktestJobs
 from tradewind.services.identity import SignInLimits
 
 API_PREFIX = "/api/v1"
@@ -43,8 +50,15 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(store: Store) -> FastAPI:
-    """Return the API serving `store` (the caller closes the store)."""
+def create_app(
+    store: Store, market: MarketData | None = None, jobs: BacktestJobs | None = None
+) -> FastAPI:
+    """Return the API serving `store` (the caller closes the store, and `app.state.backtests`:
+    the backtest jobs' pool, built from the settings unless `jobs` are given).
+
+    `market` is where bot charts read candles: the runtime's own when the API runs beside
+    the ticks, else the real market's klines (what a paper run reads first).
+    """
     settings = store.settings
     app = FastAPI(
         title="tradewind",
@@ -55,6 +69,10 @@ def create_app(store: Store) -> FastAPI:
         redoc_url=None,
     )
     app.state.store = store
+    app.state.market = market if market is not None else chart_market(settings)
+    app.state.backtests = jobs if jobs is not None else backtest_jobs(settings)
+    # On the store's clock: a lookup never outlives its credential by more than the TTL.
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds, store.clock.now)
     app.state.limits = SignInLimits(
         per_account=settings.login_failures_per_account,
         per_address=settings.login_failures_per_address,
@@ -64,8 +82,12 @@ def create_app(store: Store) -> FastAPI:
     install_error_handlers(app)
     app.middleware("http")(_same_origin_changes)
     app.middleware("http")(_security_headers)
+    app.middleware("http")(_forget_credentials)
     # operator's stop-all before bots' {bot_id}
-    routers = (auth, two_factor, accounts, operator, bots, strategies, events, notifications)
+    routers = (
+        auth, two_factor, accounts, operator, bots, charts, backtests, strategies, events,
+        notifications,
+    )  # fmt: skip
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
 
@@ -88,6 +110,17 @@ async def _security_headers(
 ) -> Response:
     response = await call_next(request)
     response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def _forget_credentials(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    # A change may have revoked, ended or disabled what a read looked up meanwhile: once
+    # it is done, the reads of this process look their credentials up afresh.
+    response = await call_next(request)
+    if request.method not in SAFE_METHODS:
+        request.app.state.principals.clear()
     return response
 
 

@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from tradewind.bootstrap.store import Store
 from tradewind.domain.errors import Forbidden, NotAuthenticated
 from tradewind.domain.identity import TokenScope
+from tradewind.entrypoints.api.principals import PrincipalCache
 from tradewind.services.identity import (
     Principal,
     SignInLimits,
@@ -44,26 +45,43 @@ LimitsDep = Annotated[SignInLimits, Depends(_limits)]
 
 
 def authenticate(request: Request, store: Store) -> Principal:
-    """Return who makes the request, and check its scope and (from a session) CSRF token."""
+    """Return who makes the request, and check its scope and (from a session) CSRF token.
+
+    A read may use who the credentials signed in a moment ago (`PrincipalCache`); a change
+    always asks the database, and makes this process forget what it remembered.
+    """
+    cache: PrincipalCache = request.app.state.principals
+    reading = request.method in SAFE_METHODS
+    if not reading:
+        cache.clear()  # and again once the change is done (`app._forget_credentials`)
+    generation = cache.generation
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise NotAuthenticated("authorization: send 'Bearer <token>'")
-        principal = token_principal(store.identity_uow, store.clock, secret.strip())
+        key = cache.key("token", secret.strip())
+        principal = (reading and cache.get(key)) or token_principal(
+            store.identity_uow, store.clock, secret.strip()
+        )
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         if not cookie:
             raise NotAuthenticated(
                 "not signed in: sign in, or send a token as 'Authorization: Bearer <token>'"
             )
-        principal = session_principal(store.identity_uow, store.clock, cookie)
-        if request.method not in SAFE_METHODS:
+        key = cache.key("session", cookie)
+        principal = (reading and cache.get(key)) or session_principal(
+            store.identity_uow, store.clock, cookie
+        )
+        if not reading:
             sent = request.headers.get(CSRF_HEADER, "")
             expected = principal.csrf_token or ""
             if not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
                 raise Forbidden(f"csrf: a change from the browser needs the {CSRF_HEADER} header")
-    principal.require(TokenScope.READ if request.method in SAFE_METHODS else TokenScope.TRADE)
+    principal.require(TokenScope.READ if reading else TokenScope.TRADE)
+    if reading:
+        cache.put(key, principal, generation)
     return principal
 
 

@@ -20,6 +20,7 @@ def app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        api.state.backtests.close()
         store.close()
 
     api.router.lifespan_context = lifespan

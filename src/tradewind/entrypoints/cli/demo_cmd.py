@@ -120,6 +120,8 @@ def demo(
                 if web
                 else None
             )
+            if api is not None:  # its bot charts: the demo's own market
+                api.show_market(runtime.market_data)
             wallets = wallet_reader(wired.venue_account(setup), setup)
             live = console.is_terminal and not no_live
             with runtime.dispatcher(clock):  # notifications, beside the ticks

@@ -16,6 +16,7 @@ from tradewind.entrypoints.cli.errors import user_errors
 if TYPE_CHECKING:
     from tradewind.bootstrap.markets import BinanceMarket
     from tradewind.bootstrap.runtime import PaperRuntime
+    from tradewind.entrypoints.api.background import BackgroundApi
     from tradewind.services.scheduler import SlotReport
     from tradewind.settings import Settings
 
@@ -96,20 +97,26 @@ def run(
                 )
             try:
                 if exchange == ExchangeKind.BINANCE:
-                    _live_binance(console, settings, testnet, quiet)
+                    _live_binance(console, settings, testnet, quiet, api)
                 elif replay:
-                    totals = _replay(console, settings, replay, speed, seed, quiet)
+                    totals = _replay(console, settings, replay, speed, seed, quiet, api)
                     done = ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
                     console.print(f"replay done: {done or 'no active bots'}")
                 else:
-                    _live(console, settings, seed, quiet)
+                    _live(console, settings, seed, quiet, api)
             finally:
                 if api is not None:
                     api.stop()
 
 
 def _replay(
-    console: Console, settings: Settings, specs: list[str], speed: float, seed: int, quiet: bool
+    console: Console,
+    settings: Settings,
+    specs: list[str],
+    speed: float,
+    seed: int,
+    quiet: bool,
+    api: BackgroundApi | None,
 ) -> Counter[str]:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
@@ -127,6 +134,7 @@ def _replay(
     if state.exists():
         console.print(f"resuming the paper venue of this replay from {state}")
     runtime = paper_runtime(settings, market, clock, seed=seed, venue_state=state, market_end=end)
+    _charts_read(api, runtime)
     totals: Counter[str] = Counter()
     try:
         _reconcile(console, runtime, ExchangeKind.PAPER)
@@ -155,7 +163,9 @@ def _replay(
     return totals
 
 
-def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
+def _live(
+    console: Console, settings: Settings, seed: int, quiet: bool, api: BackgroundApi | None
+) -> None:
     from tradewind.bootstrap.markets import binance_market, generated_markets, wall_clock
     from tradewind.bootstrap.runtime import paper_runtime
     from tradewind.services.scheduler import run_live
@@ -163,7 +173,7 @@ def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
     symbols = _active_symbols()
     real, where = binance_market(settings, symbols[0])
     if real is not None:
-        _on_the_market(console, settings, real, symbols, seed, quiet)
+        _on_the_market(console, settings, real, symbols, seed, quiet, api)
         return
     console.print(f"the real market's candles are not reachable: {where}")
     wall = wall_clock()
@@ -172,6 +182,7 @@ def _live(console: Console, settings: Settings, seed: int, quiet: bool) -> None:
     )
     state = Path(settings.data_dir) / "paper-venue.json"
     runtime: PaperRuntime = paper_runtime(settings, market, wall, seed=seed, venue_state=state)
+    _charts_read(api, runtime)
 
     def show(report: SlotReport) -> None:
         if not quiet:
@@ -197,6 +208,7 @@ def _on_the_market(
     symbols: list[str],
     seed: int,
     quiet: bool,
+    api: BackgroundApi | None,
 ) -> None:
     from tradewind.bootstrap.markets import replay_clock
     from tradewind.bootstrap.runtime import paper_runtime
@@ -209,6 +221,7 @@ def _on_the_market(
     clock = replay_clock(first)  # the market's time: its newest candle's open
     state = Path(settings.data_dir) / "paper-venue.json"
     runtime = paper_runtime(settings, market, clock, seed=seed, venue_state=state)
+    _charts_read(api, runtime)
 
     def show(report: SlotReport) -> None:
         if not quiet:
@@ -232,13 +245,16 @@ def _on_the_market(
         runtime.close()
 
 
-def _live_binance(console: Console, settings: Settings, testnet: bool, quiet: bool) -> None:
+def _live_binance(
+    console: Console, settings: Settings, testnet: bool, quiet: bool, api: BackgroundApi | None
+) -> None:
     from tradewind.bootstrap.markets import wall_clock
     from tradewind.bootstrap.runtime import binance_runtime
     from tradewind.services.scheduler import run_live
 
     clock = wall_clock()
     runtime = binance_runtime(settings, clock, testnet=testnet)
+    _charts_read(api, runtime)
     where = settings.binance_url or ("Binance testnet" if testnet else "Binance")
     console.print(f"live trading the bots on Binance accounts via {where}; Ctrl-C stops")
 
@@ -262,6 +278,12 @@ def _reconcile(console: Console, runtime: PaperRuntime, kind: ExchangeKind) -> N
     from tradewind.services.reconcile import reconcile_at_start
 
     console.print(reconcile_at_start(runtime.deps, kind).summary())
+
+
+def _charts_read(api: BackgroundApi | None, runtime: PaperRuntime) -> None:
+    # The dashboard beside the ticks draws bot charts from the very candles they decide on.
+    if api is not None:
+        api.show_market(runtime.market_data)
 
 
 def slot_line(report: SlotReport) -> str:

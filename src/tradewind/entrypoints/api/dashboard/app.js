@@ -167,7 +167,8 @@ async function showBot(id) {
   const mine = nextTurn();
   const [bot, orders, trades] = await Promise.all([
     api("GET", `/bots/${id}`), api("GET", `/bots/${id}/orders`), api("GET", `/bots/${id}/trades`)]);
-  main(mine, botPanel(bot),
+  const chart = chartHolder(id);
+  main(mine, botPanel(bot), chart,
     el("h3", {}, "Trades"),
     table(["Time", "Side", "Why", "Price", "Quantity", "Fee", "PnL"], trades.map((t) => el("tr", {},
       el("td", {}, when(t.timestamp)), el("td", {}, t.side), el("td", {}, why(t.purpose)), el("td", { class: "num" }, t.price),
@@ -177,6 +178,7 @@ async function showBot(id) {
       el("td", {}, when(o.created_at)), el("td", {}, o.side), el("td", {}, why(o.purpose)), el("td", {}, o.status),
       el("td", { class: "num" }, `${o.filled_qty}/${o.requested_qty}`), el("td", { class: "num" }, money(o.avg_price)),
       el("td", {}, o.reason ?? "")))));
+  if (mine === turn) await loadChart(id, chart);
 }
 
 // --- The bot form, built from the strategy's parameters --------------------------------
@@ -211,21 +213,27 @@ async function showBotForm() {
     field("Take-profit %", "custom_take_profit", { inputmode: "decimal" }),
     field("Position size (quote)", "position_size_fixed", { inputmode: "decimal" }),
     strategySelect, params, el("button", { type: "submit" }, "Create (stopped)"), errors);
+  form.append(backtestFirst(form));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const strategy = { name: data.get("strategy") };
-    const config = { name: data.get("name"), symbol: data.get("symbol"), timeframe: data.get("timeframe"), position_type: data.get("position_type"), strategy };
-    for (const [key, value] of data.entries()) {
-      if (key.startsWith("param:")) strategy[key.slice(6)] = Number(value);
-      else if (["custom_stop_loss", "custom_take_profit", "position_size_fixed"].includes(key) && value !== "") config[key] = value;
-    }
+    const config = botFormConfig(data);
     try {
       const bot = await api("POST", "/bots", { account_id: Number(data.get("account_id")), config });
       location.hash = `#/bots/${bot.id}`;
     } catch (e) { errors.textContent = e.message; }
   });
   main(mine, form);
+}
+
+function botFormConfig(data) {
+  const strategy = { name: data.get("strategy") };
+  const config = { name: data.get("name"), symbol: data.get("symbol"), timeframe: data.get("timeframe"), position_type: data.get("position_type"), strategy };
+  for (const [key, value] of data.entries()) {
+    if (key.startsWith("param:")) strategy[key.slice(6)] = Number(value);
+    else if (["custom_stop_loss", "custom_take_profit", "position_size_fixed"].includes(key) && value !== "") config[key] = value;
+  }
+  return config;
 }
 
 // --- Accounts and tokens -------------------------------------------------------------
@@ -301,6 +309,7 @@ async function route() {
   flash("");
   const hash = location.hash || "#/";
   const bot = hash.match(/^#\/bots\/(\d+)$/);
+  const backtest = hash.match(/^#\/backtests\/([A-Za-z0-9_-]+)$/);
   try {
     if (hash === "#/bots/new") await showBotForm();
     else if (bot) await showBot(bot[1]);
@@ -309,6 +318,8 @@ async function route() {
     else if (hash === "#/operator") await showOperator();
     else if (hash === "#/security") await showSecurity();
     else if (hash === "#/notifications") await showNotifications();
+    else if (hash === "#/backtests") await showBacktests();
+    else if (backtest) await showBacktest(backtest[1]);
     else await showBots();
   } catch (e) { flash(e.message); }
 }

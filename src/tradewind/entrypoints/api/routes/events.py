@@ -34,9 +34,10 @@ def _event(kind: str, data: str) -> str:
 def _look(request: Request, store: Store) -> tuple[dict[int, str], list[tuple[str, str]]]:
     """Return each bot the requester may see as JSON, and the latest trades (key, JSON)."""
     who = authenticate(request, store)
-    views = overview.bot_views(store.manage_uow, store.clock, who.actor)
+    views, history = overview.bots_and_trades(
+        store.manage_uow, store.clock, who.actor, trades=TRADES_LOOKED_AT
+    )
     bots = {v.bot.id: bot_public(v.bot, v.account, v.today).model_dump_json() for v in views}
-    history = overview.trades(store.manage_uow, who.actor, limit=TRADES_LOOKED_AT)
     trades = [
         (f"{t.bot_id}:{t.exchange_order_id}", trade_public(t, history.bot_name(t.bot_id)))
         for t in reversed(history.records)
