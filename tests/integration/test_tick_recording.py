@@ -57,6 +57,7 @@ def fill(
     *,
     exchange_id: str | None = None,
     status: OrderStatus = OrderStatus.FILLED,
+    raw: dict[str, object] | None = None,
 ) -> OrderReport:
     """Send one order's report through `record_report`, as the tick does; return it."""
     number = next(_ids)
@@ -69,7 +70,7 @@ def fill(
         client_order_id=order.client_order_id, exchange_order_id=exchange_id or str(number),
         symbol=bot.config.symbol, side=side, status=status, requested_qty=D(qty),
         executed_qty=D(qty), avg_price=D(price), quote_qty=D(qty) * D(price), fee=D(fee),
-        fee_asset="USDT", time=NOON,
+        fee_asset="USDT", time=NOON, raw=raw or {},
     )  # fmt: skip
     with tick_uow() as uow:
         uow.orders.add(order)
@@ -329,3 +330,33 @@ def test_a_protective_exit_says_which_level_was_hit(
     fill(tick_uow, bot, SELL, purpose, "1", "99", "0.099")
     assert [kind for kind, _ in outbox(engine)] == ["order_filled", hit, "position_closed"]
     assert bot.state.reason == f"closed by {purpose.value.replace('_', ' ')}: PnL -1.199"
+
+
+def test_a_position_closed_by_its_signal_names_the_exit_signal(
+    tick_uow: TickUow, bot: Bot, engine: Engine
+) -> None:
+    fill(tick_uow, bot, BUY, ENTRY, "1", "100", "0.1")
+    fill(tick_uow, bot, SELL, SIGNAL, "1", "101", "0.101")
+    # 1 x (101 - 100) less both fees: 1 - 0.1 - 0.101
+    assert bot.state.reason == "closed by signal: PnL 0.799"
+    [(kind, payload)] = outbox(engine)[1:]
+    assert (kind, payload["reason"], payload["realized_pnl"]) == (
+        "position_closed",
+        "signal",
+        "0.799",
+    )
+
+
+def test_the_exchange_answer_is_kept_on_the_order_it_settled(
+    tick_uow: TickUow, manage_uow: ManageUow, bot: Bot
+) -> None:
+    answer = {
+        "orderId": 7,
+        "status": "FILLED",
+        "executedQty": "0.5",
+        "cummulativeQuoteQty": "20000",
+    }
+    report = fill(tick_uow, bot, BUY, ENTRY, "0.5", "40000", "20", raw=answer)
+    with manage_uow() as uow:
+        [order] = uow.orders.recent(bot_id=bot.id, limit=10)
+    assert (order.client_order_id, order.raw) == (report.client_order_id, answer)

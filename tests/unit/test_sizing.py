@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal, localcontext
 
 import pytest
@@ -63,12 +64,16 @@ def test_entry_quantity_is_amount_over_price_on_spot_and_times_leverage_on_futur
     assert entry_quantity(D(25), D(50000), 10, FUTURES) == D("0.005")
 
 
+# Each run of the test asks a precision not asked before in the process (the mutation run
+# forks its mutants from a process that ran the tests once already).
+_FRESH_PRECISIONS = itertools.count(13)
+
+
 def test_an_entry_quantity_rounds_toward_zero_at_the_precision_in_force() -> None:
     # 2 / 3 rounded half-even would end in ...7, and 3 x that is more than the 2 committed.
-    # A precision no other test uses: the quantity is rounded at it, not at the default 28.
-    with localcontext(prec=13):
+    with localcontext(prec=next(_FRESH_PRECISIONS)) as context:
         quantity = entry_quantity(D(2), D(3), 1, SPOT)
-        assert quantity == D("0.6666666666666")
+        assert quantity == D("0." + "6" * context.prec)
         assert quantity * 3 <= 2
     assert entry_quantity(D(2), D(3), 1, SPOT) == D("0." + "6" * 28)
 
