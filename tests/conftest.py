@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 # Where the real candles and exchange samples live: ../shared/data beside the checkout, or
 # TRADEWIND_TEST_DATA (`make mutation` runs the tests from a copy of the repo in mutants/).
@@ -32,7 +32,16 @@ os.environ.setdefault("TRADEWIND_BINANCE_URL", "http://127.0.0.1:9")
 NOT_RUN = "not run: "  # the prefix of every such skip, and of its failure in CI
 
 # `make mutation` asks the same examples of every mutant, so a verdict never depends on luck.
-settings.register_profile("mutation", derandomize=True, database=None, deadline=None)
+# A mutant is killed by the first failing example: shrinking it to the smallest one (what a
+# person reads) only burns the CPU-time limit and turns the kill into a timeout.
+settings.register_profile(
+    "mutation",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    report_multiple_bugs=False,
+)
 
 
 def in_ci() -> bool:

@@ -67,6 +67,7 @@ def fill(
     *,
     exchange_id: str | None = None,
     status: OrderStatus = OrderStatus.FILLED,
+    raw: dict[str, object] | None = None,
 ) -> OrderReport:
     """Send one order's report through `record_report`, as the tick does; return it."""
     number = next(_ids)
@@ -79,7 +80,7 @@ def fill(
         client_order_id=order.client_order_id, exchange_order_id=exchange_id or str(number),
         symbol=bot.config.symbol, side=side, status=status, requested_qty=D(qty),
         executed_qty=D(qty), avg_price=D(price), quote_qty=D(qty) * D(price), fee=D(fee),
-        fee_asset="USDT", time=NOON,
+        fee_asset="USDT", time=NOON, raw=raw or {},
     )  # fmt: skip
     with tick_uow() as uow:
         uow.orders.add(order)
@@ -368,3 +369,33 @@ def test_a_venue_started_afresh_reuses_an_order_id_and_its_fill_is_still_booked(
     ]
     assert tally(tick_uow, bot).entries == 2
     assert bot.state.position is None
+
+
+def test_a_position_closed_by_its_signal_names_the_exit_signal(
+    tick_uow: TickUow, bot: Bot, engine: Engine
+) -> None:
+    fill(tick_uow, bot, BUY, ENTRY, "1", "100", "0.1")
+    fill(tick_uow, bot, SELL, SIGNAL, "1", "101", "0.101")
+    # 1 x (101 - 100) less both fees: 1 - 0.1 - 0.101
+    assert bot.state.reason == "closed by signal: PnL +0.80 USDT"  # shown to the cent
+    [(kind, payload)] = outbox(engine)[1:]
+    assert (kind, payload["reason"], payload["realized_pnl"]) == (
+        "position_closed",
+        "signal",
+        "0.799",
+    )
+
+
+def test_the_exchange_answer_is_kept_on_the_order_it_settled(
+    tick_uow: TickUow, manage_uow: ManageUow, bot: Bot
+) -> None:
+    answer = {
+        "orderId": 7,
+        "status": "FILLED",
+        "executedQty": "0.5",
+        "cummulativeQuoteQty": "20000",
+    }
+    report = fill(tick_uow, bot, BUY, ENTRY, "0.5", "40000", "20", raw=answer)
+    with manage_uow() as uow:
+        [order] = uow.orders.recent(bot_id=bot.id, limit=10)
+    assert (order.client_order_id, order.raw) == (report.client_order_id, answer)

@@ -143,7 +143,7 @@ def report() -> int:
         by_source.setdefault(m.source, Counter())[verdict(m, equivalents)] += 1
     width = max(len(str(s)) for s in by_source) + 2
     header = f"{'module':<{width}}{'mutants':>8}" + "".join(f"{c:>12}" for c in COLUMNS)
-    print(header + f"{'killed %':>10}")
+    print(header + f"{'killed %':>10}{'score %':>10}")
     total: Counter[str] = Counter()
     for source, counts in sorted(by_source.items()):
         total += counts
@@ -176,8 +176,11 @@ def _row(name: str, counts: Counter[str], width: int) -> str:
     made = sum(counts.values())
     detected = counts["killed"] + counts["timeout"]
     share = 100 * detected / made if made else 0.0
+    # The mutation score: what the tests can tell apart, so the equivalent ones left out.
+    telling = made - counts["equivalent"]
+    score = 100 * detected / telling if telling else 0.0
     cells = "".join(f"{counts[c]:>12}" for c in COLUMNS)
-    return f"{name:<{width}}{made:>8}{cells}{share:>9.1f}%"
+    return f"{name:<{width}}{made:>8}{cells}{share:>9.1f}%{score:>9.1f}%"
 
 
 def main() -> None:

@@ -154,6 +154,13 @@ def test_a_position_without_resting_exits_is_protected_first_at_levels_from_its_
     assert (short.stop_loss, short.take_profit) == (D(40_800), D(38_800))
 
 
+def test_a_caller_that_does_not_say_otherwise_has_its_exits_resting() -> None:
+    # The tick says `resting=False` only when it found an exit missing; every other slot
+    # must not ask for the exit orders again (each ask places real orders).
+    exits = ExitRules(stop_loss=D("0.02"), take_profit=D("0.03"))
+    assert decide(rules(exits=exits), Position(LONG), CALM, NOTHING) == Wait()
+
+
 def test_a_position_with_no_exit_set_needs_no_protection() -> None:
     assert decide(rules(), Position(LONG), CALM, sell(), resting=False) == Close(
         LONG.exit_side, ExitReason.SIGNAL
@@ -166,6 +173,23 @@ def test_a_protect_names_only_the_exits_that_are_set() -> None:
     assert isinstance(decision, Protect)
     assert decision.purposes == ("take_profit",)
     assert (decision.stop_loss, decision.trailing_rate) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("signal", "position_type", "side"),
+    [
+        (Signal.BUY, SPOT, LONG),
+        (Signal.BUY, FUTURES, LONG),
+        (Signal.SELL, SPOT, None),
+        (Signal.SELL, FUTURES, SHORT),
+        (Signal.NONE, SPOT, None),
+        (Signal.NONE, FUTURES, None),
+    ],
+)
+def test_a_buy_opens_a_long_a_sell_a_short_on_futures_only_and_no_signal_opens_nothing(
+    signal: Signal, position_type: PositionType, side: PositionSide | None
+) -> None:
+    assert opens(signal, position_type) is side
 
 
 # --- decide: properties ----------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+import itertools
+from decimal import Decimal, localcontext
 
 import pytest
 from hypothesis import given
@@ -61,6 +62,20 @@ def test_quote_amount_is_fixed_when_set_else_a_fraction_of_free_balance_else_25(
 def test_entry_quantity_is_amount_over_price_on_spot_and_times_leverage_on_futures() -> None:
     assert entry_quantity(D(25), D(50000), 10, SPOT) == D("0.0005")
     assert entry_quantity(D(25), D(50000), 10, FUTURES) == D("0.005")
+
+
+# Each run of the test asks a precision not asked before in the process (the mutation run
+# forks its mutants from a process that ran the tests once already).
+_FRESH_PRECISIONS = itertools.count(13)
+
+
+def test_an_entry_quantity_rounds_toward_zero_at_the_precision_in_force() -> None:
+    # 2 / 3 rounded half-even would end in ...7, and 3 x that is more than the 2 committed.
+    with localcontext(prec=next(_FRESH_PRECISIONS)) as context:
+        quantity = entry_quantity(D(2), D(3), 1, SPOT)
+        assert quantity == D("0." + "6" * context.prec)
+        assert quantity * 3 <= 2
+    assert entry_quantity(D(2), D(3), 1, SPOT) == D("0." + "6" * 28)
 
 
 @pytest.mark.parametrize(
