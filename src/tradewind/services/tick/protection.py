@@ -8,7 +8,6 @@ from tradewind.domain.errors import ExchangeError, OrderRejected, OutcomeUnknown
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus, ProtectionRequest
 from tradewind.domain.records import OrderRecord
 from tradewind.services.tick import alerts
-from tradewind.services.tick.recording import record_report
 from tradewind.services.tick.sending import OrderDesk
 
 
@@ -63,7 +62,7 @@ def protect(desk: OrderDesk, wanted: Protect) -> None:
                 uow.orders.save(order)
                 refused = order
             else:
-                record_report(uow, bot, order, report)
+                desk.record_in(uow, order, report)
         if refused is not None:
             alerts.after_reject(uow, bot, refused, at.now)
         at.book.save(uow)
@@ -121,7 +120,7 @@ def lift_protection(desk: OrderDesk) -> None:
         with desk.transactions() as uow:
             order = uow.orders.get(client_id)
             if order is not None and report is not None:
-                record_report(uow, bot, order, report)
+                desk.record_in(uow, order, report)
                 at.book.filled()
             at.book.save(uow)
             uow.commit()

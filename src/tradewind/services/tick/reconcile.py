@@ -12,8 +12,6 @@ from tradewind.domain.errors import OutcomeUnknown, TemporaryExchangeError
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderReport, OrderStatus
 from tradewind.domain.records import OrderRecord
 from tradewind.ports import UnitOfWork
-from tradewind.services.tick.context import BotAtSlot
-from tradewind.services.tick.recording import record_report
 from tradewind.services.tick.sending import OrderDesk
 
 _UNSENT = (OrderStatus.SUBMITTING, OrderStatus.UNKNOWN)
@@ -35,7 +33,7 @@ def settle_open_orders(desk: OrderDesk) -> OrderRecord | None:
         if report is not None and report.status is order.status and order.status is OrderStatus.NEW:
             continue  # a protective order still resting: nothing to write
         with desk.transactions() as uow:
-            fresh = _settle(uow, at, order, report)
+            fresh = _settle(uow, desk, order, report)
             at.book.save(uow)
             uow.commit()
         if report is not None:
@@ -47,9 +45,10 @@ def settle_open_orders(desk: OrderDesk) -> OrderRecord | None:
 
 
 def _settle(
-    uow: UnitOfWork, at: BotAtSlot, order: OrderRecord, report: OrderReport | None
+    uow: UnitOfWork, desk: OrderDesk, order: OrderRecord, report: OrderReport | None
 ) -> OrderRecord:
     """Write what the exchange said of `order` (None: it does not have it); return the row."""
+    at = desk.at
     fresh = uow.orders.get(order.client_order_id)
     assert fresh is not None
     if report is None:
@@ -58,7 +57,7 @@ def _settle(
         fresh.updated_at = at.now
         uow.orders.save(fresh)
     else:
-        record_report(uow, at.bot, fresh, report)
+        desk.record_in(uow, fresh, report)
     return fresh
 
 
@@ -84,7 +83,7 @@ def _cancel_orphans(desk: OrderDesk) -> None:
                 order.reason = "no longer on the exchange"
                 uow.orders.save(order)
             else:
-                record_report(uow, at.bot, order, report)
+                desk.record_in(uow, order, report)
             at.book.save(uow)
             uow.commit()
         if report is not None:

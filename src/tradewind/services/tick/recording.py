@@ -3,19 +3,27 @@
 Every fill goes through `record_report`, whether it comes back from sending an order or
 from reconciling one later. The trade's exchange order id is unique, so a fill seen twice
 changes nothing the second time.
+
+A spot BUY whose fee the exchange took in the base asset (Binance without BNB) opens a
+position of what the account holds: the quantity less that fee, floored to the step
+(docs/strategy.md, "Fees"). Its trade keeps the quantity bought, and its fee valued at the
+fill price, in the quote asset, as every trade's fee is; the order row keeps the fee as
+the exchange reported it.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from tradewind.domain.bots import BotStatus, OpenPosition
 from tradewind.domain.limits import utc_day
+from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import OrderPurpose, OrderReport, OrderStatus
-from tradewind.domain.pnl import realized_pnl
+from tradewind.domain.pnl import held_after_buy, realized_pnl
 from tradewind.domain.records import OrderRecord, TradeRecord
-from tradewind.domain.types import PositionSide, Side
+from tradewind.domain.types import PositionSide, PositionType, Side
 from tradewind.ports import Bot, UnitOfWork
 from tradewind.services.tick.events import event
 
@@ -25,13 +33,17 @@ _EXIT_EVENTS = {
     OrderPurpose.TAKE_PROFIT: "take_profit_hit",
     OrderPurpose.TRAILING_STOP: "trailing_stop_hit",
 }
+# The market's rules, asked only when a fill needs them (a spot BUY paid in the base).
+RulesOf = Callable[[], MarketRules]
 
 
-def record_report(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport) -> None:
+def record_report(
+    uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport, rules: RulesOf
+) -> None:
     """Settle `order` from the exchange's report and apply its fill to the bot."""
     apply_report(order, report)
     uow.orders.save(order)
-    record_fill(uow, bot, order, report)
+    record_fill(uow, bot, order, report, rules)
 
 
 def apply_report(order: OrderRecord, report: OrderReport) -> None:
@@ -47,7 +59,9 @@ def apply_report(order: OrderRecord, report: OrderReport) -> None:
     order.updated_at = report.time
 
 
-def record_fill(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport) -> None:
+def record_fill(
+    uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport, rules: RulesOf
+) -> None:
     """Apply the report's fill, if any, to the bot: trade, position, counters, events."""
     if report.executed_qty <= 0 or report.status not in (
         OrderStatus.FILLED,
@@ -56,7 +70,7 @@ def record_fill(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderRepo
     ):
         return
     if order.purpose is OrderPurpose.ENTRY:
-        _record_entry(uow, bot, order, report)
+        _record_entry(uow, bot, order, _in_quote(order, report, rules))
     else:
         _record_exit(uow, bot, order, report)
 
@@ -81,21 +95,39 @@ def _trade(bot: Bot, order: OrderRecord, report: OrderReport, pnl: Decimal | Non
     )
 
 
-def _record_entry(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport) -> None:
+def _in_quote(order: OrderRecord, report: OrderReport, rules: RulesOf) -> _Entry:
+    """Return the entry's fill with its fee in the quote, and the quantity it holds."""
+    if order.position_type is PositionType.SPOT and order.side is Side.BUY and report.fee > 0:
+        market = rules()
+        if report.fee_asset == market.base_asset:
+            held = held_after_buy(report.executed_qty, report.fee, market.step)
+            valued = replace(report, fee=report.fee * report.avg_price, fee_asset=market.quote_asset)
+            return _Entry(valued, held)
+    return _Entry(report, report.executed_qty)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    report: OrderReport  # the fee in the quote asset
+    held: Decimal  # what the position holds: the quantity bought less a base-asset fee
+
+
+def _record_entry(uow: UnitOfWork, bot: Bot, order: OrderRecord, entry: _Entry) -> None:
+    report = entry.report
     if not uow.trades.add(_trade(bot, order, report, None)):
         return  # this fill is recorded already
     side = PositionSide.LONG if order.side is Side.BUY else PositionSide.SHORT
     state = bot.state
     state.position = OpenPosition(
         side=side,
-        quantity=report.executed_qty,
+        quantity=entry.held,
         entry_price=report.avg_price,
         entry_time=report.time,
         entry_fee=report.fee,
         entry_client_order_id=order.client_order_id,
     )
     state.status = BotStatus.IN_POSITION
-    state.reason = f"{side.value} {report.executed_qty} {bot.config.symbol} at {report.avg_price}"
+    state.reason = f"{side.value} {entry.held} {bot.config.symbol} at {report.avg_price}"
     uow.counters.add(bot.id, utc_day(report.time), entries=1)
     uow.outbox.add(
         event(

@@ -18,6 +18,7 @@ from tradewind.domain.errors import (
     OutcomeUnknown,
     TemporaryExchangeError,
 )
+from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
     ClientOrderId,
     OrderPurpose,
@@ -86,10 +87,19 @@ class OrderDesk:
         self.record(order, report)
         return report.executed_qty > 0
 
+    def market(self) -> MarketRules:
+        """Return the rules of the bot's market (a spot BUY's fill needs its step)."""
+        config = self.at.bot.config
+        return self.exchange.market_rules(config.symbol, config.position_type)
+
+    def record_in(self, uow: UnitOfWork, order: OrderRecord, report: OrderReport) -> None:
+        """Settle `order` from the exchange's report and apply its fill, in `uow`."""
+        record_report(uow, self.at.bot, order, report, self.market)
+
     def record(self, order: OrderRecord, report: OrderReport) -> None:
         """Settle `order` from the exchange's report, its fill and the bot's state at once."""
         with self.transactions() as uow:
-            record_report(uow, self.at.bot, order, report)
+            self.record_in(uow, order, report)
             self.at.book.save(uow)
             uow.commit()
         self.at.book.filled()
