@@ -55,7 +55,9 @@ def entered(
         CandlesPriceFeed(same_candles_for_both_markets("BTCUSDT", candles)), clock
     )
     exchange = venue.account(
-        1, spot_balances={"USDT": D(10_000), "BTC": D("0.001")}, futures_balances={"USDT": D(10_000)}
+        1,
+        spot_balances={"USDT": D(10_000), "BTC": D("0.001")},
+        futures_balances={"USDT": D(10_000)},
     )
     exchange.place_market_order(OrderRequest(ClientOrderId("entry"), "BTCUSDT", kind, side, D(1)))
     return exchange, clock

@@ -101,7 +101,9 @@ def _in_quote(order: OrderRecord, report: OrderReport, rules: RulesOf) -> _Entry
         market = rules()
         if report.fee_asset == market.base_asset:
             held = held_after_buy(report.executed_qty, report.fee, market.step)
-            valued = replace(report, fee=report.fee * report.avg_price, fee_asset=market.quote_asset)
+            valued = replace(
+                report, fee=report.fee * report.avg_price, fee_asset=market.quote_asset
+            )
             return _Entry(valued, held)
     return _Entry(report, report.executed_qty)
 
