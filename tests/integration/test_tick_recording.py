@@ -75,7 +75,7 @@ def fill(
     )  # fmt: skip
     with tick_uow() as uow:
         uow.orders.add(order)
-        record_report(uow, bot, order, report, btcusdt)
+        record_report(uow, bot, order, report, btcusdt())
         uow.commit()
     return report
 
@@ -90,7 +90,7 @@ def again(tick_uow: TickUow, bot: Bot, report: OrderReport, purpose: OrderPurpos
     )  # fmt: skip
     with tick_uow() as uow:
         uow.orders.add(order)
-        record_report(uow, bot, order, report, btcusdt)
+        record_report(uow, bot, order, report, btcusdt())
         uow.commit()
 
 

@@ -11,6 +11,7 @@ from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus, Pr
 from tradewind.domain.records import OrderRecord
 from tradewind.domain.watched_exits import Watch
 from tradewind.services.tick import alerts
+from tradewind.services.tick.recording import record_report
 from tradewind.services.tick.sending import OrderDesk
 
 WATCHED = "not placed: the exchange holds one stop per position; the bot watches this exit"
@@ -69,7 +70,7 @@ def protect(desk: OrderDesk, wanted: Protect) -> None:
                 uow.orders.save(order)
                 watched.append(order.purpose)
             else:
-                desk.record_in(uow, order, report)
+                record_report(uow, bot, order, report, None)  # an exit: in quote
         if bot.state.position is not None:
             _watch(bot.state.position, watched)
         at.book.save(uow)
@@ -138,7 +139,7 @@ def lift_protection(desk: OrderDesk) -> None:
         with desk.transactions() as uow:
             order = uow.orders.get(client_id)
             if order is not None and report is not None:
-                desk.record_in(uow, order, report)
+                record_report(uow, bot, order, report, None)  # an exit: in quote
                 at.book.filled()
             at.book.save(uow)
             uow.commit()

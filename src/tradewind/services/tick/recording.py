@@ -13,7 +13,6 @@ the exchange reported it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -33,17 +32,35 @@ _EXIT_EVENTS = {
     OrderPurpose.TAKE_PROFIT: "take_profit_hit",
     OrderPurpose.TRAILING_STOP: "trailing_stop_hit",
 }
-# The market's rules, asked only when a fill needs them (a spot BUY paid in the base).
-RulesOf = Callable[[], MarketRules]
+
+
+def needs_market(order: OrderRecord, report: OrderReport) -> bool:
+    """Tell whether recording this report needs the market's rules: a spot BUY's entry
+    whose fee may be in the base (its position is floored to the step). The caller asks
+    the exchange for them before opening the unit of work the report is recorded in."""
+    return (
+        order.purpose is OrderPurpose.ENTRY
+        and order.position_type is PositionType.SPOT
+        and order.side is Side.BUY
+        and report.executed_qty > 0
+        and report.fee > 0
+    )
 
 
 def record_report(
-    uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport, rules: RulesOf
+    uow: UnitOfWork,
+    bot: Bot,
+    order: OrderRecord,
+    report: OrderReport,
+    market: MarketRules | None,
 ) -> None:
-    """Settle `order` from the exchange's report and apply its fill to the bot."""
+    """Settle `order` from the exchange's report and apply its fill to the bot.
+
+    `market` is the market's rules when `needs_market` says so (else unused).
+    """
     apply_report(order, report)
     uow.orders.save(order)
-    record_fill(uow, bot, order, report, rules)
+    record_fill(uow, bot, order, report, market)
 
 
 def apply_report(order: OrderRecord, report: OrderReport) -> None:
@@ -60,7 +77,11 @@ def apply_report(order: OrderRecord, report: OrderReport) -> None:
 
 
 def record_fill(
-    uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport, rules: RulesOf
+    uow: UnitOfWork,
+    bot: Bot,
+    order: OrderRecord,
+    report: OrderReport,
+    market: MarketRules | None,
 ) -> None:
     """Apply the report's fill, if any, to the bot: trade, position, counters, events."""
     if report.executed_qty <= 0 or report.status not in (
@@ -70,7 +91,7 @@ def record_fill(
     ):
         return
     if order.purpose is OrderPurpose.ENTRY:
-        _record_entry(uow, bot, order, _in_quote(order, report, rules))
+        _record_entry(uow, bot, order, _in_quote(order, report, market))
     else:
         _record_exit(uow, bot, order, report)
 
@@ -95,10 +116,11 @@ def _trade(bot: Bot, order: OrderRecord, report: OrderReport, pnl: Decimal | Non
     )
 
 
-def _in_quote(order: OrderRecord, report: OrderReport, rules: RulesOf) -> _Entry:
+def _in_quote(order: OrderRecord, report: OrderReport, market: MarketRules | None) -> _Entry:
     """Return the entry's fill with its fee in the quote, and the quantity it holds."""
-    if order.position_type is PositionType.SPOT and order.side is Side.BUY and report.fee > 0:
-        market = rules()
+    if needs_market(order, report):
+        if market is None:
+            raise ValueError(f"recording {order.client_order_id} needs the market's rules")
         if report.fee_asset == market.base_asset:
             held = held_after_buy(report.executed_qty, report.fee, market.step)
             valued = replace(
