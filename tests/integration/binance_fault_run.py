@@ -187,6 +187,7 @@ class FaultRun:
             assert isinstance(balances, dict)
             btc = balances.get("BTC")
             held = D(0) if btc is None else D(str(btc["free"])) + D(str(btc["locked"]))
+            held -= leftover(self.server_orders(bot))
             return None if held == 0 else (PositionSide.LONG, held)
         for position in state["positions"]:  # type: ignore[attr-defined]
             amount = D(str(position["positionAmt"]))
@@ -200,6 +201,17 @@ class FaultRun:
         assert found is not None
         position = found.state.position
         return None if position is None else (position.side, position.quantity)
+
+
+def leftover(orders: list[dict[str, object]]) -> Decimal:
+    """The BTC the account's buys left beside their positions: each buy's quantity less its
+    fee in BTC, beyond the 0.00001 step its position holds (never sold by the bot)."""
+    step, total = D("0.00001"), D(0)
+    for order in orders:
+        if order["side"] == "BUY" and D(str(order["executedQty"])) > 0:
+            received = D(str(order["executedQty"])) - D(str(order["commission"]))
+            total += received - (received // step) * step
+    return total
 
 
 def settled(orders: list[OrderRecord]) -> bool:

@@ -64,9 +64,11 @@ class Pos:
     side: str
     entry_i: int
     entry: Decimal
-    qty: Decimal
-    fee: Decimal
+    qty: Decimal  # bought or sold short
+    fee: Decimal  # in quote
     peak: Decimal
+    held: Decimal  # what the exit sells: a spot buy's quantity less its fee in base
+    leftover: Decimal  # the base a spot buy left beside it, paid for and never sold
 
 
 def reference_trades(
@@ -89,14 +91,14 @@ def reference_trades(
     def close_pos(i: int, price: Decimal, reason: str) -> None:
         nonlocal pos, balance
         assert pos is not None
-        fee = price * pos.qty * rate
+        fee = price * pos.held * rate
         move = price - pos.entry if pos.side == "long" else pos.entry - price
-        pnl = move * pos.qty - pos.fee - fee
+        pnl = move * pos.held - pos.fee - fee
         day = int(c.open_time[i]) // 86400
         pnl_by_day[day] = pnl_by_day.get(day, D(0)) + pnl
-        balance += pnl
-        trades.append((pos.side, int(c.open_time[pos.entry_i]), pos.entry, pos.qty, pos.fee,
-                       int(c.open_time[i]), price, fee, reason, pnl))  # fmt: skip
+        balance += pnl - pos.leftover * pos.entry  # the quote the account holds
+        trades.append((pos.side, int(c.open_time[pos.entry_i]), pos.entry, pos.qty, pos.held,
+                       pos.fee, int(c.open_time[i]), price, fee, reason, pnl))  # fmt: skip
         pos = None
 
     for i in range(len(c)):
@@ -107,8 +109,12 @@ def reference_trades(
             else:
                 side, qty = pending[1], D(pending[2])
                 fee = o[i] * qty * rate
-                if o[i] * qty / lev + fee <= balance:
-                    pos = Pos(side, i, o[i], qty, fee, o[i])
+                held, leftover, cost = qty, D(0), o[i] * qty / lev + fee
+                if not futures:  # the fee is taken from the BTC bought, paid for in full
+                    held = ((qty - qty * rate) // rules.step) * rules.step
+                    leftover, cost = qty - qty * rate - held, o[i] * qty
+                if cost <= balance:
+                    pos = Pos(side, i, o[i], qty, fee, o[i], held, leftover)
                     day = int(c.open_time[i]) // 86400
                     entries_by_day[day] = entries_by_day.get(day, 0) + 1
             pending = None
@@ -176,8 +182,8 @@ def reference_trades(
             continue
         pending = ("entry", "long" if sig == "buy" else "short", str(qty))
     if pos is not None:
-        trades.append((pos.side, int(c.open_time[pos.entry_i]), pos.entry, pos.qty, pos.fee,
-                       None, None, None, None, None))  # fmt: skip
+        trades.append((pos.side, int(c.open_time[pos.entry_i]), pos.entry, pos.qty, pos.held,
+                       pos.fee, None, None, None, None, None))  # fmt: skip
     return trades
 
 
@@ -217,10 +223,13 @@ def test_backtest_makes_the_same_trades_as_a_plain_candle_loop(case: str) -> Non
     )  # fmt: skip
     result = run_backtest(candles, spec)
     got = [
-        (t.side.value, t.entry_time, t.entry_price, t.quantity, t.entry_fee, t.exit_time,
-         t.exit_price, t.exit_fee, t.exit_reason.value if t.exit_reason else None, t.pnl)
+        (t.side.value, t.entry_time, t.entry_price, t.quantity, t.position_quantity,
+         t.entry_fee, t.exit_time, t.exit_price, t.exit_fee,
+         t.exit_reason.value if t.exit_reason else None, t.pnl)
         for t in result.trades
     ]  # fmt: skip
     expected = reference_trades(candles, spec, fixed, rules)
     assert len(got) > 100
+    if position_type is SPOT:  # each buy's fee came out of the BTC it bought
+        assert all(t.position_quantity < t.quantity for t in result.trades)
     assert got == expected

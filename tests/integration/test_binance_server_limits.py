@@ -45,13 +45,19 @@ def balance(env: ServerEnv, asset: str) -> tuple[str, str]:
     return entry["free"], entry["locked"]
 
 
+def buy_enough_for_a_sale_of_0_01(env: ServerEnv) -> None:
+    """Buy 0.01002 BTC at market: 0.01000998 held after its fee (taken in BTC, 0.1 %)."""
+    ok(env, "POST", "/api/v3/order", side="BUY", type="MARKET", quantity="0.01002")
+    assert balance(env, "BTC") == ("0.01000998", "0.00000000")
+
+
 def test_a_spot_limit_buy_rests_locking_its_cost_then_fills_at_its_price_as_a_maker(
     env: ServerEnv,
 ) -> None:
     placed = ok(env, "POST", "/api/v3/order", side="BUY", type="LIMIT", timeInForce="GTC",
                 quantity="0.01", price="39950", newClientOrderId="bid")  # fmt: skip
     assert (placed["status"], placed["fills"], placed["price"]) == ("NEW", [], "39950.00000000")
-    assert balance(env, "USDT") == ("9600.10050000", "399.89950000")  # 399.50 + 0.1 % fee
+    assert balance(env, "USDT") == ("9600.50000000", "399.50000000")  # the fee is in the BTC
     assert [o["clientOrderId"] for o in ok(env, "GET", "/api/v3/openOrders")] == ["bid"]
     env.clock.at_minute(2)  # minute 1's low 39,900 reached the bid
     filled = spot_order(env, "bid")
@@ -60,7 +66,8 @@ def test_a_spot_limit_buy_rests_locking_its_cost_then_fills_at_its_price_as_a_ma
     )  # fmt: skip
     (trade,) = ok(env, "GET", "/api/v3/myTrades")
     assert (trade["price"], trade["isMaker"]) == ("39950.00000000", True)
-    assert balance(env, "USDT") == ("9600.10050000", "0.00000000")
+    assert balance(env, "USDT") == ("9600.50000000", "0.00000000")
+    assert trade["commissionAsset"] == "BTC"
 
 
 def test_a_crossing_limit_fills_at_once_at_the_market_and_ioc_that_does_not_expires(
@@ -85,7 +92,7 @@ def test_a_limit_maker_that_would_cross_gets_binance_s_refusal(env: ServerEnv) -
 def test_a_stop_loss_limit_triggers_at_its_stop_and_fills_there_when_that_crosses(
     env: ServerEnv,
 ) -> None:
-    ok(env, "POST", "/api/v3/order", side="BUY", type="MARKET", quantity="0.01")
+    buy_enough_for_a_sale_of_0_01(env)
     placed = ok(env, "POST", "/api/v3/order", side="SELL", type="STOP_LOSS_LIMIT",
                 timeInForce="GTC", quantity="0.01", price="38900", stopPrice="39000",
                 newClientOrderId="sll")  # fmt: skip
@@ -100,7 +107,7 @@ def test_a_stop_loss_limit_triggers_at_its_stop_and_fills_there_when_that_crosse
 def test_an_oco_of_a_limit_maker_and_a_stop_loss_limit_ends_with_the_maker_filled(
     env: ServerEnv,
 ) -> None:
-    ok(env, "POST", "/api/v3/order", side="BUY", type="MARKET", quantity="0.01")
+    buy_enough_for_a_sale_of_0_01(env)
     made = ok(env, "POST", "/api/v3/orderList/oco", side="SELL", quantity="0.01",
               aboveType="LIMIT_MAKER", abovePrice="41500", aboveClientOrderId="tp",
               belowType="STOP_LOSS_LIMIT", belowStopPrice="37000", belowPrice="36900",
@@ -113,18 +120,18 @@ def test_an_oco_of_a_limit_maker_and_a_stop_loss_limit_ends_with_the_maker_fille
     )  # fmt: skip
     listed = ok(env, "GET", "/api/v3/orderList", orderListId=made["orderListId"])
     assert listed["listOrderStatus"] == "ALL_DONE"
-    assert balance(env, "BTC") == ("0.00000000", "0.00000000")
+    assert balance(env, "BTC") == ("0.00000998", "0.00000000")  # the BUY's leftover
 
 
 def test_the_legacy_oco_rests_and_cancelling_the_list_frees_the_base(env: ServerEnv) -> None:
-    ok(env, "POST", "/api/v3/order", side="BUY", type="MARKET", quantity="0.01")
+    buy_enough_for_a_sale_of_0_01(env)
     made = ok(env, "POST", "/api/v3/order/oco", side="SELL", quantity="0.01", price="41500",
               stopPrice="39000", stopLimitPrice="38900", stopLimitTimeInForce="GTC",
               listClientOrderId="legacy")  # fmt: skip
     assert [r["type"] for r in made["orderReports"]] == ["STOP_LOSS_LIMIT", "LIMIT_MAKER"]
     assert [o["listClientOrderId"] for o in ok(env, "GET", "/api/v3/openOrderList")] == ["legacy"]
     ok(env, "DELETE", "/api/v3/orderList", listClientOrderId="legacy")
-    assert balance(env, "BTC") == ("0.01000000", "0.00000000")
+    assert balance(env, "BTC") == ("0.01000998", "0.00000000")
     assert ok(env, "GET", "/api/v3/openOrders") == []
 
 

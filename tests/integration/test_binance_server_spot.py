@@ -138,13 +138,13 @@ def test_a_market_buy_fills_at_the_open_with_one_fill_and_its_commission(env: Se
         {
             "price": "40000.00000000",
             "qty": "0.01000000",
-            "commission": "0.40000000",
-            "commissionAsset": "USDT",
+            "commission": "0.00001000",  # 0.1 % of the BTC bought, as Binance without BNB
+            "commissionAsset": "BTC",
             "tradeId": order["fills"][0]["tradeId"],
         }
     ]
-    assert spot_balance(env, "BTC") == ("0.01000000", "0.00000000")
-    assert spot_balance(env, "USDT") == ("9599.60000000", "0.00000000")
+    assert spot_balance(env, "BTC") == ("0.00999000", "0.00000000")
+    assert spot_balance(env, "USDT") == ("9600.00000000", "0.00000000")
 
 
 def test_a_market_sell_and_the_shorter_answers(env: ServerEnv) -> None:
@@ -156,13 +156,13 @@ def test_a_market_sell_and_the_shorter_answers(env: ServerEnv) -> None:
         symbol=BTC,
         side="SELL",
         type="MARKET",
-        quantity="0.02",
+        quantity="0.01998",  # the 0.02 bought less its fee
         newClientOrderId="sell-1",
         newOrderRespType="RESULT",
     )
     assert isinstance(sell, dict)
     assert set(sell) == FULL_KEYS - {"fills"}
-    assert (sell["side"], sell["cummulativeQuoteQty"]) == ("SELL", "801.00000000")  # at 40,050
+    assert (sell["side"], sell["cummulativeQuoteQty"]) == ("SELL", "800.19900000")  # at 40,050
     ack = buy(env, cid="buy-2", newOrderRespType="ACK")
     assert set(ack) == {"symbol", "orderId", "orderListId", "clientOrderId", "transactTime"}
 
@@ -185,8 +185,8 @@ def test_an_order_is_found_by_client_id_or_order_id_and_trades_carry_the_commiss
     assert (trade["price"], trade["qty"], trade["commission"], trade["commissionAsset"]) == (
         "40000.00000000",
         "0.01000000",
-        "0.40000000",
-        "USDT",
+        "0.00001000",
+        "BTC",
     )
     assert (trade["isBuyer"], trade["isMaker"], trade["id"]) == (
         True,
@@ -210,7 +210,7 @@ def oco(env: ServerEnv, stop: str = "39000", target: str = "41000", **below: obj
         "/api/v3/orderList/oco",
         symbol=BTC,
         side="SELL",
-        quantity="0.01",
+        quantity="0.00999",  # what the buy of 0.01 left after its fee in BTC
         listClientOrderId="list-1",
         aboveType="TAKE_PROFIT",
         aboveStopPrice=target,
@@ -241,7 +241,7 @@ def test_an_oco_rests_then_its_stop_fires_as_the_market_falls_and_the_target_is_
     )
     assert [o["clientOrderId"] for o in answer["orders"]] == ["sl-1", "tp-1"]
     assert [r["status"] for r in answer["orderReports"]] == ["NEW", "NEW"]
-    assert spot_balance(env, "BTC") == ("0.00000000", "0.01000000")  # the OCO locks what it sells
+    assert spot_balance(env, "BTC") == ("0.00000000", "0.00999000")  # the OCO locks what it sells
     env.clock.at_minute(2, second=59)
     assert leg(env, "sl-1")["status"] == "NEW"  # minute 2 has not closed
     env.clock.at_minute(3)
@@ -250,12 +250,16 @@ def test_an_oco_rests_then_its_stop_fires_as_the_market_falls_and_the_target_is_
         "FILLED",
         "STOP_LOSS",
         "39000.00000000",
-        "390.00000000",
+        "389.61000000",
     )
     assert (target["status"], target["type"]) == ("CANCELED", "TAKE_PROFIT")
     assert stop["orderListId"] == target["orderListId"] == answer["orderListId"]
     (trade,) = env.client.ok("GET", "/api/v3/myTrades", symbol=BTC, orderId=stop["orderId"])
-    assert (trade["price"], trade["commission"]) == ("39000.00000000", "0.39000000")
+    assert (trade["price"], trade["commission"], trade["commissionAsset"]) == (
+        "39000.00000000",
+        "0.38961000",
+        "USDT",
+    )
     assert spot_balance(env, "BTC") == ("0.00000000", "0.00000000")
 
 
@@ -264,7 +268,7 @@ def test_an_oco_target_fires_when_the_market_rises_to_it(env: ServerEnv) -> None
     oco(env, stop="37000", target="41000")
     env.clock.at_minute(5)  # minute 4 reaches 42,000
     assert (leg(env, "tp-1")["status"], leg(env, "sl-1")["status"]) == ("FILLED", "CANCELED")
-    assert leg(env, "tp-1")["cummulativeQuoteQty"] == "410.00000000"
+    assert leg(env, "tp-1")["cummulativeQuoteQty"] == "409.59000000"
 
 
 def test_cancelling_one_leg_cancels_the_list_and_unlocks_the_base(env: ServerEnv) -> None:
@@ -274,7 +278,7 @@ def test_cancelling_one_leg_cancels_the_list_and_unlocks_the_base(env: ServerEnv
     assert isinstance(canceled, dict)
     assert (canceled["status"], canceled["origClientOrderId"]) == ("CANCELED", "tp-1")
     assert leg(env, "sl-1")["status"] == "CANCELED"
-    assert spot_balance(env, "BTC") == ("0.01000000", "0.00000000")
+    assert spot_balance(env, "BTC") == ("0.00999000", "0.00000000")
 
 
 def test_a_trailing_stop_trails_from_the_price_it_was_placed_at(env: ServerEnv) -> None:
@@ -285,7 +289,7 @@ def test_a_trailing_stop_trails_from_the_price_it_was_placed_at(env: ServerEnv) 
         symbol=BTC,
         side="SELL",
         type="STOP_LOSS",
-        quantity="0.01",
+        quantity="0.00999",
         trailingDelta=200,
         newClientOrderId="trail-1",
     )
@@ -295,7 +299,7 @@ def test_a_trailing_stop_trails_from_the_price_it_was_placed_at(env: ServerEnv) 
     env.clock.at_minute(3)
     fired = leg(env, "trail-1")
     # peak 40,100 after minute 1, so 2 % below it is 39,298, which minute 2 falls through
-    assert (fired["status"], fired["cummulativeQuoteQty"]) == ("FILLED", "392.98000000")
+    assert (fired["status"], fired["cummulativeQuoteQty"]) == ("FILLED", "392.58702000")
 
 
 def test_a_single_take_profit_rests_as_a_one_leg_exit(env: ServerEnv) -> None:
@@ -306,7 +310,7 @@ def test_a_single_take_profit_rests_as_a_one_leg_exit(env: ServerEnv) -> None:
         symbol=BTC,
         side="SELL",
         type="TAKE_PROFIT",
-        quantity="0.01",
+        quantity="0.00999",
         stopPrice="41500",
         newClientOrderId="tp-solo",
     )

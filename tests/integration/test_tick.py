@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 import pytest
 from sqlalchemy import Engine
@@ -83,11 +83,17 @@ class World:
         return bot.state
 
 
+def held_of(entry: TradeRecord) -> Decimal:
+    """What a spot buy leaves to sell: the quantity less 0.1 %, floored to 0.00001 BTC."""
+    return (entry.quantity * Decimal("0.999")).quantize(Decimal("0.00001"), ROUND_DOWN)
+
+
 def pnl_by_hand(trades: list[TradeRecord]) -> list[Decimal]:
     """The realized PnL of each closing fill, oldest first, of a long-only spot bot's trades.
 
-    A closing fill sells the quantity bought by the entry before it (whole: the simulated
-    venue fills MARKET orders in full): (exit - entry) x quantity - entry fee - exit fee.
+    A closing fill sells what the entry before it left the account (whole: the simulated
+    venue fills MARKET orders in full): the quantity bought less its 0.1 % fee in BTC,
+    floored to the 0.00001 step; (exit - entry) x that - entry fee - exit fee.
     """
     pnl, entry = [], None
     for trade in trades:
@@ -95,7 +101,7 @@ def pnl_by_hand(trades: list[TradeRecord]) -> list[Decimal]:
             entry = trade
             continue
         assert entry is not None, f"{trade.client_order_id} closes no position"
-        assert trade.quantity == entry.quantity
+        assert trade.quantity == held_of(entry)
         pnl.append((trade.price - entry.price) * trade.quantity - entry.fee - trade.fee)
         entry = None
     return pnl
@@ -129,11 +135,14 @@ def test_every_filled_order_has_one_trade_and_pnl_adds_up(world: World) -> None:
             (uow.counters.get(world.bot_id, day).realized_pnl for day in _days(1)), Decimal(0)
         )
     assert total == sum(expected, Decimal(0))
-    # The database's position is the exchange's: spot base held equals the position.
+    # The database's position is the exchange's: the spot base held is the position and
+    # what each buy left beside it under one step (its quantity less fee and position).
     state = world.state()
     held = world.venue.account(1).spot_balance("BTC")
     position = state.position
-    assert held.free + held.locked == (position.quantity if position else 0)
+    entries = [t for t in trades if t.purpose is OrderPurpose.ENTRY]
+    leftover = sum((t.quantity * Decimal("0.999") - held_of(t) for t in entries), Decimal(0))
+    assert held.free + held.locked == (position.quantity if position else 0) + leftover
 
 
 def test_an_order_whose_answer_was_lost_is_reconciled_not_resent(world: World) -> None:

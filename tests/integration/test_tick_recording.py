@@ -27,6 +27,7 @@ from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVen
 from tradewind.adapters.marketdata.synthetic import generate_market
 from tradewind.domain.bots import BotStatus, OpenPosition
 from tradewind.domain.limits import DayTally
+from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
     ClientOrderId,
     OrderPurpose,
@@ -35,7 +36,7 @@ from tradewind.domain.orders import (
     OrderStatus,
 )
 from tradewind.domain.records import OrderRecord, TradeRecord
-from tradewind.domain.types import PositionSide, PositionType, Side
+from tradewind.domain.types import PositionSide, PositionType, Side, Symbol
 from tradewind.ports import Bot
 from tradewind.services.tick.recording import record_report
 
@@ -68,6 +69,7 @@ def fill(
     exchange_id: str | None = None,
     status: OrderStatus = OrderStatus.FILLED,
     raw: dict[str, object] | None = None,
+    fee_asset: str = "USDT",
 ) -> OrderReport:
     """Send one order's report through `record_report`, as the tick does; return it."""
     number = next(_ids)
@@ -80,11 +82,11 @@ def fill(
         client_order_id=order.client_order_id, exchange_order_id=exchange_id or str(number),
         symbol=bot.config.symbol, side=side, status=status, requested_qty=D(qty),
         executed_qty=D(qty), avg_price=D(price), quote_qty=D(qty) * D(price), fee=D(fee),
-        fee_asset="USDT", time=NOON, raw=raw or {},
+        fee_asset=fee_asset, time=NOON, raw=raw or {},
     )  # fmt: skip
     with tick_uow() as uow:
         uow.orders.add(order)
-        record_report(uow, bot, order, report)
+        record_report(uow, bot, order, report, btcusdt())
         uow.commit()
     return report
 
@@ -94,8 +96,16 @@ def again(tick_uow: TickUow, bot: Bot, report: OrderReport) -> None:
     with tick_uow() as uow:
         order = uow.orders.get(str(report.client_order_id))
         assert order is not None
-        record_report(uow, bot, order, report)
+        record_report(uow, bot, order, report, btcusdt())
         uow.commit()
+
+
+def btcusdt() -> MarketRules:
+    """BTCUSDT's spot rules as Binance sets them: a step of 0.00001 BTC."""
+    return MarketRules(
+        Symbol("BTCUSDT"), PositionType.SPOT, "BTC", "USDT", tick_size=D("0.01"),
+        step=D("0.00001"), min_qty=D("0.00001"), min_notional=D(5),
+    )  # fmt: skip
 
 
 def trades(manage_uow: ManageUow, bot: Bot) -> list[TradeRecord]:
@@ -149,6 +159,31 @@ def test_a_long_round_trip_books_the_rise_less_the_fees_of_both_fills(
     assert bot.state.status is BotStatus.WAITING
     assert bot.state.reason == "closed by take_profit: PnL +459.50 USDT"
     assert events(engine) == ["order_filled", "take_profit_hit", "position_closed"]
+
+
+def test_a_spot_buy_paid_in_the_base_holds_the_quantity_less_the_fee_floored_to_the_step(
+    tick_uow: TickUow, manage_uow: ManageUow, bot: Bot
+) -> None:
+    # Bought 0.00250 BTC at 40,000, fee 0.0000025 BTC (0.1 %): the account receives
+    # 0.0024975 BTC, of which 0.00249 can be sold (step 0.00001). The fee is worth
+    # 0.0000025 x 40,000 = 0.1 USDT. Sold 0.00249 at 41,000, fee 0.1 % = 0.10209 USDT:
+    # 0.00249 x 1,000 - 0.1 - 0.10209 = 2.28791.
+    entry = fill(tick_uow, bot, BUY, ENTRY, "0.0025", "40000", "0.0000025", fee_asset="BTC")
+    position = bot.state.position
+    assert position is not None
+    assert (position.quantity, position.entry_fee) == (D("0.00249"), D("0.1"))
+    assert position.entry_client_order_id == entry.client_order_id
+    assert bot.state.reason == "long 0.00249 BTCUSDT at 40000"
+    fill(tick_uow, bot, SELL, TP, "0.00249", "41000", "0.10209")
+    bought, sold = trades(manage_uow, bot)
+    assert (bought.quantity, bought.fee, bought.fee_asset) == (D("0.0025"), D("0.1"), "USDT")
+    assert (sold.quantity, sold.fee, sold.fee_asset) == (D("0.00249"), D("0.10209"), "USDT")
+    assert sold.realized_pnl == D("2.28791")
+    assert bot.state.position is None
+    with tick_uow() as uow:
+        order = uow.orders.get(str(entry.client_order_id))
+    assert order is not None
+    assert (order.fee, order.fee_asset) == (D("0.0000025"), "BTC")  # as the exchange said
 
 
 def test_a_short_round_trip_books_the_fall_less_the_fees_of_both_fills(
@@ -359,7 +394,7 @@ def test_a_venue_started_afresh_reuses_an_order_id_and_its_fill_is_still_booked(
             report = exchange.place_market_order(request)
             with tick_uow() as uow:
                 uow.orders.add(order)
-                record_report(uow, bot, order, report)
+                record_report(uow, bot, order, report, btcusdt())
                 uow.commit()
             booked.append(report)
     assert booked[0].exchange_order_id == booked[2].exchange_order_id  # reused

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.domain.pnl import realized_pnl, taker_fee
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tradewind.domain.pnl import base_fee, held_after_buy, realized_pnl, taker_fee
 from tradewind.domain.types import PositionSide
 
 D = Decimal
@@ -41,3 +44,31 @@ def test_a_losing_long_and_a_losing_short_lose_the_move_and_the_fees() -> None:
 def test_a_position_closed_where_it_opened_loses_exactly_its_fees() -> None:
     assert realized_pnl(LONG, D(100), D(100), D(3), D("0.6")) == D("-0.6")
     assert realized_pnl(SHORT, D(100), D(100), D(3), D("0.6")) == D("-0.6")
+
+
+def test_a_spot_buy_pays_its_fee_in_the_base_and_holds_what_the_step_allows() -> None:
+    # 0.00421 BTC bought at 0.1 %: fee 0.00000421 BTC, 0.00420579 received, 0.0042 held.
+    assert base_fee(D("0.00421"), D("0.001")) == D("0.00000421")
+    assert held_after_buy(D("0.00421"), D("0.00000421"), D("0.00001")) == D("0.0042")
+    # Its value at the fill price is the quote fee of the same fill.
+    assert base_fee(D("0.00421"), D("0.001")) * D("23716.59") == taker_fee(
+        D("23716.59"), D("0.00421"), D("0.001")
+    )
+    assert held_after_buy(D("2.5"), D("0.0025"), D(0)) == D("2.4975")  # no step rule
+
+
+steps = st.sampled_from([D("0.00001"), D("0.001"), D("0.1"), D(1)])
+
+
+@given(
+    quantity=st.integers(min_value=1, max_value=10**9).map(lambda n: D(n) / 10**5),
+    rate=st.sampled_from([D("0.001"), D("0.00075"), D("0.0004")]),
+    step=steps,
+)
+def test_what_a_buy_holds_is_a_whole_number_of_steps_within_one_step_of_what_it_received(
+    quantity: Decimal, rate: Decimal, step: Decimal
+) -> None:
+    received = quantity - base_fee(quantity, rate)
+    held = held_after_buy(quantity, base_fee(quantity, rate), step)
+    assert held % step == 0
+    assert 0 <= received - held < step

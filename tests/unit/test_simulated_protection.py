@@ -45,13 +45,20 @@ FLAT = ("100", "100", "100", "100")
 def entered(
     rows: list[tuple[str, str, str, str]], kind: PositionType = SPOT, side: Side = Side.BUY
 ) -> tuple[SimulatedExchange, ManualClock]:
-    """An account that bought (or sold) 1 BTC at minute 1's open, protected from then on."""
+    """An account that bought (or sold) 1 BTC at minute 1's open, protected from then on.
+
+    It held 0.001 BTC before, so after the BUY's fee (0.1 %, taken in BTC) it holds 1 BTC.
+    """
     candles: Candles = minute_candles([FLAT, *rows])
     clock = ManualClock(T0 + MINUTE)
     venue = SimulatedVenue(
         CandlesPriceFeed(same_candles_for_both_markets("BTCUSDT", candles)), clock
     )
-    exchange = venue.account(1, futures_balances={"USDT": D(10_000)})
+    exchange = venue.account(
+        1,
+        spot_balances={"USDT": D(10_000), "BTC": D("0.001")},
+        futures_balances={"USDT": D(10_000)},
+    )
     exchange.place_market_order(OrderRequest(ClientOrderId("entry"), "BTCUSDT", kind, side, D(1)))
     return exchange, clock
 

@@ -89,20 +89,20 @@ def test_a_resting_buy_locks_its_cost_and_fills_at_its_price_when_the_low_reache
     order = paper.place(limit(Side.BUY, "100.50"))
     usdt = paper.held().spot["USDT"]
     assert order.status is OrderStatus.NEW
-    assert usdt.locked == D("100.50") * (1 + RATE)
+    assert usdt.locked == D("100.50")  # the notional: a BUY's fee is paid in the base
     assert usdt.free + usdt.locked == 10_000
     held = paper.at_minute(2)  # minute 1 closed: its low 100 reached 100.50
     assert (order.status, order.price, order.maker) == (OrderStatus.FILLED, D("100.50"), True)
     assert held.spot["USDT"].locked == 0
-    assert held.spot["USDT"].free == 10_000 - D("100.50") * (1 + RATE)
-    assert held.spot["BTC"].free == 3
+    assert held.spot["USDT"].free == 10_000 - D("100.50")
+    assert held.spot["BTC"].free == 3 - RATE  # 2 held, 1 bought less its fee
 
 
 def test_a_limit_that_crosses_fills_at_once_at_the_market_price_as_a_taker() -> None:
     paper = Paper()
     order = paper.place(limit(Side.BUY, "105"))  # the price now is 101
     assert (order.status, order.price, order.maker) == (OrderStatus.FILLED, D(101), False)
-    assert paper.held().spot["USDT"].free == 10_000 - 101 * (1 + RATE)
+    assert paper.held().spot["USDT"].free == 10_000 - 101  # the fee comes out of the BTC
 
 
 def test_a_limit_maker_that_would_take_is_refused_and_nothing_is_placed() -> None:

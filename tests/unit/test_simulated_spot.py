@@ -1,4 +1,5 @@
-"""Spot on the simulated exchange: fills at the next open, fees in the quote, refusals."""
+"""Spot on the simulated exchange: fills at the next open, fees as Binance takes them (a BUY's
+in the base it receives, a SELL's in the quote), refusals."""
 
 from __future__ import annotations
 
@@ -89,30 +90,39 @@ def test_with_no_price_at_all_the_order_is_a_temporary_error_and_nothing_is_plac
     assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("o1")) is None
 
 
-def test_a_buy_spends_notional_plus_a_tenth_of_a_percent_fee_in_the_quote() -> None:
+def test_a_buy_spends_the_notional_and_pays_a_tenth_of_a_percent_fee_in_the_base() -> None:
     exchange, _ = account()
     report = exchange.place_market_order(order(Side.BUY, "2.5"))
     assert report.quote_qty == D("252.5")
-    assert report.fee == D("0.2525")
-    assert report.fee_asset == "USDT"
-    assert exchange.spot_balance("USDT").free == D(10_000) - D("252.5") - D("0.2525")
-    assert exchange.spot_balance("BTC").free == D("2.5")
+    assert (report.fee, report.fee_asset) == (D("0.0025"), "BTC")  # 2.5 x 0.1 %
+    assert exchange.spot_balance("USDT").free == D(10_000) - D("252.5")
+    assert exchange.spot_balance("BTC").free == D("2.4975")
 
 
-def test_a_sell_receives_notional_minus_the_fee() -> None:
+def test_a_sell_receives_notional_minus_the_fee_in_the_quote() -> None:
     exchange, clock = account()
-    exchange.place_market_order(order(Side.BUY, "2", "b"))
+    exchange.place_market_order(order(Side.BUY, "2", "b"))  # holds 1.998 BTC
     usdt = exchange.free_balance("USDT", SPOT)
     clock.at_minute(2)
-    sold = exchange.place_market_order(order(Side.SELL, "2", "s"))
-    assert sold.quote_qty == D(204)
-    assert exchange.free_balance("USDT", SPOT) == usdt + D(204) - D("0.204")
-    assert exchange.free_balance("BTC", SPOT) == 0
+    sold = exchange.place_market_order(order(Side.SELL, "1.99", "s"))
+    assert sold.quote_qty == D("202.98")
+    assert (sold.fee, sold.fee_asset) == (D("0.20298"), "USDT")
+    assert exchange.free_balance("USDT", SPOT) == usdt + D("202.98") - D("0.20298")
+    assert exchange.free_balance("BTC", SPOT) == D("0.008")
+
+
+def test_selling_all_that_was_bought_is_refused_the_fee_was_taken_from_it() -> None:
+    exchange, clock = account()
+    exchange.place_market_order(order(Side.BUY, "2", "b"))
+    clock.at_minute(2)
+    error = rejection(exchange, order(Side.SELL, "2", "s"))
+    assert error.refusal is Refusal.INSUFFICIENT_BALANCE
+    assert str(error).endswith("sell 2 BTCUSDT: free 1.998 BTC")
 
 
 def test_the_fee_rate_can_be_set_per_market() -> None:
     exchange, _ = account(fee_rates={SPOT: D("0.00075"), PositionType.FUTURES: D("0.0004")})
-    assert exchange.place_market_order(order(Side.BUY, "4")).fee == D("0.303")
+    assert exchange.place_market_order(order(Side.BUY, "4")).fee == D("0.003")  # BTC
 
 
 def test_the_raw_answer_is_the_venues_own_record_of_the_order() -> None:
@@ -122,7 +132,7 @@ def test_the_raw_answer_is_the_venues_own_record_of_the_order() -> None:
     assert raw["updated_at"] == T0 + MINUTE
     assert (raw["quantity"], raw["executed_qty"], raw["price"]) == ("1.5", "1.5", "101.0")
     assert (raw["status"], raw["side"], raw["position_type"]) == ("FILLED", "BUY", "spot")
-    assert (raw["fee"], raw["purpose"], raw["quote_asset"]) == ("0.15150", None, "USDT")
+    assert (raw["fee"], raw["fee_asset"], raw["purpose"]) == ("0.0015", "BTC", None)
 
 
 def test_find_order_returns_the_report_the_order_got() -> None:
@@ -164,20 +174,19 @@ def test_a_quantity_that_breaks_a_rule_is_refused_naming_the_rule(
 
 def test_a_buy_beyond_the_free_quote_is_refused_and_changes_nothing() -> None:
     exchange, _ = account(usdt="100")
-    error = rejection(exchange, order(Side.BUY, "1"))  # 101 + 0.101 > 100
+    error = rejection(exchange, order(Side.BUY, "1"))  # 101 > 100
     assert error.refusal is Refusal.INSUFFICIENT_BALANCE
-    assert str(error) == (
-        "rejected (insufficient_balance): buy 1 BTCUSDT needs 101.1010 USDT, free 100"
-    )
+    assert str(error) == "rejected (insufficient_balance): buy 1 BTCUSDT needs 101.0 USDT, free 100"
     assert exchange.spot_balance("USDT").free == D(100)
     assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("o1")) is None
 
 
-def test_the_fee_counts_when_checking_the_balance() -> None:
-    exchange, _ = account(usdt="101")
+def test_a_buy_needs_only_its_notional_in_the_quote_its_fee_is_taken_in_the_base() -> None:
+    exchange, _ = account(usdt="100.99")
     assert rejection(exchange, order(Side.BUY, "1")).refusal is Refusal.INSUFFICIENT_BALANCE
-    exchange, _ = account(usdt="101.101")
+    exchange, _ = account(usdt="101")
     assert exchange.place_market_order(order(Side.BUY, "1")).status is OrderStatus.FILLED
+    assert exchange.spot_balance("USDT").free == 0
 
 
 def test_selling_more_base_than_is_free_is_refused() -> None:

@@ -77,7 +77,7 @@ def protection(cid: str, stop: str = "99", quantity: str = "1") -> ProtectionReq
 def session(exchange: SimulatedExchange, clock: ManualClock) -> list[object]:
     """A fixed run of calls; returns everything the exchange answered."""
     answers: list[object] = [exchange.place_market_order(request("a"))]
-    answers.append(exchange.protect_position(protection("g")))
+    answers.append(exchange.protect_position(protection("g", quantity="0.999")))  # 1 less the fee
     exchange.set_leverage("BTCUSDT", 3)
     answers.append(exchange.transfer_spot_to_futures("USDT", D(100)))
     answers.append(exchange.place_market_order(request("f", Side.SELL, "2", FUTURES)))
@@ -137,7 +137,7 @@ def test_a_timeout_after_accepting_leaves_a_filled_order_behind_an_unknown_outco
     found = exchange.find_order("BTCUSDT", SPOT, ClientOrderId("a"))
     assert found is not None
     assert found.status is OrderStatus.FILLED
-    assert exchange.free_balance("BTC", SPOT) == 1
+    assert exchange.free_balance("BTC", SPOT) == D("0.999")  # 1 less its 0.1 % fee
 
 
 @pytest.mark.parametrize(
@@ -204,7 +204,7 @@ def test_a_restarted_venue_finds_its_accounts_orders_and_resting_groups(tmp_path
     path = tmp_path / "paper" / "venue.json"
     first, exchange, clock = venue(seed=4, state_path=path)
     placed = exchange.place_market_order(request("a", qty="2"))
-    resting = exchange.protect_position(protection("g", stop="99.5", quantity="2"))
+    resting = exchange.protect_position(protection("g", stop="99.5", quantity="1.998"))
     exchange.set_leverage("BTCUSDT", 5)
     exchange.set_isolated_margin("BTCUSDT")
     exchange.place_market_order(request("f", Side.SELL, "3", FUTURES))
@@ -214,7 +214,7 @@ def test_a_restarted_venue_finds_its_accounts_orders_and_resting_groups(tmp_path
     assert second.snapshot() == snapshot
     assert again.find_order("BTCUSDT", SPOT, ClientOrderId("a")) == placed
     assert again.find_order("BTCUSDT", SPOT, ClientOrderId("g-s")) == resting[0]
-    assert again.spot_balance("BTC").locked == 2
+    assert again.spot_balance("BTC").locked == D("1.998")
     position = again.position("BTCUSDT")
     assert position is not None
     assert (position.side, position.quantity, position.leverage) == (PositionSide.SHORT, D(3), 5)
@@ -234,7 +234,7 @@ def test_the_snapshot_is_json_with_decimals_as_strings_and_no_temporary_file(
     report = exchange.place_market_order(request("a", qty="0.5"))
     document = json.loads(path.read_text())
     (account,) = document["accounts"]
-    assert account["spot"]["BTC"]["free"] == "0.5"
+    assert account["spot"]["BTC"]["free"] == "0.4995"  # 0.5 less its fee in BTC
     assert document["orders"][0]["price"] == str(report.avg_price)
     assert [p.name for p in tmp_path.iterdir()] == ["venue.json"]
 
@@ -263,9 +263,9 @@ def test_calls_from_many_threads_keep_ids_unique_and_balances_whole() -> None:
     for thread in threads:
         thread.join()
     assert len({r.exchange_order_id for r in reports}) == 80
-    spent = sum((r.quote_qty + r.fee for r in reports), start=D(0))
+    spent = sum((r.quote_qty for r in reports), start=D(0))
     assert exchange.free_balance("USDT", SPOT) == D(10_000) - spent
-    assert exchange.free_balance("BTC", SPOT) == D(8)
+    assert exchange.free_balance("BTC", SPOT) == D("7.992")  # each buy's fee taken in BTC
 
 
 # --- Money is conserved ------------------------------------------------------------------------
@@ -281,10 +281,10 @@ actions = st.lists(
 )
 
 
-def flows(reports: list[OrderReport]) -> tuple[Decimal, Decimal]:
-    """Return (sells - buys in quote, fees) of the filled reports."""
+def flows(reports: list[OrderReport], asset: str = "USDT") -> tuple[Decimal, Decimal]:
+    """Return (sells - buys in quote, fees paid in `asset`) of the filled reports."""
     cash = sum((r.quote_qty if r.side is Side.SELL else -r.quote_qty for r in reports), start=D(0))
-    return cash, sum((r.fee for r in reports), start=D(0))
+    return cash, sum((r.fee for r in reports if r.fee_asset == asset), start=D(0))
 
 
 def play(
@@ -319,15 +319,18 @@ def test_spot_balances_change_only_by_the_fills_and_their_fees(
     _, exchange, clock = venue()
     filled = play(exchange, clock, SPOT, steps)
     cash, fees = flows(filled)
+    base_fees = flows(filled, "BTC")[1]  # a buy's fee is taken from the BTC it receives
+    assert all(r.fee_asset == ("BTC" if r.side is Side.BUY else "USDT") for r in filled)
     bought = sum(
         (r.executed_qty if r.side is Side.BUY else -r.executed_qty for r in filled), start=D(0)
     )
     assert exchange.free_balance("USDT", SPOT) == D(10_000) + cash - fees
-    assert exchange.free_balance("BTC", SPOT) == bought
-    # At one price p, quote + base x p changes only by the fees.
+    assert exchange.free_balance("BTC", SPOT) == bought - base_fees
+    # At one price p, quote + base x p changes only by the fees (those in base at p).
     if filled and len({r.avg_price for r in filled}) == 1:
         p = filled[0].avg_price
-        assert exchange.free_balance("USDT", SPOT) + bought * p == D(10_000) - fees
+        held = exchange.free_balance("BTC", SPOT)
+        assert exchange.free_balance("USDT", SPOT) + held * p == D(10_000) - fees - base_fees * p
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

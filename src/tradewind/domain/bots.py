@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 from tradewind.domain.limits import PauseReason
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.types import PositionSide, Signal
+from tradewind.domain.watched_exits import Watch
 
 
 class BotStatus(StrEnum):
@@ -45,6 +46,7 @@ class OpenPosition:
     entry_fee: Decimal
     entry_client_order_id: str
     protection: dict[OrderPurpose, str] = field(default_factory=dict)  # purpose -> client id
+    watch: Watch | None = None  # exits the exchange cannot rest, watched by the bot
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from tradewind.domain.limits import PauseReason
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionSide, PositionType, Side, Signal, Symbol
+from tradewind.domain.watched_exits import Watch
 from tradewind.ports import Bot
 
 # The bot_configs columns that hold a config: every field but the strategy under its own
@@ -137,8 +138,29 @@ def state_columns(state: BotState) -> dict[str, Any]:
         "position_protection": {
             OrderPurpose(purpose).value: client_id
             for purpose, client_id in position.protection.items()
-        },
+        }
+        | _watch_document(position.watch),
     }
+
+
+# The bot's own watch over exits the exchange cannot rest is kept in the same document as
+# the resting ones, under a key no order purpose has.
+_WATCH = "watched_by_bot"
+
+
+def _watch_document(watch: Watch | None) -> dict[str, object]:
+    if watch is None:
+        return {}
+    purposes = sorted(p.value for p in watch.purposes)
+    return {_WATCH: {"purposes": purposes, "peak": str(watch.peak), "until": watch.until}}
+
+
+def _watch_of(document: dict[str, Any] | None) -> Watch | None:
+    kept = (document or {}).get(_WATCH)
+    if not isinstance(kept, dict):
+        return None
+    purposes = frozenset(OrderPurpose(p) for p in kept["purposes"])
+    return Watch(purposes, Decimal(str(kept["peak"])), int(kept["until"]))
 
 
 def state_from(row: RowLike) -> BotState:
@@ -154,7 +176,9 @@ def state_from(row: RowLike) -> BotState:
             protection={
                 OrderPurpose(purpose): str(client_id)
                 for purpose, client_id in (row.position_protection or {}).items()
+                if purpose != _WATCH
             },
+            watch=_watch_of(row.position_protection),
         )
     return BotState(
         status=BotStatus(row.status),

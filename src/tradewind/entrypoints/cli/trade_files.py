@@ -12,7 +12,7 @@ from tradewind.domain.errors import ConfigurationError
 from tradewind.services.backtest.result import RoundTrip
 
 FIELDS = (
-    "side", "entry_time", "entry_price", "quantity", "entry_fee",
+    "side", "entry_time", "entry_price", "quantity", "held_quantity", "entry_fee",
     "exit_time", "exit_price", "exit_fee", "exit_reason", "pnl",
 )  # fmt: skip
 
@@ -32,6 +32,8 @@ def trade_row(trade: RoundTrip) -> dict[str, str | None]:
         "entry_time": _iso(trade.entry_time),
         "entry_price": text(trade.entry_price),
         "quantity": text(trade.quantity),
+        # What the position held and its exit sold: a spot buy's quantity less its base fee.
+        "held_quantity": text(trade.position_quantity),
         "entry_fee": text(trade.entry_fee),
         "exit_time": _iso(trade.exit_time),
         "exit_price": text(trade.exit_price),

@@ -51,7 +51,7 @@ from tradewind.domain.params import (
     ExitRules,
     SizingRule,
 )
-from tradewind.domain.pnl import realized_pnl, taker_fee
+from tradewind.domain.pnl import base_fee, held_after_buy, realized_pnl, taker_fee
 from tradewind.domain.sizing import entry_sizer
 from tradewind.domain.strategies import StrategyChoice
 from tradewind.domain.strategies.ema_rsi import EMA_RSI, EmaRsiParams
@@ -132,8 +132,12 @@ class _Entry:
     fine: int  # the data candle of the fill
     time: int
     entry_price: Decimal
-    quantity: Decimal
-    fee: Decimal
+    quantity: Decimal  # bought (or sold short)
+    fee: Decimal  # in the quote: a spot BUY's base fee valued at the fill price
+    held: Decimal  # what the position holds and its exit sells (docs/strategy.md, "Fees")
+    # The base a spot BUY leaves in the account beside the position (under one step, after
+    # the fee): paid for, never sold, so the quote balance is short of its cost.
+    leftover: Decimal = Decimal(0)
 
 
 class _Walk:
@@ -252,14 +256,19 @@ class _Walk:
             return None
         price = to_decimal(float(self.f.open[f]))
         fee = taker_fee(price, sized, self.rate)
+        held, leftover, cost = sized, Decimal(0), price * sized / spec.leverage + fee
+        if spec.position_type is PositionType.SPOT:  # a BUY's fee is paid in the base
+            in_base = base_fee(sized, self.rate)
+            held = held_after_buy(sized, in_base, spec.rules.step)
+            leftover, cost = sized - in_base - held, price * sized
         # The fill may be dearer than the price the order was sized at; the exchange would
         # refuse an order the free balance cannot pay for (margin, for futures).
-        if price * sized / spec.leverage + fee > self.balance:
+        if cost > self.balance:
             self.skipped["no order: insufficient_balance_at_fill"] += 1
             return None
         if self.has_limits:
             tally.entries += 1
-        return _Entry(decision.side, i + 1, f, fill_time, price, sized, fee)
+        return _Entry(decision.side, i + 1, f, fill_time, price, sized, fee, held, leftover)
 
     def _hold(self, entry: _Entry, opening: int) -> int:
         """Close the position at its first exit; return the first candle a new entry may use.
@@ -288,19 +297,23 @@ class _Walk:
             price = to_decimal(float(f.open[xf]))
         else:  # still open when the data ends: reported as open
             self.trades.append(
-                RoundTrip(entry.side, e, entry.time, entry.entry_price, entry.quantity, entry.fee)
-            )
+                RoundTrip(
+                    entry.side, e, entry.time, entry.entry_price, entry.quantity, entry.fee,
+                    held=entry.held,
+                )
+            )  # fmt: skip
             return n
-        fee = taker_fee(price, entry.quantity, self.rate)
-        pnl = realized_pnl(entry.side, entry.entry_price, price, entry.quantity, entry.fee + fee)
+        fee = taker_fee(price, entry.held, self.rate)
+        pnl = realized_pnl(entry.side, entry.entry_price, price, entry.held, entry.fee + fee)
         exit_time = int(f.open_time[xf])
         self.trades.append(
             RoundTrip(
                 entry.side, e, entry.time, entry.entry_price, entry.quantity, entry.fee,
-                x, exit_time, price, fee, reason, pnl,
+                x, exit_time, price, fee, reason, pnl, entry.held, entry.leftover,
             )
         )  # fmt: skip
-        self.balance += pnl
+        # The quote balance, as the exchange's: the leftover base was paid for, not sold.
+        self.balance += pnl - entry.leftover * entry.entry_price
         if self.has_limits:
             self._tally(exit_time).realized_pnl += pnl
         return resume
@@ -344,11 +357,11 @@ def equity_curve(close: FloatArray, initial: Decimal, trades: list[RoundTrip]) -
         end = n if t.exit_index is None else t.exit_index
         sign = 1.0 if t.side is PositionSide.LONG else -1.0
         bases += [balance, balance - float(t.entry_fee)]
-        slopes += [0.0, sign * float(t.quantity)]
+        slopes += [0.0, sign * float(t.position_quantity)]
         entries += [0.0, float(t.entry_price)]
         lengths += [t.entry_index - prev, end - t.entry_index]
         if t.pnl is not None:
-            balance += float(t.pnl)
+            balance += float(t.pnl - t.leftover * t.entry_price)
         prev = end
     bases.append(balance)
     slopes.append(0.0)

@@ -13,7 +13,12 @@ from tradewind.domain.types import ExitReason, PositionSide
 
 @dataclass(frozen=True, slots=True)
 class RoundTrip:
-    """One position from entry fill to exit fill; `exit_*` are None while still open."""
+    """One position from entry fill to exit fill; `exit_*` are None while still open.
+
+    `quantity` is what the entry bought (or sold short); `held` what the position held and
+    its exit sold: a spot BUY's quantity less its fee in the base, floored to the step, and
+    `leftover` the base that left beside it (docs/strategy.md, "Fees"). Fees are in quote.
+    """
 
     side: PositionSide
     entry_index: int
@@ -27,10 +32,17 @@ class RoundTrip:
     exit_fee: Decimal | None = None
     exit_reason: ExitReason | None = None
     pnl: Decimal | None = None
+    held: Decimal | None = None  # None: the quantity (no fee in the base)
+    leftover: Decimal = Decimal(0)
 
     @property
     def is_open(self) -> bool:
         return self.exit_index is None
+
+    @property
+    def position_quantity(self) -> Decimal:
+        """Return what the position held and its exit sold."""
+        return self.quantity if self.held is None else self.held
 
 
 @dataclass(slots=True)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from tradewind.domain.bots import BotStatus
+from dataclasses import replace
+
+from tradewind.domain.bots import BotStatus, OpenPosition
 from tradewind.domain.decide import Protect
 from tradewind.domain.errors import ExchangeError, OrderRejected, OutcomeUnknown
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus, ProtectionRequest
 from tradewind.domain.records import OrderRecord
+from tradewind.domain.watched_exits import Watch
 from tradewind.services.tick import alerts
 from tradewind.services.tick.recording import record_report
 from tradewind.services.tick.sending import OrderDesk
+
+WATCHED = "not placed: the exchange holds one stop per position; the bot watches this exit"
 
 
 def protect(desk: OrderDesk, wanted: Protect) -> None:
@@ -54,20 +59,33 @@ def protect(desk: OrderDesk, wanted: Protect) -> None:
             bot.state.reason = f"position not protected yet ({e}); retrying next slot"
         return
     with desk.transactions() as uow:
-        refused = None
+        watched = []
         for order in intents:
             report = reports.get(order.client_order_id)
             if report is None:
-                order.status, order.updated_at = OrderStatus.REJECTED, at.now
-                order.reason = "not placed: the exchange cannot hold it beside the other exits"
+                # The exchange holds one stop per position (Binance spot's OCO): this exit
+                # is the bot's to watch, minute by minute, and to take by MARKET order.
+                order.status, order.updated_at = OrderStatus.CANCELED, at.now
+                order.reason = WATCHED
                 uow.orders.save(order)
-                refused = order
+                watched.append(order.purpose)
             else:
-                record_report(uow, bot, order, report)
-        if refused is not None:
-            alerts.after_reject(uow, bot, refused, at.now)
+                record_report(uow, bot, order, report, None)  # an exit: in quote
+        if bot.state.position is not None:
+            _watch(bot.state.position, watched)
         at.book.save(uow)
         uow.commit()
+
+
+def _watch(position: OpenPosition, purposes: list[OrderPurpose]) -> None:
+    """Watch the exits the exchange did not rest; a watch already running keeps its peak."""
+    if not purposes:
+        position.watch = None
+        return
+    if position.watch is not None:
+        position.watch = replace(position.watch, purposes=frozenset(purposes))
+        return
+    position.watch = Watch.from_entry(purposes, position.entry_price, position.entry_time)
 
 
 def _intent(desk: OrderDesk, purpose: OrderPurpose, client_id: ClientOrderId) -> OrderRecord:
@@ -121,7 +139,7 @@ def lift_protection(desk: OrderDesk) -> None:
         with desk.transactions() as uow:
             order = uow.orders.get(client_id)
             if order is not None and report is not None:
-                record_report(uow, bot, order, report)
+                record_report(uow, bot, order, report, None)  # an exit: in quote
                 at.book.filled()
             at.book.save(uow)
             uow.commit()

@@ -9,10 +9,10 @@ a new id. Nothing is ever resent blindly.
 from __future__ import annotations
 
 from tradewind.domain.errors import OutcomeUnknown, TemporaryExchangeError
+from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderReport, OrderStatus
 from tradewind.domain.records import OrderRecord
 from tradewind.ports import UnitOfWork
-from tradewind.services.tick.context import BotAtSlot
 from tradewind.services.tick.recording import record_report
 from tradewind.services.tick.sending import OrderDesk
 
@@ -34,8 +34,9 @@ def settle_open_orders(desk: OrderDesk) -> OrderRecord | None:
             continue
         if report is not None and report.status is order.status and order.status is OrderStatus.NEW:
             continue  # a protective order still resting: nothing to write
+        market = desk.market_for(order, report)  # no transaction open across the call
         with desk.transactions() as uow:
-            fresh = _settle(uow, at, order, report)
+            fresh = _settle(uow, desk, order, report, market)
             at.book.save(uow)
             uow.commit()
         if report is not None:
@@ -47,9 +48,14 @@ def settle_open_orders(desk: OrderDesk) -> OrderRecord | None:
 
 
 def _settle(
-    uow: UnitOfWork, at: BotAtSlot, order: OrderRecord, report: OrderReport | None
+    uow: UnitOfWork,
+    desk: OrderDesk,
+    order: OrderRecord,
+    report: OrderReport | None,
+    market: MarketRules | None,
 ) -> OrderRecord:
     """Write what the exchange said of `order` (None: it does not have it); return the row."""
+    at = desk.at
     fresh = uow.orders.get(order.client_order_id)
     assert fresh is not None
     if report is None:
@@ -58,7 +64,7 @@ def _settle(
         fresh.updated_at = at.now
         uow.orders.save(fresh)
     else:
-        record_report(uow, at.bot, fresh, report)
+        record_report(uow, at.bot, fresh, report, market)
     return fresh
 
 
@@ -84,7 +90,7 @@ def _cancel_orphans(desk: OrderDesk) -> None:
                 order.reason = "no longer on the exchange"
                 uow.orders.save(order)
             else:
-                record_report(uow, at.bot, order, report)
+                record_report(uow, at.bot, order, report, None)  # an exit: in quote
             at.book.save(uow)
             uow.commit()
         if report is not None:

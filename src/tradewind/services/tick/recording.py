@@ -4,20 +4,26 @@ Every fill goes through `record_report`, whether it comes back from sending an o
 from reconciling one later. A trade is keyed by our client order id (a venue restarted
 afresh may reuse its own order ids, never ours), so a fill seen twice changes nothing the
 second time.
+A spot BUY whose fee the exchange took in the base asset (Binance without BNB) opens a
+position of what the account holds: the quantity less that fee, floored to the step
+(docs/strategy.md, "Fees"). Its trade keeps the quantity bought, and its fee valued at the
+fill price, in the quote asset, as every trade's fee is; the order row keeps the fee as
+the exchange reported it.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from tradewind.domain.bots import BotStatus, OpenPosition
 from tradewind.domain.limits import utc_day
+from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import OrderPurpose, OrderReport, OrderStatus
-from tradewind.domain.pnl import realized_pnl
+from tradewind.domain.pnl import held_after_buy, realized_pnl
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.shown import money_text, quote_of
-from tradewind.domain.types import PositionSide, Side
+from tradewind.domain.types import PositionSide, PositionType, Side
 from tradewind.ports import Bot, UnitOfWork
 from tradewind.services.tick.events import event
 
@@ -29,11 +35,33 @@ _EXIT_EVENTS = {
 }
 
 
-def record_report(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport) -> None:
-    """Settle `order` from the exchange's report and apply its fill to the bot."""
+def needs_market(order: OrderRecord, report: OrderReport) -> bool:
+    """Tell whether recording this report needs the market's rules: a spot BUY's entry
+    whose fee may be in the base (its position is floored to the step). The caller asks
+    the exchange for them before opening the unit of work the report is recorded in."""
+    return (
+        order.purpose is OrderPurpose.ENTRY
+        and order.position_type is PositionType.SPOT
+        and order.side is Side.BUY
+        and report.executed_qty > 0
+        and report.fee > 0
+    )
+
+
+def record_report(
+    uow: UnitOfWork,
+    bot: Bot,
+    order: OrderRecord,
+    report: OrderReport,
+    market: MarketRules | None,
+) -> None:
+    """Settle `order` from the exchange's report and apply its fill to the bot.
+
+    `market` is the market's rules when `needs_market` says so (else unused).
+    """
     apply_report(order, report)
     uow.orders.save(order)
-    record_fill(uow, bot, order, report)
+    record_fill(uow, bot, order, report, market)
 
 
 def apply_report(order: OrderRecord, report: OrderReport) -> None:
@@ -49,7 +77,13 @@ def apply_report(order: OrderRecord, report: OrderReport) -> None:
     order.updated_at = report.time
 
 
-def record_fill(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport) -> None:
+def record_fill(
+    uow: UnitOfWork,
+    bot: Bot,
+    order: OrderRecord,
+    report: OrderReport,
+    market: MarketRules | None,
+) -> None:
     """Apply the report's fill, if any, to the bot: trade, position, counters, events."""
     if report.executed_qty <= 0 or report.status not in (
         OrderStatus.FILLED,
@@ -58,7 +92,7 @@ def record_fill(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderRepo
     ):
         return
     if order.purpose is OrderPurpose.ENTRY:
-        _record_entry(uow, bot, order, report)
+        _record_entry(uow, bot, order, _in_quote(order, report, market))
     else:
         _record_exit(uow, bot, order, report)
 
@@ -83,21 +117,42 @@ def _trade(bot: Bot, order: OrderRecord, report: OrderReport, pnl: Decimal | Non
     )
 
 
-def _record_entry(uow: UnitOfWork, bot: Bot, order: OrderRecord, report: OrderReport) -> None:
+def _in_quote(order: OrderRecord, report: OrderReport, market: MarketRules | None) -> _Entry:
+    """Return the entry's fill with its fee in the quote, and the quantity it holds."""
+    if needs_market(order, report):
+        if market is None:
+            raise ValueError(f"recording {order.client_order_id} needs the market's rules")
+        if report.fee_asset == market.base_asset:
+            held = held_after_buy(report.executed_qty, report.fee, market.step)
+            valued = replace(
+                report, fee=report.fee * report.avg_price, fee_asset=market.quote_asset
+            )
+            return _Entry(valued, held)
+    return _Entry(report, report.executed_qty)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    report: OrderReport  # the fee in the quote asset
+    held: Decimal  # what the position holds: the quantity bought less a base-asset fee
+
+
+def _record_entry(uow: UnitOfWork, bot: Bot, order: OrderRecord, entry: _Entry) -> None:
+    report = entry.report
     if not uow.trades.add(_trade(bot, order, report, None)):
         return  # this fill is recorded already
     side = PositionSide.LONG if order.side is Side.BUY else PositionSide.SHORT
     state = bot.state
     state.position = OpenPosition(
         side=side,
-        quantity=report.executed_qty,
+        quantity=entry.held,
         entry_price=report.avg_price,
         entry_time=report.time,
         entry_fee=report.fee,
         entry_client_order_id=order.client_order_id,
     )
     state.status = BotStatus.IN_POSITION
-    state.reason = f"{side.value} {report.executed_qty} {bot.config.symbol} at {report.avg_price}"
+    state.reason = f"{side.value} {entry.held} {bot.config.symbol} at {report.avg_price}"
     uow.counters.add(bot.id, utc_day(report.time), entries=1)
     uow.outbox.add(
         event(

@@ -26,6 +26,7 @@ from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.notifications import ErrorCause
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.records import OutboxEvent
+from tradewind.domain.types import ExitReason
 from tradewind.ports import TickLoad, UnitOfWork
 from tradewind.services.tick import alerts
 from tradewind.services.tick.closing import close_on_request
@@ -38,8 +39,16 @@ from tradewind.services.tick.reconcile import UNSENT, settle_open_orders
 from tradewind.services.tick.sending import OrderDesk
 from tradewind.services.tick.state import conclude, failed, mark_error, saw, write
 from tradewind.services.tick.venue_check import mismatch_reason, position_difference
+from tradewind.services.tick.watch import look_at_watched_exits
 
 Quiet = tuple[TickOutcome, list[OutboxEvent]]
+# The MARKET order that closes a position, by what closed it (a watched exit keeps its name).
+_CLOSING = {
+    ExitReason.SIGNAL: OrderPurpose.CLOSE,
+    ExitReason.STOP_LOSS: OrderPurpose.STOP_LOSS,
+    ExitReason.TAKE_PROFIT: OrderPurpose.TAKE_PROFIT,
+    ExitReason.TRAILING_STOP: OrderPurpose.TRAILING_STOP,
+}
 
 
 def run_tick(deps: TickDeps, bot_id: int, slot: int) -> TickOutcome:
@@ -79,10 +88,15 @@ def start(uow: UnitOfWork, load: TickLoad | None, slot: int, now: int) -> BotAtS
 
 
 def proceed(deps: TickDeps, at: BotAtSlot, view: MarketView) -> TickOutcome:
-    """Decide for the claimed bot: in memory when it needs no exchange call, else with it."""
-    quiet = decide_quietly(at, view)
+    """Decide for the claimed bot: in memory when it needs no exchange call, else with it.
+
+    First the exits the bot watches itself (those the exchange cannot rest) look at the
+    minutes closed since their last look: one reached closes the position by MARKET order.
+    """
+    reached = look_at_watched_exits(deps, at)
+    quiet = decide_quietly(at, view) if reached is None else None
     if quiet is None:
-        return trade(deps, at, view)
+        return trade(deps, at, view, reached)
     outcome, events = quiet
     if events or at.book.changed():
         with deps.uow() as uow:
@@ -98,7 +112,7 @@ def decide_quietly(at: BotAtSlot, view: MarketView) -> Quiet | None:
     to wait or pause — or its market could not be read. The state changes in memory; the
     caller writes it with the events returned.
     """
-    if at.open_orders or at.bot.state.close_requested is not None:
+    if at.open_orders or at.bot.state.close_requested is not None or _watch_due(at):
         return None
     today = at.book.tally  # as loaded: nothing was recorded yet
     position = at.bot.state.position
@@ -115,16 +129,21 @@ def decide_quietly(at: BotAtSlot, view: MarketView) -> Quiet | None:
     return TickOutcome.DECIDED, conclude(at, lambda: today, reading.signal)
 
 
-def trade(deps: TickDeps, at: BotAtSlot, view: MarketView) -> TickOutcome:
-    """Decide with the exchange; a failure it reports defers the decision or errs the bot."""
+def trade(
+    deps: TickDeps, at: BotAtSlot, view: MarketView, reached: ExitReason | None = None
+) -> TickOutcome:
+    """Decide with the exchange; a failure it reports defers the decision or errs the bot.
+
+    `reached` is a watched exit the position reached: it closes the position.
+    """
     try:
         desk = OrderDesk(deps.uow, deps.exchanges.for_account(at.access), at)
-        return _trade(desk, view)
+        return _trade(desk, view, reached)
     except FAILURES as e:
         return _end_failed(deps.uow, at, e)
 
 
-def _trade(desk: OrderDesk, view: MarketView) -> TickOutcome:
+def _trade(desk: OrderDesk, view: MarketView, reached: ExitReason | None) -> TickOutcome:
     at = desk.at
     state = at.bot.state
     unsure = any(o.status in UNSENT for o in at.open_orders)
@@ -147,13 +166,16 @@ def _trade(desk: OrderDesk, view: MarketView) -> TickOutcome:
     if isinstance(decision, Protect):
         protect(desk, decision)
         decision = decide(at.rules, state.position, today, reading)  # its exits were just placed
+    if reached is not None and state.position is not None:  # checked before signals
+        decision = Close(state.position.side.exit_side, reached)
     if isinstance(view, Unread):
         return _end_failed(desk.transactions, at, view.error)
     saw(at, reading.signal)  # before acting, so the state written with a fill has it
     if isinstance(decision, Close):
         lift_protection(desk)
         if state.position is not None:
-            desk.send_market(decision.side, state.position.quantity, OrderPurpose.CLOSE)
+            purpose = _CLOSING[decision.reason]
+            desk.send_market(decision.side, state.position.quantity, purpose)
     elif isinstance(decision, Enter):
         if enter(desk, decision):
             after = decide(at.rules, state.position, today, NOTHING, resting=at.protected())
@@ -179,6 +201,16 @@ def _parted_from_venue(desk: OrderDesk) -> bool:
         write(uow, at, [error])
         uow.commit()
     return True
+
+
+def _watch_due(at: BotAtSlot) -> bool:
+    """Tell whether the position has exits the bot watches with minutes to look at."""
+    position = at.bot.state.position
+    return (
+        position is not None
+        and position.watch is not None
+        and (position.watch.minutes_to_read(at.slot) > 0)
+    )
 
 
 def _wait(at: BotAtSlot, decision: Wait) -> None:

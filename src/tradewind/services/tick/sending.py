@@ -18,6 +18,7 @@ from tradewind.domain.errors import (
     OutcomeUnknown,
     TemporaryExchangeError,
 )
+from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
     ClientOrderId,
     OrderPurpose,
@@ -30,7 +31,7 @@ from tradewind.domain.types import Side
 from tradewind.ports import Exchange, UnitOfWork
 from tradewind.services.tick import alerts
 from tradewind.services.tick.context import BotAtSlot
-from tradewind.services.tick.recording import record_report
+from tradewind.services.tick.recording import needs_market, record_report
 from tradewind.services.tick.state import error_cause, mark_error
 
 
@@ -86,10 +87,20 @@ class OrderDesk:
         self.record(order, report)
         return report.executed_qty > 0
 
+    def market_for(self, order: OrderRecord, report: OrderReport | None) -> MarketRules | None:
+        """Return the market's rules when recording `report` needs them (a spot BUY's fill:
+        its position is floored to the step), asked of the exchange with no transaction
+        open; None otherwise."""
+        if report is None or not needs_market(order, report):
+            return None
+        config = self.at.bot.config
+        return self.exchange.market_rules(config.symbol, config.position_type)
+
     def record(self, order: OrderRecord, report: OrderReport) -> None:
         """Settle `order` from the exchange's report, its fill and the bot's state at once."""
+        market = self.market_for(order, report)
         with self.transactions() as uow:
-            record_report(uow, self.at.bot, order, report)
+            record_report(uow, self.at.bot, order, report, market)
             self.at.book.save(uow)
             uow.commit()
         self.at.book.filled()

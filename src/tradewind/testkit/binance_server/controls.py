@@ -133,7 +133,7 @@ def account_document(
             "avgPrice": render.plain(o.price),
             "quoteQty": render.plain(o.quote_qty),
             "commission": render.plain(o.fee),
-            "commissionAsset": o.quote_asset,
+            "commissionAsset": o.commission_asset,
             "realizedPnl": render.plain(o.realized_pnl),
             "reduceOnly": o.reduce_only,
             "liquidation": o.liquidation,

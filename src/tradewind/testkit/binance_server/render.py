@@ -170,7 +170,7 @@ def spot_full(order: SimOrder) -> dict[str, object]:
                 "price": spot_text(order.price),
                 "qty": spot_text(order.executed_qty),
                 "commission": spot_text(order.fee),
-                "commissionAsset": order.quote_asset,
+                "commissionAsset": order.commission_asset,
                 "tradeId": order.trade_id,
             }
         )
@@ -229,7 +229,7 @@ def spot_trade(order: SimOrder) -> dict[str, object]:
         "qty": spot_text(order.executed_qty),
         "quoteQty": spot_text(order.quote_qty),
         "commission": spot_text(order.fee),
-        "commissionAsset": order.quote_asset,
+        "commissionAsset": order.commission_asset,
         "time": ms(order.updated_at),
         "isBuyer": order.side is Side.BUY,
         "isMaker": order.maker,
@@ -288,7 +288,7 @@ def futures_trade(order: SimOrder) -> dict[str, object]:
     return {
         "buyer": order.side is Side.BUY,
         "commission": plain(order.fee),
-        "commissionAsset": order.quote_asset,
+        "commissionAsset": order.commission_asset,
         "id": order.trade_id,
         "maker": order.maker,
         "orderId": order.order_id,

@@ -119,13 +119,21 @@ class Book:
         return order
 
     def fill(
-        self, order: SimOrder, quantity: Decimal, price: Decimal, fee: Decimal, at: int
+        self,
+        order: SimOrder,
+        quantity: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        at: int,
+        fee_asset: str = "",
     ) -> None:
-        """Mark `order` FILLED by one trade of `quantity` at `price`."""
+        """Mark `order` FILLED by one trade of `quantity` at `price`; `fee` in `fee_asset`
+        (the quote when not named)."""
         order.status = OrderStatus.FILLED
         order.executed_qty = quantity
         order.price = price
         order.fee = fee
+        order.fee_asset = fee_asset or order.quote_asset
         order.trade_id = self.next_trade_id()
         order.updated_at = at
         self.dirty = True

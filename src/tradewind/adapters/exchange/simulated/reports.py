@@ -27,7 +27,7 @@ def report_of(order: SimOrder) -> OrderReport:
         avg_price=order.price if order.executed_qty else Decimal(0),
         quote_qty=order.quote_qty,
         fee=order.fee,
-        fee_asset=order.quote_asset,
+        fee_asset=order.commission_asset,
         time=order.updated_at,
         purpose=order.purpose,
         raw=record(order),

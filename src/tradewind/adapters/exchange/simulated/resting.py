@@ -49,7 +49,6 @@ from tradewind.adapters.exchange.simulated.state import (
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.normalization import notional_of
 from tradewind.domain.orders import OrderStatus
-from tradewind.domain.pnl import taker_fee
 from tradewind.domain.types import PositionType, Side
 
 _SPOT_KINDS = (  # the MARKET kinds only as legs of a list
@@ -266,8 +265,11 @@ class RestingOrders:
         """Fill a crossing LIMIT at the market price now; a refusal leaves nothing placed."""
         rate = self._book.fee_rate(rules.position_type)
         realized = ZERO
+        fee_asset = ""  # the quote; a spot BUY's fee is in the base (docs/strategy.md, "Fees")
         if rules.position_type is PositionType.SPOT:
-            fee = fill_spot_market(account, rules, request.side, request.quantity, price, rate)
+            fee, fee_asset = fill_spot_market(
+                account, rules, request.side, request.quantity, price, rate
+            )
             executed = request.quantity
         else:
             before = account.positions.get(rules.symbol)
@@ -276,7 +278,7 @@ class RestingOrders:
             )
             self._after_futures_fill(account, rules, before, now)
         order = self._new(account, rules, request, now)
-        self._book.fill(order, executed, price, fee, now)
+        self._book.fill(order, executed, price, fee, now, fee_asset)
         order.realized_pnl = realized
         return order
 
@@ -292,10 +294,10 @@ class RestingOrders:
             else:
                 # A BUY stop-market leg locks at its stop price (a gap may then leave it
                 # short: the fill is refused and the order EXPIRES).
+                # Its fee is taken from the base it receives, so only the notional is locked.
                 limit = request.limit_price or request.stop_price
                 assert limit is not None
-                rate = self._book.fee_rate(PositionType.SPOT)
-                amount = notional_of(quantity, limit) + taker_fee(limit, quantity, rate)
+                amount = notional_of(quantity, limit)
             asset = _locked_asset(rules, request.side)
             free = account.balance(asset).free
             if free < amount:
@@ -336,9 +338,12 @@ class RestingOrders:
         self._end_partner(account, order, at)
         rate = self._book.fee_rate(rules.position_type)
         realized = ZERO
+        fee_asset = ""  # the quote; a spot BUY's fee is in the base (docs/strategy.md, "Fees")
         try:
             if rules.position_type is PositionType.SPOT:
-                fee = fill_spot_market(account, rules, order.side, order.quantity, price, rate)
+                fee, fee_asset = fill_spot_market(
+                    account, rules, order.side, order.quantity, price, rate
+                )
                 executed = order.quantity
             else:
                 before = account.positions.get(rules.symbol)
@@ -349,7 +354,7 @@ class RestingOrders:
         except errors.VenueRejection:
             self._book.end(order, OrderStatus.EXPIRED, at)
             return
-        self._book.fill(order, executed, price, fee, at)
+        self._book.fill(order, executed, price, fee, at, fee_asset)
         order.realized_pnl = realized
         order.maker = maker
 

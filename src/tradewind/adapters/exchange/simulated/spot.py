@@ -1,7 +1,8 @@
 """Spot wallet rules: symbol filters, MARKET fills and the base locked by protective orders.
 
-Fees are the taker rate x notional, paid in the quote asset (STRATEGY.md "Fills"): a BUY
-spends quantity x price + fee, a SELL receives quantity x price - fee.
+Fees are the taker rate, charged as Binance charges them without BNB (docs/strategy.md
+"Fees"): a BUY pays its fee in the asset it receives, the base, so it spends quantity x
+price and receives quantity x (1 - rate); a SELL receives quantity x price - fee, in quote.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from tradewind.adapters.exchange.simulated.errors import Refusal, VenueRejection
 from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.normalization import floor_to_step, notional_of
-from tradewind.domain.pnl import taker_fee
+from tradewind.domain.pnl import base_fee, taker_fee
 from tradewind.domain.types import PositionType, Side
 
 
@@ -61,28 +62,30 @@ def fill_spot_market(
     quantity: Decimal,
     price: Decimal,
     fee_rate: Decimal,
-) -> Decimal:
-    """Move the balances of a MARKET fill at `price` and return its fee (in the quote).
+) -> tuple[Decimal, str]:
+    """Move the balances of a MARKET fill at `price`; return its fee and the fee's asset.
 
-    Refuses an order the free balance does not cover; nothing changes then.
+    A BUY's fee is taken from the base it receives, a SELL's from the quote. Refuses an
+    order the free balance does not cover; nothing changes then.
     """
     base, quote = account.balance(rules.base_asset), account.balance(rules.quote_asset)
     notional = notional_of(quantity, price)
-    fee = taker_fee(price, quantity, fee_rate)
     if side is Side.BUY:
-        if quote.free < notional + fee:
+        if quote.free < notional:
             raise _short(
-                f"buy {quantity} {rules.symbol} needs {notional + fee} {rules.quote_asset}, "
+                f"buy {quantity} {rules.symbol} needs {notional} {rules.quote_asset}, "
                 f"free {quote.free}"
             )
-        quote.free -= notional + fee
-        base.free += quantity
-    else:
-        if base.free < quantity:
-            raise _short(f"sell {quantity} {rules.symbol}: free {base.free} {rules.base_asset}")
-        base.free -= quantity
-        quote.free += notional - fee
-    return fee
+        fee = base_fee(quantity, fee_rate)
+        quote.free -= notional
+        base.free += quantity - fee
+        return fee, rules.base_asset
+    if base.free < quantity:
+        raise _short(f"sell {quantity} {rules.symbol}: free {base.free} {rules.base_asset}")
+    fee = taker_fee(price, quantity, fee_rate)
+    base.free -= quantity
+    quote.free += notional - fee
+    return fee, rules.quote_asset
 
 
 def lock_base(account: Account, rules: MarketRules, quantity: Decimal) -> None:

@@ -98,6 +98,7 @@ class SimOrder:
     executed_qty: Decimal = ZERO
     price: Decimal = ZERO  # the fill price (every fill of the simulation is one price)
     fee: Decimal = ZERO
+    fee_asset: str = ""  # the asset the fee was paid in ("" before a fill: the quote)
     trade_id: int | None = None
     stop_price: Decimal | None = None  # a stop-loss or take-profit level
     trailing_rate: Decimal | None = None
@@ -120,6 +121,11 @@ class SimOrder:
     @property
     def resting(self) -> bool:
         return self.status is OrderStatus.NEW
+
+    @property
+    def commission_asset(self) -> str:
+        """Return the asset its fee is paid in: the base for a spot BUY, else the quote."""
+        return self.fee_asset or self.quote_asset
 
 
 @dataclass(slots=True)

@@ -69,7 +69,7 @@ class MarketOrders:
             raise errors.VenueTemporaryError(f"no {request.symbol} price at {now} in the feed")
         if not futures:
             check_spot_order(rules, request.quantity, price)
-            fee = fill_spot_market(
+            fee, fee_asset = fill_spot_market(
                 account,
                 rules,
                 request.side,
@@ -79,6 +79,7 @@ class MarketOrders:
             )
             executed = request.quantity
         else:
+            fee_asset = rules.quote_asset  # futures fees are paid in the margin asset
             position = account.positions.get(request.symbol)
             if position is not None:
                 self.liquidate_if_beyond(account, rules, position, price, now)
@@ -105,7 +106,7 @@ class MarketOrders:
             now,
             reduce_only=request.reduce_only,
         )
-        book.fill(order, executed, price, fee, now)
+        book.fill(order, executed, price, fee, now, fee_asset)
         order.realized_pnl = realized
         return order
 
