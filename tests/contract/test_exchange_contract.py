@@ -224,10 +224,10 @@ def test_protective_orders_rest_then_one_fills_and_cancels_the_other(venue: Venu
 
 def test_the_spot_holding_counts_what_resting_exits_lock(venue: Venue) -> None:
     assert venue.exchange.spot_holding("BTC") == 0
-    buy(venue.exchange, "h-entry", "0.01")
-    protect_spot(venue.exchange, "0.01", "h")
+    buy(venue.exchange, "h-entry", "0.01")  # 0.00999 held: the fee is taken in BTC
+    protect_spot(venue.exchange, "0.00999", "h")
     assert venue.exchange.free_balance("BTC", SPOT) == 0  # locked by the exits
-    assert venue.exchange.spot_holding("BTC") == D("0.01")
+    assert venue.exchange.spot_holding("BTC") == D("0.00999")
     assert venue.exchange.spot_holding("USDT") == venue.exchange.free_balance("USDT", SPOT)
 
 

@@ -49,8 +49,9 @@ def test_ccxt_spot_with_default_options(env: ServerEnv) -> None:
     assert binance.fetch_balance()["USDT"]["free"] == 10_000
     bought = binance.create_order(SPOT, "market", "buy", 0.01)
     assert (bought["status"], bought["filled"], bought["average"]) == ("closed", 0.01, 40_000)
-    stop = binance.create_order(SPOT, "STOP_LOSS", "sell", 0.005, None, {"stopPrice": 39_000})
-    target = binance.create_order(SPOT, "TAKE_PROFIT", "sell", 0.005, None, {"stopPrice": 41_500})
+    # 0.00999 BTC held: the BUY's fee is taken in BTC, as on Binance without BNB.
+    stop = binance.create_order(SPOT, "STOP_LOSS", "sell", 0.0049, None, {"stopPrice": 39_000})
+    target = binance.create_order(SPOT, "TAKE_PROFIT", "sell", 0.0049, None, {"stopPrice": 41_500})
     assert {o["id"] for o in binance.fetch_open_orders(SPOT)} == {stop["id"], target["id"]}
     assert binance.fetch_order(stop["id"], SPOT)["status"] == "open"
     binance.cancel_order(stop["id"], SPOT)

@@ -59,8 +59,8 @@ def test_python_binance_spot_calls(env: ServerEnv) -> None:
     client.create_order(
         symbol=BTC, side="SELL", type="STOP_LOSS", quantity="0.005", stopPrice="39000"
     )
-    oco = client.create_oco_order(
-        symbol=BTC, side="SELL", quantity="0.005", aboveType="TAKE_PROFIT",
+    oco = client.create_oco_order(  # 0.00999 BTC held: the BUY's fee is taken in BTC
+        symbol=BTC, side="SELL", quantity="0.0049", aboveType="TAKE_PROFIT",
         aboveStopPrice="41500", belowType="STOP_LOSS", belowStopPrice="38000",
     )  # fmt: skip
     assert len(oco["orders"]) == 2
@@ -98,7 +98,7 @@ def test_python_binance_futures_calls(env: ServerEnv) -> None:
 
 def test_python_binance_limit_orders_and_a_limit_maker_stop_limit_oco(env: ServerEnv) -> None:
     client = python_binance(env.server.base_url)
-    client.order_market_buy(symbol=BTC, quantity="0.01")
+    client.order_market_buy(symbol=BTC, quantity="0.01002")  # 0.01000998 held after the fee
     bid = client.order_limit_buy(symbol=BTC, quantity="0.01", price="39950")
     assert (bid["status"], bid["type"], bid["timeInForce"]) == ("NEW", "LIMIT", "GTC")
     with pytest.raises(BinanceAPIException) as caught:

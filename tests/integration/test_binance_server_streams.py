@@ -188,7 +188,7 @@ def test_the_spot_user_stream_reports_a_resting_limit_and_its_maker_fill(env: Se
         new = next_event(ws, "executionReport")
         assert (new["x"], new["o"], new["p"], new["f"]) == ("NEW", "LIMIT", "39950.00000000", "GTC")
         locked = next_event(ws, "outboundAccountPosition")["B"]
-        assert locked == [{"a": "USDT", "f": "9600.10050000", "l": "399.89950000"}]
+        assert locked == [{"a": "USDT", "f": "9600.50000000", "l": "399.50000000"}]  # notional
         env.clock.at_minute(2)  # minute 1's low reaches the bid
         trade = next_event(ws, "executionReport")
         assert (trade["x"], trade["X"], trade["L"], trade["m"]) == (
