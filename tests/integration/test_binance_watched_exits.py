@@ -137,7 +137,7 @@ def test_a_spot_bot_takes_its_wider_trailing_stop_itself_when_binance_rests_the_
     # (41,830 - 40,020) x 0.00248 - 0.00249 x 40,020 x 0.1 % - 0.00248 x 41,830 x 0.1 %
     assert exit_.realized_pnl == D("4.4888") - D("0.0996498") - D("0.1037384")
     assert state.state.position is None
-    assert (state.state.reason or "").startswith("closed by trailing stop: PnL 4.2854118")
+    assert state.state.reason == "closed by trailing_stop: PnL +4.29 USDT"  # 4.2854118… to the cent
     account_state = binance_server.account_state("key")
     assert account_state is not None
     btc = account_state["spot"]["BTC"]  # type: ignore[index]
