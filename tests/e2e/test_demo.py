@@ -148,8 +148,9 @@ def test_every_filled_order_has_exactly_one_trade_with_its_fill(
         )
         assert trade.quantity == order.filled_qty
         assert trade.price == order.avg_price
-        # A spot buy's fee is taken in BTC; its trade counts it at the fill price, in USDT.
-        in_base = order.fee_asset == "BTC"
+        # A spot buy's fee is taken in its base (BTC, ETH, …); its trade counts it at the
+        # fill price, in USDT.
+        in_base = order.fee_asset == trade.symbol.removesuffix("USDT")
         assert order.avg_price is not None
         assert trade.fee == (order.fee * order.avg_price if in_base else order.fee)
         assert trade.fee_asset == "USDT"

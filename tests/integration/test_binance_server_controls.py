@@ -55,14 +55,14 @@ def test_an_account_created_by_api_key_trades_and_shows_its_state() -> None:
         assert state["account_id"] == account_id
         assert state["transfer_enabled"] is False
         assert state["spot"] == {
-            "BTC": {"free": "0.01", "locked": "0"},
-            "USDT": {"free": "99.6", "locked": "0"},
+            "BTC": {"free": "0.00999", "locked": "0"},  # the BUY's fee is taken in BTC
+            "USDT": {"free": "100", "locked": "0"},
         }
         (order,) = state["orders"]
         assert (order["clientOrderId"], order["status"], order["commission"]) == (
             "bob-1",
             "FILLED",
-            "0.4",
+            "0.00001",  # 0.1 % of 0.01 BTC
         )
         assert state["positions"] == []
 

@@ -85,7 +85,10 @@ def test_spot_trades_are_one_per_closed_minute(env: ServerEnv) -> None:
 
 
 def test_spot_open_all_and_test_orders(env: ServerEnv) -> None:
-    env.client.ok("POST", "/api/v3/order", symbol=BTC, side="BUY", type="MARKET", quantity="0.01")
+    # 0.01 BTC held after the BUY's fee, taken in BTC.
+    env.client.ok(
+        "POST", "/api/v3/order", symbol=BTC, side="BUY", type="MARKET", quantity="0.01002"
+    )
     env.client.ok(
         "POST", "/api/v3/order", symbol=BTC, side="SELL", type="STOP_LOSS", quantity="0.01",
         stopPrice="39000", newClientOrderId="sl",
@@ -204,7 +207,10 @@ def test_wallet_reads_clients_load_with_the_markets(env: ServerEnv) -> None:
 
 
 def test_order_lists_are_found_listed_and_canceled(env: ServerEnv) -> None:
-    env.client.ok("POST", "/api/v3/order", symbol=BTC, side="BUY", type="MARKET", quantity="0.01")
+    # 0.01 BTC held after the BUY's fee, taken in BTC.
+    env.client.ok(
+        "POST", "/api/v3/order", symbol=BTC, side="BUY", type="MARKET", quantity="0.01002"
+    )
     placed = env.client.ok(
         "POST", "/api/v3/orderList/oco", symbol=BTC, side="SELL", quantity="0.01",
         aboveType="TAKE_PROFIT", aboveStopPrice="41500", belowType="STOP_LOSS",

@@ -16,6 +16,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.domain.bots import BotStatus
 from tradewind.domain.orders import OrderPurpose, OrderStatus
+from tradewind.domain.pnl import held_after_buy
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.ports import Bot
 from tradewind.services.tick import TickOutcome, run_tick
@@ -217,7 +219,14 @@ def test_a_tick_killed_after_committing_its_intent_is_reconciled_by_the_next_tic
     else:
         assert len(trades) == 1
         assert bot.state.position is not None
-        assert bot.state.position.quantity == trades[0].quantity == after.filled_qty
+        assert trades[0].quantity == after.filled_qty
+        # A spot buy holds what it bought less its fee, taken in BTC, floored to the step.
+        held = (
+            held_after_buy(after.filled_qty, after.fee, Decimal("0.00001"))
+            if after.fee_asset == "BTC"
+            else after.filled_qty
+        )
+        assert bot.state.position.quantity == held
     # And the bot goes on ticking.
     for slot in range(order.slot + 120, order.slot + 600, 60):
         world.clock.set(slot)

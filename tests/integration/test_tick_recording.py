@@ -381,15 +381,16 @@ def test_a_venue_started_afresh_reuses_an_order_id_and_its_fill_is_still_booked(
     booked: list[OrderReport] = []
     for life in range(2):
         exchange = SimulatedVenue(feed, ManualClock(T0 + MINUTE), seed=7).account(1)
-        for purpose, side in ((ENTRY, BUY), (SIGNAL, SELL)):
+        # The sale sells what the buy holds: 1 BTC less its fee, taken in BTC.
+        for purpose, side, qty in ((ENTRY, BUY, D(1)), (SIGNAL, SELL, D("0.999"))):
             order = OrderRecord(
                 bot_id=bot.id, user_id=bot.user_id,
                 client_order_id=f"tw{bot.id}-{life}-{purpose.code}0", symbol=bot.config.symbol,
                 position_type=PositionType.SPOT, side=side, purpose=purpose,
-                status=OrderStatus.SUBMITTING, requested_qty=D(1), slot=NOON, created_at=NOON,
+                status=OrderStatus.SUBMITTING, requested_qty=qty, slot=NOON, created_at=NOON,
             )  # fmt: skip
             request = OrderRequest(
-                ClientOrderId(order.client_order_id), "BTCUSDT", PositionType.SPOT, side, D(1)
+                ClientOrderId(order.client_order_id), "BTCUSDT", PositionType.SPOT, side, qty
             )
             report = exchange.place_market_order(request)
             with tick_uow() as uow:

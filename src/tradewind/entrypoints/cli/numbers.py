@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.domain.shown import money_places
+from tradewind.domain.shown import money_places, rounded
 
 
 def money(value: Decimal | float | None, asset: str, *, sign: bool = False) -> str:
@@ -14,7 +14,8 @@ def money(value: Decimal | float | None, asset: str, *, sign: bool = False) -> s
     if value is None:
         return "-"
     places = money_places(asset)
-    shown = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    # Explicitly half to even: a library may have changed the thread's decimal context.
+    shown = rounded(Decimal(str(value)), asset)
     text = f"{shown:,.{places}f}"
     return f"+{text}" if sign and shown > 0 else text
 
