@@ -152,14 +152,14 @@ def klines_requests(url: str) -> int:
 
 
 def feeder_messages(client: redis.Redis, namespace: str) -> int:
-    return int(client.hget(f"{namespace}:feeder:stats", "messages") or 0)  # type: ignore[arg-type]
+    return int(client.hget(f"{namespace}:feeder:stats", "messages") or 0)
 
 
 def slot_figures(
     client: redis.Redis, namespace: str, database: BenchDatabase, slot: int, quantile: Any
 ) -> dict[str, Any]:
     stats = {k.decode(): int(v) for k, v in client.hgetall(f"{namespace}:slot:{slot}").items()}  # type: ignore[union-attr]
-    lags = sorted(float(v) for v in client.lrange(f"{namespace}:slot:{slot}:lags", 0, -1))  # type: ignore[union-attr]
+    lags = sorted(float(v) for v in client.lrange(f"{namespace}:slot:{slot}:lags", 0, -1))
     engine = make_engine(database.url)
     with engine.connect() as connection:
         orders = connection.execute(

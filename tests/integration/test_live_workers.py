@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -72,7 +73,7 @@ def venue_clock(url: str) -> tuple[int, float]:
     read from its forming kline; the children extrapolate at SPEED."""
 
     def forming() -> int:
-        params = {"symbol": "BTCUSDT", "interval": "1m", "limit": 1}
+        params: dict[str, str | int] = {"symbol": "BTCUSDT", "interval": "1m", "limit": 1}
         answer = httpx.get(f"{url}/api/v3/klines", params=params, timeout=10)
         return int(answer.json()[-1][0]) // 1000
 
@@ -111,6 +112,15 @@ def claims_by_slot(engine: Engine) -> dict[int, int]:
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT slot, count(*) FROM tick_slots GROUP BY slot"))
         return {int(slot): int(count) for slot, count in rows}
+
+
+def all_claimed(engine: Engine, slot: int, bots: int, first: int) -> bool:
+    """Tell whether every bot claimed `slot` (one before the scheduler's first: no claims)."""
+    return slot < first or claims_by_slot(engine).get(slot, 0) == bots
+
+
+def past(now: Callable[[], int], moment: int) -> bool:
+    return now() >= moment
 
 
 def account_state(url: str, key: str) -> dict[str, object]:
@@ -190,20 +200,20 @@ def test_live_bots_on_workers_order_once_miss_no_slot_and_hold_the_servers_posit
         killed_at: int | None = None
         while True:
             slot = now() - now() % 60
-            wait_for(lambda s=slot: claims_by_slot(engine).get(s, 0) == len(keys) or s < first,
+            wait_for(partial(all_claimed, engine, slot, len(keys), first),
                      f"the claims of slot {slot}", timeout=120)  # fmt: skip
             if killed_at is None and cluster.redis.get(killed_key) is not None:
                 killed_at = slot
             if dropped_at is None and killed_at is not None:
                 # In the middle of the slot: the next minute's close comes by a new connection.
-                wait_for(lambda s=slot: now() >= s + 30, "the middle of the slot", timeout=30)
+                wait_for(partial(past, now, slot + 30), "the middle of the slot", timeout=30)
                 httpx.post(f"{url}/_tradewind/streams/drop", timeout=10).raise_for_status()
                 dropped_at = slot
             done = dropped_at is not None and slot >= dropped_at + AFTER_FAULTS * 60
             if done and slot >= first + MIN_SLOTS * 60:
                 break
             assert slot < first + MAX_SLOTS * 60, "no bot ordered: nothing was killed"
-            wait_for(lambda s=slot: now() >= s + 60, "the next slot", timeout=60)
+            wait_for(partial(past, now, slot + 60), "the next slot", timeout=60)
 
         os.killpg(scheduler.popen.pid, signal.SIGTERM)  # no slot after this one
         scheduler.popen.wait(timeout=120)

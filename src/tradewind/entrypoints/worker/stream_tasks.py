@@ -19,8 +19,7 @@ import redis
 from celery import Task
 from sqlalchemy.exc import DBAPIError
 
-from tradewind.adapters.marketdata.stream_arrivals import CandleArrivals, SeriesAt
-from tradewind.adapters.marketdata.stream_book import StreamCandleBook
+from tradewind.bootstrap.worker import watch_candles
 from tradewind.entrypoints.worker import stats
 from tradewind.entrypoints.worker.app import app, settings_of
 from tradewind.entrypoints.worker.tasks import _first_plan, _late, _ready, _retry_in, send_group
@@ -51,15 +50,11 @@ def plan_streamed(self: Task, slot: int) -> int:
     if not groups:
         return 0
     wait_s = settings_of(app).stream_wait_s
-    wanted = {
-        g: SeriesAt(g.position_type, g.symbol, g.timeframe, slot) for g in groups
-    }  # fmt: skip
-    arrivals = CandleArrivals(StreamCandleBook(rt.redis, rt.names), rt.redis)
 
     def arrived(group: MarketGroup) -> None:
         send_group(rt, slot, group)
 
-    late = arrivals.follow(wanted, arrived, lambda: rt.deps.clock.now() >= slot + wait_s)
+    late = watch_candles(rt, groups, slot, arrived, lambda: rt.deps.clock.now() >= slot + wait_s)
     if late:
         shown = ", ".join(f"{g.position_type.value} {g.symbol} {g.timeframe}" for g in late[:5])
         log.warning(
