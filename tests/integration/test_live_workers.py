@@ -28,9 +28,16 @@ from sqlalchemy import Engine, text
 
 from tests.e2e.test_cli_feeder import Process, started
 from tests.integration.binance_fault_run import fast_config, leftover, settled
-from tests.integration.celery_cluster import BROKERS, Cluster, ClusterOf, wait_for
+from tests.integration.celery_cluster import (
+    BROKERS,
+    REDIS_BROKER_URL,
+    Cluster,
+    ClusterOf,
+    wait_for,
+)
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.domain.accounts import ExchangeKind
+from tradewind.domain.decide import MARKET_DATA_BEHIND
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.records import OrderRecord
 from tradewind.domain.types import PositionSide, PositionType
@@ -117,6 +124,10 @@ def claims_by_slot(engine: Engine) -> dict[int, int]:
 def all_claimed(engine: Engine, slot: int, bots: int, first: int) -> bool:
     """Tell whether every bot claimed `slot` (one before the scheduler's first: no claims)."""
     return slot < first or claims_by_slot(engine).get(slot, 0) == bots
+
+
+def ticks_ended(cluster: Cluster, slot: int, bots: int) -> bool:
+    return decided_ticks(cluster.stats(slot)) >= bots
 
 
 def past(now: Callable[[], int], moment: int) -> bool:
@@ -282,3 +293,49 @@ def _name(manage_uow: Callable[[], SqlManageUnitOfWork], bot_id: int) -> str:
         found = uow.bots.get(bot_id)
     assert found is not None
     return found.config.name
+
+
+def test_with_no_feeder_each_slot_waits_its_bound_then_is_decided_from_rest(
+    cluster_of: ClusterOf,
+    engine: Engine,
+    manage_uow: Callable[[], SqlManageUnitOfWork],
+) -> None:
+    with exchange_server() as (_, urls):
+        url = urls["TRADEWIND_BINANCE_URL"]
+        venue, wall = venue_clock(url)
+        keys = add_live_bots(manage_uow, venue)
+        cluster: Cluster = cluster_of(REDIS_BROKER_URL)
+        cluster.env |= urls | {
+            "TRADEWIND_WORKERS_TRADE_BINANCE": "1",
+            "TRADEWIND_STREAM_WAIT_S": "10",
+            "TW_TEST_VENUE_CLOCK": f"{venue},{wall},{SPEED}",
+        }
+
+        def now() -> int:
+            return int(venue + (time.time() - wall) * SPEED)
+
+        worker = cluster.start("worker")
+        cluster.start("scheduler")
+        first = now() - now() % 60 + 60
+        slots = [first + 60 * k for k in range(3)]
+        for slot in slots:
+            wait_for(partial(all_claimed, engine, slot, len(keys), first),
+                     f"the claims of slot {slot}", timeout=120)  # fmt: skip
+            wait_for(partial(ticks_ended, cluster, slot, len(keys)),
+                     f"the ticks of slot {slot}", timeout=120)  # fmt: skip
+        klines = httpx.get(f"{url}/_tradewind/stats", timeout=10).json()["requests"]
+
+    for slot in slots:
+        figures = cluster.stats(slot)
+        # No candle came by the streams: both groups were sent once the wait was over...
+        assert (figures.get("streamed_groups", 0), figures["late_groups"]) == (0, 2), figures
+        # ...and decided on the slot's candle, read from REST: no bot says the data is behind.
+        assert figures["outcome:decided"] == len(keys), figures
+    assert "not on the streams 10s after the minute" in worker.text()
+    assert sum(int(v) for k, v in klines.items() if "klines" in k) >= 2 * len(slots)
+    for bot_id in keys:
+        with manage_uow() as uow:
+            found = uow.bots.get(bot_id)
+        assert found is not None
+        assert (found.state.last_slot or 0) >= slots[-1]
+        assert found.state.reason != MARKET_DATA_BEHIND
