@@ -66,16 +66,16 @@ class VenueClock:
 
     def __init__(self, spec: str) -> None:
         venue, wall, speed = (float(part) for part in spec.split(","))
-        self._venue, self._wall, self._speed = venue, wall, speed
+        self._venue, self._wall, self.speed = venue, wall, speed
 
     def exact(self) -> float:
-        return self._venue + (time.time() - self._wall) * self._speed
+        return self._venue + (time.time() - self._wall) * self.speed
 
     def now(self) -> int:
         return int(self.exact())
 
 
-def test_clock(client: redis.Redis, names: Names) -> RedisClock | VenueClock:
+def clock_of(client: redis.Redis, names: Names) -> RedisClock | VenueClock:
     spec = os.environ.get("TW_TEST_VENUE_CLOCK")
     return VenueClock(spec) if spec else RedisClock(client, names.key("test", "now"))
 
@@ -122,7 +122,7 @@ def builder(kill: bool) -> Any:
     def build(settings: Settings, seed: int) -> WorkerRuntime:
         client = connect_redis(settings.redis_url)
         names = Names(settings.namespace)
-        clock = test_clock(client, names)
+        clock = clock_of(client, names)
         market = paper_market(client, names, seed, clock.now())
         counted = CountingMarketData(market, client, names)
         runtime = worker_runtime(settings, counted, market, clock, client)
@@ -162,14 +162,14 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     client = connect_redis(settings.redis_url)
-    clock = test_clock(client, Names(settings.namespace))
+    clock = clock_of(client, Names(settings.namespace))
     if args.role == "feeder":
         run_feeder(settings, clock)
         return
     app = configure(settings, paper_seed=SEED)
     if args.duplicate:
         publish_twice(app)
-    speed = clock._speed if isinstance(clock, VenueClock) else 1.0
+    speed = clock.speed if isinstance(clock, VenueClock) else 1.0
     schedule = app.conf.beat_schedule
     schedule["plan-slot"]["schedule"] = EverySlot(SLOT_SETTLE_S, now=clock.exact, speed=speed)
     schedule["plan-streamed"]["schedule"] = EverySlot(0, now=clock.exact, speed=speed)
