@@ -116,9 +116,16 @@ def replay_market(minutes: int, seed: int) -> tuple[ReplayMarketData, int]:
     return ReplayMarketData(series), int(START.timestamp())
 
 
-def populate(settings: Settings, bots: int, now: int, per_user: int = len(MIX)) -> None:
+def populate(
+    settings: Settings,
+    bots: int,
+    now: int,
+    per_user: int = len(MIX),
+    account_of: Callable[[int, int, int], NewAccount] | None = None,
+) -> None:
     """Add users with one paper account each and `bots` started bots (`per_user` each, the
-    mix's size by default), in one transaction."""
+    mix's size by default), in one transaction. `account_of(user number, user id, now)`
+    makes each user's account instead (the live benchmark's Binance keys)."""
     engine = make_engine(settings.database_url)
     box = SecretBox.from_settings(settings)
     try:
@@ -127,7 +134,8 @@ def populate(settings: Settings, bots: int, now: int, per_user: int = len(MIX)) 
             for n in range(bots):
                 if n % per_user == 0:
                     user_id = uow.users.add(f"user{n // per_user}@example.com", None, now).id
-                    account_id = uow.accounts.add(_paper(user_id, now)).id
+                    made = account_of or (lambda _n, uid, at: _paper(uid, at))
+                    account_id = uow.accounts.add(made(n // per_user, user_id, now)).id
                 user = n // per_user
                 periods = {"custom_ema_fast": 5 + user % 5, "custom_ema_slow": 13 + user % 11,
                            "custom_rsi_period": 6 + user % 4}  # fmt: skip

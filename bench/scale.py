@@ -23,6 +23,7 @@ stats.py) and from the database:
 
     .venv/bin/python bench/scale.py                  # 1,000 then 10,000 bots, 3 slots each
     .venv/bin/python bench/scale.py --bots 2000 --slots 2
+    .venv/bin/python bench/scale.py --live --bots 1000   # Binance bots (bench/_scale_live.py)
 
 Results go to bench/results/scale-<time>.json (and scale-latest.json).
 """
@@ -49,6 +50,7 @@ from typing import Any
 import redis
 from sqlalchemy import text
 
+from _scale_live import bench_live, print_live
 from _scale_market import pick_start
 from _ticks_world import BenchDatabase, populate
 from tradewind.adapters.db.engine import make_engine
@@ -75,10 +77,17 @@ def main() -> int:
                 print("PostgreSQL is not reachable on 127.0.0.1:5432: nothing measured")
                 return 1
             try:
-                rows.append(bench_one(bots, database, Path(tmp), args))
+                if args.live:
+                    rows.append(bench_live(bots, database, Path(tmp), args, start, stop,
+                                           wait_slot, quantile))  # fmt: skip
+                else:
+                    rows.append(bench_one(bots, database, Path(tmp), args))
             finally:
                 database.drop()
-    print_table(rows, args)
+    if args.live:
+        print_live(rows, args)
+    else:
+        print_table(rows, args)
     write_results(rows, args)
     return 0
 
@@ -90,6 +99,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=2, help="worker pool processes")
     parser.add_argument("--batch", type=int, default=100, help="TRADEWIND_TICK_BATCH_SIZE")
     parser.add_argument("--broker", default=REDIS_URL, help="TRADEWIND_BROKER_URL")
+    parser.add_argument(
+        "--live", action="store_true",
+        help="Binance bots against `tradewind exchange serve`, on the feeder (_scale_live.py)",
+    )  # fmt: skip
     parser.add_argument(
         "--market",
         choices=["busiest", "median", "quietest"],

@@ -213,6 +213,14 @@ class Settings(BaseSettings):
         "`tradewind feeder` streams into Redis (REST behind), sharing one weight budget; "
         "leave off while `tradewind run --exchange binance` runs them.",
     )
+    stream_wait_s: float = Field(
+        default=6.0,
+        ge=0,
+        le=50,
+        description="How long after the minute a slot of Binance bots waits for its candles "
+        "on the feeder's streams; then it is decided from REST klines, or skipped and said "
+        "so when REST lacks the candle too.",
+    )
     candle_cache_ttl: int = Field(
         default=900,
         ge=60,

@@ -1,9 +1,12 @@
 """A real `tradewind worker` or `tradewind scheduler` process, with what a test needs added.
 
-    python -m tests.integration.celery_child worker|scheduler [--duplicate] [--kill-after-order]
+    python -m tests.integration.celery_child worker|scheduler|feeder [--duplicate]
+                                             [--kill-after-order]
 
 Settings come from the environment (TRADEWIND_*), as for `tradewind worker`. Added:
-- the clock is the test's: the Unix time stored at `namespace:test:now` (the test moves it);
+- the clock is the test's: the Unix time stored at `namespace:test:now` (the test moves it),
+  or, when TW_TEST_VENUE_CLOCK is `VENUE_S,WALL_S,SPEED`, the clock of a Binance server
+  running at SPEED times real time that stood at VENUE_S at the wall time WALL_S;
 - every call that reaches the market-data source is counted at `namespace:test:md:UNTIL`;
 - --duplicate publishes every task twice, the same message with the same id (the broker
   delivering it twice);
@@ -14,9 +17,11 @@ Settings come from the environment (TRADEWIND_*), as for `tradewind worker`. Add
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import threading
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -25,6 +30,7 @@ from celery import Celery
 from celery.signals import after_task_publish, before_task_publish
 
 from tradewind.adapters.shared.redis_store import Names, connect_redis
+from tradewind.bootstrap.feeder import FeederProcess
 from tradewind.bootstrap.runtime import WorkerRuntime, worker_runtime
 from tradewind.bootstrap.worker import paper_market
 from tradewind.domain.candles import Candles
@@ -53,6 +59,25 @@ class RedisClock:
 
     def exact(self) -> float:
         return float(self.now())
+
+
+class VenueClock:
+    """The clock of a server replaying its market at `speed` times real time."""
+
+    def __init__(self, spec: str) -> None:
+        venue, wall, speed = (float(part) for part in spec.split(","))
+        self._venue, self._wall, self.speed = venue, wall, speed
+
+    def exact(self) -> float:
+        return self._venue + (time.time() - self._wall) * self.speed
+
+    def now(self) -> int:
+        return int(self.exact())
+
+
+def clock_of(client: redis.Redis, names: Names) -> RedisClock | VenueClock:
+    spec = os.environ.get("TW_TEST_VENUE_CLOCK")
+    return VenueClock(spec) if spec else RedisClock(client, names.key("test", "now"))
 
 
 class CountingMarketData:
@@ -97,7 +122,7 @@ def builder(kill: bool) -> Any:
     def build(settings: Settings, seed: int) -> WorkerRuntime:
         client = connect_redis(settings.redis_url)
         names = Names(settings.namespace)
-        clock = RedisClock(client, names.key("test", "now"))
+        clock = clock_of(client, names)
         market = paper_market(client, names, seed, clock.now())
         counted = CountingMarketData(market, client, names)
         runtime = worker_runtime(settings, counted, market, clock, client)
@@ -130,18 +155,24 @@ def publish_twice(app: Celery) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("role", choices=["worker", "scheduler"])
+    parser.add_argument("role", choices=["worker", "scheduler", "feeder"])
     parser.add_argument("--duplicate", action="store_true")
     parser.add_argument("--kill-after-order", action="store_true")
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
     settings = Settings()
+    client = connect_redis(settings.redis_url)
+    clock = clock_of(client, Names(settings.namespace))
+    if args.role == "feeder":
+        run_feeder(settings, clock)
+        return
     app = configure(settings, paper_seed=SEED)
     if args.duplicate:
         publish_twice(app)
-    client = connect_redis(settings.redis_url)
-    clock = RedisClock(client, Names(settings.namespace).key("test", "now"))
-    app.conf.beat_schedule["plan-slot"]["schedule"] = EverySlot(SLOT_SETTLE_S, now=clock.exact)
+    speed = clock.speed if isinstance(clock, VenueClock) else 1.0
+    schedule = app.conf.beat_schedule
+    schedule["plan-slot"]["schedule"] = EverySlot(SLOT_SETTLE_S, now=clock.exact, speed=speed)
+    schedule["plan-streamed"]["schedule"] = EverySlot(0, now=clock.exact, speed=speed)
     use_builder(builder(args.kill_after_order))
     if args.role == "scheduler":
         app.Beat(loglevel="INFO", quiet=True).run()
@@ -154,6 +185,14 @@ def main() -> None:
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]
     )  # fmt: skip
+
+
+def run_feeder(settings: Settings, clock: RedisClock | VenueClock) -> None:
+    """`tradewind feeder`, on the test's clock, until SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    FeederProcess(settings, refresh_s=1.0, clock=clock).run(stop)
 
 
 if __name__ == "__main__":

@@ -128,7 +128,8 @@ class Cluster:
             )  # fmt: skip
         self.processes.append(process)
         started = Process(process, log)
-        started.wait_for_line("ready." if role == "worker" else "beat: Starting")
+        ready = {"worker": "ready.", "scheduler": "beat: Starting", "feeder": "feeder follows"}
+        started.wait_for_line(ready[role])
         return started
 
     def stop(self) -> None:

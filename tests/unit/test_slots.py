@@ -7,9 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradewind.domain.accounts import ExchangeKind
-from tradewind.domain.types import PositionType
+from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import RunningBot
-from tradewind.services.slots import batches, market_groups, slot_ended
+from tradewind.services.slots import (
+    STREAMED_VENUES,
+    MarketGroup,
+    batches,
+    market_groups,
+    slot_ended,
+    waits_for_stream,
+)
 
 running_bots = st.lists(
     st.builds(
@@ -74,3 +81,18 @@ def test_each_bot_is_in_the_one_group_of_its_venue_market_symbol_and_timeframe(
 def test_a_slot_ends_when_the_next_one_begins() -> None:
     assert not slot_ended(1_704_067_200, 1_704_067_259)
     assert slot_ended(1_704_067_200, 1_704_067_260)
+
+
+def test_only_a_candle_close_of_a_streamed_venue_waits_for_the_streams() -> None:
+    def group(venue: ExchangeKind, timeframe: str) -> MarketGroup:
+        return MarketGroup(PositionType.SPOT, Symbol("BTCUSDT"), timeframe, (1,), venue)
+
+    streamed = STREAMED_VENUES
+    at_hour = 1_704_067_200
+    assert waits_for_stream(group(ExchangeKind.BINANCE, "1m"), at_hour + 60, streamed)
+    assert waits_for_stream(group(ExchangeKind.BINANCE, "1h"), at_hour, streamed)
+    # An exit check between two closes starts at the usual moment; so does paper.
+    assert not waits_for_stream(group(ExchangeKind.BINANCE, "1h"), at_hour + 60, streamed)
+    assert not waits_for_stream(group(ExchangeKind.PAPER, "1m"), at_hour, streamed)
+    # Workers that do not trade Binance wait for nothing.
+    assert not waits_for_stream(group(ExchangeKind.BINANCE, "1m"), at_hour, frozenset())

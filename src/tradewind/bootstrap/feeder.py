@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+
+import redis
 
 from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.db.leader import LeaderLock
@@ -25,6 +27,7 @@ from tradewind.bootstrap.runtime import open_database, require_postgresql
 from tradewind.bootstrap.venues import binance_options
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.types import PositionType
+from tradewind.ports import Clock
 from tradewind.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,15 @@ class _Following:
     wanted: Wanted = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
+    feeders: list[KlineFeeder] = field(default_factory=list)
+
+    def figures(self) -> dict[str, int]:
+        """What the running feeders did so far (messages, candles, backfilled, connects)."""
+        total: dict[str, int] = {}
+        for feeder in self.feeders:
+            for name, value in asdict(feeder.stats).items():
+                total[name] = total.get(name, 0) + int(value)
+        return total
 
     def end(self) -> None:
         self.stop.set()
@@ -63,16 +75,20 @@ class _Following:
 class FeederProcess:
     """The leader-elected feeder of one installation (see the module)."""
 
-    def __init__(self, settings: Settings, refresh_s: float = 15.0) -> None:
+    def __init__(
+        self, settings: Settings, refresh_s: float = 15.0, clock: Clock | None = None
+    ) -> None:
         require_postgresql(settings)
         self._engine, self._sessions, self._secrets = open_database(settings)
         client = connect_redis(settings.redis_url)
         check_redis(client, settings.redis_url)
-        self.book = StreamCandleBook(client, Names(settings.namespace))
+        self._redis, self._names = client, Names(settings.namespace)
+        self.book = StreamCandleBook(client, self._names)
         self._rest = BinanceExchanges(binance_options(settings)).market_data()
         self._urls = stream_urls(settings)
         self._leader = LeaderLock(self._engine, key=FEEDER_LOCK_KEY)
         self._refresh_s = refresh_s
+        self._clock = clock or SystemClock()  # the venue's time (a test server's may run fast)
         self.leading: bool | None = None  # unknown until the first look
 
     def wanted(self) -> Wanted:
@@ -100,23 +116,36 @@ class FeederProcess:
                 if wanted != following.wanted:
                     following.end()
                     following = self._follow(wanted)
+                self._publish(following)
                 stop.wait(self._refresh_s)
         finally:
             following.end()
             self._leader.release()
             self._engine.dispose()
 
+    def _publish(self, following: _Following) -> None:
+        """Keep the leader's figures at `namespace:feeder:stats` (since it began to follow
+        the present series), for operators and benchmarks; best effort."""
+        figures = following.figures()
+        if not figures:
+            return
+        try:
+            self._redis.hset(self._names.key("feeder", "stats"), mapping=figures)  # type: ignore[arg-type]
+        except redis.RedisError as e:
+            log.warning("feeder figures not recorded: %s", e)
+
     def _follow(self, wanted: Wanted) -> _Following:
         following = _Following(wanted)
         for market, series in wanted.items():
             feeder = KlineFeeder(
-                self._urls[market], market, series, self._rest, self.book, SystemClock().now
+                self._urls[market], market, series, self._rest, self.book, self._clock.now
             )
             thread = threading.Thread(
                 target=feeder.run, args=(following.stop,), name=f"feeder-{market.value}"
             )
             thread.start()
             following.threads.append(thread)
+            following.feeders.append(feeder)
         count = sum(len(s) for s in wanted.values())
         log.info("feeder follows %d series", count)
         return following

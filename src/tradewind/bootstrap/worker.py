@@ -5,6 +5,7 @@ leader lock (README "Scaling out")."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 
 import redis
 from sqlalchemy.exc import DBAPIError
@@ -14,11 +15,14 @@ from tradewind.adapters.db.engine import ensure_migrated, make_engine, session_f
 from tradewind.adapters.db.leader import LeaderLock
 from tradewind.adapters.db.secrets import SecretBox, check_master_key
 from tradewind.adapters.marketdata.generated import GeneratedMarket
+from tradewind.adapters.marketdata.stream_arrivals import CandleArrivals, SeriesAt
+from tradewind.adapters.marketdata.stream_book import StreamCandleBook
 from tradewind.adapters.shared.redis_store import Names, check_redis, connect_redis
 from tradewind.bootstrap.markets import start_price, tick_size
 from tradewind.bootstrap.runtime import WorkerRuntime, require_postgresql, worker_runtime
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError
+from tradewind.services.slots import MarketGroup
 from tradewind.settings import Settings
 
 HISTORY_MINUTES = 2 * 1440  # generated candles before the market's start, for indicators
@@ -51,6 +55,20 @@ def paper_market(client: redis.Redis, names: Names, seed: int, now: int) -> Gene
         start_price=start_price,
         tick=tick_size,
     )
+
+
+def watch_candles(
+    rt: WorkerRuntime,
+    groups: Sequence[MarketGroup],
+    slot: int,
+    arrived: Callable[[MarketGroup], None],
+    past_deadline: Callable[[], bool],
+) -> list[MarketGroup]:
+    """Call `arrived(group)` as each group's candle of `slot` lands in the stream book,
+    until all have or `past_deadline()`; return the groups still without it."""
+    wanted = {g: SeriesAt(g.position_type, g.symbol, g.timeframe, slot) for g in groups}
+    arrivals = CandleArrivals(StreamCandleBook(rt.redis, rt.names), rt.redis)
+    return arrivals.follow(wanted, arrived, past_deadline)
 
 
 def check_parts(settings: Settings) -> None:

@@ -16,6 +16,8 @@ from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import MarketData, RunningBot, UnitOfWork
 
 SLOT_SECONDS = 60
+# Venues whose candles come from the stream feeder: their groups start as the candles land.
+STREAMED_VENUES = frozenset({ExchangeKind.BINANCE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,13 @@ def plan_slot(uow: UnitOfWork, venues: Collection[ExchangeKind]) -> list[MarketG
     `tradewind run --exchange binance`.
     """
     return market_groups([b for b in uow.bots.running_bots() if b.venue in venues])
+
+
+def waits_for_stream(group: MarketGroup, slot: int, streamed: Collection[ExchangeKind]) -> bool:
+    """Tell whether the group's tick at `slot` waits for its candle on the streams: a candle
+    close of a venue in `streamed`. Other groups (paper, exit checks) start at a fixed
+    moment after the minute."""
+    return group.venue in streamed and is_candle_close(slot, group.timeframe)
 
 
 def batches(bot_ids: Sequence[int], size: int) -> list[list[int]]:

@@ -50,6 +50,11 @@ def periodic_tasks(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": EverySlot(settle=SLOT_SETTLE_S),
             "options": {"queue": slots_queue(settings)},
         },
+        "plan-streamed": {  # Binance groups: each as its candles land on the streams
+            "task": "tradewind.plan_streamed",
+            "schedule": EverySlot(settle=0),
+            "options": {"queue": slots_queue(settings)},
+        },
         "deliver-notifications": {
             "task": "tradewind.deliver_notifications",
             "schedule": NOTIFY_EVERY_S,
@@ -111,6 +116,7 @@ def configure(settings: Settings, celery: Celery = app, paper_seed: int = 7) -> 
         task_default_routing_key=ticks,
         task_routes={
             "tradewind.plan_slot": {"queue": slots, "routing_key": slots},
+            "tradewind.plan_streamed": {"queue": slots, "routing_key": slots},
             "tradewind.tick_group": {"queue": slots, "routing_key": slots},
             "tradewind.tick_batch": {"queue": ticks, "routing_key": ticks},
             "tradewind.reconcile": {"queue": ticks, "routing_key": ticks},
@@ -129,6 +135,7 @@ def configure(settings: Settings, celery: Celery = app, paper_seed: int = 7) -> 
         tradewind_paper_seed=paper_seed,
     )
     import tradewind.entrypoints.worker.notify_tasks  # (registers its tasks on `app`)
+    import tradewind.entrypoints.worker.stream_tasks  # (registers its task on `app`)
     import tradewind.entrypoints.worker.tasks  # noqa: F401  (registers the tasks on `app`)
 
     return celery

@@ -3,6 +3,8 @@
     plan_slot(slot)                      sent by the scheduler a moment after each minute
       └ tick_group(slot, market, …)      one per (market, symbol, timeframe): candles once
           └ tick_batch(slot, bot_ids)    `tick_batch_size` bots each, in a few round trips
+    plan_streamed(slot)                  at the minute: the groups whose candles come from
+      └ tick_group(…)                    the streams, each as its candle lands (stream_tasks)
 
 Every task may run twice (late acknowledgement, redelivery, two schedulers): a slot is
 planned by its first plan only, and each (bot, slot) is decided at most once by its
@@ -28,10 +30,12 @@ from tradewind.entrypoints.worker.runtime import runtime
 from tradewind.services.reconcile import reconcile_at_start
 from tradewind.services.slots import (
     SLOT_SECONDS,
+    STREAMED_VENUES,
     MarketGroup,
     batches,
     prefetch_candles,
     slot_ended,
+    waits_for_stream,
 )
 from tradewind.services.slots import (
     plan_slot as groups_of_slot,
@@ -100,15 +104,22 @@ def plan_slot(self: Task, slot: int) -> int:
     except DBAPIError as e:  # the database is away: wait, try again (until the slot ends)
         log.warning("plan of slot %s waits for the database: %s", slot, e.orig)
         raise self.retry(exc=e, countdown=_retry_in(self, rt, slot)) from e
-    for group in groups:
-        args = (slot, group.position_type.value, group.symbol, group.timeframe, group.bot_ids)
-        tick_group.apply_async((*args, group.venue.value), expires=_expires(rt, slot))
-    return len(groups)
+    streamed = rt.trades & STREAMED_VENUES  # those groups are plan_streamed's
+    mine = [g for g in groups if not waits_for_stream(g, slot, streamed)]
+    for group in mine:
+        send_group(rt, slot, group)
+    return len(mine)
 
 
-def _first_plan(rt: WorkerRuntime, slot: int, task_id: str) -> bool:
+def send_group(rt: WorkerRuntime, slot: int, group: MarketGroup) -> None:
+    """Send the group's tick_group, to expire when the next slot begins."""
+    args = (slot, group.position_type.value, group.symbol, group.timeframe, group.bot_ids)
+    tick_group.apply_async((*args, group.venue.value), expires=_expires(rt, slot))
+
+
+def _first_plan(rt: WorkerRuntime, slot: int, task_id: str, plan: str = "planned") -> bool:
     """Tell whether this task is the slot's plan: the first one, or it again (redelivered)."""
-    key = rt.names.key("planned", slot)
+    key = rt.names.key(plan, slot)
     try:
         if rt.redis.set(key, task_id, nx=True, ex=PLAN_KEPT_S):
             return True
