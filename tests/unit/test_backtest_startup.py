@@ -3,8 +3,11 @@ settings, and ports loaded one module at a time."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +61,38 @@ def test_one_port_module_loads_alone() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("source", ["csv", "store"])
+def test_a_quiet_backtest_of_plain_flags_imports_no_pydantic(source: str, tmp_path: Path) -> None:
+    from tradewind.adapters.marketdata.candle_store import ParquetCandleStore
+    from tradewind.adapters.marketdata.csv_candles import write_candles_csv
+    from tradewind.adapters.marketdata.synthetic import generate_market
+    from tradewind.domain.types import PositionType, Symbol
+    from tradewind.ports.research import SeriesKey
+
+    candles = generate_market(2_000, 60, seed=5)
+    csv = tmp_path / "c.csv"
+    write_candles_csv(candles, csv)
+    ParquetCandleStore(tmp_path / "store").write(
+        SeriesKey(PositionType.SPOT, Symbol("BTCUSDT"), "1m"), candles
+    )
+    flags = ["--custom-stop-loss", "2", "--position-size-fixed", "25", "--quiet"]
+    flags += ["--csv", str(csv)] if source == "csv" else []
+    script = (
+        "import sys\n"
+        f"sys.argv = ['tradewind', 'backtest', *{flags!r}]\n"
+        "from tradewind.entrypoints.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    assert done.code == 0, done.code\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'typer', 'rich'}))\n"
+    )
+    env = {**os.environ, "TRADEWIND_CANDLE_DIR": str(tmp_path / "store")}
+    env.pop("TRADEWIND_DATA_DIR", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary, imported = done.stdout.strip().splitlines()[-2:]
+    assert json.loads(summary)["candles"] == 2_000
+    assert imported == "[]"
