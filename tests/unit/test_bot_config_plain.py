@@ -4,6 +4,7 @@ leaves the fields to it: never a different config, never a refusal of its own.""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, get_args
 
@@ -38,7 +39,7 @@ def derived(config: Any) -> tuple[object, ...]:
     )  # fmt: skip
 
 
-def check_same(fields: dict[str, object]) -> None:
+def check_same(fields: Mapping[str, object]) -> None:
     plain = plain_bot_config(fields)
     try:
         model = BotConfig.model_validate(fields)
