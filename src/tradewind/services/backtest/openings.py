@@ -51,9 +51,7 @@ class Openings:
         return len(self.index)
 
 
-def find_openings(
-    feed: BacktestFeed, signals: np.ndarray, position_type: PositionType
-) -> Openings:
+def find_openings(feed: BacktestFeed, signals: np.ndarray, position_type: PositionType) -> Openings:
     """Return every opening of a flat bot, in candle order."""
     n, starts, fine = len(feed.bot), feed.starts, feed.fine
     buys = np.flatnonzero(signals == Signal.BUY)
