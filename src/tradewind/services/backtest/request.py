@@ -153,9 +153,8 @@ def run_request(
         with progress(len(candles)) as advance:
             result = run_backtest(feed, spec, advance)
     stats = trade_stats(result, candles.open_time, candles.interval_seconds)
-    return BacktestOutcome(
-        config, source, candles, spec, result, summarize(result, candles), warnings, stats
-    )
+    summary = summarize(result, candles, stats.drawdown.depth)  # one pass over the curve
+    return BacktestOutcome(config, source, candles, spec, result, summary, warnings, stats)
 
 
 def _stored(sources: BacktestSources, config: AnyBotConfig) -> tuple[Candles, str] | None:
