@@ -206,9 +206,9 @@ def plain_bot_config(given: Mapping[str, object]) -> PlainBotConfig | None:
     pydantic `BotConfig` then validates them and says what is wrong)."""
     if not given.keys() <= FIELDS - {"strategy", "auto_transfer_funds"}:
         return None  # a strategy or its parameters, a switch, an unknown name: the model's
-    if not all(isinstance(value, str) for value in given.values()):
-        return None
-    text: dict[str, str] = dict(given)  # type: ignore[arg-type]  # all str, checked above
+    text = {name: value for name, value in given.items() if isinstance(value, str)}
+    if len(text) != len(given):
+        return None  # a number or a table, as a config file gives them: the model's
     try:
         values: dict[str, Any] = {
             "name": _name(text["name"]),
