@@ -25,7 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from _report import print_report, targets_for
+from _report import BASELINE, print_report, targets_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -299,9 +299,21 @@ def describe(run: Run) -> str:
     return f"{run.wall_s:.3f} s, CPU {run.cpu_s:.3f} s, {run.peak_rss_mb:.0f} MB, {trades} trades"
 
 
+def paired_ratios(runs: list[Run], base: list[Run], key: str) -> list[float]:
+    """Return run-by-run ratios anchor ÷ tradewind of `key` (CPU or wall seconds): the
+    runs of one round of the round-robin ran back to back, under the same load."""
+    return [
+        getattr(mine, key) / getattr(theirs, key)
+        for mine, theirs in zip(runs, base, strict=False)
+        if not mine.error and not theirs.error and getattr(theirs, key) > 0
+    ]
+
+
 def summarize(dataset: Dataset) -> dict[str, Any]:
-    """Reduce each tool's runs to its best: fastest wall time, highest peak RSS seen."""
+    """Reduce each tool's runs to its best: fastest wall time, highest peak RSS seen; and
+    each anchor's ratios to tradewind's run of the same round (best and median)."""
     rows: list[dict[str, Any]] = []
+    base_runs = dataset.results.get(BASELINE, [])
     for tool, runs in dataset.results.items():
         good = [run for run in runs if not run.error]
         if not good:
@@ -322,6 +334,11 @@ def summarize(dataset: Dataset) -> dict[str, Any]:
                 "open_at_end": open_at_end(report),
                 "return_pct": report.get("return_pct"),
                 "engine": report.get("engine"),
+                **{
+                    f"paired_{key}": paired_ratios(runs, base_runs, key)
+                    for key in ("cpu_s", "wall_s")
+                    if tool != BASELINE
+                },
             }
         )
     return {

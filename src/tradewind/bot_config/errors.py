@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from tradewind.bot_config.model import BotConfig
-from tradewind.bot_config.strategy import ALIASES, unknown_parameter
+from tradewind.bot_config.plain import ALIASES
+from tradewind.bot_config.strategy import unknown_parameter
 from tradewind.domain.bounds import shown
 from tradewind.domain.strategies import STRATEGIES
 

@@ -40,6 +40,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from tradewind.bot_config.plain import (
+    config_warnings,
+    daily_limits_of,
+    exit_rules_of,
+    sizing_rule_of,
+)
 from tradewind.bot_config.strategy import (
     StrategyField,
     default_settings,
@@ -48,7 +54,6 @@ from tradewind.bot_config.strategy import (
 )
 from tradewind.domain.bounds import MAX_AMOUNT, MAX_AMOUNT_DECIMALS, MAX_COUNT, MAX_NAME_LENGTH
 from tradewind.domain.params import (
-    MAX_LEVERAGE,
     MAX_VENUE_LEVERAGE,
     DailyLimits,
     ExitRules,
@@ -202,16 +207,7 @@ class BotConfig(BaseModel):
     @property
     def warnings(self) -> list[str]:
         """Return what was accepted but will not act as written."""
-        notes: list[str] = []
-        if self.leverage > MAX_LEVERAGE:
-            notes.append(f"leverage {self.leverage} capped at {MAX_LEVERAGE}")
-        if self.position_size_fixed is not None and self.position_size_perc is not None:
-            notes.append("position_size_perc is ignored because position_size_fixed is set")
-        if self.auto_transfer_funds and self.position_type is PositionType.SPOT:
-            notes.append("auto_transfer_funds has no effect on a spot bot")
-        if self.transfer_amount is not None and not self.auto_transfer_funds:
-            notes.append("transfer_amount has no effect while auto_transfer_funds is off")
-        return notes
+        return config_warnings(self)
 
     def strategy_choice(self) -> StrategyChoice[Any]:
         """Return the strategy with its parameters, for the tick and the backtester."""
@@ -223,28 +219,12 @@ class BotConfig(BaseModel):
 
     def exit_rules(self) -> ExitRules:
         """Return the protective exits as fractions (2% -> 0.02)."""
-        return ExitRules(
-            stop_loss=_fraction(self.custom_stop_loss),
-            take_profit=_fraction(self.custom_take_profit),
-            trailing_stop=_fraction(self.custom_trailing_stop),
-        )
+        return exit_rules_of(self)
 
     def sizing_rule(self) -> SizingRule:
         """Return how much quote each entry commits."""
-        return SizingRule(
-            fixed_quote=self.position_size_fixed,
-            balance_fraction=_fraction(self.position_size_perc),
-        )
+        return sizing_rule_of(self)
 
     def daily_limits(self) -> DailyLimits:
         """Return the per-UTC-day caps on new entries."""
-        return DailyLimits(
-            max_trades=self.max_daily_trades,
-            max_loss=self.max_daily_loss,
-            profit_target=self.daily_profit_target,
-        )
-
-
-def _fraction(percent: Decimal | None) -> Decimal | None:
-    # scaleb shifts the exponent, so 2.5 % becomes exactly 0.025 (no division rounding).
-    return None if percent is None else percent.scaleb(-2)
+        return daily_limits_of(self)

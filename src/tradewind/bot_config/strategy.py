@@ -31,6 +31,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from tradewind.bot_config.plain import ALIASES
 from tradewind.domain.strategies import (
     DEFAULT_STRATEGY,
     STRATEGIES,
@@ -112,13 +113,6 @@ def _settings_model(strategy: Strategy[Any]) -> type[StrategySettings]:
 
 SETTINGS: Mapping[str, type[StrategySettings]] = {
     name: _settings_model(strategy) for name, strategy in STRATEGIES.items()
-}
-# The flat names of parameters: alias -> (strategy name, parameter name).
-ALIASES: Mapping[str, tuple[str, str]] = {
-    info.spec.alias: (name, info.name)
-    for name, strategy in STRATEGIES.items()
-    for info in params_of(strategy.params_type)
-    if info.spec.alias is not None
 }
 
 if TYPE_CHECKING:

@@ -10,70 +10,147 @@
 Money crosses every port as `Decimal`; errors cross as the domain's error hierarchy
 (`tradewind.domain.errors`): an adapter maps venue codes and exceptions to those types.
 The entities and records the ports hand out live in `tradewind.domain`.
+
+The package's names are loaded from their module on first use (PEP 562): a process that
+needs one port, such as `tradewind backtest` reading `research`, does not import every
+port's dependencies (pydantic among them) at start-up.
 """
 
-from tradewind.ports.backtest import BacktestSources
-from tradewind.ports.identity import (
-    AttemptRepository,
-    IdentityUnitOfWork,
-    LoginRepository,
-    NewToken,
-    PasswordHasher,
-    RecoveryCodeRepository,
-    SessionRepository,
-    TokenRepository,
-    TotpCodes,
-    TwoFactorRepository,
-)
-from tradewind.ports.manage import (
-    AccountCatalog,
-    BotCatalog,
-    CounterHistory,
-    CredentialCheck,
-    ManageUnitOfWork,
-    NewAccount,
-    OrderHistory,
-    TradeHistory,
-    UserRepository,
-)
-from tradewind.ports.notify import (
-    BotDay,
-    Channel,
-    ChannelRepository,
-    ChannelSender,
-    ChannelTarget,
-    DeliveryJob,
-    DeliveryRepository,
-    DeliveryView,
-    NewChannel,
-    Notification,
-    NotifyOutbox,
-    NotifyUnitOfWork,
-    Route,
-    RouteRepository,
-    SummaryRepository,
-    event_id,
-)
-from tradewind.ports.trading import (
-    AccountAccess,
-    AccountRepository,
-    Bot,
-    BotLock,
-    BotRepository,
-    Clock,
-    DailyCounterRepository,
-    Exchange,
-    ExchangeProvider,
-    MarketData,
-    OrderRepository,
-    OutboxRepository,
-    RunningBot,
-    SlotRepository,
-    TickLoad,
-    TradeRepository,
-    Transaction,
-    UnitOfWork,
-)
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tradewind.ports.backtest import BacktestSources
+    from tradewind.ports.identity import (
+        AttemptRepository,
+        IdentityUnitOfWork,
+        LoginRepository,
+        NewToken,
+        PasswordHasher,
+        RecoveryCodeRepository,
+        SessionRepository,
+        TokenRepository,
+        TotpCodes,
+        TwoFactorRepository,
+    )
+    from tradewind.ports.manage import (
+        AccountCatalog,
+        BotCatalog,
+        CounterHistory,
+        CredentialCheck,
+        ManageUnitOfWork,
+        NewAccount,
+        OrderHistory,
+        TradeHistory,
+        UserRepository,
+    )
+    from tradewind.ports.notify import (
+        BotDay,
+        Channel,
+        ChannelRepository,
+        ChannelSender,
+        ChannelTarget,
+        DeliveryJob,
+        DeliveryRepository,
+        DeliveryView,
+        NewChannel,
+        Notification,
+        NotifyOutbox,
+        NotifyUnitOfWork,
+        Route,
+        RouteRepository,
+        SummaryRepository,
+        event_id,
+    )
+    from tradewind.ports.trading import (
+        AccountAccess,
+        AccountRepository,
+        Bot,
+        BotLock,
+        BotRepository,
+        Clock,
+        DailyCounterRepository,
+        Exchange,
+        ExchangeProvider,
+        MarketData,
+        OrderRepository,
+        OutboxRepository,
+        RunningBot,
+        SlotRepository,
+        TickLoad,
+        TradeRepository,
+        Transaction,
+        UnitOfWork,
+    )
+
+# The module of each name the package exports.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "backtest": ("BacktestSources",),
+    "identity": (
+        "AttemptRepository",
+        "IdentityUnitOfWork",
+        "LoginRepository",
+        "NewToken",
+        "PasswordHasher",
+        "RecoveryCodeRepository",
+        "SessionRepository",
+        "TokenRepository",
+        "TotpCodes",
+        "TwoFactorRepository",
+    ),
+    "manage": (
+        "AccountCatalog",
+        "BotCatalog",
+        "CounterHistory",
+        "CredentialCheck",
+        "ManageUnitOfWork",
+        "NewAccount",
+        "OrderHistory",
+        "TradeHistory",
+        "UserRepository",
+    ),
+    "notify": (
+        "BotDay",
+        "Channel",
+        "ChannelRepository",
+        "ChannelSender",
+        "ChannelTarget",
+        "DeliveryJob",
+        "DeliveryRepository",
+        "DeliveryView",
+        "NewChannel",
+        "Notification",
+        "NotifyOutbox",
+        "NotifyUnitOfWork",
+        "Route",
+        "RouteRepository",
+        "SummaryRepository",
+        "event_id",
+    ),
+    "trading": (
+        "AccountAccess",
+        "AccountRepository",
+        "Bot",
+        "BotLock",
+        "BotRepository",
+        "Clock",
+        "DailyCounterRepository",
+        "Exchange",
+        "ExchangeProvider",
+        "MarketData",
+        "OrderRepository",
+        "OutboxRepository",
+        "RunningBot",
+        "SlotRepository",
+        "TickLoad",
+        "TradeRepository",
+        "Transaction",
+        "UnitOfWork",
+    ),
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "AccountAccess",
@@ -131,3 +208,12 @@ __all__ = [
     "UserRepository",
     "event_id",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value

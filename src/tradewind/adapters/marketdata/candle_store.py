@@ -54,7 +54,9 @@ class ParquetCandleStore:
         try:
             # ParquetFile, not read_table: read_table goes through pyarrow.dataset, which
             # imports pandas when installed (most of a second at start-up).
-            with pq.ParquetFile(path) as file:
+            # Memory-mapped: the column chunks are read from the page cache, not copied
+            # into a buffer first.
+            with pq.ParquetFile(path, memory_map=True) as file:
                 table = file.read(columns=list(COLUMNS))
         except (OSError, pa.ArrowInvalid) as e:
             raise ConfigurationError(f"candle store file {path} is unreadable: {e}") from e

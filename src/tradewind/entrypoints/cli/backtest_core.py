@@ -47,6 +47,7 @@ def run_backtest_args(args: BacktestArgs, progress: ProgressFactory | None) -> B
         fee_rate=None if args.fee_rate is None else decimal_flag("--fee-rate", args.fee_rate),
         config_fields=args.config_fields,
         read_store=not args.generated,
+        plain_config=True,
     )
     outcome = run_request(request, backtest_sources(), progress)
     if args.trades_out is not None:

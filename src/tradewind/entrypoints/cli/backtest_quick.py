@@ -58,13 +58,10 @@ def quick_backtest(argv: list[str]) -> int | None:
 def parse(argv: list[str]) -> tuple[dict[str, Any], dict[str, object]] | None:
     """Return the backtest's own flags and the bot config fields, or None when any
     argument is not one this path reads plainly."""
-    from tradewind.bot_config import ALIASES, BotConfig
+    from tradewind.bot_config.plain import ALIASES, FIELDS
 
-    config_names = {
-        name
-        for name, field in BotConfig.model_fields.items()
-        if name not in _NOT_FLAGS and field.annotation is not bool
-    } | set(ALIASES)
+    # `BotConfig`'s fields (the plain config has the same), switches aside.
+    config_names = (FIELDS - _NOT_FLAGS) | set(ALIASES)
     own: dict[str, Any] = {}
     fields: dict[str, object] = {}
     strategy: dict[str, object] = {}

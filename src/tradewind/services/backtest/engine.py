@@ -38,7 +38,6 @@ from tradewind.domain.decide import (
     Reading,
     TradingRules,
     decide,
-    opens,
 )
 from tradewind.domain.exit_search import fixed_exit_candidates
 from tradewind.domain.exits import exit_in_candle, first_exit
@@ -57,6 +56,7 @@ from tradewind.domain.strategies import StrategyChoice
 from tradewind.domain.strategies.ema_rsi import EMA_RSI, EmaRsiParams
 from tradewind.domain.types import ExitReason, PositionSide, PositionType, Signal
 from tradewind.services.backtest.feed import BacktestFeed, same_candles
+from tradewind.services.backtest.openings import find_openings
 from tradewind.services.backtest.result import BacktestResult, RoundTrip
 
 SECONDS_PER_DAY = 86_400
@@ -169,17 +169,8 @@ class _Walk:
         if feed.closed < len(feed.bot):  # a candle still forming when the data ends
             sig = sig.copy()
             sig[feed.closed :] = Signal.NONE
-        buys = np.flatnonzero(sig == Signal.BUY).tolist()
-        sells = np.flatnonzero(sig == Signal.SELL).tolist()
-        self.closing = {PositionSide.LONG: sells, PositionSide.SHORT: buys}
-        # The candles where a flat bot may open (`decide` says which signals open what:
-        # a spot bot never opens on a sell), with the signal seen there.
-        events: list[tuple[int, Signal]] = []
-        for signal, where in ((Signal.BUY, buys), (Signal.SELL, sells)):
-            if opens(signal, spec.position_type) is not None:
-                events += [(i, signal) for i in where]
-        self.openings = sorted(events)
-        self.opening_index = [i for i, _ in self.openings]
+        # Every candle where a flat bot may open, and what the walk reads there.
+        self.openings = find_openings(feed, sig, spec.position_type)
         # Fixed levels (no trailing stop): every opening's first candidate exit at once.
         self.candidates: list[int] | None = None
         if spec.exits.trailing_stop is None:
@@ -189,24 +180,19 @@ class _Walk:
         """Per opening, the first data candle from its fill to the close of its closing
         signal's candle where a level may fire (float filter, confirmed exactly in
         `_hold`), or -1."""
-        f, n = self.f, len(self.c)
-        found = np.full(len(self.openings), -1, dtype=np.int64)
-        at = np.array(self.opening_index, dtype=np.int64)
-        sides = np.array([opens(signal, self.spec.position_type) for _, signal in self.openings])
-        for side, closing_list in self.closing.items():
-            chosen = np.flatnonzero((sides == side) & (at + 1 < n))
+        o, f = self.openings, self.f
+        found = np.full(len(o), -1, dtype=np.int64)
+        at = np.array(o.index, dtype=np.int64)
+        sides = np.array(o.side)
+        start, end = np.array(o.fill, dtype=np.int64), np.array(o.window_end, dtype=np.int64)
+        fill_open = np.array(o.fill_open)
+        for side in PositionSide:
+            chosen = np.flatnonzero((sides == side) & (at + 1 < len(self.c)))
             if chosen.shape[0] == 0:
                 continue
-            entry = at[chosen] + 1  # bot candle of the fill
-            # The closing signal's bot candle (the data's last without one: no closing list).
-            closing = np.array([*closing_list, n - 1], dtype=np.int64)
-            k = np.searchsorted(closing, entry)
-            s = closing[np.minimum(k, closing.shape[0] - 1)]
-            start = self.starts[entry]  # the data candles of the window, inclusive
-            end = self.starts[s + 1] - 1
             long = side is PositionSide.LONG
             found[chosen] = fixed_exit_candidates(
-                long, self.spec.exits, f.open[start], start, end, f.high, f.low
+                long, self.spec.exits, fill_open[chosen], start[chosen], end[chosen], f.high, f.low
             )
         result: list[int] = found.tolist()
         return result
@@ -219,11 +205,11 @@ class _Walk:
             if self.on_progress is not None and cursor >= next_report:
                 self.on_progress(cursor)
                 next_report = cursor + max(n // 100, 1)
-            k = bisect_left(self.opening_index, cursor)
-            if k == len(self.openings) or self.opening_index[k] + 1 >= n:
+            k = bisect_left(self.openings.index, cursor)
+            if k == len(self.openings) or self.openings.index[k] + 1 >= n:
                 break
-            i, signal = self.openings[k]
-            entry = self._enter(i, signal)
+            i = self.openings.index[k]
+            entry = self._enter(k)
             if entry is None:
                 cursor = i + 1
                 continue
@@ -240,11 +226,14 @@ class _Walk:
             tally = self.days[day] = DayTally(day=utc_day(unix_seconds))
         return tally
 
-    def _enter(self, i: int, signal: Signal) -> _Entry | None:
-        spec, c, f = self.spec, self.c, int(self.starts[i + 1])
-        fill_time = int(self.f.open_time[f])  # the decision moment: close of i = open of i+1
+    def _enter(self, k: int) -> _Entry | None:
+        """Decide, size and fill opening k; None when no position opens there."""
+        spec, o = self.spec, self.openings
+        i, f = o.index[k], o.fill[k]
+        fill_time = o.fill_time[k]  # the decision moment: close of i = open of i+1
         tally = self._tally(fill_time) if self.has_limits else _NO_TALLY
-        decision = decide(self.rules, None, tally, Reading(signal, to_decimal(float(c.close[i]))))
+        reading = Reading(o.signal[k], to_decimal(o.decision_close[k]))
+        decision = decide(self.rules, None, tally, reading)
         if isinstance(decision, Pause):
             self.skipped[f"paused: {decision.limit.value}"] += 1
             return None
@@ -254,7 +243,7 @@ class _Walk:
         if isinstance(sized, NoOrder):
             self.skipped[f"no order: {sized.reason.value}"] += 1
             return None
-        price = to_decimal(float(self.f.open[f]))
+        price = to_decimal(o.fill_open[k])
         fee = taker_fee(price, sized, self.rate)
         held, leftover, cost = sized, Decimal(0), price * sized / spec.leverage + fee
         if spec.position_type is PositionType.SPOT:  # a BUY's fee is paid in the base
@@ -276,11 +265,8 @@ class _Walk:
         Exits are checked on the data's candles from the fill to the close of the closing
         signal's candle (to the data's end without one); bot candle indices place them.
         """
-        f, n, e = self.f, len(self.c), entry.index
-        closing = self.closing[entry.side]
-        k = bisect_left(closing, e)
-        s = closing[k] if k < len(closing) else n - 1
-        first, last = entry.fine, int(self.starts[s + 1]) - 1
+        o, n, e = self.openings, len(self.c), entry.index
+        first, last = entry.fine, o.window_end[opening]
         if self.candidates is None:
             hit = self._first_exit(entry, first, last)
         else:
@@ -289,12 +275,13 @@ class _Walk:
             xf, price, reason = hit
             # Flat again before the close of the bot candle it fell in, which may open anew.
             x = resume = int(np.searchsorted(self.starts, xf, side="right")) - 1
-        elif k < len(closing) and s + 1 < n:
+            exit_time = int(self.f.open_time[xf])
+        elif o.closes[opening]:
             decision = decide(self.rules, entry, _NO_TALLY, _CLOSING[entry.side])
             assert isinstance(decision, Close)
-            x, reason, resume = s + 1, decision.reason, s + 1
-            xf = int(self.starts[x])
-            price = to_decimal(float(f.open[xf]))
+            x = resume = o.close_index[opening]
+            reason, exit_time = decision.reason, o.close_time[opening]
+            price = to_decimal(o.close_open[opening])
         else:  # still open when the data ends: reported as open
             self.trades.append(
                 RoundTrip(
@@ -305,7 +292,6 @@ class _Walk:
             return n
         fee = taker_fee(price, entry.held, self.rate)
         pnl = realized_pnl(entry.side, entry.entry_price, price, entry.held, entry.fee + fee)
-        exit_time = int(f.open_time[xf])
         self.trades.append(
             RoundTrip(
                 entry.side, e, entry.time, entry.entry_price, entry.quantity, entry.fee,

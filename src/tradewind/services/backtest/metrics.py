@@ -62,8 +62,9 @@ class Summary:
         return self.final_balance / self.initial_balance - 1
 
 
-def summarize(result: BacktestResult, candles: Candles) -> Summary:
-    """Compute the summary figures of a backtest result."""
+def summarize(result: BacktestResult, candles: Candles, drawdown: float | None = None) -> Summary:
+    """Compute the summary figures of a backtest result; `drawdown`, when the caller has
+    it already (`TradeStats.drawdown.depth`), is the equity curve's `max_drawdown`."""
     closed = result.closed
     by_reason: dict[str, ReasonTally] = {}
     fees = Decimal(0)
@@ -85,7 +86,7 @@ def summarize(result: BacktestResult, candles: Candles) -> Summary:
         fees=fees,
         initial_balance=result.initial_balance,
         final_balance=result.final_balance,
-        max_drawdown=max_drawdown(equity),
+        max_drawdown=max_drawdown(equity) if drawdown is None else drawdown,
         buy_and_hold=float(candles.close[-1] / candles.open[0] - 1) if n else 0.0,
         by_reason=by_reason,
         open_pnl=open_pnl,

@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tradewind.bot_config import BotConfig, load_bot_config_toml
+from tradewind.bot_config.plain import PlainBotConfig, plain_bot_config
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
@@ -34,8 +34,12 @@ from tradewind.services.backtest.result import BacktestResult
 from tradewind.services.backtest.stats import TradeStats, trade_stats
 
 if TYPE_CHECKING:
-    # A type only: importing the ports package would cost the backtest's start-up.
+    # Types only: the ports and pydantic's bot config would cost the backtest's start-up.
+    from tradewind.bot_config import BotConfig
     from tradewind.ports.backtest import BacktestSources
+
+    # A config validated by the model, or one read plainly (`plain_bot_config`).
+    AnyBotConfig = BotConfig | PlainBotConfig
 
 DEFAULTS: dict[str, object] = {"name": "backtest", "symbol": "BTCUSDT", "position_type": "spot"}
 
@@ -55,13 +59,17 @@ class BacktestRequest:
     fee_rate: Decimal | None
     config_fields: dict[str, object] = field(default_factory=dict)
     read_store: bool = True  # without a CSV: the stored series if there is one
+    # Fields without a config file may be read without pydantic when all are plainly
+    # valid (`plain_bot_config`): the CLI's backtest; a caller that needs the model's
+    # own config (the optimizer dumps it) leaves this off.
+    plain_config: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class BacktestOutcome:
     """A finished backtest with everything needed to report it."""
 
-    config: BotConfig
+    config: AnyBotConfig
     source: str
     candles: Candles  # the bot's
     spec: BacktestSpec
@@ -75,7 +83,7 @@ class BacktestOutcome:
 class BacktestInputs:
     """A request's config, candles (and where they came from) and the symbol's rules."""
 
-    config: BotConfig
+    config: AnyBotConfig
     candles: Candles  # as read: 1m, the bot's timeframe, or what the file holds
     source: str
     rules: MarketRules
@@ -92,7 +100,7 @@ def load_inputs(request: BacktestRequest, sources: BacktestSources) -> BacktestI
     if request.csv is not None:
         candles = sources.read_candles(request.csv)
         timeframe = _timeframe_of(candles, request.csv)
-    config = _load_config(request.config_file, request.config_fields, timeframe)
+    config = _load_config(request, timeframe)
     if candles is not None:
         source = str(request.csv)
     elif request.read_store and (stored := _stored(sources, config)):
@@ -145,12 +153,11 @@ def run_request(
         with progress(len(candles)) as advance:
             result = run_backtest(feed, spec, advance)
     stats = trade_stats(result, candles.open_time, candles.interval_seconds)
-    return BacktestOutcome(
-        config, source, candles, spec, result, summarize(result, candles), warnings, stats
-    )
+    summary = summarize(result, candles, stats.drawdown.depth)  # one pass over the curve
+    return BacktestOutcome(config, source, candles, spec, result, summary, warnings, stats)
 
 
-def _stored(sources: BacktestSources, config: BotConfig) -> tuple[Candles, str] | None:
+def _stored(sources: BacktestSources, config: AnyBotConfig) -> tuple[Candles, str] | None:
     """Return the store's 1m series (exits as paper checks them), else the bot's own."""
     for timeframe in dict.fromkeys(("1m", config.timeframe)):
         stored = sources.stored_candles(config.symbol, timeframe, config.position_type)
@@ -160,12 +167,18 @@ def _stored(sources: BacktestSources, config: BotConfig) -> tuple[Candles, str] 
     return None
 
 
-def _load_config(config_file: Path | None, fields: dict[str, object], timeframe: str) -> BotConfig:
-    if config_file is not None:
-        return load_bot_config_toml(
-            config_file, fields, defaults={**DEFAULTS, "timeframe": timeframe}
-        )
-    return BotConfig.model_validate({**DEFAULTS, "timeframe": timeframe, **fields})
+def _load_config(request: BacktestRequest, timeframe: str) -> AnyBotConfig:
+    defaults = {**DEFAULTS, "timeframe": timeframe}
+    if request.config_file is not None:
+        from tradewind.bot_config import load_bot_config_toml
+
+        return load_bot_config_toml(request.config_file, request.config_fields, defaults=defaults)
+    fields = {**defaults, **request.config_fields}
+    if request.plain_config and (plain := plain_bot_config(fields)) is not None:
+        return plain
+    from tradewind.bot_config import BotConfig
+
+    return BotConfig.model_validate(fields)
 
 
 def exits_note(feed: BacktestFeed) -> str:

@@ -89,6 +89,7 @@ def optimize(
     inputs = load_inputs(request.backtest, sources)
     feed = inputs.feed()  # the bot's candles; a 1m file's minutes check the exits
     base = inputs.config
+    assert isinstance(base, BotConfig)  # the search's request leaves plain_config off
     strategy = strategy_named(base.strategy.name)
     space = parse_space(strategy, request.params)
     plan = walk_forward(len(feed.bot), request.folds, request.in_out_ratio, request.holdout)
