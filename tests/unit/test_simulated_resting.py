@@ -19,7 +19,7 @@ from tradewind.adapters.exchange.simulated import (
     VenueRejection,
 )
 from tradewind.adapters.exchange.simulated.desk import Desk
-from tradewind.adapters.exchange.simulated.resting import RestingRequest
+from tradewind.adapters.exchange.simulated.resting_request import RestingRequest
 from tradewind.adapters.exchange.simulated.state import Account, RestingKind, SimOrder
 from tradewind.adapters.exchange.simulated.state import TimeInForce as Tif
 from tradewind.domain.orders import OrderStatus

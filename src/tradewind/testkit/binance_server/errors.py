@@ -189,6 +189,7 @@ _REFUSALS: dict[tuple[Refusal, PositionType | None], tuple[int, str]] = {
     (Refusal.QUANTITY_NOT_POSITIVE, _SPOT): (-1013, _LOT),
     (Refusal.BELOW_MIN_QTY, _SPOT): (-1013, _LOT),
     (Refusal.ABOVE_MAX_QTY, _SPOT): (-1013, "Filter failure: MARKET_LOT_SIZE"),
+    (Refusal.ABOVE_MAX_LIMIT_QTY, _SPOT): (-1013, _LOT),
     (Refusal.QUANTITY_OFF_STEP, _SPOT): (-1013, _LOT),
     (Refusal.BELOW_MIN_NOTIONAL, _SPOT): (-1013, _NOTIONAL),
     (Refusal.ABOVE_MAX_NOTIONAL, _SPOT): (-1013, _NOTIONAL),
@@ -203,6 +204,7 @@ _REFUSALS: dict[tuple[Refusal, PositionType | None], tuple[int, str]] = {
     ),
     (Refusal.BELOW_MIN_QTY, _FUTURES): (-4004, "Quantity less than min quantity."),
     (Refusal.ABOVE_MAX_QTY, _FUTURES): (-4005, "Quantity greater than max quantity."),
+    (Refusal.ABOVE_MAX_LIMIT_QTY, _FUTURES): (-4005, "Quantity greater than max quantity."),
     (Refusal.BELOW_MIN_NOTIONAL, _FUTURES): (
         -4164, "Order's notional must be no smaller than {limit} (unless you choose reduce only)."
     ),

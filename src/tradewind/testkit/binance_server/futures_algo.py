@@ -25,7 +25,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradewind.adapters.exchange.simulated.desk import Desk
-from tradewind.adapters.exchange.simulated.resting import RestingRequest
+from tradewind.adapters.exchange.simulated.resting_request import RestingRequest
 from tradewind.adapters.exchange.simulated.state import Account, RestingKind
 from tradewind.adapters.exchange.simulated.state import TimeInForce as Tif
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, ProtectionRequest

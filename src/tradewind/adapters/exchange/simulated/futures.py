@@ -25,6 +25,7 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 
 from tradewind.adapters.exchange.simulated.errors import Refusal, VenueRejection, refused
+from tradewind.adapters.exchange.simulated.lots import max_qty_rule
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, Position
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.normalization import floor_to_step, notional_of
@@ -40,12 +41,18 @@ _PRECISION = 60
 
 
 def check_futures_order(
-    rules: MarketRules, quantity: Decimal, price: Decimal, reduce_only: bool
+    rules: MarketRules,
+    quantity: Decimal,
+    price: Decimal,
+    reduce_only: bool,
+    *,
+    limit_order: bool = False,
 ) -> None:
-    """Refuse a futures MARKET order that breaks the symbol's rules, naming the first broken.
+    """Refuse a futures order that breaks the symbol's rules, naming the first broken.
 
     The rules are checked in this order: a positive quantity, the step, the minimum and
-    maximum quantity, then the minimum notional (which a reduce-only order need not meet).
+    maximum quantity (a limit order's maximum is `lots.limit_max_qty`, above a MARKET
+    order's), then the minimum notional (which a reduce-only order need not meet).
     """
     where = f"{rules.symbol} quantity {quantity}"
     if not quantity.is_finite() or quantity <= 0:
@@ -56,10 +63,9 @@ def check_futures_order(
         raise _refused(
             Refusal.BELOW_MIN_QTY, f"{where} < minimum {rules.min_qty}", limit=rules.min_qty
         )
-    if rules.max_qty and quantity > rules.max_qty:
-        raise _refused(
-            Refusal.ABOVE_MAX_QTY, f"{where} > maximum {rules.max_qty}", limit=rules.max_qty
-        )
+    refusal, maximum = max_qty_rule(rules, limit_order)
+    if maximum and quantity > maximum:
+        raise _refused(refusal, f"{where} > maximum {maximum}", limit=maximum)
     notional = notional_of(quantity, price)
     if not reduce_only and rules.min_notional and notional < rules.min_notional:
         raise _refused(
