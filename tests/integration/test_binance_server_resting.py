@@ -243,3 +243,32 @@ def test_a_limit_order_is_capped_by_lot_size_and_a_market_order_by_market_lot_si
     assert rich.signed("POST", "/fapi/v1/order", type="LIMIT", timeInForce="GTC", price="39000",
                        **{**order, "quantity": "20001"}).json() == over  # fmt: skip
     rich.close()
+
+
+def test_a_resting_futures_limit_sets_its_margin_aside_until_it_fills_or_is_canceled(
+    env: ServerEnv,
+) -> None:
+    def margins() -> tuple[str, str, str]:
+        account = env.client.ok("GET", "/fapi/v3/account")
+        assert isinstance(account, dict)
+        return (account["totalOpenOrderInitialMargin"], account["totalInitialMargin"],
+                account["availableBalance"])  # fmt: skip
+
+    bid = {"side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "price": "39000"}
+    ok(env, "POST", "/fapi/v1/order", quantity="0.2", newClientOrderId="big", **bid)
+    assert margins() == ("7800", "7800", "2200")  # 0.2 x 39,000 at 1x, out of 10,000
+    # What is set aside is not there for the next order, resting or MARKET.
+    assert refusal(env, "POST", "/fapi/v1/order", quantity="0.06", **bid) == (
+        -2019, "Margin is insufficient.",
+    )  # fmt: skip
+    assert refusal(env, "POST", "/fapi/v1/order", side="BUY", type="MARKET",
+                   quantity="0.06")[0] == -2019  # fmt: skip
+    ok(env, "DELETE", "/fapi/v1/order", origClientOrderId="big")
+    assert margins() == ("0", "0", "10000")
+    ok(env, "POST", "/fapi/v1/order", quantity="0.01", newClientOrderId="small",
+       **{**bid, "price": "39950"})  # fmt: skip
+    assert margins() == ("399.5", "399.5", "9600.5")
+    env.clock.at_minute(2)  # minute 1's low 39,900 filled it: the position's margin now
+    (risk,) = env.client.ok("GET", "/fapi/v3/positionRisk")
+    assert (risk["positionInitialMargin"], risk["openOrderInitialMargin"]) == ("400.5", "0")
+    assert margins()[0] == "0"  # (the position's margin at the mark now, 40,050)

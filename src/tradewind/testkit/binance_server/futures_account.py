@@ -58,7 +58,7 @@ def position_risk_v3(call: Call) -> Reply:
                     "initialMargin": plain(initial),
                     "maintMargin": plain(notional * MAINTENANCE_MARGIN_RATE),
                     "positionInitialMargin": plain(initial),
-                    "openOrderInitialMargin": "0",
+                    "openOrderInitialMargin": plain(held.order_margin("USDT", str(row["symbol"]))),
                     "adl": 0,
                     "bidNotional": "0",
                     "askNotional": "0",
@@ -77,10 +77,11 @@ def _account(call: Call, held: Account, now: int, version: int) -> dict[str, obj
     positions = _position_rows(call, held, now)
     pnl = sum((Decimal(str(r["unRealizedProfit"])) for r in positions), start=ZERO)
     in_use = held.margin_in_use("USDT")
+    on_orders = held.order_margin("USDT")
     wallet = held.futures.get("USDT", ZERO)
     available = held.available("USDT")
     totals = {
-        "totalInitialMargin": plain(in_use),
+        "totalInitialMargin": plain(in_use + on_orders),
         "totalMaintMargin": plain(
             sum((abs(Decimal(str(r["notional"]))) for r in positions), start=ZERO)
             * MAINTENANCE_MARGIN_RATE
@@ -89,7 +90,7 @@ def _account(call: Call, held: Account, now: int, version: int) -> dict[str, obj
         "totalUnrealizedProfit": plain(pnl),
         "totalMarginBalance": plain(wallet + pnl),
         "totalPositionInitialMargin": plain(in_use),
-        "totalOpenOrderInitialMargin": "0",
+        "totalOpenOrderInitialMargin": plain(on_orders),
         "totalCrossWalletBalance": plain(wallet),
         "totalCrossUnPnl": plain(pnl),
         "availableBalance": plain(available),
@@ -102,9 +103,9 @@ def _account(call: Call, held: Account, now: int, version: int) -> dict[str, obj
             "unrealizedProfit": plain(pnl if asset == "USDT" else ZERO),
             "marginBalance": plain(held.futures.get(asset, ZERO)),
             "maintMargin": "0",
-            "initialMargin": plain(held.margin_in_use(asset)),
+            "initialMargin": plain(held.margin_in_use(asset) + held.order_margin(asset)),
             "positionInitialMargin": plain(held.margin_in_use(asset)),
-            "openOrderInitialMargin": "0",
+            "openOrderInitialMargin": plain(held.order_margin(asset)),
             "crossWalletBalance": plain(held.futures.get(asset, ZERO)),
             "crossUnPnl": "0",
             "availableBalance": plain(held.available(asset)),

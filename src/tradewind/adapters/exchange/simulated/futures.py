@@ -171,8 +171,9 @@ def fill_futures_market(
 
 def required_margin(
     account: Account, rules: MarketRules, side: Side, quantity: Decimal, price: Decimal
-) -> None:
-    """Refuse an order whose opening part the available margin would not cover at `price`.
+) -> Decimal:
+    """Return the margin of an order's opening part at `price`; refuse it when the
+    available margin would not cover that.
 
     The part that would close the position needs no margin; the fee is checked at the fill.
     """
@@ -181,7 +182,7 @@ def required_margin(
     closing = position.quantity if position is not None and reducing else ZERO
     open_qty = max(quantity - closing, ZERO)
     if open_qty == 0:
-        return
+        return ZERO
     leverage = account.leverage.get(rules.symbol, 1)
     with localcontext() as ctx:
         ctx.prec = _PRECISION
@@ -192,6 +193,7 @@ def required_margin(
             Refusal.INSUFFICIENT_MARGIN,
             f"{rules.symbol}: margin {margin} > available {available} {rules.quote_asset}",
         )
+    return margin
 
 
 def _close(account: Account, position: Position, quantity: Decimal, price: Decimal) -> Decimal:
@@ -240,7 +242,9 @@ def backing_margin(account: Account, position: Position) -> Decimal:
     """Return the margin that stands behind `position` (WB of the liquidation formula)."""
     if position.isolated:
         return position.margin
-    return position.margin + max(account.available(position.quote_asset), ZERO)
+    # Margin set aside for resting orders still backs the position (it is the wallet's).
+    asset = position.quote_asset
+    return position.margin + max(account.available(asset) + account.order_margin(asset), ZERO)
 
 
 def liquidation_price(account: Account, rules: MarketRules, position: Position) -> Decimal | None:

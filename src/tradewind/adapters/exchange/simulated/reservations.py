@@ -6,7 +6,11 @@ a SELL locks its quantity of the base; refused when the free balance is short. T
 legs of a one-cancels-other list lock once (the larger of the two).
 
 Futures: an order that may open is checked against the available margin when placed
-(the part that would close the position needs none).
+(the part that would close the position needs none); a LIMIT sets that margin aside
+while it rests (its opening part at its price and the leverage then), so the available
+balance and every later order see less, as on Binance. A conditional order (STOP,
+TAKE_PROFIT …) sets nothing aside: Binance holds no margin for one before it triggers,
+and the venue checks the margin again at the fill.
 """
 
 from __future__ import annotations
@@ -47,15 +51,17 @@ def reservation(
                 f"free {free}",
             )
         return amount
-    if not request.reduce_only:
-        at = request.limit_price or request.stop_price or price
-        required_margin(account, rules, request.side, quantity, at)
-    return ZERO
+    if request.reduce_only:
+        return ZERO
+    at = request.limit_price or request.stop_price or price
+    margin = required_margin(account, rules, request.side, quantity, at)
+    return ZERO if request.kind.conditional else margin
 
 
 def lock(account: Account, rules: MarketRules, order: SimOrder, amount: Decimal) -> None:
     """Set `amount` (checked by `reservation`) aside for `order`."""
     if rules.position_type is not PositionType.SPOT:
+        order.reserved = amount  # margin: counted off the available balance while it rests
         return
     balance = account.balance(locked_asset(rules, order.side))
     balance.free -= amount
@@ -67,6 +73,9 @@ def release(account: Account, rules: MarketRules, order: SimOrder) -> bool:
     """Give back what `order` set aside; return whether it had set anything aside."""
     if not order.reserved:
         return False
+    if rules.position_type is not PositionType.SPOT:
+        order.reserved = ZERO
+        return True
     balance = account.balance(locked_asset(rules, order.side))
     balance.locked -= order.reserved
     balance.free += order.reserved

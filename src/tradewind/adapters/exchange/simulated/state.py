@@ -111,7 +111,9 @@ class SimOrder:
     time_in_force: TimeInForce | None = None
     triggered: bool = False  # a conditional kind whose stop price was reached
     partner_id: int | None = None  # the other leg of a one-cancels-other list
-    reserved: Decimal = ZERO  # spot: quote (BUY) or base (SELL) locked while it rests
+    # While it rests: spot, the quote (BUY) or base (SELL) locked; futures, the initial
+    # margin set aside for a LIMIT that may open (simulated/reservations.py).
+    reserved: Decimal = ZERO
     maker: bool = False  # filled while resting on the book (not at placement)
 
     @property
@@ -177,9 +179,24 @@ class Account:
             (p.margin for p in self.positions.values() if p.quote_asset == asset), start=ZERO
         )
 
+    def order_margin(self, asset: str, symbol: str | None = None) -> Decimal:
+        """Return the margin set aside by resting futures orders settled in `asset`."""
+        return sum(
+            (
+                o.reserved
+                for o in self.working.values()
+                if o.position_type is PositionType.FUTURES
+                and o.resting
+                and o.quote_asset == asset
+                and (symbol is None or o.symbol == symbol)
+            ),
+            start=ZERO,
+        )
+
     def available(self, asset: str) -> Decimal:
-        """Return the futures balance free for new positions: wallet minus margin in use."""
-        return self.futures.get(asset, ZERO) - self.margin_in_use(asset)
+        """Return the futures balance free for new positions and orders: the wallet less
+        the margin of the open positions and of the resting orders."""
+        return self.futures.get(asset, ZERO) - self.margin_in_use(asset) - self.order_margin(asset)
 
     def add_order(self, order: SimOrder) -> None:
         """Keep `order` and index it by client order id."""
