@@ -154,7 +154,7 @@ def futures_symbol(rules: MarketRules) -> dict[str, object]:
         "underlyingType": "COIN",
         "filters": filters,
         "orderTypes": _FUTURES_ORDER_TYPES,
-        "timeInForce": ["GTC", "IOC", "FOK", "GTX", "GTD"],
+        "timeInForce": ["GTC", "IOC", "FOK", "GTX"],  # GTD is not served (-1014)
     }
 
 
