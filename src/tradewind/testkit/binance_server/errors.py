@@ -113,6 +113,11 @@ def oco_prices_wrong() -> BinanceError:
     return BinanceError(400, -2010, "The relationship of the prices for the orders is not correct.")
 
 
+def bad_interval() -> BinanceError:
+    """-1120: a kline interval the market does not have (futures: no 1s)."""
+    return BinanceError(400, -1120, "Invalid interval.")
+
+
 def invalid_value(name: str) -> BinanceError:
     """-1130: a parameter has a value outside what it allows."""
     return BinanceError(400, -1130, f"Data sent for parameter '{name}' is not valid.")
