@@ -61,7 +61,7 @@ def reservation(
 def lock(account: Account, rules: MarketRules, order: SimOrder, amount: Decimal) -> None:
     """Set `amount` (checked by `reservation`) aside for `order`."""
     if rules.position_type is not PositionType.SPOT:
-        order.reserved = amount  # margin: counted off the available balance while it rests
+        account.hold_order_margin(order, amount)  # off the available balance while it rests
         return
     balance = account.balance(locked_asset(rules, order.side))
     balance.free -= amount
@@ -74,7 +74,7 @@ def release(account: Account, rules: MarketRules, order: SimOrder) -> bool:
     if not order.reserved:
         return False
     if rules.position_type is not PositionType.SPOT:
-        order.reserved = ZERO
+        account.hold_order_margin(order, ZERO)
         return True
     balance = account.balance(locked_asset(rules, order.side))
     balance.locked -= order.reserved
