@@ -71,6 +71,7 @@ def test_python_binance_spot_calls(env: ServerEnv) -> None:
     assert len(client.get_my_trades(symbol=BTC)) == 1
     client.universal_transfer(type="MAIN_UMFUTURE", asset="USDT", amount="10")
     assert client.query_universal_transfer_history(type="MAIN_UMFUTURE")["total"] == 1
+    assert {a["asset"] for a in client.get_user_asset()} == {"BTC", "USDT"}
 
 
 def test_python_binance_futures_calls(env: ServerEnv) -> None:
@@ -93,7 +94,10 @@ def test_python_binance_futures_calls(env: ServerEnv) -> None:
     assert client.futures_account()["totalWalletBalance"] == "9999.84"  # after commission
     assert [i["incomeType"] for i in client.futures_income_history()] == ["COMMISSION"]
     assert len(client.futures_account_trades(symbol=BTC)) == 1
-    client.futures_cancel_all_open_orders(symbol=BTC)
+    client.futures_cancel_all_open_orders(symbol=BTC)  # regular orders: the stop stays
+    assert len(client.futures_get_open_orders(symbol=BTC, conditional=True)) == 1
+    client.futures_cancel_all_open_orders(symbol=BTC, conditional=True)  # algoOpenOrders
+    assert client.futures_get_open_orders(symbol=BTC, conditional=True) == []
 
 
 def test_python_binance_limit_orders_and_a_limit_maker_stop_limit_oco(env: ServerEnv) -> None:
@@ -159,6 +163,7 @@ def test_binance_connector_spot_calls(env: ServerEnv) -> None:
     assert len(spot.my_trades(BTC)) == 1
     spot.user_universal_transfer(type="MAIN_UMFUTURE", asset="USDT", amount="1")
     assert "USDT" in {c["coin"] for c in spot.coin_info()}
+    assert [a["asset"] for a in spot.user_asset(asset="BTC")] == ["BTC"]
     # The stop counts (placed unfilled; cancelling does not give it back), the buy does not.
     assert [c["count"] for c in spot.get_order_rate_limit()] == [1, 1]
 

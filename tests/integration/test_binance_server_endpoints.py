@@ -191,6 +191,29 @@ def test_futures_account_reads(env: ServerEnv) -> None:
     assert every["algoStatus"] == "CANCELED"
 
 
+def test_cancel_all_algo_orders_cancels_the_symbols_algo_orders_only(env: ServerEnv) -> None:
+    # python-binance's futures_cancel_all_open_orders(conditional=True), ccxt's
+    # cancel_all_orders(trigger=True): DELETE /fapi/v1/algoOpenOrders.
+    env.client.ok("POST", "/fapi/v1/order", symbol=BTC, side="BUY", type="MARKET", quantity="0.01")
+    common = {"algoType": "CONDITIONAL", "symbol": BTC, "side": "SELL", "quantity": "0.01"}
+    env.client.ok("POST", "/fapi/v1/algoOrder", type="STOP_MARKET", triggerPrice="39000",
+                  reduceOnly="true", **common)  # fmt: skip
+    env.client.ok("POST", "/fapi/v1/algoOrder", type="TAKE_PROFIT", triggerPrice="41000",
+                  price="41000", timeInForce="GTC", **common)  # fmt: skip
+    env.client.ok("POST", "/fapi/v1/order", symbol=BTC, side="BUY", type="LIMIT",
+                  quantity="0.01", price="39000", timeInForce="GTC")  # fmt: skip
+    assert len(rows(env, "GET", "/fapi/v1/openAlgoOrders", symbol=BTC)) == 2
+    done = env.client.ok("DELETE", "/fapi/v1/algoOpenOrders", symbol=BTC)
+    assert done == {"code": 200, "msg": "The operation of cancel all open order is done."}
+    assert rows(env, "GET", "/fapi/v1/openAlgoOrders", symbol=BTC) == []
+    statuses = [a["algoStatus"] for a in rows(env, "GET", "/fapi/v1/allAlgoOrders", symbol=BTC)]
+    assert statuses == ["CANCELED", "CANCELED"]
+    (limit,) = rows(env, "GET", "/fapi/v1/openOrders", symbol=BTC)  # a regular order stays
+    assert limit["type"] == "LIMIT"
+    missing = env.client.signed("DELETE", "/fapi/v1/algoOpenOrders")
+    assert (missing.status_code, missing.json()["code"]) == (400, -1102)
+
+
 def test_wallet_reads_clients_load_with_the_markets(env: ServerEnv) -> None:
     env.client.ok("POST", "/sapi/v1/asset/transfer", type="MAIN_UMFUTURE", asset="USDT", amount="5")
     history = env.client.ok("GET", "/sapi/v1/asset/transfer", type="MAIN_UMFUTURE")
@@ -204,6 +227,26 @@ def test_wallet_reads_clients_load_with_the_markets(env: ServerEnv) -> None:
     pairs = get(env, "/sapi/v1/margin/allPairs")
     assert isinstance(pairs, list)
     assert BTC in {p["symbol"] for p in pairs}
+
+
+def test_user_assets_list_what_the_spot_wallet_holds(env: ServerEnv) -> None:
+    # python-binance's get_user_asset and binance-connector's user_asset call it.
+    env.client.ok("POST", "/api/v3/order", symbol=BTC, side="BUY", type="MARKET", quantity="0.01")
+    held = {a["asset"]: a for a in rows(env, "POST", "/sapi/v3/asset/getUserAsset")}
+    assert set(held) == {"BTC", "USDT"}  # only what is held, nothing at zero
+    assert (held["USDT"]["free"], held["USDT"]["locked"]) == (
+        "9600",
+        "0",
+    )  # 400 paid; the fee is in BTC
+    assert held["BTC"]["free"] == "0.00999"  # 0.01 less the 0.1 % fee in BTC
+    assert {"freeze", "withdrawing", "ipoable", "btcValuation"} <= set(held["BTC"])
+    (usdt,) = rows(
+        env, "POST", "/sapi/v3/asset/getUserAsset", asset="usdt", needBtcValuation="true"
+    )
+    assert usdt["asset"] == "USDT"
+    assert rows(env, "POST", "/sapi/v3/asset/getUserAsset", asset="ETH") == []
+    refused = env.client.signed("POST", "/sapi/v3/asset/getUserAsset", needBtcValuation="yes")
+    assert (refused.status_code, refused.json()["code"]) == (400, -1130)
 
 
 def test_order_lists_are_found_listed_and_canceled(env: ServerEnv) -> None:

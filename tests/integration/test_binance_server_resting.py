@@ -9,11 +9,12 @@ to 38,000, minute 4 rises to 42,000.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from tests.binance_wire import ServerEnv, running_server
+from tests.binance_wire import ServerEnv, SignedClient, running_server
 
 BTC = "BTCUSDT"
 
@@ -210,3 +211,64 @@ def test_a_futures_stop_with_a_limit_price_triggers_then_trades_as_a_limit(
     assert (placed["type"], placed["origType"], placed["avgPrice"]) == ("LIMIT", "STOP", "39000")
     (risk,) = ok(env, "GET", "/fapi/v2/positionRisk")
     assert risk["positionAmt"] == "-0.01"
+
+
+def test_a_limit_order_is_capped_by_lot_size_and_a_market_order_by_market_lot_size(
+    env: ServerEnv,
+) -> None:
+    """Binance caps LIMIT orders by LOT_SIZE's maxQty, MARKET ones by MARKET_LOT_SIZE's."""
+    rich = SignedClient(env.server.base_url, "rich-key", "rich-secret")
+    env.server.add_account("rich-key", "rich-secret", spot={"USDT": Decimal(5_000_000)},
+                           futures={"USDT": Decimal(1_000_000)})  # fmt: skip
+    spot = rich.public("/api/v3/exchangeInfo", symbol=BTC).json()["symbols"][0]["filters"]
+    lots = {f["filterType"]: f["maxQty"] for f in spot if "maxQty" in f}
+    assert lots == {"LOT_SIZE": "9000.00000000", "MARKET_LOT_SIZE": "96.18439117"}
+    order = {"symbol": BTC, "side": "BUY", "quantity": "100"}  # above MARKET_LOT_SIZE only
+    placed = rich.ok("POST", "/api/v3/order", type="LIMIT", timeInForce="GTC", price="39000",
+                     **order)  # fmt: skip
+    assert (placed["status"], placed["origQty"]) == ("NEW", "100.00000000")
+    market = rich.signed("POST", "/api/v3/order", type="MARKET", **order).json()
+    assert market == {"code": -1013, "msg": "Filter failure: MARKET_LOT_SIZE"}
+    too_big = rich.signed("POST", "/api/v3/order", type="LIMIT", timeInForce="GTC",
+                          price="39000", **{**order, "quantity": "9000.00001"}).json()  # fmt: skip
+    assert too_big == {"code": -1013, "msg": "Filter failure: LOT_SIZE"}
+    # USDⓈ-M: MARKET_LOT_SIZE 2,000 BTC, LOT_SIZE 20,000; at 125x, 2,500 BTC rests on margin.
+    rich.ok("POST", "/fapi/v1/leverage", symbol=BTC, leverage=125)
+    bid = rich.ok("POST", "/fapi/v1/order", type="LIMIT", timeInForce="GTC", price="39000",
+                  **{**order, "quantity": "2500"})  # fmt: skip
+    assert bid["status"] == "NEW"
+    over = {"code": -4005, "msg": "Quantity greater than max quantity."}
+    assert rich.signed("POST", "/fapi/v1/order", type="MARKET",
+                       **{**order, "quantity": "2500"}).json() == over  # fmt: skip
+    assert rich.signed("POST", "/fapi/v1/order", type="LIMIT", timeInForce="GTC", price="39000",
+                       **{**order, "quantity": "20001"}).json() == over  # fmt: skip
+    rich.close()
+
+
+def test_a_resting_futures_limit_sets_its_margin_aside_until_it_fills_or_is_canceled(
+    env: ServerEnv,
+) -> None:
+    def margins() -> tuple[str, str, str]:
+        account = env.client.ok("GET", "/fapi/v3/account")
+        assert isinstance(account, dict)
+        return (account["totalOpenOrderInitialMargin"], account["totalInitialMargin"],
+                account["availableBalance"])  # fmt: skip
+
+    bid = {"side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "price": "39000"}
+    ok(env, "POST", "/fapi/v1/order", quantity="0.2", newClientOrderId="big", **bid)
+    assert margins() == ("7800", "7800", "2200")  # 0.2 x 39,000 at 1x, out of 10,000
+    # What is set aside is not there for the next order, resting or MARKET.
+    assert refusal(env, "POST", "/fapi/v1/order", quantity="0.06", **bid) == (
+        -2019, "Margin is insufficient.",
+    )  # fmt: skip
+    assert refusal(env, "POST", "/fapi/v1/order", side="BUY", type="MARKET",
+                   quantity="0.06")[0] == -2019  # fmt: skip
+    ok(env, "DELETE", "/fapi/v1/order", origClientOrderId="big")
+    assert margins() == ("0", "0", "10000")
+    ok(env, "POST", "/fapi/v1/order", quantity="0.01", newClientOrderId="small",
+       **{**bid, "price": "39950"})  # fmt: skip
+    assert margins() == ("399.5", "399.5", "9600.5")
+    env.clock.at_minute(2)  # minute 1's low 39,900 filled it: the position's margin now
+    (risk,) = env.client.ok("GET", "/fapi/v3/positionRisk")
+    assert (risk["positionInitialMargin"], risk["openOrderInitialMargin"]) == ("400.5", "0")
+    assert margins()[0] == "0"  # (the position's margin at the mark now, 40,050)

@@ -57,6 +57,8 @@ def test_exchange_info_lists_only_the_order_types_the_server_serves(env: ServerE
         "TRAILING_STOP_MARKET",
     ]  # fmt: skip
     assert btc["marginAsset"] == "USDT"
+    # Every time in force listed is served: GTD (-1014 here) is not listed.
+    assert btc["timeInForce"] == ["GTC", "IOC", "FOK", "GTX"]
 
 
 def test_an_algo_order_says_reduce_only_only_when_asked(env: ServerEnv) -> None:

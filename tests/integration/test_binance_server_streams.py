@@ -194,3 +194,9 @@ def test_the_spot_user_stream_reports_a_resting_limit_and_its_maker_fill(env: Se
         assert (trade["x"], trade["X"], trade["L"], trade["m"]) == (
             "TRADE", "FILLED", "39950.00000000", True,
         )  # fmt: skip
+
+
+def test_a_client_ping_gets_its_pong_on_both_markets(env: ServerEnv) -> None:
+    for url in (env.server.stream_url, env.server.futures_stream_url):
+        with connect(f"{url}/ws/btcusdt@kline_1m") as ws:
+            assert ws.ping(b"are you there").wait(timeout=5)

@@ -240,6 +240,19 @@ def test_every_binance_kline_interval_is_served(env: ServerEnv, interval: str) -
     assert response.json()
 
 
+@pytest.mark.parametrize(
+    ("path", "interval"), [("/api/v3/klines", "7m"), ("/fapi/v1/klines", "1s")]
+)
+def test_an_interval_the_market_does_not_have_is_binance_s_1120(
+    env: ServerEnv, path: str, interval: str
+) -> None:
+    response = env.client.public(path, symbol=BTC, interval=interval)
+    assert (response.status_code, response.json()) == (
+        400,
+        {"code": -1120, "msg": "Invalid interval."},
+    )
+
+
 def test_a_market_order_by_quote_amount_buys_what_it_pays_for(env: ServerEnv) -> None:
     bought = env.client.ok(
         "POST", "/api/v3/order", symbol=BTC, side="BUY", type="MARKET", quoteOrderQty="100"

@@ -19,7 +19,7 @@ from tradewind.adapters.exchange.simulated import (
     VenueRejection,
 )
 from tradewind.adapters.exchange.simulated.desk import Desk
-from tradewind.adapters.exchange.simulated.resting import RestingRequest
+from tradewind.adapters.exchange.simulated.resting_request import RestingRequest
 from tradewind.adapters.exchange.simulated.state import Account, RestingKind, SimOrder
 from tradewind.adapters.exchange.simulated.state import TimeInForce as Tif
 from tradewind.domain.orders import OrderStatus
@@ -200,6 +200,27 @@ def test_a_futures_stop_market_when_flat_rests_and_opens_a_position_when_trigger
     assert (order.status, order.price) == (OrderStatus.FILLED, D("102.5"))
     position = held.positions["BTCUSDT"]
     assert (position.side, position.quantity) == (PositionSide.LONG, 1)
+
+
+def test_a_resting_futures_limit_holds_its_margin_and_a_stop_holds_none_until_it_fires() -> None:
+    paper = Paper()  # 1,000 USDT of futures at 1x
+    paper.place(limit(Side.BUY, "", RestingKind.STOP_MARKET, stop="102.50", market=FUTURES))
+    assert paper.held().available("USDT") == 1000  # a conditional order sets nothing aside
+    bid = paper.place(limit(Side.BUY, "100.50", market=FUTURES, cid="bid"))
+    held = paper.held()
+    assert (bid.reserved, held.order_margin("USDT"), held.available("USDT")) == (
+        D("100.5"), D("100.5"), D("899.5"),
+    )  # fmt: skip
+    with pytest.raises(VenueRejection) as caught:  # 900 of margin is no longer there
+        paper.place(
+            RestingRequest("big", "BTCUSDT", FUTURES, Side.BUY, D(9), RestingKind.LIMIT, D(100))
+        )
+    assert caught.value.refusal is Refusal.INSUFFICIENT_MARGIN
+    again = Paper(snapshot=json.dumps(paper.venue.snapshot()))  # kept across a restart
+    assert again.held().order_margin("USDT") == D("100.5")
+    held = paper.at_minute(2)  # minute 1's low 100 filled the bid: its margin is the position's
+    assert (bid.status, bid.reserved, held.order_margin("USDT")) == (OrderStatus.FILLED, 0, 0)
+    assert held.margin_in_use("USDT") == D("100.5")
 
 
 def test_a_reduce_only_limit_with_nothing_to_reduce_expires_when_it_would_fill() -> None:

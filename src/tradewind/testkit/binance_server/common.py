@@ -112,7 +112,7 @@ def kline_rows(call: Call, kind: PositionType, max_limit: int) -> list[list[obje
     known = klines.INTERVALS if kind is PositionType.SPOT else klines.FUTURES_INTERVALS
     interval = known.get(interval_name)
     if interval is None:
-        raise errors.invalid_value("interval")
+        raise errors.bad_interval()
     limit = p.integer(call.params, "limit", default=500, low=1, high=max_limit)
     start = millis(call.params, "startTime", kind)
     end = millis(call.params, "endTime", kind)

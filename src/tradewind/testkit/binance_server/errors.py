@@ -113,6 +113,11 @@ def oco_prices_wrong() -> BinanceError:
     return BinanceError(400, -2010, "The relationship of the prices for the orders is not correct.")
 
 
+def bad_interval() -> BinanceError:
+    """-1120: a kline interval the market does not have (futures: no 1s)."""
+    return BinanceError(400, -1120, "Invalid interval.")
+
+
 def invalid_value(name: str) -> BinanceError:
     """-1130: a parameter has a value outside what it allows."""
     return BinanceError(400, -1130, f"Data sent for parameter '{name}' is not valid.")
@@ -189,6 +194,7 @@ _REFUSALS: dict[tuple[Refusal, PositionType | None], tuple[int, str]] = {
     (Refusal.QUANTITY_NOT_POSITIVE, _SPOT): (-1013, _LOT),
     (Refusal.BELOW_MIN_QTY, _SPOT): (-1013, _LOT),
     (Refusal.ABOVE_MAX_QTY, _SPOT): (-1013, "Filter failure: MARKET_LOT_SIZE"),
+    (Refusal.ABOVE_MAX_LIMIT_QTY, _SPOT): (-1013, _LOT),
     (Refusal.QUANTITY_OFF_STEP, _SPOT): (-1013, _LOT),
     (Refusal.BELOW_MIN_NOTIONAL, _SPOT): (-1013, _NOTIONAL),
     (Refusal.ABOVE_MAX_NOTIONAL, _SPOT): (-1013, _NOTIONAL),
@@ -203,6 +209,7 @@ _REFUSALS: dict[tuple[Refusal, PositionType | None], tuple[int, str]] = {
     ),
     (Refusal.BELOW_MIN_QTY, _FUTURES): (-4004, "Quantity less than min quantity."),
     (Refusal.ABOVE_MAX_QTY, _FUTURES): (-4005, "Quantity greater than max quantity."),
+    (Refusal.ABOVE_MAX_LIMIT_QTY, _FUTURES): (-4005, "Quantity greater than max quantity."),
     (Refusal.BELOW_MIN_NOTIONAL, _FUTURES): (
         -4164, "Order's notional must be no smaller than {limit} (unless you choose reduce only)."
     ),

@@ -58,7 +58,7 @@ def position_risk_v3(call: Call) -> Reply:
                     "initialMargin": plain(initial),
                     "maintMargin": plain(notional * MAINTENANCE_MARGIN_RATE),
                     "positionInitialMargin": plain(initial),
-                    "openOrderInitialMargin": "0",
+                    "openOrderInitialMargin": plain(held.order_margin("USDT", str(row["symbol"]))),
                     "adl": 0,
                     "bidNotional": "0",
                     "askNotional": "0",
@@ -76,43 +76,46 @@ _V2_ONLY = {"leverage", "maxNotionalValue", "marginType", "isAutoAddMargin"}
 def _account(call: Call, held: Account, now: int, version: int) -> dict[str, object]:
     positions = _position_rows(call, held, now)
     pnl = sum((Decimal(str(r["unRealizedProfit"])) for r in positions), start=ZERO)
-    in_use = held.margin_in_use("USDT")
-    wallet = held.futures.get("USDT", ZERO)
-    available = held.available("USDT")
+    # Each asset's margins once (the order margin walks the working orders).
+    names = sorted(set(held.futures) | {"USDT"})
+    wallets = {a: held.futures.get(a, ZERO) for a in names}
+    in_use = {a: held.margin_in_use(a) for a in names}
+    on_orders = {a: held.order_margin(a) for a in names}
+    available = {a: wallets[a] - in_use[a] - on_orders[a] for a in names}
     totals = {
-        "totalInitialMargin": plain(in_use),
+        "totalInitialMargin": plain(in_use["USDT"] + on_orders["USDT"]),
         "totalMaintMargin": plain(
             sum((abs(Decimal(str(r["notional"]))) for r in positions), start=ZERO)
             * MAINTENANCE_MARGIN_RATE
         ),
-        "totalWalletBalance": plain(wallet),
+        "totalWalletBalance": plain(wallets["USDT"]),
         "totalUnrealizedProfit": plain(pnl),
-        "totalMarginBalance": plain(wallet + pnl),
-        "totalPositionInitialMargin": plain(in_use),
-        "totalOpenOrderInitialMargin": "0",
-        "totalCrossWalletBalance": plain(wallet),
+        "totalMarginBalance": plain(wallets["USDT"] + pnl),
+        "totalPositionInitialMargin": plain(in_use["USDT"]),
+        "totalOpenOrderInitialMargin": plain(on_orders["USDT"]),
+        "totalCrossWalletBalance": plain(wallets["USDT"]),
         "totalCrossUnPnl": plain(pnl),
-        "availableBalance": plain(available),
-        "maxWithdrawAmount": plain(max(available, ZERO)),
+        "availableBalance": plain(available["USDT"]),
+        "maxWithdrawAmount": plain(max(available["USDT"], ZERO)),
     }
     assets = [
         {
             "asset": asset,
-            "walletBalance": plain(held.futures.get(asset, ZERO)),
+            "walletBalance": plain(wallets[asset]),
             "unrealizedProfit": plain(pnl if asset == "USDT" else ZERO),
-            "marginBalance": plain(held.futures.get(asset, ZERO)),
+            "marginBalance": plain(wallets[asset]),
             "maintMargin": "0",
-            "initialMargin": plain(held.margin_in_use(asset)),
-            "positionInitialMargin": plain(held.margin_in_use(asset)),
-            "openOrderInitialMargin": "0",
-            "crossWalletBalance": plain(held.futures.get(asset, ZERO)),
+            "initialMargin": plain(in_use[asset] + on_orders[asset]),
+            "positionInitialMargin": plain(in_use[asset]),
+            "openOrderInitialMargin": plain(on_orders[asset]),
+            "crossWalletBalance": plain(wallets[asset]),
             "crossUnPnl": "0",
-            "availableBalance": plain(held.available(asset)),
-            "maxWithdrawAmount": plain(max(held.available(asset), ZERO)),
+            "availableBalance": plain(available[asset]),
+            "maxWithdrawAmount": plain(max(available[asset], ZERO)),
             "updateTime": render.ms(now),
             **({"marginAvailable": True} if version == 2 else {}),
         }
-        for asset in sorted(set(held.futures) | {"USDT"})
+        for asset in names
     ]
     rows = [
         {

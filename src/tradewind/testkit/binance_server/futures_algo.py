@@ -25,7 +25,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradewind.adapters.exchange.simulated.desk import Desk
-from tradewind.adapters.exchange.simulated.resting import RestingRequest
+from tradewind.adapters.exchange.simulated.resting_request import RestingRequest
 from tradewind.adapters.exchange.simulated.state import Account, RestingKind
 from tradewind.adapters.exchange.simulated.state import TimeInForce as Tif
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, ProtectionRequest
@@ -253,5 +253,24 @@ def cancel_algo_order(call: Call) -> Reply:
             "msg": "success",
         }
         return Reply(body)
+
+    return call.state.act(call.signer, cancel)
+
+
+@ROUTES.add("DELETE", f"{F1}/algoOpenOrders", Market.FUTURES, 1, signed=True)
+def cancel_all_algo_orders(call: Call) -> Reply:
+    """Cancel the symbol's resting algo orders (regular orders stay: allOpenOrders)."""
+    symbol = common.rules_of(call.state, p.symbol(call.params), FUTURES).symbol
+
+    def cancel(desk: Desk, held: Account, now: int, extras: AccountExtras) -> Reply:
+        for algo in sorted(extras.algos.values(), key=lambda a: a.algo_id):
+            order = held.orders[algo.order_id]
+            if not order.resting or order.symbol != symbol:
+                continue
+            if order.kind is not None:
+                desk.resting.cancel(held, order, now)
+            else:
+                desk.exits.cancel(held, order.symbol, FUTURES, order.client_order_id, now)
+        return Reply({"code": 200, "msg": "The operation of cancel all open order is done."})
 
     return call.state.act(call.signer, cancel)

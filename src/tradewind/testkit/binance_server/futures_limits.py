@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from tradewind.adapters.exchange.simulated.desk import Desk
-from tradewind.adapters.exchange.simulated.resting import RestingRequest
+from tradewind.adapters.exchange.simulated.resting_request import RestingRequest
 from tradewind.adapters.exchange.simulated.state import Account, RestingKind
 from tradewind.adapters.exchange.simulated.state import TimeInForce as Tif
 from tradewind.domain.market_rules import MarketRules

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from tradewind.adapters.exchange.simulated.futures import DEFAULT_MAX_LEVERAGE
+from tradewind.adapters.exchange.simulated.lots import limit_max_qty
 from tradewind.domain.market_rules import MarketRules
 from tradewind.testkit.binance_server.limits import Limits, Market
 from tradewind.testkit.binance_server.render import plain, spot_text
@@ -68,11 +69,6 @@ def _places(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def _lot_maximum(market_max: Decimal) -> Decimal:
-    """LOT_SIZE's maximum, above MARKET_LOT_SIZE's as on Binance (zero stays "no rule")."""
-    return max(market_max * 10, Decimal(9_000)) if market_max else market_max
-
-
 def spot_symbol(rules: MarketRules) -> dict[str, object]:
     """Return a spot exchangeInfo `symbols[]` entry for `rules`."""
     notional: dict[str, object] = {
@@ -87,7 +83,7 @@ def spot_symbol(rules: MarketRules) -> dict[str, object]:
         {"filterType": "PRICE_FILTER", "minPrice": spot_text(rules.tick_size),
          "maxPrice": spot_text(Decimal(1_000_000)), "tickSize": spot_text(rules.tick_size)},
         {"filterType": "LOT_SIZE", "minQty": spot_text(rules.min_qty),
-         "maxQty": spot_text(_lot_maximum(rules.max_qty)), "stepSize": spot_text(rules.step)},
+         "maxQty": spot_text(limit_max_qty(rules)), "stepSize": spot_text(rules.step)},
         {"filterType": "ICEBERG_PARTS", "limit": 10},
         {"filterType": "MARKET_LOT_SIZE", "minQty": spot_text(Decimal(0)),
          "maxQty": spot_text(rules.max_qty), "stepSize": spot_text(Decimal(0))},
@@ -127,7 +123,7 @@ def spot_symbol(rules: MarketRules) -> dict[str, object]:
 
 def futures_symbol(rules: MarketRules) -> dict[str, object]:
     """Return a USDⓈ-M exchangeInfo `symbols[]` entry for `rules`."""
-    lot = _lot_maximum(rules.max_qty)
+    lot = limit_max_qty(rules)  # LOT_SIZE's: the venue's limit order maximum
     filters: list[dict[str, object]] = [
         {"filterType": "PRICE_FILTER", "minPrice": plain(rules.tick_size),
          "maxPrice": "1000000", "tickSize": str(rules.tick_size)},
@@ -158,7 +154,7 @@ def futures_symbol(rules: MarketRules) -> dict[str, object]:
         "underlyingType": "COIN",
         "filters": filters,
         "orderTypes": _FUTURES_ORDER_TYPES,
-        "timeInForce": ["GTC", "IOC", "FOK", "GTX", "GTD"],
+        "timeInForce": ["GTC", "IOC", "FOK", "GTX"],  # GTD is not served (-1014)
     }
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradewind.adapters.exchange.simulated.desk import Desk
-from tradewind.adapters.exchange.simulated.resting import RestingRequest
+from tradewind.adapters.exchange.simulated.resting_request import RestingRequest
 from tradewind.adapters.exchange.simulated.state import Account, RestingKind, SimOrder
 from tradewind.adapters.exchange.simulated.state import TimeInForce as Tif
 from tradewind.domain.market_rules import MarketRules

@@ -1,5 +1,6 @@
 """Wallet routes (`/sapi`): universal transfer between spot and USDⓈ-M futures, its
-history, the coin list and the margin pairs clients load with the markets.
+history, the coin list, the user's assets and the margin pairs clients load with the
+markets.
 
 Transfer weight counts per account (UID), as Binance counts /sapi; the key needs the
 universal-transfer permission (-2015 otherwise). The history lists the transfers made
@@ -111,6 +112,35 @@ def _coin(asset: str, held: Account) -> dict[str, object]:
         "trading": True,
         "networkList": [network],
     }  # fmt: skip
+
+
+@ROUTES.add("POST", "/sapi/v3/asset/getUserAsset", Market.SAPI, 5, signed=True)
+def user_assets(call: Call) -> Reply:
+    """List the spot wallet's assets held (free + locked above zero), or the one asked.
+
+    `btcValuation` is "0": the server values nothing in BTC (Binance sends it only when
+    `needBtcValuation` asks, and clients read it as a hint).
+    """
+    wanted = p.optional(call.params, "asset")
+    p.boolean(call.params, "needBtcValuation")  # a malformed flag is refused
+
+    def read(_desk: Desk, held: Account, _now: int, _extras: AccountExtras) -> Reply:
+        rows = [
+            {
+                "asset": asset,
+                "free": render.plain(balance.free),
+                "locked": render.plain(balance.locked),
+                "freeze": "0",
+                "withdrawing": "0",
+                "ipoable": "0",
+                "btcValuation": "0",
+            }
+            for asset, balance in sorted(held.spot.items())
+            if balance.free + balance.locked > ZERO and (wanted is None or asset == wanted.upper())
+        ]
+        return Reply(rows)
+
+    return call.state.act(call.signer, read)
 
 
 @ROUTES.add("GET", "/sapi/v1/margin/allPairs", Market.SAPI, 1)

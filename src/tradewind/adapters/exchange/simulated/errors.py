@@ -27,7 +27,8 @@ class Refusal(StrEnum):
     QUANTITY_NOT_POSITIVE = "quantity_not_positive"
     QUANTITY_OFF_STEP = "quantity_off_step"
     BELOW_MIN_QTY = "below_min_qty"
-    ABOVE_MAX_QTY = "above_max_qty"
+    ABOVE_MAX_QTY = "above_max_qty"  # a MARKET order's (or one that trades as MARKET)
+    ABOVE_MAX_LIMIT_QTY = "above_max_limit_qty"  # a limit order's maximum (simulated/lots.py)
     BELOW_MIN_NOTIONAL = "below_min_notional"
     ABOVE_MAX_NOTIONAL = "above_max_notional"
     INSUFFICIENT_BALANCE = "insufficient_balance"  # spot: the free balance is short

@@ -25,6 +25,7 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 
 from tradewind.adapters.exchange.simulated.errors import Refusal, VenueRejection, refused
+from tradewind.adapters.exchange.simulated.lots import max_qty_rule
 from tradewind.adapters.exchange.simulated.state import ZERO, Account, Position
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.normalization import floor_to_step, notional_of
@@ -40,12 +41,18 @@ _PRECISION = 60
 
 
 def check_futures_order(
-    rules: MarketRules, quantity: Decimal, price: Decimal, reduce_only: bool
+    rules: MarketRules,
+    quantity: Decimal,
+    price: Decimal,
+    reduce_only: bool,
+    *,
+    limit_order: bool = False,
 ) -> None:
-    """Refuse a futures MARKET order that breaks the symbol's rules, naming the first broken.
+    """Refuse a futures order that breaks the symbol's rules, naming the first broken.
 
     The rules are checked in this order: a positive quantity, the step, the minimum and
-    maximum quantity, then the minimum notional (which a reduce-only order need not meet).
+    maximum quantity (a limit order's maximum is `lots.limit_max_qty`, above a MARKET
+    order's), then the minimum notional (which a reduce-only order need not meet).
     """
     where = f"{rules.symbol} quantity {quantity}"
     if not quantity.is_finite() or quantity <= 0:
@@ -56,10 +63,9 @@ def check_futures_order(
         raise _refused(
             Refusal.BELOW_MIN_QTY, f"{where} < minimum {rules.min_qty}", limit=rules.min_qty
         )
-    if rules.max_qty and quantity > rules.max_qty:
-        raise _refused(
-            Refusal.ABOVE_MAX_QTY, f"{where} > maximum {rules.max_qty}", limit=rules.max_qty
-        )
+    refusal, maximum = max_qty_rule(rules, limit_order)
+    if maximum and quantity > maximum:
+        raise _refused(refusal, f"{where} > maximum {maximum}", limit=maximum)
     notional = notional_of(quantity, price)
     if not reduce_only and rules.min_notional and notional < rules.min_notional:
         raise _refused(
@@ -165,8 +171,9 @@ def fill_futures_market(
 
 def required_margin(
     account: Account, rules: MarketRules, side: Side, quantity: Decimal, price: Decimal
-) -> None:
-    """Refuse an order whose opening part the available margin would not cover at `price`.
+) -> Decimal:
+    """Return the margin of an order's opening part at `price`; refuse it when the
+    available margin would not cover that.
 
     The part that would close the position needs no margin; the fee is checked at the fill.
     """
@@ -175,7 +182,7 @@ def required_margin(
     closing = position.quantity if position is not None and reducing else ZERO
     open_qty = max(quantity - closing, ZERO)
     if open_qty == 0:
-        return
+        return ZERO
     leverage = account.leverage.get(rules.symbol, 1)
     with localcontext() as ctx:
         ctx.prec = _PRECISION
@@ -186,6 +193,7 @@ def required_margin(
             Refusal.INSUFFICIENT_MARGIN,
             f"{rules.symbol}: margin {margin} > available {available} {rules.quote_asset}",
         )
+    return margin
 
 
 def _close(account: Account, position: Position, quantity: Decimal, price: Decimal) -> Decimal:
@@ -234,7 +242,9 @@ def backing_margin(account: Account, position: Position) -> Decimal:
     """Return the margin that stands behind `position` (WB of the liquidation formula)."""
     if position.isolated:
         return position.margin
-    return position.margin + max(account.available(position.quote_asset), ZERO)
+    # Margin set aside for resting orders still backs the position (it is the wallet's).
+    asset = position.quote_asset
+    return position.margin + max(account.available(asset) + account.order_margin(asset), ZERO)
 
 
 def liquidation_price(account: Account, rules: MarketRules, position: Position) -> Decimal | None:

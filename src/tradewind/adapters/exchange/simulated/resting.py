@@ -5,13 +5,12 @@ Where and when they fill is `fill_rule` (docs/strategy.md "Resting orders"). Fee
 venue's one rate of the market (it models no separate maker rate), taken as for a MARKET
 fill; a fill from the book is marked `maker`.
 
-Spot: a resting BUY locks quantity x limit price + the fee at that price in the quote, a
-SELL locks its quantity of the base; the lock is given back when the order fills or ends,
-and the fill is then paid from the free balance as a MARKET fill is. The two legs of a
-one-cancels-other list lock once (the larger of the two). Futures: margin is checked when
-an order that may open is placed, and again when it fills (the venue sets none aside
-while it rests); a fill the margin no longer covers, or a reduce-only fill with nothing to
-reduce, EXPIRES the order, as Binance expires such orders.
+What an order sets aside while it rests is `reservations`; it is given back when the
+order fills or ends, and the fill is then paid from the free balance as a MARKET fill is.
+Futures margin is checked again at the fill: a fill the margin no longer covers, or a
+reduce-only fill with nothing to reduce, EXPIRES the order, as Binance expires such
+orders. A limit order's quantity may reach the limit maximum (`lots.py`), above a
+MARKET order's.
 
 Every fill is the whole order (or, reduce-only, the whole position) at one price, so IOC
 and FOK behave alike: the order fills at once when it crosses, else it EXPIRES.
@@ -19,10 +18,9 @@ and FOK behave alike: the order fills at once when it crosses, else it EXPIRES.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
-from tradewind.adapters.exchange.simulated import errors
+from tradewind.adapters.exchange.simulated import errors, reservations
 from tradewind.adapters.exchange.simulated.book import Book
 from tradewind.adapters.exchange.simulated.feed import MINUTE, Bar, PriceFeed, fill_price
 from tradewind.adapters.exchange.simulated.fill_rule import (
@@ -31,12 +29,9 @@ from tradewind.adapters.exchange.simulated.fill_rule import (
     trigger_in_bar,
     triggers_now,
 )
-from tradewind.adapters.exchange.simulated.futures import (
-    check_futures_order,
-    fill_futures_market,
-    required_margin,
-)
+from tradewind.adapters.exchange.simulated.futures import check_futures_order, fill_futures_market
 from tradewind.adapters.exchange.simulated.protection import ExitOrders
+from tradewind.adapters.exchange.simulated.resting_request import RestingRequest, check_request
 from tradewind.adapters.exchange.simulated.spot import check_spot_order, fill_spot_market
 from tradewind.adapters.exchange.simulated.state import (
     ZERO,
@@ -47,46 +42,8 @@ from tradewind.adapters.exchange.simulated.state import (
     TimeInForce,
 )
 from tradewind.domain.market_rules import MarketRules
-from tradewind.domain.normalization import notional_of
 from tradewind.domain.orders import OrderStatus
-from tradewind.domain.types import PositionType, Side
-
-_SPOT_KINDS = (  # the MARKET kinds only as legs of a list
-    RestingKind.LIMIT,
-    RestingKind.LIMIT_MAKER,
-    RestingKind.STOP_LIMIT,
-    RestingKind.TAKE_PROFIT_LIMIT,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class RestingRequest:
-    """A resting order as asked: its kind, prices and time in force."""
-
-    client_order_id: str
-    symbol: str
-    position_type: PositionType
-    side: Side
-    quantity: Decimal
-    kind: RestingKind
-    limit_price: Decimal | None = None
-    stop_price: Decimal | None = None
-    time_in_force: TimeInForce = TimeInForce.GTC
-    reduce_only: bool = False
-
-
-def _check(request: RestingRequest, in_list: bool) -> None:
-    kind = request.kind
-    if request.position_type is PositionType.SPOT and kind not in _SPOT_KINDS and not in_list:
-        raise errors.invalid("kind", f"a spot {kind} order rests only as a leg of a list")
-    if kind.limit and (request.limit_price is None or request.limit_price <= 0):
-        raise errors.invalid("limit_price", f"a {kind} order needs a positive limit price")
-    if kind.conditional and (request.stop_price is None or request.stop_price <= 0):
-        raise errors.invalid("stop_price", f"a {kind} order needs a positive stop price")
-    if not kind.limit and request.limit_price is not None:
-        raise errors.invalid("limit_price", f"a {kind} order has no limit price")
-    if kind is RestingKind.LIMIT_MAKER and request.time_in_force is not TimeInForce.GTC:
-        raise errors.invalid("time_in_force", "a LIMIT_MAKER order rests until cancelled")
+from tradewind.domain.types import PositionType
 
 
 class RestingOrders:
@@ -127,9 +84,9 @@ class RestingOrders:
                 order = self._new(account, rules, request, now)
                 self._book.end(order, OrderStatus.EXPIRED, now)
                 return order
-        reserved = self._reservation(account, rules, request, price)
+        reserved = reservations.reservation(account, rules, request, price)
         order = self._new(account, rules, request, now)
-        self._lock(account, rules, order, reserved)
+        reservations.lock(account, rules, order, reserved)
         return order
 
     def place_list(
@@ -155,13 +112,15 @@ class RestingOrders:
                         leg.position_type,
                         f"the list's LIMIT_MAKER at {leg.limit_price} would trade at once",
                     )
-        reserved = max(self._reservation(account, rules, leg, price) for leg in (first, second))
+        reserved = max(
+            reservations.reservation(account, rules, leg, price) for leg in (first, second)
+        )
         group = self._book.next_group_id()
         a = self._new(account, rules, first, now)
         b = self._new(account, rules, second, now)
         a.group_id = b.group_id = group
         a.partner_id, b.partner_id = b.order_id, a.order_id
-        self._lock(account, rules, a, reserved)
+        reservations.lock(account, rules, a, reserved)
         return a, b
 
     def cancel(self, account: Account, order: SimOrder, now: int) -> None:
@@ -204,7 +163,7 @@ class RestingOrders:
         self, account: Account, request: RestingRequest, now: int, in_list: bool = False
     ) -> tuple[MarketRules, Decimal]:
         """Check a request against the rules; return the rules and the market price now."""
-        _check(request, in_list)
+        check_request(request, in_list)
         rules = self._book.rules(request.symbol, request.position_type)
         existing = account.find(request.position_type, request.symbol, request.client_order_id)
         if existing is not None and existing.resting:
@@ -221,10 +180,13 @@ class RestingOrders:
             raise errors.VenueTemporaryError(f"no {request.symbol} price at {now} in the feed")
         at = request.limit_price or request.stop_price
         assert at is not None
+        limit_order = request.kind.limit  # LOT_SIZE's maximum, not MARKET_LOT_SIZE's
         if request.position_type is PositionType.SPOT:
-            check_spot_order(rules, request.quantity, at)
+            check_spot_order(rules, request.quantity, at, limit_order=limit_order)
         else:
-            check_futures_order(rules, request.quantity, at, request.reduce_only)
+            check_futures_order(
+                rules, request.quantity, at, request.reduce_only, limit_order=limit_order
+            )
         if request.kind.conditional:
             assert request.stop_price is not None
             if triggers_now(request.kind, request.side, request.stop_price, price):
@@ -282,46 +244,6 @@ class RestingOrders:
         order.realized_pnl = realized
         return order
 
-    def _reservation(
-        self, account: Account, rules: MarketRules, request: RestingRequest, price: Decimal
-    ) -> Decimal:
-        """Return what a resting spot order locks (refused when not free); check a futures
-        order's margin."""
-        quantity = request.quantity
-        if rules.position_type is PositionType.SPOT:
-            if request.side is Side.SELL:
-                amount = quantity
-            else:
-                # A BUY stop-market leg locks at its stop price (a gap may then leave it
-                # short: the fill is refused and the order EXPIRES).
-                # Its fee is taken from the base it receives, so only the notional is locked.
-                limit = request.limit_price or request.stop_price
-                assert limit is not None
-                amount = notional_of(quantity, limit)
-            asset = _locked_asset(rules, request.side)
-            free = account.balance(asset).free
-            if free < amount:
-                raise errors.refused(
-                    errors.Refusal.INSUFFICIENT_BALANCE,
-                    PositionType.SPOT,
-                    f"{request.side.value} {quantity} {rules.symbol} locks {amount} {asset}, "
-                    f"free {free}",
-                )
-            return amount
-        if not request.reduce_only:
-            at = request.limit_price or request.stop_price or price
-            required_margin(account, rules, request.side, quantity, at)
-        return ZERO
-
-    def _lock(self, account: Account, rules: MarketRules, order: SimOrder, amount: Decimal) -> None:
-        """Move `amount` (checked free by `_reservation`) from free to locked for `order`."""
-        if rules.position_type is not PositionType.SPOT:
-            return
-        balance = account.balance(_locked_asset(rules, order.side))
-        balance.free -= amount
-        balance.locked += amount
-        order.reserved = amount
-
     # --- filling -----------------------------------------------------------------------------
 
     def _execute(
@@ -367,16 +289,12 @@ class RestingOrders:
             self._exits.cancel_groups(account, rules.symbol, at)
 
     def _release(self, account: Account, rules: MarketRules, order: SimOrder) -> None:
-        """Give back what the order (and its list's other leg) locked."""
+        """Give back what the order (and its list's other leg) set aside."""
         legs = [order]
         if order.partner_id is not None:
             legs.append(account.orders[order.partner_id])
         for leg in legs:
-            if leg.reserved:
-                balance = account.balance(_locked_asset(rules, leg.side))
-                balance.locked -= leg.reserved
-                balance.free += leg.reserved
-                leg.reserved = ZERO
+            if reservations.release(account, rules, leg):
                 self._book.dirty = True
 
     def _end_partner(self, account: Account, order: SimOrder, at: int) -> None:
@@ -387,11 +305,6 @@ class RestingOrders:
             rules = self._book.rules(order.symbol, order.position_type)
             self._release(account, rules, partner)
             self._book.end(partner, OrderStatus.CANCELED, at)
-
-
-def _locked_asset(rules: MarketRules, side: Side) -> str:
-    """The asset a resting spot order locks: the quote for a BUY, the base for a SELL."""
-    return rules.quote_asset if side is Side.BUY else rules.base_asset
 
 
 def working_at(

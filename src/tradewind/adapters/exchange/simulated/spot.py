@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradewind.adapters.exchange.simulated.errors import Refusal, VenueRejection, refused
+from tradewind.adapters.exchange.simulated.lots import max_qty_rule
 from tradewind.adapters.exchange.simulated.state import Account
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.normalization import floor_to_step, notional_of
@@ -17,19 +18,23 @@ from tradewind.domain.pnl import base_fee, taker_fee
 from tradewind.domain.types import PositionType, Side
 
 
-def check_spot_order(rules: MarketRules, quantity: Decimal, price: Decimal) -> None:
-    """Refuse a spot MARKET order that breaks the symbol's rules, naming the first broken.
+def check_spot_order(
+    rules: MarketRules, quantity: Decimal, price: Decimal, *, limit_order: bool = False
+) -> None:
+    """Refuse a spot order that breaks the symbol's rules, naming the first broken.
 
     The rules are checked in this order: a positive quantity, the minimum and maximum
-    quantity, the step, then the minimum and maximum notional.
+    quantity (a limit order's maximum is `lots.limit_max_qty`, above a MARKET order's),
+    the step, then the minimum and maximum notional.
     """
     where = f"{rules.symbol} quantity {quantity}"
     if not quantity.is_finite() or quantity <= 0:
         raise _refused(Refusal.QUANTITY_NOT_POSITIVE, f"{where} is not positive")
     if rules.min_qty and quantity < rules.min_qty:
         raise _refused(Refusal.BELOW_MIN_QTY, f"{where} < minimum {rules.min_qty}", rules.min_qty)
-    if rules.max_qty and quantity > rules.max_qty:
-        raise _refused(Refusal.ABOVE_MAX_QTY, f"{where} > maximum {rules.max_qty}", rules.max_qty)
+    refusal, maximum = max_qty_rule(rules, limit_order)
+    if maximum and quantity > maximum:
+        raise _refused(refusal, f"{where} > maximum {maximum}", maximum)
     if rules.step and floor_to_step(quantity, rules.step) != quantity:
         raise _refused(Refusal.QUANTITY_OFF_STEP, f"{where} is not a multiple of {rules.step}")
     notional = notional_of(quantity, price)

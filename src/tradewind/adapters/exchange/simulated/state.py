@@ -111,7 +111,9 @@ class SimOrder:
     time_in_force: TimeInForce | None = None
     triggered: bool = False  # a conditional kind whose stop price was reached
     partner_id: int | None = None  # the other leg of a one-cancels-other list
-    reserved: Decimal = ZERO  # spot: quote (BUY) or base (SELL) locked while it rests
+    # While it rests: spot, the quote (BUY) or base (SELL) locked; futures, the initial
+    # margin set aside for a LIMIT that may open (simulated/reservations.py).
+    reserved: Decimal = ZERO
     maker: bool = False  # filled while resting on the book (not at placement)
 
     @property
@@ -166,6 +168,9 @@ class Account:
     # Resting orders of `resting.py` by id (not saved: rebuilt from the orders on load);
     # an order that ended stays until the next catch-up drops it.
     working: dict[int, SimOrder] = field(default_factory=dict)
+    # The margin resting futures orders hold, by asset: kept as they rest and end (not
+    # saved: rebuilt from the orders on load), so `available` needs no walk of the orders.
+    order_margins: dict[str, Decimal] = field(default_factory=dict)
 
     def balance(self, asset: str) -> Balance:
         """Return the spot balance of `asset`, created empty on first use."""
@@ -177,15 +182,42 @@ class Account:
             (p.margin for p in self.positions.values() if p.quote_asset == asset), start=ZERO
         )
 
+    def order_margin(self, asset: str, symbol: str | None = None) -> Decimal:
+        """Return the margin set aside by resting futures orders settled in `asset` (of one
+        symbol: a walk of the orders)."""
+        if symbol is None:
+            return self.order_margins.get(asset, ZERO)
+        return sum(
+            (
+                o.reserved
+                for o in self.working.values()
+                if o.position_type is PositionType.FUTURES
+                and o.resting
+                and o.quote_asset == asset
+                and o.symbol == symbol
+            ),
+            start=ZERO,
+        )
+
+    def hold_order_margin(self, order: SimOrder, amount: Decimal) -> None:
+        """Set the margin a resting futures `order` holds (zero: gives it back)."""
+        asset = order.quote_asset
+        self.order_margins[asset] = self.order_margins.get(asset, ZERO) - order.reserved + amount
+        order.reserved = amount
+
     def available(self, asset: str) -> Decimal:
-        """Return the futures balance free for new positions: wallet minus margin in use."""
-        return self.futures.get(asset, ZERO) - self.margin_in_use(asset)
+        """Return the futures balance free for new positions and orders: the wallet less
+        the margin of the open positions and of the resting orders."""
+        return self.futures.get(asset, ZERO) - self.margin_in_use(asset) - self.order_margin(asset)
 
     def add_order(self, order: SimOrder) -> None:
         """Keep `order` and index it by client order id."""
         self.orders[order.order_id] = order
         if order.kind is not None and order.resting:
             self.working[order.order_id] = order
+            if order.position_type is PositionType.FUTURES and order.reserved:
+                asset = order.quote_asset  # a loaded order: the margin it held
+                self.order_margins[asset] = self.order_margins.get(asset, ZERO) + order.reserved
         key = (order.position_type, order.symbol, order.client_order_id)
         self.client_ids[key] = order.order_id
 
