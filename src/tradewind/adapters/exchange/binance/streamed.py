@@ -1,0 +1,48 @@
+"""One account's view of `OrderUpdates`, for its `BinanceExchange`: never in the way.
+
+Redis going away must not stop a tick: any Redis failure is logged once and the look-up
+goes to REST, as it would with no stream at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import redis
+
+from tradewind.adapters.exchange.binance.order_updates import OrderUpdates
+from tradewind.domain.orders import ClientOrderId, OrderReport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StreamedOrders:
+    """The stream's record of one account's spot orders (see `order_updates`)."""
+
+    updates: OrderUpdates
+    account_id: int
+    _failing: bool = False
+
+    def current(self, client_order_id: ClientOrderId, quote_asset: str) -> OrderReport | None:
+        """The order as the live stream kept it; None to ask REST."""
+        try:
+            found = self.updates.current(self.account_id, client_order_id.value, quote_asset)
+        except redis.RedisError as e:
+            self._failed(e)
+            return None
+        self._failing = False
+        return found
+
+    def rebase(self, report: OrderReport) -> None:
+        """Tell the record what REST just said (the order is current again)."""
+        try:
+            self.updates.rebase(self.account_id, report)
+        except redis.RedisError as e:
+            self._failed(e)
+
+    def _failed(self, e: Exception) -> None:
+        if not self._failing:
+            log.warning("user stream records unavailable, asking REST: %s", e)
+        self._failing = True
