@@ -46,7 +46,8 @@ def test_one_process_owns_an_accounts_stream_and_a_second_takes_over_when_it_die
 
         def session() -> bytes | None:
             keys = list(client.scan_iter(match=f"{namespace}:userstream:*:spot:session"))
-            return client.get(keys[0]) if keys else None
+            value = client.get(keys[0]) if keys else None
+            return value if isinstance(value, bytes) else None
 
         try:
             with started(["user-streams", "--refresh", "1"], live) as first:
