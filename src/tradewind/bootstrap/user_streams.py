@@ -16,6 +16,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from tradewind.adapters.db.stream_owners import StreamOwnership, accounts_with_running_bots
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.exchange.binance.order_updates import OrderUpdates
@@ -78,7 +80,11 @@ class UserStreamsProcess:
         if not self._ownership.alive():
             for account_id in list(self.following):  # the locks are gone: so is ownership
                 self._let_go(account_id)
-        wanted = set(accounts_with_running_bots(self._engine, PositionType.SPOT))
+        try:
+            wanted = set(accounts_with_running_bots(self._engine, PositionType.SPOT))
+        except SQLAlchemyError as e:  # the database away: keep what runs, look again later
+            log.warning("cannot read which accounts trade: %s", e)
+            return
         for account_id in sorted(set(self.following) - wanted):
             self._let_go(account_id)
             self._ownership.give(account_id)
@@ -91,8 +97,12 @@ class UserStreamsProcess:
                 log.info("user stream of account %d: standing by, another owns it", account_id)
 
     def _follow(self, account_id: int) -> None:
-        with SqlManageUnitOfWork(self._sessions, self._secrets) as uow:
-            access = uow.accounts.access(account_id)
+        try:
+            with SqlManageUnitOfWork(self._sessions, self._secrets) as uow:
+                access = uow.accounts.access(account_id)
+        except SQLAlchemyError as e:
+            log.warning("account %d: cannot read its keys: %s", account_id, e)
+            access = None
         if access is None:
             self._ownership.give(account_id)
             return
