@@ -43,18 +43,19 @@ def test_an_order_placed_in_the_live_session_is_read_from_it_until_the_session_e
     updates = OrderUpdates(redis_client, names)
     session = updates.open_session(ACCOUNT)
     updates.record(ACCOUNT, session, event("NEW", "NEW"))
-    resting = updates.current(ACCOUNT, CID, "USDT")
+    resting, live = updates.current(ACCOUNT, CID, "USDT")
+    assert live == session
     assert resting is not None
     assert resting.status is OrderStatus.NEW
     updates.record(ACCOUNT, session, event("TRADE", "FILLED", "0.002", trade=9))
     updates.record(ACCOUNT, session, event("TRADE", "FILLED", "0.002", trade=9))  # again
-    filled = updates.current(ACCOUNT, CID, "USDT")
+    filled, _ = updates.current(ACCOUNT, CID, "USDT")
     assert filled is not None
     assert (filled.status, filled.executed_qty, filled.avg_price, filled.fee) == (
         OrderStatus.FILLED, Decimal("0.002"), Decimal(40_000), Decimal("0.08"),
     )  # fmt: skip
     updates.close_session(ACCOUNT, session)
-    assert updates.current(ACCOUNT, CID, "USDT") is None  # no stream: REST
+    assert updates.current(ACCOUNT, CID, "USDT") == (None, None)  # no stream: REST
 
 
 def test_after_a_reconnect_an_order_is_stale_until_rest_rebases_it(
@@ -64,13 +65,14 @@ def test_after_a_reconnect_an_order_is_stale_until_rest_rebases_it(
     first = updates.open_session(ACCOUNT)
     updates.record(ACCOUNT, first, event("NEW", "NEW"))
     second = updates.open_session(ACCOUNT)  # a new connection
-    assert updates.current(ACCOUNT, CID, "USDT") is None
+    assert updates.current(ACCOUNT, CID, "USDT") == (None, second)
     # A fill told in the new session does not make it current: the gap may have held more.
     updates.record(ACCOUNT, second, event("TRADE", "PARTIALLY_FILLED", "0.001", trade=1))
-    assert updates.current(ACCOUNT, CID, "USDT") is None
-    # REST (asked before that fill) says NEW: the rebase keeps the later state it merges.
-    updates.rebase(ACCOUNT, parsing.spot_report(rest_new(), [], "USDT"))
-    partial = updates.current(ACCOUNT, CID, "USDT")
+    assert updates.current(ACCOUNT, CID, "USDT") == (None, second)
+    # REST (asked while `second` lived, before that fill) says NEW: the rebase keeps the
+    # later state it merges, and the order is current again.
+    updates.rebase(ACCOUNT, parsing.spot_report(rest_new(), [], "USDT"), second)
+    partial, _ = updates.current(ACCOUNT, CID, "USDT")
     assert partial is not None
     assert (partial.status, partial.executed_qty) == (
         OrderStatus.PARTIALLY_FILLED,
@@ -86,7 +88,17 @@ def test_a_fill_whose_trades_are_not_all_told_is_left_to_rest(
     updates.record(ACCOUNT, session, event("NEW", "NEW"))
     # The order's first trade (0.001) never came; the second says it is filled (0.002).
     updates.record(ACCOUNT, session, event("TRADE", "FILLED", "0.002", trade=2, l="0.001"))
-    assert updates.current(ACCOUNT, CID, "USDT") is None  # its fee would be short
+    assert updates.current(ACCOUNT, CID, "USDT") == (None, session)  # its fee would be short
     assert updates.heartbeat(ACCOUNT, session)
     updates.open_session(ACCOUNT)
     assert not updates.heartbeat(ACCOUNT, session)  # another session is live now
+
+
+def test_rest_asked_before_a_session_began_does_not_make_an_order_current_in_it(
+    redis_client: redis.Redis, names: Names
+) -> None:
+    updates = OrderUpdates(redis_client, names)
+    _, before = updates.current(ACCOUNT, CID, "USDT")  # no stream yet
+    updates.open_session(ACCOUNT)  # the stream connects while REST is being asked
+    updates.rebase(ACCOUNT, parsing.spot_report(rest_new(), [], "USDT"), before)
+    assert updates.current(ACCOUNT, CID, "USDT")[0] is None  # a fill in between is possible

@@ -104,14 +104,15 @@ class BinanceExchange:
         quote = self._orders.quote_asset(symbol, position_type)
         if position_type is FUTURES and is_protective(client_order_id):
             return self._protection.find(symbol, client_order_id, quote)
-        if position_type is SPOT and self._streamed is not None:
-            # The account's user data stream may have kept the order current: no REST call.
-            streamed = self._streamed.current(client_order_id, quote)
-            if streamed is not None:
-                return streamed
+        if position_type is not SPOT or self._streamed is None:
+            return self._orders.find(symbol, position_type, client_order_id, quote)
+        # The account's user data stream may have kept the order current: no REST call.
+        streamed, session = self._streamed.current(client_order_id, quote)
+        if streamed is not None:
+            return streamed
         report = self._orders.find(symbol, position_type, client_order_id, quote)
-        if position_type is SPOT and self._streamed is not None and report is not None:
-            self._streamed.rebase(report)
+        if report is not None:
+            self._streamed.rebase(report, session)
         return report
 
     def protect_position(self, request: ProtectionRequest) -> list[OrderReport]:

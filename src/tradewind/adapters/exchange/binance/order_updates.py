@@ -14,8 +14,9 @@ event came) or in which the tick last read it from REST (`rebase`). Events that 
 entry of an older session are merged but do not make it current: what happened in the gap
 is unknown. So the tick trusts an entry only when its session is the live one, and its
 trades add up to its executed quantity (no fill, hence no fee, is missing); anything else
-is one REST look-up, which rebases the entry into the live session. A stream that dies
-takes its session with it (within the heartbeat's TTL): the ticks go back to REST.
+is one REST look-up, which rebases the entry into the session that was live before it
+(not after: what happened in between would be missing). A stream that dies takes its
+session with it (within the heartbeat's TTL): the ticks go back to REST.
 """
 
 from __future__ import annotations
@@ -152,32 +153,31 @@ class OrderUpdates:
 
     # --- The ticks -------------------------------------------------------------------
 
-    def current(self, account_id: int, client_id: str, quote_asset: str) -> OrderReport | None:
-        """The order's report when the live session has kept it current; else None."""
+    def current(
+        self, account_id: int, client_id: str, quote_asset: str
+    ) -> tuple[OrderReport | None, str | None]:
+        """The order's report when the live session has kept it current (else None), and
+        the live session (to `rebase` with after asking REST)."""
         pipe = self._redis.pipeline(transaction=True)
         pipe.get(self._session_key(account_id))
         pipe.hget(self._orders_key(account_id), client_id)
         live, raw = pipe.execute()
-        if live is None or raw is None:
-            self.missed += 1
-            return None
-        entry = Entry.load(raw)
         live = live.decode() if isinstance(live, bytes) else live
-        if entry.session != live or not entry.complete():
+        entry = Entry.load(raw) if raw is not None else None
+        if live is None or entry is None or entry.session != live or not entry.complete():
             self.missed += 1
-            return None
+            return None, live
         self.served += 1
-        return parsing.spot_report(entry.order, list(entry.fills.values()), quote_asset)
+        return parsing.spot_report(entry.order, list(entry.fills.values()), quote_asset), live
 
-    def rebase(self, account_id: int, report: OrderReport) -> None:
-        """After a REST look-up: the entry is current again in the live session, if any."""
-        live = self._redis.get(self._session_key(account_id))
-        if live is None or not report.raw:
+    def rebase(self, account_id: int, report: OrderReport, session: str | None) -> None:
+        """After a REST look-up: the entry is current in `session`, the one live before the
+        look-up (not after it: what happened between would be missing)."""
+        if session is None or not report.raw:
             return
-        live = live.decode() if isinstance(live, bytes) else live
         order = dict(report.raw)
         order.setdefault("updateTime", report.time * 1000)
-        self._merge(account_id, report.client_order_id.value, Entry(order, {}), live)
+        self._merge(account_id, report.client_order_id.value, Entry(order, {}), session)
 
     # --- Both --------------------------------------------------------------------------
 

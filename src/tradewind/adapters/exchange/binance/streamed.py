@@ -25,20 +25,22 @@ class StreamedOrders:
     account_id: int
     _failing: bool = False
 
-    def current(self, client_order_id: ClientOrderId, quote_asset: str) -> OrderReport | None:
-        """The order as the live stream kept it; None to ask REST."""
+    def current(
+        self, client_order_id: ClientOrderId, quote_asset: str
+    ) -> tuple[OrderReport | None, str | None]:
+        """The order as the live stream kept it (None: ask REST), and the live session."""
         try:
             found = self.updates.current(self.account_id, client_order_id.value, quote_asset)
         except redis.RedisError as e:
             self._failed(e)
-            return None
+            return None, None
         self._failing = False
         return found
 
-    def rebase(self, report: OrderReport) -> None:
-        """Tell the record what REST just said (the order is current again)."""
+    def rebase(self, report: OrderReport, session: str | None) -> None:
+        """Tell the record what REST just said, asked while `session` was live."""
         try:
-            self.updates.rebase(self.account_id, report)
+            self.updates.rebase(self.account_id, report, session)
         except redis.RedisError as e:
             self._failed(e)
 
