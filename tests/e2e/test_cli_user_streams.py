@@ -8,6 +8,8 @@ second stands by and, when the first is killed, takes the stream with a session 
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import redis
 
@@ -16,9 +18,12 @@ from tests.e2e.test_cli_scale import CLI, database, env, run  # noqa: F401 - fix
 from tests.waiting import wait_until
 
 
-def test_one_process_owns_an_accounts_stream_and_a_second_takes_over_when_it_dies(
-    env: dict[str, str],  # noqa: F811 - the fixture
-) -> None:
+@contextmanager
+def spot_bot_on_the_server(
+    env: dict[str, str],  # noqa: F811 - the fixture's value, passed on
+) -> Iterator[tuple[dict[str, str], Callable[[], bytes | None]]]:
+    """`exchange serve` running, a spot bot started on an account there; the environment to
+    reach it, and a look at the account's live stream session in Redis."""
     serve = ["exchange", "serve", "--account", "own-key:own-secret", "--seed", "3"]
     with started(serve, env) as server:
         url = server.wait_for("listening on").split()[-1]
@@ -50,23 +55,40 @@ def test_one_process_owns_an_accounts_stream_and_a_second_takes_over_when_it_die
             return value if isinstance(value, bytes) else None
 
         try:
-            with started(["user-streams", "--refresh", "1"], live) as first:
-                first.wait_for("owned here")
-                wait_until(lambda: session() is not None, "the first owner's session")
-                with started(["user-streams", "--refresh", "1"], live) as second:
-                    second.wait_for("standing by")
-                    owned_first = session()
-                    assert owned_first is not None
-                    first.stop(signal.SIGKILL)
-                    second.wait_for("owned here")
-                    wait_until(
-                        lambda: session() not in (None, owned_first), "the new owner's session"
-                    )
-                    assert second.stop() == 0
-                    assert "user streams stopped" in second.wait_for("user streams stopped")
-                    assert not any("Traceback" in line for line in second.seen)
+            yield live, session
         finally:
             for found in client.scan_iter(match=f"{namespace}*"):
                 client.delete(found)
             client.close()
         assert server.stop() == 0
+
+
+def test_one_process_owns_an_accounts_stream_and_a_second_takes_over_when_it_dies(
+    env: dict[str, str],  # noqa: F811 - the fixture
+) -> None:
+    owner = ["user-streams", "--refresh", "1"]
+    with spot_bot_on_the_server(env) as (live, session), started(owner, live) as first:
+        first.wait_for("owned here")
+        wait_until(lambda: session() is not None, "the first owner's session")
+        with started(owner, live) as second:
+            second.wait_for("standing by")
+            owned_first = session()
+            assert owned_first is not None
+            first.stop(signal.SIGKILL)
+            second.wait_for("owned here")
+            wait_until(lambda: session() not in (None, owned_first), "the new owner's session")
+            assert second.stop() == 0
+            assert "user streams stopped" in second.wait_for("user streams stopped")
+            assert not any("Traceback" in line for line in second.seen)
+
+
+def test_the_one_process_run_follows_the_streams_itself(
+    env: dict[str, str],  # noqa: F811 - the fixture
+) -> None:
+    with spot_bot_on_the_server(env) as (live, session):
+        runner = ["run", "--exchange", "binance", "--user-streams", "--quiet"]
+        with started(runner, live) as running:
+            running.wait_for("following the accounts' user data streams")
+            wait_until(lambda: session() is not None, "the run's stream session")
+            assert running.stop() in (0, 130)  # Ctrl-C's status
+        wait_until(lambda: session() is None, "the session's end with the run")

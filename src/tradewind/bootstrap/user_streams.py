@@ -18,7 +18,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from tradewind.adapters.db.stream_owners import StreamOwnership, accounts_with_running_bots
+from tradewind.adapters.db.stream_owners import (
+    SoleOwnership,
+    StreamOwnership,
+    accounts_with_running_bots,
+)
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.exchange.binance.order_updates import OrderUpdates
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges
@@ -50,15 +54,19 @@ class _Following:
 class UserStreamsProcess:
     """The user data streams this process owns (see the module)."""
 
-    def __init__(self, settings: Settings, refresh_s: float = 15.0) -> None:
-        require_postgresql(settings)
-        self._engine, self._sessions, self._secrets = open_database(settings)
+    def __init__(self, settings: Settings, refresh_s: float = 15.0, embedded: bool = False) -> None:
+        if not embedded:  # `tradewind run` beside it is then the only process: SQLite will do
+            require_postgresql(settings)
         client = connect_redis(settings.redis_url)
         check_redis(client, settings.redis_url)
+        self._engine, self._sessions, self._secrets = open_database(settings)
         self.updates = OrderUpdates(client, Names(settings.namespace))
         self._binance = BinanceExchanges(binance_options(settings))
         self._url = stream_urls(settings)[PositionType.SPOT]
-        self._ownership = StreamOwnership(self._engine)
+        postgresql = self._engine.dialect.name == "postgresql"
+        self._ownership: StreamOwnership | SoleOwnership = (
+            StreamOwnership(self._engine) if postgresql else SoleOwnership()
+        )
         self._refresh_s = refresh_s
         self.following: dict[int, _Following] = {}
         self._standing_by: set[int] = set()  # accounts another process owns, told once

@@ -121,3 +121,24 @@ class StreamOwnership:
             self._connection.close()
         self._connection = None
         self.owned.clear()
+
+
+class SoleOwnership:
+    """Every account's stream, with no lock: for a process known to be the only one (the
+    one `tradewind run` a SQLite database allows)."""
+
+    def __init__(self) -> None:
+        self.owned: set[int] = set()
+
+    def alive(self) -> bool:
+        return True
+
+    def take(self, account_id: int) -> bool:
+        self.owned.add(account_id)
+        return True
+
+    def give(self, account_id: int) -> None:
+        self.owned.discard(account_id)
+
+    def release(self) -> None:
+        self.owned.clear()
