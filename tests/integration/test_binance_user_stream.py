@@ -37,7 +37,7 @@ from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.records import TradeRecord
-from tradewind.ports import NewAccount
+from tradewind.ports import AccountAccess, NewAccount
 from tradewind.services.scheduler import run_slot
 from tradewind.services.tick import TickDeps
 from tradewind.testkit.binance_server.server import BinanceServer
@@ -264,3 +264,31 @@ def test_after_a_gap_the_orders_are_looked_up_once_and_a_fill_missed_is_booked_o
     assert exit_.purpose is OrderPurpose.TAKE_PROFIT
     run.slot(JUMP + 3)
     assert len(run.trades()) == 2
+
+
+def test_the_listen_key_is_kept_alive_and_a_new_one_taken_when_it_expires(
+    redis_client: redis.Redis, names: Names
+) -> None:
+    clock = ReplayClock(T0 + MINUTE)
+    candles = ReplayMarketData({"BTCUSDT": minute_candles(market())})
+    server = BinanceServer(SimulatedVenue(candles, clock, seed=5), seed=5).start()
+    try:
+        server.add_account("key", "secret", spot={"USDT": D(10_000)})
+        binance = BinanceExchanges(BinanceOptions(url=server.base_url, timeout=5.0, seed=1))
+        access = AccountAccess(1, ExchangeKind.BINANCE, "key", "secret")
+        updates = OrderUpdates(redis_client, names)
+        stream = SpotUserStream(
+            binance.for_account(access).transport, 1, server.stream_url, updates, keepalive_s=0.2
+        )
+        with following(stream):
+            wait_until(lambda: stream.stats.keepalives >= 2, "two keepalives")
+            first = stream.session
+            assert stream.stats.connects == 1  # kept alive: the same connection
+            server.expire_listen_keys()
+            wait_until(lambda: stream.session not in (None, first), "a session on a new key")
+            assert stream.stats.connects == 2
+        requests = server.stats()["requests"]
+        assert isinstance(requests, dict)
+        assert requests["POST /api/v3/userDataStream"] == 2
+    finally:
+        server.stop()
