@@ -85,7 +85,8 @@ def weight_per_slot(
                         created_at=T0,
                     )
                 )  # fmt: skip
-                bot = uow.bots.add(user.id, account.id, config.model_copy(update={"name": f"rester{i}"}), T0)
+                named = config.model_copy(update={"name": f"rester{i}"})
+                bot = uow.bots.add(user.id, account.id, named, T0)
                 uow.bots.set_active(bot.id, True)
                 bot_ids.append(bot.id)
                 accounts.append(account.id)
