@@ -1,7 +1,7 @@
 """Resting exits read from the account's user data stream, not asked of Binance each slot.
 
 The real tick trades a spot bot through the Binance adapter against the Binance-compatible
-server, on PostgreSQL; the account's `SpotUserStream` records the server's
+server, on PostgreSQL; the account's `UserStream` records the server's
 `executionReport`s into the real Redis, where the adapter reads the bot's resting
 stop-loss / take-profit (an OCO). The market falls, rises slowly (the bot buys, its exits
 rest) and then jumps through the take-profit. Before each slot the test waits until the
@@ -26,9 +26,10 @@ from tests.waiting import SAFETY_S, wait_until
 from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.locks import make_bot_lock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
-from tradewind.adapters.exchange.binance.order_updates import Entry, OrderUpdates
+from tradewind.adapters.exchange.binance.order_updates import OrderUpdates
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
-from tradewind.adapters.exchange.binance.user_stream import SpotUserStream
+from tradewind.adapters.exchange.binance.user_events import Entry
+from tradewind.adapters.exchange.binance.user_stream import UserStream
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.shared.redis_store import Names
@@ -68,7 +69,7 @@ class Run:
     clock: ReplayClock
     deps: TickDeps
     updates: OrderUpdates
-    stream: SpotUserStream
+    stream: UserStream
     bot_id: int
     account_id: int
     manage_uow: Callable[[], SqlManageUnitOfWork]
@@ -119,7 +120,7 @@ class Run:
 
 
 @contextmanager
-def following(stream: SpotUserStream) -> Iterator[threading.Event]:
+def following(stream: UserStream) -> Iterator[threading.Event]:
     stop = threading.Event()
     thread = threading.Thread(target=stream.run, args=(stop,), daemon=True)
     thread.start()
@@ -180,7 +181,7 @@ def run(
         assert access is not None
         updates = OrderUpdates(redis_client, names)
         transport = binance.for_account(access).transport
-        stream = SpotUserStream(transport, account.id, server.stream_url, updates)
+        stream = UserStream(transport, account.id, server.stream_url, updates)
         yield Run(server, clock, deps, updates, stream, bot.id, account.id, manage_uow)
     finally:
         server.stop()
@@ -277,7 +278,7 @@ def test_the_listen_key_is_kept_alive_and_a_new_one_taken_when_it_expires(
         binance = BinanceExchanges(BinanceOptions(url=server.base_url, timeout=5.0, seed=1))
         access = AccountAccess(1, ExchangeKind.BINANCE, "key", "secret")
         updates = OrderUpdates(redis_client, names)
-        stream = SpotUserStream(
+        stream = UserStream(
             binance.for_account(access).transport, 1, server.stream_url, updates, keepalive_s=0.2
         )
         with following(stream):

@@ -3,7 +3,7 @@
 `BOTS` spot bots, each on an account of its own on the Binance-compatible server, buy
 together and hold their positions with an OCO resting (test_binance_user_stream's market).
 Without streams every bot asks for both legs every slot (`GET /api/v3/order`, weight 4);
-with each account's `SpotUserStream` running, the slots in position cost no look-up at all:
+with each account's `UserStream` running, the slots in position cost no look-up at all:
 the weight of bookkeeping no longer grows with the bots holding positions. Printed with
 `-s`: the request weight per in-position slot, by path.
 """
@@ -28,7 +28,7 @@ from tradewind.adapters.db.locks import make_bot_lock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.binance.order_updates import OrderUpdates
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
-from tradewind.adapters.exchange.binance.user_stream import SpotUserStream
+from tradewind.adapters.exchange.binance.user_stream import UserStream
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.shared.redis_store import Names
@@ -99,7 +99,7 @@ def weight_per_slot(
                     access = uow.accounts.access(account_id)
                 assert access is not None
                 transport = binance.for_account(access).transport
-                stream = SpotUserStream(transport, account_id, server.stream_url, updates)
+                stream = UserStream(transport, account_id, server.stream_url, updates)
                 following.append(stream)
                 threads.append(threading.Thread(target=stream.run, args=(stop,), daemon=True))
             for thread in threads:

@@ -100,20 +100,30 @@ class BinanceExchange:
     def find_order(
         self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
-        """Return our order with this client id, or None once Binance says it has none."""
+        """Return our order with this client id, or None once Binance says it has none.
+
+        A spot order, or a USDⓈ-M exit (algo order), the account's user data stream has kept
+        current is read from the stream's record: no REST call.
+        """
         quote = self._orders.quote_asset(symbol, position_type)
-        if position_type is FUTURES and is_protective(client_order_id):
-            return self._protection.find(symbol, client_order_id, quote)
-        if position_type is not SPOT or self._streamed is None:
-            return self._orders.find(symbol, position_type, client_order_id, quote)
-        # The account's user data stream may have kept the order current: no REST call.
-        streamed, session = self._streamed.current(client_order_id, quote)
+        protective = position_type is FUTURES and is_protective(client_order_id)
+        if self._streamed is None or not (position_type is SPOT or protective):
+            return self._find(symbol, position_type, client_order_id, quote)
+        streamed, session = self._streamed.current(position_type, client_order_id, quote)
         if streamed is not None:
             return streamed
-        report = self._orders.find(symbol, position_type, client_order_id, quote)
+        report = self._find(symbol, position_type, client_order_id, quote)
         if report is not None:
-            self._streamed.rebase(report, session)
+            self._streamed.rebase(position_type, report, session)
         return report
+
+    def _find(
+        self, symbol: Symbol, position_type: PositionType, client_id: ClientOrderId, quote: str
+    ) -> OrderReport | None:
+        """Ask Binance for our order (see `find_order`)."""
+        if position_type is FUTURES and is_protective(client_id):
+            return self._protection.find(symbol, client_id, quote)
+        return self._orders.find(symbol, position_type, client_id, quote)
 
     def protect_position(self, request: ProtectionRequest) -> list[OrderReport]:
         """Rest stop-loss / take-profit / trailing orders for a position."""
@@ -128,7 +138,8 @@ class BinanceExchange:
         cancelled = self._protection.cancel(symbol, position_type, client_order_id, quote)
         if cancelled is not None:
             return cancelled
-        return self.find_order(symbol, position_type, client_order_id)
+        # Asked of REST, not the stream: our cancel just changed it, the stream may lag.
+        return self._find(symbol, position_type, client_order_id, quote)
 
     # --- Futures settings, transfers -------------------------------------------------
 

@@ -1,11 +1,13 @@
-"""What an account's user data stream said of our spot orders, kept in Redis for every tick.
+"""What an account's user data stream said of our orders, kept in Redis for every tick.
 
-The stream's owner (`user_stream.py`, one process per account) writes each
-`executionReport` here, shaped as the REST order (`GET /api/v3/order`) with its trades;
-a tick asking for an order (`BinanceExchange.find_order`) reads it here instead of asking
-Binance, when the stream has kept it current. Nothing is booked here: the tick books the
-report it gets, whichever way it came, by the one recording path (trades are keyed by
-client order id, so a fill reported twice books once).
+The stream's owner (`user_stream.py`, one process per account and market) writes each
+order event here, shaped as the REST order with its trades (`user_events`): spot
+`executionReport`; USDⓈ-M `ALGO_UPDATE` for the exits (algo orders) and
+`ORDER_TRADE_UPDATE` for the MARKET order a fired one places. A tick asking for an order
+(`BinanceExchange.find_order`) reads it here instead of asking Binance, when the stream has
+kept it current. Nothing is booked here: the tick books the report it gets, whichever way
+it came, by the one recording path (trades are keyed by client order id, so a fill
+reported twice books once).
 
 "Current" is proved by sessions. Each connection of the stream is a session with an id,
 alive in Redis while the owner's heartbeat refreshes it (`HEARTBEAT_TTL_S`). An order's
@@ -21,104 +23,51 @@ session with it (within the heartbeat's TTL): the ticks go back to REST.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 import redis
 
 from tradewind.adapters.exchange.binance import parsing
+from tradewind.adapters.exchange.binance.user_events import (
+    Entry,
+    execution_report,
+    futures_event,
+    order_key,
+)
 from tradewind.adapters.shared.redis_store import Names
-from tradewind.domain.orders import OrderReport
+from tradewind.domain.orders import ClientOrderId, OrderReport
+from tradewind.domain.types import PositionType
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_TTL_S = 10  # a session not refreshed for this long is over
 ENTRY_TTL_S = 7 * 86_400  # an account's orders fall out a week after its last event
-_FINAL = frozenset({"FILLED", "CANCELED", "EXPIRED", "EXPIRED_IN_MATCH", "REJECTED"})
-
-
-def _rank(order: Mapping[str, Any]) -> tuple[int, Decimal, int]:
-    """Order a REST-shaped order's states: later status, more filled, later update wins."""
-    status = str(order.get("status", ""))
-    step = 2 if status in _FINAL else 1 if status == "PARTIALLY_FILLED" else 0
-    executed = Decimal(str(order.get("executedQty", "0")))
-    return step, executed, int(order.get("updateTime", 0))
-
-
-@dataclass(slots=True)
-class Entry:
-    """One order as the stream (or REST) last described it, and the session that saw it whole."""
-
-    order: dict[str, Any]  # shaped as GET /api/v3/order answers
-    fills: dict[str, dict[str, str]] = field(default_factory=dict)  # by trade id
-    session: str | None = None
-
-    def complete(self) -> bool:
-        """Tell whether every trade of the order is here (so its fee is whole)."""
-        executed = Decimal(str(self.order.get("executedQty", "0")))
-        return sum((Decimal(f["qty"]) for f in self.fills.values()), Decimal(0)) == executed
-
-    def merged(self, newer: Entry) -> Entry:
-        """This entry with what `newer` says: the later state, every trade, `newer`'s session
-        when it has one."""
-        order = newer.order if _rank(newer.order) >= _rank(self.order) else self.order
-        return Entry(order, self.fills | newer.fills, newer.session or self.session)
-
-    def dump(self) -> str:
-        return json.dumps({"order": self.order, "fills": self.fills, "session": self.session})
-
-    @classmethod
-    def load(cls, raw: str | bytes) -> Entry:
-        data = json.loads(raw)
-        return cls(dict(data["order"]), dict(data["fills"]), data.get("session"))
-
-
-def execution_report(event: Mapping[str, Any]) -> tuple[str, Entry, bool] | None:
-    """The client id, entry and placement flag of a spot `executionReport`; None otherwise.
-
-    A cancel's event names the cancel request in `c` and the order in `C`.
-    """
-    if event.get("e") != "executionReport":
-        return None
-    client_id = str(event.get("C") or event.get("c") or "")
-    if not client_id:
-        return None
-    order: dict[str, Any] = {
-        "symbol": event["s"], "clientOrderId": client_id, "orderId": event["i"],
-        "side": event["S"], "type": event["o"], "status": event["X"],
-        "origQty": event["q"], "executedQty": event["z"], "cummulativeQuoteQty": event["Z"],
-        "updateTime": int(event.get("T") or event.get("E") or 0),
-    }  # fmt: skip
-    if event.get("d") not in (None, "", 0, "0"):
-        order["trailingDelta"] = event["d"]
-    fills: dict[str, dict[str, str]] = {}
-    if event.get("x") == "TRADE":
-        fills[str(event["t"])] = {
-            "price": str(event["L"]), "qty": str(event["l"]),
-            "commission": str(event["n"]), "commissionAsset": str(event.get("N") or ""),
-        }  # fmt: skip
-    return client_id, Entry(order, fills), event.get("x") == "NEW"
+_RESTING_ALGO = frozenset({"NEW", "TRIGGERING", "TRIGGERED"})
 
 
 class OrderUpdates:
-    """The stream's view of each account's spot orders, in Redis (see the module)."""
+    """The stream's view of each account's orders on one market, in Redis (see the module)."""
 
-    def __init__(self, client: redis.Redis, names: Names) -> None:
+    def __init__(
+        self, client: redis.Redis, names: Names, market: PositionType = PositionType.SPOT
+    ) -> None:
         self._redis = client
         self._names = names
+        self.market = market
+        self._read = execution_report if market is PositionType.SPOT else futures_event
         self.served = 0  # look-ups answered from the stream, for tests and benchmarks
         self.missed = 0  # look-ups left to REST
 
     def _session_key(self, account_id: int) -> str:
-        return self._names.key("userstream", account_id, "spot", "session")
+        return self._names.key("userstream", account_id, self.market.value, "session")
 
     def _orders_key(self, account_id: int) -> str:
-        return self._names.key("userstream", account_id, "spot", "orders")
+        return self._names.key("userstream", account_id, self.market.value, "orders")
 
     # --- The stream's owner ----------------------------------------------------------
 
@@ -143,8 +92,8 @@ class OrderUpdates:
             self._redis.delete(key)
 
     def record(self, account_id: int, session: str, event: Mapping[str, Any]) -> str | None:
-        """Merge one `executionReport` into its order's entry; the client id, if one was."""
-        parsed = execution_report(event)
+        """Merge one order event into its order's entry; where it is kept, if it was one."""
+        parsed = self._read(event)
         if parsed is None:
             return None
         client_id, entry, placed = parsed
@@ -157,24 +106,67 @@ class OrderUpdates:
         self, account_id: int, client_id: str, quote_asset: str
     ) -> tuple[OrderReport | None, str | None]:
         """The order's report when the live session has kept it current (else None), and
-        the live session (to `rebase` with after asking REST)."""
+        the live session (to `rebase` with after asking REST).
+
+        On USDⓈ-M, `client_id` names an algo order; once fired, its MARKET order's entry
+        (kept by Binance's id) must be current and whole too.
+        """
         pipe = self._redis.pipeline(transaction=True)
         pipe.get(self._session_key(account_id))
         pipe.hget(self._orders_key(account_id), client_id)
         live, raw = pipe.execute()
         live = live.decode() if isinstance(live, bytes) else live
         entry = Entry.load(raw) if raw is not None else None
-        if live is None or entry is None or entry.session != live or not entry.complete():
+        report = None
+        if live is not None and entry is not None and entry.session == live:
+            if self.market is PositionType.SPOT:
+                report = self._spot(entry, quote_asset)
+            else:
+                report = self._algo(account_id, live, entry, quote_asset)
+        if report is None:
             self.missed += 1
-            return None, live
-        self.served += 1
-        return parsing.spot_report(entry.order, list(entry.fills.values()), quote_asset), live
+        else:
+            self.served += 1
+        return report, live
+
+    def _spot(self, entry: Entry, quote_asset: str) -> OrderReport | None:
+        if not entry.complete():
+            return None
+        return parsing.spot_report(entry.order, list(entry.fills.values()), quote_asset)
+
+    def _algo(
+        self, account_id: int, live: str, algo: Entry, quote_asset: str
+    ) -> OrderReport | None:
+        status = str(algo.order.get("algoStatus"))
+        actual = str(algo.order.get("actualOrderId") or "")
+        if not actual:
+            return parsing.resting_algo_report(algo.order, quote_asset)
+        raw = self._redis.hget(self._orders_key(account_id), order_key(actual))
+        fired = Entry.load(raw) if raw is not None else None
+        if fired is None or fired.session != live or not fired.complete():
+            # Fired, its MARKET order not told whole (yet): as REST would say while it works.
+            return (
+                parsing.resting_algo_report(algo.order, quote_asset)
+                if (status in _RESTING_ALGO)
+                else None
+            )
+        quote = sum(
+            (Decimal(f["price"]) * Decimal(f["qty"]) for f in fired.fills.values()), Decimal(0)
+        )
+        order = fired.order | {"cumQuote": str(quote)}
+        report = parsing.futures_report(
+            order, list(fired.fills.values()), quote_asset,
+            client_order_id=ClientOrderId(str(algo.order["clientAlgoId"])),
+        )  # fmt: skip
+        return replace(report, purpose=parsing.algo_purpose(algo.order))
 
     def rebase(self, account_id: int, report: OrderReport, session: str | None) -> None:
         """After a REST look-up: the entry is current in `session`, the one live before the
         look-up (not after it: what happened between would be missing)."""
         if session is None or not report.raw:
             return
+        if self.market is PositionType.FUTURES and "algoStatus" not in report.raw:
+            return  # a fired algo order's MARKET order: final, booked, never asked again
         order = dict(report.raw)
         order.setdefault("updateTime", report.time * 1000)
         self._merge(account_id, report.client_order_id.value, Entry(order, {}), session)

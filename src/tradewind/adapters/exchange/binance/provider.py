@@ -82,7 +82,7 @@ class BinanceExchanges:
         self._hosts: dict[BinanceHosts, _Host] = {}
         self._accounts: dict[tuple[int, str], BinanceExchange] = {}
         self._rng = random.Random(options.seed)
-        self._updates: OrderUpdates | None = None
+        self._updates: dict[PositionType, OrderUpdates] | None = None
 
     def for_account(self, access: AccountAccess) -> BinanceExchange:
         """Return the exchange of a Binance account (a new one when its keys changed)."""
@@ -144,7 +144,8 @@ class BinanceExchanges:
                 from tradewind.adapters.shared.redis_store import Names, connect_redis
 
                 client = connect_redis(self.options.redis_url)
-                self._updates = OrderUpdates(client, Names(self.options.namespace))
+                names = Names(self.options.namespace)
+                self._updates = {m: OrderUpdates(client, names, m) for m in PositionType}
             return StreamedOrders(self._updates, access.account_id)
 
     def _store(self, host: str) -> WeightStore:

@@ -7,40 +7,44 @@ goes to REST, as it would with no stream at all.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import redis
 
 from tradewind.adapters.exchange.binance.order_updates import OrderUpdates
 from tradewind.domain.orders import ClientOrderId, OrderReport
+from tradewind.domain.types import PositionType
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class StreamedOrders:
-    """The stream's record of one account's spot orders (see `order_updates`)."""
+    """The streams' record of one account's orders, per market (see `order_updates`)."""
 
-    updates: OrderUpdates
+    updates: Mapping[PositionType, OrderUpdates]
     account_id: int
     _failing: bool = False
 
     def current(
-        self, client_order_id: ClientOrderId, quote_asset: str
+        self, market: PositionType, client_order_id: ClientOrderId, quote_asset: str
     ) -> tuple[OrderReport | None, str | None]:
         """The order as the live stream kept it (None: ask REST), and the live session."""
         try:
-            found = self.updates.current(self.account_id, client_order_id.value, quote_asset)
+            found = self.updates[market].current(
+                self.account_id, client_order_id.value, quote_asset
+            )
         except redis.RedisError as e:
             self._failed(e)
             return None, None
         self._failing = False
         return found
 
-    def rebase(self, report: OrderReport, session: str | None) -> None:
+    def rebase(self, market: PositionType, report: OrderReport, session: str | None) -> None:
         """Tell the record what REST just said, asked while `session` was live."""
         try:
-            self.updates.rebase(self.account_id, report, session)
+            self.updates[market].rebase(self.account_id, report, session)
         except redis.RedisError as e:
             self._failed(e)
 

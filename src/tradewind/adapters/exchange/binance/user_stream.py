@@ -1,17 +1,13 @@
-"""One Binance account's spot user data stream, followed into `OrderUpdates`.
+"""One Binance account's user data stream on one market, followed into `OrderUpdates`.
 
-A listen key is created (`POST /api/v3/userDataStream`, API key only), kept alive every
-`keepalive_s` (`PUT`, Binance drops a key not kept alive for 60 minutes) and followed at
-`<stream>/ws/<listenKey>`. Every connection is a session of its own in `OrderUpdates`,
-kept alive by a heartbeat while the connection lives: each `executionReport` is recorded
-there, and the ticks read an order there instead of asking REST while the session lives.
-A dropped connection or an expired key (`listenKeyExpired`) ends the session (the ticks
-look the orders up by REST once) and the stream reconnects, with the kline feeder's
-backoff (`websocket_loop`).
-
-USDⓈ-M accounts are not followed: their protective exits are algo orders, whose events
-(`ALGO_UPDATE`) the project's Binance-compatible server does not send yet, so they are
-still looked up by REST each slot.
+A listen key is created (spot `POST /api/v3/userDataStream`, USDⓈ-M `POST
+/fapi/v1/listenKey`: an API key, no signature), kept alive every `keepalive_s` (`PUT`,
+Binance drops a key not kept alive for 60 minutes) and followed at `<stream>/ws/<key>`.
+Every connection is a session of its own in `OrderUpdates`, kept alive by a heartbeat
+while the connection lives: each order event is recorded there, and the ticks read an
+order there instead of asking REST while the session lives. A dropped connection or an
+expired key (`listenKeyExpired`) ends the session (the ticks look the orders up by REST
+once) and the stream reconnects, with the kline feeder's backoff (`websocket_loop`).
 """
 
 from __future__ import annotations
@@ -29,6 +25,7 @@ from websockets.sync.client import ClientConnection
 from tradewind.adapters.exchange.binance.order_updates import HEARTBEAT_TTL_S, OrderUpdates
 from tradewind.adapters.exchange.binance.transport import Api, BinanceTransport
 from tradewind.adapters.exchange.binance.websocket_loop import RECEIVE_TIMEOUT_S, keep_connected
+from tradewind.domain.types import PositionType
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +43,15 @@ class UserStreamStats:
     keepalives: int = 0
 
 
-class SpotUserStream:
-    """Follows one account's spot user data stream (see the module)."""
+# Where each market's listen key is made and kept alive, and its REST weight.
+_LISTEN_KEY = {
+    PositionType.SPOT: (Api.SPOT_PRIVATE, "userDataStream", 2),
+    PositionType.FUTURES: (Api.FUTURES_PRIVATE, "listenKey", 1),
+}
+
+
+class UserStream:
+    """Follows one account's user data stream on the market of `updates` (see the module)."""
 
     def __init__(
         self,
@@ -72,12 +76,13 @@ class SpotUserStream:
             self._listen_url,
             lambda ws: self._follow(ws, stop),
             stop,
-            f"user stream of account {self.account_id}",
+            f"{self._updates.market.value} user stream of account {self.account_id}",
             also=(redis.RedisError,),
         )
 
     def _listen_url(self) -> str:
-        answer = self._transport.call(Api.SPOT_PRIVATE, "POST", "userDataStream", weight=2)
+        api, path, weight = _LISTEN_KEY[self._updates.market]
+        answer = self._transport.call(api, "POST", path, weight=weight)
         self._key = str(answer["listenKey"])
         return f"{self._base}/ws/{self._key}"
 
@@ -116,7 +121,6 @@ class SpotUserStream:
                 self._updates.close_session(self.account_id, session)
 
     def _keepalive(self) -> None:
-        self._transport.call(
-            Api.SPOT_PRIVATE, "PUT", "userDataStream", {"listenKey": self._key}, weight=2
-        )
+        api, path, weight = _LISTEN_KEY[self._updates.market]
+        self._transport.call(api, "PUT", path, {"listenKey": self._key}, weight=weight)
         self.stats.keepalives += 1
