@@ -28,7 +28,7 @@ from tradewind.adapters.db.locks import make_bot_lock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.binance.order_updates import OrderUpdates
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
-from tradewind.adapters.exchange.binance.user_events import Entry
+from tradewind.adapters.exchange.binance.user_events import Entry, order_key
 from tradewind.adapters.exchange.binance.user_stream import UserStream
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
@@ -38,6 +38,7 @@ from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.records import TradeRecord
+from tradewind.domain.types import PositionType
 from tradewind.ports import AccountAccess, NewAccount
 from tradewind.services.scheduler import run_slot
 from tradewind.services.tick import TickDeps
@@ -46,7 +47,11 @@ from tradewind.testkit.binance_server.server import BinanceServer
 D = Decimal
 REDIS_URL = "redis://127.0.0.1:6379/0"
 JUMP = 30  # the minute that goes through the take-profit
-LOOKUPS = ("GET /api/v3/order", "GET /api/v3/myTrades")
+LOOKUPS = {
+    PositionType.SPOT: ("GET /api/v3/order", "GET /api/v3/myTrades"),
+    # (GET /fapi/v1/userTrades is also how a MARKET order placed reads its fee: not counted.)
+    PositionType.FUTURES: ("GET /fapi/v1/algoOrder", "GET /fapi/v1/order"),
+}
 
 
 def market() -> list[tuple[str, str, str, str]]:
@@ -73,27 +78,45 @@ class Run:
     bot_id: int
     account_id: int
     manage_uow: Callable[[], SqlManageUnitOfWork]
+    market: PositionType = PositionType.SPOT
 
     def lookups(self) -> int:
         requests = self.server.stats()["requests"]
         assert isinstance(requests, dict)
-        return sum(int(requests.get(path, 0)) for path in LOOKUPS)
+        return sum(int(requests.get(path, 0)) for path in LOOKUPS[self.market])
+
+    def told(self, key: object) -> dict[str, object] | None:
+        raw = self.updates_client().hget(self.orders_key(), str(key))
+        return None if raw is None else Entry.load(raw).order
 
     def stream_told_all(self) -> bool:
-        """Tell whether the stream's record holds each spot order as the server has it."""
+        """Tell whether the stream's record holds each order as the server has it (a
+        futures exit: its algo order, and once fired, the MARKET order it placed)."""
         state = self.server.account_state("key")  # the venue catches up with its clock
         assert state is not None
-        orders = state["orders"]
+        orders, algos = state["orders"], state["algo_orders"]
         assert isinstance(orders, list)
+        assert isinstance(algos, list)
+        algo_ids = {a["clientAlgoId"] for a in algos}
         for order in orders:
-            raw = self.updates_client().hget(self.orders_key(), order["clientOrderId"])
-            if raw is None:
-                return False
-            told = Entry.load(raw).order
-            if (told["status"], D(told["executedQty"])) != (
-                order["status"],
-                D(order["executedQty"]),
-            ):
+            status, filled = order["status"], D(order["executedQty"])
+            if self.market is PositionType.SPOT:
+                told = self.told(order["clientOrderId"])
+                if told is None or (told["status"], D(str(told["executedQty"]))) != (
+                    status,
+                    filled,
+                ):
+                    return False
+                continue
+            if order["clientOrderId"] in algo_ids:
+                algo = self.told(order["clientOrderId"])
+                expected = {"NEW": ("NEW", "TRIGGERED"), "FILLED": ("FINISHED",)}
+                if algo is None or algo["algoStatus"] not in expected.get(status, (status,)):
+                    return False
+                if status != "FILLED":
+                    continue  # resting, or cancelled before it fired: no order of its own
+            fired = self.told(order_key(order["orderId"]))
+            if fired is None or (fired["status"], D(str(fired["executedQty"]))) != (status, filled):
                 return False
         return True
 
@@ -140,6 +163,20 @@ def run(
     redis_client: redis.Redis,
     names: Names,
 ) -> Iterator[Run]:
+    with open_run(PositionType.SPOT, engine, tick_uow, manage_uow, redis_client, names) as run:
+        yield run
+
+
+@contextmanager
+def open_run(
+    kind: PositionType,
+    engine: Engine,
+    tick_uow: Callable[[], SqlUnitOfWork],
+    manage_uow: Callable[[], SqlManageUnitOfWork],
+    redis_client: redis.Redis,
+    names: Names,
+) -> Iterator[Run]:
+    """The server on the module's market, a `kind` bot with 1 % exits, its account's stream."""
     candles = ReplayMarketData({"BTCUSDT": minute_candles(market())})
     clock = ReplayClock(T0 + MINUTE)
     server = BinanceServer(SimulatedVenue(candles, clock, seed=5), seed=5)
@@ -158,12 +195,14 @@ def run(
             lock=make_bot_lock(engine),
             clock=clock,
         )
-        server.add_account("key", "secret", spot={"USDT": D(10_000)})
+        server.add_account("key", "secret", spot={"USDT": D(10_000)}, futures={"USDT": D(10_000)})
         config = BotConfig.model_validate({
-            "name": "rester", "symbol": "BTCUSDT", "timeframe": "1m", "position_type": "spot",
+            "name": "rester", "symbol": "BTCUSDT", "timeframe": "1m", "position_type": kind.value,
             "custom_ema_fast": 2, "custom_ema_slow": 3, "custom_rsi_period": 2,
-            "custom_rsi_oversold": 1, "custom_rsi_overbought": 99, "position_size_fixed": "100",
-            "custom_stop_loss": "1", "custom_take_profit": "1",
+            "custom_rsi_oversold": 1, "custom_rsi_overbought": 99, "custom_stop_loss": "1",
+            "custom_take_profit": "1",
+            # USD-M's minimum notional is 100 (spot's 5): a quantity of 0.002 is not enough.
+            "position_size_fixed": "100" if kind is PositionType.SPOT else "200",
         })  # fmt: skip
         with manage_uow() as uow:
             user = uow.users.add("rest@example.com", "Rest", T0)
@@ -179,10 +218,11 @@ def run(
         with manage_uow() as uow:
             access = uow.accounts.access(account.id)
         assert access is not None
-        updates = OrderUpdates(redis_client, names)
+        updates = OrderUpdates(redis_client, names, kind)
         transport = binance.for_account(access).transport
-        stream = UserStream(transport, account.id, server.stream_url, updates)
-        yield Run(server, clock, deps, updates, stream, bot.id, account.id, manage_uow)
+        url = server.stream_url if kind is PositionType.SPOT else server.futures_stream_url
+        stream = UserStream(transport, account.id, url, updates)
+        yield Run(server, clock, deps, updates, stream, bot.id, account.id, manage_uow, kind)
     finally:
         server.stop()
 
