@@ -19,9 +19,9 @@ def user_streams(
     ] = 15.0,
     loglevel: Annotated[str, Opt(callback=_level, help="debug, info, warning or error.")] = "info",
 ) -> None:
-    """Follow the user data stream of every Binance account with running spot bots, so their
-    resting exits are read from the stream, not asked of Binance each slot; a second process
-    stands by and takes over an account when its owner dies (Ctrl-C stops)."""
+    """Follow the user data streams of every Binance account with running bots (spot and
+    USD-M), so their resting exits are read from the streams, not asked of Binance each slot;
+    a second process stands by and takes over an account when its owner dies (Ctrl-C stops)."""
     import logging
     import signal
     import threading
