@@ -9,6 +9,7 @@ carries the fill: no algo order, order or trade is looked up by REST in the whol
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 
 import pytest
 import redis
@@ -19,13 +20,24 @@ from tests.integration.test_binance_user_stream import (
     Run,
     following,
     in_position_with_resting_exits,
+    market,
     open_run,
 )
+from tests.market_script import MINUTE, T0, minute_candles
 from tests.waiting import wait_until
+from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
+from tradewind.adapters.exchange.binance.order_updates import OrderUpdates
+from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
+from tradewind.adapters.exchange.binance.user_stream import UserStream
+from tradewind.adapters.exchange.simulated import SimulatedVenue
+from tradewind.adapters.marketdata.replay import ReplayMarketData
 from tradewind.adapters.shared.redis_store import Names
+from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.types import PositionType
+from tradewind.ports import AccountAccess
+from tradewind.testkit.binance_server.server import BinanceServer
 
 
 @pytest.fixture
@@ -77,3 +89,26 @@ def test_without_the_stream_the_futures_exits_are_looked_up_and_the_fill_booked_
     assert exit_.purpose is OrderPurpose.TAKE_PROFIT
     run.slot(JUMP + 3)
     assert len(run.trades()) == 2
+
+
+def test_the_futures_listen_key_is_kept_alive(redis_client: redis.Redis, names: Names) -> None:
+    clock = ReplayClock(T0 + MINUTE)
+    candles = ReplayMarketData({"BTCUSDT": minute_candles(market())})
+    server = BinanceServer(SimulatedVenue(candles, clock, seed=5), seed=5).start()
+    try:
+        server.add_account("key", "secret", futures={"USDT": Decimal(10_000)})
+        binance = BinanceExchanges(BinanceOptions(url=server.base_url, timeout=5.0, seed=1))
+        access = AccountAccess(1, ExchangeKind.BINANCE, "key", "secret")
+        updates = OrderUpdates(redis_client, names, PositionType.FUTURES)
+        stream = UserStream(
+            binance.for_account(access).transport, 1, server.futures_stream_url, updates,
+            keepalive_s=0.2,
+        )  # fmt: skip
+        with following(stream):
+            wait_until(lambda: stream.stats.keepalives >= 2, "two keepalives")
+            assert stream.stats.connects == 1
+        requests = server.stats()["requests"]
+        assert isinstance(requests, dict)
+        assert requests["PUT /fapi/v1/listenKey"] >= 2
+    finally:
+        server.stop()

@@ -39,7 +39,7 @@ class UserStreamStats:
 
     connects: int = 0
     events: int = 0  # messages received
-    orders: int = 0  # executionReports recorded
+    orders: int = 0  # order events recorded
     keepalives: int = 0
 
 
@@ -122,5 +122,8 @@ class UserStream:
 
     def _keepalive(self) -> None:
         api, path, weight = _LISTEN_KEY[self._updates.market]
-        self._transport.call(api, "PUT", path, {"listenKey": self._key}, weight=weight)
+        spot = self._updates.market is PositionType.SPOT
+        # USD-M keeps one key per account: its keepalive names none (and takes no parameter).
+        params = {"listenKey": self._key} if spot else {}
+        self._transport.call(api, "PUT", path, params, weight=weight)
         self.stats.keepalives += 1
