@@ -102,3 +102,17 @@ def test_rest_asked_before_a_session_began_does_not_make_an_order_current_in_it(
     updates.open_session(ACCOUNT)  # the stream connects while REST is being asked
     updates.rebase(ACCOUNT, parsing.spot_report(rest_new(), [], "USDT"), before)
     assert updates.current(ACCOUNT, CID, "USDT")[0] is None  # a fill in between is possible
+
+
+def test_orders_long_over_are_dropped_from_the_record(
+    redis_client: redis.Redis, names: Names
+) -> None:
+    updates = OrderUpdates(redis_client, names)
+    session = updates.open_session(ACCOUNT)
+    filled_at = 1_704_069_000_000
+    updates.record(ACCOUNT, session, event("NEW", "NEW", c="resting"))
+    updates.record(ACCOUNT, session, event("TRADE", "FILLED", "0.002", trade=9))
+    assert updates.prune(ACCOUNT, filled_at + 1_000, keep_ms=60_000) == 0  # over, not long
+    assert updates.prune(ACCOUNT, filled_at + 61_000, keep_ms=60_000) == 1
+    assert updates.current(ACCOUNT, CID, "USDT")[0] is None  # REST tells, if asked
+    assert updates.current(ACCOUNT, "resting", "USDT")[0] is not None  # still resting: kept

@@ -37,6 +37,7 @@ from tradewind.adapters.exchange.binance.user_events import (
     Entry,
     execution_report,
     futures_event,
+    is_over,
     order_key,
 )
 from tradewind.adapters.shared.redis_store import Names
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_TTL_S = 10  # a session not refreshed for this long is over
 ENTRY_TTL_S = 7 * 86_400  # an account's orders fall out a week after its last event
+KEEP_FINAL_MS = 86_400_000  # an order over for a day is dropped (REST tells, if ever asked)
 _RESTING_ALGO = frozenset({"NEW", "TRIGGERING", "TRIGGERED"})
 
 
@@ -99,6 +101,22 @@ class OrderUpdates:
         client_id, entry, placed = parsed
         self._merge(account_id, client_id, entry, session if placed else None)
         return client_id
+
+    def prune(self, account_id: int, now_ms: int, keep_ms: int = KEEP_FINAL_MS) -> int:
+        """Drop the entries of orders over (filled, cancelled…) for `keep_ms`; how many.
+
+        The account's record would otherwise grow with every order it ever placed. A tick
+        that asks for a dropped order later asks REST, as for any order not in the record.
+        """
+        key = self._orders_key(account_id)
+        over = [
+            field
+            for field, raw in self._redis.hscan_iter(key, count=500)
+            if is_over(Entry.load(raw).order, now_ms - keep_ms)
+        ]
+        for start in range(0, len(over), 500):
+            self._redis.hdel(key, *over[start : start + 500])
+        return len(over)
 
     # --- The ticks -------------------------------------------------------------------
 

@@ -32,6 +32,11 @@ def _rank(order: Mapping[str, Any]) -> tuple[int, Decimal, int]:
     return step, executed, int(order.get("updateTime") or 0)
 
 
+def is_over(order: Mapping[str, Any], before_ms: int) -> bool:
+    """Tell whether an order ended (a final status) before `before_ms`."""
+    return _rank(order)[0] == 2 and int(order.get("updateTime") or 0) < before_ms
+
+
 @dataclass(slots=True)
 class Entry:
     """One order as the stream (or REST) last described it, and the session that saw it whole."""

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE_S = 30 * 60.0  # Binance: a key lives 60 minutes, keep it alive every 30
 HEARTBEAT_EVERY_S = HEARTBEAT_TTL_S / 5
+PRUNE_EVERY_S = 600.0  # how often the record drops orders long over
 
 
 @dataclass
@@ -91,6 +92,7 @@ class UserStream:
         self.session = session
         self.stats.connects += 1
         beat = kept = time.monotonic()
+        pruned = kept - PRUNE_EVERY_S  # at once, then every PRUNE_EVERY_S
         try:
             while not stop.is_set():
                 now = time.monotonic()
@@ -102,6 +104,9 @@ class UserStream:
                 if now - kept >= self._keepalive_s:
                     self._keepalive()
                     kept = now
+                if now - pruned >= PRUNE_EVERY_S:
+                    self._updates.prune(self.account_id, int(time.time() * 1000))
+                    pruned = now
                 try:
                     raw = ws.recv(timeout=RECEIVE_TIMEOUT_S)
                 except TimeoutError:
