@@ -221,7 +221,7 @@ def open_run(
         updates = OrderUpdates(redis_client, names, kind)
         transport = binance.for_account(access).transport
         url = server.stream_url if kind is PositionType.SPOT else server.futures_stream_url
-        stream = UserStream(transport, account.id, url, updates)
+        stream = UserStream(transport, account.id, url, updates, now_ms=lambda: clock.now() * 1000)
         yield Run(server, clock, deps, updates, stream, bot.id, account.id, manage_uow, kind)
     finally:
         server.stop()

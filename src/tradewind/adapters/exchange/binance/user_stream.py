@@ -17,6 +17,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -61,12 +62,14 @@ class UserStream:
         stream_base: str,
         updates: OrderUpdates,
         keepalive_s: float = KEEPALIVE_S,
+        now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
     ) -> None:
         self._transport = transport
         self.account_id = account_id
         self._base = stream_base.rstrip("/")
         self._updates = updates
         self._keepalive_s = keepalive_s
+        self._now_ms = now_ms  # the venue's clock, which orders' times are on
         self._key = ""
         self.stats = UserStreamStats()
         self.session: str | None = None  # the live session, while connected
@@ -105,7 +108,7 @@ class UserStream:
                     self._keepalive()
                     kept = now
                 if now - pruned >= PRUNE_EVERY_S:
-                    self._updates.prune(self.account_id, int(time.time() * 1000))
+                    self._updates.prune(self.account_id, self._now_ms())
                     pruned = now
                 try:
                     raw = ws.recv(timeout=RECEIVE_TIMEOUT_S)
