@@ -111,5 +111,6 @@ def binance_options(settings: Settings, *, seed: int | None = None) -> BinanceOp
         retry_max_attempts=retry.max_attempts,
         retry_backoff_base=retry.backoff_base,
         redis_url=settings.redis_url,
+        namespace=settings.namespace,
         seed=seed,
     )

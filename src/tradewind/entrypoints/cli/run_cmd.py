@@ -50,6 +50,15 @@ def run(
         bool, Opt("--testnet", help="With --exchange binance: candles from Binance's testnet.")
     ] = False,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress display.")] = False,
+    user_streams: Annotated[
+        bool,
+        Opt(
+            "--user-streams",
+            help="With --exchange binance: follow the accounts' user data streams in this "
+            "process (Redis needed), so resting exits are not looked up each slot; or run "
+            "`tradewind user-streams` beside it.",
+        ),
+    ] = False,
     web: Annotated[
         bool, Opt("--web", help="Also serve the API and the dashboard, in this process.")
     ] = False,
@@ -81,6 +90,8 @@ def run(
             )
         if testnet and exchange != ExchangeKind.BINANCE:
             raise ConfigurationError("--testnet: only with --exchange binance")
+        if user_streams and exchange != ExchangeKind.BINANCE:
+            raise ConfigurationError("--user-streams: only with --exchange binance")
         settings = load_settings()
         # One runner per SQLite database, and one paper runner per PostgreSQL database.
         with runner_slot(settings, paper=exchange == ExchangeKind.PAPER):
@@ -97,7 +108,7 @@ def run(
                 )
             try:
                 if exchange == ExchangeKind.BINANCE:
-                    _live_binance(console, settings, testnet, quiet, api)
+                    _live_binance(console, settings, testnet, quiet, api, user_streams)
                 elif replay:
                     totals = _replay(console, settings, replay, speed, seed, quiet, api)
                     done = ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
@@ -246,13 +257,31 @@ def _on_the_market(
 
 
 def _live_binance(
-    console: Console, settings: Settings, testnet: bool, quiet: bool, api: BackgroundApi | None
+    console: Console,
+    settings: Settings,
+    testnet: bool,
+    quiet: bool,
+    api: BackgroundApi | None,
+    user_streams: bool = False,
 ) -> None:
+    import threading
+
     from tradewind.bootstrap.markets import wall_clock
     from tradewind.bootstrap.runtime import binance_runtime
     from tradewind.services.scheduler import run_live
 
     clock = wall_clock()
+    streams_stop = threading.Event()
+    streams_thread: threading.Thread | None = None
+    if user_streams:
+        from tradewind.bootstrap.user_streams import UserStreamsProcess
+
+        streams = UserStreamsProcess(settings, embedded=True)
+        streams_thread = threading.Thread(
+            target=streams.run, args=(streams_stop,), name="user-streams", daemon=True
+        )
+        streams_thread.start()
+        console.print("following the accounts' user data streams in this process")
     runtime = binance_runtime(settings, clock, testnet=testnet)
     _charts_read(api, runtime)
     where = settings.binance_url or ("Binance testnet" if testnet else "Binance")
@@ -269,6 +298,9 @@ def _live_binance(
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
+        streams_stop.set()
+        if streams_thread is not None:
+            streams_thread.join(timeout=10)  # its sessions end, its locks go
         runtime.close()
 
 

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "worker": ("scale_cmd", "worker", False),
     "scheduler": ("scale_cmd", "scheduler", False),
     "feeder": ("scale_cmd", "feeder", False),
+    "user-streams": ("streams_cmd", "user_streams", False),
     "user": ("people_cmd", "user_app", True),
     "account": ("people_cmd", "account_app", True),
     "bot": ("bot_cmd", "bot_app", True),

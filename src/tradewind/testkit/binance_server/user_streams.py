@@ -5,7 +5,8 @@ Spot: POST / PUT / DELETE /api/v3/userDataStream; USDⓈ-M: POST / PUT / DELETE
 time it is polled (the venue catching up with its clock first, so stops that fired are
 seen) and turns what changed into Binance's events: spot `executionReport` and
 `outboundAccountPosition`, USDⓈ-M `ORDER_TRADE_UPDATE` and `ACCOUNT_UPDATE`. A futures algo
-order shows once it fires, as the MARKET order it places (before that it is an algo order).
+order shows as `ALGO_UPDATE` (placed, triggered, finished, cancelled) and, once it fires, as
+the MARKET order it places (`ORDER_TRADE_UPDATE`).
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ class AccountWatch:
     account: ApiAccount
     market: PositionType
     _orders: dict[int, _Seen] | None = None
+    _algos: dict[int, tuple[object, object]] = field(default_factory=dict)  # status, filled
     _wallet: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     _positions: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
 
@@ -107,7 +109,7 @@ class AccountWatch:
         return self.state.act(self.account, self._look)
 
     def _look(
-        self, _desk: Desk, held: Account, now: int, _extras: AccountExtras
+        self, _desk: Desk, held: Account, now: int, extras: AccountExtras
     ) -> list[dict[str, object]]:
         orders = {
             o.order_id: o
@@ -129,8 +131,39 @@ class AccountWatch:
                 events.append(self._order_event(order, now, order.status))
             if wallet != self._wallet or positions != self._positions:
                 events.append(self._account_event(now, wallet, positions))
+        if self.market is FUTURES:
+            events += self._algo_events(held, extras, now, first)
         self._orders = {i: _Seen(o.status, o.executed_qty) for i, o in orders.items()}
         self._wallet, self._positions = wallet, positions
+        return events
+
+    def _algo_events(
+        self, held: Account, extras: AccountExtras, now: int, first: bool
+    ) -> list[dict[str, object]]:
+        """`ALGO_UPDATE` for each algo order placed or changed since the last poll."""
+        events: list[dict[str, object]] = []
+        for algo_id, algo in sorted(extras.algos.items()):
+            order = held.orders.get(algo.order_id)
+            if order is None:
+                continue
+            doc = render.algo_order(algo, order)
+            seen = (doc["algoStatus"], doc["executedQty"])
+            if not first and self._algos.get(algo_id) != seen:
+                events.append({
+                    "e": "ALGO_UPDATE", "T": doc["updateTime"], "E": render.ms(now),
+                    "o": {
+                        "caid": doc["clientAlgoId"], "aid": algo_id, "at": "CONDITIONAL",
+                        "o": doc["orderType"], "s": doc["symbol"], "S": doc["side"],
+                        "ps": "BOTH", "f": doc["timeInForce"], "q": doc["quantity"],
+                        "X": doc["algoStatus"], "ai": doc["actualOrderId"],
+                        "ap": doc["avgPrice"], "aq": doc["executedQty"], "act": "0",
+                        "tp": doc["triggerPrice"], "p": doc["price"], "V": "NONE",
+                        "wt": doc["workingType"], "pm": "NONE", "cp": doc["closePosition"],
+                        "pP": False, "R": doc["reduceOnly"], "tt": doc["triggerTime"],
+                        "gtd": 0,
+                    },
+                })  # fmt: skip
+            self._algos[algo_id] = seen
         return events
 
     def _balances(

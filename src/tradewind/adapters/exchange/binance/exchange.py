@@ -4,7 +4,9 @@ The port's calls go to collaborators, each with one job: `BinanceOrders` (MARKET
 and lookups by our client order id), `BinanceProtection` (resting exits),
 `BinanceFuturesSettings` (leverage, margin mode); balances, the futures position and
 wallet transfers are one REST call each, made here. Every call goes through the account's
-`BinanceTransport` (retries, weight governor, typed errors).
+`BinanceTransport` (retries, weight governor, typed errors). A spot order the account's
+user data stream has kept current is read from the stream's record instead
+(`StreamedOrders`, written by `tradewind user-streams`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from tradewind.adapters.exchange.binance.futures_settings import BinanceFuturesS
 from tradewind.adapters.exchange.binance.orders import DEFAULT_LOOKUPS, BinanceOrders, Lookups
 from tradewind.adapters.exchange.binance.protection import BinanceProtection
 from tradewind.adapters.exchange.binance.rules import RulesCache
+from tradewind.adapters.exchange.binance.streamed import StreamedOrders
 from tradewind.adapters.exchange.binance.transport import Api, BinanceTransport
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
@@ -46,9 +49,14 @@ class BinanceExchange:
     """The `Exchange` of one Binance account; see the module docstring."""
 
     def __init__(
-        self, transport: BinanceTransport, rules: RulesCache, lookups: Lookups = DEFAULT_LOOKUPS
+        self,
+        transport: BinanceTransport,
+        rules: RulesCache,
+        lookups: Lookups = DEFAULT_LOOKUPS,
+        streamed: StreamedOrders | None = None,
     ) -> None:
         self.transport = transport
+        self._streamed = streamed
         self._rules = rules
         self._orders = BinanceOrders(transport, rules, lookups)
         self._protection = BinanceProtection(transport, self._orders)
@@ -92,11 +100,30 @@ class BinanceExchange:
     def find_order(
         self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
-        """Return our order with this client id, or None once Binance says it has none."""
+        """Return our order with this client id, or None once Binance says it has none.
+
+        A spot order, or a USDⓈ-M exit (algo order), the account's user data stream has kept
+        current is read from the stream's record: no REST call.
+        """
         quote = self._orders.quote_asset(symbol, position_type)
-        if position_type is FUTURES and is_protective(client_order_id):
-            return self._protection.find(symbol, client_order_id, quote)
-        return self._orders.find(symbol, position_type, client_order_id, quote)
+        protective = position_type is FUTURES and is_protective(client_order_id)
+        if self._streamed is None or not (position_type is SPOT or protective):
+            return self._find(symbol, position_type, client_order_id, quote)
+        streamed, session = self._streamed.current(position_type, client_order_id, quote)
+        if streamed is not None:
+            return streamed
+        report = self._find(symbol, position_type, client_order_id, quote)
+        if report is not None:
+            self._streamed.rebase(position_type, report, session)
+        return report
+
+    def _find(
+        self, symbol: Symbol, position_type: PositionType, client_id: ClientOrderId, quote: str
+    ) -> OrderReport | None:
+        """Ask Binance for our order (see `find_order`)."""
+        if position_type is FUTURES and is_protective(client_id):
+            return self._protection.find(symbol, client_id, quote)
+        return self._orders.find(symbol, position_type, client_id, quote)
 
     def protect_position(self, request: ProtectionRequest) -> list[OrderReport]:
         """Rest stop-loss / take-profit / trailing orders for a position."""
@@ -111,7 +138,8 @@ class BinanceExchange:
         cancelled = self._protection.cancel(symbol, position_type, client_order_id, quote)
         if cancelled is not None:
             return cancelled
-        return self.find_order(symbol, position_type, client_order_id)
+        # Asked of REST, not the stream: our cancel just changed it, the stream may lag.
+        return self._find(symbol, position_type, client_order_id, quote)
 
     # --- Futures settings, transfers -------------------------------------------------
 

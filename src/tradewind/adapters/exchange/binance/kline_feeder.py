@@ -7,10 +7,11 @@ fills from REST klines what closed while it was away, so the book never has a ho
 reader would mistake for the market; the stream is opened before the fill, so a candle
 closing in between arrives by one path or the other (storing it twice is harmless).
 
-A dropped connection is logged once with its cause and retried with a capped backoff; the
-feeder stops when `stop` is set. Run one feeder per installation: `run_feeder` takes a
-leadership lock first (the caller's; the workers use the PostgreSQL advisory lock the
-scheduler uses), so a second one stands by.
+A dropped connection is logged once with its cause and retried with a capped backoff
+(`websocket_loop`, shared with the user data streams); the feeder stops when `stop` is
+set. Run one feeder per installation: `run_feeder` takes a leadership lock first (the
+caller's; the workers use the PostgreSQL advisory lock the scheduler uses), so a second
+one stands by.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from websockets.exceptions import WebSocketException
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
+from tradewind.adapters.exchange.binance.websocket_loop import RECEIVE_TIMEOUT_S, keep_connected
 from tradewind.adapters.marketdata.stream_book import StreamCandleBook
 from tradewind.domain.candles import Candles
 from tradewind.domain.timeframes import timeframe_seconds
@@ -34,8 +35,6 @@ from tradewind.ports import MarketData
 log = logging.getLogger(__name__)
 
 STREAMS_PER_CONNECTION = 200
-RECEIVE_TIMEOUT_S = 1.0  # how often a quiet connection looks at `stop`
-BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,24 +128,15 @@ class KlineFeeder:
 
     def _follow(self, chunk: list[Series], stop: threading.Event) -> None:
         url = f"{self._base}/stream?streams={'/'.join(s.stream for s in chunk)}"
-        failures = 0
-        last_error = ""
-        while not stop.is_set():
-            try:
-                with connect(url, open_timeout=10, close_timeout=2) as ws:
-                    with self._guard:
-                        self.stats.connects += 1
-                    for series in chunk:
-                        self._fill(series)
-                    failures, last_error = 0, ""
-                    self._receive(ws, stop)
-            except (OSError, WebSocketException, TimeoutError) as e:
-                error = f"{type(e).__name__}: {e}"
-                if error != last_error:  # one line per cause, not one per retry
-                    log.warning("kline stream %s: %s; reconnecting", self._market.value, error)
-                last_error = error
-                stop.wait(BACKOFF_S[min(failures, len(BACKOFF_S) - 1)])
-                failures += 1
+
+        def session(ws: ClientConnection) -> None:
+            with self._guard:
+                self.stats.connects += 1
+            for series in chunk:
+                self._fill(series)
+            self._receive(ws, stop)
+
+        keep_connected(lambda: url, session, stop, f"kline stream {self._market.value}")
 
     def _receive(self, ws: ClientConnection, stop: threading.Event) -> None:
         seen: set[Series] = set()  # series whose first event on this connection came

@@ -21,10 +21,12 @@ from tradewind.adapters.exchange.binance.governor import (
 )
 from tradewind.adapters.exchange.binance.history import BinanceCandleHistory
 from tradewind.adapters.exchange.binance.market_data import BinanceMarketData
+from tradewind.adapters.exchange.binance.order_updates import OrderUpdates
 from tradewind.adapters.exchange.binance.orders import Lookups
 from tradewind.adapters.exchange.binance.price_feed import BinanceMinuteFeed
 from tradewind.adapters.exchange.binance.retry import RetryPolicy
 from tradewind.adapters.exchange.binance.rules import RulesCache
+from tradewind.adapters.exchange.binance.streamed import StreamedOrders
 from tradewind.adapters.exchange.binance.transport import BinanceHosts, BinanceTransport, Governors
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import ConfigurationError
@@ -45,6 +47,9 @@ class BinanceOptions:
     retry_max_attempts: int = 5
     retry_backoff_base: float = 0.5
     redis_url: str = ""
+    # Where `tradewind user-streams` keeps what the accounts' streams said of their orders
+    # (read when `redis_url` is set; with no stream running, every look-up is REST).
+    namespace: str = "tradewind"
     lookup_retries: int = 4  # lookups before "Binance has no such order" is believed
     lookup_delay: float = 0.25  # seconds; the n-th lookup waits n times this
     seed: int | None = None  # jitter's random source; None: from the OS
@@ -77,6 +82,7 @@ class BinanceExchanges:
         self._hosts: dict[BinanceHosts, _Host] = {}
         self._accounts: dict[tuple[int, str], BinanceExchange] = {}
         self._rng = random.Random(options.seed)
+        self._updates: dict[PositionType, OrderUpdates] | None = None
 
     def for_account(self, access: AccountAccess) -> BinanceExchange:
         """Return the exchange of a Binance account (a new one when its keys changed)."""
@@ -96,7 +102,7 @@ class BinanceExchanges:
         host = self._host(hosts)
         transport = self._transport(hosts, host, access.api_key, access.api_secret)
         lookups = Lookups(self.options.lookup_retries, self.options.lookup_delay)
-        exchange = BinanceExchange(transport, host.rules, lookups)
+        exchange = BinanceExchange(transport, host.rules, lookups, self._streamed(access))
         with self._guard:
             for old in [k for k in self._accounts if k[0] == access.account_id]:
                 del self._accounts[old]  # rotated keys: the old transport goes
@@ -129,6 +135,18 @@ class BinanceExchanges:
                     )
                 )
             return known
+
+    def _streamed(self, access: AccountAccess) -> StreamedOrders | None:
+        if not self.options.redis_url:
+            return None
+        with self._guard:
+            if self._updates is None:
+                from tradewind.adapters.shared.redis_store import Names, connect_redis
+
+                client = connect_redis(self.options.redis_url)
+                names = Names(self.options.namespace)
+                self._updates = {m: OrderUpdates(client, names, m) for m in PositionType}
+            return StreamedOrders(self._updates, access.account_id)
 
     def _store(self, host: str) -> WeightStore:
         if not self.options.redis_url:
