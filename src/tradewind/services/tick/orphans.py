@@ -11,7 +11,8 @@ have parted ways. Every order rests under a client order id; ours are
   still cause it: a database restored from a backup older than the order, a database
   replaced or emptied while the venue kept the account, a row closed as "never placed"
   because the venue did not show the order yet when asked (Binance's lookups lag a
-  moment after a timeout), or a second deployment trading the same exchange account
+  moment after a timeout; before it was fixed, Binance futures exits refused after the
+  first was placed), or a second deployment trading the same exchange account
   with the same bot ids (not supported: its orders would be cancelled here). An orphan
   is cancelled: left resting, an exit could close a position the bot holds anew, an
   entry could double one. What was done is written (an order row, CANCELED, with the
