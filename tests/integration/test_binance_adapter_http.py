@@ -42,7 +42,7 @@ def server() -> Iterator[BinanceServer]:
 
 def adapter(server: BinanceServer, **options: object) -> BinanceExchange:
     settings = BinanceOptions(
-        url=server.base_url, timeout=2, lookup_delay=0.01, retry_backoff_base=0.01, seed=1
+        url=server.base_url, timeout=30, lookup_delay=0.01, retry_backoff_base=0.01, seed=1
     )
     for name, value in options.items():
         object.__setattr__(settings, name, value)
@@ -131,7 +131,7 @@ def test_futures_exits_refused_after_one_was_placed_are_an_unknown_outcome(
     # The stop-loss rests, the take-profit is refused (it would trigger at once): not a
     # refusal of the whole request, or the resting stop would be recorded as never placed.
     server.add_account("fkey", "fsecret", futures={"USDT": Decimal(10_000)})
-    settings = BinanceOptions(url=server.base_url, timeout=2, lookup_delay=0.01, seed=1)
+    settings = BinanceOptions(url=server.base_url, timeout=30, lookup_delay=0.01, seed=1)
     exchange = BinanceExchanges(settings).for_account(
         AccountAccess(2, ExchangeKind.BINANCE, "fkey", "fsecret")
     )
