@@ -74,7 +74,7 @@ def binance_over_http(feed: PriceFeed, clock: ManualClock, stack: ExitStack) -> 
     server = stack.enter_context(BinanceServer(SimulatedVenue(feed, clock, seed=1), seed=1))
     server.add_account("contract-key", "contract-secret", spot={"USDT": START_USDT},
                        futures={"USDT": START_USDT})  # fmt: skip
-    options = BinanceOptions(url=server.base_url, timeout=5, lookup_delay=0.01, seed=1)
+    options = BinanceOptions(url=server.base_url, timeout=30, lookup_delay=0.01, seed=1)
     access = AccountAccess(1, ExchangeKind.BINANCE, "contract-key", "contract-secret")
     return BinanceExchanges(options).for_account(access)
 

@@ -48,7 +48,7 @@ def env() -> Iterator[ServerEnv]:
 
 @contextmanager
 def feeding(env: ServerEnv, book: StreamCandleBook, series: list[Series]) -> Iterator[KlineFeeder]:
-    rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=5)).market_data()
+    rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=30)).market_data()
     feeder = KlineFeeder(
         env.server.stream_url, SPOT, series, rest, book, env.clock.now, backfill=1_000
     )
@@ -63,7 +63,7 @@ def feeding(env: ServerEnv, book: StreamCandleBook, series: list[Series]) -> Ite
 
 
 def rest_candles(env: ServerEnv, timeframe: str, until: int, limit: int) -> Candles:
-    rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=5)).market_data()
+    rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=30)).market_data()
     return rest.closed_candles(BTC, timeframe, SPOT, until, limit)
 
 
@@ -128,7 +128,7 @@ def test_a_slot_in_the_book_costs_no_rest_call_and_one_beyond_it_reads_rest(
     env.clock.at_minute(20)
     with feeding(env, book, [Series(BTC, "1m")]):
         wait_until(lambda: newest(book) == T0 + 19 * MINUTE, "the backfill")
-    rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=5)).market_data()
+    rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=30)).market_data()
     market = StreamMarketData(book, rest)
 
     until = T0 + 20 * MINUTE
