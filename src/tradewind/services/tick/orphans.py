@@ -39,6 +39,7 @@ from tradewind.domain.orders import (
     OpenOrder,
     OrderReport,
     OrderStatus,
+    OursParsed,
     parse_ours,
 )
 from tradewind.domain.records import OrderRecord
@@ -49,7 +50,6 @@ from tradewind.services.tick.events import event
 from tradewind.services.tick.sending import OrderDesk
 from tradewind.services.tick.state import mark_error
 
-_HELD_OPEN = (OrderStatus.SUBMITTING, OrderStatus.UNKNOWN, OrderStatus.NEW)
 ORPHAN_REASON = (
     "orphan: resting at the venue under this bot's id while the database did not hold it "
     "open; cancelled by reconciliation"
@@ -81,21 +81,21 @@ def sweep_venue_orders(desk: OrderDesk) -> Sweep:
     at = desk.at
     config = at.bot.config
     resting = desk.exchange.open_orders(config.symbol, config.position_type)
-    held_open = {o.client_order_id for o in at.open_orders if o.status in _HELD_OPEN}
-    prefix = ClientOrderId.bot_prefix(at.bot.id)
+    held_open = {o.client_order_id for o in at.open_orders if not o.status.is_final}
     sweep = Sweep()
     for order in resting:
-        client_id = order.client_order_id
-        if client_id.startswith(prefix) and client_id not in held_open:
-            _cancel_orphan(desk, order, sweep)
-        elif parse_ours(client_id) is None and config.position_type is PositionType.FUTURES:
-            sweep.foreign.append(client_id)
+        ours = parse_ours(order.client_order_id)
+        if ours is None:
+            if config.position_type is PositionType.FUTURES:
+                sweep.foreign.append(order.client_order_id)
+        elif ours.bot_id == at.bot.id and order.client_order_id not in held_open:
+            _cancel_orphan(desk, order, sweep, ours)
     if sweep.cancelled or sweep.filled or sweep.foreign:
         _tell(desk, sweep)
     return sweep
 
 
-def _cancel_orphan(desk: OrderDesk, order: OpenOrder, sweep: Sweep) -> None:
+def _cancel_orphan(desk: OrderDesk, order: OpenOrder, sweep: Sweep, ours: OursParsed) -> None:
     client_id = order.client_order_id
     try:
         report = desk.exchange.cancel_order(
@@ -107,24 +107,27 @@ def _cancel_orphan(desk: OrderDesk, order: OpenOrder, sweep: Sweep) -> None:
     if report is not None and report.executed_qty > 0:
         sweep.filled.append(client_id)
         return
+    if report is not None and not report.status.is_final:
+        sweep.pending.append(client_id)  # the venue says it still rests: look again later
+        return
     with desk.transactions() as uow:
-        _record(uow, desk.at, order, report)
+        _record(uow, desk.at, order, ours, report)
         uow.commit()
     sweep.cancelled.append(client_id)
 
 
-def _record(uow: UnitOfWork, at: BotAtSlot, order: OpenOrder, report: OrderReport | None) -> None:
+def _record(
+    uow: UnitOfWork, at: BotAtSlot, order: OpenOrder, ours: OursParsed, report: OrderReport | None
+) -> None:
     """Write the orphan's row as cancelled: a new row, or the one that had closed it."""
     row = uow.orders.get(order.client_order_id)
     venue_id = None if report is None else report.exchange_order_id
     if row is None:
-        parsed = parse_ours(order.client_order_id)
-        assert parsed is not None  # it carries the bot's prefix
         row = OrderRecord(
             bot_id=at.bot.id, user_id=at.bot.user_id, client_order_id=order.client_order_id,
             symbol=order.symbol, position_type=order.position_type, side=order.side,
-            purpose=parsed.purpose, status=OrderStatus.CANCELED, requested_qty=order.quantity,
-            slot=parsed.slot, created_at=at.now, exchange_order_id=venue_id,
+            purpose=ours.purpose, status=OrderStatus.CANCELED, requested_qty=order.quantity,
+            slot=ours.slot, created_at=at.now, exchange_order_id=venue_id,
             reason=ORPHAN_REASON, updated_at=at.now,
         )  # fmt: skip
         uow.orders.add(row)
