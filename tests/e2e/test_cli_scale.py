@@ -22,7 +22,7 @@ import redis
 from celery import Celery
 from psycopg import sql
 
-from tests.waiting import wait_until
+from tests.waiting import SAFETY_S, wait_until
 from tradewind.entrypoints.worker.app import configure
 from tradewind.settings import Settings
 
@@ -72,7 +72,7 @@ def env(tmp_path: Path, database: str) -> dict[str, str]:
 
 def run(env: dict[str, str], *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*CLI, *args], capture_output=True, text=True, timeout=60, check=False,
+        [*CLI, *args], capture_output=True, text=True, timeout=SAFETY_S, check=False,
         env=env | extra, stdin=subprocess.DEVNULL,
     )  # fmt: skip
 
