@@ -6,26 +6,27 @@ have parted ways. Every order rests under a client order id; ours are
 `tw<bot>-<slot>-<purpose><attempt>`.
 
 - **An orphan** is an order resting under one of this bot's ids that the database does
-  not hold open (a row not final): no row at all, or a row it closed. Intent rows (written and committed before
-  anything is sent) make the first impossible in one deployment's normal life; what can
-  still cause it: a database restored from a backup older than the order, a database
-  replaced or emptied while the venue kept the account, a row closed as "never placed"
-  because the venue did not show the order yet when asked (Binance's lookups lag a
-  moment after a timeout; before it was fixed, Binance futures exits refused after the
-  first was placed), or a second deployment trading the same exchange account
-  with the same bot ids (not supported: its orders would be cancelled here). An orphan
-  is cancelled: left resting, an exit could close a position the bot holds anew, an
-  entry could double one. What was done is written (an order row, CANCELED, with the
-  reason) and its owner is told once (`bot_error`, cause `orphan_orders`; the bot goes
-  on). An orphan that filled before the cancel reached it is a fill the bot cannot
-  account for: the bot stops in error, told once, as for any position difference.
+  not hold open (a row not final): no row at all, or a row it closed. Intent rows
+  (written and committed before anything is sent) make the first impossible in one
+  deployment's normal life; what can still cause it: a database restored from a backup
+  older than the order, a database replaced or emptied while the venue kept the account,
+  a row closed as "never placed" because the venue did not show the order yet when asked
+  (Binance's lookups lag a moment after a timeout; before it was fixed, Binance futures
+  exits refused after the first was placed), or a second deployment trading the same
+  exchange account with the same bot ids (not supported: its orders would be cancelled
+  here). An orphan is cancelled: left resting, an exit could close a position the bot
+  holds anew, an entry could double one. What was done is written (an order row,
+  CANCELED, with the reason) and its owner is told once (`bot_error`, cause
+  `orphan_orders`; the bot goes on). An orphan that filled before the cancel reached it
+  is a fill the bot cannot account for: the bot stops in error, told once, as for any
+  position difference.
 - **Other tradewind bots' orders** (another bot id) are theirs to settle: left alone.
 - **Orders tradewind did not place** (the owner's, another program's: any id not of our
-  form, `tw7-manual` included) are left alone.
-  On futures they trade the one net position the bot's position is part of, so they
-  are named in the bot's state (its reason, until its next tick says something else)
-  and the owner is told once per set of such orders (`bot_error`, cause
-  `foreign_orders`; the bot goes on). On spot they only share the wallet: not reported.
+  form, `tw7-manual` included) are left alone. On futures they trade the one net
+  position the bot's position is part of, so they are named in the bot's state (its
+  reason, until its next tick says something else) and the owner is told once per set
+  of such orders (`bot_error`, cause `foreign_orders`; the bot goes on). On spot they
+  only share the wallet: not reported.
 """
 
 from __future__ import annotations

@@ -7,10 +7,11 @@ fills from REST klines what closed while it was away, so the book never has a ho
 reader would mistake for the market; the stream is opened before the fill, so a candle
 closing in between arrives by one path or the other (storing it twice is harmless).
 
-A dropped connection is logged once with its cause and retried with a capped backoff; the
-feeder stops when `stop` is set. Run one feeder per installation: `run_feeder` takes a
-leadership lock first (the caller's; the workers use the PostgreSQL advisory lock the
-scheduler uses), so a second one stands by.
+A dropped connection, or Binance's REST or Redis away while filling or writing, is logged
+once with its cause (not again while the cause stays the same) and retried with a capped
+backoff, never a traceback; the feeder stops when `stop` is set. Run one feeder per
+installation: `run_feeder` takes a leadership lock first (the caller's; the workers use
+the PostgreSQL advisory lock the scheduler uses), so a second one stands by.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import redis
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
 from tradewind.adapters.marketdata.stream_book import StreamCandleBook
 from tradewind.domain.candles import Candles
+from tradewind.domain.errors import TemporaryExchangeError
 from tradewind.domain.timeframes import timeframe_seconds
 from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import MarketData
@@ -36,6 +39,9 @@ log = logging.getLogger(__name__)
 STREAMS_PER_CONNECTION = 200
 RECEIVE_TIMEOUT_S = 1.0  # how often a quiet connection looks at `stop`
 BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
+# Outages of what a (re)connect fills from and writes to: Binance's REST klines, Redis.
+# Each is met as a dropped stream is: one line per cause, a backoff, a reconnect and fill.
+_AWAY: tuple[type[Exception], ...] = (TemporaryExchangeError, redis.RedisError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +146,7 @@ class KlineFeeder:
                         self._fill(series)
                     failures, last_error = 0, ""
                     self._receive(ws, stop)
-            except (OSError, WebSocketException, TimeoutError) as e:
+            except (OSError, WebSocketException, TimeoutError, *_AWAY) as e:
                 error = f"{type(e).__name__}: {e}"
                 if error != last_error:  # one line per cause, not one per retry
                     log.warning("kline stream %s: %s; reconnecting", self._market.value, error)
