@@ -39,9 +39,9 @@ log = logging.getLogger(__name__)
 STREAMS_PER_CONNECTION = 200
 RECEIVE_TIMEOUT_S = 1.0  # how often a quiet connection looks at `stop`
 BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
-# Outages of what a (re)connect fills from and writes to: Binance's REST klines, Redis.
-# Each is met as a dropped stream is: one line per cause, a backoff, a reconnect and fill.
-_AWAY: tuple[type[Exception], ...] = (TemporaryExchangeError, redis.RedisError)
+# A dropped stream, and outages of what a (re)connect fills from and writes to (Binance's
+# REST klines, Redis): each is one line per cause, a backoff, a reconnect and a fill.
+_DROPPED = (OSError, WebSocketException, TimeoutError, TemporaryExchangeError, redis.RedisError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +146,7 @@ class KlineFeeder:
                         self._fill(series)
                     failures, last_error = 0, ""
                     self._receive(ws, stop)
-            except (OSError, WebSocketException, TimeoutError, *_AWAY) as e:
+            except _DROPPED as e:
                 error = f"{type(e).__name__}: {e}"
                 if error != last_error:  # one line per cause, not one per retry
                     log.warning("kline stream %s: %s; reconnecting", self._market.value, error)
