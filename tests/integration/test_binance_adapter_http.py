@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.binance_wire import SignedClient
 from tests.market_script import MINUTE, T0, ManualClock, flat_candles, same_candles_for_both_markets
 from tradewind.adapters.exchange.binance.errors import BinanceRejected
 from tradewind.adapters.exchange.binance.exchange import BinanceExchange
@@ -156,3 +157,31 @@ def test_futures_exits_refused_after_one_was_placed_are_an_unknown_outcome(
     only_target = replace(request, stop_loss=None, ids={OrderPurpose.TAKE_PROFIT: target})
     with pytest.raises(BinanceRejected):  # nothing placed: a plain refusal
         exchange.protect_position(only_target)
+
+
+def test_open_orders_show_a_futures_book_order_not_ours_and_one_of_ours_can_be_cancelled(
+    server: BinanceServer,
+) -> None:
+    server.add_account("okey", "osecret", futures={"USDT": Decimal(10_000)})
+    owner = SignedClient(server.base_url, "okey", "osecret")
+    try:
+        for client_id, price in (("manual-hedge", "41000"), ("tw9-60-e0", "41500")):
+            owner.ok("POST", "/fapi/v1/order", symbol="BTCUSDT", side="SELL", type="LIMIT",
+                     timeInForce="GTC", quantity="0.01", price=price,
+                     newClientOrderId=client_id)  # fmt: skip
+    finally:
+        owner.close()
+    settings = BinanceOptions(url=server.base_url, timeout=30, lookup_delay=0.01, seed=1)
+    exchange = BinanceExchanges(settings).for_account(
+        AccountAccess(3, ExchangeKind.BINANCE, "okey", "osecret")
+    )
+    resting = exchange.open_orders("BTCUSDT", FUTURES)
+    assert {(o.client_order_id, o.order_type, o.side, o.quantity) for o in resting} == {
+        ("manual-hedge", "LIMIT", Side.SELL, Decimal("0.01")),
+        ("tw9-60-e0", "LIMIT", Side.SELL, Decimal("0.01")),
+    }
+    cancelled = exchange.cancel_order("BTCUSDT", FUTURES, ClientOrderId("tw9-60-e0"))
+    assert cancelled is not None
+    assert cancelled.status is OrderStatus.CANCELED
+    assert [o.client_order_id for o in exchange.open_orders("BTCUSDT", FUTURES)] == ["manual-hedge"]
+    assert exchange.cancel_order("BTCUSDT", FUTURES, ClientOrderId("tw9-60-e1")) is None
