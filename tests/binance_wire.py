@@ -57,7 +57,7 @@ class SignedClient:
         api_key: str = API_KEY,
         api_secret: str = API_SECRET,
         *,
-        timeout: float = 5.0,
+        timeout: float = 30.0,  # bounds a loaded machine; a test of timeouts sets its own
         clock_ms: Callable[[], int] = wall_ms,
     ) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=timeout, verify=_UNUSED_TLS)
@@ -113,7 +113,7 @@ def running_server(
     limits: Limits | None = None,
     wall: Callable[[], int] = wall_ms,
     seed: int = 1,
-    timeout: float = 5.0,
+    timeout: float = 30.0,
     stream_max_age_seconds: float = 86_400.0,
 ) -> Iterator[ServerEnv]:
     """Start a server over `candles` (BTCUSDT on both markets) with one funded account."""

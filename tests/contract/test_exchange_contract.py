@@ -74,7 +74,7 @@ def binance_over_http(feed: PriceFeed, clock: ManualClock, stack: ExitStack) -> 
     server = stack.enter_context(BinanceServer(SimulatedVenue(feed, clock, seed=1), seed=1))
     server.add_account("contract-key", "contract-secret", spot={"USDT": START_USDT},
                        futures={"USDT": START_USDT})  # fmt: skip
-    options = BinanceOptions(url=server.base_url, timeout=5, lookup_delay=0.01, seed=1)
+    options = BinanceOptions(url=server.base_url, timeout=30, lookup_delay=0.01, seed=1)
     access = AccountAccess(1, ExchangeKind.BINANCE, "contract-key", "contract-secret")
     return BinanceExchanges(options).for_account(access)
 
@@ -332,3 +332,44 @@ def test_a_transfer_moves_spot_funds_to_futures_and_not_more_than_spot_holds(
     assert venue.exchange.free_balance("USDT", FUTURES) == START_USDT + 250
     with pytest.raises(OrderRejected):
         venue.exchange.transfer_spot_to_futures("USDT", D(1_000_000))
+
+
+# --- Open orders ----------------------------------------------------------------------------
+
+
+def test_open_orders_list_the_resting_exits_until_they_are_cancelled(venue: Venue) -> None:
+    assert venue.exchange.open_orders(SYMBOL, SPOT) == []
+    buy(venue.exchange, "o-entry", "0.01")
+    protect_spot(venue.exchange, "0.00999", "o")
+    resting = venue.exchange.open_orders(SYMBOL, SPOT)
+    assert sorted(o.client_order_id for o in resting) == ["o-s", "o-t"]
+    assert {(o.symbol, o.position_type, o.side, o.quantity) for o in resting} == {
+        (SYMBOL, SPOT, Side.SELL, D("0.00999"))
+    }
+    assert venue.exchange.open_orders(SYMBOL, FUTURES) == []  # another market
+    for client_id in ("o-s", "o-t"):
+        venue.exchange.cancel_order(SYMBOL, SPOT, ClientOrderId(client_id))
+    assert venue.exchange.open_orders(SYMBOL, SPOT) == []
+
+
+def test_open_orders_list_the_futures_conditional_exits(venue: Venue) -> None:
+    buy(venue.exchange, "of-entry", "0.01", FUTURES)
+    venue.exchange.protect_position(
+        ProtectionRequest(
+            symbol=SYMBOL, position_type=FUTURES, position_side=PositionSide.LONG,
+            quantity=D("0.01"), entry_price=D(40_000), stop_loss=D(39_200),
+            take_profit=D(44_000), trailing_rate=None,
+            ids={OrderPurpose.STOP_LOSS: ClientOrderId("of-s0"),
+                 OrderPurpose.TAKE_PROFIT: ClientOrderId("of-t0")},
+        )
+    )  # fmt: skip
+    resting = venue.exchange.open_orders(SYMBOL, FUTURES)
+    assert sorted(o.client_order_id for o in resting) == ["of-s0", "of-t0"]
+    assert {(o.position_type, o.side, o.quantity) for o in resting} == {
+        (FUTURES, Side.SELL, D("0.01"))
+    }
+    assert venue.exchange.open_orders(SYMBOL, SPOT) == []
+    cancelled = venue.exchange.cancel_order(SYMBOL, FUTURES, ClientOrderId("of-s0"))
+    assert cancelled is not None
+    assert cancelled.status is OrderStatus.CANCELED
+    assert [o.client_order_id for o in venue.exchange.open_orders(SYMBOL, FUTURES)] == ["of-t0"]

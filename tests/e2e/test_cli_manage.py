@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import SAFETY_S
+
 CLI = [sys.executable, "-m", "tradewind.entrypoints.cli"]
 API_KEY = "AKIA-test-key-4f1d9c"
 API_SECRET = "s3cr3t-test-value-8e2b7a"
@@ -36,7 +38,7 @@ class Tradewind:
             [*CLI, *args],
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=SAFETY_S,
             check=False,
             env=self.env | env,
             stdin=subprocess.DEVNULL,

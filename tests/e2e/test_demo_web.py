@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.waiting import SAFETY_S
+
 
 def test_the_demo_serves_its_bots_to_its_user_until_interrupted(tmp_path: Path) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
@@ -47,7 +49,7 @@ def test_the_demo_serves_its_bots_to_its_user_until_interrupted(tmp_path: Path) 
             assert browser.get("/api/v1/trades").json()  # two hours of the demo market trade
             assert browser.get("/").status_code == 200
         demo.send_signal(signal.SIGINT)
-        assert demo.wait(timeout=60) == 0
+        assert demo.wait(timeout=SAFETY_S) == 0
     finally:
         if demo.poll() is None:
             demo.kill()

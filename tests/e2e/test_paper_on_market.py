@@ -22,6 +22,7 @@ from tests.conftest import shared_file
 from tests.e2e.test_replay_parity import tradewind
 from tests.integration.db_builders import spot_config
 from tests.integration.replay_vs_backtest import Row, backtested
+from tests.waiting import SAFETY_S
 from tradewind.adapters.db.engine import make_engine, session_factory
 from tradewind.adapters.db.tables import BotStateRow
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
@@ -84,7 +85,7 @@ def test_a_paper_bot_on_the_servers_market_makes_the_backtests_trades(tmp_path: 
                 _wait_for_slot(engine, slot, run)
         finally:
             run.send_signal(signal.SIGINT)
-            out, _ = run.communicate(timeout=60)
+            out, _ = run.communicate(timeout=SAFETY_S)
     traded = _paper_trades(engine)
     engine.dispose()
     expected = [

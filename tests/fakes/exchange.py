@@ -21,6 +21,7 @@ from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
     ClientOrderId,
     ExchangePosition,
+    OpenOrder,
     OrderPurpose,
     OrderReport,
     OrderRequest,
@@ -217,6 +218,16 @@ class FakeExchange:
         if fault is not None:
             raise fault.error
         return reports
+
+    def open_orders(self, symbol: str, position_type: PositionType) -> list[OpenOrder]:
+        self._faults.take("open_orders")
+        return [
+            OpenOrder(client_id, resting.request.symbol, position_type,
+                      resting.request.position_side.exit_side,
+                      resting.request.quantity, resting.purpose.value.upper(), reduce_only=True)
+            for client_id, resting in self._resting.items()
+            if (resting.request.symbol, resting.request.position_type) == (symbol, position_type)
+        ]  # fmt: skip
 
     def cancel_order(
         self, symbol: str, position_type: PositionType, client_order_id: ClientOrderId

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, text
 
 from tests.integration.db_builders import paper_account, spot_config
 from tests.integration.signals import signal_at
+from tests.waiting import SAFETY_S
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.shared.redis_store import Names
 from tradewind.bootstrap.worker import HISTORY_MINUTES, paper_market
@@ -43,7 +44,7 @@ REDIS_BROKER_URL = "redis://127.0.0.1:6379/0"
 SETTLE = 2
 MARKET_START = 1_704_067_200  # 2024-01-01 00:00 UTC
 SEED = 7
-DEADLINE_S = 45.0
+DEADLINE_S = SAFETY_S  # a condition waited for: only a machine under load comes near it
 FUTURES_USDT = {"USDT": Decimal(1_000)}
 # Bots that trade often: entries, protective orders, closes.
 BOT_MIX: list[dict[str, object]] = [

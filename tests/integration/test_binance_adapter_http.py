@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
+from tests.binance_wire import SignedClient
 from tests.market_script import MINUTE, T0, ManualClock, flat_candles, same_candles_for_both_markets
 from tradewind.adapters.exchange.binance.errors import BinanceRejected
 from tradewind.adapters.exchange.binance.exchange import BinanceExchange
@@ -15,13 +17,19 @@ from tradewind.adapters.exchange.binance.provider import BinanceExchanges, Binan
 from tradewind.adapters.exchange.simulated import CandlesPriceFeed, SimulatedVenue
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.errors import OutcomeUnknown
-from tradewind.domain.orders import ClientOrderId, OrderRequest, OrderStatus
-from tradewind.domain.types import PositionType, Side
+from tradewind.domain.orders import (
+    ClientOrderId,
+    OrderPurpose,
+    OrderRequest,
+    OrderStatus,
+    ProtectionRequest,
+)
+from tradewind.domain.types import PositionSide, PositionType, Side
 from tradewind.ports import AccountAccess
 from tradewind.testkit.binance_server.faults import Fault, FaultMode
 from tradewind.testkit.binance_server.server import BinanceServer
 
-SPOT = PositionType.SPOT
+SPOT, FUTURES = PositionType.SPOT, PositionType.FUTURES
 
 
 @pytest.fixture
@@ -35,7 +43,7 @@ def server() -> Iterator[BinanceServer]:
 
 def adapter(server: BinanceServer, **options: object) -> BinanceExchange:
     settings = BinanceOptions(
-        url=server.base_url, timeout=2, lookup_delay=0.01, retry_backoff_base=0.01, seed=1
+        url=server.base_url, timeout=30, lookup_delay=0.01, retry_backoff_base=0.01, seed=1
     )
     for name, value in options.items():
         object.__setattr__(settings, name, value)
@@ -116,3 +124,64 @@ def test_a_rate_limit_is_waited_out_for_retry_after_by_every_caller(server: Bina
     governor = exchange.transport.governors.spot
     assert governor.store.blocked_until() > 0  # every other caller was held back too
     assert governor.used() >= 20  # the weight header (20 for /account) is being read
+
+
+def test_futures_exits_refused_after_one_was_placed_are_an_unknown_outcome(
+    server: BinanceServer,
+) -> None:
+    # The stop-loss rests, the take-profit is refused (it would trigger at once): not a
+    # refusal of the whole request, or the resting stop would be recorded as never placed.
+    server.add_account("fkey", "fsecret", futures={"USDT": Decimal(10_000)})
+    settings = BinanceOptions(url=server.base_url, timeout=30, lookup_delay=0.01, seed=1)
+    exchange = BinanceExchanges(settings).for_account(
+        AccountAccess(2, ExchangeKind.BINANCE, "fkey", "fsecret")
+    )
+    exchange.place_market_order(
+        OrderRequest(ClientOrderId("f-in"), "BTCUSDT", FUTURES, Side.BUY, Decimal("0.01"))
+    )
+    stop, target = ClientOrderId("f-1-s0"), ClientOrderId("f-1-t0")
+    request = ProtectionRequest(
+        symbol="BTCUSDT", position_type=FUTURES, position_side=PositionSide.LONG,
+        quantity=Decimal("0.01"), entry_price=Decimal(40_000), stop_loss=Decimal(39_200),
+        take_profit=Decimal(30_000), trailing_rate=None,
+        ids={OrderPurpose.STOP_LOSS: stop, OrderPurpose.TAKE_PROFIT: target},
+    )  # fmt: skip
+    with pytest.raises(OutcomeUnknown, match="1 of the position's exits placed"):
+        exchange.protect_position(request)
+    placed = exchange.find_order("BTCUSDT", FUTURES, stop)
+    assert placed is not None
+    assert placed.status is OrderStatus.NEW
+    assert exchange.find_order("BTCUSDT", FUTURES, target) is None
+    assert [o.client_order_id for o in exchange.open_orders("BTCUSDT", FUTURES)] == [stop.value]
+
+    only_target = replace(request, stop_loss=None, ids={OrderPurpose.TAKE_PROFIT: target})
+    with pytest.raises(BinanceRejected):  # nothing placed: a plain refusal
+        exchange.protect_position(only_target)
+
+
+def test_open_orders_show_a_futures_book_order_not_ours_and_one_of_ours_can_be_cancelled(
+    server: BinanceServer,
+) -> None:
+    server.add_account("okey", "osecret", futures={"USDT": Decimal(10_000)})
+    owner = SignedClient(server.base_url, "okey", "osecret")
+    try:
+        for client_id, price in (("manual-hedge", "41000"), ("tw9-60-e0", "41500")):
+            owner.ok("POST", "/fapi/v1/order", symbol="BTCUSDT", side="SELL", type="LIMIT",
+                     timeInForce="GTC", quantity="0.01", price=price,
+                     newClientOrderId=client_id)  # fmt: skip
+    finally:
+        owner.close()
+    settings = BinanceOptions(url=server.base_url, timeout=30, lookup_delay=0.01, seed=1)
+    exchange = BinanceExchanges(settings).for_account(
+        AccountAccess(3, ExchangeKind.BINANCE, "okey", "osecret")
+    )
+    resting = exchange.open_orders("BTCUSDT", FUTURES)
+    assert {(o.client_order_id, o.order_type, o.side, o.quantity) for o in resting} == {
+        ("manual-hedge", "LIMIT", Side.SELL, Decimal("0.01")),
+        ("tw9-60-e0", "LIMIT", Side.SELL, Decimal("0.01")),
+    }
+    cancelled = exchange.cancel_order("BTCUSDT", FUTURES, ClientOrderId("tw9-60-e0"))
+    assert cancelled is not None
+    assert cancelled.status is OrderStatus.CANCELED
+    assert [o.client_order_id for o in exchange.open_orders("BTCUSDT", FUTURES)] == ["manual-hedge"]
+    assert exchange.cancel_order("BTCUSDT", FUTURES, ClientOrderId("tw9-60-e1")) is None

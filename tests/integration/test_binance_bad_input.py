@@ -104,7 +104,7 @@ def one_bot(
     market = ReplayMarketData({"BTCUSDT": candles})
     clock = ReplayClock(T0 + WARMUP * 60)
     with BinanceServer(SimulatedVenue(market, clock, seed=2), seed=2) as server:
-        options = BinanceOptions(url=server.base_url, timeout=2, lookup_delay=0.01, seed=1)
+        options = BinanceOptions(url=server.base_url, timeout=30, lookup_delay=0.01, seed=1)
         binance = BinanceExchanges(options)
         deps = TickDeps(
             uow=tick_uow,

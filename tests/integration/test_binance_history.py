@@ -18,7 +18,7 @@ def test_a_history_longer_than_one_klines_call_is_paged_and_then_topped_up() -> 
     with running_server(minutes) as env:
         until = int(minutes.open_time[2_800])  # the close of candle 2,799
         env.clock.time = until + 2
-        options = BinanceOptions(url=env.server.base_url, timeout=5, lookup_delay=0.01, seed=1)
+        options = BinanceOptions(url=env.server.base_url, timeout=30, lookup_delay=0.01, seed=1)
         market = BinanceExchanges(options).market_data()
         got = market.closed_candles(Symbol("BTCUSDT"), "1m", PositionType.SPOT, until, 2_500)
         assert market.fetches == 3  # 1,000 + 1,000 + 500

@@ -20,6 +20,7 @@ from binance.spot import Spot
 from binance.websocket.spot.websocket_stream import SpotWebsocketStreamClient
 
 from tests.binance_wire import API_KEY, API_SECRET, ServerEnv, running_server
+from tests.waiting import SAFETY_S
 
 BTC = "BTCUSDT"
 
@@ -177,9 +178,9 @@ def test_binance_connector_streams_market_and_user_data(env: ServerEnv) -> None:
     seen: list[dict[str, object]] = []
 
     def wait_for(test: Callable[[dict[str, object]], bool]) -> dict[str, object]:
-        """The first message, received so far or within 5 s of the last one, that passes."""
+        """The first message, received so far or to come, that passes."""
         while not any(test(m) for m in seen):
-            seen.append(received.get(timeout=5))
+            seen.append(received.get(timeout=SAFETY_S))
         return next(m for m in seen if test(m))
 
     spot = Spot(API_KEY, API_SECRET, base_url=env.server.base_url)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.binance_wire import ServerEnv, SignedClient, running_server
+from tests.waiting import SAFETY_S, wait_until
 from tradewind.testkit.binance_server import Fault, FaultMode
 
 ORDER = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01"}
@@ -71,15 +72,22 @@ def test_faults_after_the_work_answer_an_error_though_the_order_was_placed(
     assert env.server.stats()["orders_accepted"] == {"spot": 1, "total": 1}
 
 
-def test_timeout_after_accept_places_the_order_and_the_client_gets_no_answer() -> None:
-    with running_server(timeout=0.3) as env:
-        env.server.add_fault(Fault(FaultMode.TIMEOUT_AFTER_ACCEPT, count=1))
+def test_timeout_after_accept_places_the_order_and_the_client_gets_no_answer(
+    env: ServerEnv,
+) -> None:
+    env.server.add_fault(Fault(FaultMode.TIMEOUT_AFTER_ACCEPT, count=1))
+    impatient = SignedClient(env.server.base_url, timeout=0.3)  # gives up; the server holds
+    try:
         with pytest.raises(httpx.ReadTimeout):
-            place(env, "f-1")
-        assert placed(env, "f-1")
-        found = env.client.ok("GET", "/api/v3/order", symbol="BTCUSDT", origClientOrderId="f-1")
-        assert found["status"] == "FILLED"
-        assert env.server.stats()["no_answer"] == {"held": 1}
+            impatient.signed("POST", "/api/v3/order", newClientOrderId="f-1", **ORDER)
+    finally:
+        impatient.close()
+    # A busy server may read the request only after the client gave up: wait for its work.
+    wait_until(lambda: placed(env, "f-1"), "the order placed")
+    wait_until(lambda: env.server.stats()["no_answer"] == {"held": 1}, "the answer held back")
+    found = env.client.ok("GET", "/api/v3/order", symbol="BTCUSDT", origClientOrderId="f-1")
+    assert isinstance(found, dict)
+    assert found["status"] == "FILLED"
 
 
 def test_timeout_after_accept_with_no_hold_closes_the_connection_unanswered(
@@ -148,7 +156,8 @@ def test_a_faulted_run_repeats_with_the_same_seed() -> None:
 def test_stopping_the_server_ends_a_held_request_at_once() -> None:
     with running_server() as env:
         env.server.add_fault(Fault(FaultMode.TIMEOUT_AFTER_ACCEPT))
-        client = SignedClient(env.server.base_url, timeout=30)
+        # The client would wait far longer than the test does: only the stop can end it.
+        client = SignedClient(env.server.base_url, timeout=4 * SAFETY_S)
         errors: list[Exception] = []
 
         def waiting() -> None:
@@ -159,11 +168,9 @@ def test_stopping_the_server_ends_a_held_request_at_once() -> None:
 
         caller = threading.Thread(target=waiting)
         caller.start()
-        deadline = time.monotonic() + 5
-        while env.server.stats()["no_answer"] == {} and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: env.server.stats()["no_answer"] != {}, "the request held")
         env.server.stop()
-        caller.join(timeout=5)
+        caller.join(timeout=SAFETY_S)
         client.close()
         assert not caller.is_alive()
         assert len(errors) == 1

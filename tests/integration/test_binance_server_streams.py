@@ -15,6 +15,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tests.binance_wire import ServerEnv, running_server
+from tests.waiting import SAFETY_S
 
 BTC = "BTCUSDT"
 
@@ -26,9 +27,9 @@ def env() -> Iterator[ServerEnv]:
 
 
 def next_event(ws: ClientConnection, kind: str | None = None) -> dict[str, object]:
-    """The next message (of event type `kind`), waiting up to 5 s for it."""
+    """The next message (of event type `kind`); a loaded machine may take its time."""
     while True:
-        message = json.loads(ws.recv(timeout=5))
+        message = json.loads(ws.recv(timeout=SAFETY_S))
         assert isinstance(message, dict)
         data = message.get("data", message)
         if kind is None or (isinstance(data, dict) and data.get("e") == kind):
@@ -36,9 +37,9 @@ def next_event(ws: ClientConnection, kind: str | None = None) -> dict[str, objec
 
 
 def drain(ws: ClientConnection) -> None:
-    """Read until the server closes the connection (ConnectionClosed), 5 s per message."""
+    """Read until the server closes the connection (ConnectionClosed)."""
     while True:
-        ws.recv(timeout=5)
+        ws.recv(timeout=SAFETY_S)
 
 
 def listening(ws: ClientConnection, key: str) -> None:
@@ -119,7 +120,7 @@ def test_the_spot_user_stream_reports_orders_and_balances(env: ServerEnv) -> Non
         env.server.expire_listen_keys()
         assert next_event(ws, "listenKeyExpired")["listenKey"] == key
         with pytest.raises(ConnectionClosed):
-            ws.recv(timeout=5)
+            ws.recv(timeout=SAFETY_S)
 
 
 def test_the_futures_user_stream_reports_fills_and_positions(env: ServerEnv) -> None:

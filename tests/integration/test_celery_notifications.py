@@ -38,12 +38,11 @@ def test_a_worker_delivers_each_event_once_however_often_the_task_comes(
             cluster.start("worker", env={"TRADEWIND_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8"})
             for _ in range(3):  # as the scheduler sends it, and twice more by redelivery
                 cluster.sender.send_task("tradewind.deliver_notifications")
-            wait_for(lambda: len(receiver.received) >= 3, "three deliveries", timeout=30)
+            wait_for(lambda: len(receiver.received) >= 3, "three deliveries")
             cluster.sender.send_task("tradewind.deliver_notifications")
             wait_for(
                 lambda: all(d.status is DeliveryStatus.DELIVERED for d in desk.deliveries()),
                 "every delivery settled",
-                timeout=30,
             )
         limits = sorted(json.loads(r.body)["data"]["limit"] for r in receiver.received)
         assert limits == ["daily_profit_target", "max_daily_loss", "max_daily_trades"]

@@ -7,6 +7,7 @@ dropped connection or a feeder restart, and a slot answered from it costs no RES
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,8 +25,10 @@ from tradewind.adapters.marketdata.stream_book import StreamCandleBook, StreamMa
 from tradewind.adapters.shared.redis_store import Names
 from tradewind.domain.candles import Candles
 from tradewind.domain.types import PositionType, Symbol
+from tradewind.testkit.binance_server import Fault, FaultMode
 
 SPOT = PositionType.SPOT
+KLINE_LOGGER = "tradewind.adapters.exchange.binance.kline_feeder"
 BTC = Symbol("BTCUSDT")
 
 
@@ -48,7 +51,7 @@ def env() -> Iterator[ServerEnv]:
 
 @contextmanager
 def feeding(env: ServerEnv, book: StreamCandleBook, series: list[Series]) -> Iterator[KlineFeeder]:
-    rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=5)).market_data()
+    rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=30)).market_data()
     feeder = KlineFeeder(
         env.server.stream_url, SPOT, series, rest, book, env.clock.now, backfill=1_000
     )
@@ -63,7 +66,7 @@ def feeding(env: ServerEnv, book: StreamCandleBook, series: list[Series]) -> Ite
 
 
 def rest_candles(env: ServerEnv, timeframe: str, until: int, limit: int) -> Candles:
-    rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=5)).market_data()
+    rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=30)).market_data()
     return rest.closed_candles(BTC, timeframe, SPOT, until, limit)
 
 
@@ -128,7 +131,7 @@ def test_a_slot_in_the_book_costs_no_rest_call_and_one_beyond_it_reads_rest(
     env.clock.at_minute(20)
     with feeding(env, book, [Series(BTC, "1m")]):
         wait_until(lambda: newest(book) == T0 + 19 * MINUTE, "the backfill")
-    rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=5)).market_data()
+    rest = BinanceExchanges(BinanceOptions(url=env.server.base_url, timeout=30)).market_data()
     market = StreamMarketData(book, rest)
 
     until = T0 + 20 * MINUTE
@@ -146,3 +149,22 @@ def test_a_slot_in_the_book_costs_no_rest_call_and_one_beyond_it_reads_rest(
     whole = market.closed_candles(BTC, "1m", SPOT, until + MINUTE, 30)
     assert (market.book_reads, market.rest_reads) == (2, 1)
     assert same(whole, rest_candles(env, "1m", until + MINUTE, 30))
+
+
+def test_rest_klines_away_at_a_fill_is_one_line_then_the_fill_when_they_are_back(
+    env: ServerEnv, redis_client: redis.Redis, names: Names, caplog: pytest.LogCaptureFixture
+) -> None:
+    book = StreamCandleBook(redis_client, names)
+    env.clock.at_minute(4)
+    # More 503s than a fill's retries: the first fills fail, a later one gets through.
+    env.server.add_fault(Fault(FaultMode.HTTP_503, count=12, paths=("GET /api/v3/klines",)))
+    with (
+        caplog.at_level(logging.WARNING, logger=KLINE_LOGGER),
+        feeding(env, book, [Series(BTC, "1m")]) as feeder,
+    ):
+        wait_until(lambda: newest(book) == T0 + 3 * MINUTE, "the backfill once REST is back")
+        assert feeder.stats.connects >= 2  # the follower lived through the outage
+    said = [r.getMessage() for r in caplog.records if r.name == KLINE_LOGGER]
+    assert len(said) == 1, said  # one line for the cause, not one per retry
+    assert "reconnecting" in said[0]
+    assert all(r.exc_info is None for r in caplog.records)

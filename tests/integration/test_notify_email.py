@@ -40,7 +40,7 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def _server(port: int, security: str, cert: Path, **login: object) -> SmtpServer:
     return SmtpServer(host="127.0.0.1", port=port, security=security,  # type: ignore[arg-type]
-                      sender="tradewind@example.com", ca_file=cert, timeout=5,
+                      sender="tradewind@example.com", ca_file=cert, timeout=30,
                       **login)  # type: ignore[arg-type]  # fmt: skip
 
 

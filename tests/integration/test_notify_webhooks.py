@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.notify.desk import LOOPBACK, Desk
 from tests.notify.servers import WebhookReceiver
+from tests.waiting import SAFETY_S
 from tradewind.adapters.clocks import ReplayClock, SystemClock
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.notify.signing import generate_secret, signed_headers
@@ -136,26 +137,31 @@ def test_a_failing_endpoint_is_tried_with_doubling_waits_then_dead_lettered(
     assert desk.deliveries()[0].status is DeliveryStatus.DELIVERED
 
 
-def test_redirects_are_not_followed_and_a_slow_endpoint_times_out(
-    desk_of: Callable[..., Desk],
-) -> None:
+def test_redirects_are_not_followed(desk_of: Callable[..., Desk]) -> None:
+    desk = desk_of()  # the default timeout bounds a loaded machine's answer, never reached
+    user = desk.add_user()
+    with WebhookReceiver(SECRET, mode="redirect") as moved:
+        desk.add_webhook(moved.url, SECRET, name="moved")
+        desk.write_event(user)
+        done = deliver_due(desk.deps)
+    assert (done.delivered, done.retrying) == (0, 1)
+    assert len(moved.received) == 1  # /elsewhere was never asked
+    [delivery] = desk.deliveries()
+    assert delivery.last_error == "HTTP 302: a redirect, which is not followed"
+
+
+def test_a_slow_endpoint_times_out(desk_of: Callable[..., Desk]) -> None:
+    # Only the receiver that never answers meets the short timeout: a loaded machine's
+    # slow answer from another receiver would meet it too, so there is none here.
     desk = desk_of(timeout=0.5)
     user = desk.add_user()
-    with (
-        WebhookReceiver(SECRET, mode="redirect") as moved,
-        WebhookReceiver(SECRET, mode="hang") as slow,
-    ):
-        desk.add_webhook(moved.url, SECRET, name="moved")
+    with WebhookReceiver(SECRET, mode="hang") as slow:
         desk.add_webhook(slow.url, SECRET, name="slow")
         desk.write_event(user)
         done = deliver_due(desk.deps)
-    assert (done.delivered, done.retrying) == (0, 2)
-    assert len(moved.received) == 1  # /elsewhere was never asked
-    errors = {d.channel: d.last_error for d in desk.deliveries()}
-    assert errors == {
-        "moved": "HTTP 302: a redirect, which is not followed",
-        "slow": "no answer within 0.5 s",
-    }
+    assert (done.delivered, done.retrying) == (0, 1)
+    [delivery] = desk.deliveries()
+    assert delivery.last_error == "no answer within 0.5 s"
 
 
 def test_a_loopback_endpoint_is_refused_unless_the_operator_allows_it(
@@ -211,7 +217,9 @@ def test_a_name_is_resolved_once_checked_and_called_at_the_checked_address(
         return answers[host]
 
     desk = Desk(sessions, secrets)
-    desk.webhooks = WebhookSender(SystemClock(), timeout=2, allowed=LOOPBACK, resolver=resolver)
+    desk.webhooks = WebhookSender(
+        SystemClock(), timeout=SAFETY_S, allowed=LOOPBACK, resolver=resolver
+    )  # a loaded machine may answer slowly: the timeout only bounds it
     desk.deps = replace(desk.deps, senders={ChannelKind.WEBHOOK: desk.webhooks})
     user = desk.add_user()
     with WebhookReceiver(SECRET) as receiver:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.waiting import SAFETY_S
 from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.unit_of_work import SqlNotifyUnitOfWork, SqlUnitOfWork
@@ -52,7 +53,7 @@ class Desk:
         policy: RetryPolicy | None = None,
         webhook_clock: Clock | None = None,
         allowed: tuple[object, ...] | None = None,
-        timeout: float = 2.0,
+        timeout: float = SAFETY_S,  # bounds a hung receiver only: an answer is not waited out
         smtp: SmtpServer | None = None,
         start: int | None = None,
     ) -> None:

@@ -56,6 +56,8 @@ class ErrorCause(StrEnum):
     REPEATED_REJECTS = "repeated_rejects"  # orders refused again and again (the bot goes on)
     OUTCOME_UNKNOWN = "outcome_unknown"  # an order's outcome is still unknown (the bot waits)
     VENUE_MISMATCH = "venue_mismatch"  # the venue does not hold the bot's position (it stops)
+    ORPHAN_ORDERS = "orphan_orders"  # its orders the database lacked were cancelled (it goes on)
+    FOREIGN_ORDERS = "foreign_orders"  # orders not ours share its futures position (it goes on)
 
 
 def parse_event_types(text: str) -> tuple[EventType, ...]:

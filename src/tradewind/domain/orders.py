@@ -12,6 +12,8 @@ from tradewind.domain.errors import DomainError
 from tradewind.domain.types import ExitReason, PositionSide, PositionType, Side, Symbol
 
 _CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
+# Ours: tw<bot id>-<slot>-<purpose code><attempt> (see `ClientOrderId.for_slot`).
+_OURS = re.compile(r"^tw(\d+)-(\d+)-([a-z])(\d+)$")
 
 
 class OrderStatus(StrEnum):
@@ -90,10 +92,55 @@ class ClientOrderId:
         cls, bot_id: int, slot: int, purpose: OrderPurpose, attempt: int = 0
     ) -> ClientOrderId:
         """Return the id of a bot's order in one slot; a new attempt gets a new id."""
-        return cls(f"tw{bot_id}-{slot}-{purpose.code}{attempt}")
+        return cls(f"{cls.bot_prefix(bot_id)}{slot}-{purpose.code}{attempt}")
+
+    @staticmethod
+    def bot_prefix(bot_id: int) -> str:
+        """Return how every client order id of the bot begins ("tw7-": never "tw71-")."""
+        return f"tw{bot_id}-"
 
     def __str__(self) -> str:
         return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class OursParsed:
+    """What one of our client order ids says: whose order, which slot, what for."""
+
+    bot_id: int
+    slot: int
+    purpose: OrderPurpose
+
+
+def parse_ours(client_order_id: str) -> OursParsed | None:
+    """Read one of our client order ids; None for an id tradewind did not make."""
+    found = _OURS.match(client_order_id)
+    if found is None:
+        return None
+    purpose = _PURPOSES.get(found.group(3))
+    if purpose is None:
+        return None
+    return OursParsed(int(found.group(1)), int(found.group(2)), purpose)
+
+
+_PURPOSES = {code: purpose for purpose, code in _CODES.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class OpenOrder:
+    """An order resting at the venue, as its list of open orders shows it.
+
+    `client_order_id` is whoever placed it chose: ours (`tw<bot>-...`), or the owner's,
+    or another program's on the same account (a free string, never validated here).
+    """
+
+    client_order_id: str
+    symbol: Symbol
+    position_type: PositionType
+    side: Side
+    quantity: Decimal
+    order_type: str  # the venue's name for it: LIMIT, STOP_MARKET, TAKE_PROFIT, ...
+    reduce_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

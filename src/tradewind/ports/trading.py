@@ -23,6 +23,7 @@ from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
     ClientOrderId,
     ExchangePosition,
+    OpenOrder,
     OrderReport,
     OrderRequest,
     ProtectionRequest,
@@ -83,6 +84,14 @@ class Exchange(Protocol):
 
     def protect_position(self, request: ProtectionRequest) -> list[OrderReport]:
         """Rest protective exit orders on the exchange; one filling cancels the others."""
+        ...
+
+    def open_orders(self, symbol: Symbol, position_type: PositionType) -> list[OpenOrder]:
+        """Return every order resting on `symbol` in that market, whoever placed it.
+
+        What a reconciliation compares with the orders the database holds open: futures
+        conditional orders (Binance's algo orders) too.
+        """
         ...
 
     def cancel_order(

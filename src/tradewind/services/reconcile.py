@@ -8,14 +8,18 @@ active bot, under its tick lock (never beside one of its ticks):
 1. settles its open orders by client order id, as a tick does (`settle_open_orders`): the
    fills the venue made meanwhile are recorded (once: a trade is keyed by its client
    order id), the orders it does not hold are closed, orphaned exits cancelled;
-2. compares its position with the venue's (`position_difference`). A difference the
+2. lists the orders resting at the venue on its market (`sweep_venue_orders`): those
+   under the bot's client id prefix the database does not hold open (orphans) are
+   cancelled, recorded and told once; orders tradewind did not place are left alone,
+   and named in the bot's state on futures, where they share its net position;
+3. compares its position with the venue's (`position_difference`). A difference the
    fills do not explain puts the bot in error, with the reason in its state, and queues
    one `bot_error` event (cause `venue_mismatch`) for its owner. A bot in error is not
    ticked, so it sends nothing more: never a loop of refused orders.
 
 A bot whose venue cannot answer now (an outage, an outcome still unknown) is left as it
-is: its ticks settle it, as they would anyway. Nothing is ever sent here but cancels of
-exits left resting for a position that is gone.
+is: its ticks settle it, as they would anyway. Nothing is ever sent here but cancels: of
+exits left resting for a position that is gone, and of orphans.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from tradewind.domain.orders import OrderStatus
 from tradewind.services.scheduler import SLOT_SECONDS
 from tradewind.services.tick.context import BotAtSlot, TickDeps
 from tradewind.services.tick.market import FAILURES
+from tradewind.services.tick.orphans import sweep_venue_orders
 from tradewind.services.tick.reconcile import settle_open_orders
 from tradewind.services.tick.sending import OrderDesk
 from tradewind.services.tick.state import mark_error
@@ -53,6 +58,7 @@ class Reconciliation:
 
     outcomes: dict[int, Reconciled]
     fills: int  # orders found filled: what the venue did while no runner watched
+    orphans: int = 0  # orders resting under a bot's ids the database lacked: cancelled
 
     def summary(self) -> str:
         """Say in a line what was found."""
@@ -61,6 +67,7 @@ class Reconciliation:
         return (
             f"reconciled {len(self.outcomes)} bots with their venues: "
             f"{', '.join(parts) or 'none active'}; {self.fills} orders found filled, recorded"
+            + (f"; {self.orphans} orphan orders cancelled" if self.orphans else "")
         )
 
 
@@ -77,47 +84,62 @@ def reconcile_at_start(deps: TickDeps, account_kind: ExchangeKind | None = None)
     with deps.uow() as uow:
         bot_ids = uow.bots.active_ids(account_kind)
     outcomes: dict[int, Reconciled] = {}
-    fills = 0
+    fills = orphans = 0
     for bot_id in bot_ids:
         if not deps.lock.try_acquire(bot_id):
             outcomes[bot_id] = Reconciled.SKIPPED  # another runner is ticking it now
             continue
         try:
-            outcomes[bot_id], recorded = _reconcile(deps, bot_id)
-            fills += recorded
+            found = _reconcile(deps, bot_id)
         finally:
             deps.lock.release(bot_id)
-    return Reconciliation(outcomes, fills)
+        outcomes[bot_id] = found.outcome
+        fills += found.fills
+        orphans += found.orphans
+    return Reconciliation(outcomes, fills, orphans)
 
 
-def _reconcile(deps: TickDeps, bot_id: int) -> tuple[Reconciled, int]:
+@dataclass(frozen=True, slots=True)
+class _Found:
+    outcome: Reconciled
+    fills: int = 0
+    orphans: int = 0
+
+
+def _reconcile(deps: TickDeps, bot_id: int) -> _Found:
     now = deps.clock.now()
     with deps.uow() as uow:
         load = uow.bots.load_for_tick(bot_id, utc_day(now))
     if load is None or not load.bot.active or load.access is None:
-        return Reconciled.SKIPPED, 0  # gone, stopped, or its tick errs it with the reason
+        return _Found(Reconciled.SKIPPED)  # gone, stopped, or its tick errs it with the reason
     if load.bot.state.status is BotStatus.ERROR:
-        return Reconciled.SKIPPED, 0  # told already; it waits for its owner
+        return _Found(Reconciled.SKIPPED)  # told already; it waits for its owner
     at = BotAtSlot.claimed(
         load.bot, load.access, load.open_orders, load.today, now // SLOT_SECONDS * SLOT_SECONDS, now
     )
+    recorded = orphans = 0
     try:
         desk = OrderDesk(deps.uow, deps.exchanges.for_account(load.access), at)
         before = _filled(at)
-        if at.open_orders and settle_open_orders(desk) is not None:
-            return Reconciled.LATER, _filled(at) - before
+        stuck = settle_open_orders(desk) if at.open_orders else None
         recorded = _filled(at) - before
+        if stuck is not None:
+            return _Found(Reconciled.LATER, recorded)
+        sweep = sweep_venue_orders(desk)
+        orphans = len(sweep.cancelled)
+        if sweep.stopped:
+            return _Found(Reconciled.STOPPED, recorded, orphans)
         difference = position_difference(desk.exchange, at.bot)
     except FAILURES:
-        return Reconciled.LATER, 0
+        return _Found(Reconciled.LATER, recorded, orphans)
     if difference is None:
-        return Reconciled.AGREES, recorded
+        return _Found(Reconciled.AGREES, recorded, orphans)
     with deps.uow() as uow:
         reason = mismatch_reason(difference)
         uow.outbox.add(mark_error(at.bot, now, reason, ErrorCause.VENUE_MISMATCH))
         at.book.save(uow)
         uow.commit()
-    return Reconciled.STOPPED, recorded
+    return _Found(Reconciled.STOPPED, recorded, orphans)
 
 
 def _filled(at: BotAtSlot) -> int:

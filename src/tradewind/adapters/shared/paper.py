@@ -43,6 +43,7 @@ from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
     ClientOrderId,
     ExchangePosition,
+    OpenOrder,
     OrderReport,
     OrderRequest,
     ProtectionRequest,
@@ -221,6 +222,9 @@ class SharedPaperAccount:
 
     def protect_position(self, request: ProtectionRequest) -> list[OrderReport]:
         return self._venues.run(self._access, lambda e: e.protect_position(request))
+
+    def open_orders(self, symbol: Symbol, position_type: PositionType) -> list[OpenOrder]:
+        return self._venues.run(self._access, lambda e: e.open_orders(symbol, position_type))
 
     def cancel_order(
         self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId

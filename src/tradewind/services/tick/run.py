@@ -33,6 +33,7 @@ from tradewind.services.tick.closing import close_on_request
 from tradewind.services.tick.context import BotAtSlot, TickDeps
 from tradewind.services.tick.entry import enter
 from tradewind.services.tick.market import FAILURES, MarketView, Unread, read_market
+from tradewind.services.tick.orphans import sweep_venue_orders
 from tradewind.services.tick.outcome import TickOutcome
 from tradewind.services.tick.protection import lift_protection, protect
 from tradewind.services.tick.reconcile import UNSENT, settle_open_orders
@@ -190,9 +191,12 @@ def _trade(desk: OrderDesk, view: MarketView, reached: ExitReason | None) -> Tic
 
 
 def _parted_from_venue(desk: OrderDesk) -> bool:
-    """After settling an order whose outcome was unknown, compare the position with the
-    venue's; a difference the fills do not explain puts the bot in error (told once)."""
+    """After settling an order whose outcome was unknown, cancel the bot's orphans at the
+    venue (`sweep_venue_orders`) and compare the position with the venue's; a difference
+    the fills do not explain puts the bot in error (told once)."""
     at = desk.at
+    if sweep_venue_orders(desk).stopped:
+        return True
     difference = position_difference(desk.exchange, at.bot)
     if difference is None:
         return False

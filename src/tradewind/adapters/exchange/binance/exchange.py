@@ -27,6 +27,7 @@ from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
     ClientOrderId,
     ExchangePosition,
+    OpenOrder,
     OrderReport,
     OrderRequest,
     ProtectionRequest,
@@ -130,11 +131,27 @@ class BinanceExchange:
         rules = self.market_rules(request.symbol, request.position_type)
         return self._protection.protect(request, rules)
 
+    def open_orders(self, symbol: Symbol, position_type: PositionType) -> list[OpenOrder]:
+        """Return the orders resting on `symbol`: the book's, and futures algo orders."""
+        key = {"symbol": symbol}
+        if position_type is SPOT:
+            answer = self.transport.call(Api.SPOT_PRIVATE, "GET", "openOrders", key, weight=6)
+            return parsing.open_orders(answer, SPOT)
+        regular = self.transport.call(Api.FUTURES_PRIVATE, "GET", "openOrders", key)
+        algos = self.transport.call(Api.FUTURES_PRIVATE, "GET", "openAlgoOrders", key)
+        return parsing.open_orders(regular, FUTURES) + parsing.open_algo_orders(algos)
+
     def cancel_order(
         self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
         """Cancel a resting order; its final report (it may have filled), or None."""
         quote = self._orders.quote_asset(symbol, position_type)
+        if position_type is FUTURES and not is_protective(client_order_id):
+            # Not one of our exits: a book order, or else an algo order under an id that
+            # does not say so (tried next).
+            on_book = self._orders.cancel_futures(symbol, client_order_id, quote)
+            if on_book is not None:
+                return on_book
         cancelled = self._protection.cancel(symbol, position_type, client_order_id, quote)
         if cancelled is not None:
             return cancelled

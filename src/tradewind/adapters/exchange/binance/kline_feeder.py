@@ -7,11 +7,12 @@ fills from REST klines what closed while it was away, so the book never has a ho
 reader would mistake for the market; the stream is opened before the fill, so a candle
 closing in between arrives by one path or the other (storing it twice is harmless).
 
-A dropped connection is logged once with its cause and retried with a capped backoff
-(`websocket_loop`, shared with the user data streams); the feeder stops when `stop` is
-set. Run one feeder per installation: `run_feeder` takes a leadership lock first (the
-caller's; the workers use the PostgreSQL advisory lock the scheduler uses), so a second
-one stands by.
+A dropped connection, or Binance's REST or Redis away while filling or writing, is logged
+once with its cause (not again while the cause stays the same) and retried with a capped
+backoff (`websocket_loop`, shared with the user data streams), never a traceback; the
+feeder stops when `stop` is set. Run one feeder per installation: `run_feeder` takes a
+leadership lock first (the caller's; the workers use the PostgreSQL advisory lock the
+scheduler uses), so a second one stands by.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import redis
 from websockets.sync.client import ClientConnection
 
 from tradewind.adapters.exchange.binance.websocket_loop import RECEIVE_TIMEOUT_S, keep_connected
@@ -129,14 +131,21 @@ class KlineFeeder:
     def _follow(self, chunk: list[Series], stop: threading.Event) -> None:
         url = f"{self._base}/stream?streams={'/'.join(s.stream for s in chunk)}"
 
-        def session(ws: ClientConnection) -> None:
+        def session(ws: ClientConnection, up: Callable[[], None]) -> None:
             with self._guard:
                 self.stats.connects += 1
             for series in chunk:
                 self._fill(series)
+            up()
             self._receive(ws, stop)
 
-        keep_connected(lambda: url, session, stop, f"kline stream {self._market.value}")
+        keep_connected(
+            lambda: url,
+            session,
+            stop,
+            f"kline stream {self._market.value}",
+            also=(redis.RedisError,),  # the book away while filling or writing
+        )
 
     def _receive(self, ws: ClientConnection, stop: threading.Event) -> None:
         seen: set[Series] = set()  # series whose first event on this connection came

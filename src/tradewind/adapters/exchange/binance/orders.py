@@ -103,6 +103,24 @@ class BinanceOrders:
         raw = self.lookup(lambda: self._transport.call(Api.FUTURES_PRIVATE, "GET", "order", key))
         return None if raw is None else self._futures_report(raw, quote, client_order_id)
 
+    def cancel_futures(
+        self, symbol: Symbol, client_order_id: ClientOrderId, quote: str
+    ) -> OrderReport | None:
+        """Cancel a regular futures order resting on the book; its report as it ends.
+
+        None when Binance holds no such regular order; one no longer resting (filled
+        meanwhile) is looked up, so the caller learns how it ended.
+        """
+        key = {"symbol": symbol, "origClientOrderId": client_order_id.value}
+        try:
+            raw = self._transport.call(Api.FUTURES_PRIVATE, "DELETE", "order", key)
+        except BinanceNotFound:
+            try:
+                raw = self._transport.call(Api.FUTURES_PRIVATE, "GET", "order", key)
+            except BinanceNotFound:
+                return None
+        return self._futures_report(raw, quote)
+
     def lookup(self, ask: Callable[[], T]) -> T | None:
         """Ask for an order; None when Binance keeps saying it does not exist."""
         retries, delay = self._lookups.retries, self._lookups.delay

@@ -15,11 +15,12 @@ from tradewind.domain.errors import DomainError
 from tradewind.domain.orders import (
     ClientOrderId,
     ExchangePosition,
+    OpenOrder,
     OrderPurpose,
     OrderReport,
     OrderStatus,
 )
-from tradewind.domain.types import PositionSide, Side, Symbol
+from tradewind.domain.types import PositionSide, PositionType, Side, Symbol
 
 ZERO = Decimal(0)
 Json = Mapping[str, object]
@@ -272,6 +273,38 @@ def max_leverage(brackets: object, symbol: str) -> int:
             if tiers:
                 return max(int(text(t, "initialLeverage")) for t in tiers)
     raise unreadable(f"no leverage bracket for {symbol}")
+
+
+def open_orders(answer: object, position_type: PositionType) -> list[OpenOrder]:
+    """Read GET openOrders (spot or futures): the regular orders resting on the book."""
+    return [
+        OpenOrder(
+            client_order_id=text(raw, "clientOrderId"),
+            symbol=symbol_of(raw),
+            position_type=position_type,
+            side=side(raw),
+            quantity=dec(raw, "origQty"),
+            order_type=text(raw, "type"),
+            reduce_only=raw.get("reduceOnly") is True,
+        )
+        for raw in rows(answer, "open orders")
+    ]
+
+
+def open_algo_orders(answer: object) -> list[OpenOrder]:
+    """Read GET /fapi/v1/openAlgoOrders: futures conditional orders not fired yet."""
+    return [
+        OpenOrder(
+            client_order_id=text(raw, "clientAlgoId"),
+            symbol=symbol_of(raw),
+            position_type=PositionType.FUTURES,
+            side=side(raw),
+            quantity=dec(raw, "quantity"),
+            order_type=text(raw, "orderType"),
+            reduce_only=raw.get("reduceOnly") is True,
+        )
+        for raw in rows(answer, "open algo orders")
+    ]
 
 
 def rows(value: object, what: str) -> list[Json]:

@@ -21,9 +21,14 @@ from dataclasses import replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from tradewind.adapters.exchange.binance import parsing
-from tradewind.adapters.exchange.binance.errors import BinanceNotFound, BinanceRejected
+from tradewind.adapters.exchange.binance.errors import (
+    BinanceNotFound,
+    BinanceOutcomeUnknown,
+    BinanceRejected,
+)
 from tradewind.adapters.exchange.binance.orders import BinanceOrders
 from tradewind.adapters.exchange.binance.transport import Api, BinanceTransport
+from tradewind.domain.errors import ExchangeError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderReport, ProtectionRequest
 from tradewind.domain.types import PositionSide, PositionType, Symbol
@@ -113,7 +118,20 @@ class BinanceProtection:
         """Place the position's protective orders; return the reports of those placed."""
         if request.position_type is PositionType.SPOT:
             return self._spot(request, rules)
-        return [self._algo(request, rules, purpose) for purpose in _wanted(request)]
+        placed: list[OrderReport] = []
+        for purpose in _wanted(request):
+            try:
+                placed.append(self._algo(request, rules, purpose))
+            except ExchangeError as e:
+                if not placed or isinstance(e, BinanceOutcomeUnknown):
+                    raise
+                # The exits before it rest: the request is neither refused nor done. The
+                # tick settles each by client id (a refusal would mark the placed ones as
+                # never placed, and leave them resting unknown to the database).
+                raise BinanceOutcomeUnknown(
+                    f"{len(placed)} of the position's exits placed, then: {e}"
+                ) from e
+        return placed
 
     def _spot(self, request: ProtectionRequest, rules: MarketRules) -> list[OrderReport]:
         if not _long(request):

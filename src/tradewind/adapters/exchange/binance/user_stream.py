@@ -78,7 +78,7 @@ class UserStream:
         """Follow the stream until `stop` is set, reconnecting after every drop."""
         keep_connected(
             self._listen_url,
-            lambda ws: self._follow(ws, stop),
+            lambda ws, up: self._follow(ws, up, stop),
             stop,
             f"{self._updates.market.value} user stream of account {self.account_id}",
             also=(redis.RedisError,),
@@ -90,8 +90,9 @@ class UserStream:
         self._key = str(answer["listenKey"])
         return f"{self._base}/ws/{self._key}"
 
-    def _follow(self, ws: ClientConnection, stop: threading.Event) -> None:
+    def _follow(self, ws: ClientConnection, up: Callable[[], None], stop: threading.Event) -> None:
         session = self._updates.open_session(self.account_id)
+        up()
         self.session = session
         self.stats.connects += 1
         beat = kept = time.monotonic()

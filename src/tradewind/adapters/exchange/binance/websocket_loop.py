@@ -26,7 +26,7 @@ DROPPED = (OSError, WebSocketException, TimeoutError, ExchangeError)
 
 def keep_connected(
     url: Callable[[], str],
-    session: Callable[[ClientConnection], None],
+    session: Callable[[ClientConnection, Callable[[], None]], None],
     stop: threading.Event,
     what: str,
     also: tuple[type[Exception], ...] = (),
@@ -34,17 +34,23 @@ def keep_connected(
     """Open `url()` and run `session` on the connection, again after every drop, until `stop`.
 
     `url` is asked anew for every connection (a user stream's listen key may change);
-    `session` returns when the connection should be reopened (or `stop` is set) and raises
-    one of `DROPPED` (or `also`) when it went away.
+    `session(ws, up)` calls `up()` once its set-up (a gap fill, a session record) is done,
+    returns when the connection should be reopened (or `stop` is set) and raises one of
+    `DROPPED` (or `also`) when it went away. Only `up()` ends a run of failures: an outage
+    met during set-up on every fresh connection keeps backing off and is logged once.
     """
     dropped = DROPPED + also
     failures = 0
     last_error = ""
+
+    def up() -> None:
+        nonlocal failures, last_error
+        failures, last_error = 0, ""
+
     while not stop.is_set():
         try:
             with connect(url(), open_timeout=10, close_timeout=2) as ws:
-                failures, last_error = 0, ""
-                session(ws)
+                session(ws, up)
         except dropped as e:
             error = f"{type(e).__name__}: {e}"
             if error != last_error:  # one line per cause, not one per retry

@@ -7,11 +7,12 @@ from decimal import Decimal
 from tradewind.adapters.exchange.simulated.desk import Desk, Venue
 from tradewind.adapters.exchange.simulated.futures import liquidation_price
 from tradewind.adapters.exchange.simulated.reports import report_of
-from tradewind.adapters.exchange.simulated.state import ZERO, Account, Balance
+from tradewind.adapters.exchange.simulated.state import ZERO, Account, Balance, SimOrder
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import (
     ClientOrderId,
     ExchangePosition,
+    OpenOrder,
     OrderReport,
     OrderRequest,
     ProtectionRequest,
@@ -84,6 +85,19 @@ class SimulatedExchange:
             ],
         )
 
+    def open_orders(self, symbol: Symbol, position_type: PositionType) -> list[OpenOrder]:
+        """Return the orders resting on `symbol` in that market (exits and book orders)."""
+
+        def look(desk: Desk, account: Account, _now: int) -> list[OpenOrder]:
+            desk.book.rules(symbol, position_type)
+            return [
+                _open_order(o)
+                for o in sorted(account.orders.values(), key=lambda o: o.order_id)
+                if o.resting and o.symbol == symbol and o.position_type is position_type
+            ]
+
+        return self.venue.run("open_orders", self.account_id, look)
+
     def cancel_order(
         self, symbol: Symbol, position_type: PositionType, client_order_id: ClientOrderId
     ) -> OrderReport | None:
@@ -91,6 +105,10 @@ class SimulatedExchange:
 
         def cancel(desk: Desk, account: Account, now: int) -> OrderReport | None:
             desk.book.rules(symbol, position_type)
+            order = account.find(position_type, symbol, client_order_id.value)
+            if order is not None and order.kind is not None:  # a book order (LIMIT, ...)
+                desk.resting.cancel(account, order, now)
+                return report_of(order)
             order = desk.exits.cancel(account, symbol, position_type, client_order_id.value, now)
             return None if order is None else report_of(order)
 
@@ -171,3 +189,19 @@ class SimulatedExchange:
                 account, asset, amount
             ),
         )
+
+
+def _open_order(order: SimOrder) -> OpenOrder:
+    if order.kind is not None:
+        kind = order.kind.value.upper()
+    else:
+        kind = "MARKET" if order.purpose is None else order.purpose.value.upper()
+    return OpenOrder(
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        position_type=order.position_type,
+        side=order.side,
+        quantity=order.quantity,
+        order_type=kind,
+        reduce_only=order.reduce_only,
+    )
