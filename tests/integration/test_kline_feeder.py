@@ -28,7 +28,8 @@ from tradewind.domain.types import PositionType, Symbol
 from tradewind.testkit.binance_server import Fault, FaultMode
 
 SPOT = PositionType.SPOT
-KLINE_LOGGER = "tradewind.adapters.exchange.binance.kline_feeder"
+# The feeder follows its streams through the shared websocket loop, which logs the drops.
+STREAM_LOGGER = "tradewind.adapters.exchange.binance.websocket_loop"
 BTC = Symbol("BTCUSDT")
 
 
@@ -159,12 +160,13 @@ def test_rest_klines_away_at_a_fill_is_one_line_then_the_fill_when_they_are_back
     # More 503s than a fill's retries: the first fills fail, a later one gets through.
     env.server.add_fault(Fault(FaultMode.HTTP_503, count=12, paths=("GET /api/v3/klines",)))
     with (
-        caplog.at_level(logging.WARNING, logger=KLINE_LOGGER),
+        caplog.at_level(logging.WARNING, logger=STREAM_LOGGER),
         feeding(env, book, [Series(BTC, "1m")]) as feeder,
     ):
         wait_until(lambda: newest(book) == T0 + 3 * MINUTE, "the backfill once REST is back")
         assert feeder.stats.connects >= 2  # the follower lived through the outage
-    said = [r.getMessage() for r in caplog.records if r.name == KLINE_LOGGER]
+    said = [r.getMessage() for r in caplog.records if r.name == STREAM_LOGGER]
     assert len(said) == 1, said  # one line for the cause, not one per retry
+    assert "kline stream" in said[0]
     assert "reconnecting" in said[0]
     assert all(r.exc_info is None for r in caplog.records)
