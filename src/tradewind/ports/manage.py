@@ -57,6 +57,13 @@ class UserRepository(Protocol):
         """Return the email of each user of `user_ids` there is, in one query."""
         ...
 
+    def changes(self, user_id: int | None) -> int:
+        """Return the user's change marker (every user's together when None): a number
+        that moves with each committed change of the user's bots, their state, orders,
+        trades or daily counters, in one small query. It may move without a change the
+        user can see; it never stays put across one."""
+        ...
+
 
 class AccountCatalog(AccountRepository, Protocol):
     def add(self, account: NewAccount) -> Account:

@@ -65,6 +65,22 @@ def bot_views(
         return _views(uow, bots, utc_day(clock.now()))
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeMarker:
+    """What a live-updates look compares with its last look's: equal, nothing it shows has
+    changed (the bots, their state and today's tally, their trades)."""
+
+    version: int  # the user's (or every user's) change marker
+    wall_day: date  # a new day starts the bots' today afresh without any write
+
+
+def change_marker(uow_factory: UowFactory, clock: Clock, actor: Actor) -> ChangeMarker:
+    """Return the marker of what the actor sees (as `bots_and_trades` shows it): one small
+    query."""
+    with uow_factory() as uow:
+        return ChangeMarker(uow.users.changes(scope(actor, uow.users, None)), utc_day(clock.now()))
+
+
 def bots_and_trades(
     uow_factory: UowFactory, clock: Clock, actor: Actor, *, trades: int
 ) -> tuple[list[BotView], History[TradeRecord]]:

@@ -26,7 +26,7 @@ from tradewind.domain.errors import ConfigurationError
 
 # The revision `tradewind init` migrates to; checked against the scripts by a test, so
 # the start-up check needs no Alembic import.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_S = 5.0
 # Inside `trusting_recent`, a pooled PostgreSQL connection is pinged before use only if it

@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from tradewind.adapters.db import changes
 from tradewind.adapters.db.bots import SqlBotRepository
 from tradewind.adapters.db.identity import (
     SqlAttemptRepository,
@@ -110,11 +111,14 @@ class _SqlTransaction:
             self._session = None
 
     def commit(self) -> None:
-        """Make every change of this unit of work durable, all at once."""
+        """Make every change of this unit of work durable, all at once (with the owners'
+        change markers: see `changes`)."""
+        changes.publish(self.session)
         self.session.commit()
 
     def rollback(self) -> None:
         """Drop every change since the last commit."""
+        changes.forget(self.session)
         self.session.rollback()
 
 
