@@ -185,6 +185,17 @@ class FakeBots:
             if (user_id is None or b.user_id == user_id) and (name is None or b.config.name == name)
         ]
 
+    def labels(self, bot_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+        bots = self.rows.bots | self.rows.deleted_bots
+        return {
+            i: (
+                self.rows.users[bots[i].user_id].email,
+                self.rows.accounts[bots[i].account_id][0].name,
+            )
+            for i in bot_ids
+            if i in bots
+        }
+
     def update_config(self, bot_id: int, account_id: int, config: BotConfig) -> None:
         bot = self.rows.bots[bot_id]
         bot.account_id, bot.config = account_id, config

@@ -90,6 +90,11 @@ class BotCatalog(BotRepository, Protocol):
         """Return the bots (not deleted) matching every given filter, oldest first."""
         ...
 
+    def labels(self, bot_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+        """Return (the owner's email, the account's name) of each bot of `bot_ids` there
+        is, in one query."""
+        ...
+
     def update_config(self, bot_id: int, account_id: int, config: BotConfig) -> None:
         """Replace the bot's account and config (state, orders and trades unchanged)."""
         ...

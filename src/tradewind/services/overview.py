@@ -95,20 +95,14 @@ def bots_and_trades(
 
 
 def _views(uow: ManageUnitOfWork, bots: list[Bot], wall_day: date) -> list[BotView]:
-    # A few queries for any number of bots: owners, accounts and tallies in batches.
-    owners = uow.users.emails({bot.user_id for bot in bots})
-    accounts = uow.accounts.names({bot.account_id for bot in bots})
+    # Two queries for any number of bots: owners and accounts, then tallies, in batches.
+    labels = uow.bots.labels([bot.id for bot in bots])
     tallies = uow.counters.tallies({bot.id: bot_day(bot, wall_day) for bot in bots})
-    return [
-        BotView(
-            bot=bot,
-            owner=owners.get(bot.user_id, f"#{bot.user_id}"),
-            account=accounts.get(bot.account_id, "-"),
-            today=tallies[bot.id],
-            wall_day=wall_day,
-        )
-        for bot in bots
-    ]
+    views = []
+    for bot in bots:
+        owner, account = labels.get(bot.id, (f"#{bot.user_id}", "-"))
+        views.append(BotView(bot, owner, account, tallies[bot.id], wall_day))
+    return views
 
 
 def bot_day(bot: Bot, wall_day: date) -> date:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -33,7 +33,7 @@ from tradewind.adapters.db.rows import (
     state_columns,
 )
 from tradewind.adapters.db.secrets import SecretBox
-from tradewind.adapters.db.tables import AccountRow, BotConfigRow, BotStateRow
+from tradewind.adapters.db.tables import AccountRow, BotConfigRow, BotStateRow, UserRow
 from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.bots import BotState, BotStatus, CloseRequest
@@ -209,6 +209,19 @@ class SqlBotRepository:
         if name is not None:
             query = query.where(BotConfigRow.name == name)
         return [bot_from(config, state) for config, state in self._session.execute(query)]
+
+    def labels(self, bot_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+        """Return (the owner's email, the account's name) of each bot of `bot_ids` there
+        is, in one query."""
+        if not bot_ids:
+            return {}
+        query = (
+            select(BotConfigRow.id, UserRow.email, AccountRow.name)
+            .join(UserRow, UserRow.id == BotConfigRow.user_id)
+            .join(AccountRow, AccountRow.id == BotConfigRow.account_id)
+            .where(BotConfigRow.id.in_(sorted(bot_ids)))
+        )
+        return {int(i): (str(email), str(name)) for i, email, name in self._session.execute(query)}
 
     def update_config(self, bot_id: int, account_id: int, config: BotConfig) -> None:
         """Replace the bot's account and config (state, orders and trades unchanged)."""

@@ -147,6 +147,20 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def reading_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return the factory of sessions of units of work that only read.
+
+    On PostgreSQL each statement runs in a transaction of its own (autocommit): no BEGIN
+    and ROLLBACK round trips around a read. Under READ COMMITTED, tradewind's isolation,
+    each statement of a transaction sees what was committed when it began anyway, so the
+    reads see exactly what they would inside one. SQLite (one file, no round trips)
+    reads as every unit of work does.
+    """
+    if engine.dialect.name != "postgresql":
+        return session_factory(engine)
+    return session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
 def sqlite_path(engine: Engine) -> Path | None:
     """Return the SQLite file behind `engine`, or None (PostgreSQL, in-memory)."""
     if engine.dialect.name != "sqlite":

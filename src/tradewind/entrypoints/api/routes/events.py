@@ -42,11 +42,11 @@ def _look(request: Request, store: Store, last: overview.ChangeMarker | None) ->
     who = authenticate(request, store)
     # The marker first: a change committed between the two reads shows in the overview
     # and moves the marker again, so the next look reads once more; never the reverse.
-    marker = overview.change_marker(store.manage_uow, store.clock, who.actor)
+    marker = overview.change_marker(store.reading_manage_uow, store.clock, who.actor)
     if marker == last:
         return None
     views, history = overview.bots_and_trades(
-        store.manage_uow, store.clock, who.actor, trades=TRADES_LOOKED_AT
+        store.reading_manage_uow, store.clock, who.actor, trades=TRADES_LOOKED_AT
     )
     bots = {v.bot.id: bot_public(v.bot, v.account, v.today).model_dump_json() for v in views}
     trades = [
