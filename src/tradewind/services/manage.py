@@ -20,7 +20,13 @@ from tradewind.bot_config import BotConfig, format_validation_error
 from tradewind.domain.accounts import Account, ExchangeKind, User
 from tradewind.domain.bots import BotStatus, CloseRequest
 from tradewind.domain.bounds import check_amount, check_name, shown
-from tradewind.domain.errors import AuthenticationFailed, ConfigurationError, Conflict, NotFound
+from tradewind.domain.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    Conflict,
+    NotFound,
+    TemporaryExchangeError,
+)
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.strategies.base import CANDLE_HISTORY_LIMIT
 from tradewind.domain.types import PositionType
@@ -160,6 +166,11 @@ def _check_credentials(
     except AuthenticationFailed as e:
         raise ConfigurationError(
             f"api_key: {kind.value} refused this key and secret ({e}); nothing was stored"
+        ) from None
+    except TemporaryExchangeError as e:
+        raise TemporaryExchangeError(
+            f"api_key: {kind.value} could not be asked whether it accepts this key and secret"
+            f" ({e}); nothing was stored, try again later"
         ) from None
 
 
