@@ -15,8 +15,6 @@ import pytest
 from tests.waiting import SAFETY_S
 
 CLI = [sys.executable, "-m", "tradewind.entrypoints.cli"]
-API_KEY = "AKIA-test-key-4f1d9c"
-API_SECRET = "s3cr3t-test-value-8e2b7a"
 BOT = ["--name", "btc", "--symbol", "BTCUSDT", "--timeframe", "1m", "--position-type", "spot"]
 
 
@@ -106,25 +104,6 @@ def test_every_command_before_init_says_to_run_init_and_creates_nothing(tw: Trad
         message = tw.refused(*command)
         assert "is not migrated: run `tradewind init`" in message
     assert not (tw.data_dir / "tradewind.db").exists()
-
-
-def test_api_secrets_from_the_environment_are_never_shown_or_stored_in_clear(
-    ready: Tradewind,
-) -> None:
-    env = {"TRADEWIND_API_KEY": API_KEY, "TRADEWIND_API_SECRET": API_SECRET}
-    done = ready(
-        "account", "add", "--user", "ann@example.com", "--name", "live", "--kind", "binance",
-        "--testnet", **env,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    listed = ready.ok("account", "list", "--user", "ann@example.com")
-    assert "stored (encrypted)" in listed
-    for output in (done.stdout, done.stderr, listed):
-        assert API_KEY not in output
-        assert API_SECRET not in output
-    stored = ready.database_bytes()
-    assert API_KEY.encode() not in stored
-    assert API_SECRET.encode() not in stored
 
 
 def test_a_binance_account_without_secrets_is_refused_when_nobody_can_be_asked(

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.integration.api_harness import API, ApiWorld, api_world, record_trade
+from tests.integration.statements import statements
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,34 @@ def test_a_stream_shows_the_users_bots_then_their_changes_and_new_trades(
         record_trade(world.store, ann.bot_id, ann.user_id, number=2)
         trade = next_event(stream, "trade", bot_id=ann.bot_id)
         assert trade.data["exchange_order_id"] == f"{ann.bot_id}-2"
+
+
+IDLE_LOOKS = 5
+OVERVIEW_TABLES = ("bot_configs", "bot_states", "trades", "daily_counters", "exchange_accounts")
+
+
+def test_an_idle_stream_reads_only_the_change_marker_and_a_change_still_reaches_it(
+    world: ApiWorld,
+) -> None:
+    ann = world.ann
+    with _stream(ann.read) as answer:
+        lines = answer.iter_lines()
+        next_event(events(lines), "bot", id=ann.bot_id)  # the first look: the overview
+        with statements(world.store.engine) as seen:
+            looks = 0
+            for line in lines:
+                looks += line.startswith(":")
+                if looks == IDLE_LOOKS:
+                    break
+        idle = list(seen)
+        record_trade(world.store, ann.bot_id, ann.user_id, number=2)
+        trade = next_event(events(lines), "trade", bot_id=ann.bot_id)
+    assert trade.data["exchange_order_id"] == f"{ann.bot_id}-2"
+    markers = [s for s in idle if "user_changes" in s]
+    overview_reads = [s for s in idle if any(t in s for t in OVERVIEW_TABLES)]
+    assert len(markers) >= IDLE_LOOKS - 1, idle  # the first comment may precede them
+    assert overview_reads == []
+    assert len(idle) <= 2 * IDLE_LOOKS, idle  # the marker, and at most a credential check
 
 
 def test_a_stream_never_shows_another_users_bots(world: ApiWorld) -> None:

@@ -4,14 +4,13 @@ a thousand bots, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
+from tests.integration.statements import statements
 from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.secrets import SecretBox
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
@@ -23,20 +22,6 @@ from tradewind.services.access import Actor
 
 CLOCK = ReplayClock(1_796_601_600)
 OPERATOR = Actor.operator()
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _bots(manage_uow: Any, email: str, count: int) -> int:

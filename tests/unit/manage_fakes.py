@@ -40,6 +40,7 @@ class Rows:
     outbox: list[OutboxEvent] = field(default_factory=list)
     deliveries: list[tuple[int, DeliveryView]] = field(default_factory=list)  # (user, it)
     last_id: int = 0
+    commits: int = 0  # every commit counts as a change of every user (see `changes`)
 
     def new_id(self) -> int:
         self.last_id += 1
@@ -95,6 +96,7 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         assert self._rows is not None, "commit outside the `with` block"
+        self._rows.commits += 1
         self._store.rows = copy.deepcopy(self._rows)
         self._store.commits += 1
 
@@ -122,6 +124,9 @@ class FakeUsers:
 
     def emails(self, user_ids: Collection[int]) -> dict[int, str]:
         return {i: self.rows.users[i].email for i in user_ids if i in self.rows.users}
+
+    def changes(self, user_id: int | None) -> int:
+        return self.rows.commits
 
 
 @dataclass
@@ -179,6 +184,17 @@ class FakeBots:
             for b in sorted(self.rows.bots.values(), key=lambda b: b.id)
             if (user_id is None or b.user_id == user_id) and (name is None or b.config.name == name)
         ]
+
+    def labels(self, bot_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+        bots = self.rows.bots | self.rows.deleted_bots
+        return {
+            i: (
+                self.rows.users[bots[i].user_id].email,
+                self.rows.accounts[bots[i].account_id][0].name,
+            )
+            for i in bot_ids
+            if i in bots
+        }
 
     def update_config(self, bot_id: int, account_id: int, config: BotConfig) -> None:
         bot = self.rows.bots[bot_id]

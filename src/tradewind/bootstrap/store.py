@@ -26,6 +26,7 @@ from tradewind.adapters.db.engine import (
     ensure_migrated,
     make_engine,
     migrate,
+    reading_session_factory,
     session_factory,
     shown,
     sqlite_path,
@@ -69,6 +70,8 @@ class Store:
     # Asks the venue whether it accepts an account's key and secret before it is stored.
     check_credentials: CredentialCheck | None = None
     totp: TotpCodes = field(default_factory=PyOtpCodes)  # two-factor sign-in codes
+    # Sessions of the units of work that only read (`reading_*_uow`); None: `sessions`.
+    reading_sessions: sessionmaker[Session] | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -87,11 +90,24 @@ class Store:
         return cls(
             settings, engine, session_factory(engine), SecretBox.from_settings(settings),
             SystemClock(), rules_for, check_credentials=VenueCredentialCheck(settings),
+            reading_sessions=reading_session_factory(engine),
         )  # fmt: skip
 
     def manage_uow(self) -> ManageUnitOfWork:
         """Return a new unit of work (one transaction) of the management services."""
         return SqlManageUnitOfWork(self.sessions, self.secrets)
+
+    def reading_manage_uow(self) -> ManageUnitOfWork:
+        """Return a unit of work of the management services for reads only (it cannot
+        commit): on PostgreSQL, fewer round trips (see `reading_session_factory`)."""
+        return SqlManageUnitOfWork(self._reading(), self.secrets, read_only=True)
+
+    def reading_identity_uow(self) -> IdentityUnitOfWork:
+        """Return a unit of work of signing in for reads only, as `reading_manage_uow`."""
+        return SqlIdentityUnitOfWork(self._reading(), self.secrets, read_only=True)
+
+    def _reading(self) -> sessionmaker[Session]:
+        return self.sessions if self.reading_sessions is None else self.reading_sessions
 
     def identity_uow(self) -> IdentityUnitOfWork:
         """Return a new unit of work (one transaction) of signing in: logins, sessions, tokens."""

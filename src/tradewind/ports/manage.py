@@ -57,6 +57,13 @@ class UserRepository(Protocol):
         """Return the email of each user of `user_ids` there is, in one query."""
         ...
 
+    def changes(self, user_id: int | None) -> int:
+        """Return the user's change marker (every user's together when None): a number
+        that moves with each committed change of the user's bots, their state, orders,
+        trades or daily counters, in one small query. It may move without a change the
+        user can see; it never stays put across one."""
+        ...
+
 
 class AccountCatalog(AccountRepository, Protocol):
     def add(self, account: NewAccount) -> Account:
@@ -81,6 +88,11 @@ class BotCatalog(BotRepository, Protocol):
 
     def find(self, *, user_id: int | None = None, name: str | None = None) -> list[Bot]:
         """Return the bots (not deleted) matching every given filter, oldest first."""
+        ...
+
+    def labels(self, bot_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+        """Return (the owner's email, the account's name) of each bot of `bot_ids` there
+        is, in one query."""
         ...
 
     def update_config(self, bot_id: int, account_id: int, config: BotConfig) -> None:

@@ -236,11 +236,12 @@ def sign_in(
 def session_principal(uow_factory: IdentityUowFactory, clock: Clock, secret: str) -> Principal:
     """Return who a session cookie signs in; `NotAuthenticated` when it is unknown or expired."""
     with uow_factory() as uow:
-        web = uow.sessions.get(secret_hash(secret))
-        if web is None or web.expires_at <= clock.now():
-            raise NotAuthenticated("session: not signed in, or the session has expired")
-        login = _usable_login(uow, web.user_id)
-    return Principal(_actor(login), login.user_id, ALL_SCOPES, Via.SESSION, web.csrf_token)
+        found = uow.sessions.with_login(secret_hash(secret))
+    if found is None or found[0].expires_at <= clock.now():
+        raise NotAuthenticated("session: not signed in, or the session has expired")
+    web, login = found
+    usable = _usable(login)
+    return Principal(_actor(usable), usable.user_id, ALL_SCOPES, Via.SESSION, web.csrf_token)
 
 
 def sign_out(uow_factory: IdentityUowFactory, secret: str) -> None:
@@ -306,15 +307,15 @@ def revoke_token(
 def token_principal(uow_factory: IdentityUowFactory, clock: Clock, secret: str) -> Principal:
     """Return who a token acts for; `NotAuthenticated` when unknown, expired or revoked."""
     with uow_factory() as uow:
-        token = uow.tokens.by_hash(secret_hash(secret))
-        if token is None or not token.usable_at(clock.now()):
-            raise NotAuthenticated("token: unknown, expired or revoked")
-        login = _usable_login(uow, token.user_id)
-    return Principal(_actor(login), login.user_id, token.scopes, Via.TOKEN)
+        found = uow.tokens.with_login(secret_hash(secret))
+    if found is None or not found[0].usable_at(clock.now()):
+        raise NotAuthenticated("token: unknown, expired or revoked")
+    token, login = found
+    usable = _usable(login)
+    return Principal(_actor(usable), usable.user_id, token.scopes, Via.TOKEN)
 
 
-def _usable_login(uow: IdentityUnitOfWork, user_id: int) -> Login:
-    login = uow.logins.get(user_id)
+def _usable(login: Login | None) -> Login:
     if login is None or login.disabled:
         raise NotAuthenticated("user: this user may not sign in")
     return login

@@ -65,6 +65,22 @@ def bot_views(
         return _views(uow, bots, utc_day(clock.now()))
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeMarker:
+    """What a live-updates look compares with its last look's: equal, nothing it shows has
+    changed (the bots, their state and today's tally, their trades)."""
+
+    version: int  # the user's (or every user's) change marker
+    wall_day: date  # a new day starts the bots' today afresh without any write
+
+
+def change_marker(uow_factory: UowFactory, clock: Clock, actor: Actor) -> ChangeMarker:
+    """Return the marker of what the actor sees (as `bots_and_trades` shows it): one small
+    query."""
+    with uow_factory() as uow:
+        return ChangeMarker(uow.users.changes(scope(actor, uow.users, None)), utc_day(clock.now()))
+
+
 def bots_and_trades(
     uow_factory: UowFactory, clock: Clock, actor: Actor, *, trades: int
 ) -> tuple[list[BotView], History[TradeRecord]]:
@@ -79,20 +95,14 @@ def bots_and_trades(
 
 
 def _views(uow: ManageUnitOfWork, bots: list[Bot], wall_day: date) -> list[BotView]:
-    # A few queries for any number of bots: owners, accounts and tallies in batches.
-    owners = uow.users.emails({bot.user_id for bot in bots})
-    accounts = uow.accounts.names({bot.account_id for bot in bots})
+    # Two queries for any number of bots: owners and accounts, then tallies, in batches.
+    labels = uow.bots.labels([bot.id for bot in bots])
     tallies = uow.counters.tallies({bot.id: bot_day(bot, wall_day) for bot in bots})
-    return [
-        BotView(
-            bot=bot,
-            owner=owners.get(bot.user_id, f"#{bot.user_id}"),
-            account=accounts.get(bot.account_id, "-"),
-            today=tallies[bot.id],
-            wall_day=wall_day,
-        )
-        for bot in bots
-    ]
+    views = []
+    for bot in bots:
+        owner, account = labels.get(bot.id, (f"#{bot.user_id}", "-"))
+        views.append(BotView(bot, owner, account, tallies[bot.id], wall_day))
+    return views
 
 
 def bot_day(bot: Bot, wall_day: date) -> date:

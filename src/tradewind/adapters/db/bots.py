@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from tradewind.adapters.db import tick_load
+from tradewind.adapters.db import changes, tick_load
 from tradewind.adapters.db.conflicts import taken_as_conflict
 from tradewind.adapters.db.core import (
     columns_except,
@@ -33,7 +33,7 @@ from tradewind.adapters.db.rows import (
     state_columns,
 )
 from tradewind.adapters.db.secrets import SecretBox
-from tradewind.adapters.db.tables import AccountRow, BotConfigRow, BotStateRow
+from tradewind.adapters.db.tables import AccountRow, BotConfigRow, BotStateRow, UserRow
 from tradewind.bot_config import BotConfig
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.bots import BotState, BotStatus, CloseRequest
@@ -146,6 +146,7 @@ class SqlBotRepository:
         done: Any = connection(self._session).execute(_SAVE_STATE, values)
         if done.rowcount == 0:
             raise LookupError(f"no bot {bot_id} to save the state of")
+        changes.note(self._session, [bot_id])
 
     def load_for_tick(self, bot_id: int, day: date) -> TickLoad | None:
         """Return the bot (None if deleted) with its account access, open orders and the
@@ -186,6 +187,7 @@ class SqlBotRepository:
             bot_id = self._session.execute(row.returning(BotConfigRow.id)).scalar_one()
         state = BotState()
         self._session.execute(insert(BotStateRow).values(bot_id=bot_id, **state_columns(state)))
+        changes.note(self._session, [bot_id])
         return Bot(
             id=bot_id,
             user_id=user_id,
@@ -208,8 +210,22 @@ class SqlBotRepository:
             query = query.where(BotConfigRow.name == name)
         return [bot_from(config, state) for config, state in self._session.execute(query)]
 
+    def labels(self, bot_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+        """Return (the owner's email, the account's name) of each bot of `bot_ids` there
+        is, in one query."""
+        if not bot_ids:
+            return {}
+        query = (
+            select(BotConfigRow.id, UserRow.email, AccountRow.name)
+            .join(UserRow, UserRow.id == BotConfigRow.user_id)
+            .join(AccountRow, AccountRow.id == BotConfigRow.account_id)
+            .where(BotConfigRow.id.in_(sorted(bot_ids)))
+        )
+        return {int(i): (str(email), str(name)) for i, email, name in self._session.execute(query)}
+
     def update_config(self, bot_id: int, account_id: int, config: BotConfig) -> None:
         """Replace the bot's account and config (state, orders and trades unchanged)."""
+        changes.note(self._session, [bot_id])
         with taken_as_conflict(f"name: the user has a bot named {config.name!r}"):
             self._session.execute(
                 update(BotConfigRow)
@@ -220,6 +236,7 @@ class SqlBotRepository:
 
     def request_close(self, bot_id: int, then: CloseRequest) -> None:
         """Ask the bot's next tick to close its position now; it runs until it has."""
+        changes.note(self._session, [bot_id])
         self._session.execute(
             update(BotStateRow)
             .where(BotStateRow.bot_id == bot_id)
@@ -230,6 +247,7 @@ class SqlBotRepository:
 
     def settle_close_request(self, bot_id: int, then: CloseRequest) -> None:
         """Forget the close request (the position is closed); stop the bot if it was."""
+        changes.note(self._session, [bot_id])
         self._session.execute(
             update(BotStateRow)
             .where(BotStateRow.bot_id == bot_id)
@@ -241,6 +259,7 @@ class SqlBotRepository:
 
     def set_active(self, bot_id: int, active: bool) -> None:
         """Mark the bot as one the scheduler runs, or not."""
+        changes.note(self._session, [bot_id])
         self._session.execute(
             update(BotConfigRow)
             .where(BotConfigRow.id == bot_id)
@@ -250,6 +269,7 @@ class SqlBotRepository:
 
     def delete(self, bot_id: int, deleted_at: int) -> None:
         """Retire the bot: gone from every lookup, its orders and trades kept."""
+        changes.note(self._session, [bot_id])
         self._session.execute(
             update(BotConfigRow)
             .where(BotConfigRow.id == bot_id)

@@ -26,7 +26,7 @@ from tradewind.domain.errors import ConfigurationError
 
 # The revision `tradewind init` migrates to; checked against the scripts by a test, so
 # the start-up check needs no Alembic import.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_S = 5.0
 # Inside `trusting_recent`, a pooled PostgreSQL connection is pinged before use only if it
@@ -145,6 +145,20 @@ def _sqlite_begin(connection: Connection) -> None:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Return the factory of sessions the unit of work opens."""
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def reading_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return the factory of sessions of units of work that only read.
+
+    On PostgreSQL each statement runs in a transaction of its own (autocommit): no BEGIN
+    and ROLLBACK round trips around a read. Under READ COMMITTED, tradewind's isolation,
+    each statement of a transaction sees what was committed when it began anyway, so the
+    reads see exactly what they would inside one. SQLite (one file, no round trips)
+    reads as every unit of work does.
+    """
+    if engine.dialect.name != "postgresql":
+        return session_factory(engine)
+    return session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
 def sqlite_path(engine: Engine) -> Path | None:

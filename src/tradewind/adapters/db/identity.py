@@ -19,15 +19,16 @@ from tradewind.domain.identity import ApiToken, Login, TokenScope, TwoFactor, We
 from tradewind.ports import NewToken
 
 
+def _login_from(row: LoginRow | None) -> Login | None:
+    return None if row is None else Login(row.user_id, row.password_hash, row.role, row.disabled)
+
+
 class SqlLoginRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def get(self, user_id: int) -> Login | None:
-        row = self._session.get(LoginRow, user_id, populate_existing=True)
-        if row is None:
-            return None
-        return Login(row.user_id, row.password_hash, row.role, row.disabled)
+        return _login_from(self._session.get(LoginRow, user_id, populate_existing=True))
 
     def save(self, login: Login, updated_at: int) -> None:
         """Insert or replace the user's login."""
@@ -61,6 +62,19 @@ class SqlSessionRepository:
         if row is None:
             return None
         return WebSession(row.key_hash, row.user_id, row.csrf_token, row.created_at, row.expires_at)
+
+    def with_login(self, key_hash: str) -> tuple[WebSession, Login | None] | None:
+        found = self._session.execute(
+            select(WebSessionRow, LoginRow)
+            .outerjoin(LoginRow, LoginRow.user_id == WebSessionRow.user_id)
+            .where(WebSessionRow.key_hash == key_hash)
+            .execution_options(populate_existing=True)
+        ).first()
+        if found is None:
+            return None
+        row, login = found
+        web = WebSession(row.key_hash, row.user_id, row.csrf_token, row.created_at, row.expires_at)
+        return web, _login_from(login)
 
     def delete(self, key_hash: str) -> None:
         self._session.execute(delete(WebSessionRow).where(WebSessionRow.key_hash == key_hash))
@@ -112,6 +126,15 @@ class SqlTokenRepository:
             select(ApiTokenRow).where(ApiTokenRow.secret_hash == secret_hash)
         ).scalar_one_or_none()
         return None if row is None else _token_from(row)
+
+    def with_login(self, secret_hash: str) -> tuple[ApiToken, Login | None] | None:
+        found = self._session.execute(
+            select(ApiTokenRow, LoginRow)
+            .outerjoin(LoginRow, LoginRow.user_id == ApiTokenRow.user_id)
+            .where(ApiTokenRow.secret_hash == secret_hash)
+            .execution_options(populate_existing=True)
+        ).first()
+        return None if found is None else (_token_from(found[0]), _login_from(found[1]))
 
     def of_user(self, user_id: int) -> list[ApiToken]:
         rows = self._session.execute(

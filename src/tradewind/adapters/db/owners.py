@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from tradewind.adapters.db import changes
 from tradewind.adapters.db.conflicts import add_unique, taken_as_conflict
 from tradewind.adapters.db.rows import account_from, balances_from, balances_json, user_from
 from tradewind.adapters.db.secrets import SecretBox
@@ -49,6 +50,9 @@ class SqlUserRepository:
             return {}
         query = select(UserRow.id, UserRow.email).where(UserRow.id.in_(sorted(user_ids)))
         return {int(i): str(email) for i, email in self._session.execute(query)}
+
+    def changes(self, user_id: int | None) -> int:
+        return changes.version(self._session, user_id)
 
 
 def account_access(

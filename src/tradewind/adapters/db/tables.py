@@ -140,6 +140,22 @@ class BotStateRow(Base):
     close_requested: Mapped[str | None] = mapped_column(String(8))
 
 
+class UserChangeRow(Base):
+    """How many committed transactions changed a user's bots, their state, orders, trades
+    or counters: the live-updates stream reads this one row to know whether to read more.
+
+    Bumped at commit, in the transaction of the change (see `changes.publish`). A run
+    recorded by a tick's claim alone (`last_run_at`) is not counted as a change.
+    """
+
+    __tablename__ = "user_changes"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 class OrderRow(Base):
     __tablename__ = "orders"
     __table_args__ = (Index("ix_orders_bot_id_status", "bot_id", "status"),)

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from tradewind.adapters.db import changes
 from tradewind.adapters.db.core import (
     connection,
     param,
@@ -172,6 +173,7 @@ class SqlOrderRepository:
     def add(self, order: OrderRecord) -> None:
         """Insert the order and set its `id`; a client order id already used is an error."""
         order.id = connection(self._session).execute(_ADD_ORDER, order_columns(order)).scalar_one()
+        changes.note(self._session, [order.bot_id])
 
     def add_all(self, orders: list[OrderRecord]) -> None:
         """Insert the orders, setting their ids, in one statement."""
@@ -181,9 +183,13 @@ class SqlOrderRepository:
         ids = connection(self._session).execute(_ADD_ORDERS, rows).scalars().all()
         for order, order_id in zip(orders, ids, strict=True):
             order.id = order_id
+        changes.note(self._session, {order.bot_id for order in orders})
 
     def add_intent(self, order: OrderRecord) -> None:
-        """Insert an intent row; on PostgreSQL, first in the unit of work, it commits at once."""
+        """Insert an intent row; on PostgreSQL, first in the unit of work, it commits at once.
+
+        Not a change the owners' markers count (nothing is shown of an intent until it is
+        settled, which is), so sending an order costs no round trip more."""
         db = connection(self._session)
         with statement_is_transaction(db):
             order.id = db.execute(_ADD_ORDER, order_columns(order)).scalar_one()
@@ -208,6 +214,7 @@ class SqlOrderRepository:
         done: Any = connection(self._session).execute(_SAVE_ORDER, values)
         if done.rowcount == 0:
             raise LookupError(f"no order {order.client_order_id!r} to save")
+        changes.note(self._session, [order.bot_id])
 
     def recent(
         self, *, user_id: int | None = None, bot_id: int | None = None, limit: int = 50
@@ -230,6 +237,7 @@ class SqlTradeRepository:
         """Insert the trade; False when the fill of that client order id is recorded already."""
         db = connection(self._session)
         added = db.execute(_ADD_TRADE[db.dialect.name], trade_columns(trade)).first()
+        changes.note(self._session, [trade.bot_id])
         return added is not None
 
     def recent(
@@ -302,6 +310,7 @@ class SqlDailyCounterRepository:
         }
         db = connection(self._session)
         db.execute(_SAVE_COUNTERS[db.dialect.name], values)
+        changes.note(self._session, [bot_id])
 
     def add(
         self, bot_id: int, day: date, *, entries: int = 0, realized_pnl: Decimal = Decimal(0)
@@ -311,6 +320,7 @@ class SqlDailyCounterRepository:
         if db.dialect.name == "postgresql":  # NUMERIC sums exactly, in one statement
             values = {"bot_id": bot_id, "day": day, "entries": entries}
             db.execute(_ADD_TO_COUNTERS, values | {"realized_pnl": realized_pnl})
+            changes.note(self._session, [bot_id])
             return
         # SQLite keeps money as text, which it would add as floats: add in Python.
         tally = self.get(bot_id, day)

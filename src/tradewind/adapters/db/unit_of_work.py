@@ -9,7 +9,9 @@ from typing import Self
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from tradewind.adapters.db import changes
 from tradewind.adapters.db.bots import SqlBotRepository
+from tradewind.adapters.db.engine import trusting_recent
 from tradewind.adapters.db.identity import (
     SqlAttemptRepository,
     SqlLoginRepository,
@@ -74,8 +76,11 @@ class _SqlTransaction:
         session_factory: sessionmaker[Session],
         secrets: SecretBox | None = None,
         lent: Callable[[], Connection | None] | None = None,
+        *,
+        read_only: bool = False,
     ) -> None:
         self._session_factory = session_factory
+        self._read_only = read_only  # on a reading session factory: see `commit`
         self._secrets = secrets or SecretBox(_no_master_key, "no master key")
         self._lent = lent
         self._session: Session | None = None
@@ -94,6 +99,12 @@ class _SqlTransaction:
             self._session = self._session_factory(bind=connection)
         else:
             self._session = self._session_factory()
+        if self._read_only:
+            # A read fails outright on a connection that died since its last use a moment
+            # ago (the pool then drops every older one), so skip that connection's ping:
+            # one round trip less per read. See `trusting_recent`.
+            with trusting_recent():
+                self._session.connection()
         return self._session
 
     def __exit__(
@@ -110,11 +121,17 @@ class _SqlTransaction:
             self._session = None
 
     def commit(self) -> None:
-        """Make every change of this unit of work durable, all at once."""
+        """Make every change of this unit of work durable, all at once (with the owners'
+        change markers: see `changes`)."""
+        if self._read_only:
+            # Its statements may each be a transaction of their own: never write with it.
+            raise RuntimeError("a unit of work that only reads cannot commit")
+        changes.publish(self.session)
         self.session.commit()
 
     def rollback(self) -> None:
         """Drop every change since the last commit."""
+        changes.forget(self.session)
         self.session.rollback()
 
 

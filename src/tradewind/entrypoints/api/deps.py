@@ -62,7 +62,7 @@ def authenticate(request: Request, store: Store) -> Principal:
             raise NotAuthenticated("authorization: send 'Bearer <token>'")
         key = cache.key("token", secret.strip())
         principal = (reading and cache.get(key)) or token_principal(
-            store.identity_uow, store.clock, secret.strip()
+            store.reading_identity_uow, store.clock, secret.strip()
         )
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
@@ -72,7 +72,7 @@ def authenticate(request: Request, store: Store) -> Principal:
             )
         key = cache.key("session", cookie)
         principal = (reading and cache.get(key)) or session_principal(
-            store.identity_uow, store.clock, cookie
+            store.reading_identity_uow, store.clock, cookie
         )
         if not reading:
             sent = request.headers.get(CSRF_HEADER, "")

@@ -150,7 +150,9 @@ def account_add(
     """Add an exchange account.
 
     A binance account's API key and secret come from TRADEWIND_API_KEY and
-    TRADEWIND_API_SECRET, or are asked for without echo. They are stored encrypted.
+    TRADEWIND_API_SECRET, or are asked for without echo. They are first shown to Binance
+    (a signed read of the account, at TRADEWIND_BINANCE_URL when set): a key it refuses,
+    or no answer, stores nothing. They are stored encrypted.
     """
     out, err = Console(), Console(stderr=True)
     with user_errors(err):
@@ -176,6 +178,7 @@ def account_add(
                 api_key=api_key,
                 api_secret=api_secret,
                 balance=None if balance is None else _decimal("balance", balance),
+                check=store.check_credentials,
             )
         what = f"{account.kind.value}{' testnet' if account.testnet else ''}"
         out.print(f"added {what} account {account.name!r} (id {account.id}) for {user}")

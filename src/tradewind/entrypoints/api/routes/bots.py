@@ -86,14 +86,14 @@ def trade_public(trade: TradeRecord, bot_name: str) -> TradePublic:
 
 
 def _view(store: StoreDep, who: CurrentUser, bot_id: int) -> BotPublic:
-    (view,) = overview.bot_views(store.manage_uow, store.clock, who.actor, bot_id=bot_id)
+    (view,) = overview.bot_views(store.reading_manage_uow, store.clock, who.actor, bot_id=bot_id)
     return bot_public(view.bot, view.account, view.today)
 
 
 @router.get("/bots", responses=_ANSWERS)
 def list_bots(store: StoreDep, who: CurrentUser) -> list[BotPublic]:
     """Your bots (an operator's: every user's) with state, position and today's tally."""
-    views = overview.bot_views(store.manage_uow, store.clock, who.actor)
+    views = overview.bot_views(store.reading_manage_uow, store.clock, who.actor)
     return [bot_public(v.bot, v.account, v.today) for v in views]
 
 
