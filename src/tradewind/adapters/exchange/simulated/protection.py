@@ -7,8 +7,11 @@ trailing peak known at the end of the previous candle, then the peak is updated 
 candle (`updated_peak`). A fired order fills at its level, or at the candle's open after a
 gap, at the candle's open time; the others are CANCELED.
 
-Spot: the group locks the base it will sell (as a one-cancels-other order does); a SELL by
-MARKET needs the group cancelled first. Futures: the orders are reduce-only; they are
+Spot: a group holds what a Binance spot OCO holds — one stop (fixed or trailing) and one
+take-profit — and locks the base it will sell; a SELL by MARKET needs the group cancelled
+first. A spot request with both a stop-loss and a trailing stop is refused, as Binance
+would (the `Exchange` adapter rests the one `spot_restable` picks; the bot watches the
+other). Futures: the orders are reduce-only; they are
 CANCELED when the position they protect closes some other way, and a trailing peak starts
 at the entry price of the request even when the group is placed later.
 """
@@ -141,6 +144,13 @@ class ExitOrders:
                 )
         elif request.position_side is not PositionSide.LONG:
             raise invalid("position_side", "a spot position can only be long")
+        elif OrderPurpose.STOP_LOSS in wanted and OrderPurpose.TRAILING_STOP in wanted:
+            # As Binance spot: one OCO per position, one stop below the price.
+            raise invalid(
+                "trailing_rate",
+                "spot holds one stop per position (an OCO: a stop below the price, a "
+                "take-profit above); a stop-loss and a trailing stop cannot both rest",
+            )
         else:
             lock_base(account, rules, request.quantity)
         group = ProtectionGroup(
