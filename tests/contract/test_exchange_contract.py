@@ -247,6 +247,20 @@ def test_spot_rests_one_stop_and_the_target_as_one_oco(
     assert venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId(left_out)) is None
 
 
+def test_a_spot_trailing_stop_binance_cannot_rest_is_rejected(venue: Venue) -> None:
+    buy(venue.exchange, "w-entry", "0.01")
+    with pytest.raises(OrderRejected):
+        venue.exchange.protect_position(
+            ProtectionRequest(
+                symbol=SYMBOL, position_type=SPOT, position_side=PositionSide.LONG,
+                quantity=D("0.00999"), entry_price=D(40_000), stop_loss=None,
+                take_profit=None, trailing_rate=D("0.25"),
+                ids={OrderPurpose.TRAILING_STOP: ClientOrderId("w-r")},
+            )
+        )  # fmt: skip
+    assert venue.exchange.free_balance("BTC", SPOT) == D("0.00999")  # nothing rests
+
+
 def test_the_spot_holding_counts_what_resting_exits_lock(venue: Venue) -> None:
     assert venue.exchange.spot_holding("BTC") == 0
     buy(venue.exchange, "h-entry", "0.01")  # 0.00999 held: the fee is taken in BTC

@@ -209,6 +209,16 @@ def test_spot_rests_the_stop_that_fires_first_and_the_target_as_binance_does() -
     assert [r.purpose for r in narrow] == [TP, TS]
 
 
+@pytest.mark.parametrize("rate", ["0.0009", "0.21"])
+def test_a_spot_trailing_stop_outside_binances_trailing_delta_is_refused(rate: str) -> None:
+    exchange, _ = entered([FLAT])
+    with pytest.raises(VenueRejection) as caught:
+        protect(exchange, target="110", trailing=rate)
+    assert (caught.value.refusal, caught.value.field) == (Refusal.INVALID_FIELD, "trailing_rate")
+    assert exchange.spot_balance("BTC").locked == 0  # nothing rests
+    assert protect(exchange, trailing="0.2")  # 2,000 BIPS, the widest Binance takes
+
+
 def test_the_spot_venue_refuses_a_stop_loss_beside_a_trailing_stop() -> None:
     exchange, _ = entered([FLAT])
     both = ProtectionRequest(

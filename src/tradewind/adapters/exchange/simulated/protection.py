@@ -30,6 +30,9 @@ from tradewind.adapters.exchange.simulated.triggers import exit_at_levels, updat
 from tradewind.domain.orders import OrderPurpose, OrderStatus, ProtectionRequest
 from tradewind.domain.types import ExitReason, PositionSide, PositionType
 
+# The trailing distances a spot stop may rest with, as Binance spot takes them (trailingDelta
+# 10-2000 basis points); a wider trailing stop beside a stop-loss is watched by the bot.
+SPOT_TRAILING_RATE = (Decimal("0.001"), Decimal("0.2"))
 _PURPOSES = (OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT, OrderPurpose.TRAILING_STOP)
 _LEVEL_FIELD = {
     OrderPurpose.STOP_LOSS: "stop_loss",
@@ -150,6 +153,15 @@ class ExitOrders:
                 "trailing_rate",
                 "spot holds one stop per position (an OCO: a stop below the price, a "
                 "take-profit above); a stop-loss and a trailing stop cannot both rest",
+            )
+        elif request.trailing_rate is not None and not (
+            SPOT_TRAILING_RATE[0] <= request.trailing_rate <= SPOT_TRAILING_RATE[1]
+        ):
+            low, high = SPOT_TRAILING_RATE
+            raise invalid(
+                "trailing_rate",
+                f"a spot trailing stop of {request.trailing_rate:%} is outside "
+                f"{low:%}-{high:%} (Binance spot's trailingDelta of 10-2000 BIPS)",
             )
         else:
             lock_base(account, rules, request.quantity)
