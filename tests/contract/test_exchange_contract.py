@@ -182,7 +182,15 @@ def test_find_order_of_an_unknown_client_id_is_none(venue: Venue) -> None:
 # --- Protective orders ----------------------------------------------------------------------
 
 
-def protect_spot(exchange: Exchange, quantity: str, prefix: str) -> list[OrderReport]:
+def protect_spot(
+    exchange: Exchange, quantity: str, prefix: str, trailing: str | None = None
+) -> list[OrderReport]:
+    ids = {
+        OrderPurpose.STOP_LOSS: ClientOrderId(f"{prefix}-s"),
+        OrderPurpose.TAKE_PROFIT: ClientOrderId(f"{prefix}-t"),
+    }
+    if trailing is not None:
+        ids[OrderPurpose.TRAILING_STOP] = ClientOrderId(f"{prefix}-r")
     return exchange.protect_position(
         ProtectionRequest(
             symbol=SYMBOL,
@@ -192,11 +200,8 @@ def protect_spot(exchange: Exchange, quantity: str, prefix: str) -> list[OrderRe
             entry_price=D(40_000),
             stop_loss=D(39_200),
             take_profit=D(44_000),
-            trailing_rate=None,
-            ids={
-                OrderPurpose.STOP_LOSS: ClientOrderId(f"{prefix}-s"),
-                OrderPurpose.TAKE_PROFIT: ClientOrderId(f"{prefix}-t"),
-            },
+            trailing_rate=None if trailing is None else D(trailing),
+            ids=ids,
         )
     )
 
@@ -220,6 +225,40 @@ def test_protective_orders_rest_then_one_fills_and_cancels_the_other(venue: Venu
     assert stop.avg_price == D(39_200)
     assert stop.time == T0 + 2 * MINUTE  # the open time of the candle where it fired
     assert target.status is OrderStatus.CANCELED
+
+
+@pytest.mark.parametrize(
+    ("trailing", "rested_stop"),
+    [
+        ("0.05", OrderPurpose.STOP_LOSS),  # wider than the 2 % stop: the stop-loss rests
+        ("0.02", OrderPurpose.TRAILING_STOP),  # as wide: its level never falls below the stop
+        ("0.01", OrderPurpose.TRAILING_STOP),
+    ],
+)
+def test_spot_rests_one_stop_and_the_target_as_one_oco(
+    venue: Venue, trailing: str, rested_stop: OrderPurpose
+) -> None:
+    # Every venue rests what Binance spot holds; the stop left out gets no order and no
+    # report (the bot watches it), and is not found by its client id.
+    buy(venue.exchange, "o-entry", "0.01")
+    resting = protect_spot(venue.exchange, "0.00999", "o", trailing)
+    assert {r.purpose for r in resting} == {rested_stop, OrderPurpose.TAKE_PROFIT}
+    left_out = "o-r" if rested_stop is OrderPurpose.STOP_LOSS else "o-s"
+    assert venue.exchange.find_order(SYMBOL, SPOT, ClientOrderId(left_out)) is None
+
+
+def test_a_spot_trailing_stop_binance_cannot_rest_is_rejected(venue: Venue) -> None:
+    buy(venue.exchange, "w-entry", "0.01")
+    with pytest.raises(OrderRejected):
+        venue.exchange.protect_position(
+            ProtectionRequest(
+                symbol=SYMBOL, position_type=SPOT, position_side=PositionSide.LONG,
+                quantity=D("0.00999"), entry_price=D(40_000), stop_loss=None,
+                take_profit=None, trailing_rate=D("0.25"),
+                ids={OrderPurpose.TRAILING_STOP: ClientOrderId("w-r")},
+            )
+        )  # fmt: skip
+    assert venue.exchange.free_balance("BTC", SPOT) == D("0.00999")  # nothing rests
 
 
 def test_the_spot_holding_counts_what_resting_exits_lock(venue: Venue) -> None:

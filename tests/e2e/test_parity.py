@@ -6,6 +6,11 @@ minutes between the bot's closes) and the real tick replayed minute by minute on
 simulated exchange make identical trades — side, times, prices, quantities, fees, exit
 reasons, PnL — and end with the same open position (`tests/e2e/parity.py`).
 
+Binance spot rests one stop per position (an OCO), so a spot bot with a stop-loss and a
+wider trailing stop rests the stop-loss and watches its trailing stop, minute by minute,
+closing by MARKET order at the next minute: on paper, on Binance and in the backtest alike
+(every spot case here has one).
+
 A subset runs the same replay through the Binance adapter against the project's
 Binance-compatible server: identical too, except that Binance holds a stop-loss or
 take-profit trigger on the price tick, so such an exit fills at its level rounded to the
@@ -93,12 +98,14 @@ CASES = [
     case("15m", True, "spot", 12, 1, {"take_profit"}),
     case("15m", True, "futures", 12, 1, {"take_profit"}),
 ]  # fmt: skip
-# Through the Binance adapter too: a 1m futures bot with every exit kind, and a 5m spot
-# bot without a stop-loss. Binance spot rests one stop per position (an OCO): a spot bot
-# with a stop-loss and a trailing stop gets one of them on Binance, and nothing watches
-# the other yet (issue 12, "spot exits Binance cannot hold"), so its trades differ there.
+# Through the Binance adapter too: a 1m futures bot with every exit kind, a 1m spot bot
+# with a stop-loss and a wider trailing stop (Binance spot rests one stop per position, an
+# OCO: the stop-loss rests, the bot watches the trailing stop and closes by MARKET order
+# at the next minute, as paper and the backtest do), and a 5m spot bot without a
+# stop-loss (its trailing stop rests).
 BINANCE_CASES = [
     CASES[1],
+    CASES[0],
     Case("5m", False, "spot", 13, 0.5, frozenset({"take_profit", "trailing_stop", "close"}),
          {"custom_stop_loss": None}, label="-no-stop-loss"),
 ]  # fmt: skip
@@ -132,6 +139,35 @@ def test_the_backtest_and_the_paper_replay_make_identical_trades(
     got = replayed(migrated_database(template, tmp_path / "db.sqlite"), data, c.config(), start)
     assert got.rows == expected.rows
     assert got.open_position == expected.open_position
+
+
+@pytest.mark.parametrize("c", [c for c in CASES if c.market == "spot"], ids=lambda c: c.name)
+def test_a_spot_bot_watches_its_wider_trailing_stop_and_fills_at_the_next_minute(
+    month: Candles, c: Case
+) -> None:
+    """The exchange rests the stop-loss; the trailing stop, reached in minute j, fills at
+    the open of minute j + 1 by MARKET order (docs/strategy.md, "Exits the exchange
+    cannot rest"), never at its level. The replays above make the same trades."""
+    config = c.config()
+    exits = config.exit_rules()
+    assert exits.trailing_stop is not None
+    assert exits.stop_loss is not None
+    assert exits.trailing_stop > exits.stop_loss  # wider: the watched one
+    data, start = window(month, c)
+    first = int(data.open_time[0])
+    trailing = [r for r in backtested(data, config, start).rows if r[8] == "trailing_stop"]
+    if "trailing_stop" in c.exits:
+        assert trailing
+    for row in trailing:
+        exit_time, price = row[5], row[6]
+        assert isinstance(exit_time, int)
+        j = (exit_time - first) // 60
+        assert price == Decimal(str(data.open[j])), row  # the next minute's open
+        # ... and the trailing level was reached in the minute before (the peak since entry).
+        entered = (int(row[1]) - first) // 60  # type: ignore[call-overload]
+        highs = [Decimal(str(h)) for h in data.high[entered : j - 1]]
+        peak = max([Decimal(str(data.open[entered])), *highs])
+        assert Decimal(str(data.low[j - 1])) <= peak * (1 - exits.trailing_stop), row
 
 
 def test_the_daily_limits_are_reached_in_their_windows(month: Candles) -> None:

@@ -106,6 +106,8 @@ def reference_trades(
             kind = pending[0]
             if kind == "exit":
                 close_pos(i, o[i], "signal")
+            elif kind == "watched":  # the bot saw its watched stop reached last minute
+                close_pos(i, o[i], "trailing_stop")
             else:
                 side, qty = pending[1], D(pending[2])
                 fee = o[i] * qty * rate
@@ -118,17 +120,23 @@ def reference_trades(
                     day = int(c.open_time[i]) // 86400
                     entries_by_day[day] = entries_by_day.get(day, 0) + 1
             pending = None
+        watching = False  # a spot trailing stop wider than the stop-loss: one stop rests
         if pos is not None:  # protective exits inside this candle
             long = pos.side == "long"
             stops = []
             if ex.stop_loss is not None:
                 lvl = pos.entry * (1 - ex.stop_loss) if long else pos.entry * (1 + ex.stop_loss)
                 stops.append((lvl, "stop_loss"))
+            watching = not futures and ex.stop_loss is not None and ex.trailing_stop is not None
+            watching = watching and ex.trailing_stop > ex.stop_loss  # type: ignore[operator]
             if ex.trailing_stop is not None:
                 lvl = (
                     pos.peak * (1 - ex.trailing_stop) if long else pos.peak * (1 + ex.trailing_stop)
                 )
-                stops.append((lvl, "trailing_stop"))
+                if watching:  # the bot's to watch, after what rests has had its minute
+                    watched = lvl
+                else:
+                    stops.append((lvl, "trailing_stop"))
             stop = None
             if stops:
                 stop = max(stops, key=lambda s: s[0]) if long else min(stops, key=lambda s: s[0])
@@ -143,6 +151,10 @@ def reference_trades(
                 close_pos(i, stop[0], stop[1])
             elif tp and (h[i] >= tp if long else lo[i] <= tp):
                 close_pos(i, tp, "take_profit")
+            elif watching and lo[i] <= watched:  # closed by MARKET order at the next open
+                if i + 1 < len(c):
+                    pending = ("watched",)
+                continue  # checked before the signal, which this close replaces
             else:
                 pos.peak = max(pos.peak, h[i]) if long else min(pos.peak, lo[i])
         if i + 1 >= len(c) or i < 1:
@@ -194,6 +206,12 @@ CASES = {
         1,
         ExitRules(D("0.01"), D("0.015"), D("0.008")),
         DailyLimits(max_trades=12),
+    ),
+    "spot with a trailing stop wider than the stop-loss (the bot watches it)": (
+        SPOT,
+        1,
+        ExitRules(D("0.005"), D("0.015"), D("0.008")),
+        DailyLimits(),
     ),
     "spot with signals only": (SPOT, 1, ExitRules(), DailyLimits()),
     "futures 10x long and short with stop and target and a daily loss cap": (

@@ -183,8 +183,8 @@ def test_a_short_trailing_stop_follows_the_lowest_low() -> None:
 
 
 def test_protective_orders_are_new_while_they_rest_and_carry_their_purpose() -> None:
-    exchange, _ = entered([FLAT])
-    reports = protect(exchange, stop="98", target="110", trailing="0.03")
+    exchange, _ = entered([FLAT], kind=FUTURES)  # futures rest all three
+    reports = protect(exchange, stop="98", target="110", trailing="0.03", kind=FUTURES)
     assert [(r.purpose, r.status, r.side) for r in reports] == [
         (SL, OrderStatus.NEW, Side.SELL),
         (TP, OrderStatus.NEW, Side.SELL),
@@ -193,7 +193,45 @@ def test_protective_orders_are_new_while_they_rest_and_carry_their_purpose() -> 
     assert [r.raw["stop_price"] for r in reports] == ["98", "110", None]
     assert reports[2].raw["trailing_rate"] == "0.03"
     assert len({r.raw["group_id"] for r in reports}) == 1  # one group: one fills, all end
-    assert status(exchange, TP) == reports[1]
+    assert status(exchange, TP, FUTURES) == reports[1]
+
+
+def test_spot_rests_the_stop_that_fires_first_and_the_target_as_binance_does() -> None:
+    # A 3 % trailing stop is wider than the 2 % stop-loss: the stop-loss rests, the
+    # trailing stop gets no order (the bot watches it); a 1 % one rests in its place.
+    exchange, _ = entered([FLAT])
+    wide = protect(exchange, stop="98", target="110", trailing="0.03")
+    assert [(r.purpose, r.status) for r in wide] == [(SL, OrderStatus.NEW), (TP, OrderStatus.NEW)]
+    assert exchange.find_order("BTCUSDT", SPOT, ClientOrderId("p-r")) is None
+    for purpose in (SL, TP):
+        exchange.cancel_order("BTCUSDT", SPOT, ClientOrderId(f"p-{purpose.code}"))
+    narrow = protect(exchange, stop="98", target="110", trailing="0.01", prefix="q")
+    assert [r.purpose for r in narrow] == [TP, TS]
+
+
+@pytest.mark.parametrize("rate", ["0.0009", "0.21"])
+def test_a_spot_trailing_stop_outside_binances_trailing_delta_is_refused(rate: str) -> None:
+    exchange, _ = entered([FLAT])
+    with pytest.raises(VenueRejection) as caught:
+        protect(exchange, target="110", trailing=rate)
+    assert (caught.value.refusal, caught.value.field) == (Refusal.INVALID_FIELD, "trailing_rate")
+    assert exchange.spot_balance("BTC").locked == 0  # nothing rests
+    assert protect(exchange, trailing="0.2")  # 2,000 BIPS, the widest Binance takes
+
+
+def test_the_spot_venue_refuses_a_stop_loss_beside_a_trailing_stop() -> None:
+    exchange, _ = entered([FLAT])
+    both = ProtectionRequest(
+        symbol="BTCUSDT", position_type=SPOT, position_side=LONG, quantity=D(1),
+        entry_price=D(100), stop_loss=D(98), take_profit=None, trailing_rate=D("0.03"),
+        ids={SL: ClientOrderId("p-s"), TS: ClientOrderId("p-r")},
+    )  # fmt: skip
+    with pytest.raises(VenueRejection) as caught:
+        exchange.venue.run(
+            "protect_position", 1, lambda desk, account, now: desk.exits.place(account, both, now)
+        )
+    assert (caught.value.refusal, caught.value.field) == (Refusal.INVALID_FIELD, "trailing_rate")
+    assert exchange.spot_balance("BTC").locked == 0  # nothing rests
 
 
 def test_a_spot_group_locks_the_base_it_will_sell_until_cancelled() -> None:

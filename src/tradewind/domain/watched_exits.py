@@ -8,6 +8,9 @@ alone (`exit_in_candle`: the trailing peak known at the end of the previous minu
 entry price within the entry minute). When one is reached, the bot closes the position
 with a MARKET order.
 
+Which exits a spot exchange rests is decided here once (`spot_watched`), for the Binance
+adapter, the simulated venue (paper) and the backtester alike.
+
 Pure: the tick persists the `Watch` with the position and fetches the candles.
 """
 
@@ -18,7 +21,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from tradewind.domain.exits import exit_in_candle, updated_peak
-from tradewind.domain.orders import OrderPurpose
+from tradewind.domain.orders import OrderPurpose, ProtectionRequest
 from tradewind.domain.params import ExitRules
 from tradewind.domain.types import ExitReason, PositionSide
 
@@ -49,6 +52,38 @@ class Watch:
     def minutes_to_read(self, slot: int) -> int:
         """Return how many 1-minute candles closed at or before `slot` were not looked at."""
         return max(0, (slot - self.until) // MINUTE)
+
+
+def spot_watched(
+    entry_price: Decimal, stop_loss: Decimal | None, trailing_rate: Decimal | None
+) -> OrderPurpose | None:
+    """Return the stop a spot exchange cannot rest beside the other, None unless both are set.
+
+    A spot OCO holds one stop below the price: the one that can fire first rests. That is
+    the trailing stop when its level at entry is at or above the fixed stop's (it never
+    falls, so the fixed stop could never fire first), else the fixed stop-loss; the other
+    one is watched by the bot.
+    """
+    if stop_loss is None or trailing_rate is None:
+        return None
+    if entry_price * (1 - trailing_rate) >= stop_loss:
+        return OrderPurpose.STOP_LOSS
+    return OrderPurpose.TRAILING_STOP
+
+
+def spot_restable(request: ProtectionRequest) -> ProtectionRequest:
+    """Return a spot position's protection reduced to what one OCO holds (`spot_watched`).
+
+    The exit left out has no order: the exchange reports none for it, and the tick
+    watches it.
+    """
+    watched = spot_watched(request.entry_price, request.stop_loss, request.trailing_rate)
+    if watched is None:
+        return request
+    ids = {p: cid for p, cid in request.ids.items() if p is not watched}
+    if watched is OrderPurpose.STOP_LOSS:
+        return replace(request, stop_loss=None, ids=ids)
+    return replace(request, trailing_rate=None, ids=ids)
 
 
 def watched_rules(exits: ExitRules, purposes: frozenset[OrderPurpose]) -> ExitRules:

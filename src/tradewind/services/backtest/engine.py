@@ -11,7 +11,9 @@ arrays only locate events.
 
 Timing (docs/strategy.md, "Fills"): an order decided at the close of candle i is sized at
 close[i] and fills at open[i+1]. Exits are watched from the entry candle on; a closing
-signal at candle s fills at open[s+1] and that tick opens nothing.
+signal at candle s fills at open[s+1] and that tick opens nothing. A spot exit the
+exchange cannot rest is the bot's to watch and fills at the next minute's open
+(`watched`).
 
 Signals come from the bot's candles; exits are checked on the data's candles between the
 bot's closes (`BacktestFeed`): each minute when the data is 1m, as paper and live check
@@ -58,6 +60,7 @@ from tradewind.domain.types import ExitReason, PositionSide, PositionType, Signa
 from tradewind.services.backtest.feed import BacktestFeed, same_candles
 from tradewind.services.backtest.openings import find_openings
 from tradewind.services.backtest.result import BacktestResult, RoundTrip
+from tradewind.services.backtest.watched import first_exit_watching, watched_stop
 
 SECONDS_PER_DAY = 86_400
 _NO_TALLY = DayTally(day=date.min)  # without daily limits, no day is ever counted
@@ -307,6 +310,9 @@ class _Walk:
     def _first_exit(self, entry: _Entry, start: int, end: int) -> _Hit | None:
         """The first exit in data candles start..end (inclusive), or None."""
         f = self.f
+        watched = watched_stop(self.spec.position_type, entry.entry_price, self.spec.exits)
+        if watched is not None:  # spot: one stop rests, the bot watches the other
+            return first_exit_watching(entry.entry_price, self.spec.exits, watched, f, start, end)
         hit = first_exit(
             entry.side, entry.entry_price, entry.entry_price, self.spec.exits,
             f.open[start : end + 1], f.high[start : end + 1], f.low[start : end + 1],

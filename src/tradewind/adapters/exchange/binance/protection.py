@@ -2,10 +2,9 @@
 
 Spot holds at most one order above the price and one below for the same coins (an OCO:
 one firing cancels the other), so a position asking for a stop-loss AND a trailing stop
-gets the one that can fire first: the trailing stop when its distance is not wider than
-the stop-loss's (it then always sits at or above the fixed stop, so the fixed one could
-never fire first), else the fixed stop-loss. The leg left out is simply not reported, and
-the tick records it as not placed. Trailing distances are BIPS on spot (10-2000).
+gets the one that can fire first, as `domain.watched_exits.spot_restable` says for every
+venue (the simulated one too). The leg left out is simply not reported, and the tick
+watches it. Trailing distances are BIPS on spot (10-2000).
 
 Futures rest each exit as its own conditional algo order (STOP_MARKET, TAKE_PROFIT_MARKET,
 TRAILING_STOP_MARKET with a callback rate of 0.1-10 %), reduce-only for the position's
@@ -32,6 +31,7 @@ from tradewind.domain.errors import ExchangeError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderReport, ProtectionRequest
 from tradewind.domain.types import PositionSide, PositionType, Symbol
+from tradewind.domain.watched_exits import spot_restable
 
 SL, TP, TS = OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT, OrderPurpose.TRAILING_STOP
 SPOT_TRAILING_BIPS = (10, 2_000)
@@ -57,12 +57,7 @@ def _long(request: ProtectionRequest) -> bool:
 
 def _spot_stop(request: ProtectionRequest) -> OrderPurpose | None:
     """Return the stop a spot position rests below the price: fixed or trailing."""
-    wanted = _wanted(request)
-    if TS in wanted and SL in wanted:
-        assert request.stop_loss is not None
-        assert request.trailing_rate is not None
-        stop_distance = 1 - request.stop_loss / request.entry_price
-        return TS if request.trailing_rate <= stop_distance else SL
+    wanted = _wanted(spot_restable(request))
     return TS if TS in wanted else (SL if SL in wanted else None)
 
 

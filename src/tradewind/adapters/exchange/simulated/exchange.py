@@ -18,6 +18,7 @@ from tradewind.domain.orders import (
     ProtectionRequest,
 )
 from tradewind.domain.types import PositionType, Symbol
+from tradewind.domain.watched_exits import spot_restable
 
 
 class SimulatedExchange:
@@ -76,7 +77,13 @@ class SimulatedExchange:
         return self.venue.run("find_order", self.account_id, find)
 
     def protect_position(self, request: ProtectionRequest) -> list[OrderReport]:
-        """Rest stop-loss / take-profit / trailing orders for a position (one cancels others)."""
+        """Rest stop-loss / take-profit / trailing orders for a position (one cancels others).
+
+        Spot rests what Binance spot rests, one OCO (`spot_restable`): of a stop-loss and a
+        trailing stop, the other one gets no order and no report, and the bot watches it.
+        """
+        if request.position_type is PositionType.SPOT:
+            request = spot_restable(request)
         return self.venue.run(
             "protect_position",
             self.account_id,

@@ -7,8 +7,11 @@ trailing peak known at the end of the previous candle, then the peak is updated 
 candle (`updated_peak`). A fired order fills at its level, or at the candle's open after a
 gap, at the candle's open time; the others are CANCELED.
 
-Spot: the group locks the base it will sell (as a one-cancels-other order does); a SELL by
-MARKET needs the group cancelled first. Futures: the orders are reduce-only; they are
+Spot: a group holds what a Binance spot OCO holds — one stop (fixed or trailing) and one
+take-profit — and locks the base it will sell; a SELL by MARKET needs the group cancelled
+first. A spot request with both a stop-loss and a trailing stop is refused, as Binance
+would (the `Exchange` adapter rests the one `spot_restable` picks; the bot watches the
+other). Futures: the orders are reduce-only; they are
 CANCELED when the position they protect closes some other way, and a trailing peak starts
 at the entry price of the request even when the group is placed later.
 """
@@ -27,6 +30,9 @@ from tradewind.adapters.exchange.simulated.triggers import exit_at_levels, updat
 from tradewind.domain.orders import OrderPurpose, OrderStatus, ProtectionRequest
 from tradewind.domain.types import ExitReason, PositionSide, PositionType
 
+# The trailing distances a spot stop may rest with, as Binance spot takes them (trailingDelta
+# 10-2000 basis points); a wider trailing stop beside a stop-loss is watched by the bot.
+SPOT_TRAILING_RATE = (Decimal("0.001"), Decimal("0.2"))
 _PURPOSES = (OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT, OrderPurpose.TRAILING_STOP)
 _LEVEL_FIELD = {
     OrderPurpose.STOP_LOSS: "stop_loss",
@@ -141,6 +147,22 @@ class ExitOrders:
                 )
         elif request.position_side is not PositionSide.LONG:
             raise invalid("position_side", "a spot position can only be long")
+        elif OrderPurpose.STOP_LOSS in wanted and OrderPurpose.TRAILING_STOP in wanted:
+            # As Binance spot: one OCO per position, one stop below the price.
+            raise invalid(
+                "trailing_rate",
+                "spot holds one stop per position (an OCO: a stop below the price, a "
+                "take-profit above); a stop-loss and a trailing stop cannot both rest",
+            )
+        elif request.trailing_rate is not None and not (
+            SPOT_TRAILING_RATE[0] <= request.trailing_rate <= SPOT_TRAILING_RATE[1]
+        ):
+            low, high = SPOT_TRAILING_RATE
+            raise invalid(
+                "trailing_rate",
+                f"a spot trailing stop of {request.trailing_rate:%} is outside "
+                f"{low:%}-{high:%} (Binance spot's trailingDelta of 10-2000 BIPS)",
+            )
         else:
             lock_base(account, rules, request.quantity)
         group = ProtectionGroup(
