@@ -283,3 +283,30 @@ def test_prices_that_are_not_finite_or_positive_are_refused_as_size_entry_refuse
     for price in (D(0), D(-1), D("NaN"), D("Infinity")):
         expected = size_entry(SizingRule(fixed_quote=D(25)), D(100), price, 1, market)
         assert size(D(100), price) == expected
+
+
+SPOT_BY_THE_UNIT = MarketRules(
+    Symbol("BTCUSDT"), PositionType.SPOT, "BTC", "USDT", step=D(1), min_qty=D(0)
+)  # no minimum quantity nor notional: only the step can refuse
+
+
+def test_an_entry_that_floors_to_nothing_is_refused_never_sent_as_zero() -> None:
+    # 25 USDT at 100 buys 0.25, which a step of 1 floors to 0.
+    rule = SizingRule(fixed_quote=D(25))
+    for refused in (
+        size_entry(rule, D(100), D(100), 1, SPOT_BY_THE_UNIT),
+        entry_sizer(rule, 1, SPOT_BY_THE_UNIT)(D(100), D(100)),
+    ):
+        assert isinstance(refused, NoOrder)
+        assert refused.reason is NoOrderReason.ZERO_QUANTITY
+
+
+def test_an_amount_finer_than_the_precision_never_buys_more_than_it_pays_for() -> None:
+    # A fixed quote of 30 significant digits, 0.00...01 short of 2 USDT, at a price of 1:
+    # rounded to the 28 digits of the context it would be 2, and buy 2. Rounded down, as
+    # every division of the sizing is, it buys 1.999 (step 0.001).
+    amount = D("1.99999999999999999999999999999")
+    spot = MarketRules(Symbol("BTCUSDT"), PositionType.SPOT, "BTC", "USDT", step=D("0.001"))
+    rule = SizingRule(fixed_quote=amount)
+    assert size_entry(rule, D(10), D(1), 1, spot) == D("1.999")
+    assert entry_sizer(rule, 1, spot)(D(10), D(1)) == D("1.999")
