@@ -43,10 +43,9 @@ pytest: .venv/.synced browser
 # the modules listed under [tool.mutmut] in pyproject.toml (only_mutate), tested by the fast
 # tests listed there. Incremental: mutants/ keeps every verdict until its function changes,
 # and the survivors not explained in tests/mutation/equivalent.toml are tried again each run.
-# The whole set is 1,422 mutants; on 2026-12-07, under a load of 15-19 on the two cores, the
-# money modules took 7-14 minutes each (decide + exits 13 min, sizing + normalization +
-# limits + pnl 7 min, recording 14 min); after a change only the changed functions'
-# mutants run again. `make mutation-clean` forgets it all.
+# The whole set is 1,611 mutants: 28 minutes on 2026-12-07 under a load of 12-25 on the two
+# cores (per module in docs/mutation.md, 20 s to 7 min); after a change only the changed
+# functions' mutants run again. `make mutation-clean` forgets it all.
 TEST_DATA ?= $(abspath ../shared/data)
 mutation: .venv/.synced
 	TRADEWIND_TEST_DATA=$(TEST_DATA) nice -n 10 $(RUN)/mutmut run --max-children 2

@@ -38,7 +38,7 @@ from tradewind.domain.orders import (
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionSide, PositionType, Side, Symbol
 from tradewind.ports import Bot
-from tradewind.services.tick.recording import record_report
+from tradewind.services.tick.recording import needs_market, record_report
 
 D = Decimal
 TickUow = Callable[[], SqlUnitOfWork]
@@ -70,12 +70,14 @@ def fill(
     status: OrderStatus = OrderStatus.FILLED,
     raw: dict[str, object] | None = None,
     fee_asset: str = "USDT",
+    position_type: PositionType = PositionType.SPOT,
+    without_market: bool = False,
 ) -> OrderReport:
     """Send one order's report through `record_report`, as the tick does; return it."""
     number = next(_ids)
     order = OrderRecord(
         bot_id=bot.id, user_id=bot.user_id, client_order_id=f"tw-test-{number}",
-        symbol=bot.config.symbol, position_type=PositionType.SPOT, side=side, purpose=purpose,
+        symbol=bot.config.symbol, position_type=position_type, side=side, purpose=purpose,
         status=OrderStatus.SUBMITTING, requested_qty=D(qty), slot=NOON, created_at=NOON,
     )  # fmt: skip
     report = OrderReport(
@@ -86,7 +88,7 @@ def fill(
     )  # fmt: skip
     with tick_uow() as uow:
         uow.orders.add(order)
-        record_report(uow, bot, order, report, btcusdt())
+        record_report(uow, bot, order, report, None if without_market else btcusdt())
         uow.commit()
     return report
 
@@ -293,6 +295,17 @@ def test_what_an_expired_or_partly_filled_order_filled_is_booked(
     assert bot.state.position is not None
 
 
+@pytest.mark.parametrize("status", [OrderStatus.FILLED, OrderStatus.EXPIRED])
+def test_an_order_that_filled_nothing_books_nothing(
+    tick_uow: TickUow, manage_uow: ManageUow, bot: Bot, status: OrderStatus
+) -> None:
+    # A MARKET order that met no liquidity expires with nothing filled: no trade of 0.
+    fill(tick_uow, bot, BUY, ENTRY, "0", "40000", "0", status=status)
+    assert trades(manage_uow, bot) == []
+    assert bot.state.position is None
+    assert tally(tick_uow, bot) == DayTally(DAY, entries=0, realized_pnl=D(0))
+
+
 def test_a_round_trip_writes_each_trade_order_and_event_field_from_the_fills(
     tick_uow: TickUow, manage_uow: ManageUow, bot: Bot, engine: Engine
 ) -> None:
@@ -435,3 +448,54 @@ def test_the_exchange_answer_is_kept_on_the_order_it_settled(
     with manage_uow() as uow:
         [order] = uow.orders.recent(bot_id=bot.id, limit=10)
     assert (order.client_order_id, order.raw) == (report.client_order_id, answer)
+
+
+def test_a_position_its_owner_closes_says_so(tick_uow: TickUow, bot: Bot, engine: Engine) -> None:
+    fill(tick_uow, bot, BUY, ENTRY, "1", "100", "0.1")
+    fill(tick_uow, bot, SELL, OrderPurpose.MANUAL, "1", "99", "0.099")
+    # 1 x (99 - 100) less both fees: -1 - 0.1 - 0.099 = -1.199, shown to the cent.
+    assert bot.state.reason == "closed by its owner: PnL -1.20 USDT"
+    [(kind, payload)] = outbox(engine)[1:]  # no "hit" event: no level was hit
+    assert (kind, payload["reason"]) == ("position_closed", "manual")
+
+
+SPOT, FUTURES = PositionType.SPOT, PositionType.FUTURES
+
+
+@pytest.mark.parametrize(
+    ("purpose", "kind", "side", "qty", "fee", "needed"),
+    [
+        (ENTRY, SPOT, BUY, "1", "0.001", True),  # the fee may be in the base: floor to the step
+        (ENTRY, FUTURES, BUY, "1", "0.001", False),  # futures fees are in the quote
+        (ENTRY, SPOT, SELL, "1", "0.001", False),  # a sale's fee is in the quote
+        (SIGNAL, SPOT, BUY, "1", "0.001", False),  # a BUY that closes opens nothing
+        (ENTRY, SPOT, BUY, "0", "0.001", False),  # nothing bought
+        (ENTRY, SPOT, BUY, "1", "0", False),  # no fee taken
+    ],
+)
+def test_only_a_spot_buy_entry_that_filled_and_paid_a_fee_needs_the_markets_rules(
+    purpose: OrderPurpose, kind: PositionType, side: Side, qty: str, fee: str, needed: bool
+) -> None:
+    order = OrderRecord(
+        bot_id=1, user_id=1, client_order_id="tw-needs", symbol=Symbol("BTCUSDT"),
+        position_type=kind, side=side, purpose=purpose, status=OrderStatus.SUBMITTING,
+        requested_qty=D(1), slot=NOON, created_at=NOON,
+    )  # fmt: skip
+    report = OrderReport(
+        client_order_id=ClientOrderId("tw-needs"), exchange_order_id="1", symbol=Symbol("BTCUSDT"),
+        side=side, status=OrderStatus.FILLED, requested_qty=D(1), executed_qty=D(qty),
+        avg_price=D(100), quote_qty=D(qty) * 100, fee=D(fee), fee_asset="BTC", time=NOON,
+    )  # fmt: skip
+    assert needs_market(order, report) is needed
+
+
+def test_a_spot_buy_with_a_fee_recorded_without_the_markets_rules_is_refused_by_name(
+    tick_uow: TickUow, manage_uow: ManageUow, bot: Bot
+) -> None:
+    with pytest.raises(ValueError, match=r"^recording tw-test-\d+ needs the market's rules$"):
+        fill(tick_uow, bot, BUY, ENTRY, "1", "100", "0.001", fee_asset="BTC", without_market=True)
+    assert trades(manage_uow, bot) == []
+    assert bot.state.position is None
+    # A futures entry's fee is in the quote: no rules needed.
+    fill(tick_uow, bot, BUY, ENTRY, "1", "100", "0.04", position_type=FUTURES, without_market=True)
+    assert [t.fee for t in trades(manage_uow, bot)] == [D("0.04")]

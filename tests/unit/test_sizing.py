@@ -6,7 +6,7 @@ import itertools
 from decimal import Decimal, localcontext
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradewind.adapters.exchange.builtin_rules import BUILTIN_RULES, rules_for
@@ -14,8 +14,14 @@ from tradewind.domain.errors import DomainError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.normalization import NoOrder, NoOrderReason, normalize_quantity
 from tradewind.domain.params import MAX_LEVERAGE, SizingRule
-from tradewind.domain.sizing import effective_leverage, entry_quantity, quote_amount, size_entry
-from tradewind.domain.types import PositionType
+from tradewind.domain.sizing import (
+    effective_leverage,
+    entry_quantity,
+    entry_sizer,
+    quote_amount,
+    size_entry,
+)
+from tradewind.domain.types import PositionType, Symbol
 
 D = Decimal
 SPOT = PositionType.SPOT
@@ -213,3 +219,94 @@ def test_a_sized_entry_never_commits_more_than_the_amount_nor_the_free_balance(
     # And the quantity is exactly the normalized wish.
     wish = entry_quantity(amount, price, lev, rules.position_type)
     assert result == normalize_quantity(wish, price, rules)
+
+
+# --- the backtester's entry sizer ------------------------------------------------------------
+# `entry_sizer` is `size_entry` with what does not change between entries worked out once:
+# entry after entry it gives exactly what `size_entry` gives, the same quantity (value and
+# digits) or the same refusal, for any balance, price, sizing rule, leverage and market rules.
+
+STEPS = [D(0), D("0.00001"), D("0.001"), D("0.1"), D(1), D("0.00000001"), D("0.005")]
+
+
+def _amounts(low: str, high: str, places: int) -> st.SearchStrategy[Decimal]:
+    return st.decimals(min_value=D(low), max_value=D(high), places=places, allow_nan=False)
+
+
+@st.composite
+def sizer_markets(draw: st.DrawFn) -> MarketRules:
+    kind = draw(st.sampled_from(list(PositionType)))
+    step = draw(st.sampled_from(STEPS))
+    min_qty = draw(st.sampled_from([D(0), step, step * 10 or D("0.001")]))
+    max_qty = draw(st.sampled_from([D(0), D("0.5"), D(100), D(9000)]))
+    return MarketRules(
+        symbol=Symbol("BTCUSDT"), position_type=kind, base_asset="BTC", quote_asset="USDT",
+        tick_size=D("0.01"), step=step, min_qty=min_qty,
+        max_qty=max(max_qty, min_qty) if max_qty else max_qty,
+        min_notional=draw(st.sampled_from([D(0), D(5), D(100)])),
+        max_notional=draw(st.sampled_from([D(0), D(0), D(50_000)])),
+        max_leverage=draw(st.sampled_from([0, 20, 125])) if kind is PositionType.FUTURES else 0,
+    )  # fmt: skip
+
+
+sizer_rules = st.one_of(
+    st.builds(SizingRule, fixed_quote=_amounts("0.01", "100000", 4)),
+    st.builds(SizingRule, balance_fraction=_amounts("0.0001", "1", 4)),
+    st.just(SizingRule()),
+)
+
+
+@settings(max_examples=400)
+@given(
+    rule=sizer_rules,
+    market=sizer_markets(),
+    leverage=st.integers(min_value=1, max_value=125),
+    entries=st.lists(
+        st.tuples(_amounts("0", "1000000", 8), _amounts("0.00000001", "150000", 8)),
+        min_size=1, max_size=8,
+    ),
+)  # fmt: skip
+def test_the_entry_sizer_is_size_entry_to_the_last_digit(
+    rule: SizingRule, market: MarketRules, leverage: int, entries: list[tuple[Decimal, Decimal]]
+) -> None:
+    size = entry_sizer(rule, leverage, market)
+    for free, price in entries:
+        expected = size_entry(rule, free, price, leverage, market)
+        got = size(free, price)
+        assert got == expected
+        assert str(got) == str(expected)  # the same digits, not only the same value
+
+
+def test_prices_that_are_not_finite_or_positive_are_refused_as_size_entry_refuses() -> None:
+    market = MarketRules(Symbol("BTCUSDT"), PositionType.SPOT, "BTC", "USDT", step=D("0.001"))
+    size = entry_sizer(SizingRule(fixed_quote=D(25)), 1, market)
+    for price in (D(0), D(-1), D("NaN"), D("Infinity")):
+        expected = size_entry(SizingRule(fixed_quote=D(25)), D(100), price, 1, market)
+        assert size(D(100), price) == expected
+
+
+SPOT_BY_THE_UNIT = MarketRules(
+    Symbol("BTCUSDT"), PositionType.SPOT, "BTC", "USDT", step=D(1), min_qty=D(0)
+)  # no minimum quantity nor notional: only the step can refuse
+
+
+def test_an_entry_that_floors_to_nothing_is_refused_never_sent_as_zero() -> None:
+    # 25 USDT at 100 buys 0.25, which a step of 1 floors to 0.
+    rule = SizingRule(fixed_quote=D(25))
+    for refused in (
+        size_entry(rule, D(100), D(100), 1, SPOT_BY_THE_UNIT),
+        entry_sizer(rule, 1, SPOT_BY_THE_UNIT)(D(100), D(100)),
+    ):
+        assert isinstance(refused, NoOrder)
+        assert refused.reason is NoOrderReason.ZERO_QUANTITY
+
+
+def test_an_amount_finer_than_the_precision_never_buys_more_than_it_pays_for() -> None:
+    # A fixed quote of 30 significant digits, 0.00...01 short of 2 USDT, at a price of 1:
+    # rounded to the 28 digits of the context it would be 2, and buy 2. Rounded down, as
+    # every division of the sizing is, it buys 1.999 (step 0.001).
+    amount = D("1.99999999999999999999999999999")
+    spot = MarketRules(Symbol("BTCUSDT"), PositionType.SPOT, "BTC", "USDT", step=D("0.001"))
+    rule = SizingRule(fixed_quote=amount)
+    assert size_entry(rule, D(10), D(1), 1, spot) == D("1.999")
+    assert entry_sizer(rule, 1, spot)(D(10), D(1)) == D("1.999")
