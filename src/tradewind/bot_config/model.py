@@ -40,12 +40,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from tradewind.bot_config.plain import (
-    config_warnings,
-    daily_limits_of,
-    exit_rules_of,
-    sizing_rule_of,
-)
+from tradewind.bot_config.plain import DerivedSettings
 from tradewind.bot_config.strategy import (
     StrategyField,
     default_settings,
@@ -53,14 +48,7 @@ from tradewind.bot_config.strategy import (
     strategy_table,
 )
 from tradewind.domain.bounds import MAX_AMOUNT, MAX_AMOUNT_DECIMALS, MAX_COUNT, MAX_NAME_LENGTH
-from tradewind.domain.params import (
-    MAX_VENUE_LEVERAGE,
-    DailyLimits,
-    ExitRules,
-    SizingRule,
-)
-from tradewind.domain.sizing import effective_leverage
-from tradewind.domain.strategies import StrategyChoice
+from tradewind.domain.params import MAX_VENUE_LEVERAGE
 from tradewind.domain.types import PositionType, Symbol
 
 Timeframe = Literal["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d"]
@@ -108,7 +96,7 @@ Percent = Annotated[
 ]
 
 
-class BotConfig(BaseModel):
+class BotConfig(DerivedSettings, BaseModel):
     """One bot's validated settings, with the product's field names."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -198,33 +186,3 @@ class BotConfig(BaseModel):
                 {"value": value},
             )
         return value
-
-    @property
-    def effective_leverage(self) -> int:
-        """Return the leverage used before the exchange's cap: min(leverage, 50)."""
-        return effective_leverage(self.leverage, 0)
-
-    @property
-    def warnings(self) -> list[str]:
-        """Return what was accepted but will not act as written."""
-        return config_warnings(self)
-
-    def strategy_choice(self) -> StrategyChoice[Any]:
-        """Return the strategy with its parameters, for the tick and the backtester."""
-        return self.strategy.choice()
-
-    def strategy_params(self) -> Any:
-        """Return the strategy's parameters as the domain's dataclass (e.g. EmaRsiParams)."""
-        return self.strategy.params()
-
-    def exit_rules(self) -> ExitRules:
-        """Return the protective exits as fractions (2% -> 0.02)."""
-        return exit_rules_of(self)
-
-    def sizing_rule(self) -> SizingRule:
-        """Return how much quote each entry commits."""
-        return sizing_rule_of(self)
-
-    def daily_limits(self) -> DailyLimits:
-        """Return the per-UTC-day caps on new entries."""
-        return daily_limits_of(self)

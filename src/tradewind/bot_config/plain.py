@@ -54,8 +54,18 @@ _PERCENTS = ("custom_stop_loss", "custom_take_profit", "custom_trailing_stop")
 _AMOUNTS = ("position_size_fixed", "max_daily_loss", "daily_profit_target", "transfer_amount")
 
 
+class StrategyFields(Protocol):
+    """A config's strategy: its name with its parameters."""
+
+    def choice(self) -> StrategyChoice[Any]: ...
+    def params(self) -> Any: ...
+
+
 class ConfigFields(Protocol):
     """The fields of a bot config that its derived settings are worked out from."""
+
+    @property
+    def strategy(self) -> StrategyFields: ...
 
     @property
     def position_type(self) -> PositionType: ...
@@ -81,6 +91,44 @@ class ConfigFields(Protocol):
     def auto_transfer_funds(self) -> bool: ...
     @property
     def transfer_amount(self) -> Decimal | None: ...
+
+
+class DerivedSettings:
+    """What a config works out from its fields, for the tick and the backtester: one
+    definition for `BotConfig` and `PlainBotConfig` (a mixin without fields, so pydantic
+    adds none)."""
+
+    __slots__ = ()
+
+    @property
+    def effective_leverage(self: ConfigFields) -> int:
+        """Return the leverage used before the exchange's cap: min(leverage, 50)."""
+        return effective_leverage(self.leverage, 0)
+
+    @property
+    def warnings(self: ConfigFields) -> list[str]:
+        """Return what was accepted but will not act as written."""
+        return config_warnings(self)
+
+    def strategy_choice(self: ConfigFields) -> StrategyChoice[Any]:
+        """Return the strategy with its parameters, for the tick and the backtester."""
+        return self.strategy.choice()
+
+    def strategy_params(self: ConfigFields) -> Any:
+        """Return the strategy's parameters as the domain's dataclass (e.g. EmaRsiParams)."""
+        return self.strategy.params()
+
+    def exit_rules(self: ConfigFields) -> ExitRules:
+        """Return the protective exits as fractions (2% -> 0.02)."""
+        return exit_rules_of(self)
+
+    def sizing_rule(self: ConfigFields) -> SizingRule:
+        """Return how much quote each entry commits."""
+        return sizing_rule_of(self)
+
+    def daily_limits(self: ConfigFields) -> DailyLimits:
+        """Return the per-UTC-day caps on new entries."""
+        return daily_limits_of(self)
 
 
 def config_warnings(config: ConfigFields) -> list[str]:
@@ -154,7 +202,7 @@ class PlainStrategy:
 
 
 @dataclass(frozen=True, slots=True)
-class PlainBotConfig:
+class PlainBotConfig(DerivedSettings):
     """A bot config's fields as `BotConfig` holds them, with the same derived settings."""
 
     name: str
@@ -173,29 +221,6 @@ class PlainBotConfig:
     daily_profit_target: Decimal | None = None
     auto_transfer_funds: bool = False
     transfer_amount: Decimal | None = None
-
-    @property
-    def effective_leverage(self) -> int:
-        return effective_leverage(self.leverage, 0)
-
-    @property
-    def warnings(self) -> list[str]:
-        return config_warnings(self)
-
-    def strategy_choice(self) -> StrategyChoice[Any]:
-        return self.strategy.choice()
-
-    def strategy_params(self) -> Any:
-        return self.strategy.params()
-
-    def exit_rules(self) -> ExitRules:
-        return exit_rules_of(self)
-
-    def sizing_rule(self) -> SizingRule:
-        return sizing_rule_of(self)
-
-    def daily_limits(self) -> DailyLimits:
-        return daily_limits_of(self)
 
 
 FIELDS = frozenset(f.name for f in fields(PlainBotConfig))
