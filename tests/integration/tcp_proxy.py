@@ -19,6 +19,7 @@ class TcpProxy:
         self._open: set[socket.socket] = set()
         self._guard = threading.Lock()
         self._closed = False
+        self.refused = 0  # connections closed at once while cut: how often a client retried
         threading.Thread(target=self._accept, daemon=True).start()
 
     def cut(self) -> None:
@@ -48,6 +49,7 @@ class TcpProxy:
             with self._guard:
                 up = self._up
             if not up:
+                self.refused += 1
                 _close(client)
                 continue
             try:

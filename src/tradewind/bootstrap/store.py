@@ -14,7 +14,14 @@ from pathlib import Path
 
 from pydantic import SecretStr
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    NotSupportedError,
+    ProgrammingError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradewind.adapters.auth.passwords import Argon2Passwords
@@ -149,6 +156,19 @@ def open_store(settings: Settings | None = None) -> Iterator[Store]:
         raise ConfigurationError(f"database {shown(store.engine)}: {e.orig}") from e
     finally:
         store.close()
+
+
+# Errors the database gives about what was asked, not about being reachable: a bug or bad
+# data, that waiting does not cure.
+_NOT_OUTAGES = (IntegrityError, DataError, ProgrammingError, NotSupportedError)
+
+
+def database_outage(e: BaseException) -> bool:
+    """Tell whether `e` says the database is away (refused, dropped, timed out), not that
+    a statement was wrong: what a runner waits out rather than ends on."""
+    if isinstance(e, PoolTimeout):
+        return True
+    return isinstance(e, DBAPIError) and not isinstance(e, _NOT_OUTAGES)
 
 
 @contextmanager

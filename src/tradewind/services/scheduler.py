@@ -12,9 +12,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.services.tick import TickDeps, TickOutcome, run_tick
+
+if TYPE_CHECKING:
+    from tradewind.services.outages import DatabaseOutages
 
 SLOT_SECONDS = 60
 # Live ticks start this long after the minute so the exchange has closed the candle.
@@ -45,6 +49,18 @@ def run_slot(deps: TickDeps, bot_ids: list[int], slot: int) -> SlotReport:
     return SlotReport(slot, outcomes, time.perf_counter() - started)
 
 
+def _tick_slot(
+    deps: TickDeps,
+    slot: int,
+    account_kind: ExchangeKind | None,
+    outages: DatabaseOutages | None,
+) -> SlotReport | None:
+    """Tick the active bots at `slot`; None when `outages` saw the database away."""
+    if outages is None:
+        return run_slot(deps, active_bots(deps, account_kind), slot)
+    return outages.run_slot(deps, slot, account_kind)
+
+
 def active_bots(deps: TickDeps, account_kind: ExchangeKind | None = None) -> list[int]:
     """Return the ids of the bots that should tick (on `account_kind` accounts only)."""
     with deps.uow() as uow:
@@ -57,8 +73,13 @@ def run_live(
     should_stop: Callable[[], bool] = lambda: False,
     sleep: Callable[[float], None] = time.sleep,
     account_kind: ExchangeKind | None = None,
+    outages: DatabaseOutages | None = None,
 ) -> None:
-    """Tick the active bots (on `account_kind` accounts) every minute until told to stop."""
+    """Tick the active bots (on `account_kind` accounts) every minute until told to stop.
+
+    With `outages`, a slot that meets the database away is tried again until it is back
+    or a newer slot is due (the one missed is said when the database is back).
+    """
     last = deps.clock.now() // SLOT_SECONDS * SLOT_SECONDS
     while not should_stop():
         now = deps.clock.now()
@@ -68,9 +89,12 @@ def run_live(
             continue
         # After a pause (laptop asleep, broker down) only the latest slot is decided:
         # old slots cannot be traded at their prices any more.
-        report = run_slot(deps, active_bots(deps, account_kind), due[-1])
+        report = _tick_slot(deps, due[-1], account_kind, outages)
+        if report is None and outages is not None:
+            sleep(outages.retry_seconds)
+            continue
         last = due[-1]
-        if on_slot is not None:
+        if on_slot is not None and report is not None:
             on_slot(report)
 
 
@@ -83,17 +107,26 @@ def run_replay(
     on_slot: Callable[[SlotReport], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     account_kind: ExchangeKind | None = None,
+    outages: DatabaseOutages | None = None,
 ) -> int:
     """Step a replay clock through [start, end] a minute at a time; return slots run.
 
     `speed` is how many replayed seconds pass per real second (0 = as fast as possible).
+    With `outages`, the replay waits at a slot that meets the database away, and decides
+    it once the database is back: the replay's time is its own, so none is missed.
     """
     count = 0
     for slot in slots_between(start, end):
         if should_stop():
             break
         set_time(slot)
-        report = run_slot(deps, active_bots(deps, account_kind), slot)
+        report = _tick_slot(deps, slot, account_kind, outages)
+        while report is None and outages is not None:
+            if should_stop():
+                return count
+            time.sleep(outages.retry_seconds)
+            report = _tick_slot(deps, slot, account_kind, outages)
+        assert report is not None
         count += 1
         if on_slot is not None:
             on_slot(report)
@@ -112,6 +145,7 @@ def run_on_market(
     sleep: Callable[[float], None] = time.sleep,
     account_kind: ExchangeKind | None = None,
     since: int | None = None,
+    outages: DatabaseOutages | None = None,
 ) -> None:
     """Tick the active bots each time the market begins a new 1m candle, until told to stop.
 
@@ -122,7 +156,8 @@ def run_on_market(
     is the open of the newest 1m candle (the close of the one before), read every
     `poll_seconds`; `set_time` moves the tick's clock there, so orders fill at that
     candle's open. A market that moved on by several minutes between two reads (the
-    machine slept) is decided at its latest slot only, as `run_live` does.
+    machine slept) is decided at its latest slot only, as `run_live` does; so is one
+    that moved on while `outages` saw the database away.
     """
     from tradewind.domain.errors import TemporaryExchangeError
 
@@ -137,7 +172,10 @@ def run_on_market(
             sleep(poll_seconds)
             continue
         set_time(minute)
-        report = run_slot(deps, active_bots(deps, account_kind), minute)
+        report = _tick_slot(deps, minute, account_kind, outages)
+        if report is None:
+            sleep(poll_seconds)  # the database away: this minute again, or the next one
+            continue
         last = minute
         if on_slot is not None:
             on_slot(report)

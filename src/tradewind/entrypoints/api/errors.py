@@ -2,6 +2,7 @@
 
 NotFound 404 (another user's thing reads exactly as a missing one), Conflict 409,
 Forbidden 403, NotAuthenticated 401, TooManyAttempts 429, TemporaryExchangeError 503,
+the database away 503 (said in the log in one line, again only when the cause changes),
 ConfigurationError 422 with the field and the rule, as FastAPI's own validation errors
 have them. Those carry only where and what (`loc`, `msg`, `type`): never the value sent,
 which may be a secret.
@@ -9,6 +10,7 @@ which may be a secret.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +19,8 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -32,6 +36,7 @@ from tradewind.domain.errors import (
 )
 from tradewind.domain.strategies import ParamError, UnknownStrategyError
 
+log = logging.getLogger("tradewind.api")
 _FIELD_RULE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.\[\]]*):\s*(.+)$")
 _STATUS: dict[type[TradewindError], int] = {
     NotFound: 404,
@@ -93,9 +98,26 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": unreadable}, status_code=422)
         return await http_exception_handler(request, error)
 
+    from tradewind.bootstrap.store import database_outage
+    from tradewind.services.outages import one_line
+
+    said: list[str] = []  # the outage cause last logged
+
+    async def database_away(request: Request, error: Exception) -> Response:
+        if not database_outage(error):
+            raise error  # a bug, not an outage: the server's own 500 and its traceback
+        cause = one_line(getattr(error, "orig", None) or error)
+        if said != [cause]:
+            log.warning("API requests fail: the database is away (%s); answering 503", cause)
+            said[:] = [cause]
+        detail = {"detail": "the database is away for a moment; try again shortly"}
+        return JSONResponse(detail, status_code=503, headers={"Retry-After": "5"})
+
     handler = Callable[[Request, Exception], Awaitable[Response]]
     handlers: list[tuple[type[Exception], handler]] = [
         (TradewindError, tradewind_error),
+        (DBAPIError, database_away),
+        (PoolTimeout, database_away),
         (RequestValidationError, invalid_request),
         (HTTPException, unreadable_body),
     ]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from tradewind.bootstrap.markets import BinanceMarket
     from tradewind.bootstrap.runtime import PaperRuntime
     from tradewind.entrypoints.api.background import BackgroundApi
+    from tradewind.services.outages import DatabaseOutages
     from tradewind.services.scheduler import SlotReport
     from tradewind.settings import Settings
 
@@ -168,6 +169,7 @@ def _replay(
                     speed,
                     on_slot,
                     account_kind=ExchangeKind.PAPER,
+                    outages=_outages(),
                 )
     finally:
         runtime.close()
@@ -205,7 +207,7 @@ def _live(
     try:
         _reconcile(console, runtime, ExchangeKind.PAPER)
         with runtime.dispatcher(wall):  # notifications, beside the ticks
-            run_live(runtime.deps, show, account_kind=ExchangeKind.PAPER)
+            run_live(runtime.deps, show, account_kind=ExchangeKind.PAPER, outages=_outages())
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
@@ -248,7 +250,7 @@ def _on_the_market(
             run_on_market(
                 runtime.deps, clock.set, minute, show,
                 poll_seconds=settings.market_poll_seconds, account_kind=ExchangeKind.PAPER,
-                since=first,
+                since=first, outages=_outages(),
             )  # fmt: skip
     except KeyboardInterrupt:
         console.print("stopped")
@@ -294,7 +296,7 @@ def _live_binance(
     try:
         _reconcile(console, runtime, ExchangeKind.BINANCE)
         with runtime.dispatcher(clock):  # notifications, beside the ticks
-            run_live(runtime.deps, show, account_kind=ExchangeKind.BINANCE)
+            run_live(runtime.deps, show, account_kind=ExchangeKind.BINANCE, outages=_outages())
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
@@ -302,6 +304,14 @@ def _live_binance(
         if streams_thread is not None:
             streams_thread.join(timeout=10)  # its sessions end, its locks go
         runtime.close()
+
+
+def _outages() -> DatabaseOutages:
+    """The slot loop's watch on the database: an outage is waited out, said in one line."""
+    from tradewind.bootstrap.store import database_outage
+    from tradewind.services.outages import DatabaseOutages
+
+    return DatabaseOutages(database_outage)
 
 
 def _reconcile(console: Console, runtime: PaperRuntime, kind: ExchangeKind) -> None:
