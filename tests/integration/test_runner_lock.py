@@ -12,12 +12,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 
+from tests.integration.tcp_proxy import TcpProxy
+from tests.waiting import wait_until
+from tradewind.adapters.db import runner_lock
 from tradewind.adapters.db.engine import make_engine
 from tradewind.adapters.db.runner_lock import lock_path, sole_postgres_runner, sole_runner
 from tradewind.bootstrap.store import runner_slot
@@ -110,3 +114,62 @@ def test_binance_runners_on_postgresql_take_no_lock(postgres_database: str) -> N
         runner_slot(settings, paper=True),
     ):
         pytest.fail("two paper runners on one database")
+
+
+@pytest.fixture
+def proxied_engine(postgres_database: str) -> Iterator[tuple[Engine, TcpProxy]]:
+    """An engine reaching the test's database through a proxy the test can cut."""
+    proxy = TcpProxy(5432)
+    url = make_url(postgres_database).set(host="127.0.0.1", port=proxy.port)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    yield engine, proxy
+    engine.dispose()
+    proxy.close()
+
+
+def test_a_paper_runner_takes_its_lock_again_after_the_database_was_away(
+    proxied_engine: tuple[Engine, TcpProxy], pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner_lock, "CHECK_EVERY_S", 0.0)  # look at the connection each slot
+    engine, proxy = proxied_engine
+    with sole_postgres_runner(engine, "db") as keep:
+        proxy.cut()  # the lock's connection drops: the server ends its lock with it
+        with pytest.raises(DBAPIError):
+            keep()  # away: the slot decides nothing
+        proxy.restore()
+        # Until the server notices the dropped session, the old lock may still stand
+        # and `keep` says the place is taken; then it holds it again.
+        wait_until(lambda: _kept(keep), "the runner's lock taken again")
+        with pytest.raises(Conflict), sole_postgres_runner(pg_engine, "db"):
+            pytest.fail("a second paper runner beside the one that came back")
+
+
+def test_a_paper_runner_whose_place_was_taken_during_an_outage_stops_naming_the_other(
+    proxied_engine: tuple[Engine, TcpProxy], pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner_lock, "CHECK_EVERY_S", 0.0)
+    engine, proxy = proxied_engine
+    with sole_postgres_runner(engine, "db") as keep:
+        proxy.cut()
+
+        def other_takes_it() -> bool:
+            try:
+                with sole_postgres_runner(pg_engine, "db"):
+                    pass
+            except Conflict:  # the dropped session's lock still stands
+                return False
+            return True
+
+        wait_until(other_takes_it, "the dropped lock gone")
+        with sole_postgres_runner(pg_engine, "db"):  # another runner starts meanwhile
+            proxy.restore()
+            with pytest.raises(Conflict, match=rf"\(pid {os.getpid()} on "):
+                keep()  # never two deciding: this runner must stop
+
+
+def _kept(keep: Callable[[], None]) -> bool:
+    try:
+        keep()
+    except (Conflict, DBAPIError):  # the old lock still stands, or the pool's first try
+        return False
+    return True

@@ -7,7 +7,7 @@ SQLAlchemy: the CLI imports it inside the commands that need the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,31 +172,38 @@ def database_outage(e: BaseException) -> bool:
 
 
 @contextmanager
-def runner_slot(settings: Settings, *, paper: bool) -> Iterator[None]:
+def runner_slot(settings: Settings, *, paper: bool) -> Iterator[Callable[[], None]]:
     """Hold the one runner's place on the database while the block runs (Conflict naming
     the running one when it is taken): always on SQLite, and for a `paper` runner (whose
     venue lives in its process) on PostgreSQL. Runners on Binance share a PostgreSQL
-    database's minutes through the slot claims and bot locks, so any number may run."""
+    database's minutes through the slot claims and bot locks, so any number may run.
+
+    The block gets `keep`, to call before each slot: on PostgreSQL the place ends with its
+    connection, and `keep` takes it again after the database was away."""
     url = database_url(settings.database_url)
     database = url.database
     if url.get_backend_name() == "postgresql":
         if not paper:
-            yield
+            yield _nothing_to_keep
             return
         engine = make_engine(settings.database_url)
         try:
-            with sole_postgres_runner(engine, shown(engine)):
-                yield
+            with sole_postgres_runner(engine, shown(engine)) as keep:
+                yield keep
         finally:
             engine.dispose()
         return
     if not database or database == ":memory:":
-        yield
+        yield _nothing_to_keep
         return
     if database.startswith("file:"):
         database = database.removeprefix("file:").split("?", 1)[0]
     with sole_runner(Path(database).resolve()):
-        yield
+        yield _nothing_to_keep  # a file lock, which no outage of the database ends
+
+
+def _nothing_to_keep() -> None:
+    pass
 
 
 # --- Setting up an installation (`tradewind init`, `tradewind keys`, the demo) -------------

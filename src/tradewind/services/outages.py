@@ -27,9 +27,15 @@ class DatabaseOutages:
     """Run slots; one whose ticks meet the database away (`is_outage`) is reported as None."""
 
     def __init__(
-        self, is_outage: Callable[[BaseException], bool], retry_seconds: float = RETRY_SECONDS
+        self,
+        is_outage: Callable[[BaseException], bool],
+        retry_seconds: float = RETRY_SECONDS,
+        keep_place: Callable[[], None] = lambda: None,
     ) -> None:
         self._is_outage = is_outage
+        # The runner's lock, which may have ended with its connection: held again (or
+        # Conflict, another runner took it) before a slot decides anything.
+        self._keep_place = keep_place
         self.retry_seconds = retry_seconds
         self._cause: str | None = None
         self._failed: set[int] = set()
@@ -45,6 +51,7 @@ class DatabaseOutages:
     ) -> SlotReport | None:
         """Tick the active bots at `slot`; None when the database went away meanwhile."""
         try:
+            self._keep_place()
             report = run_slot(deps, active_bots(deps, account_kind), slot)
         except Exception as e:
             if not self._is_outage(e):

@@ -20,18 +20,25 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from tradewind.domain.errors import Conflict
 
+log = logging.getLogger(__name__)
+
 LOCK_SUFFIX = ".run.lock"
+# How often a runner makes sure, before a slot, that its lock's connection still lives.
+CHECK_EVERY_S = 1.0
 # Two int4 keys, the first negative: apart from the leader lock (-1, n), the bot locks
 # (one bigint key) and the slot claims (bot id >= 1, slot).
 _KEYS = {"space": -2, "key": 1}
@@ -74,27 +81,76 @@ def sole_runner(database: Path) -> Iterator[None]:
 
 
 @contextmanager
-def sole_postgres_runner(engine: Engine, shown_database: str) -> Iterator[None]:
+def sole_postgres_runner(engine: Engine, shown_database: str) -> Iterator[Callable[[], None]]:
     """Hold the paper runner's advisory lock of the database while the block runs;
     Conflict naming the running one when another process holds it. The lock ends with
-    its connection, so a killed process cannot leave it behind."""
-    me = _me()
-    # application_name holds 63 bytes: pid and time first, the host last (cut if long).
-    name = f"{_APP_PREFIX}{me['pid']} {str(me['since']).removesuffix(' UTC')} {me['host']}"
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(_NAME, {"name": name})
-        if not connection.execute(_TAKE, _KEYS).scalar():
-            holder = _from_application_name(connection.execute(_HOLDER, _KEYS).scalar())
-            raise Conflict(
-                f"database: another `tradewind run` is running on {shown_database} "
-                f"({holder}); stop it first (several paper runners need `tradewind scale`)"
-            )
+    its connection, so a killed process cannot leave it behind.
+
+    The block gets `keep`, to call before each slot: the lock ends with its connection
+    when the database goes away too, so `keep` takes it again once the database is back
+    (raising the driver's error while it is away, and Conflict if another runner took the
+    place meanwhile)."""
+    place = _PostgresPlace(engine, shown_database)
+    place.take()
+    try:
+        yield place.keep
+    finally:
+        place.release()
+
+
+class _PostgresPlace:
+    """The paper runner's advisory lock, on a connection of its own."""
+
+    def __init__(self, engine: Engine, shown_database: str) -> None:
+        me = _me()
+        # application_name holds 63 bytes: pid and time first, the host last (cut if long).
+        self._name = (
+            f"{_APP_PREFIX}{me['pid']} {str(me['since']).removesuffix(' UTC')} {me['host']}"
+        )
+        self._engine = engine
+        self._shown = shown_database
+        self._connection: Connection | None = None
+        self._checked = 0.0
+
+    def take(self) -> None:
+        connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
-            yield
-        finally:
-            # Close the session itself, not back to the pool: that ends the lock and the
-            # name with it.
+            connection.execute(_NAME, {"name": self._name})
+            taken = connection.execute(_TAKE, _KEYS).scalar()
+            holder = None if taken else connection.execute(_HOLDER, _KEYS).scalar()
+        except BaseException:
             connection.invalidate()
+            connection.close()
+            raise
+        if not taken:
+            connection.close()
+            raise Conflict(
+                f"database: another `tradewind run` is running on {self._shown} "
+                f"({_from_application_name(holder)}); stop it first (several paper runners "
+                "need `tradewind scale`)"
+            )
+        self._connection, self._checked = connection, time.monotonic()
+
+    def keep(self) -> None:
+        if self._connection is not None:
+            if time.monotonic() - self._checked < CHECK_EVERY_S:
+                return
+            try:
+                self._connection.exec_driver_sql("SELECT 1")
+                self._checked = time.monotonic()
+                return
+            except DBAPIError:
+                self.release()  # the lock went with the connection
+        self.take()
+        log.warning("the runner's lock on %s, lost with its connection, is held again", self._shown)
+
+    def release(self) -> None:
+        # Close the session itself, not back to the pool: that ends the lock and the name
+        # with it.
+        if self._connection is not None:
+            self._connection.invalidate()
+            self._connection.close()
+            self._connection = None
 
 
 def _from_application_name(name: object) -> str:

@@ -14,6 +14,8 @@ from tradewind.domain.accounts import ExchangeKind
 from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tradewind.bootstrap.markets import BinanceMarket
     from tradewind.bootstrap.runtime import PaperRuntime
     from tradewind.entrypoints.api.background import BackgroundApi
@@ -95,7 +97,8 @@ def run(
             raise ConfigurationError("--user-streams: only with --exchange binance")
         settings = load_settings()
         # One runner per SQLite database, and one paper runner per PostgreSQL database.
-        with runner_slot(settings, paper=exchange == ExchangeKind.PAPER):
+        with runner_slot(settings, paper=exchange == ExchangeKind.PAPER) as keep_place:
+            outages = _outages(keep_place)
             api = None
             if web:
                 from tradewind.entrypoints.api.background import serve_in_background
@@ -109,13 +112,13 @@ def run(
                 )
             try:
                 if exchange == ExchangeKind.BINANCE:
-                    _live_binance(console, settings, testnet, quiet, api, user_streams)
+                    _live_binance(console, settings, testnet, quiet, api, outages, user_streams)
                 elif replay:
-                    totals = _replay(console, settings, replay, speed, seed, quiet, api)
+                    totals = _replay(console, settings, replay, speed, seed, quiet, api, outages)
                     done = ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
                     console.print(f"replay done: {done or 'no active bots'}")
                 else:
-                    _live(console, settings, seed, quiet, api)
+                    _live(console, settings, seed, quiet, api, outages)
             finally:
                 if api is not None:
                     api.stop()
@@ -129,6 +132,7 @@ def _replay(
     seed: int,
     quiet: bool,
     api: BackgroundApi | None,
+    outages: DatabaseOutages,
 ) -> Counter[str]:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
@@ -169,7 +173,7 @@ def _replay(
                     speed,
                     on_slot,
                     account_kind=ExchangeKind.PAPER,
-                    outages=_outages(),
+                    outages=outages,
                 )
     finally:
         runtime.close()
@@ -177,7 +181,12 @@ def _replay(
 
 
 def _live(
-    console: Console, settings: Settings, seed: int, quiet: bool, api: BackgroundApi | None
+    console: Console,
+    settings: Settings,
+    seed: int,
+    quiet: bool,
+    api: BackgroundApi | None,
+    outages: DatabaseOutages,
 ) -> None:
     from tradewind.bootstrap.markets import binance_market, generated_markets, wall_clock
     from tradewind.bootstrap.runtime import paper_runtime
@@ -186,7 +195,7 @@ def _live(
     symbols = _active_symbols()
     real, where = binance_market(settings, symbols[0])
     if real is not None:
-        _on_the_market(console, settings, real, symbols, seed, quiet, api)
+        _on_the_market(console, settings, real, symbols, seed, quiet, api, outages)
         return
     console.print(f"the real market's candles are not reachable: {where}")
     wall = wall_clock()
@@ -207,7 +216,7 @@ def _live(
     try:
         _reconcile(console, runtime, ExchangeKind.PAPER)
         with runtime.dispatcher(wall):  # notifications, beside the ticks
-            run_live(runtime.deps, show, account_kind=ExchangeKind.PAPER, outages=_outages())
+            run_live(runtime.deps, show, account_kind=ExchangeKind.PAPER, outages=outages)
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
@@ -222,6 +231,7 @@ def _on_the_market(
     seed: int,
     quiet: bool,
     api: BackgroundApi | None,
+    outages: DatabaseOutages,
 ) -> None:
     from tradewind.bootstrap.markets import replay_clock
     from tradewind.bootstrap.runtime import paper_runtime
@@ -250,7 +260,7 @@ def _on_the_market(
             run_on_market(
                 runtime.deps, clock.set, minute, show,
                 poll_seconds=settings.market_poll_seconds, account_kind=ExchangeKind.PAPER,
-                since=first, outages=_outages(),
+                since=first, outages=outages,
             )  # fmt: skip
     except KeyboardInterrupt:
         console.print("stopped")
@@ -264,6 +274,7 @@ def _live_binance(
     testnet: bool,
     quiet: bool,
     api: BackgroundApi | None,
+    outages: DatabaseOutages,
     user_streams: bool = False,
 ) -> None:
     import threading
@@ -296,7 +307,7 @@ def _live_binance(
     try:
         _reconcile(console, runtime, ExchangeKind.BINANCE)
         with runtime.dispatcher(clock):  # notifications, beside the ticks
-            run_live(runtime.deps, show, account_kind=ExchangeKind.BINANCE, outages=_outages())
+            run_live(runtime.deps, show, account_kind=ExchangeKind.BINANCE, outages=outages)
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
@@ -306,12 +317,13 @@ def _live_binance(
         runtime.close()
 
 
-def _outages() -> DatabaseOutages:
-    """The slot loop's watch on the database: an outage is waited out, said in one line."""
+def _outages(keep_place: Callable[[], None]) -> DatabaseOutages:
+    """The slot loop's watch on the database: an outage is waited out, said in one line,
+    and the runner's place on the database is held again before deciding after it."""
     from tradewind.bootstrap.store import database_outage
     from tradewind.services.outages import DatabaseOutages
 
-    return DatabaseOutages(database_outage)
+    return DatabaseOutages(database_outage, keep_place=keep_place)
 
 
 def _reconcile(console: Console, runtime: PaperRuntime, kind: ExchangeKind) -> None:
