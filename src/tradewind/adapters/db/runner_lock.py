@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 LOCK_SUFFIX = ".run.lock"
 # How often a runner makes sure, before a slot, that its lock's connection still lives.
 CHECK_EVERY_S = 1.0
-# Two int4 keys, the first negative: apart from the leader lock (-1, n), the bot locks
-# (one bigint key) and the slot claims (bot id >= 1, slot).
+# Two int4 keys, the first negative: apart from the leader locks (-1, n), the user
+# streams' owners (-3, n), the bot locks (one bigint key) and the slot claims (bot id >= 1,
+# slot).
 _KEYS = {"space": -2, "key": 1}
 _TAKE = text("SELECT pg_try_advisory_lock(:space, :key)")
 _NAME = text("SELECT set_config('application_name', :name, false)")

@@ -1,11 +1,12 @@
 """Who owns which account's user data stream: session advisory locks on one connection.
 
-One lock per account, `(-2, account id)` (apart from the leader locks, `(-1, key)`, the bot
-locks and the slot claims), all held on one connection of their own: a process that dies,
-or loses that connection, loses every account with it, and a process standing by takes
-them. As with the leader lock, a process checks its connection every few seconds; in the
-moment between losing it and noticing, two may both follow an account's stream, which is
-harmless (each writes what Binance said, and a session of its own).
+One lock per account and market, `(-3, key)` (apart from the leader locks, `(-1, key)`,
+the paper runner's `(-2, 1)`, the bot locks and the slot claims), all held on one
+connection of their own: a process that dies, or loses that connection, loses every
+account with it, and a process standing by takes them. As with the leader lock, a process
+checks its connection every few seconds; in the moment between losing it and noticing, two
+may both follow an account's stream, which is harmless (each writes what Binance said, and
+a session of its own).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from tradewind.domain.types import PositionType
 
 log = logging.getLogger(__name__)
 
-_SPACE = -2
+_SPACE = -3  # a key space of its own: -1 leads, -2 is the paper runner's place
 _TAKE = text("SELECT pg_try_advisory_lock(:space, :key)")
 _GIVE = text("SELECT pg_advisory_unlock(:space, :key)")
 CHECK_EVERY_S = 5.0
