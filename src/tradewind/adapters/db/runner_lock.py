@@ -23,15 +23,14 @@ import json
 import logging
 import os
 import socket
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, text
 
+from tradewind.adapters.db.held_locks import PAPER_RUNNER_SPACE, HeldLocks
 from tradewind.domain.errors import Conflict
 
 log = logging.getLogger(__name__)
@@ -39,11 +38,7 @@ log = logging.getLogger(__name__)
 LOCK_SUFFIX = ".run.lock"
 # How often a runner makes sure, before a slot, that its lock's connection still lives.
 CHECK_EVERY_S = 1.0
-# Two int4 keys, the first negative: apart from the leader locks (-1, n), the user
-# streams' owners (-3, n), the bot locks (one bigint key) and the slot claims (bot id >= 1,
-# slot).
-_KEYS = {"space": -2, "key": 1}
-_TAKE = text("SELECT pg_try_advisory_lock(:space, :key)")
+_KEY = 1  # in the paper runner's key space (see held_locks)
 _NAME = text("SELECT set_config('application_name', :name, false)")
 _HOLDER = text(
     "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
@@ -100,58 +95,40 @@ def sole_postgres_runner(engine: Engine, shown_database: str) -> Iterator[Callab
 
 
 class _PostgresPlace:
-    """The paper runner's advisory lock, on a connection of its own."""
+    """The paper runner's advisory lock, on a connection of its own named after it."""
 
     def __init__(self, engine: Engine, shown_database: str) -> None:
         me = _me()
         # application_name holds 63 bytes: pid and time first, the host last (cut if long).
-        self._name = (
-            f"{_APP_PREFIX}{me['pid']} {str(me['since']).removesuffix(' UTC')} {me['host']}"
-        )
+        name = f"{_APP_PREFIX}{me['pid']} {str(me['since']).removesuffix(' UTC')} {me['host']}"
         self._engine = engine
         self._shown = shown_database
-        self._connection: Connection | None = None
-        self._checked = 0.0
+        self._locks = HeldLocks(
+            engine,
+            "runner's lock",
+            CHECK_EVERY_S,
+            on_connect=lambda connection: connection.execute(_NAME, {"name": name}),
+        )
 
     def take(self) -> None:
-        connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            connection.execute(_NAME, {"name": self._name})
-            taken = connection.execute(_TAKE, _KEYS).scalar()
-            holder = None if taken else connection.execute(_HOLDER, _KEYS).scalar()
-        except BaseException:
-            connection.invalidate()
-            connection.close()
-            raise
-        if not taken:
-            connection.close()
-            raise Conflict(
-                f"database: another `tradewind run` is running on {self._shown} "
-                f"({_from_application_name(holder)}); stop it first (several paper runners "
-                "need `tradewind scale`)"
-            )
-        self._connection, self._checked = connection, time.monotonic()
+        if self._locks.take(PAPER_RUNNER_SPACE, _KEY):
+            return
+        with self._engine.connect() as connection:
+            holder = connection.execute(_HOLDER, {"space": PAPER_RUNNER_SPACE, "key": _KEY})
+            described = _from_application_name(holder.scalar())
+        raise Conflict(
+            f"database: another `tradewind run` is running on {self._shown} ({described}); "
+            "stop it first (several paper runners need `tradewind scale`)"
+        )
 
     def keep(self) -> None:
-        if self._connection is not None:
-            if time.monotonic() - self._checked < CHECK_EVERY_S:
-                return
-            try:
-                self._connection.exec_driver_sql("SELECT 1")
-                self._checked = time.monotonic()
-                return
-            except DBAPIError:
-                self.release()  # the lock went with the connection
+        if self._locks.still_held():
+            return
         self.take()
         log.warning("the runner's lock on %s, lost with its connection, is held again", self._shown)
 
     def release(self) -> None:
-        # Close the session itself, not back to the pool: that ends the lock and the name
-        # with it.
-        if self._connection is not None:
-            self._connection.invalidate()
-            self._connection.close()
-            self._connection = None
+        self._locks.drop()  # closing the session ends the lock and the name with it
 
 
 def _from_application_name(name: object) -> str:

@@ -1,31 +1,26 @@
 """Who owns which account's user data stream: session advisory locks on one connection.
 
-One lock per account and market, `(-3, key)` (apart from the leader locks, `(-1, key)`,
-the paper runner's `(-2, 1)`, the bot locks and the slot claims), all held on one
-connection of their own: a process that dies, or loses that connection, loses every
+One lock per account and market, in the stream owners' key space (`held_locks`), all held
+on one connection of their own: a process that dies, or loses that connection, loses every
 account with it, and a process standing by takes them. As with the leader lock, a process
 checks its connection every few seconds; in the moment between losing it and noticing, two
 may both follow an account's stream, which is harmless (each writes what Binance said, and
-a session of its own).
-"""
+a session of its own)."""
 
 from __future__ import annotations
 
 import logging
-import time
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 
+from tradewind.adapters.db.held_locks import STREAM_OWNER_SPACE, HeldLocks
 from tradewind.adapters.db.tables import AccountRow, BotConfigRow
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.types import PositionType
 
 log = logging.getLogger(__name__)
 
-_SPACE = -3  # a key space of its own: -1 leads, -2 is the paper runner's place
-_TAKE = text("SELECT pg_try_advisory_lock(:space, :key)")
-_GIVE = text("SELECT pg_advisory_unlock(:space, :key)")
 CHECK_EVERY_S = 5.0
 
 
@@ -51,44 +46,28 @@ class StreamOwnership:
     """The accounts whose streams this process owns (see the module)."""
 
     def __init__(self, engine: Engine) -> None:
-        if engine.dialect.name != "postgresql":
-            raise ValueError("owning user data streams needs PostgreSQL")
-        self._engine = engine
-        self._connection: Connection | None = None
-        self._checked = 0.0
+        self._locks = HeldLocks(engine, "stream locks", CHECK_EVERY_S)
         self.owned: set[int] = set()
+        self._lost = False  # the locks went with a failed call: `alive` must say so first
 
     def alive(self) -> bool:
-        """Check the locks' connection (every few seconds); False: every lock is lost."""
-        if self._connection is None:
-            return True  # nothing held, nothing lost
-        if time.monotonic() - self._checked < CHECK_EVERY_S:
-            return True
-        try:
-            self._connection.exec_driver_sql("SELECT 1")
-            self._checked = time.monotonic()
-            return True
-        except DBAPIError as e:
-            log.warning("lost the database connection holding the stream locks: %s", e)
-            self._drop()
-            return False
+        """Check the locks' connection (every few seconds); False: every lock is lost, and
+        what this process followed must be let go before anything is taken again."""
+        if not self._lost and (not self.owned or self._locks.still_held()):
+            return True  # nothing held is nothing lost
+        self.owned.clear()
+        self._lost = False
+        return False
 
     def take(self, account_id: int) -> bool:
         """Own the account's stream if no other process does; True when owned."""
-        if account_id in self.owned:
-            return True
+        if self._lost:
+            return False
         try:
-            if self._connection is None:
-                self._connection = self._engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT"
-                )
-                self._checked = time.monotonic()
-            taken = bool(
-                self._connection.execute(_TAKE, {"space": _SPACE, "key": account_id}).scalar()
-            )
+            taken = self._locks.take(STREAM_OWNER_SPACE, account_id)
         except DBAPIError as e:
             log.warning("cannot take the stream lock of account %d: %s", account_id, e.orig)
-            self._drop()
+            self._lost = bool(self.owned)  # the connection took every lock with it
             return False
         if taken:
             self.owned.add(account_id)
@@ -96,32 +75,15 @@ class StreamOwnership:
 
     def give(self, account_id: int) -> None:
         """Stop owning the account's stream."""
-        if account_id not in self.owned or self._connection is None:
-            return
-        self.owned.discard(account_id)
-        try:
-            self._connection.execute(_GIVE, {"space": _SPACE, "key": account_id})
-        except DBAPIError:
-            self._drop()
+        if account_id in self.owned:
+            self.owned.discard(account_id)
+            self._locks.give(STREAM_OWNER_SPACE, account_id)
 
     def release(self) -> None:
         """Give up every account."""
-        if self._connection is not None:
-            try:
-                # Pooled, the connection outlives this close: its locks must go first.
-                self._connection.exec_driver_sql("SELECT pg_advisory_unlock_all()")
-                self._connection.close()
-            except DBAPIError:
-                self._drop()
-        self._connection = None
+        self._locks.drop()
         self.owned.clear()
-
-    def _drop(self) -> None:
-        if self._connection is not None:
-            self._connection.invalidate()
-            self._connection.close()
-        self._connection = None
-        self.owned.clear()
+        self._lost = False
 
 
 class SoleOwnership:
