@@ -1,9 +1,4 @@
-"""The database schema as typed SQLAlchemy models. Times are Unix seconds (UTC) in BIGINT.
-
-Money is `Money` (exact Decimal). Enum-like values are short strings holding the enum's
-value, so a new status never needs a schema change. The Alembic migrations in
-`migrations/versions` create exactly this schema (a test compares the two).
-"""
+"""Users, exchange accounts, bots and what they trade: state, orders, trades, counters, slots."""
 
 from __future__ import annotations
 
@@ -18,30 +13,15 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from tradewind.adapters.db.tables.base import Base
 from tradewind.adapters.db.types import BigId, JsonDoc, Money
-
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-
-
-metadata = Base.metadata
 
 
 class UserRow(Base):
@@ -229,176 +209,3 @@ class TickSlotRow(Base):
     )
     slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     claimed_at: Mapped[int] = mapped_column(BigInteger)
-
-
-class OutboxRow(Base):
-    """An event to tell its owner about, written in the transaction of the change it reports.
-
-    `delivered_at` is when the dispatcher handed the event to its channels (one
-    `notification_deliveries` row each, possibly none); each delivery then has its own
-    status. `dedupe_key` names an event that must be written at most once (a bot's daily
-    summary, the alert about one order); ordinary events have none.
-    """
-
-    __tablename__ = "outbox"
-    __table_args__ = (
-        Index(
-            "uq_outbox_dedupe_key",
-            "dedupe_key",
-            unique=True,
-            sqlite_where=text("dedupe_key IS NOT NULL"),
-            postgresql_where=text("dedupe_key IS NOT NULL"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    event_type: Mapped[str] = mapped_column(String(64))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    bot_id: Mapped[int | None] = mapped_column(ForeignKey("bot_configs.id"))
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
-    created_at: Mapped[int] = mapped_column(BigInteger)
-    delivered_at: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)  # routing passes (unused: 0)
-    dedupe_key: Mapped[str | None] = mapped_column(String(120))
-
-
-class NotificationChannelRow(Base):
-    """Where a user's notifications can go: a webhook endpoint or an email address."""
-
-    __tablename__ = "notification_channels"
-    __table_args__ = (UniqueConstraint("user_id", "name"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(16))  # ChannelKind
-    target: Mapped[str] = mapped_column(Text)  # the webhook URL or the email address
-    secret_enc: Mapped[str | None] = mapped_column(Text)  # webhook secret under the master key
-    created_at: Mapped[int] = mapped_column(BigInteger)
-
-
-class NotificationRouteRow(Base):
-    """Which events of a bot (or of all the user's bots, `bot_id` NULL) go to a channel.
-
-    A route for a bot replaces the user-wide route of the same channel for that bot.
-    """
-
-    __tablename__ = "notification_routes"
-    __table_args__ = (UniqueConstraint("channel_id", "bot_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel_id: Mapped[int] = mapped_column(
-        ForeignKey("notification_channels.id", ondelete="CASCADE")
-    )
-    bot_id: Mapped[int | None] = mapped_column(
-        ForeignKey("bot_configs.id", ondelete="CASCADE"), index=True
-    )
-    events: Mapped[str] = mapped_column(Text)  # comma-separated EventType values; "" = none
-    created_at: Mapped[int] = mapped_column(BigInteger)
-
-
-class NotificationDeliveryRow(Base):
-    """One event on its way to one channel: tried until delivered or out of tries.
-
-    A try claims the row by moving `next_attempt_at` past the time the try can take, so
-    a dispatcher that dies mid-try leaves the row due again once that time has passed.
-    """
-
-    __tablename__ = "notification_deliveries"
-    __table_args__ = (
-        UniqueConstraint("event_id", "channel_id"),
-        Index("ix_notification_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
-    channel_id: Mapped[int] = mapped_column(
-        ForeignKey("notification_channels.id", ondelete="CASCADE"), index=True
-    )
-    status: Mapped[str] = mapped_column(String(16))  # DeliveryStatus
-    attempts: Mapped[int] = mapped_column(Integer)
-    next_attempt_at: Mapped[int] = mapped_column(BigInteger)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    delivered_at: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[int] = mapped_column(BigInteger)
-
-
-class LoginRow(Base):
-    """How a user signs in: an Argon2id password hash, a role, and whether they may."""
-
-    __tablename__ = "user_logins"
-
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    password_hash: Mapped[str | None] = mapped_column(Text)
-    role: Mapped[str] = mapped_column(String(16))  # access.Role
-    disabled: Mapped[bool] = mapped_column(Boolean)
-    updated_at: Mapped[int] = mapped_column(BigInteger)
-
-
-class WebSessionRow(Base):
-    """A signed-in browser, found by the SHA-256 of its cookie (the cookie is never stored)."""
-
-    __tablename__ = "web_sessions"
-
-    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[int] = mapped_column(BigInteger)
-    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
-
-
-class ApiTokenRow(Base):
-    """A personal API token, found by the SHA-256 of its secret (shown once, never stored)."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    prefix: Mapped[str] = mapped_column(String(16))
-    scopes: Mapped[str] = mapped_column(String(64))  # comma-separated TokenScope values
-    created_at: Mapped[int] = mapped_column(BigInteger)
-    expires_at: Mapped[int] = mapped_column(BigInteger)
-    revoked_at: Mapped[int | None] = mapped_column(BigInteger)
-
-
-class TwoFactorRow(Base):
-    """A user's TOTP secret, a Fernet token under the master key; not asked at sign-in
-    until confirmed. `last_step`: the time step of the last code accepted (used once)."""
-
-    __tablename__ = "user_two_factor"
-
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    secret_enc: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[int] = mapped_column(BigInteger)
-    confirmed_at: Mapped[int | None] = mapped_column(BigInteger)
-    last_step: Mapped[int | None] = mapped_column(BigInteger)
-
-
-class RecoveryCodeRow(Base):
-    """A recovery code, by its SHA-256 (64 random bits; shown once), usable once."""
-
-    __tablename__ = "user_recovery_codes"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[int] = mapped_column(BigInteger)
-    used_at: Mapped[int | None] = mapped_column(BigInteger)
-
-
-class LoginAttemptRow(Base):
-    """A failed sign-in, by account and by address: the rate limits count these, so every
-    API process behind a load balancer sees the same counts."""
-
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    key: Mapped[str] = mapped_column(String(300))  # "account:<email>" or "address:<ip>"
-    at: Mapped[int] = mapped_column(BigInteger, index=True)
