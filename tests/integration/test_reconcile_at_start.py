@@ -7,107 +7,18 @@ it. An exit the venue filled while no runner was up is recorded as a trade at st
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from tests.integration.db_builders import paper_account, spot_config
-from tradewind.adapters.clocks import ReplayClock
-from tradewind.adapters.db.locks import make_bot_lock
+from tests.integration.paper_world import DAYS, EXITS, T0, spot_world
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
-from tradewind.adapters.exchange.simulated import SimulatedVenue
-from tradewind.adapters.marketdata.replay import ReplayMarketData
-from tradewind.adapters.marketdata.synthetic import generate_market
-from tradewind.bootstrap.venues import PaperExchanges
-from tradewind.domain.bots import BotState, BotStatus
+from tradewind.domain.bots import BotStatus
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus
 from tradewind.domain.types import PositionType
 from tradewind.services.reconcile import Reconciled, reconcile_at_start
-from tradewind.services.scheduler import run_slot, slots_between
-from tradewind.services.tick import TickDeps, TickOutcome
-
-START = datetime(2024, 1, 1, tzinfo=UTC)
-T0 = int(START.timestamp())
-DAYS = 3
-EXITS = (OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT)
-
-
-class Runner:
-    """A spot bot with resting exits, ticked by a runner that may stop and start again."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        tick_uow: Callable[[], SqlUnitOfWork],
-        manage_uow: Callable[[], SqlManageUnitOfWork],
-        state_path: Path,
-    ) -> None:
-        candles = generate_market(DAYS * 1440, 60, seed=11, start_price=42_000, start_time=START)
-        self.market = ReplayMarketData({"BTCUSDT": candles})
-        self.clock = ReplayClock(T0)
-        self.engine, self.tick_uow, self.manage_uow = engine, tick_uow, manage_uow
-        self.state_path = state_path
-        with manage_uow() as uow:
-            user = uow.users.add("owner@example.com", "Owner", T0)
-            account = uow.accounts.add(paper_account(user.id))
-            config = spot_config(custom_stop_loss=1, custom_take_profit="1.5",
-                                 position_size_fixed="100")  # fmt: skip
-            bot = uow.bots.add(user.id, account.id, config, T0)
-            uow.bots.set_active(bot.id, True)
-            uow.commit()
-        self.bot_id, self.account_id = bot.id, account.id
-        self.start(keep_venue=True)
-
-    def start(self, *, keep_venue: bool) -> None:
-        """Start a runner: its venue from the saved state, or a fresh one (state lost)."""
-        if not keep_venue:
-            self.state_path.unlink()
-        self.venue = SimulatedVenue(self.market, self.clock, seed=3, state_path=self.state_path)
-        self.deps = TickDeps(
-            uow=self.tick_uow, exchanges=PaperExchanges(self.venue), market_data=self.market,
-            lock=make_bot_lock(self.engine), clock=self.clock,
-        )  # fmt: skip
-
-    def tick_until(self, stop: Callable[[], bool]) -> list[TickOutcome]:
-        """Tick slot by slot from the clock's time until `stop()`; return the outcomes."""
-        outcomes: list[TickOutcome] = []
-        for slot in slots_between(self.clock.now(), T0 + DAYS * 1440 * 60):
-            self.clock.set(slot)
-            outcomes.extend(run_slot(self.deps, [self.bot_id], slot).outcomes.elements())
-            if stop():
-                return outcomes
-        raise AssertionError("the condition never came")
-
-    def state(self) -> BotState:
-        with self.manage_uow() as uow:
-            bot = uow.bots.get(self.bot_id)
-        assert bot is not None
-        return bot.state
-
-    def protected(self) -> bool:
-        position = self.state().position
-        return position is not None and set(position.protection) >= set(EXITS)
-
-    def order_count(self) -> int:
-        with self.manage_uow() as uow:
-            return len(uow.orders.recent(bot_id=self.bot_id, limit=10_000))
-
-    def errors(self) -> list[dict[str, object]]:
-        with self.engine.connect() as db:
-            rows = db.execute(text("SELECT payload FROM outbox WHERE event_type = 'bot_error'"))
-            return [p if isinstance(p, dict) else json.loads(p) for (p,) in rows]
-
-
-def runner(
-    engine: Engine,
-    tick_uow: Callable[[], SqlUnitOfWork],
-    manage_uow: Callable[[], SqlManageUnitOfWork],
-    tmp_path: Path,
-) -> Runner:
-    return Runner(engine, tick_uow, manage_uow, tmp_path / "paper-venue.json")
+from tradewind.services.tick import TickOutcome
 
 
 def test_a_position_the_venue_does_not_hold_stops_the_bot_once_and_nothing_is_sent(
@@ -116,7 +27,7 @@ def test_a_position_the_venue_does_not_hold_stops_the_bot_once_and_nothing_is_se
     manage_uow: Callable[[], SqlManageUnitOfWork],
     tmp_path: Path,
 ) -> None:
-    world = runner(engine, tick_uow, manage_uow, tmp_path)
+    world = spot_world(engine, tick_uow, manage_uow, tmp_path)
     world.tick_until(world.protected)
     held = world.state().position
     assert held is not None
@@ -150,7 +61,7 @@ def test_an_exit_the_venue_filled_while_no_runner_was_up_is_recorded_at_start(
     manage_uow: Callable[[], SqlManageUnitOfWork],
     tmp_path: Path,
 ) -> None:
-    world = runner(engine, tick_uow, manage_uow, tmp_path)
+    world = spot_world(engine, tick_uow, manage_uow, tmp_path)
     world.tick_until(world.protected)
     position = world.state().position
     assert position is not None

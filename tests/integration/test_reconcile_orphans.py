@@ -9,34 +9,25 @@ the bot's net position, the bot's state names them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from tests.integration.db_builders import paper_account, spot_config
-from tests.integration.test_reconcile_at_start import DAYS, START, T0, runner
-from tradewind.adapters.clocks import ReplayClock
-from tradewind.adapters.db.locks import make_bot_lock
+from tests.integration.paper_world import T0, futures_world, spot_world
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.exchange.simulated.desk import Desk
 from tradewind.adapters.exchange.simulated.resting import RestingRequest
 from tradewind.adapters.exchange.simulated.state import Account, RestingKind
-from tradewind.adapters.marketdata.replay import ReplayMarketData
-from tradewind.adapters.marketdata.synthetic import generate_market
-from tradewind.bootstrap.venues import PaperExchanges
-from tradewind.domain.bots import BotState, BotStatus
+from tradewind.domain.bots import BotStatus
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus
 from tradewind.domain.records import OrderRecord
 from tradewind.domain.types import PositionType, Side
-from tradewind.ports import Bot
 from tradewind.services.reconcile import Reconciled, reconcile_at_start
 from tradewind.services.scheduler import run_slot
-from tradewind.services.tick import TickDeps, TickOutcome
+from tradewind.services.tick import TickOutcome
 from tradewind.services.tick.orphans import ORPHAN_REASON
 
 D = Decimal
@@ -73,27 +64,13 @@ def resting_ids(venue: SimulatedVenue, account_id: int, market: PositionType) ->
     return {o.client_order_id for o in exchange.open_orders("BTCUSDT", market)}
 
 
-def bot_of(manage_uow: Callable[[], SqlManageUnitOfWork], bot_id: int) -> Bot:
-    with manage_uow() as uow:
-        bot = uow.bots.get(bot_id)
-    assert bot is not None
-    return bot
-
-
-def errors(engine: Engine, cause: str) -> list[dict[str, object]]:
-    with engine.connect() as db:
-        rows = db.execute(text("SELECT payload FROM outbox WHERE event_type = 'bot_error'"))
-        payloads = [p if isinstance(p, dict) else json.loads(p) for (p,) in rows]
-    return [p for p in payloads if p["cause"] == cause]
-
-
 def test_an_orphan_resting_under_the_bots_ids_is_cancelled_at_start_and_told_once(
     engine: Engine,
     tick_uow: Callable[[], SqlUnitOfWork],
     manage_uow: Callable[[], SqlManageUnitOfWork],
     tmp_path: Path,
 ) -> None:
-    world = runner(engine, tick_uow, manage_uow, tmp_path)
+    world = spot_world(engine, tick_uow, manage_uow, tmp_path)
     world.tick_until(world.protected)
     position = world.state().position
     assert position is not None
@@ -120,15 +97,15 @@ def test_an_orphan_resting_under_the_bots_ids_is_cancelled_at_start_and_told_onc
     assert (row.status, row.purpose, row.slot, row.reason) == (
         OrderStatus.CANCELED, OrderPurpose.ENTRY, BEFORE, ORPHAN_REASON,
     )  # fmt: skip
-    [told] = errors(engine, "orphan_orders")
+    [told] = world.errors("orphan_orders")
     assert told["client_order_ids"] == [orphan]
     assert orphan in str(told["error"])
-    assert errors(engine, "foreign_orders") == []  # spot: the owner's orders share no position
+    assert world.errors("foreign_orders") == []  # spot: the owner's orders share no position
     assert world.state().status is BotStatus.IN_POSITION
 
     again = reconcile_at_start(world.deps)
     assert (again.outcomes, again.orphans) == ({world.bot_id: Reconciled.AGREES}, 0)
-    assert len(errors(engine, "orphan_orders")) == 1
+    assert len(world.errors("orphan_orders")) == 1
 
 
 def test_a_tick_after_an_unknown_outcome_cancels_an_orphan_and_goes_on(
@@ -137,10 +114,10 @@ def test_a_tick_after_an_unknown_outcome_cancels_an_orphan_and_goes_on(
     manage_uow: Callable[[], SqlManageUnitOfWork],
     tmp_path: Path,
 ) -> None:
-    world = runner(engine, tick_uow, manage_uow, tmp_path)
+    world = spot_world(engine, tick_uow, manage_uow, tmp_path)
     world.tick_until(world.protected)
     slot = world.clock.now()
-    owner = bot_of(manage_uow, world.bot_id).user_id
+    owner = world.user_id
     unknown = OrderRecord(
         bot_id=world.bot_id, user_id=owner, client_order_id=f"tw{world.bot_id}-{slot}-c0",
         symbol="BTCUSDT", position_type=SPOT, side=Side.SELL, purpose=OrderPurpose.CLOSE,
@@ -163,7 +140,7 @@ def test_a_tick_after_an_unknown_outcome_cancels_an_orphan_and_goes_on(
     assert (row.status, row.reason) == (OrderStatus.CANCELED, ORPHAN_REASON)
     assert settled is not None
     assert settled.status is OrderStatus.REJECTED  # the venue never had it
-    assert len(errors(engine, "orphan_orders")) == 1
+    assert len(world.errors("orphan_orders")) == 1
     assert world.state().status is BotStatus.IN_POSITION
 
 
@@ -173,7 +150,7 @@ def test_futures_orders_not_placed_by_tradewind_are_left_alone_and_named_in_the_
     manage_uow: Callable[[], SqlManageUnitOfWork],
     tmp_path: Path,
 ) -> None:
-    world = FuturesWorld(engine, tick_uow, manage_uow, tmp_path)
+    world = futures_world(engine, tick_uow, manage_uow, tmp_path)
     orphan = f"tw{world.bot_id}-{BEFORE}-s0"
     rest(world.venue, world.account_id, orphan, RestingKind.STOP_MARKET, market=FUTURES,
          price=None, stop=60_000)  # fmt: skip
@@ -187,45 +164,10 @@ def test_futures_orders_not_placed_by_tradewind_are_left_alone_and_named_in_the_
     state = world.state()
     assert state.reason is not None
     assert "manual-hedge not placed by tradewind rest on BTCUSDT futures" in state.reason
-    [foreign] = errors(engine, "foreign_orders")
+    [foreign] = world.errors("foreign_orders")
     assert foreign["client_order_ids"] == ["manual-hedge"]
-    assert len(errors(engine, "orphan_orders")) == 1
+    assert len(world.errors("orphan_orders")) == 1
 
     again = reconcile_at_start(world.deps)
     assert (again.outcomes, again.orphans) == ({world.bot_id: Reconciled.AGREES}, 0)
-    assert len(errors(engine, "foreign_orders")) == 1  # told once while the set is the same
-
-
-class FuturesWorld:
-    """A flat futures bot on a paper account with 10,000 USDT in its futures wallet."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        tick_uow: Callable[[], SqlUnitOfWork],
-        manage_uow: Callable[[], SqlManageUnitOfWork],
-        tmp_path: Path,
-    ) -> None:
-        self.manage_uow = manage_uow
-        with manage_uow() as uow:
-            user = uow.users.add("futures@example.com", "Owner", T0)
-            account = uow.accounts.add(
-                replace(paper_account(user.id), paper_balances={FUTURES: {"USDT": D(10_000)}})
-            )
-            config = spot_config("fut-btc", position_type="futures", leverage=2)
-            bot = uow.bots.add(user.id, account.id, config, T0)
-            uow.bots.set_active(bot.id, True)
-            uow.commit()
-        self.bot_id, self.account_id = bot.id, account.id
-        candles = generate_market(DAYS * 1440, 60, seed=11, start_price=42_000, start_time=START)
-        market = ReplayMarketData({"BTCUSDT": candles})
-        clock = ReplayClock(T0 + 3600)
-        self.venue = SimulatedVenue(market, clock, seed=3, state_path=tmp_path / "venue.json")
-        self.venue.account(account.id, futures_balances={"USDT": D(10_000)})
-        self.deps = TickDeps(
-            uow=tick_uow, exchanges=PaperExchanges(self.venue), market_data=market,
-            lock=make_bot_lock(engine), clock=clock,
-        )  # fmt: skip
-
-    def state(self) -> BotState:
-        return bot_of(self.manage_uow, self.bot_id).state
+    assert len(world.errors("foreign_orders")) == 1  # told once while the set is the same
