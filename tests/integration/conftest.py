@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import unavailable
 from tests.integration.db_builders import paper_account, spot_config
+from tests.integration.paper_world import PaperWorld, futures_world, spot_world
 from tradewind.adapters.db.engine import make_engine, migrate, session_factory
 from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.tables import metadata
@@ -171,3 +172,25 @@ def names(redis_client: redis.Redis) -> Iterator[Names]:
 
 # The fixtures of the tests with real Celery workers and schedulers.
 from tests.integration.celery_cluster import cluster_of  # noqa: E402, F401
+
+
+@pytest.fixture
+def spot_paper(
+    engine: Engine,
+    tick_uow: Callable[[], SqlUnitOfWork],
+    manage_uow: Callable[[], SqlManageUnitOfWork],
+    tmp_path: Path,
+) -> PaperWorld:
+    """A spot paper bot with resting exits on a replayed market (`paper_world`)."""
+    return spot_world(engine, tick_uow, manage_uow, tmp_path)
+
+
+@pytest.fixture
+def futures_paper(
+    engine: Engine,
+    tick_uow: Callable[[], SqlUnitOfWork],
+    manage_uow: Callable[[], SqlManageUnitOfWork],
+    tmp_path: Path,
+) -> PaperWorld:
+    """A flat futures paper bot on a replayed market (`paper_world`)."""
+    return futures_world(engine, tick_uow, manage_uow, tmp_path)

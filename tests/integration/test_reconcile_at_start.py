@@ -8,12 +8,9 @@ it. An exit the venue filled while no runner was up is recorded as a trade at st
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
-from sqlalchemy import Engine
-
-from tests.integration.paper_world import DAYS, EXITS, T0, spot_world
-from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
+from tests.integration.paper_world import DAYS, EXITS, T0, PaperWorld
+from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.domain.bots import BotStatus
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus
 from tradewind.domain.types import PositionType
@@ -22,12 +19,9 @@ from tradewind.services.tick import TickOutcome
 
 
 def test_a_position_the_venue_does_not_hold_stops_the_bot_once_and_nothing_is_sent(
-    engine: Engine,
-    tick_uow: Callable[[], SqlUnitOfWork],
-    manage_uow: Callable[[], SqlManageUnitOfWork],
-    tmp_path: Path,
+    spot_paper: PaperWorld,
 ) -> None:
-    world = spot_world(engine, tick_uow, manage_uow, tmp_path)
+    world = spot_paper
     world.tick_until(world.protected)
     held = world.state().position
     assert held is not None
@@ -56,12 +50,9 @@ def test_a_position_the_venue_does_not_hold_stops_the_bot_once_and_nothing_is_se
 
 
 def test_an_exit_the_venue_filled_while_no_runner_was_up_is_recorded_at_start(
-    engine: Engine,
-    tick_uow: Callable[[], SqlUnitOfWork],
-    manage_uow: Callable[[], SqlManageUnitOfWork],
-    tmp_path: Path,
+    spot_paper: PaperWorld, manage_uow: Callable[[], SqlManageUnitOfWork]
 ) -> None:
-    world = spot_world(engine, tick_uow, manage_uow, tmp_path)
+    world = spot_paper
     world.tick_until(world.protected)
     position = world.state().position
     assert position is not None

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
-from sqlalchemy import Engine
-
-from tests.integration.paper_world import T0, futures_world, spot_world
+from tests.integration.paper_world import T0, PaperWorld
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.exchange.simulated.desk import Desk
@@ -65,12 +62,9 @@ def resting_ids(venue: SimulatedVenue, account_id: int, market: PositionType) ->
 
 
 def test_an_orphan_resting_under_the_bots_ids_is_cancelled_at_start_and_told_once(
-    engine: Engine,
-    tick_uow: Callable[[], SqlUnitOfWork],
-    manage_uow: Callable[[], SqlManageUnitOfWork],
-    tmp_path: Path,
+    spot_paper: PaperWorld, manage_uow: Callable[[], SqlManageUnitOfWork]
 ) -> None:
-    world = spot_world(engine, tick_uow, manage_uow, tmp_path)
+    world = spot_paper
     world.tick_until(world.protected)
     position = world.state().position
     assert position is not None
@@ -109,12 +103,11 @@ def test_an_orphan_resting_under_the_bots_ids_is_cancelled_at_start_and_told_onc
 
 
 def test_a_tick_after_an_unknown_outcome_cancels_an_orphan_and_goes_on(
-    engine: Engine,
+    spot_paper: PaperWorld,
     tick_uow: Callable[[], SqlUnitOfWork],
     manage_uow: Callable[[], SqlManageUnitOfWork],
-    tmp_path: Path,
 ) -> None:
-    world = spot_world(engine, tick_uow, manage_uow, tmp_path)
+    world = spot_paper
     world.tick_until(world.protected)
     slot = world.clock.now()
     owner = world.user_id
@@ -145,12 +138,9 @@ def test_a_tick_after_an_unknown_outcome_cancels_an_orphan_and_goes_on(
 
 
 def test_futures_orders_not_placed_by_tradewind_are_left_alone_and_named_in_the_state(
-    engine: Engine,
-    tick_uow: Callable[[], SqlUnitOfWork],
-    manage_uow: Callable[[], SqlManageUnitOfWork],
-    tmp_path: Path,
+    futures_paper: PaperWorld,
 ) -> None:
-    world = futures_world(engine, tick_uow, manage_uow, tmp_path)
+    world = futures_paper
     orphan = f"tw{world.bot_id}-{BEFORE}-s0"
     rest(world.venue, world.account_id, orphan, RestingKind.STOP_MARKET, market=FUTURES,
          price=None, stop=60_000)  # fmt: skip
