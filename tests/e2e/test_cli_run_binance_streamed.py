@@ -15,13 +15,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from tests.e2e.test_cli_feeder import started
 from tests.e2e.test_cli_scale import run
 from tests.waiting import wait_until
 from tradewind.adapters.db.engine import make_engine
-from tradewind.adapters.db.tables import TickSlotRow
+from tradewind.adapters.db.tables import BotStateRow, TickSlotRow
 
 KLINES = "GET /api/v3/klines"
 STEADY_SLOTS = 3  # slots decided on the streams after the first one, to count REST klines
@@ -72,6 +72,8 @@ def test_the_one_process_run_decides_as_candles_land_with_no_rest_klines(tmp_pat
             running.wait_for("candles from its kline streams")
             wait_until(lambda: len(claims()) >= 1, "the first slot's tick")
             first = max(claims())
+            # Counted once that tick is over (it may have read REST before the book filled).
+            wait_until(lambda: decided_up_to(engine) >= first, "the first slot's tick to end")
             before = klines_calls(url)
             for n in range(1, STEADY_SLOTS + 1):  # a minute each
                 wait_until(lambda n=n: len(claims()) >= 1 + n, f"steady slot {n}'s tick")
@@ -90,6 +92,13 @@ def test_the_one_process_run_decides_as_candles_land_with_no_rest_klines(tmp_pat
     assert all(0 <= d < 60 for d in delays), delays
     assert after == before, f"{after - before} klines calls by REST in steady state"
     assert "no closed candle on the streams" not in seen  # none waited TRADEWIND_STREAM_WAIT_S
+
+
+def decided_up_to(engine: Engine) -> int:
+    """The last slot the bot decided (its state names it), 0 before the first."""
+    with engine.connect() as connection:
+        last = connection.execute(select(BotStateRow.last_slot)).scalar_one_or_none()
+    return int(last or 0)
 
 
 def claims_after(first: int, tmp_path: Path) -> dict[int, int]:

@@ -114,7 +114,7 @@ class MemoryCandleArrivals:
         `arrived` runs outside the book's lock: the feeder keeps storing meanwhile.
         """
         pending = dict(wanted)
-        while True:
+        while pending:
             with self._book.landed:
                 landed = [key for key, at in pending.items() if self._in(at)]
                 if not landed and not past_deadline():
@@ -123,8 +123,9 @@ class MemoryCandleArrivals:
             for key in landed:
                 del pending[key]
                 arrived(key)
-            if not pending or past_deadline():
-                return list(pending)
+            if past_deadline():
+                break
+        return list(pending)
 
     def _in(self, at: SeriesAt) -> bool:
         newest = self._book.last_open_time(at.market, at.symbol, at.timeframe)
