@@ -26,6 +26,7 @@ from tests.waiting import SAFETY_S, wait_until
 from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.locks import make_bot_lock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
+from tradewind.adapters.exchange.binance.combined_user_streams import CombinedUserStreams
 from tradewind.adapters.exchange.binance.order_updates import OrderUpdates
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges, BinanceOptions
 from tradewind.adapters.exchange.binance.user_stream import UserStream
@@ -52,8 +53,10 @@ def weight_per_slot(
     manage_uow: Callable[[], SqlManageUnitOfWork],
     names: Names,
     streams: bool,
+    combined: bool = False,
 ) -> Counter[str]:
-    """The mean weight per in-position slot, by path, of `BOTS` bots."""
+    """The mean weight per in-position slot, by path, of `BOTS` bots (their accounts'
+    streams each on a connection of its own, or all on one with `combined`)."""
     candles = ReplayMarketData({"BTCUSDT": minute_candles(market())})
     clock = ReplayClock(T0 + MINUTE)
     server = BinanceServer(SimulatedVenue(candles, clock, seed=5), seed=5).start()
@@ -91,7 +94,29 @@ def weight_per_slot(
                 bot_ids.append(bot.id)
                 accounts.append(account.id)
             uow.commit()
-        if streams:
+        together: CombinedUserStreams | None = None
+        if streams and combined:
+            updates = OrderUpdates(redis.Redis.from_url(REDIS_URL), names)
+            together = CombinedUserStreams(server.stream_url, updates)
+            transports = []
+            for account_id in accounts:
+                with manage_uow() as uow:
+                    access = uow.accounts.access(account_id)
+                assert access is not None
+                transports.append((account_id, binance.for_account(access).transport))
+            half = len(transports) // 2
+            for account_id, transport in transports[:half]:  # on the URL
+                together.add(account_id, transport)
+            threads.append(threading.Thread(target=together.run, args=(stop,), daemon=True))
+            threads[-1].start()
+            wait_until(lambda: together.stats.connects == 1, "the connection")
+            for account_id, transport in transports[half:]:  # subscribed on the way
+                together.add(account_id, transport)
+            wait_until(
+                lambda: len(together.sessions()) == BOTS and all(together.sessions().values()),
+                "every account's session on the one connection",
+            )
+        elif streams:
             updates = OrderUpdates(redis.Redis.from_url(REDIS_URL), names)
             following = []
             for account_id in accounts:
@@ -119,6 +144,9 @@ def weight_per_slot(
         with manage_uow() as uow:
             positions = [uow.bots.get(b) for b in bot_ids]
         assert all(p is not None and p.state.position is not None for p in positions)
+        if together is not None:
+            assert together.stats.connects == 1  # every account's events on one connection
+            assert together.stats.orders > 0
         return Counter({path: w // len(IN_POSITION) for path, w in spent.items()})
     finally:
         stop.set()
@@ -140,4 +168,17 @@ def test_bots_in_position_cost_no_look_up_weight_with_their_accounts_streams(
     assert polled["GET /api/v3/order"] == 2 * 4 * BOTS  # both legs of each bot's OCO
     streamed = weight_per_slot(engine, tick_uow, manage_uow, names, streams=True)
     print(f"{BOTS} bots in position, weight per slot with streams: {dict(streamed)}")
+    assert streamed["GET /api/v3/order"] == 0
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_every_accounts_stream_on_one_connection_saves_the_same_look_ups(
+    engine: Engine,
+    tick_uow: Callable[[], SqlUnitOfWork],
+    manage_uow: Callable[[], SqlManageUnitOfWork],
+    names: Names,
+    redis_client: redis.Redis,
+) -> None:
+    streamed = weight_per_slot(engine, tick_uow, manage_uow, names, streams=True, combined=True)
+    print(f"{BOTS} bots in position, weight per slot with one combined stream: {dict(streamed)}")
     assert streamed["GET /api/v3/order"] == 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 import redis
@@ -21,13 +22,13 @@ from tradewind.adapters.db.leader import LeaderLock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
 from tradewind.adapters.exchange.binance.kline_feeder import KlineFeeder, Series
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges
-from tradewind.adapters.marketdata.stream_book import StreamCandleBook
+from tradewind.adapters.marketdata.stream_book import CandleBook, StreamCandleBook
 from tradewind.adapters.shared.redis_store import Names, check_redis, connect_redis
 from tradewind.bootstrap.runtime import open_database, require_postgresql
 from tradewind.bootstrap.venues import binance_options
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.types import PositionType
-from tradewind.ports import Clock
+from tradewind.ports import Clock, MarketData, RunningBot
 from tradewind.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,20 +38,25 @@ STREAM_HOSTS = {
     PositionType.SPOT: "wss://stream.binance.com:9443",
     PositionType.FUTURES: "wss://fstream.binance.com",
 }
+TESTNET_STREAM_HOSTS = {
+    PositionType.SPOT: "wss://stream.testnet.binance.vision",
+    PositionType.FUTURES: "wss://fstream.binancefuture.com",
+}
 Wanted = dict[PositionType, tuple[Series, ...]]
 
 
-def stream_urls(settings: Settings) -> dict[PositionType, str]:
-    """Where each market's streams are: the settings', or Binance's own hosts."""
+def stream_urls(settings: Settings, testnet: bool = False) -> dict[PositionType, str]:
+    """Where each market's streams are: the settings', or Binance's own hosts (its
+    testnet's with `testnet`)."""
+    hosts = TESTNET_STREAM_HOSTS if testnet else STREAM_HOSTS
     return {
-        PositionType.SPOT: settings.binance_stream_url or STREAM_HOSTS[PositionType.SPOT],
-        PositionType.FUTURES: settings.binance_futures_stream_url
-        or STREAM_HOSTS[PositionType.FUTURES],
+        PositionType.SPOT: settings.binance_stream_url or hosts[PositionType.SPOT],
+        PositionType.FUTURES: settings.binance_futures_stream_url or hosts[PositionType.FUTURES],
     }
 
 
 @dataclass
-class _Following:
+class Following:
     """The feeders running now, per market, and how to stop them."""
 
     wanted: Wanted = field(default_factory=dict)
@@ -94,18 +100,11 @@ class FeederProcess:
     def wanted(self) -> Wanted:
         """The series the running bots on Binance accounts trade, per market."""
         with SqlManageUnitOfWork(self._sessions, self._secrets) as uow:
-            bots = uow.bots.running_bots(ExchangeKind.BINANCE)
-        series: dict[PositionType, set[Series]] = {}
-        for bot in bots:
-            series.setdefault(bot.position_type, set()).add(Series(bot.symbol, bot.timeframe))
-        return {
-            market: tuple(sorted(found, key=lambda s: (s.symbol, s.timeframe)))
-            for market, found in series.items()
-        }
+            return wanted_series(uow.bots.running_bots(ExchangeKind.BINANCE))
 
     def run(self, stop: threading.Event) -> None:
         """Lead (or stand by) and follow the wanted series until `stop` is set."""
-        following = _Following()
+        following = Following()
         try:
             while not stop.is_set():
                 leads = self._leader.leads()
@@ -123,7 +122,7 @@ class FeederProcess:
             self._leader.release()
             self._engine.dispose()
 
-    def _publish(self, following: _Following) -> None:
+    def _publish(self, following: Following) -> None:
         """Keep the leader's figures at `namespace:feeder:stats` (since it began to follow
         the present series), for operators and benchmarks; best effort."""
         figures = following.figures()
@@ -134,18 +133,38 @@ class FeederProcess:
         except redis.RedisError as e:
             log.warning("feeder figures not recorded: %s", e)
 
-    def _follow(self, wanted: Wanted) -> _Following:
-        following = _Following(wanted)
-        for market, series in wanted.items():
-            feeder = KlineFeeder(
-                self._urls[market], market, series, self._rest, self.book, self._clock.now
-            )
-            thread = threading.Thread(
-                target=feeder.run, args=(following.stop,), name=f"feeder-{market.value}"
-            )
-            thread.start()
-            following.threads.append(thread)
-            following.feeders.append(feeder)
-        count = sum(len(s) for s in wanted.values())
-        log.info("feeder follows %d series", count)
-        return following
+    def _follow(self, wanted: Wanted) -> Following:
+        return follow(wanted, self._urls, self._rest, self.book, self._clock.now)
+
+
+def follow(
+    wanted: Wanted,
+    urls: dict[PositionType, str],
+    rest: MarketData,
+    book: CandleBook,
+    now: Callable[[], int],
+) -> Following:
+    """Start following `wanted` (a thread per market) into `book`; stop with `.end()`."""
+    following = Following(wanted)
+    for market, series in wanted.items():
+        feeder = KlineFeeder(urls[market], market, series, rest, book, now)
+        thread = threading.Thread(
+            target=feeder.run, args=(following.stop,), name=f"feeder-{market.value}"
+        )
+        thread.start()
+        following.threads.append(thread)
+        following.feeders.append(feeder)
+    count = sum(len(s) for s in wanted.values())
+    log.info("feeder follows %d series", count)
+    return following
+
+
+def wanted_series(bots: Iterable[RunningBot]) -> Wanted:
+    """The series `bots` trade, per market."""
+    series: dict[PositionType, set[Series]] = {}
+    for bot in bots:
+        series.setdefault(bot.position_type, set()).add(Series(bot.symbol, bot.timeframe))
+    return {
+        market: tuple(sorted(found, key=lambda s: (s.symbol, s.timeframe)))
+        for market, found in series.items()
+    }

@@ -295,13 +295,3 @@ def worker_runtime(
         clock=clock, venue_market_data=own_candles,
     )  # fmt: skip
     return WorkerRuntime(engine, deps, client, names, venues, round_trips, frozenset(providers))
-
-
-def binance_runtime(settings: Settings, clock: Clock, *, testnet: bool = False) -> PaperRuntime:
-    """Wire ticks for the bots on Binance accounts, deciding on Binance's own candles (its
-    testnet's with `testnet`); `tradewind run --exchange binance`."""
-    binance = BinanceExchanges(binance_options(settings))
-    return paper_runtime(
-        settings, ReplayMarketData({}), clock, bot_market_data=binance.market_data(testnet),
-        binance=binance,
-    )  # fmt: skip

@@ -3,11 +3,13 @@
 The process looks every `refresh_s` at which Binance accounts have running bots, on which
 market (spot, USDⓈ-M), and takes each such stream no other process owns (a PostgreSQL
 advisory lock per account and market, `StreamOwnership`); a second process stands by and
-takes them when the first dies (its locks go with its database connection). For each
-stream owned, a `UserStream` keeps a listen key alive and records every order event into
-Redis (`OrderUpdates`), where the ticks of every worker and of `tradewind run` read their
-resting exits instead of asking Binance each slot. A stream no running bot needs any more
-is let go.
+takes them when the first dies (its locks go with its database connection). The streams
+owned are followed on one combined-stream connection per market for up to
+`ACCOUNTS_PER_CONNECTION` accounts (`CombinedUserStreams`: a listen key per account, kept
+alive, each account's order events recorded into Redis by `OrderUpdates`), where the ticks
+of every worker and of `tradewind run` read their resting exits instead of asking Binance
+each slot. A stream no running bot needs any more is let go (unsubscribed; a connection
+left with no account is closed).
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ from tradewind.adapters.db.stream_owners import (
     accounts_with_running_bots,
 )
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork
+from tradewind.adapters.exchange.binance.combined_user_streams import (
+    ACCOUNTS_PER_CONNECTION,
+    CombinedUserStreams,
+)
 from tradewind.adapters.exchange.binance.order_updates import OrderUpdates
 from tradewind.adapters.exchange.binance.provider import BinanceExchanges
-from tradewind.adapters.exchange.binance.user_stream import UserStream
 from tradewind.adapters.shared.redis_store import Names, check_redis, connect_redis
 from tradewind.bootstrap.feeder import stream_urls
 from tradewind.bootstrap.runtime import open_database, require_postgresql
@@ -39,16 +44,17 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class _Following:
-    """One account's stream running in a thread, and how to stop it."""
+class _Connection:
+    """One connection's accounts, followed in a thread, and how to stop it."""
 
-    stream: UserStream
+    streams: CombinedUserStreams
     stop: threading.Event
     thread: threading.Thread
 
     def end(self) -> None:
         self.stop.set()
-        self.thread.join()
+        if self.thread.ident is not None:
+            self.thread.join()
 
 
 Stream = tuple[int, PositionType]  # an account's stream on one market
@@ -78,7 +84,8 @@ class UserStreamsProcess:
             StreamOwnership(self._engine) if postgresql else SoleOwnership()
         )
         self._refresh_s = refresh_s
-        self.following: dict[Stream, _Following] = {}
+        self.following: set[Stream] = set()
+        self.connections: dict[PositionType, list[_Connection]] = {m: [] for m in PositionType}
         self._standing_by: set[Stream] = set()  # streams another process owns, told once
 
     def run(self, stop: threading.Event) -> None:
@@ -90,6 +97,9 @@ class UserStreamsProcess:
         finally:
             for stream in list(self.following):
                 self._let_go(stream)
+            for connections in self.connections.values():
+                for connection in connections:
+                    connection.end()
             self._ownership.release()
             self._engine.dispose()
 
@@ -135,23 +145,40 @@ class UserStreamsProcess:
             log.warning("%s: not followed: %s", _name(stream), e)
             self._ownership.give(lock_key(stream))
             return
-        follower = UserStream(
-            exchange.transport, account_id, self._urls[market], self.updates[market]
-        )
-        stop = threading.Event()
-        thread = threading.Thread(
-            target=follower.run, args=(stop,), name=f"user-stream-{account_id}-{market.value}",
-            daemon=True,
-        )  # fmt: skip
-        thread.start()
-        self.following[stream] = _Following(follower, stop, thread)
+        connection = self._connection_with_room(market)
+        connection.streams.add(account_id, exchange.transport)
+        if connection.thread.ident is None:  # a new connection: it opens with this account
+            connection.thread.start()
+        self.following.add(stream)
         log.info("%s: owned here", _name(stream))
 
+    def _connection_with_room(self, market: PositionType) -> _Connection:
+        for connection in self.connections[market]:
+            if len(connection.streams.accounts()) < ACCOUNTS_PER_CONNECTION:
+                return connection
+        streams = CombinedUserStreams(self._urls[market], self.updates[market])
+        stop = threading.Event()
+        count = len(self.connections[market])
+        thread = threading.Thread(
+            target=streams.run, args=(stop,), name=f"user-streams-{market.value}-{count}",
+            daemon=True,
+        )  # fmt: skip
+        connection = _Connection(streams, stop, thread)
+        self.connections[market].append(connection)
+        return connection
+
     def _let_go(self, stream: Stream) -> None:
-        following = self.following.pop(stream, None)
-        if following is not None:
-            following.end()
-            log.info("%s: let go", _name(stream))
+        if stream not in self.following:
+            return
+        self.following.discard(stream)
+        account_id, market = stream
+        for connection in list(self.connections[market]):
+            if account_id in connection.streams.accounts():
+                connection.streams.remove(account_id)
+                if not connection.streams.accounts():  # the last one: close it
+                    self.connections[market].remove(connection)
+                    connection.end()
+        log.info("%s: let go", _name(stream))
 
 
 def _name(stream: Stream) -> str:

@@ -50,9 +50,13 @@ class DatabaseOutages:
         self, deps: TickDeps, slot: int, account_kind: ExchangeKind | None
     ) -> SlotReport | None:
         """Tick the active bots at `slot`; None when the database went away meanwhile."""
+        return self.run(slot, lambda: run_slot(deps, active_bots(deps, account_kind), slot))
+
+    def run(self, slot: int, ticks: Callable[[], SlotReport]) -> SlotReport | None:
+        """Run `slot`'s `ticks`; None when the database went away meanwhile."""
         try:
             self._keep_place()
-            report = run_slot(deps, active_bots(deps, account_kind), slot)
+            report = ticks()
         except Exception as e:
             if not self._is_outage(e):
                 raise

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import struct
+from typing import Protocol
 
 import numpy as np
 import redis
@@ -54,6 +55,36 @@ def rows_to_candles(rows: list[bytes]) -> Candles:
         np.array(columns[0], dtype=np.int64),
         *(np.array(column, dtype=np.float64) for column in columns[1:]),
     )
+
+
+class CandleBook(Protocol):
+    """Where the feeder stores closed candles and the ticks read them: Redis
+    (`StreamCandleBook`, shared by every worker) or one process's memory (`MemoryCandleBook`,
+    the one-process `tradewind run --exchange binance`)."""
+
+    keep: int
+
+    def add(self, market: PositionType, symbol: str, timeframe: str, candles: Candles) -> None:
+        """Store closed candles (idempotent: a candle stored again replaces itself)."""
+        ...
+
+    def mark_first(self, market: PositionType, symbol: str, timeframe: str, opened: int) -> None:
+        """Record the series' first candle (a fetch got fewer than it asked: the listing)."""
+        ...
+
+    def first_open_time(self, market: PositionType, symbol: str, timeframe: str) -> int | None:
+        """The series' first candle ever, when known."""
+        ...
+
+    def last_open_time(self, market: PositionType, symbol: str, timeframe: str) -> int | None:
+        """The open time of the newest stored candle, or None for an empty series."""
+        ...
+
+    def read(
+        self, market: PositionType, symbol: str, timeframe: str, last_open: int, limit: int
+    ) -> Candles:
+        """Up to `limit` stored candles opened at or before `last_open`, oldest first."""
+        ...
 
 
 class StreamCandleBook:
@@ -135,7 +166,7 @@ def contiguous(candles: Candles, width: int) -> bool:
 class StreamMarketData:
     """`MarketData` over the stream book, with REST behind it (see the module)."""
 
-    def __init__(self, book: StreamCandleBook, rest: MarketData) -> None:
+    def __init__(self, book: CandleBook, rest: MarketData) -> None:
         self._book = book
         self._rest = rest
         self.book_reads = 0  # slots answered by the book alone, for benchmarks and tests

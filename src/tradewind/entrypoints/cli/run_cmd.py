@@ -279,41 +279,51 @@ def _live_binance(
 ) -> None:
     import threading
 
+    from tradewind.bootstrap.embedded_feeder import streamed_binance_runtime
     from tradewind.bootstrap.markets import wall_clock
-    from tradewind.bootstrap.runtime import binance_runtime
-    from tradewind.services.scheduler import run_live
+    from tradewind.services.streamed_run import StreamedSlots, run_streamed
 
     clock = wall_clock()
-    streams_stop = threading.Event()
-    streams_thread: threading.Thread | None = None
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
     if user_streams:
         from tradewind.bootstrap.user_streams import UserStreamsProcess
 
         streams = UserStreamsProcess(settings, embedded=True)
-        streams_thread = threading.Thread(
-            target=streams.run, args=(streams_stop,), name="user-streams", daemon=True
-        )
-        streams_thread.start()
+        threads.append(threading.Thread(
+            target=streams.run, args=(stop,), name="user-streams", daemon=True
+        ))  # fmt: skip
+        threads[-1].start()
         console.print("following the accounts' user data streams in this process")
-    runtime = binance_runtime(settings, clock, testnet=testnet)
+    runtime, feeder = streamed_binance_runtime(settings, clock, testnet=testnet)
+    # The kline streams of the bots' series, into this process's memory: each slot is
+    # decided as its candles land (REST after TRADEWIND_STREAM_WAIT_S), not at a fixed delay.
+    threads.append(threading.Thread(
+        target=feeder.run, args=(stop,), name="kline-feeder", daemon=True
+    ))  # fmt: skip
+    threads[-1].start()
     _charts_read(api, runtime)
     where = settings.binance_url or ("Binance testnet" if testnet else "Binance")
-    console.print(f"live trading the bots on Binance accounts via {where}; Ctrl-C stops")
+    console.print(
+        f"live trading the bots on Binance accounts via {where}, candles from its kline "
+        "streams; Ctrl-C stops"
+    )
 
     def show(report: SlotReport) -> None:
         if not quiet:
             console.print(slot_line(report))
 
+    slots = StreamedSlots(runtime.deps, feeder.watch, settings.stream_wait_s)
     try:
         _reconcile(console, runtime, ExchangeKind.BINANCE)
         with runtime.dispatcher(clock):  # notifications, beside the ticks
-            run_live(runtime.deps, show, account_kind=ExchangeKind.BINANCE, outages=outages)
+            run_streamed(slots, clock.now, show, outages=outages)
     except KeyboardInterrupt:
         console.print("stopped")
     finally:
-        streams_stop.set()
-        if streams_thread is not None:
-            streams_thread.join(timeout=10)  # its sessions end, its locks go
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)  # the streams' sessions end, their locks go
         runtime.close()
 
 

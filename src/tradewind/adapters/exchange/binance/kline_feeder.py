@@ -2,7 +2,7 @@
 
 The feeder opens combined streams (`/stream?streams=a@kline_1m/b@kline_5m…`, at most
 `STREAMS_PER_CONNECTION` per connection, well under Binance's 1,024) and writes each kline
-that closes (`"x": true`) into the `StreamCandleBook`. After every (re)connect it first
+that closes (`"x": true`) into the stream book (`CandleBook`). After every (re)connect it first
 fills from REST klines what closed while it was away, so the book never has a hole that a
 reader would mistake for the market; the stream is opened before the fill, so a candle
 closing in between arrives by one path or the other (storing it twice is harmless).
@@ -28,7 +28,7 @@ import redis
 from websockets.sync.client import ClientConnection
 
 from tradewind.adapters.exchange.binance.websocket_loop import RECEIVE_TIMEOUT_S, keep_connected
-from tradewind.adapters.marketdata.stream_book import StreamCandleBook
+from tradewind.adapters.marketdata.stream_book import CandleBook
 from tradewind.domain.candles import Candles
 from tradewind.domain.timeframes import timeframe_seconds
 from tradewind.domain.types import PositionType, Symbol
@@ -98,7 +98,7 @@ class KlineFeeder:
         market: PositionType,
         series: Sequence[Series],
         rest: MarketData,
-        book: StreamCandleBook,
+        book: CandleBook,
         now: Callable[[], int],
         backfill: int = 1_000,
     ) -> None:

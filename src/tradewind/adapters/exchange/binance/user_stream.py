@@ -46,7 +46,7 @@ class UserStreamStats:
 
 
 # Where each market's listen key is made and kept alive, and its REST weight.
-_LISTEN_KEY = {
+LISTEN_KEY = {
     PositionType.SPOT: (Api.SPOT_PRIVATE, "userDataStream", 2),
     PositionType.FUTURES: (Api.FUTURES_PRIVATE, "listenKey", 1),
 }
@@ -85,7 +85,7 @@ class UserStream:
         )
 
     def _listen_url(self) -> str:
-        api, path, weight = _LISTEN_KEY[self._updates.market]
+        api, path, weight = LISTEN_KEY[self._updates.market]
         answer = self._transport.call(api, "POST", path, weight=weight)
         self._key = str(answer["listenKey"])
         return f"{self._base}/ws/{self._key}"
@@ -130,7 +130,7 @@ class UserStream:
                 self._updates.close_session(self.account_id, session)
 
     def _keepalive(self) -> None:
-        api, path, weight = _LISTEN_KEY[self._updates.market]
+        api, path, weight = LISTEN_KEY[self._updates.market]
         spot = self._updates.market is PositionType.SPOT
         # USD-M keeps one key per account: its keepalive names none (and takes no parameter).
         params = {"listenKey": self._key} if spot else {}
