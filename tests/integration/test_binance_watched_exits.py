@@ -72,20 +72,29 @@ def server() -> Iterator[tuple[BinanceServer, ReplayClock, ReplayMarketData]]:
         running.stop()
 
 
+@pytest.mark.parametrize("wiring", ["alone", "beside_paper"])
 def test_a_spot_bot_takes_its_wider_trailing_stop_itself_when_binance_rests_the_stop_loss(
     engine: object,
     tick_uow: Callable[[], SqlUnitOfWork],
     manage_uow: Callable[[], SqlManageUnitOfWork],
     server: tuple[BinanceServer, ReplayClock, ReplayMarketData],
+    wiring: str,
 ) -> None:
+    """`beside_paper` wires the tick as the workers do: paper bots' market by default and
+    Binance bots' own candles beside it; here the paper market stands still, so a watch
+    that read it would never see the trailing stop."""
     binance_server, clock, _ = server
     binance = BinanceExchanges(BinanceOptions(url=binance_server.base_url, timeout=5.0, seed=1))
+    still = ReplayMarketData({"BTCUSDT": minute_candles([("41830",) * 4] * 30)})
     deps = TickDeps(
         uow=tick_uow,
         exchanges=AccountExchanges({ExchangeKind.BINANCE: binance}),
-        market_data=binance.market_data(),
+        market_data=binance.market_data() if wiring == "alone" else still,
         lock=make_bot_lock(engine),  # type: ignore[arg-type]
         clock=clock,
+        venue_market_data={}
+        if wiring == "alone"
+        else {ExchangeKind.BINANCE: binance.market_data()},
     )
     binance_server.add_account("key", "secret", spot={"USDT": D(10_000)})
     config = BotConfig.model_validate({

@@ -29,7 +29,7 @@ from tradewind.bootstrap.runtime import PaperRuntime, paper_runtime
 from tradewind.bootstrap.venues import binance_options
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.domain.types import PositionType
-from tradewind.ports import Clock, MarketData, RunningBot, UnitOfWork
+from tradewind.ports import Clock, MarketData, UnitOfWork
 from tradewind.services.outages import one_line
 from tradewind.services.slots import MarketGroup
 from tradewind.settings import Settings
@@ -62,9 +62,7 @@ class EmbeddedFeeder:
     def wanted(self) -> Wanted:
         """The series the running Binance bots trade, and 1m of each of their symbols."""
         with self._uow() as uow:
-            bots = uow.bots.running_bots(ExchangeKind.BINANCE)
-        minutes = [RunningBot(b.id, b.symbol, "1m", b.position_type, b.venue) for b in bots]
-        return wanted_series([*bots, *minutes])
+            return wanted_series(uow.bots.running_bots(ExchangeKind.BINANCE))
 
     def run(self, stop: threading.Event) -> None:
         """Follow the wanted series until `stop` is set (the database away: keep following

@@ -98,7 +98,7 @@ class FeederProcess:
         self.leading: bool | None = None  # unknown until the first look
 
     def wanted(self) -> Wanted:
-        """The series the running bots on Binance accounts trade, per market."""
+        """The series the running bots on Binance accounts trade (see `wanted_series`)."""
         with SqlManageUnitOfWork(self._sessions, self._secrets) as uow:
             return wanted_series(uow.bots.running_bots(ExchangeKind.BINANCE))
 
@@ -160,10 +160,12 @@ def follow(
 
 
 def wanted_series(bots: Iterable[RunningBot]) -> Wanted:
-    """The series `bots` trade, per market."""
+    """The series `bots` trade, and 1m of each of their symbols (the exits a bot watches
+    between its candle closes read 1-minute candles), per market."""
     series: dict[PositionType, set[Series]] = {}
     for bot in bots:
-        series.setdefault(bot.position_type, set()).add(Series(bot.symbol, bot.timeframe))
+        followed = series.setdefault(bot.position_type, set())
+        followed.update((Series(bot.symbol, bot.timeframe), Series(bot.symbol, "1m")))
     return {
         market: tuple(sorted(found, key=lambda s: (s.symbol, s.timeframe)))
         for market, found in series.items()

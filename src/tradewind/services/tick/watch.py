@@ -30,7 +30,9 @@ def look_at_watched_exits(deps: TickDeps, at: BotAtSlot) -> ExitReason | None:
     config = at.bot.config
     until = watch.until + count * MINUTE
     try:
-        candles = deps.market_data.closed_candles(
+        # The minutes of the bot's own venue (on the workers, Binance bots read the stream
+        # book, paper bots the paper market).
+        candles = deps.candles_of(at.access.kind).closed_candles(
             config.symbol, "1m", config.position_type, until, count
         )
     except FAILURES:
