@@ -86,8 +86,8 @@ def serve(
         bool,
         Opt(
             "--manual-clock",
-            help="The market stands at its start until POST /_tradewind/clock "
-            '{"time": UNIX_SECONDS} moves it (forward only).',
+            help="The market stands still (candle files: at their first minute) until "
+            'POST /_tradewind/clock {"time": UNIX_SECONDS} moves it (forward only).',
         ),
     ] = False,
     limit_factor: Annotated[
@@ -219,6 +219,8 @@ def _clocked_market(
             raise ConfigurationError(message if "--csv" in message else f"--csv {message}") from e
         first, last = market.span()
         start = first + min(WARMUP_MINUTES, (last - first) // 120) * MINUTE
+        if manual:  # the test moving it says where the market is; it can only go forward
+            start = first
         clock, pace, set_time = _paced(start, speed, manual)
         described = f"candles of {', '.join(market.symbols())}" + (f", {pace}" if manual else "")
         return _Served(market, clock, described, end=last, set_time=set_time)
