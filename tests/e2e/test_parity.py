@@ -234,6 +234,7 @@ def test_the_replay_through_the_binance_adapter_makes_the_same_trades(
         assert got.end is None
         return
     paper = replayed(migrated_database(template, tmp_path / "paper.sqlite"), data, config, start)
+    assert paper.rows == expected.rows
     assert paper.end is not None
     assert got.end == paper.end
     still = expected.open_position
