@@ -85,7 +85,9 @@ def _serving(
         if http is not None:
             http.close()
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            # SIGTERM, which the server handles itself: a shell starting the tests in the
+            # background leaves SIGINT ignored, and the server with it.
+            process.send_signal(signal.SIGTERM)
         try:
             out, _ = process.communicate(timeout=SAFETY_S)
         finally:
