@@ -115,8 +115,10 @@ def running_server(
     seed: int = 1,
     timeout: float = 30.0,
     stream_max_age_seconds: float = 86_400.0,
+    set_time: Callable[[int], None] | None = None,
 ) -> Iterator[ServerEnv]:
-    """Start a server over `candles` (BTCUSDT on both markets) with one funded account."""
+    """Start a server over `candles` (BTCUSDT on both markets) with one funded account;
+    with `set_time`, POST /_tradewind/clock calls it."""
     clock = ManualClock(T0 + MINUTE)  # minute 1 has opened: orders fill at 40,000
     feed = CandlesPriceFeed(
         {("BTCUSDT", PositionType.SPOT): candles, ("BTCUSDT", PositionType.FUTURES): candles}
@@ -128,6 +130,7 @@ def running_server(
         seed=seed,
         wall_ms=wall,
         stream_max_age_seconds=stream_max_age_seconds,
+        set_time=set_time,
     ).start()
     server.add_account(
         API_KEY, API_SECRET, spot={"USDT": Decimal(10_000)}, futures={"USDT": Decimal(10_000)}

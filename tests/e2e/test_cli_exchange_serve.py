@@ -79,3 +79,57 @@ def test_bad_input_is_refused_naming_the_flag_without_a_traceback(
     assert done.exit_code == 2, done.output
     assert message in " ".join(done.stderr.split())
     assert done.exception is None or isinstance(done.exception, SystemExit)
+
+
+def test_a_manual_clock_stands_still_until_moved_and_no_order_fills_after_the_data(
+    tmp_path: Path,
+) -> None:
+    """`--manual-clock`: the market moves only when told to (a replay through the adapter
+    steps it minute by minute), never back, and ends where the candle file ends."""
+    minutes = ["open_time,open,high,low,close,volume\n"] + [
+        f"2023-03-01T00:{m:02d}:00Z,{100 + m},{101 + m},{99 + m},{100.5 + m},1\n"
+        for m in range(10)
+    ]  # fmt: skip
+    candles = tmp_path / "BTCUSDT-1m.csv"
+    candles.write_text("".join(minutes))
+    first = 1677628800  # 2023-03-01 00:00 UTC
+    process = subprocess.Popen(
+        [*CLI, "--csv", f"BTCUSDT={candles}", "--manual-clock", "--account", "k:s"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[-1]
+        with httpx.Client(base_url=url, timeout=SAFETY_S) as client:
+            start = client.get("/_tradewind/clock").json()["time"]
+            assert start == first  # the file's first minute
+            moved = client.post("/_tradewind/clock", json={"time": first + 5 * 60 + 1})
+            assert moved.json() == {"time": first + 5 * 60 + 1}
+            klines = client.get("/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1m"})
+            assert [k[0] // 1000 for k in klines.json()][-1] == first + 5 * 60  # forming
+            back = client.post("/_tradewind/clock", json={"time": first})
+            assert back.status_code == 400
+            assert "cannot go back" in back.json()["error"]
+            client.post("/_tradewind/clock", json={"time": first + 9 * 60})  # the last minute
+            assert _buy(client).status_code == 200
+            client.post("/_tradewind/clock", json={"time": first + 10 * 60})  # the data's end
+            refused = _buy(client)  # nothing to fill at after the end: try again later
+            assert (refused.status_code, refused.json()["code"]) == (503, -1008), refused.text
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=SAFETY_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(SAFETY_S)
+    assert process.returncode == 0, err
+    assert "moved by POST /_tradewind/clock" in out
+
+
+def _buy(client: httpx.Client) -> httpx.Response:
+    """Send a signed spot MARKET BUY of 1 BTC (about 110 USDT here) for the account k:s."""
+    payload = urlencode({"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "1",
+                         "timestamp": time.time_ns() // 1_000_000})  # fmt: skip
+    return client.post(
+        "/api/v3/order", content=f"{payload}&signature={sign('s', payload)}",
+        headers={"X-MBX-APIKEY": "k", "Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip

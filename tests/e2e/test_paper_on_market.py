@@ -1,9 +1,11 @@
 """Paper trading on the real market: `tradewind run` trades a paper bot on the candles of a
-Binance-compatible server (the project's own, on loopback, pointed at with
-TRADEWIND_BINANCE_URL) and makes the trades a backtest of the same candles makes.
+Binance-compatible server (`tradewind exchange serve`, a process of its own on loopback,
+pointed at with TRADEWIND_BINANCE_URL) and makes the trades a backtest of the same candles
+makes.
 
-The server's market clock is moved by the test one minute at a time, each time once the
-bot has decided the minute before, so every slot is decided whatever the machine's load.
+The server's market clock (`--manual-clock`) is moved by the test one minute at a time,
+each time once the bot has decided the minute before, so every slot is decided whatever
+the machine's load.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.binance_wire import running_server
 from tests.conftest import shared_file
+from tests.e2e.exchange_process import served_exchange
 from tests.e2e.test_replay_parity import tradewind
 from tests.integration.db_builders import spot_config
 from tests.integration.replay_vs_backtest import Row, backtested
@@ -44,7 +47,10 @@ TRADED_MINUTES = 8 * 60
 
 
 def test_a_paper_bot_on_the_servers_market_makes_the_backtests_trades(tmp_path: Path) -> None:
-    minutes = _window(read_candles_csv(shared_file("BTCUSDT-1m-binanceus-2023-03.csv")), 0, 2880)
+    month = shared_file("BTCUSDT-1m-binanceus-2023-03.csv")
+    minutes = _window(read_candles_csv(month), 0, 2880)
+    with month.open() as f:
+        lines = [next(f) for _ in range(1 + len(minutes))]  # the header and those minutes
     trips = backtested(minutes, CONFIG)
     # Start where the backtest is flat, with over 1,000 candles of history behind.
     history_end = int(minutes.open_time[1_100])
@@ -59,11 +65,13 @@ def test_a_paper_bot_on_the_servers_market_makes_the_backtests_trades(tmp_path: 
               data_dir=data)  # fmt: skip
     tradewind("bot", "start", "live", data_dir=data)
     engine = make_engine(f"sqlite:///{data / 'tradewind.db'}")
-    with running_server(minutes) as env:
-        env.clock.time = start + 1  # the candle that opened at `start` is forming
+    served = tmp_path / "served"
+    served.mkdir()
+    with served_exchange(lines, served, Decimal(10_000)) as exchange:
+        exchange.set_time(start + 1)  # the candle that opened at `start` is forming
         env_vars = {
             **os.environ, "TRADEWIND_DATA_DIR": str(data), "NO_COLOR": "1",
-            "TRADEWIND_BINANCE_URL": env.server.base_url, "TRADEWIND_MARKET_POLL_SECONDS": "0.02",
+            "TRADEWIND_BINANCE_URL": exchange.base_url, "TRADEWIND_MARKET_POLL_SECONDS": "0.02",
         }  # fmt: skip
         env_vars.pop("TRADEWIND_DATABASE_URL", None)
         env_vars.pop("TRADEWIND_SECRET_KEY", None)
@@ -79,9 +87,9 @@ def test_a_paper_bot_on_the_servers_market_makes_the_backtests_trades(tmp_path: 
                 assert line, said
                 said += line.replace("\n", "")
             assert "paper trading BTCUSDT on the real market" in said, said
-            assert env.server.base_url in said
+            assert exchange.base_url in said
             for slot in range(start + MINUTE, stop + MINUTE, MINUTE):
-                env.clock.time = slot + 1
+                exchange.set_time(slot + 1)
                 _wait_for_slot(engine, slot, run)
         finally:
             run.send_signal(signal.SIGINT)

@@ -12,9 +12,12 @@ closing by MARKET order at the next minute: on paper, on Binance and in the back
 (every spot case here has one).
 
 A subset runs the same replay through the Binance adapter against the project's
-Binance-compatible server: identical too, except that Binance holds a stop-loss or
-take-profit trigger on the price tick, so such an exit fills at its level rounded to the
-tick (toward the price), which neither the backtest nor paper do.
+Binance-compatible server, `tradewind exchange serve` in a process of its own (its market
+clock moved by the replay, minute by minute): identical too, except that Binance holds a
+stop-loss or take-profit trigger on the price tick, so such an exit fills at its level
+rounded to the tick (toward the price), which neither the backtest nor paper do
+(`assert_same_trades`). A run that ends in a position ends with the same one on paper and
+through the adapter: side, quantity, entry, the exits resting and the exits watched.
 
 Each case is a window of the month of BTCUSDT 1m candles (the bot decides on all the
 history before it): the windows were chosen so each case sees its exits and limits in
@@ -24,20 +27,22 @@ The README's "Parity" table is this file's result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import shared_file
-from tests.e2e.parity import Row, backtested, migrated_database, replayed
+from tests.e2e.exchange_process import served_exchange
+from tests.e2e.parity import BALANCE, Row, backtested, migrated_database, replayed
 from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.marketdata.csv_candles import read_candles_csv
 from tradewind.adapters.marketdata.replay import _window
 from tradewind.bot_config import BotConfig
 from tradewind.domain.candles import Candles
 from tradewind.domain.market_rules import MarketRules
+from tradewind.domain.types import PositionSide
 
 DAY = 1440  # minutes
 FAST: dict[str, object] = {}
@@ -63,6 +68,7 @@ class Case:
     exits: frozenset[str]  # the exit reasons the window must show
     fields: dict[str, object] = field(default_factory=dict)
     label: str = ""
+    ends_open: bool = False  # the window ends in a position (compared as the run ends)
 
     @property
     def name(self) -> str:
@@ -98,22 +104,37 @@ CASES = [
     case("15m", True, "spot", 12, 1, {"take_profit"}),
     case("15m", True, "futures", 12, 1, {"take_profit"}),
 ]  # fmt: skip
-# Through the Binance adapter too: a 1m futures bot with every exit kind, a 1m spot bot
-# with a stop-loss and a wider trailing stop (Binance spot rests one stop per position, an
-# OCO: the stop-loss rests, the bot watches the trailing stop and closes by MARKET order
-# at the next minute, as paper and the backtest do), and a 5m spot bot without a
-# stop-loss (its trailing stop rests).
+# Through the Binance adapter too: a 1m futures bot with every exit kind and the daily
+# loss limit; a 1m spot bot with a stop-loss and a wider trailing stop (Binance spot rests
+# one stop per position, an OCO: the stop-loss rests, the bot watches the trailing stop
+# and closes by MARKET order at the next minute, as paper and the backtest do) and the
+# daily trade cap; a 5m spot bot without a stop-loss (its trailing stop rests); a 5m
+# futures bot with the trade cap that ends in a position; a 15m futures bot with the
+# daily profit target; a 15m EMA 100/400 spot bot; a 1m spot bot that ends in a position
+# with its trailing stop watched.
 BINANCE_CASES = [
     CASES[1],
     CASES[0],
     Case("5m", False, "spot", 13, 0.5, frozenset({"take_profit", "trailing_stop", "close"}),
          {"custom_stop_loss": None}, label="-no-stop-loss"),
+    replace(CASES[5], ends_open=True),
+    CASES[9],
+    CASES[10],
+    Case("1m", False, "spot", 16, 0.25, frozenset({"stop_loss", "close"}),
+         label="-open-at-end", ends_open=True),
 ]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def month() -> Candles:
     return read_candles_csv(shared_file("BTCUSDT-1m-binanceus-2023-03.csv"))
+
+
+@pytest.fixture(scope="module")
+def month_lines() -> list[str]:
+    """The month's CSV lines, header first: a server serves a window as the file's text."""
+    with shared_file("BTCUSDT-1m-binanceus-2023-03.csv").open() as f:
+        return f.readlines()
 
 
 @pytest.fixture(scope="module")
@@ -198,26 +219,54 @@ def test_the_daily_limits_are_reached_in_their_windows(month: Candles) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("c", BINANCE_CASES, ids=lambda c: c.name)
 def test_the_replay_through_the_binance_adapter_makes_the_same_trades(
-    month: Candles, template: Path, tmp_path: Path, c: Case
+    month: Candles, month_lines: list[str], template: Path, tmp_path: Path, c: Case
 ) -> None:
     data, start = window(month, c)
-    expected = backtested(data, c.config(), start)
+    config = c.config()
+    expected = backtested(data, config, start)
     assert expected.reasons >= c.exits
-    url = migrated_database(template, tmp_path / "db.sqlite")
-    got = replayed(url, data, c.config(), start, binance=True)
-    assert len(got.rows) == len(expected.rows)
-    for ours, theirs in zip(got.rows, expected.rows, strict=True):
-        if theirs[8] in ("stop_loss", "take_profit"):
-            assert_on_the_tick(ours, theirs, rules_for("BTCUSDT", c.config().position_type))
+    assert (expected.open_position is not None) == c.ends_open
+    with served_exchange(month_lines[: 1 + len(data)], tmp_path, BALANCE) as exchange:
+        url = migrated_database(template, tmp_path / "binance.sqlite")
+        got = replayed(url, data, config, start, exchange=exchange)
+    assert_same_trades(got.rows, expected.rows, rules_for("BTCUSDT", config.position_type))
+    if expected.open_position is None:
+        assert got.end is None
+        return
+    paper = replayed(migrated_database(template, tmp_path / "paper.sqlite"), data, config, start)
+    assert paper.rows == expected.rows
+    assert paper.end is not None
+    assert got.end == paper.end
+    still = expected.open_position
+    assert (paper.end.side, paper.end.entry_time, paper.end.entry_price) == still[:3]
+    assert paper.end.quantity == still[10]
+    assert {purpose for purpose, *_ in paper.end.resting} | set(paper.end.watched) == {
+        exit for exit in ("stop_loss", "take_profit", "trailing_stop")
+        if config.model_dump()[f"custom_{exit}"] is not None
+    }  # fmt: skip
+    if paper.end.watched:  # trailing from the best price since the entry minute, the last included
+        entered = (paper.end.entry_time - int(data.open_time[0])) // 60
+        assert paper.end.side is PositionSide.LONG  # spot
+        highs = [Decimal(str(h)) for h in data.high[entered:]]
+        assert paper.end.peak == max([paper.end.entry_price, *highs])
+
+
+def assert_same_trades(ours: list[Row], theirs: list[Row], rules: MarketRules) -> None:
+    """The trades through the Binance adapter (`ours`) are the backtest's (`theirs`): the
+    same in every field, but for a stop-loss or take-profit's price, on the tick on Binance."""
+    assert len(ours) == len(theirs), (ours, theirs)
+    for got, expected in zip(ours, theirs, strict=True):
+        if expected[8] in ("stop_loss", "take_profit"):
+            assert_on_the_tick(got, expected, rules)
         else:
-            assert ours == theirs
-    assert got.open_position == expected.open_position
+            assert got == expected
 
 
 def assert_on_the_tick(ours: Row, theirs: Row, rules: MarketRules) -> None:
     """A stop-loss or take-profit on Binance: the same trade, its level on the tick."""
     assert ours[:6] == theirs[:6]
     assert ours[8] == theirs[8]
+    assert ours[10] == theirs[10]
     level, fill = theirs[6], ours[6]
     assert isinstance(level, Decimal)
     assert isinstance(fill, Decimal)

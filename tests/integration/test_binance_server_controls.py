@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests.binance_wire import SignedClient, running_server
+from tests.market_script import MINUTE, T0
 from tradewind.testkit.binance_server import controls
 
 
@@ -126,3 +127,20 @@ def test_keys_get_venue_accounts_of_their_own_or_the_one_named() -> None:
         assert state["spot"] == {"USDT": {"free": "123", "locked": "0"}}  # kept as it stood
         with pytest.raises(ValueError, match="already has an API key"):
             env.server.add_account("second-key", "s", account_id=7)
+
+
+def test_the_clock_is_shown_and_moved_only_on_a_server_given_a_way_to_move_it() -> None:
+    with running_server() as env:
+        assert env.control("GET", "clock").json() == {"time": env.clock.time}
+        refused = env.control("POST", "clock", {"time": env.clock.time + 60})
+        assert refused.status_code == 400
+        assert "--manual-clock" in refused.json()["error"]
+        assert env.control("GET", "clock").json() == {"time": env.clock.time}  # not moved
+    moves: list[int] = []
+    with running_server(set_time=moves.append) as env:
+        moved = env.control("POST", "clock", {"time": T0 + 5 * MINUTE})
+        assert moved.status_code == 200
+        assert moves == [T0 + 5 * MINUTE]
+        bad = env.control("POST", "clock", {"time": "soon"})
+        assert bad.json() == {"error": "time: a whole number is required"}
+        assert env.control("DELETE", "clock").status_code == 405

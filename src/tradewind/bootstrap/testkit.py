@@ -7,7 +7,7 @@ moves, this import block is the one line to change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tradewind.adapters.exchange.simulated import SimulatedVenue
 from tradewind.adapters.marketdata.replay import ReplayMarketData
@@ -28,12 +28,18 @@ def binance_test_server(
     symbols: Sequence[str] | None = None,
     limits: Limits | None = None,
     allow_remote: bool = False,
+    market_end: int | None = None,
+    set_time: Callable[[int], None] | None = None,
 ) -> BinanceServer:
-    """Return the server (not started) over a simulated venue moving on `market` and `clock`."""
-    venue = SimulatedVenue(market, clock, seed=seed)
+    """Return the server (not started) over a simulated venue moving on `market` and `clock`.
+
+    `market_end`: where the data ends (no order fills from then on, as in a replay);
+    `set_time`: how `POST /_tradewind/clock` moves `clock` (else it refuses).
+    """
+    venue = SimulatedVenue(market, clock, seed=seed, market_end=market_end)
     return BinanceServer(
         venue, host=host, port=port, limits=limits, seed=seed, symbols=symbols,
-        allow_remote=allow_remote,
+        allow_remote=allow_remote, set_time=set_time,
     )  # fmt: skip
 
 

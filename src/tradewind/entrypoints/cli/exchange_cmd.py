@@ -2,14 +2,16 @@
 
 It serves Binance's spot, USDⓈ-M and wallet-transfer REST paths over the simulated
 exchange, on a generated market (seeded) or 1-minute candle files, so a client — the
-Binance adapter, ccxt, curl — can trade without an account or the internet.
+Binance adapter, ccxt, curl — can trade without an account or the internet. With
+`--manual-clock` the market stands still until `POST /_tradewind/clock` moves it: a test
+replays candles through the adapter minute by minute, whatever the machine's load.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 from rich.console import Console
@@ -20,6 +22,9 @@ from tradewind.domain.errors import ConfigurationError
 from tradewind.entrypoints.cli.errors import user_errors
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    _Setter = Callable[[int], None]
     from tradewind.bootstrap.markets import ReplayMarketData
     from tradewind.bootstrap.testkit import BinanceServer
     from tradewind.ports import Clock
@@ -77,11 +82,23 @@ def serve(
         ),
     ] = None,
     days: Annotated[int, Opt(min=1, max=366, help="Days of generated market ahead.")] = 30,
+    manual_clock: Annotated[
+        bool,
+        Opt(
+            "--manual-clock",
+            help="The market stands still (candle files: at their first minute) until "
+            'POST /_tradewind/clock {"time": UNIX_SECONDS} moves it (forward only).',
+        ),
+    ] = False,
+    limit_factor: Annotated[
+        int,
+        Opt(min=1, help="Binance's request and order limits N times as high (fast replays)."),
+    ] = 1,
 ) -> None:
     """Serve Binance's REST API over the simulated exchange until Ctrl-C."""
     console = Console(highlight=False)
     with user_errors(Console(stderr=True)):
-        from tradewind.bootstrap.testkit import binance_test_server, is_loopback
+        from tradewind.bootstrap.testkit import binance_test_server, is_loopback, scaled_limits
 
         if not allow_remote and host != "localhost" and not is_loopback(host):
             raise ConfigurationError(
@@ -93,10 +110,11 @@ def serve(
             raise ConfigurationError("--account: each KEY may be given once")
         spot = _balances(balance, "--balance") if balance else {"USDT": Decimal(10_000)}
         futures = _balances(futures_balance, "--futures-balance") if futures_balance else {}
-        market, clock, described = _market_and_clock(csv, symbol, seed, speed, days)
+        served = _market_and_clock(csv, symbol, seed, speed, days, manual_clock)
         server = binance_test_server(
-            market, clock, seed=seed, host=host, port=port, symbols=market.symbols(),
-            allow_remote=True,
+            served.market, served.clock, seed=seed, host=host, port=port,
+            symbols=served.market.symbols(), allow_remote=True, market_end=served.end,
+            set_time=served.set_time, limits=scaled_limits(limit_factor),
         )  # fmt: skip
         try:
             server.start()
@@ -105,7 +123,7 @@ def serve(
         try:
             for key, secret in credentials:
                 server.add_account(key, secret, spot=spot, futures=futures)
-            _introduce(console, server, described, credentials, spot, futures)
+            _introduce(console, server, served.described, credentials, spot, futures)
             _wait_for_interrupt()
         except KeyboardInterrupt:
             console.print("stopped")
@@ -136,22 +154,56 @@ def _balances(specs: list[str], flag: str) -> dict[str, Decimal]:
     return found
 
 
-def _market_and_clock(
-    csv: list[str] | None, symbols: list[str] | None, seed: int, speed: float | None, days: int
-) -> tuple[ReplayMarketData, Clock, str]:
-    from tradewind.bootstrap.markets import (
-        generated_markets,
-        replay_files,
-        scaled_clock,
-        wall_clock,
-    )
+class _Served(NamedTuple):
+    """The market the server serves, its clock and how the clock is moved, if by hand."""
 
+    market: ReplayMarketData
+    clock: Clock
+    described: str
+    end: int | None = None  # where candle files end: no order fills from then on
+    set_time: _Setter | None = None
+
+
+def _market_and_clock(
+    csv: list[str] | None,
+    symbols: list[str] | None,
+    seed: int,
+    speed: float | None,
+    days: int,
+    manual: bool,
+) -> _Served:
     if speed == 0:
         raise ConfigurationError("--speed: must be above 0 (1 = real time)")
+    if manual and speed is not None:
+        raise ConfigurationError("--speed: not with --manual-clock (the clock moves when told)")
+    return _clocked_market(csv, symbols, seed, speed, days, manual)
+
+
+def _paced(start: int, speed: float | None, manual: bool) -> tuple[Clock, str, _Setter | None]:
+    """Return a clock from `start`: moved by hand, or `speed` times as fast as real time."""
+    from tradewind.bootstrap.markets import replay_clock, scaled_clock
+
+    if manual:
+        clock = replay_clock(start)
+        return clock, "moved by POST /_tradewind/clock", clock.set
+    assert speed is not None
+    return scaled_clock(start, speed), f"at {speed:g}x", None
+
+
+def _clocked_market(
+    csv: list[str] | None,
+    symbols: list[str] | None,
+    seed: int,
+    speed: float | None,
+    days: int,
+    manual: bool,
+) -> _Served:
+    from tradewind.bootstrap.markets import generated_markets, replay_files, wall_clock
+
     if csv:
         if symbols:
             raise ConfigurationError("--symbol: not with --csv (each file names its symbol)")
-        if speed is None:
+        if speed is None and not manual:
             raise ConfigurationError(
                 "--csv: candle files are in the past; give --speed N (1 = real time)"
             )
@@ -167,23 +219,28 @@ def _market_and_clock(
             raise ConfigurationError(message if "--csv" in message else f"--csv {message}") from e
         first, last = market.span()
         start = first + min(WARMUP_MINUTES, (last - first) // 120) * MINUTE
-        return market, scaled_clock(start, speed), f"candles of {', '.join(market.symbols())}"
+        if manual:  # the test moving it says where the market is; it can only go forward
+            start = first
+        clock, pace, set_time = _paced(start, speed, manual)
+        described = f"candles of {', '.join(market.symbols())}" + (f", {pace}" if manual else "")
+        return _Served(market, clock, described, end=last, set_time=set_time)
     wanted = sorted({s.strip().upper() for s in symbols or DEFAULT_SYMBOLS})
     for name in wanted:
         _check_rules(name, "--symbol")
-    if speed is None:
+    if speed is None and not manual:
         wall = wall_clock()
         now = wall.now()
         begin = now - now % MINUTE - HISTORY_MINUTES * MINUTE
         market = generated_markets(wanted, begin, HISTORY_MINUTES + days * 1440, seed)
-        return market, wall, f"generated {', '.join(wanted)} (seed {seed}), wall clock"
+        return _Served(market, wall, f"generated {', '.join(wanted)} (seed {seed}), wall clock")
     from tradewind.entrypoints.cli.demo_cmd import GENERATED_START
 
     begin = GENERATED_START - WARMUP_MINUTES * MINUTE
     market = generated_markets(wanted, begin, WARMUP_MINUTES + days * 1440, seed)
     when = datetime.fromtimestamp(GENERATED_START, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
-    described = f"generated {', '.join(wanted)} (seed {seed}), from {when} at {speed:g}x"
-    return market, scaled_clock(GENERATED_START, speed), described
+    clock, pace, set_time = _paced(GENERATED_START, speed, manual)
+    described = f"generated {', '.join(wanted)} (seed {seed}), from {when} {pace}"
+    return _Served(market, clock, described, set_time=set_time)
 
 
 def _check_rules(name: str, flag: str) -> None:

@@ -1,4 +1,5 @@
-"""The test controls under `/_tradewind`: accounts, faults, streams, stats. JSON, no signature.
+"""The test controls under `/_tradewind`: accounts, faults, streams, stats, the market's
+clock. JSON, no signature.
 
 Never part of Binance: answered only to loopback clients, whatever address the server
 listens on. Bad input gets HTTP 400 `{"error": "<field>: <rule>"}`.
@@ -70,6 +71,12 @@ def _dispatch(server: BinanceServer, method: str, route: str, doc: dict[str, obj
         elif method != "GET":
             return 405, {"error": f"{method} {PREFIX}/faults: use GET, POST or DELETE"}
         return 200, {"faults": server.faults(), "skew_ms": server.skew_ms}
+    if route == "clock":
+        if method == "POST":
+            server.set_market_time(_whole(doc, "time"))
+        elif method != "GET":
+            return 405, {"error": f"{method} {PREFIX}/clock: use GET or POST"}
+        return 200, {"time": server.market_time()}
     if (method, route) == ("GET", "stats"):
         return 200, server.stats()
     if (method, route) == ("POST", "streams/drop"):  # a network fault on every WebSocket
@@ -85,6 +92,13 @@ def _text(doc: Mapping[str, object], name: str) -> str:
     value = doc.get(name)
     if not isinstance(value, str) or not value:
         raise ValueError(f"{name}: a non-empty string is required")
+    return value
+
+
+def _whole(doc: Mapping[str, object], name: str) -> int:
+    value = doc.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name}: a whole number is required")
     return value
 
 

@@ -64,6 +64,7 @@ class BinanceServer:
         wall_ms: Callable[[], int] = wall_clock_ms,
         allow_remote: bool = False,
         stream_max_age_seconds: float = DAY_SECONDS,
+        set_time: Callable[[int], None] | None = None,
     ) -> None:
         if not allow_remote and host != "localhost" and not controls.is_loopback(host):
             raise ConfigurationError(
@@ -88,6 +89,7 @@ class BinanceServer:
         self._adding = threading.Lock()
         self._stream_max_age = stream_max_age_seconds
         self._streams: dict[PositionType, StreamServer] = {}
+        self._set_time = set_time
 
     # --- Life ------------------------------------------------------------------------------
 
@@ -259,6 +261,24 @@ class BinanceServer:
         if api is None:
             return None
         return self.state.act(api, lambda b, a, _n, e: controls.account_document(api, b, a, e))
+
+    # --- The market's clock -----------------------------------------------------------------
+
+    def market_time(self) -> int:
+        """Return the venue's clock (unix seconds): where the market stands."""
+        return self.venue.clock.now()
+
+    def set_market_time(self, when: int) -> None:
+        """Move the venue's clock to `when` (unix seconds), if the server was given a way to
+        (`exchange serve --manual-clock`): a test replaying the market steps it itself."""
+        if self._set_time is None:
+            raise ValueError(
+                "time: this market runs on its own clock (serve it with --manual-clock)"
+            )
+        try:
+            self._set_time(when)
+        except ValueError as e:  # a replay's clock never goes back
+            raise ValueError(f"time: {e}") from None
 
     # --- Faults and figures ----------------------------------------------------------------
 
