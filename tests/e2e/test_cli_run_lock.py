@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -92,3 +93,35 @@ def test_a_second_run_on_one_sqlite_database_is_refused_and_a_killed_one_leaves_
     finally:
         third.kill()
         third.wait(timeout=SAFETY_S)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_run_stops_in_order_on_sigterm_or_sigint_even_started_with_sigint_ignored(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """A service manager stops with SIGTERM; a shell's background job starts with SIGINT
+    ignored. Either signal ends the paper run as Ctrl-C does: it says so, releases its lock
+    and exits 0."""
+    data = tmp_path / "data"
+    subprocess.run(
+        [*CLI, "init"], env=_env(data), check=True, capture_output=True, timeout=SAFETY_S
+    )
+    log = tmp_path / "run.log"
+    with log.open("wb") as out:
+        # `trap '' INT` then `exec`: the run inherits SIGINT ignored, as a background job does.
+        runner = subprocess.Popen(
+            ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *CLI, "run"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=_env(data),
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + SAFETY_S
+        while "Ctrl-C stops" not in log.read_text():  # started: it trades until stopped
+            assert runner.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        runner.send_signal(sig)
+        assert runner.wait(timeout=SAFETY_S) == 0, log.read_text()
+    finally:
+        runner.kill()
+        runner.wait()
+    assert log.read_text().splitlines()[-1] == "stopped"

@@ -20,6 +20,7 @@ from rich.markup import escape
 from tradewind.domain.bounds import check_amount, shown
 from tradewind.domain.errors import ConfigurationError
 from tradewind.entrypoints.cli.errors import user_errors
+from tradewind.entrypoints.cli.stopping import stopped_by_signals
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -283,12 +284,8 @@ def _introduce(
 
 def _wait_for_interrupt() -> None:
     """Sleep until Ctrl-C (SIGINT) or SIGTERM, either raising KeyboardInterrupt here."""
-    import signal
     import time
 
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-    while True:
-        time.sleep(3600)
+    with stopped_by_signals():
+        while True:
+            time.sleep(3600)

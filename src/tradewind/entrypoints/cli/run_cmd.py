@@ -12,6 +12,7 @@ from rich.console import Console
 
 from tradewind.domain.accounts import ExchangeKind
 from tradewind.entrypoints.cli.errors import user_errors
+from tradewind.entrypoints.cli.stopping import stopped_by_signals
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -97,7 +98,11 @@ def run(
             raise ConfigurationError("--user-streams: only with --exchange binance")
         settings = load_settings()
         # One runner per SQLite database, and one paper runner per PostgreSQL database.
-        with runner_slot(settings, paper=exchange == ExchangeKind.PAPER) as keep_place:
+        # Ctrl-C or a service manager's SIGTERM stops the run (KeyboardInterrupt below).
+        with (
+            stopped_by_signals(),
+            runner_slot(settings, paper=exchange == ExchangeKind.PAPER) as keep_place,
+        ):
             outages = _outages(keep_place)
             api = None
             if web:
