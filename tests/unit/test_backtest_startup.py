@@ -63,8 +63,9 @@ def test_one_port_module_loads_alone() -> None:
     assert done.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("source", ["csv", "store"])
+@pytest.mark.parametrize("source", ["csv", "store", "generated"])
 def test_a_quiet_backtest_of_plain_flags_imports_no_pydantic(source: str, tmp_path: Path) -> None:
+    """Nor typer, rich, or `pyarrow.parquet` (its `pyarrow.fs` brings ssl and sockets)."""
     from tradewind.adapters.marketdata.candle_store import ParquetCandleStore
     from tradewind.adapters.marketdata.csv_candles import write_candles_csv
     from tradewind.adapters.marketdata.synthetic import generate_market
@@ -78,13 +79,14 @@ def test_a_quiet_backtest_of_plain_flags_imports_no_pydantic(source: str, tmp_pa
         SeriesKey(PositionType.SPOT, Symbol("BTCUSDT"), "1m"), candles
     )
     flags = ["--custom-stop-loss", "2", "--position-size-fixed", "25", "--quiet"]
-    flags += ["--csv", str(csv)] if source == "csv" else []
+    flags += {"csv": ["--csv", str(csv)], "store": [], "generated": ["--generated"]}[source]
     script = (
         "import sys\n"
         f"sys.argv = ['tradewind', 'backtest', *{flags!r}]\n"
         "from tradewind.entrypoints.cli.main import main\n"
         "try:\n    main()\nexcept SystemExit as done:\n    assert done.code == 0, done.code\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'typer', 'rich'}))\n"
+        "heavy = {'pydantic', 'typer', 'rich', 'pyarrow.parquet', 'pyarrow.fs'}\n"
+        "print(sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy))\n"
     )
     env = {**os.environ, "TRADEWIND_CANDLE_DIR": str(tmp_path / "store")}
     env.pop("TRADEWIND_DATA_DIR", None)
@@ -94,5 +96,5 @@ def test_a_quiet_backtest_of_plain_flags_imports_no_pydantic(source: str, tmp_pa
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     summary, imported = done.stdout.strip().splitlines()[-2:]
-    assert json.loads(summary)["candles"] == 2_000
+    assert json.loads(summary)["candles"] == (43_200 if source == "generated" else 2_000)
     assert imported == "[]"

@@ -62,3 +62,27 @@ def test_reading_the_store_skips_pyarrow_dataset_which_would_import_pandas(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["500", repr(float(stored.close.sum())), "False"]
+
+
+def test_a_stored_series_reads_back_as_written(tmp_path: Path) -> None:
+    stored = generate_market(700, 60, seed=6)
+    store = ParquetCandleStore(tmp_path)
+    key = SeriesKey(PositionType.SPOT, Symbol("BTCUSDT"), "1m")
+    store.write(key, stored)
+    read = store.read(key)
+    assert read is not None
+    for name in ("open_time", "open", "high", "low", "close", "volume"):
+        assert getattr(read, name).tobytes() == getattr(stored, name).tobytes(), name
+
+
+def test_a_stored_file_missing_a_column_is_refused_naming_the_columns(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    store = ParquetCandleStore(tmp_path)
+    key = SeriesKey(PositionType.SPOT, Symbol("BTCUSDT"), "1m")
+    store.path(key).parent.mkdir(parents=True)
+    table = pa.table({"open_time": pa.array([0, 60], pa.int64()), "open": [1.0, 2.0]})
+    pq.write_table(table, store.path(key))
+    with pytest.raises(ConfigurationError, match="columns must be open_time, open, high"):
+        store.read(key)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from tradewind.adapters.exchange.builtin_rules import BUILTIN_RULES, rules_for
 from tradewind.adapters.marketdata.csv_candles import read_candles_csv
-from tradewind.adapters.marketdata.synthetic import generate_market
+from tradewind.adapters.marketdata.synthetic import generate_market, start_price
 from tradewind.domain.candles import Candles
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType, Symbol
@@ -58,8 +58,6 @@ class FileSources:
     def generate_candles(
         self, count: int, interval_seconds: int, seed: int, symbol: str
     ) -> Candles:
-        from tradewind.bootstrap.markets import start_price  # clocks, replays: not for a CSV
-
         known = BUILTIN_RULES.get((symbol, PositionType.SPOT))
         return generate_market(
             count,

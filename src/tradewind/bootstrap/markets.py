@@ -16,13 +16,15 @@ from tradewind.adapters.clocks import ReplayClock, ScaledClock, SystemClock
 from tradewind.adapters.exchange.builtin_rules import rules_for
 from tradewind.adapters.marketdata.csv_candles import read_candles_csv
 from tradewind.adapters.marketdata.replay import ReplayMarketData
-from tradewind.adapters.marketdata.synthetic import generate_market
+from tradewind.adapters.marketdata.synthetic import START_PRICES, generate_market, start_price
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.types import PositionType, Symbol
 from tradewind.ports import Clock, MarketData
 from tradewind.settings import Settings
 
+# START_PRICES and start_price live beside the generator (a backtest reaches them without
+# this module's settings, which import pydantic); they are still exported from here.
 __all__ = [
     "START_PRICES",
     "ReplayClock",
@@ -41,10 +43,6 @@ __all__ = [
 ]
 
 MINUTE = 60
-# Start prices of the generated markets, so each symbol looks like itself.
-START_PRICES = {"BTCUSDT": Decimal(42_000), "ETHUSDT": Decimal(2_300), "BNBUSDT": Decimal(310),
-                "SOLUSDT": Decimal(95), "XRPUSDT": Decimal("0.62")}  # fmt: skip
-
 
 STORED = "store"  # `SYMBOL=store`: the symbol's spot 1m series of the candle store
 
@@ -126,11 +124,6 @@ def generated_markets(symbols: list[str], start: int, minutes: int, seed: int) -
 def no_candles() -> ReplayMarketData:
     """Return a market of no candles (bots that decide on another source's candles)."""
     return ReplayMarketData({})
-
-
-def start_price(symbol: str) -> Decimal:
-    """Return where a generated market of `symbol` starts."""
-    return START_PRICES.get(symbol, Decimal(100))
 
 
 def tick_size(symbol: str) -> Decimal:

@@ -25,7 +25,6 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-from tradewind.adapters.exchange.binance.exchange_info import rules_from_file
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.types import PositionType, Symbol
@@ -109,6 +108,10 @@ def rules_for(
     (exchangeInfo carries no leverage); 0, meaning unknown, for other symbols.
     """
     if exchange_info_path is not None:
+        # Only with a file: its reader (json, difflib, its own types) is a backtest's
+        # start-up otherwise.
+        from tradewind.adapters.exchange.binance.exchange_info import rules_from_file
+
         from_file = rules_from_file(exchange_info_path, symbol, position_type)
         if position_type is FUTURES:
             return replace(from_file, max_leverage=BUILTIN_MAX_LEVERAGE.get(symbol, 0))

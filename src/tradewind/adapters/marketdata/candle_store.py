@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import ConfigurationError, DomainError
@@ -52,15 +51,10 @@ class ParquetCandleStore:
         if not path.exists():
             return None
         try:
-            # ParquetFile, not read_table: read_table goes through pyarrow.dataset, which
-            # imports pandas when installed (most of a second at start-up).
-            # Memory-mapped: the column chunks are read from the page cache, not copied
-            # into a buffer first.
-            with pq.ParquetFile(path, memory_map=True) as file:
-                table = file.read(columns=list(COLUMNS))
+            table = _read_parquet(path)
         except (OSError, pa.ArrowInvalid) as e:
             raise ConfigurationError(f"candle store file {path} is unreadable: {e}") from e
-        if table.schema != _SCHEMA:
+        if table is None or table.schema != _SCHEMA:
             raise ConfigurationError(
                 f"candle store file {path}: columns must be {', '.join(COLUMNS)} "
                 "(open_time int64 seconds, the rest float64)"
@@ -76,6 +70,8 @@ class ParquetCandleStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         table = pa.table([pa.array(getattr(candles, name)) for name in COLUMNS], schema=_SCHEMA)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        import pyarrow.parquet as pq  # writing only: a backtest never pays for it
+
         pq.write_table(table, temporary, compression="zstd")
         os.replace(temporary, path)
 
@@ -139,6 +135,37 @@ class ParquetCandleStore:
                 f"candle store rules file {path} is unreadable ({type(e).__name__}: {e}); "
                 "download the symbol again to rewrite it"
             ) from e
+
+
+def _read_parquet(path: Path) -> Any:
+    """The series' six columns as an Arrow table, or None when one is missing.
+
+    Through pyarrow's own Parquet reader (`pyarrow._parquet`, which `ParquetFile` wraps):
+    `pyarrow.parquet` imports `pyarrow.fs` and with it ssl, sockets and the cloud file
+    systems, 30 ms of a backtest's start-up for a local file. Not `read_table` either: it
+    goes through `pyarrow.dataset`, which imports pandas when installed (most of a second).
+    Memory-mapped: the column chunks are read from the page cache, not copied first.
+    Should a pyarrow release move that reader, `ParquetFile` reads the same file.
+    """
+    try:
+        from pyarrow._parquet import ParquetReader
+    except ImportError:  # pragma: no cover - another pyarrow layout
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(path, memory_map=True) as file:
+            if not set(COLUMNS) <= set(file.schema_arrow.names):
+                return None
+            return file.read(columns=list(COLUMNS))
+    reader = ParquetReader()
+    reader.open(str(path), use_memory_map=True)
+    try:
+        indices = [reader.column_name_idx(name) for name in COLUMNS]
+    except KeyError:
+        return None  # a column missing: the caller says which columns a series has
+    else:
+        return reader.read_all(column_indices=indices)
+    finally:
+        reader.close()
 
 
 def _numpy(array: Any) -> Any:

@@ -91,6 +91,14 @@ _VOLUME_NOISE_SD = 0.35
 _VOLUME_STEP = 1_000_000.0  # volumes are multiples of 1e-6
 
 _DEFAULT_START = datetime(2024, 1, 1, tzinfo=UTC)
+# Start prices of the generated markets, so each symbol looks like itself.
+START_PRICES = {"BTCUSDT": Decimal(42_000), "ETHUSDT": Decimal(2_300), "BNBUSDT": Decimal(310),
+                "SOLUSDT": Decimal(95), "XRPUSDT": Decimal("0.62")}  # fmt: skip
+
+
+def start_price(symbol: str) -> Decimal:
+    """Return where a generated market of `symbol` starts."""
+    return START_PRICES.get(symbol, Decimal(100))
 
 
 def generate_market(

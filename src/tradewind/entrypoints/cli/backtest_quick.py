@@ -12,6 +12,7 @@ typer must refuse, an unknown flag) returns None and the typer command handles i
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from pathlib import Path
@@ -43,6 +44,11 @@ def quick_backtest(argv: list[str]) -> int | None:
     if parsed is None:
         return None
     own, config_fields = parsed
+    # No cycle collection while it runs: the imports and the walk's objects set off some
+    # eighty collections that find next to nothing (a few hundred objects) and cost 2-3 %
+    # of the run's CPU time; whatever cycles it leaves are few and die with the process.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         outcome = run_backtest_args(BacktestArgs(config_fields, **own), None)
         print_summary_json(outcome, time.perf_counter() - started)
@@ -52,6 +58,9 @@ def quick_backtest(argv: list[str]) -> int | None:
             raise
         print(f"error: {message}", file=sys.stderr)
         return USER_ERROR
+    finally:
+        if collecting:
+            gc.enable()
     return 0
 
 

@@ -59,10 +59,11 @@ from tradewind.domain.strategies.ema_rsi import EMA_RSI, EmaRsiParams
 from tradewind.domain.types import ExitReason, PositionSide, PositionType, Signal
 from tradewind.services.backtest.feed import BacktestFeed, same_candles
 from tradewind.services.backtest.openings import find_openings
-from tradewind.services.backtest.result import BacktestResult, RoundTrip
+from tradewind.services.backtest.result import BacktestResult, RoundTrip, round_trip
 from tradewind.services.backtest.watched import first_exit_watching, watched_stop
 
 SECONDS_PER_DAY = 86_400
+_ZERO = Decimal(0)
 _NO_TALLY = DayTally(day=date.min)  # without daily limits, no day is ever counted
 # What the candles say at a closing signal; its price is only ever used to size entries.
 _CLOSING = {PositionSide.LONG: Reading(Signal.SELL), PositionSide.SHORT: Reading(Signal.BUY)}
@@ -155,6 +156,7 @@ class _Walk:
         self.spec = spec
         self.rules = spec.trading_rules()
         self.rate = spec.taker_rate
+        self.spot = spec.position_type is PositionType.SPOT
         self.on_progress = on_progress
         self.balance = spec.initial_balance
         self.trades: list[RoundTrip] = []
@@ -202,16 +204,18 @@ class _Walk:
 
     def run(self) -> None:
         n = len(self.c)
+        at = self.openings.index
+        count = len(at)
         cursor = 0
         next_report = 0
         while True:
             if self.on_progress is not None and cursor >= next_report:
                 self.on_progress(cursor)
                 next_report = cursor + max(n // 100, 1)
-            k = bisect_left(self.openings.index, cursor)
-            if k == len(self.openings) or self.openings.index[k] + 1 >= n:
+            k = bisect_left(at, cursor)
+            if k == count or at[k] + 1 >= n:
                 break
-            i = self.openings.index[k]
+            i = at[k]
             entry = self._enter(k)
             if entry is None:
                 cursor = i + 1
@@ -248,8 +252,8 @@ class _Walk:
             return None
         price = to_decimal(o.fill_open[k])
         fee = taker_fee(price, sized, self.rate)
-        held, leftover, cost = sized, Decimal(0), price * sized / spec.leverage + fee
-        if spec.position_type is PositionType.SPOT:  # a BUY's fee is paid in the base
+        held, leftover, cost = sized, _ZERO, price * sized / spec.leverage + fee
+        if self.spot:  # a BUY's fee is paid in the base
             in_base = base_fee(sized, self.rate)
             held = held_after_buy(sized, in_base, spec.rules.step)
             leftover, cost = sized - in_base - held, price * sized
@@ -287,16 +291,16 @@ class _Walk:
             price = to_decimal(o.close_open[opening])
         else:  # still open when the data ends: reported as open
             self.trades.append(
-                RoundTrip(
+                round_trip(
                     entry.side, e, entry.time, entry.entry_price, entry.quantity, entry.fee,
-                    held=entry.held,
+                    None, None, None, None, None, None, entry.held, _ZERO,
                 )
             )  # fmt: skip
             return n
         fee = taker_fee(price, entry.held, self.rate)
         pnl = realized_pnl(entry.side, entry.entry_price, price, entry.held, entry.fee + fee)
         self.trades.append(
-            RoundTrip(
+            round_trip(
                 entry.side, e, entry.time, entry.entry_price, entry.quantity, entry.fee,
                 x, exit_time, price, fee, reason, pnl, entry.held, entry.leftover,
             )

@@ -66,13 +66,18 @@ def summarize(result: BacktestResult, candles: Candles, drawdown: float | None =
     """Compute the summary figures of a backtest result; `drawdown`, when the caller has
     it already (`TradeStats.drawdown.depth`), is the equity curve's `max_drawdown`."""
     closed = result.closed
-    by_reason: dict[str, ReasonTally] = {}
+    counts: dict[str, int] = {}
+    pnls: dict[str, Decimal] = {}
     fees = Decimal(0)
     for t in result.trades:
         fees += t.entry_fee + (t.exit_fee or 0)
         if t.exit_reason is not None and t.pnl is not None:
-            prev = by_reason.get(t.exit_reason.value, ReasonTally(0, Decimal(0)))
-            by_reason[t.exit_reason.value] = ReasonTally(prev.count + 1, prev.pnl + t.pnl)
+            # Tallied in plain dicts, each reason's tally made once: a frozen dataclass a
+            # trade was most of this loop's time.
+            reason = t.exit_reason.value
+            counts[reason] = counts.get(reason, 0) + 1
+            pnls[reason] = pnls.get(reason, Decimal(0)) + t.pnl
+    by_reason = {reason: ReasonTally(count, pnls[reason]) for reason, count in counts.items()}
     n = len(candles)
     equity = result.equity
     open_pnl = float(equity[-1]) - float(result.final_balance) if n else 0.0
