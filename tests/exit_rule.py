@@ -9,6 +9,9 @@ From "Protective exits" and "Fills":
 - stop-loss: long entry·(1 − sl), short entry·(1 + sl); take-profit: long entry·(1 + tp),
   short entry·(1 − tp); trailing: long peak·(1 − ts), short trough·(1 + ts), with the peak
   known at the end of the previous candle (the entry price in the entry candle).
+- the stop-loss and take-profit levels on the price tick, rounded toward the entry (the
+  multiple of the tick nearest the formula's value on the entry's side of it, or the value
+  itself when it is a multiple); a tick of 0 leaves them exact.
 - a level reached inside a candle fills at the level; a candle that opened at or beyond it
   fills at the open, and that comes before anything inside the candle;
 - a stop and the take-profit both reached: the stop first; of two stops, the nearer one
@@ -22,16 +25,30 @@ from decimal import Decimal
 Hit = tuple[Decimal, str]  # (fill price, "stop_loss" | "take_profit" | "trailing_stop")
 
 
-def stop_loss_at(side: str, entry: Decimal, sl: Decimal | None) -> Decimal | None:
+def toward(value: Decimal, entry: Decimal, tick: Decimal) -> Decimal:
+    """`value` moved onto the tick, toward `entry` (whole ticks counted with `//`)."""
+    if tick == 0:
+        return value
+    below = (value // tick) * tick  # value > 0: `//` truncates, i.e. floors
+    if below == value:
+        return value
+    return below + tick if value < entry else below
+
+
+def stop_loss_at(
+    side: str, entry: Decimal, sl: Decimal | None, tick: Decimal = Decimal(0)
+) -> Decimal | None:
     if sl is None:
         return None
-    return entry * (1 - sl) if side == "long" else entry * (1 + sl)
+    return toward(entry * (1 - sl) if side == "long" else entry * (1 + sl), entry, tick)
 
 
-def take_profit_at(side: str, entry: Decimal, tp: Decimal | None) -> Decimal | None:
+def take_profit_at(
+    side: str, entry: Decimal, tp: Decimal | None, tick: Decimal = Decimal(0)
+) -> Decimal | None:
     if tp is None:
         return None
-    return entry * (1 + tp) if side == "long" else entry * (1 - tp)
+    return toward(entry * (1 + tp) if side == "long" else entry * (1 - tp), entry, tick)
 
 
 def trailing_at(side: str, peak: Decimal, ts: Decimal | None) -> Decimal | None:
@@ -88,6 +105,7 @@ def first_exit_by_hand(
     entry: Decimal,
     rules: tuple[Decimal | None, Decimal | None, Decimal | None],
     candles: list[tuple[Decimal, Decimal, Decimal]],
+    tick: Decimal = Decimal(0),
 ) -> tuple[int, Decimal, str] | None:
     """Walk (open, high, low) candles from the entry candle on; return the first exit."""
     sl, tp, ts = rules
@@ -95,8 +113,8 @@ def first_exit_by_hand(
     for index, (open_, high, low) in enumerate(candles):
         hit = exit_at(
             side,
-            stop_loss_at(side, entry, sl),
-            take_profit_at(side, entry, tp),
+            stop_loss_at(side, entry, sl, tick),
+            take_profit_at(side, entry, tp, tick),
             trailing_at(side, peak, ts),
             open_,
             high,

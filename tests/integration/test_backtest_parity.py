@@ -8,7 +8,7 @@ and the symbol rules are shared with the code under test.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import pytest
 
@@ -22,6 +22,12 @@ from tradewind.domain.types import PositionType
 from tradewind.services.backtest import BacktestSpec, run_backtest
 
 D = Decimal
+
+
+def tick_toward(price: Decimal, entry: Decimal, tick: Decimal) -> Decimal:
+    """The page's rule: a stop-loss or take-profit level rounded to the tick toward the entry."""
+    rounding = ROUND_CEILING if price < entry else ROUND_FLOOR
+    return (price / tick).to_integral_value(rounding) * tick
 
 
 def ref_ema(xs: list[float], n: int) -> list[float | None]:
@@ -124,11 +130,14 @@ def reference_trades(
         if pos is not None:  # protective exits inside this candle
             long = pos.side == "long"
             stops = []
+            sl_level = None
             if ex.stop_loss is not None:
                 lvl = pos.entry * (1 - ex.stop_loss) if long else pos.entry * (1 + ex.stop_loss)
-                stops.append((lvl, "stop_loss"))
-            watching = not futures and ex.stop_loss is not None and ex.trailing_stop is not None
-            watching = watching and ex.trailing_stop > ex.stop_loss  # type: ignore[operator]
+                sl_level = tick_toward(lvl, pos.entry, rules.tick_size)
+                stops.append((sl_level, "stop_loss"))
+            # Spot: the trailing stop is watched when its level at entry is below the stop's.
+            watching = not futures and sl_level is not None and ex.trailing_stop is not None
+            watching = watching and pos.entry * (1 - ex.trailing_stop) < sl_level  # type: ignore[operator]
             if ex.trailing_stop is not None:
                 lvl = (
                     pos.peak * (1 - ex.trailing_stop) if long else pos.peak * (1 + ex.trailing_stop)
@@ -143,6 +152,7 @@ def reference_trades(
             tp = None
             if ex.take_profit is not None:
                 tp = pos.entry * (1 + ex.take_profit) if long else pos.entry * (1 - ex.take_profit)
+                tp = tick_toward(tp, pos.entry, rules.tick_size)
             if stop and (o[i] <= stop[0] if long else o[i] >= stop[0]):
                 close_pos(i, o[i], stop[1])
             elif tp and (o[i] >= tp if long else o[i] <= tp):

@@ -9,7 +9,7 @@ store holds afterwards — orders, trades, state, today's counters, outbox event
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import pytest
 
@@ -202,7 +202,8 @@ def test_a_held_position_whose_stop_loss_is_reached_is_closed_with_its_loss_reco
     entry_slot = w.slot_with(Signal.BUY)
     w.exchange.price = entry = close_at(entry_slot)
     assert w.tick(entry_slot) is TickOutcome.DECIDED
-    stop = entry * D("0.99")
+    # entry·0.99 on the market's tick (0.01), rounded toward the entry (docs/strategy.md).
+    stop = (entry * D("0.99") / D("0.01")).to_integral_value(ROUND_CEILING) * D("0.01")
     w.exchange.move_price(stop - 5)  # through the stop: it fills at its level
 
     slot = w.slot_with(Signal.NONE, after=entry_slot)

@@ -24,9 +24,11 @@ from tradewind.domain.bounds import MAX_AMOUNT, MAX_AMOUNT_DECIMALS, MAX_COUNT, 
 from tradewind.domain.params import (
     MAX_LEVERAGE,
     MAX_VENUE_LEVERAGE,
+    TRAILING_STEP,
     DailyLimits,
     ExitRules,
     SizingRule,
+    venue_trailing_rate,
 )
 from tradewind.domain.sizing import effective_leverage
 from tradewind.domain.strategies import (
@@ -142,6 +144,16 @@ def config_warnings(config: ConfigFields) -> list[str]:
         notes.append("auto_transfer_funds has no effect on a spot bot")
     if config.transfer_amount is not None and not config.auto_transfer_funds:
         notes.append("transfer_amount has no effect while auto_transfer_funds is off")
+    trailing = fraction(config.custom_trailing_stop)
+    if trailing is not None:
+        rested = venue_trailing_rate(trailing, config.position_type)
+        if rested != trailing:
+            notes.append(
+                f"custom_trailing_stop {config.custom_trailing_stop} % rests as "
+                f"{rested.scaleb(2).normalize():f} % (the exchange takes a "
+                f"{config.position_type.value} trailing stop in steps of "
+                f"{TRAILING_STEP[config.position_type].scaleb(2).normalize():f} %)"
+            )
     return notes
 
 
@@ -150,8 +162,13 @@ def exit_rules_of(config: ConfigFields) -> ExitRules:
     return ExitRules(
         stop_loss=fraction(config.custom_stop_loss),
         take_profit=fraction(config.custom_take_profit),
-        trailing_stop=fraction(config.custom_trailing_stop),
+        trailing_stop=_rested(fraction(config.custom_trailing_stop), config.position_type),
     )
+
+
+def _rested(trailing: Decimal | None, position_type: PositionType) -> Decimal | None:
+    # The distance the exchange rests (config_warnings says when it is not as written).
+    return None if trailing is None else venue_trailing_rate(trailing, position_type)
 
 
 def sizing_rule_of(config: ConfigFields) -> SizingRule:

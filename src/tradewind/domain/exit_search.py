@@ -6,7 +6,9 @@ candidates of every possible entry are found here in a few array passes instead 
 dozen small numpy calls per position. Like `first_exit`'s filter, the float test is
 widened (`FILTER_SLACK`) so it proposes every candle where the exact Decimal rule
 (`exit_in_candle`) fires, and perhaps a few more: the caller confirms each candidate
-exactly and moves on from a false one.
+exactly and moves on from a false one. The exact levels are on the price tick, rounded
+toward the entry (`domain.exits`), so the float levels here are moved a whole tick that
+way too: a superset again.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def fixed_exit_candidates(
         raise ValueError("fixed_exit_candidates: a trailing stop moves; use first_exit")
     found: IntArray = np.full(start.shape[0], -1, dtype=np.int64)
     up, down = 1 + FILTER_SLACK, 1 - FILTER_SLACK
+    tick = float(rules.tick)
     sl = None if rules.stop_loss is None else float(rules.stop_loss)
     tp = None if rules.take_profit is None else float(rules.take_profit)
     if sl is None and tp is None:
@@ -59,7 +62,7 @@ def fixed_exit_candidates(
         where = np.arange(int(counts.sum()), dtype=np.int64)
         where += np.repeat(start[part] - offsets, counts)
         price = np.repeat(entry_price[part], counts)
-        hit = _reached(long, sl, tp, up, down, price, high[where], low[where])
+        hit = _reached(long, sl, tp, (up, down, tick), price, high[where], low[where])
         candles = np.flatnonzero(hit)
         owner = np.searchsorted(offsets, candles, side="right") - 1
         owners, firsts = np.unique(owner, return_index=True)
@@ -72,21 +75,21 @@ def _reached(
     long: bool,
     sl: float | None,
     tp: float | None,
-    up: float,
-    down: float,
+    widen: tuple[float, float, float],
     price: FloatArray,
     high: FloatArray,
     low: FloatArray,
 ) -> Any:
+    up, down, tick = widen  # a level toward the entry: up for a long's stop, a short's target
     hit = np.zeros(price.shape[0], dtype=bool)
     if long:
         if sl is not None:
-            hit |= low <= price * ((1 - sl) * up)
+            hit |= low <= price * ((1 - sl) * up) + tick
         if tp is not None:
-            hit |= high >= price * ((1 + tp) * down)
+            hit |= high >= price * ((1 + tp) * down) - tick
     else:
         if sl is not None:
-            hit |= high >= price * ((1 + sl) * down)
+            hit |= high >= price * ((1 + sl) * down) - tick
         if tp is not None:
-            hit |= low <= price * ((1 - tp) * up)
+            hit |= low <= price * ((1 - tp) * up) + tick
     return hit

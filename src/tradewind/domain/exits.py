@@ -1,5 +1,10 @@
 """Protective exits: stop-loss, take-profit and trailing stop (docs/strategy.md, "Exits").
 
+The stop-loss and take-profit levels are on the market's price tick (`ExitRules.tick`),
+rounded toward the entry price: the levels an exchange holds (Binance takes a trigger price
+only on PRICE_FILTER's tickSize), so paper, the backtest and live rest the same level. A
+stop so rounded is a hair tighter, a take-profit a hair nearer, never the other way.
+
 `exit_in_candle` is the definition, in Decimal, for one candle. `first_exit` finds the first
 candle of a window where it fires: a float pass over the arrays proposes candidates and
 `exit_in_candle` decides each one exactly, so the fast path can never disagree with the
@@ -9,7 +14,7 @@ definition.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import numpy as np
 
@@ -32,24 +37,40 @@ class ExitHit:
     reason: ExitReason
 
 
+def on_tick(price: Decimal, tick: Decimal, *, up: bool) -> Decimal:
+    """Return `price` rounded to a multiple of `tick`, up or down; a zero tick keeps it.
+
+    A price already on the tick is returned as it is (its digits too).
+    """
+    if tick == 0:
+        return price
+    steps = (price / tick).to_integral_value(ROUND_CEILING if up else ROUND_FLOOR)
+    rounded = steps * tick
+    return price if rounded == price else rounded
+
+
 def stop_loss_level(side: PositionSide, entry: Decimal, rules: ExitRules) -> Decimal | None:
-    """Return the fixed stop-loss price, or None when no stop-loss is set."""
+    """Return the fixed stop-loss price on the tick, or None when no stop-loss is set.
+
+    Long: entry·(1 − sl) rounded up; short: entry·(1 + sl) rounded down (toward the entry).
+    """
     if rules.stop_loss is None:
         return None
-    return (
-        entry * (ONE - rules.stop_loss)
-        if side is PositionSide.LONG
-        else entry * (ONE + rules.stop_loss)
-    )
+    if side is PositionSide.LONG:
+        return on_tick(entry * (ONE - rules.stop_loss), rules.tick, up=True)
+    return on_tick(entry * (ONE + rules.stop_loss), rules.tick, up=False)
 
 
 def take_profit_level(side: PositionSide, entry: Decimal, rules: ExitRules) -> Decimal | None:
-    """Return the take-profit price, or None when no take-profit is set."""
+    """Return the take-profit price on the tick, or None when no take-profit is set.
+
+    Long: entry·(1 + tp) rounded down; short: entry·(1 − tp) rounded up (toward the entry).
+    """
     if rules.take_profit is None:
         return None
     if side is PositionSide.LONG:
-        return entry * (ONE + rules.take_profit)
-    return entry * (ONE - rules.take_profit)
+        return on_tick(entry * (ONE + rules.take_profit), rules.tick, up=False)
+    return on_tick(entry * (ONE - rules.take_profit), rules.tick, up=True)
 
 
 def trailing_level(side: PositionSide, peak: Decimal, rules: ExitRules) -> Decimal | None:
@@ -135,6 +156,7 @@ def first_exit(
     long = side is PositionSide.LONG
     up, down = 1 + _FILTER_SLACK, 1 - _FILTER_SLACK
     masks = []
+    # The Decimal levels, on the tick: floats of them, widened like the rest.
     stop = stop_loss_level(side, entry, rules)
     if stop is not None:
         masks.append(low <= float(stop) * up if long else high >= float(stop) * down)

@@ -88,7 +88,8 @@ def spot_restable(request: ProtectionRequest) -> ProtectionRequest:
 
 def watched_rules(exits: ExitRules, purposes: frozenset[OrderPurpose]) -> ExitRules:
     """Return the bot's exit rules reduced to the exits it watches."""
-    return ExitRules(
+    return replace(
+        exits,
         stop_loss=exits.stop_loss if OrderPurpose.STOP_LOSS in purposes else None,
         take_profit=exits.take_profit if OrderPurpose.TAKE_PROFIT in purposes else None,
         trailing_stop=exits.trailing_stop if OrderPurpose.TRAILING_STOP in purposes else None,

@@ -25,7 +25,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -153,6 +153,9 @@ class _Walk:
         self.c = feed.bot
         self.f = feed.fine
         self.starts = feed.starts
+        # The stop-loss and take-profit levels on the market's tick, as the exchange holds
+        # them (docs/strategy.md, "Exits").
+        spec = replace(spec, exits=spec.exits.on_tick(spec.rules.tick_size))
         self.spec = spec
         self.rules = spec.trading_rules()
         self.rate = spec.taker_rate

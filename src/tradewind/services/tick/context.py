@@ -22,6 +22,7 @@ from tradewind.ports import (
     Bot,
     BotLock,
     Clock,
+    Exchange,
     ExchangeProvider,
     MarketData,
     UnitOfWork,
@@ -130,6 +131,18 @@ class BotAtSlot:
         return any(
             o.client_order_id in wanted and o.status is OrderStatus.NEW for o in self.open_orders
         )
+
+    def on_market(self, exchange: Exchange) -> BotAtSlot:
+        """Return the bot with its stop-loss and take-profit levels on the market's price
+        tick, as the exchange holds them (docs/strategy.md, "Exits"): the rules a tick that
+        may rest or watch those levels decides with. Asks the exchange (its cached rules)
+        only when the bot has such a level."""
+        exits = self.rules.exits
+        if exits.stop_loss is None and exits.take_profit is None:
+            return self
+        config = self.bot.config
+        tick = exchange.market_rules(config.symbol, config.position_type).tick_size
+        return replace(self, rules=replace(self.rules, exits=exits.on_tick(tick)))
 
     def protected(self) -> bool:
         """Tell whether the position's exit orders rest (a flat bot needs none)."""

@@ -138,7 +138,8 @@ def trade(
     `reached` is a watched exit the position reached: it closes the position.
     """
     try:
-        desk = OrderDesk(deps.uow, deps.exchanges.for_account(at.access), at)
+        exchange = deps.exchanges.for_account(at.access)
+        desk = OrderDesk(deps.uow, exchange, at.on_market(exchange))
         return _trade(desk, view, reached)
     except FAILURES as e:
         return _end_failed(deps.uow, at, e)

@@ -8,6 +8,7 @@ next minute from where the last look stopped: no minute is skipped, none is read
 from __future__ import annotations
 
 from tradewind.domain.candles import to_decimal
+from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.types import ExitReason
 from tradewind.domain.watched_exits import MINUTE, Minute, look
 from tradewind.services.tick.context import BotAtSlot, TickDeps
@@ -16,6 +17,7 @@ from tradewind.services.tick.market import FAILURES
 # The most minutes one look reads (one klines call); a watch further behind catches up
 # over the next minutes.
 MINUTES_PER_LOOK = 1_000
+_LEVELS = frozenset({OrderPurpose.STOP_LOSS, OrderPurpose.TAKE_PROFIT})
 
 
 def look_at_watched_exits(deps: TickDeps, at: BotAtSlot) -> ExitReason | None:
@@ -35,6 +37,8 @@ def look_at_watched_exits(deps: TickDeps, at: BotAtSlot) -> ExitReason | None:
         candles = deps.candles_of(at.access.kind).closed_candles(
             config.symbol, "1m", config.position_type, until, count
         )
+        if watch.purposes & _LEVELS:  # a watched level is on the tick, as a resting one
+            at = at.on_market(deps.exchanges.for_account(at.access))
     except FAILURES:
         return None
     minutes: list[Minute] = [

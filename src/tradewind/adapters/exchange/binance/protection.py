@@ -11,13 +11,16 @@ TRAILING_STOP_MARKET with a callback rate of 0.1-10 %), reduce-only for the posi
 quantity. Binance does not cancel the others when one fires; the tick does.
 
 Levels are rounded to the tick size toward the market price: a stop a hair tighter, a
-take-profit a hair nearer, never the other way.
+take-profit a hair nearer, never the other way. That is the domain's rule
+(`domain.exits.on_tick`, docs/strategy.md "Exits"): the levels the tick asks for are on the
+tick already, and stay as they are. Trailing distances go as the domain's
+`venue_trailing_rate` gives them, the rate paper and the backtest use.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from tradewind.adapters.exchange.binance import parsing
 from tradewind.adapters.exchange.binance.errors import (
@@ -28,8 +31,10 @@ from tradewind.adapters.exchange.binance.errors import (
 from tradewind.adapters.exchange.binance.orders import BinanceOrders
 from tradewind.adapters.exchange.binance.transport import Api, BinanceTransport
 from tradewind.domain.errors import ExchangeError
+from tradewind.domain.exits import on_tick
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderReport, ProtectionRequest
+from tradewind.domain.params import venue_trailing_rate
 from tradewind.domain.types import PositionSide, PositionType, Symbol
 from tradewind.domain.watched_exits import spot_restable
 
@@ -39,11 +44,28 @@ FUTURES_CALLBACK_PERCENT = (Decimal("0.1"), Decimal(10))
 
 
 def level(price: Decimal, tick: Decimal, *, up: bool) -> str:
-    """Round a trigger price to the tick size, up or down."""
-    if tick <= 0:
-        return parsing.wire(price)
-    steps = (price / tick).to_integral_value(ROUND_CEILING if up else ROUND_FLOOR)
-    return parsing.wire(steps * tick)
+    """Round a trigger price to the tick size, up or down (the domain's `on_tick`)."""
+    return parsing.wire(on_tick(price, max(tick, Decimal(0)), up=up))
+
+
+def trigger_price(request: ProtectionRequest, rules: MarketRules, purpose: OrderPurpose) -> str:
+    """Return the `stopPrice` / `triggerPrice` of the request's stop-loss or take-profit.
+
+    Toward the market: a long's stop rounds up, its take-profit down; mirrored for shorts.
+    """
+    price = request.stop_loss if purpose is SL else request.take_profit
+    assert price is not None
+    return level(price, rules.tick_size, up=_long(request) == (purpose is SL))
+
+
+def spot_trailing_bips(rate: Decimal) -> int:
+    """Return the `trailingDelta` (whole basis points) a spot trailing stop of `rate` rests with."""
+    return int(venue_trailing_rate(rate, PositionType.SPOT).scaleb(4))
+
+
+def futures_callback_rate(rate: Decimal) -> Decimal:
+    """Return the `callbackRate` (percent, tenths) a futures trailing stop of `rate` rests with."""
+    return venue_trailing_rate(rate, PositionType.FUTURES).scaleb(2).quantize(Decimal("0.1"))
 
 
 def _wanted(request: ProtectionRequest) -> list[OrderPurpose]:
@@ -70,7 +92,7 @@ def _spot_stop_params(
     }
     if stop is TS:
         assert request.trailing_rate is not None
-        bips = int((request.trailing_rate * 10_000).to_integral_value())
+        bips = spot_trailing_bips(request.trailing_rate)
         low, high = SPOT_TRAILING_BIPS
         if not low <= bips <= high:
             raise BinanceRejected(
@@ -79,8 +101,7 @@ def _spot_stop_params(
             )
         params[f"{leg}TrailingDelta"] = bips
     else:
-        assert request.stop_loss is not None
-        params[f"{leg}StopPrice"] = level(request.stop_loss, rules.tick_size, up=True)
+        params[f"{leg}StopPrice"] = trigger_price(request, rules, SL)
     return params
 
 
@@ -137,10 +158,9 @@ class BinanceProtection:
         if stop is not None:
             legs.update(_spot_stop_params(request, rules, stop, "below"))
         if above is not None:
-            assert request.take_profit is not None
             legs.update(
                 aboveType="TAKE_PROFIT",
-                aboveStopPrice=level(request.take_profit, rules.tick_size, up=False),
+                aboveStopPrice=trigger_price(request, rules, TP),
                 aboveClientOrderId=request.ids[TP].value,
             )
         quote = rules.quote_asset
@@ -179,7 +199,7 @@ class BinanceProtection:
         }
         if purpose is TS:
             assert request.trailing_rate is not None
-            rate = (request.trailing_rate * 100).quantize(Decimal("0.1"))
+            rate = futures_callback_rate(request.trailing_rate)
             low, high = FUTURES_CALLBACK_PERCENT
             if not low <= rate <= high:
                 raise BinanceRejected(
@@ -188,10 +208,7 @@ class BinanceProtection:
                 )
             params["callbackRate"] = str(rate)
         else:
-            price = request.stop_loss if purpose is SL else request.take_profit
-            assert price is not None
-            # Toward the market: a long's stop rounds up, its take-profit down; mirrored for shorts.
-            params["triggerPrice"] = level(price, rules.tick_size, up=long == (purpose is SL))
+            params["triggerPrice"] = trigger_price(request, rules, purpose)
         raw = self._transport.call(
             Api.FUTURES_PRIVATE, "POST", "algoOrder", params, idempotent=False
         )
