@@ -7,13 +7,14 @@ exits by signal at the next open (no stops: vectorbt watches stops from the cand
 the fill, tradewind from the fill candle, so only signal exits can agree trade for trade).
 tradewind evaluates each set with its exact Decimal backtest on every core, set up as
 `tradewind optimize` sets up its workers (forked with the candles, each with an indicator
-memo: every distinct EMA or RSI period computed once per process). vectorbt gets TA-Lib's
-indicators (the definition in docs/strategy.md) for each period once and simulates the
-columns `--chunk` sets per `from_signals` call: one call for 1,000 sets on 1M candles would
-need 8 GB per array. A sample of sets is then compared trade by trade (entry and exit
-candle of every position). Besides wall time, the CPU time of each side is reported (all of
-tradewind's worker processes; vectorbt's process): on a shared machine it is the steadier
-figure.
+memo: every distinct EMA or RSI period computed once per process) and without the equity
+curve, as a search ranking by return runs it (vectorbt's call does not build one either).
+vectorbt gets TA-Lib's indicators (the definition in docs/strategy.md) for each period
+once and simulates the columns `--chunk` sets per `from_signals` call: one call for 1,000
+sets on 1M candles would need 8 GB per array. A sample of sets is then compared trade by
+trade (entry and exit candle of every position). Besides wall time, the CPU time of each
+side is reported (all of tradewind's worker processes; vectorbt's process): on a shared
+machine it is the steadier figure.
 
 Run: `.venv-bench/bin/python bench/optimize.py [--candles N] [--sets N] [--workers N]
 [--chunk N] [--sample N]`.
@@ -79,7 +80,7 @@ def _tradewind_one(job: tuple[tuple[int, int], bool]) -> tuple[int, Trades | Non
     """Backtest one set; return its positions' count, and its trades when sampled."""
     pair, keep = job
     assert _CANDLES is not None
-    result = run_backtest(_CANDLES, _spec(*pair))
+    result = run_backtest(_CANDLES, _spec(*pair), with_equity=False)  # as optimize's `return`
     return len(result.trades), [
         (t.entry_index, t.exit_index) for t in result.trades
     ] if keep else None

@@ -16,7 +16,7 @@ from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.strategies import strategy_named
 from tradewind.domain.types import PositionType, Symbol
-from tradewind.services.backtest.engine import run_backtest
+from tradewind.services.backtest.engine import BacktestSpec, run_backtest
 from tradewind.services.backtest.request import BacktestRequest, load_inputs
 from tradewind.services.optimize import OptimizeRequest, optimize
 from tradewind.services.optimize.evaluate import (
@@ -28,6 +28,7 @@ from tradewind.services.optimize.evaluate import (
     spec_for,
 )
 from tradewind.services.optimize.folds import walk_forward
+from tradewind.services.optimize.objectives import OBJECTIVES, READS_EQUITY
 from tradewind.services.optimize.run import overfitting_warnings
 from tradewind.services.optimize.space import ParamSet, parse_space
 
@@ -172,3 +173,17 @@ def _without_memo(params: ParamSet, context: Context) -> Evaluation:
         return evaluate(params, context)
     finally:
         indicator_memo.install(memo)
+
+
+@pytest.mark.parametrize("objective", sorted(OBJECTIVES))
+def test_an_objective_scores_alike_whether_or_not_the_equity_curve_was_skipped(
+    objective: str,
+) -> None:
+    candles = generate_market(3_000, 60, seed=9)
+    spec = BacktestSpec(
+        PositionType.SPOT, Sources(candles).rules("BTCUSDT", PositionType.SPOT, None)
+    )
+    full = run_backtest(candles, spec)
+    searched = run_backtest(candles, spec, with_equity=objective in READS_EQUITY)
+    assert sum(1 for t in full.trades if t.pnl is not None) > 5
+    assert OBJECTIVES[objective](searched, 60) == OBJECTIVES[objective](full, 60)

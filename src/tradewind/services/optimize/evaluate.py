@@ -25,7 +25,7 @@ from tradewind.domain.types import PositionType
 from tradewind.services.backtest.engine import BacktestSpec, run_backtest
 from tradewind.services.backtest.feed import BacktestFeed
 from tradewind.services.optimize.folds import Plan
-from tradewind.services.optimize.objectives import OBJECTIVES
+from tradewind.services.optimize.objectives import OBJECTIVES, READS_EQUITY
 from tradewind.services.optimize.space import ParamSet
 
 
@@ -122,7 +122,7 @@ def spec_for(config: BotConfig, context: Context) -> BacktestSpec:
 def score(context: Context, spec: BacktestSpec, start: int, end: int) -> tuple[float | None, int]:
     """Backtest the bot's candles [start, end) and return (objective, closed trades)."""
     feed = context.feed.window(start, end)
-    result = run_backtest(feed, spec)
+    result = run_backtest(feed, spec, with_equity=context.objective in READS_EQUITY)
     closed = sum(1 for t in result.trades if t.pnl is not None)
     return OBJECTIVES[context.objective](result, feed.bot.interval_seconds), closed
 
