@@ -3,23 +3,34 @@ whole search on a generated market (in this process, and with Optuna's TPE)."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from tradewind.adapters.marketdata.synthetic import generate_market
+from tradewind.domain import indicator_memo
 from tradewind.domain.candles import Candles
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.market_rules import MarketRules
 from tradewind.domain.strategies import strategy_named
 from tradewind.domain.types import PositionType, Symbol
-from tradewind.services.backtest.request import BacktestRequest
+from tradewind.services.backtest.engine import BacktestSpec, run_backtest
+from tradewind.services.backtest.request import BacktestRequest, load_inputs
 from tradewind.services.optimize import OptimizeRequest, optimize
-from tradewind.services.optimize.evaluate import Evaluation
+from tradewind.services.optimize.evaluate import (
+    Context,
+    Evaluation,
+    config_for,
+    evaluate,
+    init_worker,
+    spec_for,
+)
 from tradewind.services.optimize.folds import walk_forward
+from tradewind.services.optimize.objectives import OBJECTIVES, READS_EQUITY
 from tradewind.services.optimize.run import overfitting_warnings
-from tradewind.services.optimize.space import parse_space
+from tradewind.services.optimize.space import ParamSet, parse_space
 
 EMA_RSI = strategy_named("ema_rsi")
 
@@ -118,3 +129,61 @@ def test_a_search_ranks_valid_sets_by_out_of_sample_and_writes_a_bot_config(sear
     best = outcome.ranked[0].params
     assert outcome.best_config.strategy.param_values()["ema_fast"] == best["ema_fast"]
     assert outcome.best_config.name == "ema_rsi BTCUSDT 1m"
+
+
+def test_each_set_in_a_search_trades_as_its_own_backtest_of_the_fold() -> None:
+    # A worker remembers indicators across sets (`init_worker`): after the grid, each set's
+    # trades on every fold still equal a fresh backtest of that fold's candles, copied out
+    # as a backtest of a file holding only them would read them.
+    candles = generate_market(6_000, 60, seed=5)
+    sources = Sources(candles)
+    request = _request(params=["ema_fast=5,8", "ema_slow=21,34"], folds=2, workers=1)
+    inputs = load_inputs(request.backtest, sources)
+    base_fields = inputs.config.model_dump(mode="python", exclude_none=True)
+    plan = walk_forward(len(candles), folds=2, ratio=3.0, holdout=0.2)
+    context = Context(inputs.feed(), inputs.rules, base_fields, "ema_rsi", plan, "return",
+                      None, Decimal(10_000))  # fmt: skip
+    sets = list(parse_space(EMA_RSI, request.params).grid())
+    init_worker(context, 64 << 20)
+    try:
+        remembered = [evaluate(params) for params in sets]
+        memo = indicator_memo.active()
+        assert memo is not None
+        assert memo.hits > 0
+        for params, evaluation in zip(sets, remembered, strict=True):
+            spec = spec_for(config_for(base_fields, "ema_rsi", params), context)
+            for fold in plan.folds:
+                for start, end in ((fold.in_start, fold.in_end), (fold.out_start, fold.out_end)):
+                    window = context.feed.window(start, end)
+                    alone = _copied(window.bot)
+                    assert run_backtest(window, spec).trades == run_backtest(alone, spec).trades
+            assert evaluation == _without_memo(params, context)
+    finally:
+        indicator_memo.install(None)
+
+
+def _copied(candles: Candles) -> Candles:
+    return Candles(*(getattr(candles, f.name).copy() for f in dataclasses.fields(candles)))
+
+
+def _without_memo(params: ParamSet, context: Context) -> Evaluation:
+    memo = indicator_memo.active()
+    indicator_memo.install(None)
+    try:
+        return evaluate(params, context)
+    finally:
+        indicator_memo.install(memo)
+
+
+@pytest.mark.parametrize("objective", sorted(OBJECTIVES))
+def test_an_objective_scores_alike_whether_or_not_the_equity_curve_was_skipped(
+    objective: str,
+) -> None:
+    candles = generate_market(3_000, 60, seed=9)
+    spec = BacktestSpec(
+        PositionType.SPOT, Sources(candles).rules("BTCUSDT", PositionType.SPOT, None)
+    )
+    full = run_backtest(candles, spec)
+    searched = run_backtest(candles, spec, with_equity=objective in READS_EQUITY)
+    assert sum(1 for t in full.trades if t.pnl is not None) > 5
+    assert OBJECTIVES[objective](searched, 60) == OBJECTIVES[objective](full, 60)

@@ -43,6 +43,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from tradewind.domain.candles import FloatArray
 from tradewind.domain.errors import DomainError
+from tradewind.domain.indicator_memo import remembered
 
 __all__ = ["EmaState", "RsiState", "ema", "rsi"]
 
@@ -127,6 +128,7 @@ def _hold_through_flats(values: FloatArray, stale: NDArray[np.bool_]) -> None:
     values[:] = values[position]
 
 
+@remembered("ema")
 def ema(close: FloatArray, period: int) -> FloatArray:
     """Return the EMA of `close`: NaN before index period-1, there the SMA, then smoothed."""
     _check_period(period)
@@ -163,6 +165,7 @@ def ema(close: FloatArray, period: int) -> FloatArray:
     return buffer[:size]
 
 
+@remembered("rsi")
 def rsi(close: FloatArray, period: int) -> FloatArray:
     """Return Wilder's RSI of `close` (0..100): NaN before index `period`, 50 when flat."""
     _check_period(period)

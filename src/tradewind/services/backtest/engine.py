@@ -107,11 +107,15 @@ def run_backtest(
     candles: Candles | BacktestFeed,
     spec: BacktestSpec,
     on_progress: ProgressCallback | None = None,
+    *,
+    with_equity: bool = True,
 ) -> BacktestResult:
     """Replay the strategy over closed candles and return every round trip.
 
     Given candles, they are the bot's and its exits are checked on them; given a feed, the
-    bot's candles are its `bot` and exits are checked on its finer `fine` candles.
+    bot's candles are its `bot` and exits are checked on its finer `fine` candles. Without
+    `with_equity` the equity curve is left empty: a search whose objective never reads it
+    saves a tenth of each backtest.
     """
     feed = candles if isinstance(candles, BacktestFeed) else same_candles(candles)
     walk = _Walk(feed, spec, on_progress)
@@ -121,7 +125,11 @@ def run_backtest(
         open_position=walk.trades[-1] if walk.trades and walk.trades[-1].is_open else None,
         initial_balance=spec.initial_balance,
         final_balance=walk.balance,
-        equity=equity_curve(feed.bot.close, spec.initial_balance, walk.trades),
+        equity=(
+            equity_curve(feed.bot.close, spec.initial_balance, walk.trades)
+            if with_equity
+            else np.empty(0)
+        ),
         skipped=walk.skipped,
         exit_seconds=feed.exit_seconds,
     )

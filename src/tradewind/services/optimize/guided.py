@@ -13,7 +13,14 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from tradewind.services.optimize.evaluate import Context, Evaluation, evaluate, init_worker
+from tradewind.domain import indicator_memo
+from tradewind.services.optimize.evaluate import (
+    Context,
+    Evaluation,
+    evaluate,
+    init_worker,
+    memo_bytes,
+)
 from tradewind.services.optimize.space import ParamSet, SearchSpace
 
 Progress = Callable[[int, int], None]
@@ -35,10 +42,14 @@ def tpe_search(
     seen: dict[tuple[Any, ...], Evaluation] = {}
     told = 0
     pool = (
-        ProcessPoolExecutor(workers, initializer=init_worker, initargs=(context,))
+        ProcessPoolExecutor(
+            workers, initializer=init_worker, initargs=(context, memo_bytes(workers))
+        )
         if workers > 1
         else None
     )
+    if pool is None:
+        indicator_memo.install(indicator_memo.IndicatorMemo(memo_bytes(1)))
     try:
         while told < trials:
             batch = [study.ask() for _ in range(min(workers, trials - told))]
@@ -62,6 +73,7 @@ def tpe_search(
     finally:
         if pool is not None:
             pool.shutdown()
+        indicator_memo.install(None)
     return list(seen.values())
 
 

@@ -66,6 +66,9 @@ def _calmar(result: BacktestResult, interval: int) -> float | None:
     return None if not depth or gain is None else gain / depth
 
 
+# The objectives that read the equity curve; the others' backtests skip building it.
+READS_EQUITY = frozenset({"sharpe", "sortino", "calmar"})
+
 OBJECTIVES: dict[str, Objective] = {
     "return": _return,
     "sharpe": _ratio(downside_only=False),

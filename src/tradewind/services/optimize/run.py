@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from tradewind.bot_config import BotConfig
+from tradewind.domain import indicator_memo
 from tradewind.domain.errors import ConfigurationError
 from tradewind.domain.strategies import strategy_named
 from tradewind.ports.backtest import BacktestSources
@@ -28,6 +29,7 @@ from tradewind.services.optimize.evaluate import (
     config_for,
     evaluate,
     init_worker,
+    memo_bytes,
     score,
     spec_for,
 )
@@ -155,10 +157,16 @@ def evaluate_all(
     results: list[Evaluation] = []
     done: Iterable[Evaluation]
     if workers == 1 or len(sets) == 1:
-        done = (evaluate(params, context) for params in sets)
-        return _collect(done, len(sets), progress, results)
+        indicator_memo.install(indicator_memo.IndicatorMemo(memo_bytes(1)))
+        try:
+            done = (evaluate(params, context) for params in sets)
+            return _collect(done, len(sets), progress, results)
+        finally:
+            indicator_memo.install(None)
     chunk = max(1, len(sets) // (workers * 8))
-    with ProcessPoolExecutor(workers, initializer=init_worker, initargs=(context,)) as pool:
+    with ProcessPoolExecutor(
+        workers, initializer=init_worker, initargs=(context, memo_bytes(workers))
+    ) as pool:
         return _collect(pool.map(evaluate, sets, chunksize=chunk), len(sets), progress, results)
 
 
