@@ -79,7 +79,7 @@ def main() -> int:
             try:
                 if args.live:
                     rows.append(bench_live(bots, database, Path(tmp), args, start, stop,
-                                           wait_slot, quantile))  # fmt: skip
+                                           wait_slot, quantile, cpu_seconds))  # fmt: skip
                 else:
                     rows.append(bench_one(bots, database, Path(tmp), args))
             finally:
@@ -102,6 +102,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--live", action="store_true",
         help="Binance bots against `tradewind exchange serve`, on the feeder (_scale_live.py)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--warmup-slots", type=int, default=1,
+        help="live: unmeasured slots first (each process builds its accounts' clients)",
     )  # fmt: skip
     parser.add_argument(
         "--market",
