@@ -16,10 +16,10 @@ Per measured slot:
 - lag: seconds from the minute to each bot's decision (p50, p99);
 - weight: the REST weight the server counted for this machine's IP in the slot's minute
   (`X-MBX-USED-WEIGHT-1M`, read just before the minute ends), spot and futures; and the
-  same split by what it paid for, from the server's request counts and route weights:
-  trading (orders placed and cancelled, the balance read that sizes an entry, futures
-  leverage and margin settings) and the rest (order look-ups, listen keys, exchangeInfo,
-  klines) — the rest should not grow with the bots in position;
+  same weight by what it paid for, from the server's request counts and route weights:
+  trading (orders placed and cancelled, the balance an entry is sized on, futures
+  settings, fills), order look-ups (what the user streams spare: it should not grow with
+  the bots in position) and the rest (listen keys, exchangeInfo, klines, the clock);
 - in position: bots holding a position when the slot's minute ends;
 - worker CPU: CPU seconds (user + system) of the worker's processes in the slot's minute;
 - klines: REST klines requests in the slot (the book should answer every slot);
@@ -59,10 +59,12 @@ CLI = [sys.executable, "-m", "tradewind.entrypoints.cli"]
 SLOT = 60
 STARTUP_S = 60  # the server, the feeder's fill, the worker and the scheduler
 PER_USER = 8
-# Calls a tick makes to trade (place, cancel, the balance that sizes an entry, futures
-# settings): their weight follows the orders. Every other path is bookkeeping.
-TRADING = ("order", "orderList/oco", "algoOrder", "account", "balance", "leverage",
-           "marginType", "positionSide/dual", "asset/transfer", "openOrders")  # fmt: skip
+# What a slot's REST weight paid for, by the path's last part: look-ups of orders (what
+# the user streams replace), bookkeeping that follows neither orders nor positions (listen
+# keys, rules, candles, the clock), and the rest: trading (placing and cancelling orders,
+# the balance an entry is sized on, futures settings, an order's fills).
+LOOKUPS = ("order", "algoOrder", "openOrders", "openAlgoOrders", "allOrders", "myTrades")
+BOOKKEEPING = ("userDataStream", "listenKey", "exchangeInfo", "klines", "time")
 
 
 def bench_live(
@@ -173,23 +175,24 @@ def request_counts(url: str) -> dict[str, int]:
     return {k: int(v) for k, v in requests.items()}
 
 
-def weight_split(made: dict[str, int]) -> dict[str, int]:
-    """Split the weight of the requests `made` ("METHOD /path": count) into trading and the
-    rest, by the server's own route weights (klines weigh by their limit: counted at 2)."""
+def weight_split(made: dict[str, int]) -> dict[str, Any]:
+    """Split the weight of the requests `made` ("METHOD /path": count) by what it paid for,
+    with the server's own route weights (klines weigh by their limit: counted at 2)."""
     from tradewind.testkit.binance_server import pipeline  # the routes register on import
 
-    trading = other = 0
+    split = dict.fromkeys(("weight_trading", "weight_lookups", "weight_other"), 0)
     for call, count in made.items():
         method, path = call.split(" ", 1)
         route = pipeline.ROUTES.find(method, path)
-        weight = (2 if "klines" in path else route.weight_of({"symbol": "BTCUSDT"}) if route else 0) * count
-        if path.rsplit("/v1/", 1)[-1].rsplit("/v3/", 1)[-1] in TRADING and method != "GET":
-            trading += weight
-        elif path.endswith(("/account", "/balance")):
-            trading += weight  # the free balance an entry is sized on
+        each = route.weight_of({"symbol": "BTCUSDT"}) if route else 0
+        name = path.rsplit("/", 1)[-1]
+        if method == "GET" and name in LOOKUPS:
+            split["weight_lookups"] += each * count
+        elif name in BOOKKEEPING:
+            split["weight_other"] += (2 if name == "klines" else each) * count
         else:
-            other += weight
-    return {"weight_trading": trading, "weight_other": other}
+            split["weight_trading"] += each * count
+    return split | {"requests": {k: v for k, v in made.items() if v}}
 
 
 def feeder_messages(client: redis.Redis, namespace: str) -> int:
@@ -233,7 +236,9 @@ def summary(bots: int, rows: list[dict[str, Any]], args: argparse.Namespace) -> 
         "weight_spot_per_slot": each("weight_spot"),
         "weight_futures_per_slot": each("weight_futures"),
         "weight_trading_per_slot": each("weight_trading"),
+        "weight_lookups_per_slot": each("weight_lookups"),
         "weight_other_per_slot": each("weight_other"),
+        "requests_per_slot": each("requests"),
         "in_position_per_slot": each("in_position"), "worker_cpu_s_per_slot": each("worker_cpu_s"),
         "ticks_per_slot": each("ticks"), "load_per_slot": each("load"),
         "klines_per_slot": each("klines"), "stream_messages_per_slot": each("stream_messages"),
@@ -252,7 +257,8 @@ def print_live(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     for row in rows:
         print(f"{row['bots']:,} Binance bots, {row['slots']} slots (per slot):")
         for name in ("p50_lag_s", "p99_lag_s", "weight_spot", "weight_futures",
-                     "weight_trading", "weight_other", "klines", "stream_messages", "orders",
-                     "in_position", "late_groups", "worker_cpu_s", "load"):  # fmt: skip
+                     "weight_trading", "weight_lookups", "weight_other", "klines",
+                     "stream_messages", "orders", "in_position", "late_groups",
+                     "worker_cpu_s", "load"):  # fmt: skip
             print(f"  {name:>16}: {' / '.join(map(str, row[f'{name}_per_slot']))}")
         print(f"  skipped slots: {row['skipped_slots']}; load after: {row['load_after']}")
