@@ -59,6 +59,7 @@ CLI = [sys.executable, "-m", "tradewind.entrypoints.cli"]
 SLOT = 60
 STARTUP_S = 60  # the server, the feeder's fill, the worker and the scheduler
 PER_USER = 8
+LIVE_THREADS = 4  # a tick that trades waits on REST round trips: four overlap per process
 # What a slot's REST weight paid for, by the path's last part: look-ups of orders (what
 # the user streams replace), bookkeeping that follows neither orders nor positions (listen
 # keys, rules, candles, the clock), and the rest: trading (placing and cancelling orders,
@@ -80,6 +81,7 @@ def bench_live(
         "TRADEWIND_NAMESPACE": namespace, "TRADEWIND_BROKER_URL": args.broker,
         "TRADEWIND_REDIS_URL": "redis://127.0.0.1:6379/0",
         "TRADEWIND_TICK_BATCH_SIZE": str(args.batch), "TRADEWIND_WORKERS_TRADE_BINANCE": "1",
+        "TRADEWIND_TICK_THREADS": str(args.threads or LIVE_THREADS),
     }  # fmt: skip
     processes: list[subprocess.Popen[bytes]] = []
     client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
@@ -246,14 +248,16 @@ def summary(bots: int, rows: list[dict[str, Any]], args: argparse.Namespace) -> 
         "skipped_slots": sum(1 for row in rows if row["claimed"] < bots),
         "median_p99_lag_s": statistics.median(each("p99_lag_s")) if rows else float("nan"),
         "concurrency": args.concurrency, "batch": args.batch,
-        "load_after": os.getloadavg(), "spot_usdt": str(Decimal(10_000)),
+        "threads": args.threads or LIVE_THREADS, "load_after": os.getloadavg(),
+        "spot_usdt": str(Decimal(10_000)),
     }  # fmt: skip
 
 
 def print_live(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print(f"\nLive: tradewind exchange serve + feeder + user-streams + 1 worker x "
           f"{args.concurrency} + "
-          f"scheduler, batches of {args.batch}, {os.cpu_count()} cores, wall clock")  # fmt: skip
+          f"scheduler, batches of {args.batch}, {args.threads or LIVE_THREADS} tick threads, "
+          f"{os.cpu_count()} cores, wall clock")  # fmt: skip
     for row in rows:
         print(f"{row['bots']:,} Binance bots, {row['slots']} slots (per slot):")
         for name in ("p50_lag_s", "p99_lag_s", "weight_spot", "weight_futures",

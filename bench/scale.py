@@ -100,6 +100,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=100, help="TRADEWIND_TICK_BATCH_SIZE")
     parser.add_argument("--broker", default=REDIS_URL, help="TRADEWIND_BROKER_URL")
     parser.add_argument(
+        "--threads", type=int, default=None,
+        help="TRADEWIND_TICK_THREADS (default: 4 live, where ticks wait on REST; 1 paper)",
+    )  # fmt: skip
+    parser.add_argument(
         "--live", action="store_true",
         help="Binance bots against `tradewind exchange serve`, on the feeder (_scale_live.py)",
     )  # fmt: skip
@@ -124,6 +128,7 @@ def bench_one(bots: int, database: BenchDatabase, tmp: Path, args: argparse.Name
         "TRADEWIND_DATABASE_URL": database.url, "TRADEWIND_SECRET_KEY": key,
         "TRADEWIND_NAMESPACE": namespace, "TRADEWIND_BROKER_URL": args.broker,
         "TRADEWIND_REDIS_URL": REDIS_URL, "TRADEWIND_TICK_BATCH_SIZE": str(args.batch),
+        "TRADEWIND_TICK_THREADS": str(args.threads or 1),
     }  # fmt: skip
     started = time.perf_counter()
     settings = Settings(data_dir=tmp, database_url=database.url, secret_key=key)
