@@ -57,7 +57,7 @@ from tradewind.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "tradewind.entrypoints.cli"]
 SLOT = 60
-STARTUP_S = 60  # the server, the feeder's fill, the worker and the scheduler
+STARTUP_S = 45  # the feeder's fill and the user streams' listen keys
 PER_USER = 8
 LIVE_THREADS = 4  # a tick that trades waits on REST round trips: four overlap per process
 # What a slot's REST weight paid for, by the path's last part: look-ups of orders (what
@@ -97,6 +97,14 @@ def bench_live(
         env |= {"TRADEWIND_BINANCE_URL": url, "TRADEWIND_BINANCE_STREAM_URL": streams.group(1),
                 "TRADEWIND_BINANCE_FUTURES_STREAM_URL": streams.group(2)}  # fmt: skip
 
+        # The worker and the scheduler start before the bots exist: a scheduler that starts
+        # to lead reconciles every active bot with its venue (open orders, futures position:
+        # ~7 weight each, 10,000 bots ~70,000 weight, a quarter of an hour of the futures
+        # budget), a start-up cost, not a slot's. Bots added later are not reconciled.
+        node = [sys.executable, str(ROOT / "bench" / "_scale_node.py")]
+        worker = start(processes, env, tmp / "worker.log",
+                       [*node, f"--concurrency={args.concurrency}"], " ready.")  # fmt: skip
+        start(processes, env, tmp / "scheduler.log", [*CLI, "scheduler"], "leading")
         started = time.perf_counter()
         users = -(-bots // PER_USER)
         with httpx.Client(base_url=url, timeout=30) as http:
@@ -117,10 +125,6 @@ def bench_live(
               "feeder follows")  # fmt: skip
         start(processes, env, tmp / "user-streams.log",
               [*CLI, "user-streams", "--refresh", "5"], "owned here")  # fmt: skip
-        node = [sys.executable, str(ROOT / "bench" / "_scale_node.py")]
-        worker = start(processes, env, tmp / "worker.log",
-                       [*node, f"--concurrency={args.concurrency}"], " ready.")  # fmt: skip
-        start(processes, env, tmp / "scheduler.log", [*CLI, "scheduler"], "leading")
         if time.time() > first:
             raise SystemExit("the processes started too late for the warm-up slot")
         print(f"warm-up slots {warmups}, measuring {len(slots)} slots", flush=True)
