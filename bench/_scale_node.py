@@ -11,9 +11,13 @@ that the calls per slot do not grow with the number of bots.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import time
+from typing import Any
 
 import redis
+from celery.signals import task_postrun, worker_process_init
 
 from tradewind.adapters.clocks import SystemClock
 from tradewind.adapters.shared.redis_store import Names, connect_redis
@@ -40,6 +44,30 @@ class CountedSource:
     ) -> Candles:
         self._redis.incr(self._names.key("bench", "md", until))
         return self._inner.closed_candles(symbol, timeframe, position_type, until, limit)
+
+
+class _Profile:
+    profiler: cProfile.Profile | None = None
+    written = 0.0
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _profile_process(**_: Any) -> None:
+    if os.environ.get("TRADEWIND_BENCH_PROFILE"):
+        _Profile.profiler = cProfile.Profile()
+        _Profile.profiler.enable()
+
+
+@task_postrun.connect  # type: ignore[untyped-decorator]
+def _write_profile(**_: Any) -> None:
+    profiler = _Profile.profiler
+    if profiler is None or time.monotonic() - _Profile.written < 10:
+        return
+    _Profile.written = time.monotonic()
+    folder = os.environ["TRADEWIND_BENCH_PROFILE"]
+    profiler.disable()
+    profiler.dump_stats(os.path.join(folder, f"worker-{os.getpid()}.prof"))
+    profiler.enable()
 
 
 def build(settings: Settings, seed: int) -> WorkerRuntime:

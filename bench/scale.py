@@ -79,7 +79,7 @@ def main() -> int:
             try:
                 if args.live:
                     rows.append(bench_live(bots, database, Path(tmp), args, start, stop,
-                                           wait_slot, quantile))  # fmt: skip
+                                           wait_slot, quantile, cpu_seconds))  # fmt: skip
                 else:
                     rows.append(bench_one(bots, database, Path(tmp), args))
             finally:
@@ -100,8 +100,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=100, help="TRADEWIND_TICK_BATCH_SIZE")
     parser.add_argument("--broker", default=REDIS_URL, help="TRADEWIND_BROKER_URL")
     parser.add_argument(
+        "--threads", type=int, default=None,
+        help="TRADEWIND_TICK_THREADS (default: 4 live, where ticks wait on REST; 1 paper)",
+    )  # fmt: skip
+    parser.add_argument(
         "--live", action="store_true",
         help="Binance bots against `tradewind exchange serve`, on the feeder (_scale_live.py)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--warmup-slots", type=int, default=1,
+        help="live: unmeasured slots first (each process builds its accounts' clients)",
     )  # fmt: skip
     parser.add_argument(
         "--market",
@@ -120,6 +128,7 @@ def bench_one(bots: int, database: BenchDatabase, tmp: Path, args: argparse.Name
         "TRADEWIND_DATABASE_URL": database.url, "TRADEWIND_SECRET_KEY": key,
         "TRADEWIND_NAMESPACE": namespace, "TRADEWIND_BROKER_URL": args.broker,
         "TRADEWIND_REDIS_URL": REDIS_URL, "TRADEWIND_TICK_BATCH_SIZE": str(args.batch),
+        "TRADEWIND_TICK_THREADS": str(args.threads or 1),
     }  # fmt: skip
     started = time.perf_counter()
     settings = Settings(data_dir=tmp, database_url=database.url, secret_key=key)

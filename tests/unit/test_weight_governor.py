@@ -131,3 +131,38 @@ def test_threads_never_overspend_the_window() -> None:
 def test_nonsense_limits_are_refused(limit: int, slow_at: float) -> None:
     with pytest.raises(ValueError, match="must be"):
         WeightGovernor(limit, slow_at=slow_at)
+
+
+class CountedStore(LocalWeightStore):
+    """The in-process store, counting what is written to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.observed: list[int] = []
+
+    def observe(self, window: int, used: int) -> None:
+        self.observed.append(used)
+        super().observe(window, used)
+
+
+def test_a_header_the_store_already_holds_is_not_written_again() -> None:
+    store = CountedStore()
+    gov, _ = governor(store=store)
+    for _ in range(10):
+        gov.acquire(2)
+    gov.observe(15)  # Binance counted less than was reserved: nothing to raise
+    gov.observe(20)
+    assert store.observed == []
+    gov.observe(35)  # another process spent weight meanwhile: the count goes up
+    assert store.observed == [35]
+    assert gov.used() == 35
+
+
+def test_a_block_stops_even_requests_far_below_the_limit() -> None:
+    store = LocalWeightStore()
+    first, time = governor(store=store)
+    second = WeightGovernor(100, store, clock=time.clock, sleep=time.sleep)
+    first.rate_limited(7)
+    second.acquire(1)
+    assert time.slept == [7]
+    assert second.used() == 1

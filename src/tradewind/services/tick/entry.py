@@ -8,6 +8,7 @@ not sent, and the bot says why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from tradewind.domain.decide import Enter, funding_shortfall, size_order, transfer_size
@@ -16,11 +17,15 @@ from tradewind.domain.normalization import NoOrder
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.sizing import effective_leverage
 from tradewind.domain.types import PositionSide, PositionType
+from tradewind.ports import UnitOfWork
 from tradewind.services.tick.sending import OrderDesk
 
 
-def enter(desk: OrderDesk, entry: Enter) -> bool:
-    """Open the position `entry` asks for if the funds allow; return True when it filled."""
+def enter(desk: OrderDesk, entry: Enter, then: Callable[[UnitOfWork], None] | None = None) -> bool:
+    """Open the position `entry` asks for if the funds allow; return True when it filled.
+
+    `then` writes in the transaction that records the fill (see `OrderDesk.send_market`).
+    """
     at, exchange = desk.at, desk.exchange
     bot, rules = at.bot, at.rules
     symbol, position_type = bot.config.symbol, rules.position_type
@@ -42,7 +47,7 @@ def enter(desk: OrderDesk, entry: Enter) -> bool:
     if isinstance(sized, NoOrder):
         bot.state.reason = f"{entry.signal.name} signal, but {sized}"
         return False
-    return desk.send_market(entry.order_side, sized, OrderPurpose.ENTRY)
+    return desk.send_market(entry.order_side, sized, OrderPurpose.ENTRY, then)
 
 
 def _top_up(desk: OrderDesk, asset: str, free: Decimal, shortfall: Decimal) -> Decimal:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from tradewind.domain.bots import BotStatus, OpenPosition
 from tradewind.domain.decide import Protect
@@ -10,6 +10,7 @@ from tradewind.domain.errors import ExchangeError, OrderRejected, OutcomeUnknown
 from tradewind.domain.orders import ClientOrderId, OrderPurpose, OrderStatus, ProtectionRequest
 from tradewind.domain.records import OrderRecord
 from tradewind.domain.watched_exits import Watch
+from tradewind.ports import UnitOfWork
 from tradewind.services.tick import alerts
 from tradewind.services.tick.recording import record_report
 from tradewind.services.tick.sending import OrderDesk
@@ -17,16 +18,18 @@ from tradewind.services.tick.sending import OrderDesk
 WATCHED = "not placed: the exchange holds one stop per position; the bot watches this exit"
 
 
-def protect(desk: OrderDesk, wanted: Protect) -> None:
-    """Place the stop-loss / take-profit / trailing orders `wanted` for the position.
+@dataclass(frozen=True, slots=True)
+class Protection:
+    """The exits a position is to rest: the request for the exchange and the order rows."""
 
-    Their rows are written first (SUBMITTING), as for any order: a lost answer or a crash
-    leaves rows the next tick settles by client id, never an order the database lacks.
-    """
+    request: ProtectionRequest
+    intents: list[OrderRecord]
+
+
+def plan_protection(desk: OrderDesk, wanted: Protect) -> Protection:
+    """Return the request and the rows (SUBMITTING) of the exits `wanted`, not written yet."""
     at = desk.at
     bot, config = at.bot, at.bot.config
-    position = bot.state.position
-    assert position is not None
     ids = {p: ClientOrderId.for_slot(bot.id, at.slot, p) for p in wanted.purposes}
     request = ProtectionRequest(
         symbol=config.symbol,
@@ -39,13 +42,37 @@ def protect(desk: OrderDesk, wanted: Protect) -> None:
         trailing_rate=wanted.trailing_rate,
         ids=ids,
     )
-    intents = [_intent(desk, purpose, cid) for purpose, cid in ids.items()]
-    with desk.transactions() as uow:
-        uow.orders.add_all(intents)
-        position.protection = {p: cid.value for p, cid in ids.items()}
-        at.book.save(uow)
-        uow.commit()
-    at.open_orders.extend(intents)
+    return Protection(request, [_intent(desk, purpose, cid) for purpose, cid in ids.items()])
+
+
+def write_intents(uow: UnitOfWork, desk: OrderDesk, planned: Protection) -> None:
+    """Add the exits' rows and name them on the position, in `uow` (the caller commits,
+    with the bot's state: `at.book.save`)."""
+    at = desk.at
+    position = at.bot.state.position
+    assert position is not None
+    uow.orders.add_all(planned.intents)
+    position.protection = {p: cid.value for p, cid in planned.request.ids.items()}
+    at.open_orders.extend(planned.intents)
+
+
+def protect(desk: OrderDesk, wanted: Protect | Protection) -> None:
+    """Place the stop-loss / take-profit / trailing orders `wanted` for the position.
+
+    Their rows are written first (SUBMITTING), as for any order: a lost answer or a crash
+    leaves rows the next tick settles by client id, never an order the database lacks.
+    A `Protection` was written already (with the entry's fill: one transaction less).
+    """
+    at = desk.at
+    bot = at.bot
+    assert bot.state.position is not None
+    planned = wanted if isinstance(wanted, Protection) else plan_protection(desk, wanted)
+    if not isinstance(wanted, Protection):
+        with desk.transactions() as uow:
+            write_intents(uow, desk, planned)
+            at.book.save(uow)
+            uow.commit()
+    request, intents = planned.request, planned.intents
     try:
         reports = {r.client_order_id.value: r for r in desk.exchange.protect_position(request)}
     except OutcomeUnknown as e:

@@ -26,7 +26,7 @@ from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.notifications import ErrorCause
 from tradewind.domain.orders import OrderPurpose
 from tradewind.domain.records import OutboxEvent
-from tradewind.domain.types import ExitReason
+from tradewind.domain.types import ExitReason, Signal
 from tradewind.ports import TickLoad, UnitOfWork
 from tradewind.services.tick import alerts
 from tradewind.services.tick.closing import close_on_request
@@ -35,7 +35,13 @@ from tradewind.services.tick.entry import enter
 from tradewind.services.tick.market import FAILURES, MarketView, Unread, read_market
 from tradewind.services.tick.orphans import sweep_venue_orders
 from tradewind.services.tick.outcome import TickOutcome
-from tradewind.services.tick.protection import lift_protection, protect
+from tradewind.services.tick.protection import (
+    Protection,
+    lift_protection,
+    plan_protection,
+    protect,
+    write_intents,
+)
 from tradewind.services.tick.reconcile import UNSENT, settle_open_orders
 from tradewind.services.tick.sending import OrderDesk
 from tradewind.services.tick.state import conclude, failed, mark_error, saw, write
@@ -179,16 +185,37 @@ def _trade(desk: OrderDesk, view: MarketView, reached: ExitReason | None) -> Tic
             purpose = _CLOSING[decision.reason]
             desk.send_market(decision.side, state.position.quantity, purpose)
     elif isinstance(decision, Enter):
-        if enter(desk, decision):
-            after = decide(at.rules, state.position, today, NOTHING, resting=at.protected())
-            if isinstance(after, Protect):  # a new position gets its exits at once
-                protect(desk, after)
+        _enter(desk, decision, today, reading.signal)
     elif isinstance(decision, Wait):
         _wait(at, decision)
     with desk.transactions() as uow:
         write(uow, at, conclude(at, lambda: at.book.today(uow), reading.signal))
         uow.commit()
     return TickOutcome.DECIDED
+
+
+def _enter(desk: OrderDesk, decision: Enter, today: DayTally, signal: Signal | None) -> None:
+    """Enter; a new position gets its exits at once.
+
+    The transaction that records the fill also writes the exits' rows (committed before
+    they are sent, as any order's) and the tick's conclusion, so an entry costs three
+    transactions (intent, fill, exits' answers), not five.
+    """
+    at = desk.at
+    planned: list[Protection] = []
+
+    def after_fill(uow: UnitOfWork) -> None:
+        position = at.bot.state.position
+        if position is None:
+            return
+        after = decide(at.rules, position, today, NOTHING, resting=at.protected())
+        if isinstance(after, Protect):
+            planned.append(plan_protection(desk, after))
+            write_intents(uow, desk, planned[0])
+        conclude(at, lambda: today, signal)  # in position: the tally is not asked
+
+    if enter(desk, decision, after_fill) and planned:
+        protect(desk, planned[0])
 
 
 def _parted_from_venue(desk: OrderDesk) -> bool:

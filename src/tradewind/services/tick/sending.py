@@ -44,11 +44,19 @@ class OrderDesk:
     exchange: Exchange
     at: BotAtSlot
 
-    def send_market(self, side: Side, quantity: Decimal, purpose: OrderPurpose) -> bool:
+    def send_market(
+        self,
+        side: Side,
+        quantity: Decimal,
+        purpose: OrderPurpose,
+        then: Callable[[UnitOfWork], None] | None = None,
+    ) -> bool:
         """Place one MARKET order for the bot; return True when it filled.
 
         The `orders` row is committed as SUBMITTING before anything is sent, so a crash
         between sending and recording leaves a row the next tick reconciles by client id.
+        `then` writes more in the transaction that records the answer (what the fill
+        leads to: a new position's exits), before the bot's state is saved there.
         """
         at = self.at
         config = at.bot.config
@@ -84,7 +92,7 @@ class OrderDesk:
             self._unsent(order, OrderStatus.REJECTED, f"order not placed: {e}", e)
             return False
         # The bot's lock keeps every other tick off its orders: the record in hand is the row.
-        self.record(order, report)
+        self.record(order, report, then)
         return report.executed_qty > 0
 
     def market_for(self, order: OrderRecord, report: OrderReport | None) -> MarketRules | None:
@@ -96,11 +104,18 @@ class OrderDesk:
         config = self.at.bot.config
         return self.exchange.market_rules(config.symbol, config.position_type)
 
-    def record(self, order: OrderRecord, report: OrderReport) -> None:
+    def record(
+        self,
+        order: OrderRecord,
+        report: OrderReport,
+        then: Callable[[UnitOfWork], None] | None = None,
+    ) -> None:
         """Settle `order` from the exchange's report, its fill and the bot's state at once."""
         market = self.market_for(order, report)
         with self.transactions() as uow:
             record_report(uow, self.at.bot, order, report, market)
+            if then is not None:
+                then(uow)
             self.at.book.save(uow)
             uow.commit()
         self.at.book.filled()

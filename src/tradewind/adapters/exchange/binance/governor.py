@@ -9,7 +9,10 @@ before each request, raised to what the header says after — and before each re
 - at the limit, waits for the next window.
 
 The budget lives in a `WeightStore`: in-process (all bots of one process) or in Redis (all
-processes behind one IP), so several workers share one limit as Binance sees it.
+processes behind one IP), so several workers share one limit as Binance sees it. Most
+requests find no block and the budget below the mark: one store call then both checks and
+reserves (`reserve_before`), one round trip to Redis instead of three; and a header that says
+no more than the store already holds is not written back.
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ class WeightStore(Protocol):
 
     def observe(self, window: int, used: int) -> None:
         """Raise the window's count to `used` (what Binance reported), never lower it."""
+        ...
+
+    def reserve_before(self, window: int, weight: int, mark: int, now: float) -> int | None:
+        """Add `weight` to `window` if no block holds at `now` and the total stays within
+        `mark`; return the new total, or None (nothing added: the caller paces)."""
         ...
 
     def block_until(self, until: float) -> None:
@@ -77,6 +85,16 @@ class LocalWeightStore:
             self._roll(window)
             self._used = max(self._used, used)
 
+    def reserve_before(self, window: int, weight: int, mark: int, now: float) -> int | None:
+        with self._lock:
+            if self._blocked > now:
+                return None
+            self._roll(window)
+            if self._used + weight > mark:
+                return None
+            self._used += weight
+            return self._used
+
     def block_until(self, until: float) -> None:
         with self._lock:
             self._blocked = max(self._blocked, until)
@@ -108,10 +126,19 @@ class WeightGovernor:
         self._clock = clock
         self._sleep = sleep
         self.waited = 0.0  # seconds spent waiting, for benchmarks and tests
+        # The highest count the store is known to hold, by window: a header at or below it
+        # changes nothing there (counts only grow within a window).
+        self._known = (-1, 0)
 
     def acquire(self, weight: int) -> None:
         """Wait until a request of `weight` may go, then count it."""
         weight = max(0, min(weight, self.limit))
+        now = self._clock()
+        window = int(now // WINDOW_SECONDS)
+        total = self.store.reserve_before(window, weight, int(self.limit * self.slow_at), now)
+        if total is not None:  # no block, well below the limit: gone at once
+            self._saw(window, total)
+            return
         while True:
             now = self._clock()
             blocked = self.store.blocked_until()
@@ -136,7 +163,16 @@ class WeightGovernor:
 
     def observe(self, used: int) -> None:
         """Take the used weight Binance reported on a response."""
-        self.store.observe(int(self._clock() // WINDOW_SECONDS), used)
+        window = int(self._clock() // WINDOW_SECONDS)
+        known_window, known = self._known
+        if known_window == window and used <= known:
+            return  # the store holds as much already
+        self.store.observe(window, used)
+        self._saw(window, used)
+
+    def _saw(self, window: int, total: int) -> None:
+        known_window, known = self._known
+        self._known = (window, max(total, known) if known_window == window else total)
 
     def rate_limited(self, retry_after: float | None) -> None:
         """Stop every request after a 429/418: for Retry-After, else to the window's end."""

@@ -46,6 +46,18 @@ local total = redis.call('INCRBY', KEYS[1], weight)
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return total
 """
+# The same, in one round trip with the checks before it: no block holds (KEYS[2] against
+# ARGV[4], now) and the total stays within ARGV[2] (the mark past which requests are paced).
+_RESERVE_BEFORE = """
+local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
+if blocked > tonumber(ARGV[4]) then return -1 end
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local weight = tonumber(ARGV[1])
+if used + weight > tonumber(ARGV[2]) then return -1 end
+local total = redis.call('INCRBY', KEYS[1], weight)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return total
+"""
 # Raise a window's count to what Binance reported, never lower it.
 _OBSERVE = """
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -70,6 +82,7 @@ class RedisWeightStore:
         self._redis = client
         self._prefix = prefix
         self._reserve: Any = client.register_script(_RESERVE)
+        self._reserve_before: Any = client.register_script(_RESERVE_BEFORE)
         self._observe: Any = client.register_script(_OBSERVE)
         self._block: Any = client.register_script(_BLOCK)
 
@@ -87,6 +100,12 @@ class RedisWeightStore:
     def reserve(self, window: int, weight: int, limit: int) -> int | None:
         args = [weight, limit, 2 * WINDOW_SECONDS]
         total = int(_budget(lambda: self._reserve(keys=[self._key(window)], args=args)))
+        return None if total < 0 else total
+
+    def reserve_before(self, window: int, weight: int, mark: int, now: float) -> int | None:
+        keys = [self._key(window), f"{self._prefix}:blocked"]
+        args = [weight, mark, 2 * WINDOW_SECONDS, repr(now)]
+        total = int(self._reserve_before(keys=keys, args=args))
         return None if total < 0 else total
 
     def used(self, window: int) -> int:
