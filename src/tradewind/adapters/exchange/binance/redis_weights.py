@@ -105,7 +105,7 @@ class RedisWeightStore:
     def reserve_before(self, window: int, weight: int, mark: int, now: float) -> int | None:
         keys = [self._key(window), f"{self._prefix}:blocked"]
         args = [weight, mark, 2 * WINDOW_SECONDS, repr(now)]
-        total = int(self._reserve_before(keys=keys, args=args))
+        total = int(_budget(lambda: self._reserve_before(keys=keys, args=args)))
         return None if total < 0 else total
 
     def used(self, window: int) -> int:
