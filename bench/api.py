@@ -6,28 +6,28 @@ end), adds USERS users sharing BOTS started paper bots (the tick benchmark's mix
 read token each, starts `tradewind serve` (WORKERS processes) on a loopback port, and a
 ticker process that ticks every active bot once per market minute, a minute every
 SLOT_SECONDS of wall time (a generated market on a replay clock). The ticker runs alone
-for CALM seconds (its lag alone), then the users come, from one asyncio process: each
-opens GET /api/v1/events and, every POLL seconds, reads GET /api/v1/bots then
-GET /api/v1/bots/{one of theirs}.
+for CALM seconds (its lag alone), then the users come, from CLIENTS processes (asyncio,
+a share of the users each): each opens GET /api/v1/events and, every POLL seconds, reads
+GET /api/v1/bots then GET /api/v1/bots/{one of theirs}, with the ETag of its last answer
+(`--no-etag`: without), as `_api_load` says.
 
     nice -n 5 .venv/bin/python bench/api.py                # 200 users, 1,000 bots, 60 s
     .venv/bin/python bench/api.py --users 50 --bots 250 --seconds 20 --no-ticks
 
-Figures: requests/s, p50/p99/max latency of the reads (goal: p99 < 100 ms), errors, the
-streams that saw a bot change, the slots' tick lag (the time to tick every bot of a slot)
-alone and under the load, and the CPU seconds of the server and of the ticker. Results go
-to bench/results/api-<time>.json.
+Figures: requests/s, p50/p99/max latency of the reads (goal: p99 < 100 ms), answers 304,
+errors, the streams that saw a bot change, the slots' tick lag (the time to tick every bot
+of a slot) alone and under the load, and the CPU seconds by part during the load (`_cpu`):
+server, PostgreSQL for it, ticker, PostgreSQL for it, the bench's clients, and the rest of
+the machine. Results go to bench/results/api-<time>.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import multiprocessing
 import os
 import platform
-import random
 import socket
 import statistics
 import subprocess
@@ -40,6 +40,8 @@ from typing import Any
 
 import httpx
 
+from _api_load import Load, Tally, client_process
+from _cpu import CpuWatch, backends_by_application, tree
 from _ticks_world import BenchDatabase, populate, replay_market
 from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.secrets import generate_key
@@ -56,6 +58,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 TARGET_P99_MS = 100.0
 HISTORY_MINUTES = 2 * 1440  # candles before the first ticked slot, for the indicators
+# Each part connects under a name of its own: its PostgreSQL backends are told apart.
+SERVER_APP, TICKER_APP = "application_name=bench-api", "application_name=bench-ticker"
 
 
 def parse_args() -> argparse.Namespace:
@@ -71,6 +75,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--poll", type=float, default=2.0, help="seconds between a user's looks")
     parser.add_argument("--workers", type=int, default=2, help="tradewind serve processes")
     parser.add_argument("--no-streams", action="store_true", help="poll only, no SSE streams")
+    parser.add_argument("--no-etag", action="store_true",
+                        help="poll without If-None-Match: every read answered in full")  # fmt: skip
+    parser.add_argument("--clients", type=int, default=2, help="client processes")
     return parser.parse_args()
 
 
@@ -78,23 +85,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    """Return the CPU seconds (user + system) of a process and its children so far."""
-    tree, total = {pid}, 0.0
-    stats = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            stats.append((int(entry.name), int(fields[1]), int(fields[11]) + int(fields[12])))
-    for _ in range(3):  # serve -> uvicorn's supervisor -> workers
-        tree |= {p for p, parent, _ in stats if parent in tree}
-    total = sum(ticks for p, _, ticks in stats if p in tree)
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def ticker(
@@ -166,75 +156,6 @@ def tokens_for_everyone(settings: Settings) -> list[tuple[str, int]]:
         store.close()
 
 
-async def user(
-    client: httpx.AsyncClient, token: str, bot_id: int, args: argparse.Namespace, until: float,
-    latencies: list[float], errors: list[str], streams: list[tuple[int, int]],
-) -> None:  # fmt: skip
-    headers = {"Authorization": f"Bearer {token}"}
-    # One client (one pool) for every user: building one costs ~50 ms of TLS set-up.
-
-    async def stream() -> None:
-        try:
-            async with client.stream("GET", "/api/v1/events", headers=headers) as answer:
-                events = looks = 0
-                async for line in answer.aiter_lines():
-                    events += line.startswith("event: bot")
-                    looks += line.startswith(": looked")  # one per look at the database
-                    if time.monotonic() >= until:
-                        break
-                streams.append((events, looks))
-        except httpx.HTTPError as e:
-            errors.append(f"stream: {type(e).__name__}")
-
-    watcher = asyncio.create_task(stream() if not args.no_streams else asyncio.sleep(0))
-    await asyncio.sleep(random.uniform(0, args.poll))  # users do not arrive in step
-    while time.monotonic() < until:
-        for path in ("/api/v1/bots", f"/api/v1/bots/{bot_id}"):
-            started = time.perf_counter()
-            try:
-                answer = await client.get(path, headers=headers)
-                if answer.status_code != 200:
-                    errors.append(f"{path}: {answer.status_code}")
-            except httpx.HTTPError as e:
-                errors.append(f"{path}: {type(e).__name__}")
-            latencies.append(time.perf_counter() - started)
-        await asyncio.sleep(args.poll)
-    await watcher
-
-
-async def load(
-    base: str, tokens: list[tuple[str, int]], args: argparse.Namespace
-) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors: list[str] = []
-    streams: list[tuple[int, int]] = []
-    limits = httpx.Limits(
-        max_connections=4 * len(tokens), max_keepalive_connections=4 * len(tokens)
-    )
-    async with httpx.AsyncClient(
-        base_url=base, timeout=httpx.Timeout(60.0), limits=limits
-    ) as client:
-        started = time.monotonic()
-        until = started + args.seconds
-        await asyncio.gather(
-            *(user(client, t, b, args, until, latencies, errors, streams) for t, b in tokens)
-        )
-        elapsed = time.monotonic() - started
-    ordered = sorted(latencies) or [float("nan")]
-    return {
-        "requests": len(latencies),
-        "requests_per_s": len(latencies) / elapsed,
-        "p50_ms": 1000 * statistics.median(ordered),
-        "p99_ms": 1000 * ordered[int(0.99 * (len(ordered) - 1))],
-        "max_ms": 1000 * ordered[-1],
-        "errors": len(errors),
-        "error_kinds": sorted(set(errors))[:10],
-        "streams_completed": len(streams),
-        "stream_looks": sum(looks for _, looks in streams),
-        "streams_with_a_bot_event": sum(1 for events, _ in streams if events > 0),
-    }
-
-
 def main() -> int:
     args = parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -253,7 +174,8 @@ def main() -> int:
             database.drop()
     row |= {"users": len(tokens), "bots": args.bots, "workers": args.workers,
             "poll_s": args.poll, "seconds": args.seconds, "slot_seconds": args.slot_seconds,
-            "streams": not args.no_streams}  # fmt: skip
+            "streams": not args.no_streams, "etag": not args.no_etag,
+            "clients": args.clients}  # fmt: skip
     report(row)
     return 0
 
@@ -264,14 +186,16 @@ def run(
     """Start the ticker and the server, let the ticker run alone, then load the server."""
     spawn = multiprocessing.get_context("spawn")
     loaded, stop, out = spawn.Event(), spawn.Event(), spawn.Queue()
+    url, database = settings.database_url, settings.database_url.rsplit("/", 1)[1]
     ticking = None
     if not args.no_ticks:
+        as_ticker = settings.model_copy(update={"database_url": f"{url}?{TICKER_APP}"})
         ticking = spawn.Process(
-            target=ticker, args=(settings, args.slot_seconds, loaded, stop, out)
+            target=ticker, args=(as_ticker, args.slot_seconds, loaded, stop, out)
         )
         ticking.start()
     port = free_port()
-    env = {**os.environ, "TRADEWIND_DATABASE_URL": settings.database_url,
+    env = {**os.environ, "TRADEWIND_DATABASE_URL": f"{url}?{SERVER_APP}",
            "TRADEWIND_SECRET_KEY": settings.secret_key.get_secret_value()
            if settings.secret_key else "", "TRADEWIND_DATA_DIR": tmp}  # fmt: skip
     server = subprocess.Popen(
@@ -290,13 +214,7 @@ def run(
                 time.sleep(0.1)
         if ticking is not None:
             time.sleep(args.calm)  # the ticker alone: its lag without the API's load
-        loaded.set()
-        cpu_before = cpu_seconds(server.pid)
-        row = asyncio.run(load(base, tokens, args))
-        row["server_cpu_s"] = cpu_seconds(server.pid) - cpu_before
-        # What the server did: the reads, and the streams' looks (each a GET /bots and more).
-        served = row["requests"] + row["stream_looks"]
-        row["server_cpu_ms_per_read_or_look"] = 1000 * row["server_cpu_s"] / max(1, served)
+        row = load_the_server(args, base, tokens, server.pid, ticking, loaded, database)
     finally:
         stop.set()
         server.terminate()
@@ -311,13 +229,91 @@ def run(
     return row | lag_figures(slots, loaded=False) | lag_figures(slots, loaded=True)
 
 
+def load_the_server(
+    args: argparse.Namespace, base: str, tokens: list[tuple[str, int]], server: int,
+    ticking: Any, loaded: Any, database: str,
+) -> dict[str, Any]:  # fmt: skip
+    """Run the users from `args.clients` processes; return their figures and the CPU
+    seconds of each part (server, PostgreSQL for each, ticker, clients, the rest)."""
+    spawn = multiprocessing.get_context("spawn")
+    go, until, out = spawn.Event(), spawn.Value("d", 0.0), spawn.Queue()
+    load = Load(poll=args.poll, streams=not args.no_streams, etag=not args.no_etag)
+    clients = [
+        spawn.Process(target=client_process, args=(base, tokens[i :: args.clients], load, go,
+                                                   until, out))
+        for i in range(args.clients)
+    ]  # fmt: skip
+    for process in clients:
+        process.start()
+    backends = backends_by_application(database)
+    mine = os.getpid()
+    watch = CpuWatch({
+        "server": lambda table: tree(server, table),
+        "PostgreSQL for the server": lambda _: backends().get("bench-api", set()),
+        "ticker": lambda _: [] if ticking is None else [ticking.pid],
+        "PostgreSQL for the ticker": lambda _: backends().get("bench-ticker", set()),
+        "bench clients": lambda _: [mine, *(p.pid for p in clients if p.pid is not None)],
+    })  # fmt: skip
+    for _ in clients:
+        out.get(timeout=600)  # "ready": imports done, before the CPU is counted
+    watch.start()
+    started = time.monotonic()
+    until.value = started + args.seconds
+    loaded.set()
+    go.set()
+    tallies = [out.get(timeout=args.seconds + 600) for _ in clients]
+    elapsed = time.monotonic() - started
+    cpu = watch.stop()
+    for process in clients:
+        process.join(timeout=60)
+    row = figures(tallies, elapsed)
+    # What the server did: the reads, and the streams' looks (each a marker read, and
+    # the overview when it moved).
+    served = row["requests"] + row["stream_looks"]
+    return row | {
+        "cpu_s": cpu, "cpu_window_s": elapsed,
+        "server_cpu_s": cpu["server"],
+        "server_cpu_ms_per_read_or_look": 1000 * cpu["server"] / max(1, served),
+        "load_average": os.getloadavg(),
+    }  # fmt: skip
+
+
+def figures(tallies: list[Tally], elapsed: float) -> dict[str, Any]:
+    latencies = sorted(x for t in tallies for x in t.latencies) or [float("nan")]
+    errors = [e for t in tallies for e in t.errors]
+    streams = [s for t in tallies for s in t.streams]
+    return {
+        "requests": len(latencies),
+        "requests_per_s": len(latencies) / elapsed,
+        "not_modified": sum(t.not_modified for t in tallies),
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        "max_ms": 1000 * latencies[-1],
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:10],
+        "streams_completed": len(streams),
+        "stream_looks": sum(looks for _, looks in streams),
+        "streams_with_a_bot_event": sum(1 for events, _ in streams if events > 0),
+    }
+
+
 def report(row: dict[str, Any]) -> None:
-    print(f"{'users':>6} {'bots':>6} {'workers':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'max ms':>8} {'errors':>7} {'streams':>8} {'looks':>6} {'CPU ms/op':>9}")  # fmt: skip
-    print(f"{row['users']:>6} {row['bots']:>6} {row['workers']:>7} {row['requests_per_s']:>8.1f} "
-          f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['max_ms']:>8.1f} {row['errors']:>7} "
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in row['load_average'])}")
+    print(f"{'users':>6} {'bots':>6} {'poll s':>6} {'req/s':>8} {'304s':>6} {'p50 ms':>8} "
+          f"{'p99 ms':>8} {'max ms':>8} {'errors':>7} {'streams':>8} {'looks':>6} "
+          f"{'CPU ms/op':>9}")  # fmt: skip
+    print(f"{row['users']:>6} {row['bots']:>6} {row['poll_s']:>6.1f} "
+          f"{row['requests_per_s']:>8.1f} {row['not_modified']:>6} {row['p50_ms']:>8.1f} "
+          f"{row['p99_ms']:>8.1f} {row['max_ms']:>8.1f} {row['errors']:>7} "
           f"{row['streams_with_a_bot_event']:>4}/{row['users']:<3} "
-          f"{row['stream_looks']:>6} {row['server_cpu_ms_per_read_or_look']:>9.1f}")  # fmt: skip
+          f"{row['stream_looks']:>6} {row['server_cpu_ms_per_read_or_look']:>9.2f}")  # fmt: skip
+    window = row["cpu_window_s"]
+    print(
+        f"CPU by process over the {window:.0f} s of load (user + system; 2 cores = "
+        f"{2 * window:.0f} s):"
+    )
+    for part, seconds in row["cpu_s"].items():
+        print(f"  {part:<27} {seconds:>7.1f} s  {100 * seconds / window:>5.0f} % of a core")
     for label in ("alone", "loaded"):
         if f"tick_slots_{label}" in row:
             print(f"ticks {label:>6}: {row[f'tick_slots_{label}']} slots of "

@@ -221,3 +221,26 @@ def test_a_change_sent_from_a_foreign_page_is_403_even_to_sign_in(world: ApiWorl
     )
     assert (stop.status_code, login.status_code) == (403, 403)
     assert ann.session.get(f"{API}/bots/{ann.bot_id}").json()["active"] is False
+    assert stop.json()["detail"].startswith("origin:")
+    assert stop.headers["x-frame-options"] == "DENY"  # refused, and still guarded
+    same = {"Origin": world.base_url}  # the session client sends its CSRF token
+    assert ann.session.post(f"{API}/bots/{ann.bot_id}/start", headers=same).status_code == 200
+
+
+def test_every_answer_carries_the_security_headers(world: ApiWorld) -> None:
+    ann = world.ann
+    page = ann.read.get(f"{API}/bots/{ann.bot_id}")
+    answers = {
+        "read": page,
+        "not modified": ann.read.get(
+            f"{API}/bots/{ann.bot_id}", headers={"If-None-Match": page.headers["etag"]}
+        ),
+        "not found": ann.read.get(f"{API}/bots/{world.bob.bot_id}"),
+        "not signed in": httpx.get(f"{world.base_url}{API}/bots"),
+        "dashboard": httpx.get(f"{world.base_url}/"),
+    }
+    for name, answer in answers.items():
+        assert answer.headers["content-security-policy"].startswith("default-src 'self'"), name
+        assert answer.headers["x-content-type-options"] == "nosniff", name
+        assert answer.headers["x-frame-options"] == "DENY", name
+    assert [a.status_code for a in answers.values()] == [200, 304, 404, 401, 200]

@@ -1,6 +1,6 @@
 """Each user's change marker moves with every committed change of their bots, state,
-orders, trades and counters, and with nothing else: not another user's change, nor a
-change rolled back (SQLite and PostgreSQL)."""
+orders, trades and counters, and with a tick's claim that moves a bot's day; with nothing
+else: not another user's change, nor a change rolled back (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from tests.integration.db_builders import paper_account, spot_config
+from tradewind.adapters.clocks import ReplayClock
 from tradewind.adapters.db.unit_of_work import SqlManageUnitOfWork, SqlUnitOfWork
 from tradewind.domain.bots import BotState, BotStatus, CloseRequest
-from tradewind.domain.limits import DayTally
+from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.orders import OrderPurpose, OrderStatus
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.domain.types import PositionType, Side, Symbol
 from tradewind.ports import Bot, UnitOfWork
+from tradewind.services import overview
+from tradewind.services.access import Actor
 
 ManageUow = Callable[[], SqlManageUnitOfWork]
 Change = Callable[[UnitOfWork], object]
@@ -99,3 +104,32 @@ def test_a_change_rolled_back_leaves_the_marker_and_reads_do_not_move_it(
         uow.bots.find(user_id=bot.user_id)
         uow.commit()
     assert _marker(manage_uow, bot.user_id) == before
+
+
+MIDNIGHT = 1_796_601_600  # 2026-12-07 00:00 UTC: a replay's data's first day
+WALL = ReplayClock(MIDNIGHT + 30 * 86_400)  # the wall clock, a month after the data
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_claim_moves_the_marker_when_it_moves_the_bots_day_only(
+    manage_uow: ManageUow, tick_uow: Callable[[], SqlUnitOfWork], bot: Bot, batch: bool
+) -> None:
+    """A replay's bot shows the data's day as its "today": a claim that starts its next
+    day moves the marker (a live stream then reads the new day), one within a day not."""
+
+    def claim(slot: int) -> tuple[int, date]:
+        before = _marker(manage_uow, bot.user_id)
+        with tick_uow() as uow:
+            if batch:
+                assert bot.id in uow.bots.claim_and_load_many([bot.id], slot, slot, utc_day(slot))
+            else:
+                assert uow.bots.claim_and_load(bot.id, slot, slot, utc_day(slot))[0]
+            uow.commit()
+        views = overview.bot_views(manage_uow, WALL, Actor.operator())
+        return _marker(manage_uow, bot.user_id) - before, views[0].today.day
+
+    assert claim(MIDNIGHT + 60) == (1, date(2026, 12, 7))  # its first run
+    assert claim(MIDNIGHT + 120) == (0, date(2026, 12, 7))
+    assert claim(MIDNIGHT + 86_340) == (0, date(2026, 12, 7))  # 23:59
+    assert claim(MIDNIGHT + 86_400) == (1, date(2026, 12, 8))  # the data's midnight
+    assert claim(MIDNIGHT + 86_460) == (0, date(2026, 12, 8))

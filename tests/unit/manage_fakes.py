@@ -128,6 +128,16 @@ class FakeUsers:
     def changes(self, user_id: int | None) -> int:
         return self.rows.commits
 
+    def freshness(self, user_id: int | None, bot_id: int | None = None) -> tuple[int, ...] | None:
+        bots = [
+            b for b in self.rows.bots.values()
+            if (user_id is None or b.user_id == user_id) and (bot_id is None or b.id == bot_id)
+        ]  # fmt: skip
+        if bot_id is not None and not bots:
+            return None
+        runs = sum(b.state.last_run_at or 0 for b in bots)
+        return self.rows.commits, len(bots), runs, sum(b.state.last_slot or 0 for b in bots)
+
 
 @dataclass
 class FakeAccounts:

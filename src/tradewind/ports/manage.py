@@ -64,6 +64,13 @@ class UserRepository(Protocol):
         user can see; it never stays put across one."""
         ...
 
+    def freshness(self, user_id: int | None, bot_id: int | None = None) -> tuple[int, ...] | None:
+        """Return numbers that move whenever the user's bots (every user's when None), or
+        their bot `bot_id`, would read differently: the change marker and the runs a
+        tick's claim records without moving it. One small query. None when `bot_id` is
+        not one of the user's bots."""
+        ...
+
 
 class AccountCatalog(AccountRepository, Protocol):
     def add(self, account: NewAccount) -> Account:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -79,6 +80,24 @@ def change_marker(uow_factory: UowFactory, clock: Clock, actor: Actor) -> Change
     query."""
     with uow_factory() as uow:
         return ChangeMarker(uow.users.changes(scope(actor, uow.users, None)), utc_day(clock.now()))
+
+
+def views_tag(
+    uow_factory: UowFactory, clock: Clock, actor: Actor, *, bot_id: int | None = None
+) -> str | None:
+    """Return a tag of what `bot_views` shows the actor (the bot `bot_id`, or all they may
+    see), read in one small query: equal tags, equal views. None when the bot is not the
+    actor's to see (the view then answers NotFound).
+
+    Read it before the views: a change committed between the two shows in the views and
+    moves the tag again, so a stale tag never names newer views.
+    """
+    with uow_factory() as uow:
+        found = uow.users.freshness(scope(actor, uow.users, None), bot_id)
+    if found is None:
+        return None
+    seen = (actor.role.value, actor.user_id, bot_id, utc_day(clock.now()).isoformat(), *found)
+    return hashlib.blake2b(repr(seen).encode(), digest_size=12).hexdigest()
 
 
 def bots_and_trades(

@@ -163,16 +163,22 @@ class SqlBotRepository:
         its own: no BEGIN and COMMIT round trips, and claim and run are final at once, as
         a claim committed before the tick decides always was.
         """
-        db = connection(self._session)
-        return tick_load.claim_and_load(db, self._secrets, bot_id, slot, claimed_at, day)
+        db, new_days = connection(self._session), list[int]()
+        found = tick_load.claim_and_load(db, self._secrets, bot_id, slot, claimed_at, day, new_days)
+        changes.note(self._session, new_days)  # their "today" moved: see `tick_load._ran`
+        return found
 
     def claim_and_load_many(
         self, bot_ids: Sequence[int], slot: int, claimed_at: int, day: date
     ) -> dict[int, TickLoad | None]:
         """Claim the slot for each bot and load those claimed, in this unit of work's
         transaction: one statement on PostgreSQL (two when some bot has open orders)."""
-        db = connection(self._session)
-        return tick_load.claim_and_load_many(db, self._secrets, bot_ids, slot, claimed_at, day)
+        db, new_days = connection(self._session), list[int]()
+        loads = tick_load.claim_and_load_many(
+            db, self._secrets, bot_ids, slot, claimed_at, day, new_days
+        )
+        changes.note(self._session, new_days)
+        return loads
 
     def add(self, user_id: int, account_id: int, config: BotConfig, created_at: int) -> Bot:
         """Store a new, inactive bot in state IDLE."""

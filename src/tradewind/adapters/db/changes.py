@@ -17,10 +17,11 @@ from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tradewind.adapters.db.core import per_dialect, table_of
-from tradewind.adapters.db.tables import BotConfigRow, UserChangeRow
+from tradewind.adapters.db.tables import BotConfigRow, BotStateRow, UserChangeRow
 
 _NOTED = "tradewind_changed_bots"  # the key of the noted bot ids in `Session.info`
 _CHANGES, _CONFIGS = table_of(UserChangeRow), table_of(BotConfigRow)
+_STATES = table_of(BotStateRow)
 
 
 def _bump(insert: Any) -> Any:
@@ -66,3 +67,31 @@ def version(session: Session, user_id: int | None) -> int:
         return int(session.execute(_VERSION_OF_ALL).scalar_one())
     found = session.execute(_VERSION_OF, {"p_user_id": user_id}).scalar_one_or_none()
     return 0 if found is None else int(found)
+
+
+def freshness(session: Session, user_id: int | None, bot_id: int | None) -> tuple[int, ...] | None:
+    """Return what moves whenever the user's bots (all users' when None), or the bot
+    `bot_id` of theirs, read differently: the marker, and the runs a tick's claim records
+    without moving it (their count and sums). One statement. None when `bot_id` is not
+    one of the user's bots (or is deleted)."""
+    marker = _VERSION_OF_ALL if user_id is None else select(_CHANGES.c.version).where(
+        _CHANGES.c.user_id == user_id
+    )  # fmt: skip
+    query = (
+        select(
+            marker.scalar_subquery(),
+            func.count(),
+            func.coalesce(func.sum(_STATES.c.last_run_at), 0),
+            func.coalesce(func.sum(_STATES.c.last_slot), 0),
+        )
+        .select_from(_CONFIGS.join(_STATES, _STATES.c.bot_id == _CONFIGS.c.id))
+        .where(_CONFIGS.c.deleted_at.is_(None))
+    )
+    if user_id is not None:
+        query = query.where(_CONFIGS.c.user_id == user_id)
+    if bot_id is not None:
+        query = query.where(_CONFIGS.c.id == bot_id)
+    version, bots, runs, slots = session.execute(query).one()
+    if bot_id is not None and bots == 0:
+        return None
+    return int(version or 0), int(bots), int(runs), int(slots)

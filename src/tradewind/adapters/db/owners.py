@@ -54,6 +54,9 @@ class SqlUserRepository:
     def changes(self, user_id: int | None) -> int:
         return changes.version(self._session, user_id)
 
+    def freshness(self, user_id: int | None, bot_id: int | None = None) -> tuple[int, ...] | None:
+        return changes.freshness(self._session, user_id, bot_id)
+
 
 def account_access(
     secrets: SecretBox,

@@ -50,7 +50,7 @@ from tradewind.adapters.db.trading import (
     unresolved_orders,
 )
 from tradewind.domain.accounts import ExchangeKind
-from tradewind.domain.limits import DayTally
+from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.records import OrderRecord
 from tradewind.domain.types import PositionType
 from tradewind.ports import Bot, RunningBot, TickLoad
@@ -224,14 +224,24 @@ def load_for_tick(db: Connection, secrets: SecretBox, bot_id: int, day: date) ->
 
 
 def claim_and_load(
-    db: Connection, secrets: SecretBox, bot_id: int, slot: int, claimed_at: int, day: date
+    db: Connection,
+    secrets: SecretBox,
+    bot_id: int,
+    slot: int,
+    claimed_at: int,
+    day: date,
+    new_days: list[int],
 ) -> tuple[bool, TickLoad | None]:
-    """Claim the slot; if claimed, record the run of a running bot and load it."""
+    """Claim the slot; if claimed, record the run of a running bot and load it. A bot
+    whose run moves it to another UTC day goes on `new_days` (see `_ran`)."""
     if db.dialect.name != "postgresql":
         if not claim_slot(db, bot_id, slot, claimed_at):
             return False, None
+        load = load_for_tick(db, secrets, bot_id, day)  # the state before the run
         db.execute(_RECORD_RUN, {"p_bot_id": bot_id, "p_claimed_at": claimed_at, "p_slot": slot})
-        return True, load_for_tick(db, secrets, bot_id, day)
+        if load is not None:
+            _ran(load, slot, claimed_at, new_days)
+        return True, load
     values = claim_values(bot_id, slot, claimed_at) | {"p_day": day}
     with statement_is_transaction(db):  # and the reads that may follow
         row = db.execute(_CLAIM_AND_LOAD, values).first()
@@ -240,8 +250,7 @@ def claim_and_load(
         if row.id is None:
             return True, None
         load = _tick_load(db, secrets, row, day)
-    if load.bot.active:
-        load.bot.state.last_run_at, load.bot.state.last_slot = claimed_at, slot
+    _ran(load, slot, claimed_at, new_days)
     return True, load
 
 
@@ -252,6 +261,7 @@ def claim_and_load_many(
     slot: int,
     claimed_at: int,
     day: date,
+    new_days: list[int],
 ) -> dict[int, TickLoad | None]:
     """Claim the slot for each bot; record the runs of those running; load those claimed.
 
@@ -261,7 +271,7 @@ def claim_and_load_many(
     if db.dialect.name != "postgresql":
         loads: dict[int, TickLoad | None] = {}
         for bot_id in dict.fromkeys(bot_ids):
-            claimed, load = claim_and_load(db, secrets, bot_id, slot, claimed_at, day)
+            claimed, load = claim_and_load(db, secrets, bot_id, slot, claimed_at, day, new_days)
             if claimed:
                 loads[bot_id] = load
         return loads
@@ -281,10 +291,24 @@ def claim_and_load_many(
             loaded[row.claimed_bot_id] = None
             continue
         load = _tick_load(db, secrets, row, day, orders.get(row.id, []))
-        if load.bot.active:
-            load.bot.state.last_run_at, load.bot.state.last_slot = claimed_at, slot
+        _ran(load, slot, claimed_at, new_days)
         loaded[row.id] = load
     return loaded
+
+
+def _ran(load: TickLoad, slot: int, claimed_at: int, new_days: list[int]) -> None:
+    """Show on the loaded state (read before the claim) the run the claim recorded, if
+    the bot runs; put it on `new_days` when that run moves it to another UTC day.
+
+    A run alone does not move the owner's change marker, but a new day does change what
+    the bot shows: its "today" is the day of its last slot (a replay's is the data's).
+    """
+    state = load.bot.state
+    if not load.bot.active:
+        return
+    if state.last_slot is None or utc_day(state.last_slot) != utc_day(slot):
+        new_days.append(load.bot.id)
+    state.last_run_at, state.last_slot = claimed_at, slot
 
 
 def _tick_load(

@@ -7,19 +7,17 @@ never echo what was sent: an exchange secret cannot reach a log line or an answe
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import Response
 
 from tradewind.bootstrap.backtest import backtest_jobs
 from tradewind.bootstrap.markets import chart_market
 from tradewind.bootstrap.store import Store
-from tradewind.entrypoints.api.deps import SAFE_METHODS
 from tradewind.entrypoints.api.errors import install_error_handlers
+from tradewind.entrypoints.api.guard import Guard
 from tradewind.entrypoints.api.principals import PrincipalCache
 from tradewind.entrypoints.api.routes import (
     accounts,
@@ -39,15 +37,6 @@ from tradewind.services.identity import SignInLimits
 
 API_PREFIX = "/api/v1"
 DASHBOARD = Path(__file__).parent / "dashboard"
-# The dashboard is the site's own files only: no inline script, no other origin, no frames.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-    "form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
 
 
 def create_app(
@@ -80,9 +69,7 @@ def create_app(
         session_seconds=int(settings.session_hours * 3600),
     )
     install_error_handlers(app)
-    app.middleware("http")(_same_origin_changes)
-    app.middleware("http")(_security_headers)
-    app.middleware("http")(_forget_credentials)
+    app.add_middleware(Guard, principals=app.state.principals)
     # operator's stop-all before bots' {bot_id}
     routers = (
         auth, two_factor, accounts, operator, bots, charts, backtests, strategies, events,
@@ -103,39 +90,3 @@ def create_app(
 
     app.mount("/dashboard", StaticFiles(directory=DASHBOARD), name="dashboard")
     return app
-
-
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    response.headers.update(SECURITY_HEADERS)
-    return response
-
-
-async def _forget_credentials(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    # A change may have revoked, ended or disabled what a read looked up meanwhile: once
-    # it is done, the reads of this process look their credentials up afresh.
-    response = await call_next(request)
-    if request.method not in SAFE_METHODS:
-        request.app.state.principals.clear()
-    return response
-
-
-async def _same_origin_changes(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    # A browser names the page's origin on every cross-site request that changes state;
-    # refusing a foreign one protects the sign-in form too, which has no session (and so
-    # no CSRF token) yet. Scripts send no Origin and are not affected.
-    origin = request.headers.get("origin")
-    if request.method not in SAFE_METHODS and origin is not None:
-        expected = f"{request.url.scheme}://{request.headers.get('host', '')}"
-        if origin.rstrip("/") != expected:
-            return JSONResponse(
-                {"detail": "origin: changes are accepted only from this site's own pages"},
-                status_code=403,
-            )
-    return await call_next(request)

@@ -53,7 +53,7 @@ def authenticate(request: Request, store: Store) -> Principal:
     cache: PrincipalCache = request.app.state.principals
     reading = request.method in SAFE_METHODS
     if not reading:
-        cache.clear()  # and again once the change is done (`app._forget_credentials`)
+        cache.clear()  # and again once the change is done (`guard.Guard`)
     generation = cache.generation
     header = request.headers.get("authorization")
     if header is not None:

@@ -125,7 +125,8 @@ class UserChangeRow(Base):
     or counters: the live-updates stream reads this one row to know whether to read more.
 
     Bumped at commit, in the transaction of the change (see `changes.publish`). A run
-    recorded by a tick's claim alone (`last_run_at`) is not counted as a change.
+    recorded by a tick's claim alone (`last_run_at`) is not counted as a change, unless
+    it moves the bot to another UTC day: its "today" moves (see `tick_load._ran`).
     """
 
     __tablename__ = "user_changes"

@@ -22,8 +22,10 @@ async function api(method, path, body) {
   const headers = {};
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
+  // "no-cache": a page read again is asked with the ETag the browser kept (If-None-Match);
+  // a 304 hands this code the kept answer, and the server skipped the page's queries.
   const answer = await fetch(API + path, {
-    method, headers, credentials: "same-origin",
+    method, headers, credentials: "same-origin", cache: "no-cache",
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = answer.status === 204 ? null : await answer.json();

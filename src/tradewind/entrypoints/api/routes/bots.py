@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from tradewind.domain.limits import DayTally
 from tradewind.domain.records import OrderRecord, TradeRecord
+from tradewind.entrypoints.api.conditional import NOT_MODIFIED, unchanged
 from tradewind.entrypoints.api.deps import CurrentUser, StoreDep
 from tradewind.entrypoints.api.schemas import (
     BotCreate,
@@ -90,9 +91,15 @@ def _view(store: StoreDep, who: CurrentUser, bot_id: int) -> BotPublic:
     return bot_public(view.bot, view.account, view.today)
 
 
-@router.get("/bots", responses=_ANSWERS)
-def list_bots(store: StoreDep, who: CurrentUser) -> list[BotPublic]:
-    """Your bots (an operator's: every user's) with state, position and today's tally."""
+@router.get("/bots", response_model=list[BotPublic], responses=_ANSWERS | NOT_MODIFIED)
+def list_bots(
+    request: Request, response: Response, store: StoreDep, who: CurrentUser
+) -> list[BotPublic] | Response:
+    """Your bots (an operator's: every user's) with state, position and today's tally.
+    With an ETag: send it back in If-None-Match, and 304 says nothing changed."""
+    tag = overview.views_tag(store.reading_manage_uow, store.clock, who.actor)
+    if (same := unchanged(request, response, tag)) is not None:
+        return same
     views = overview.bot_views(store.reading_manage_uow, store.clock, who.actor)
     return [bot_public(v.bot, v.account, v.today) for v in views]
 
@@ -109,9 +116,14 @@ def create_bot(body: BotCreate, store: StoreDep, who: CurrentUser) -> BotPublic:
     return view.model_copy(update={"warnings": created.warnings})
 
 
-@router.get("/bots/{bot_id}", responses=_ANSWERS)
-def get_bot(bot_id: Id, store: StoreDep, who: CurrentUser) -> BotPublic:
-    """One bot: config, state and why, position, today's tally."""
+@router.get("/bots/{bot_id}", response_model=BotPublic, responses=_ANSWERS | NOT_MODIFIED)
+def get_bot(
+    bot_id: Id, request: Request, response: Response, store: StoreDep, who: CurrentUser
+) -> BotPublic | Response:
+    """One bot: config, state and why, position, today's tally. With an ETag, as GET /bots."""
+    tag = overview.views_tag(store.reading_manage_uow, store.clock, who.actor, bot_id=bot_id)
+    if (same := unchanged(request, response, tag)) is not None:
+        return same
     return _view(store, who, bot_id)
 
 

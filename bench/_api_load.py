@@ -1,0 +1,95 @@
+"""The users of bench/api.py: each a live-updates stream and a poll of two pages, from
+client processes of their own (one asyncio loop each, a share of the users).
+
+A user polls as a dashboard tab that re-reads its pages does: GET /bots then GET
+/bots/{one of theirs}, every `poll` seconds, sending back the ETag of the last answer
+(If-None-Match), as a browser's fetch with `cache: "no-cache"` does; unchanged pages
+come back 304 with no body. `etag=False` asks afresh every time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    not_modified: int = 0
+    errors: list[str] = field(default_factory=list)
+    streams: list[tuple[int, int]] = field(default_factory=list)  # (bot events, looks)
+
+
+@dataclass(frozen=True)
+class Load:
+    poll: float
+    streams: bool
+    etag: bool
+
+
+async def _user(
+    client: httpx.AsyncClient, token: str, bot_id: int, load: Load, until: float, tally: Tally
+) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    tags: dict[str, str] = {}
+
+    async def stream() -> None:
+        try:
+            async with client.stream("GET", "/api/v1/events", headers=headers) as answer:
+                events = looks = 0
+                async for line in answer.aiter_lines():
+                    events += line.startswith("event: bot")
+                    looks += line.startswith(": looked")  # one per look at the database
+                    if time.monotonic() >= until:
+                        break
+                tally.streams.append((events, looks))
+        except httpx.HTTPError as e:
+            tally.errors.append(f"stream: {type(e).__name__}")
+
+    watcher = asyncio.create_task(stream() if load.streams else asyncio.sleep(0))
+    await asyncio.sleep(random.uniform(0, load.poll))  # users do not arrive in step
+    while time.monotonic() < until:
+        for path in ("/api/v1/bots", f"/api/v1/bots/{bot_id}"):
+            asked = headers | ({"If-None-Match": tags[path]} if path in tags else {})
+            started = time.perf_counter()
+            try:
+                answer = await client.get(path, headers=asked)
+                if answer.status_code == 304:
+                    tally.not_modified += 1
+                elif answer.status_code != 200:
+                    tally.errors.append(f"{path}: {answer.status_code}")
+                elif load.etag and "etag" in answer.headers:
+                    tags[path] = answer.headers["etag"]
+            except httpx.HTTPError as e:
+                tally.errors.append(f"{path}: {type(e).__name__}")
+            tally.latencies.append(time.perf_counter() - started)
+        await asyncio.sleep(load.poll)
+    await watcher
+
+
+async def _run(base: str, users: list[tuple[str, int]], load: Load, until: float) -> Tally:
+    tally = Tally()
+    limits = httpx.Limits(max_connections=4 * len(users), max_keepalive_connections=4 * len(users))
+    # One client (one pool) for all of the process's users.
+    async with httpx.AsyncClient(
+        base_url=base, timeout=httpx.Timeout(60.0), limits=limits
+    ) as client:
+        await asyncio.gather(*(_user(client, t, b, load, until, tally) for t, b in users))
+    return tally
+
+
+def client_process(
+    base: str, users: list[tuple[str, int]], load: Load, go: Any, until: Any, out: Any
+) -> None:
+    """Say "ready" on `out`, wait for `go`, run the users until `until.value`
+    (time.monotonic), then put their Tally on `out`."""
+    out.put("ready")
+    go.wait()
+    tally = asyncio.run(_run(base, users, load, until.value))
+    out.put(tally)
