@@ -148,6 +148,9 @@ CALLS: dict[str, Call] = {
     "overview.trades(bot_id)": lambda w, a: overview.trades(
         w.store.manage_uow, a, bot_id=w.ann.bot
     ),
+    "overview.views_tag(bot_id)": lambda w, a: overview.views_tag(
+        w.store.manage_uow, Clock(), a, bot_id=w.ann.bot
+    ),
     "overview.trades(user_id)": lambda w, a: overview.trades(
         w.store.manage_uow, a, user_id=w.ann.user
     ),

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Generic, TypeVar
 
+from tradewind.domain.errors import NotFound
 from tradewind.domain.limits import DayTally, utc_day
 from tradewind.domain.records import OrderRecord, TradeRecord
 from tradewind.ports import Bot, Clock, ManageUnitOfWork
@@ -84,10 +85,10 @@ def change_marker(uow_factory: UowFactory, clock: Clock, actor: Actor) -> Change
 
 def views_tag(
     uow_factory: UowFactory, clock: Clock, actor: Actor, *, bot_id: int | None = None
-) -> str | None:
+) -> str:
     """Return a tag of what `bot_views` shows the actor (the bot `bot_id`, or all they may
-    see), read in one small query: equal tags, equal views. None when the bot is not the
-    actor's to see (the view then answers NotFound).
+    see), read in one small query: equal tags, equal views. NotFound when the bot is not
+    the actor's to see, as `bot_views` says.
 
     Read it before the views: a change committed between the two shows in the views and
     moves the tag again, so a stale tag never names newer views.
@@ -95,7 +96,7 @@ def views_tag(
     with uow_factory() as uow:
         found = uow.users.freshness(scope(actor, uow.users, None), bot_id)
     if found is None:
-        return None
+        raise NotFound(f"bot: there is no bot {bot_id}")  # as `owned` words it
     seen = (actor.role.value, actor.user_id, bot_id, utc_day(clock.now()).isoformat(), *found)
     return hashlib.blake2b(repr(seen).encode(), digest_size=12).hexdigest()
 
