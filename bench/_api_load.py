@@ -23,7 +23,8 @@ import aiohttp
 
 @dataclass
 class Tally:
-    latencies: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # after the arrival
+    arrival_latencies: list[float] = field(default_factory=list)  # its first `warmup` s
     not_modified: int = 0
     errors: list[str] = field(default_factory=list)
     streams: list[tuple[int, int]] = field(default_factory=list)  # (bot events, looks)
@@ -34,10 +35,19 @@ class Load:
     poll: float
     streams: bool
     etag: bool
+    # Seconds in which the users arrive (each opens its stream and reads its pages in full
+    # for the first time), timed apart from the steady polling after.
+    warmup: float
 
 
 async def _user(
-    client: aiohttp.ClientSession, token: str, bot_id: int, load: Load, until: float, tally: Tally
+    client: aiohttp.ClientSession,
+    token: str,
+    bot_id: int,
+    load: Load,
+    until: float,
+    tally: Tally,
+    arrived: float,
 ) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     tags: dict[str, str] = {}
@@ -72,7 +82,10 @@ async def _user(
                         tags[path] = answer.headers["ETag"]
             except aiohttp.ClientError as e:
                 tally.errors.append(f"{path}: {type(e).__name__}")
-            tally.latencies.append(time.perf_counter() - started)
+            took = time.perf_counter() - started
+            (tally.latencies if time.monotonic() >= arrived else tally.arrival_latencies).append(
+                took
+            )
         await asyncio.sleep(load.poll)
     await watcher
 
@@ -83,7 +96,8 @@ async def _run(base: str, users: list[tuple[str, int]], load: Load, until: float
     connector = aiohttp.TCPConnector(limit=4 * len(users))
     timeout = aiohttp.ClientTimeout(total=None, sock_read=60.0)
     async with aiohttp.ClientSession(base, connector=connector, timeout=timeout) as client:
-        await asyncio.gather(*(_user(client, t, b, load, until, tally) for t, b in users))
+        arrived = time.monotonic() + load.warmup
+        await asyncio.gather(*(_user(client, t, b, load, until, tally, arrived) for t, b in users))
     return tally
 
 

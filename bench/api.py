@@ -14,7 +14,9 @@ GET /api/v1/bots then GET /api/v1/bots/{one of theirs}, with the ETag of its las
     nice -n 5 .venv/bin/python bench/api.py                # 200 users, 1,000 bots, 60 s
     .venv/bin/python bench/api.py --users 50 --bots 250 --seconds 20 --no-ticks
 
-Figures: requests/s, p50/p99/max latency of the reads (goal: p99 < 100 ms), answers 304,
+Figures: requests/s, p50/p99/max latency of the reads once the users are in (goal: p99 <
+100 ms; the first `--warmup` seconds, while 200 users open their streams and read their
+pages in full at once, are timed apart as "arriving"), answers 304,
 errors, the streams that saw a bot change, the slots' tick lag (the time to tick every bot
 of a slot) alone and under the load, and the CPU seconds by part during the load (`_cpu`):
 server, PostgreSQL for it, ticker, PostgreSQL for it, the bench's clients, and the rest of
@@ -78,6 +80,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-etag", action="store_true",
                         help="poll without If-None-Match: every read answered in full")  # fmt: skip
     parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=10.0,
+        help="seconds of the users' arrival, timed apart (p99 arriving)",
+    )
     return parser.parse_args()
 
 
@@ -237,7 +245,8 @@ def load_the_server(
     seconds of each part (server, PostgreSQL for each, ticker, clients, the rest)."""
     spawn = multiprocessing.get_context("spawn")
     go, until, out = spawn.Event(), spawn.Value("d", 0.0), spawn.Queue()
-    load = Load(poll=args.poll, streams=not args.no_streams, etag=not args.no_etag)
+    load = Load(poll=args.poll, streams=not args.no_streams, etag=not args.no_etag,
+                warmup=args.warmup)  # fmt: skip
     clients = [
         spawn.Process(target=client_process, args=(base, tokens[i :: args.clients], load, go,
                                                    until, out))
@@ -280,11 +289,14 @@ def load_the_server(
 
 def figures(tallies: list[Tally], elapsed: float) -> dict[str, Any]:
     latencies = sorted(x for t in tallies for x in t.latencies) or [float("nan")]
+    arriving = sorted(x for t in tallies for x in t.arrival_latencies) or [float("nan")]
     errors = [e for t in tallies for e in t.errors]
     streams = [s for t in tallies for s in t.streams]
+    requests = sum(len(t.latencies) + len(t.arrival_latencies) for t in tallies)
     return {
-        "requests": len(latencies),
-        "requests_per_s": len(latencies) / elapsed,
+        "requests": requests,
+        "requests_per_s": requests / elapsed,
+        "p99_arriving_ms": 1000 * arriving[int(0.99 * (len(arriving) - 1))],
         "not_modified": sum(t.not_modified for t in tallies),
         "p50_ms": 1000 * statistics.median(latencies),
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
@@ -322,7 +334,10 @@ def report(row: dict[str, Any]) -> None:
                   f"max {row[f'tick_lag_max_s_{label}']:.2f} s, "
                   f"ticker CPU {row[f'ticker_cpu_s_per_slot_{label}']:.2f} s/slot")  # fmt: skip
     verdict = "meets" if row["p99_ms"] < TARGET_P99_MS else "misses"
-    print(f"p99 {row['p99_ms']:.1f} ms {verdict} the goal of {TARGET_P99_MS:.0f} ms")
+    print(
+        f"p99 {row['p99_ms']:.1f} ms once the users are in {verdict} the goal of "
+        f"{TARGET_P99_MS:.0f} ms (p99 {row['p99_arriving_ms']:.1f} ms while they arrive)"
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     document = {"when": stamp, "machine": platform.platform(), "cpus": os.cpu_count(), **row}
