@@ -17,12 +17,13 @@ import psycopg
 import pytest
 import redis
 from psycopg import sql
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import unavailable
 from tests.integration.db_builders import paper_account, spot_config
 from tests.integration.paper_world import PaperWorld, futures_world, spot_world
+from tests.integration.tcp_proxy import TcpProxy
 from tradewind.adapters.db.engine import make_engine, migrate, session_factory
 from tradewind.adapters.db.secrets import SecretBox, generate_key
 from tradewind.adapters.db.tables import metadata
@@ -194,3 +195,22 @@ def futures_paper(
 ) -> PaperWorld:
     """A flat futures paper bot on a replayed market (`paper_world`)."""
     return futures_world(engine, tick_uow, manage_uow, tmp_path)
+
+
+@pytest.fixture
+def pg_engine(postgres_database: str) -> Iterator[Engine]:
+    """An engine on the test's own PostgreSQL database."""
+    engine = make_engine(postgres_database)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def proxied_engine(postgres_database: str) -> Iterator[tuple[Engine, TcpProxy]]:
+    """An engine reaching the test's database through a proxy the test can cut."""
+    proxy = TcpProxy(5432)
+    url = make_url(postgres_database).set(host="127.0.0.1", port=proxy.port)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    yield engine, proxy
+    engine.dispose()
+    proxy.close()

@@ -5,35 +5,14 @@ take the locks' connection away."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine
 
 from tests.integration.tcp_proxy import TcpProxy
 from tests.waiting import wait_until
 from tradewind.adapters.db import leader, stream_owners
-from tradewind.adapters.db.engine import make_engine
 from tradewind.adapters.db.leader import LeaderLock
 from tradewind.adapters.db.stream_owners import StreamOwnership
-
-
-@pytest.fixture
-def pg_engine(postgres_database: str) -> Iterator[Engine]:
-    engine = make_engine(postgres_database)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def proxied_engine(postgres_database: str) -> Iterator[tuple[Engine, TcpProxy]]:
-    """An engine reaching the test's database through a proxy the test can cut."""
-    proxy = TcpProxy(5432)
-    url = make_url(postgres_database).set(host="127.0.0.1", port=proxy.port)
-    engine = make_engine(url.render_as_string(hide_password=False))
-    yield engine, proxy
-    engine.dispose()
-    proxy.close()
 
 
 @pytest.fixture(autouse=True)

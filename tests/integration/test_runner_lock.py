@@ -12,11 +12,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from tests.integration.tcp_proxy import TcpProxy
@@ -37,13 +37,6 @@ with sole_postgres_runner(make_engine(sys.argv[1]), "db"):
     print("holding", flush=True)
     time.sleep(600)
 """
-
-
-@pytest.fixture
-def pg_engine(postgres_database: str) -> Iterator[Engine]:
-    engine = make_engine(postgres_database)
-    yield engine
-    engine.dispose()
 
 
 def test_a_second_sqlite_runner_is_refused_naming_the_first(tmp_path: Path) -> None:
@@ -114,17 +107,6 @@ def test_binance_runners_on_postgresql_take_no_lock(postgres_database: str) -> N
         runner_slot(settings, paper=True),
     ):
         pytest.fail("two paper runners on one database")
-
-
-@pytest.fixture
-def proxied_engine(postgres_database: str) -> Iterator[tuple[Engine, TcpProxy]]:
-    """An engine reaching the test's database through a proxy the test can cut."""
-    proxy = TcpProxy(5432)
-    url = make_url(postgres_database).set(host="127.0.0.1", port=proxy.port)
-    engine = make_engine(url.render_as_string(hide_password=False))
-    yield engine, proxy
-    engine.dispose()
-    proxy.close()
 
 
 def test_a_paper_runner_takes_its_lock_again_after_the_database_was_away(
