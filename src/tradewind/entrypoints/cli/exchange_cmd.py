@@ -111,7 +111,7 @@ def serve(
             raise ConfigurationError("--account: each KEY may be given once")
         spot = _balances(balance, "--balance") if balance else {"USDT": Decimal(10_000)}
         futures = _balances(futures_balance, "--futures-balance") if futures_balance else {}
-        served = _market_and_clock(csv, symbol, seed, speed, days, manual_clock)
+        served = _clocked_market(csv, symbol, seed, speed, days, manual_clock)
         server = binance_test_server(
             served.market, served.clock, seed=seed, host=host, port=port,
             symbols=served.market.symbols(), allow_remote=True, market_end=served.end,
@@ -165,21 +165,6 @@ class _Served(NamedTuple):
     set_time: _Setter | None = None
 
 
-def _market_and_clock(
-    csv: list[str] | None,
-    symbols: list[str] | None,
-    seed: int,
-    speed: float | None,
-    days: int,
-    manual: bool,
-) -> _Served:
-    if speed == 0:
-        raise ConfigurationError("--speed: must be above 0 (1 = real time)")
-    if manual and speed is not None:
-        raise ConfigurationError("--speed: not with --manual-clock (the clock moves when told)")
-    return _clocked_market(csv, symbols, seed, speed, days, manual)
-
-
 def _paced(start: int, speed: float | None, manual: bool) -> tuple[Clock, str, _Setter | None]:
     """Return a clock from `start`: moved by hand, or `speed` times as fast as real time."""
     from tradewind.bootstrap.markets import replay_clock, scaled_clock
@@ -201,6 +186,10 @@ def _clocked_market(
 ) -> _Served:
     from tradewind.bootstrap.markets import generated_markets, replay_files, wall_clock
 
+    if speed == 0:
+        raise ConfigurationError("--speed: must be above 0 (1 = real time)")
+    if manual and speed is not None:
+        raise ConfigurationError("--speed: not with --manual-clock (the clock moves when told)")
     if csv:
         if symbols:
             raise ConfigurationError("--symbol: not with --csv (each file names its symbol)")
